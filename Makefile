@@ -1,0 +1,67 @@
+# protocol_model: every target does its own set-up (idempotent; a second run skips what is done).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMPS := .stamps
+ANVIL_BIN := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin
+export PATH := $(ANVIL_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# Plots render to files; never look for a display.
+export MPLBACKEND := Agg
+
+APE := $(VENV)/bin/ape
+NETWORK ?= ethereum:local:foundry
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test test-model test-chain test-inprocess bench fuzz lint compile clean
+
+setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
+
+$(STAMPS)/venv: pyproject.toml constraints.txt
+	@mkdir -p $(STAMPS)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -c constraints.txt -e '.[chain,dev]'
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The compiler executable is re-checked on every run (cheap): it points at this checkout.
+$(STAMPS)/compiled: $(STAMPS)/venv $(STAMPS)/npm ape-config.yaml $(shell find contracts -name '*.sol' -not -path '*/.cache/*')
+	./toolchain/install_solc.sh
+	$(APE) compile
+	@touch $@
+
+compile: setup
+
+# The main job: the default scenario on an anvil this command starts and stops itself.
+demo: setup
+	./toolchain/install_solc.sh >/dev/null
+	$(APE) run demo --network $(NETWORK)
+
+# The whole suite on anvil (model-only tests run in the same session).
+test: setup
+	./toolchain/install_solc.sh >/dev/null
+	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
+
+test-model: setup
+	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain $(PYTEST_ARGS)
+
+# Same suite on ape's in-process py-evm provider (no node needed at run time).
+test-inprocess: setup
+	$(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+
+fuzz: setup
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
+
+bench: setup
+	$(APE) run bench --network $(NETWORK)
+
+lint: setup
+	$(VENV)/bin/ruff check protocol_model tests scripts
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(STAMPS) .build contracts/.cache out

@@ -1,0 +1,37 @@
+"""fixed_point: rounding directions and overflow, as MathLib.sol does them."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from protocol_model import fixed_point as fp
+
+u256 = st.integers(min_value=0, max_value=fp.UINT256_MAX)
+nonzero = st.integers(min_value=1, max_value=fp.UINT256_MAX)
+
+
+@given(u256, u256, nonzero)
+def test_up_is_down_plus_remainder_flag(x: int, y: int, d: int) -> None:
+    exact, rem = divmod(x * y, d)
+    if exact > fp.UINT256_MAX or exact + (rem > 0) > fp.UINT256_MAX:
+        return
+    assert fp.mul_div_down(x, y, d) == exact
+    assert fp.mul_div_up(x, y, d) == exact + (1 if rem else 0)
+
+
+def test_named_helpers() -> None:
+    assert fp.wad_mul_down(3, fp.WAD // 2) == 1
+    assert fp.wad_mul_up(3, fp.WAD // 2) == 2
+    assert fp.ray_div_up(1, 3 * fp.RAY) == 1
+    assert fp.ray_div_down(1, 3 * fp.RAY) == 0
+    assert fp.bps_mul_up(1, 5_000) == 1
+    assert fp.bps_mul_down(1, 5_000) == 0
+
+
+def test_overflow_and_zero_division() -> None:
+    with pytest.raises(fp.MathOverflow):
+        fp.mul_div_down(fp.UINT256_MAX, 2, 1)
+    with pytest.raises(fp.DivisionByZero):
+        fp.mul_div_up(1, 1, 0)
