@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title ErrorsLib
+/// @notice Every custom error of the lending core. The exact model raises exceptions of the same names
+/// (protocol_model/errors.py), so a cross-check compares revert reasons by name.
+library ErrorsLib {
+    error ZeroAmount();
+    error ZeroAddress();
+    error AssetNotListed(address asset);
+    error AssetAlreadyListed(address asset);
+    error LtvAboveThreshold(uint256 ltvBps, uint256 liquidationThresholdBps);
+    error ThresholdTooHigh(uint256 liquidationThresholdBps);
+    error LiquidationBonusTooHigh(uint256 liquidationThresholdBps, uint256 liquidationBonusBps);
+    error FeeTooHigh(uint256 feeBps);
+    error InvalidCloseFactor(uint256 closeFactorBps, uint256 fullCloseHfWad);
+    error InvalidRateModel();
+    error InvalidDecimals(uint8 decimals);
+    error SupplyPaused();
+    error BorrowPaused();
+    error BorrowNotEnabled(address asset);
+    error SupplyCapExceeded(address asset);
+    error BorrowCapExceeded(address asset);
+    error ZeroScaledAmount();
+    error InsufficientBalance();
+    error InsufficientLiquidity(address asset);
+    error InsufficientCollateral();
+    error HealthFactorTooLow();
+    error NoDebt();
+    error NoCollateral();
+    error CollateralNotEnabled(address asset);
+    error HealthyAccount();
+    error FeedNotSet(address asset);
+    error InvalidPrice(address asset, int256 answer);
+}

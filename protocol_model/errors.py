@@ -1,0 +1,55 @@
+"""Exceptions named exactly like the contracts' custom errors (contracts/libraries/ErrorsLib.sol).
+
+A cross-check compares a revert on chain with a model exception by this name, so a rename on one side
+only is caught at once.
+"""
+
+from __future__ import annotations
+
+
+class PoolError(Exception):
+    """A call the contracts would revert."""
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+
+def _make(name: str, doc: str) -> type[PoolError]:
+    return type(name, (PoolError,), {"__doc__": doc})
+
+
+ZeroAmount = _make("ZeroAmount", "Amount is zero.")
+ZeroAddress = _make("ZeroAddress", "Address is zero.")
+AssetNotListed = _make("AssetNotListed", "The asset is not listed in the pool.")
+AssetAlreadyListed = _make("AssetAlreadyListed", "The asset is listed already.")
+LtvAboveThreshold = _make("LtvAboveThreshold", "LTV exceeds the liquidation threshold.")
+ThresholdTooHigh = _make("ThresholdTooHigh", "Liquidation threshold is 100% or more.")
+LiquidationBonusTooHigh = _make(
+    "LiquidationBonusTooHigh", "threshold × (1 + bonus) >= 100%: a liquidation could never restore health."
+)
+FeeTooHigh = _make("FeeTooHigh", "A fee or factor exceeds 100%.")
+InvalidCloseFactor = _make("InvalidCloseFactor", "Close factor not in (0, 100%] or full-close HF above 1.")
+InvalidRateModel = _make("InvalidRateModel", "Optimal utilization not in (0, 100%).")
+InvalidDecimals = _make("InvalidDecimals", "Decimals out of range.")
+SupplyPaused = _make("SupplyPaused", "Supply is paused by the guardian.")
+BorrowPaused = _make("BorrowPaused", "Borrow is paused by the guardian.")
+BorrowNotEnabled = _make("BorrowNotEnabled", "Borrowing this asset is disabled.")
+SupplyCapExceeded = _make("SupplyCapExceeded", "Total supply would exceed the cap.")
+BorrowCapExceeded = _make("BorrowCapExceeded", "Total debt would exceed the cap.")
+ZeroScaledAmount = _make("ZeroScaledAmount", "The amount is worth zero scaled units at the current index.")
+InsufficientBalance = _make("InsufficientBalance", "Withdrawing more than the supply balance.")
+InsufficientLiquidity = _make("InsufficientLiquidity", "The pool holds fewer tokens than asked for.")
+InsufficientCollateral = _make("InsufficientCollateral", "Debt would exceed Σ collateral × LTV.")
+HealthFactorTooLow = _make("HealthFactorTooLow", "The health factor would fall below 1.")
+NoDebt = _make("NoDebt", "The account has no debt in this asset.")
+NoCollateral = _make("NoCollateral", "The account has no supply of this collateral asset.")
+CollateralNotEnabled = _make("CollateralNotEnabled", "The asset does not count as collateral.")
+HealthyAccount = _make("HealthyAccount", "Health factor >= 1: not liquidatable.")
+FeedNotSet = _make("FeedNotSet", "No price feed for the asset.")
+InvalidPrice = _make("InvalidPrice", "The feed answered <= 0.")
+
+# Raised by OpenZeppelin code the contracts call.
+ERC20InsufficientBalance = _make("ERC20InsufficientBalance", "Token balance too low for a transfer.")
+ERC20InsufficientAllowance = _make("ERC20InsufficientAllowance", "Allowance too low for transferFrom.")
+AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Caller lacks the role.")
