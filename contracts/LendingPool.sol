@@ -301,6 +301,11 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         return _assets;
     }
 
+    /// @notice The whole accounting state of `asset` (as of its last accrual).
+    function getAssetState(address asset) external view returns (AssetState memory) {
+        return states[asset];
+    }
+
     /// @notice Supply balance in token units (rounded down).
     function supplyBalance(address asset, address account) external view returns (uint256) {
         return scaledSupplyOf[asset][account].rayMulDown(states[asset].supplyIndexRay);

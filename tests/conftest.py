@@ -13,3 +13,21 @@ def admin(accounts):
 @pytest.fixture(scope="session")
 def math_harness(project, admin):
     return admin.deploy(project.MathHarness)
+
+
+@pytest.fixture(scope="session")
+def signers(accounts):
+    """Scenario account names -> funded test accounts (accounts[0] is the deployer)."""
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    return {name: accounts[i + 1] for i, name in enumerate(names)}
+
+
+@pytest.fixture
+def deploy_world(project, admin, signers):
+    """Factory: deploy a scenario on the connected chain."""
+    from protocol_model.chain.adapter import ChainWorld
+
+    def _deploy(scenario):
+        return ChainWorld.deploy(scenario, project, admin, signers)
+
+    return _deploy

@@ -20,7 +20,10 @@ contract PoolLens {
         for (uint256 i; i < assets.length; ++i) {
             address a = assets[i];
             uint256 o = i * ASSET_FIELDS;
-            (out[o], out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5], out[o + 6],,) = pool.states(a);
+            LendingPool.AssetState memory s = pool.getAssetState(a);
+            (out[o], out[o + 1], out[o + 2], out[o + 3]) =
+                (s.totalScaledSupply, s.totalScaledDebt, s.supplyIndexRay, s.borrowIndexRay);
+            (out[o + 4], out[o + 5], out[o + 6]) = (s.reserves, s.badDebt, s.lastUpdate);
             out[o + 7] = IERC20(a).balanceOf(address(pool));
             try pool.priceRouter().priceWad(a) returns (uint256 p) {
                 (out[o + 8], out[o + 9]) = (1, p);

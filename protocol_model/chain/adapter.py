@@ -1,0 +1,126 @@
+"""Deploy a scenario's world on the connected ape network and drive it with the model's actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ape import chain
+from ape.exceptions import ContractLogicError
+
+from ..fixed_point import UINT256_MAX
+from ..scenario import Scenario
+from ..snapshot import Snapshot
+from ..world import Action
+
+# Every call is sent with a fixed gas limit, so a call that reverts is mined like one that succeeds:
+# both run at the block time the model is told, and the revert reason comes from the mined call.
+GAS_LIMIT = 3_000_000
+
+
+@dataclass
+class ChainWorld:
+    scenario: Scenario
+    project: object
+    deployer: object
+    signers: dict[str, object]
+    """account name -> ape account"""
+    tokens: dict[str, object] = field(default_factory=dict)
+    feeds: dict[str, object] = field(default_factory=dict)
+    rate_models: dict[str, object] = field(default_factory=dict)
+    listed_at: dict[str, int] = field(default_factory=dict)
+    pool: object = None
+    router: object = None
+    lens: object = None
+
+    @classmethod
+    def deploy(cls, scenario: Scenario, project, deployer, signers: dict[str, object]) -> ChainWorld:
+        """Deploy tokens, feeds, rate models, router, pool and lens; list every asset; fund accounts."""
+        w = cls(scenario, project, deployer, signers)
+        d = deployer
+        w.router = d.deploy(project.PriceRouter, d)
+        w.pool = d.deploy(project.LendingPool, d, w.router)
+        w.lens = d.deploy(project.PoolLens)
+        w.pool.grantRole(w.pool.RISK_ADMIN_ROLE(), d, sender=d)
+        w.pool.grantRole(w.pool.GUARDIAN_ROLE(), d, sender=d)
+        params = scenario.pool.params()
+        if (params.close_factor_bps, params.full_close_hf_wad) != (w.pool.closeFactorBps(), w.pool.fullCloseHfWad()):
+            w.pool.setCloseFactor(params.close_factor_bps, params.full_close_hf_wad, sender=d)
+        for spec in scenario.assets:
+            token = d.deploy(project.MockERC20, spec.name, spec.name, spec.decimals)
+            feed = d.deploy(project.MockAggregator, 8, spec.answer(), f"{spec.name} / USD")
+            r = spec.rate.params()
+            model = d.deploy(project.KinkedRateModel, r.base_per_second_ray, r.slope1_per_second_ray,
+                             r.slope2_per_second_ray, r.optimal_utilization_wad)
+            w.router.setFeed(token, feed, sender=d)
+            receipt = w.pool.listAsset(token, model, spec.config().as_tuple(), sender=d)
+            w.tokens[spec.name], w.feeds[spec.name], w.rate_models[spec.name] = token, feed, model
+            w.listed_at[spec.name] = chain.blocks[receipt.block_number].timestamp
+        for acct in scenario.accounts:
+            signer = signers[acct.name]
+            for asset, amount in acct.balances.items():
+                w.tokens[asset].mint(signer, scenario.asset(asset).units(amount), sender=d)
+            for token in w.tokens.values():
+                token.approve(w.pool, UINT256_MAX, sender=signer)
+        return w
+
+    # ------------------------------------------------------------------ driving
+
+    def address_of(self, account: str) -> str:
+        return self.signers[account].address
+
+    def apply(self, action: Action, now: int) -> str:
+        """Send one action in a block at time ``now``; returns 'ok' or the revert's error name."""
+        a, pool, tok = action, self.pool, self.tokens
+        if a.kind == "warp":
+            return "ok"  # time passes; the next call's block carries it
+        chain.pending_timestamp = now
+        tx = {"gas": GAS_LIMIT}
+        try:
+            if a.kind == "supply":
+                pool.supply(tok[a.asset], a.amount, self.address_of(a.on_behalf or a.account),
+                            sender=self.signers[a.account], **tx)
+            elif a.kind == "withdraw":
+                pool.withdraw(tok[a.asset], a.amount, self.address_of(a.account), sender=self.signers[a.account], **tx)
+            elif a.kind == "borrow":
+                pool.borrow(tok[a.asset], a.amount, sender=self.signers[a.account], **tx)
+            elif a.kind == "repay":
+                pool.repay(tok[a.asset], a.amount, self.address_of(a.on_behalf or a.account),
+                           sender=self.signers[a.account], **tx)
+            elif a.kind == "liquidate":
+                pool.liquidate(self.address_of(a.borrower), tok[a.collateral], tok[a.debt], a.amount,
+                               sender=self.signers[a.account], **tx)
+            elif a.kind == "price":
+                self.feeds[a.asset].setAnswer(a.answer, sender=self.deployer, **tx)
+            elif a.kind == "pause":
+                pool.setPause(a.supply_paused, a.borrow_paused, sender=self.deployer, **tx)
+            else:
+                raise ValueError(f"unknown action {a.kind}")
+        except ContractLogicError as err:
+            return error_name(err)
+        return "ok"
+
+    def snapshot(self) -> Snapshot:
+        names = [a.name for a in self.scenario.assets]
+        accts = [a.name for a in self.scenario.accounts]
+        asset_data, position_data, account_data = self.lens.snapshot(
+            self.pool, [self.tokens[n] for n in names], [self.address_of(a) for a in accts])
+        na, np_, nc = 10, 5, 5
+        assets = {n: tuple(asset_data[i * na:(i + 1) * na]) for i, n in enumerate(names)}
+        positions = {}
+        for i, asset in enumerate(names):
+            for j, acct in enumerate(accts):
+                o = (i * len(accts) + j) * np_
+                positions[(asset, acct)] = tuple(position_data[o:o + np_])
+        accounts = {a: tuple(account_data[j * nc:(j + 1) * nc]) for j, a in enumerate(accts)}
+        return Snapshot(assets, positions, accounts)
+
+    def now(self) -> int:
+        return chain.blocks.head.timestamp
+
+
+def error_name(err: ContractLogicError) -> str:
+    """The custom error's name (ape decodes it into a class of that name), else the revert message."""
+    name = type(err).__name__
+    if name not in ("ContractLogicError", "VirtualMachineError"):
+        return name
+    return f"Revert({err.message})"

@@ -1,0 +1,70 @@
+"""Replay a scenario on chain and in the exact model, comparing the full observable state every step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..scenario import Scenario
+from ..snapshot import Snapshot
+from ..world import Action, ModelWorld, resolve
+from .adapter import ChainWorld
+
+
+@dataclass
+class StepResult:
+    index: int
+    action: Action
+    expected: str
+    model: str
+    chain: str
+    mismatches: list[str] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+
+    @property
+    def agrees(self) -> bool:
+        return self.model == self.chain and not self.mismatches
+
+    @property
+    def as_expected(self) -> bool:
+        return self.model == self.expected
+
+
+@dataclass
+class Replay:
+    scenario: Scenario
+    chain: ChainWorld
+    model: ModelWorld
+    now: int
+    results: list[StepResult] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, scenario: Scenario, chain_world: ChainWorld) -> Replay:
+        model = ModelWorld(scenario, chain_world.listed_at)
+        replay = cls(scenario, chain_world, model, chain_world.now())
+        initial = replay.model.snapshot().diff(chain_world.snapshot())
+        if initial:
+            raise AssertionError(f"model and chain differ before the first step: {initial[:5]}")
+        return replay
+
+    def step(self, action: Action, expected: str = "ok") -> StepResult:
+        """Apply ``action`` on both sides at the same block time and compare every field."""
+        if action.kind == "warp":
+            self.now += action.seconds
+        else:
+            self.now += 1
+        model_outcome = self.model.apply(action, self.now)
+        chain_outcome = self.chain.apply(action, self.now)
+        snap = self.chain.snapshot()
+        result = StepResult(len(self.results), action, expected, model_outcome, chain_outcome,
+                            self.model.snapshot().diff(snap), snap)
+        self.results.append(result)
+        return result
+
+    def run(self) -> list[StepResult]:
+        for step in self.scenario.steps:
+            self.step(resolve(step, self.scenario), step.expect)
+        return self.results
+
+    @property
+    def mismatches(self) -> int:
+        return sum(not r.agrees for r in self.results)

@@ -1,0 +1,139 @@
+"""A scenario's world in the exact model: the pool, its feeds and every account's tokens.
+
+``Action`` is a step resolved to integer token units; the chain adapter executes the same actions, so
+model and chain are driven by one description.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import errors
+from .fixed_point import UINT256_MAX
+from .oracle import Feed, price_wad, usd_to_answer
+from .pool import POOL, LendingPool
+from .scenario import Scenario
+from .snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Action:
+    """One call, in token units. ``amount == UINT256_MAX`` means 'max' (withdraw all / repay all)."""
+
+    kind: str
+    account: str = ""
+    asset: str = ""
+    amount: int = 0
+    on_behalf: str = ""
+    borrower: str = ""
+    collateral: str = ""
+    debt: str = ""
+    answer: int = 0
+    seconds: int = 0
+    supply_paused: bool = False
+    borrow_paused: bool = False
+
+    def describe(self) -> str:
+        fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
+        if fields.get("amount") == UINT256_MAX:
+            fields["amount"] = "max"
+        return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+
+
+def resolve(step, scenario: Scenario) -> Action:
+    """A validated scenario step -> Action (whole tokens -> units)."""
+    kind = step.op
+
+    def units(asset: str, amount) -> int:
+        return UINT256_MAX if amount == "max" else scenario.asset(asset).units(amount)
+
+    if kind in ("supply", "repay"):
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or step.account)
+    if kind in ("withdraw", "borrow"):
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount))
+    if kind == "liquidate":
+        return Action(kind, step.account, amount=units(step.debt, step.amount), borrower=step.borrower,
+                      collateral=step.collateral, debt=step.debt)
+    if kind == "price":
+        return Action(kind, asset=step.asset, answer=usd_to_answer(step.price_usd))
+    if kind == "warp":
+        return Action(kind, seconds=step.seconds)
+    if kind == "pause":
+        return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
+    raise ValueError(f"unknown step kind {kind}")
+
+
+class ModelWorld:
+    """The exact engine plus token ledger, built from a scenario."""
+
+    def __init__(self, scenario: Scenario, listed_at: dict[str, int]):
+        self.scenario = scenario
+        self.asset_names = [a.name for a in scenario.assets]
+        self.account_names = [a.name for a in scenario.accounts]
+        self.pool = LendingPool(params=scenario.pool.params())
+        for spec in scenario.assets:
+            t = listed_at[spec.name]
+            self.pool.list_asset(spec.name, spec.rate.params(), spec.config(), spec.decimals, now=t)
+            self.pool.set_feed(spec.name, Feed(spec.answer(), 8, updated_at=t))
+        for acct in scenario.accounts:
+            for asset, amount in acct.balances.items():
+                self.pool.ledger.mint(asset, acct.name, scenario.asset(asset).units(amount))
+            for asset in self.asset_names:
+                self.pool.ledger.approve(asset, acct.name, POOL, UINT256_MAX)
+
+    def apply(self, action: Action, now: int) -> str:
+        """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
+        p, a = self.pool, action
+        try:
+            if a.kind == "supply":
+                p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
+            elif a.kind == "withdraw":
+                p.withdraw(a.account, a.asset, a.amount, a.account, now)
+            elif a.kind == "borrow":
+                p.borrow(a.account, a.asset, a.amount, now)
+            elif a.kind == "repay":
+                p.repay(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
+            elif a.kind == "liquidate":
+                p.liquidate(a.account, a.borrower, a.collateral, a.debt, a.amount, now)
+            elif a.kind == "price":
+                feed = p.feeds[a.asset]
+                p.set_feed(a.asset, Feed(a.answer, feed.decimals, feed.round_id + 1, now))
+            elif a.kind == "pause":
+                p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind != "warp":
+                raise ValueError(f"unknown action {a.kind}")
+        except errors.PoolError as err:
+            return err.name
+        return "ok"
+
+    def snapshot(self) -> Snapshot:
+        p = self.pool
+        assets = {}
+        for name in self.asset_names:
+            s = p.assets[name].state
+            try:
+                price_ok, price = 1, price_wad(name, p.feeds.get(name))
+            except errors.PoolError:
+                price_ok, price = 0, 0
+            assets[name] = (s.total_scaled_supply, s.total_scaled_debt, s.supply_index_ray, s.borrow_index_ray,
+                            s.reserves, s.bad_debt, s.last_update, p.ledger.balance(name, POOL), price_ok, price)
+        positions = {
+            (asset, acct): (p.scaled_supply.get((asset, acct), 0), p.scaled_debt.get((asset, acct), 0),
+                            p.supply_balance(asset, acct), p.debt_balance(asset, acct),
+                            p.ledger.balance(asset, acct))
+            for asset in self.asset_names for acct in self.account_names
+        }
+        accounts = {}
+        for acct in self.account_names:
+            try:
+                v = p.account_values(acct)
+                accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
+            except errors.PoolError:
+                accounts[acct] = (0, 0, 0, 0, 0)
+        return Snapshot(assets, positions, accounts)
+
+
+def whole(units: int, decimals: int) -> Decimal:
+    """Token units -> whole tokens (for reports)."""
+    return Decimal(units) / (Decimal(10) ** decimals)
