@@ -1,26 +1,83 @@
-"""`ape run demo`: the default scenario on the connected chain, with its model cross-check."""
+"""`ape run demo [--scenario FILE]`: deploy a scenario, play it on chain and in the exact model, report.
+
+Every step runs at the same block time on both sides; after each one the full observable state (every
+account's supply, debt and health factor, pool totals, indexes, reserves, bad debt, token balances,
+prices) is compared to the wei.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
+from rich.console import Console
+from rich.table import Table
 
-from protocol_model import fixed_point as fp
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.replay import Replay
+from protocol_model.fixed_point import UINT256_MAX, WAD
+from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.world import whole
+
+DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+
+
+def _hf(value: int) -> str:
+    return "∞" if value == UINT256_MAX else f"{value / WAD:.4f}"
 
 
 @click.command(cls=ConnectedProviderCommand)
-def cli():
-    account = accounts.test_accounts[0]
-    harness = account.deploy(project.MathHarness)
-    cases = [(10**18, 3, 7), (2**255, 3, 5), (1, 1, 3)]
-    mismatches = 0
-    for x, y, d in cases:
-        for name, model in (("mulDivDown", fp.mul_div_down), ("mulDivUp", fp.mul_div_up)):
-            chain_value = getattr(harness, name)(x, y, d)
-            ok = chain_value == model(x, y, d)
-            mismatches += not ok
-            click.echo(f"{name}({x}, {y}, {d}) chain={chain_value} model={model(x, y, d)} {'ok' if ok else 'MISMATCH'}")
-    click.echo(f"crosscheck: {len(cases) * 2} calls, {mismatches} mismatches")
-    if mismatches:
+@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT))
+def cli(path):
+    console = Console(width=200)
+    try:
+        scenario = load_scenario(path)
+    except ScenarioError as err:
+        raise click.ClickException(str(err)) from None
+    signers = {name: accounts.test_accounts[i + 1] for i, name in enumerate(NAMES)}
+    world = ChainWorld.deploy(scenario, project, accounts.test_accounts[0], signers)
+    replay = Replay.start(scenario, world)
+    console.print(f"[bold]{scenario.name}[/bold]: {scenario.description.strip()}")
+
+    table = Table(title="steps (model == chain after every step)")
+    for col in ("#", "action", "expected", "model", "chain", "fields equal", *[f"HF {a.name}" for a in scenario.accounts]):
+        table.add_column(col)
+    for result in replay.run():
+        snap = result.snapshot
+        hfs = [_hf(snap.field("account", a.name, "health_factor_wad")) for a in scenario.accounts]
+        table.add_row(str(result.index), result.action.describe(), result.expected, result.model, result.chain,
+                      "yes" if not result.mismatches else f"NO ({len(result.mismatches)})", *hfs)
+    console.print(table)
+
+    final = replay.results[-1].snapshot if replay.results else world.snapshot()
+    positions = Table(title="final positions (whole tokens)")
+    for col in ("account", "asset", "supplied", "debt", "wallet"):
+        positions.add_column(col)
+    for acct in scenario.accounts:
+        for spec in scenario.assets:
+            _, _, sup, debt, bal = final.positions[(spec.name, acct.name)]
+            if sup or debt or bal:
+                positions.add_row(acct.name, spec.name, f"{whole(sup, spec.decimals):,f}",
+                                  f"{whole(debt, spec.decimals):,f}", f"{whole(bal, spec.decimals):,f}")
+    console.print(positions)
+
+    pool = Table(title="pool")
+    for col in ("asset", "supplied", "borrowed", "reserves", "bad debt", "supply index", "borrow index"):
+        pool.add_column(col)
+    for spec in scenario.assets:
+        s = replay.model.pool.assets[spec.name].state
+        pool.add_row(spec.name, f"{whole(s.total_supply(), spec.decimals):,f}", f"{whole(s.total_debt(), spec.decimals):,f}",
+                     f"{whole(s.reserves, spec.decimals):,f}", f"{whole(s.bad_debt, spec.decimals):,f}",
+                     f"{s.supply_index_ray / 10**27:.9f}", f"{s.borrow_index_ray / 10**27:.9f}")
+    console.print(pool)
+
+    unexpected = [r for r in replay.results if not r.as_expected]
+    console.print(f"crosscheck: 1 sequences, {len(replay.results)} operations, {replay.mismatches} mismatches")
+    if replay.mismatches or unexpected:
+        for r in replay.results:
+            if not r.agrees or not r.as_expected:
+                console.print(f"step {r.index}: model={r.model} chain={r.chain} expected={r.expected} {r.mismatches[:5]}")
         raise SystemExit(1)
