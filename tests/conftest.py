@@ -22,7 +22,7 @@ def signers(accounts):
     return {name: accounts[i + 1] for i, name in enumerate(names)}
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def deploy_world(project, admin, signers):
     """Factory: deploy a scenario on the connected chain."""
     from protocol_model.chain.adapter import ChainWorld
