@@ -137,3 +137,14 @@ class ModelWorld:
 def whole(units: int, decimals: int) -> Decimal:
     """Token units -> whole tokens (for reports)."""
     return Decimal(units) / (Decimal(10) ** decimals)
+
+
+def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str]]:
+    """Play a scenario in the model alone (one second per step, warps as written); returns outcomes."""
+    world = ModelWorld(scenario, {a.name: start for a in scenario.assets})
+    now, outcomes = start, []
+    for step in scenario.steps:
+        action = resolve(step, scenario)
+        now += action.seconds if action.kind == "warp" else 1
+        outcomes.append(world.apply(action, now))
+    return world, outcomes

@@ -1,0 +1,205 @@
+"""Stateful differential fuzzing: random operation sequences on chain and in the exact model.
+
+The model predicts each call's success or exact revert reason; after every step every observable field
+is compared to the wei, and the pool invariants are checked (docs/SPEC.md, "Invariants").
+FUZZ_EXAMPLES sets the number of sequences (default 200; `make fuzz` runs 2,000).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+from ape import chain
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from protocol_model import fixed_point as fp
+from protocol_model.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
+from protocol_model.liquidation import hf_improvement_bound_wad
+from protocol_model.oracle import price_wad
+from protocol_model.pool import POOL
+from protocol_model.world import Action, ModelWorld
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
+ASSETS = ["USDC", "WBTC", "WETH"]
+MAX = fp.UINT256_MAX
+
+accounts_st = st.sampled_from(FUZZ_ACCOUNTS)
+assets_st = st.sampled_from(ASSETS)
+percent_st = st.one_of(st.integers(1, 100), st.integers(95, 105), st.just(100))
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(deploy_world):
+    scenario = fuzz_scenario()
+    world = deploy_world(scenario)
+    return world, ModelWorld(scenario, world.listed_at)
+
+
+def make_machine(world, base_model, stats):
+    class PoolMachine(RuleBasedStateMachine):
+        @initialize()
+        def start(self):
+            self.snap_id = chain.snapshot()
+            self.model = copy.deepcopy(base_model)
+            self.now = world.now()
+            self.steps = 0
+            stats.sequences += 1
+
+        def teardown(self):
+            chain.restore(self.snap_id)
+
+        # -------------------------------------------------------------- driving both twins
+
+        def do(self, action: Action) -> str:
+            self.now += action.seconds if action.kind == "warp" else 1
+            pool = self.model.pool
+            before = copy.deepcopy(pool)
+            model_out = self.model.apply(action, self.now)
+            chain_out = world.apply(action, self.now)
+            stats.operations += 1
+            self.steps += 1
+            diff = self.model.snapshot().diff(world.snapshot())
+            if model_out != chain_out or diff:
+                stats.mismatches += 1
+            assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
+            assert not diff, f"{action.describe()}: {diff[:6]}"
+            self.check_transition(action, model_out, before, pool)
+            return model_out
+
+        def check_transition(self, action, outcome, before, after):
+            new_bad_debt = after.bad_debt_events[len(before.bad_debt_events):]
+            for name in ASSETS:
+                b, a = before.assets[name].state, after.assets[name].state
+                assert a.borrow_index_ray >= b.borrow_index_ray, f"{name} borrow index fell"
+                written_off = [e for e in new_bad_debt if e.asset == name and e.from_suppliers]
+                if not written_off:
+                    assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
+            for event in new_bad_debt:
+                assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
+            if action.kind == "liquidate" and outcome == "ok":
+                pre = copy.deepcopy(before)
+                pre._accrue_all(self.now)
+                hf_before = pre.health_factor(action.borrower)
+                assert hf_before < fp.WAD, "a healthy account was liquidated"
+                cfg = after.assets[action.collateral].config
+                bound = hf_improvement_bound_wad(cfg.liquidation_threshold_bps, cfg.liquidation_bonus_bps)
+                hf_after = after.health_factor(action.borrower)
+                if hf_before > bound and hf_after != fp.UINT256_MAX:
+                    # Rounding moves each value by at most a few wei; the bound's slack covers it.
+                    assert hf_after >= hf_before - 1, f"HF fell {hf_before} -> {hf_after} above bound {bound}"
+
+        # -------------------------------------------------------------- amounts from the model's state
+
+        def units_worth(self, account, asset, percent, of):
+            """percent% of the account's borrow headroom (of='capacity') in `asset` units."""
+            pool = self.model.pool
+            try:
+                v = pool.account_values(account)
+                price = price_wad(asset, pool.feeds[asset])
+            except Exception:
+                return 1
+            headroom = max(v.borrow_capacity_wad - v.debt_wad, 0)
+            return max(headroom * percent // 100 * 10 ** pool.assets[asset].state.decimals // price, 1)
+
+        # -------------------------------------------------------------- rules
+
+        @rule(account=accounts_st, asset=assets_st, whole=st.integers(1, 100_000), frac=st.integers(0, 999))
+        def supply(self, account, asset, whole, frac):
+            dec = self.model.pool.assets[asset].state.decimals
+            scale = {"USDC": 1, "WBTC": 60_000, "WETH": 2_000}[asset]
+            amount = max(whole * 10**dec // scale + frac, 1)
+            self.do(Action("supply", account, asset, amount, on_behalf=account))
+
+        @rule(account=accounts_st, asset=assets_st, percent=percent_st)
+        def borrow(self, account, asset, percent):
+            self.do(Action("borrow", account, asset, self.units_worth(account, asset, percent, "capacity")))
+
+        @rule(account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
+        def withdraw(self, account, asset, percent, everything):
+            balance = self.model.pool.supply_balance(asset, account)
+            amount = MAX if everything else max(balance * percent // 100, 1)
+            self.do(Action("withdraw", account, asset, amount))
+
+        @rule(payer=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
+        def repay(self, payer, account, asset, percent, everything):
+            debt = self.model.pool.debt_balance(asset, account)
+            amount = MAX if everything else max(debt * percent // 100, 1)
+            self.do(Action("repay", payer, asset, amount, on_behalf=account))
+
+        @rule(liquidator=accounts_st, borrower=accounts_st, collateral=assets_st, debt=assets_st,
+              percent=percent_st, everything=st.booleans())
+        def liquidate(self, liquidator, borrower, collateral, debt, percent, everything):
+            owed = self.model.pool.debt_balance(debt, borrower)
+            amount = MAX if everything else max(owed * percent // 100, 1)
+            self.do(Action("liquidate", liquidator, amount=amount, borrower=borrower, collateral=collateral, debt=debt))
+
+        @rule(asset=assets_st, factor_pct=st.one_of(st.integers(30, 150), st.integers(85, 100)))
+        def move_price(self, asset, factor_pct):
+            answer = self.model.pool.feeds[asset].answer
+            base = answer if answer > 0 else {"USDC": 10**8, "WBTC": 60_000 * 10**8, "WETH": 2_000 * 10**8}[asset]
+            self.do(Action("price", asset=asset, answer=max(base * factor_pct // 100, 1)))
+
+        @rule(asset=assets_st, answer=st.sampled_from([0, -1]))
+        def oracle_failure(self, asset, answer):
+            """A zero or negative answer: every operation that needs this price must revert InvalidPrice."""
+            self.do(Action("price", asset=asset, answer=answer))
+
+        @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 365 * 86_400)))
+        def warp(self, seconds):
+            self.do(Action("warp", seconds=seconds))
+
+        @rule(supply_paused=st.booleans(), borrow_paused=st.booleans())
+        def pause(self, supply_paused, borrow_paused):
+            self.do(Action("pause", supply_paused=supply_paused, borrow_paused=borrow_paused))
+
+        # -------------------------------------------------------------- invariants (model == chain here)
+
+        @invariant()
+        def pool_balances_cover_claims(self):
+            if not hasattr(self, "model"):
+                return
+            pool = self.model.pool
+            for name in ASSETS:
+                supplies = sum(pool.supply_balance(name, a) for a in FUZZ_ACCOUNTS)
+                debts = sum(pool.debt_balance(name, a) for a in FUZZ_ACCOUNTS)
+                cash = pool.ledger.balance(name, POOL)
+                reserves = pool.assets[name].state.reserves
+                assert cash + debts >= supplies + reserves, f"{name}: {cash}+{debts} < {supplies}+{reserves}"
+
+    return PoolMachine
+
+
+def fuzz_settings(examples: int, steps: int = STEPS, shrink: bool = True) -> settings:
+    return settings(max_examples=examples, stateful_step_count=steps, deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+                    derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
+
+
+def test_model_and_chain_agree(fuzz_world, crosscheck_stats):
+    world, base_model = fuzz_world
+    run_state_machine_as_test(make_machine(world, base_model, crosscheck_stats), settings=fuzz_settings(EXAMPLES))
+    assert crosscheck_stats.mismatches == 0
+
+
+@pytest.mark.parametrize("target,replacement", [
+    ("protocol_model.interest.bps_mul_up", "protocol_model.fixed_point.bps_mul_down"),
+    ("protocol_model.state.ray_mul_up", "protocol_model.fixed_point.ray_mul_down"),
+])
+def test_fuzzer_catches_a_flipped_rounding(fuzz_world, monkeypatch, target, replacement):
+    """A copy of the model with one rounding direction flipped must be caught as a mismatch."""
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    module, name = target.rsplit(".", 1)
+    rmod, rname = replacement.rsplit(".", 1)
+    monkeypatch.setattr(f"{module}.{name}", getattr(__import__(rmod, fromlist=[rname]), rname))
+    world, base_model = fuzz_world
+    stats = CrosscheckStats()
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(60, 30, shrink=False))
+    assert stats.mismatches >= 1
