@@ -49,9 +49,9 @@ test: setup
 test-model: setup
 	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain $(PYTEST_ARGS)
 
-# Same suite on ape's in-process py-evm provider (no node needed at run time).
+# Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
-	$(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
 fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
