@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .fixed_point import BPS, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up, ray_div_down, ray_div_up, ray_mul_down, ray_mul_up
+from .fixed_point import (
+    BPS,
+    bps_mul_down,
+    bps_mul_up,
+    mul_div_down,
+    mul_div_up,
+    ray_div_down,
+    ray_div_up,
+    ray_mul_down,
+    ray_mul_up,
+)
 
 
 @dataclass(frozen=True)

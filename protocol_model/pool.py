@@ -12,8 +12,17 @@ from dataclasses import dataclass, field
 
 from . import errors
 from .fixed_point import (
-    RAY, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up, ray_div_down, ray_div_up, ray_mul_down,
-    ray_mul_up, wad_div_down,
+    RAY,
+    UINT256_MAX,
+    WAD,
+    bps_mul_down,
+    mul_div_down,
+    mul_div_up,
+    ray_div_down,
+    ray_div_up,
+    ray_mul_down,
+    ray_mul_up,
+    wad_div_down,
 )
 from .interest import accrue
 from .liquidation import LiquidationAmounts, liquidation_amounts
@@ -321,8 +330,8 @@ class LendingPool:
         return any(self.scaled_debt.get((a, account), 0) for a in self.assets)
 
     def _has_collateral(self, account: str) -> bool:
-        return any(l.config.collateral_enabled and self.scaled_supply.get((a, account), 0)
-                   for a, l in self.assets.items())
+        return any(listed.config.collateral_enabled and self.scaled_supply.get((a, account), 0)
+                   for a, listed in self.assets.items())
 
     def _write_off_bad_debt(self, account: str) -> None:
         for asset, listed in self.assets.items():

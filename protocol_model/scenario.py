@@ -160,7 +160,7 @@ class PauseOp(_Op):
     borrow: bool
 
 
-Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp],
+Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp,
                  Field(discriminator="op")]
 
 
@@ -200,7 +200,7 @@ class Scenario(_Strict):
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")
             amount = getattr(step, "amount", None)
             if isinstance(amount, Decimal):
-                asset_name = getattr(step, "asset", None) or getattr(step, "debt")
+                asset_name = getattr(step, "asset", None) or step.debt
                 self.asset(asset_name).units(amount)
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")

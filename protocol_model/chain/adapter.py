@@ -13,8 +13,7 @@ from ..scenario import Scenario
 from ..snapshot import Snapshot
 from ..world import Action
 
-# Every call is sent with a fixed gas limit, so a call that reverts is mined like one that succeeds:
-# both run at the block time the model is told, and the revert reason comes from the mined call.
+# Gas limit of the raw JSON-RPC path (no estimate round-trip); ample for any pool call.
 GAS_LIMIT = 3_000_000
 
 
@@ -32,6 +31,8 @@ class ChainWorld:
     pool: object = None
     router: object = None
     lens: object = None
+    last_time: int = 0
+    """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
 
     @classmethod
     def deploy(cls, scenario: Scenario, project, deployer, signers: dict[str, object]) -> ChainWorld:
@@ -71,6 +72,7 @@ class ChainWorld:
 
     def apply(self, action: Action, now: int) -> str:
         """Send one action in a block at time ``now``; returns 'ok' or the revert's error name."""
+        self.last_time = max(self.last_time, now)
         if action.kind == "warp":
             return "ok"  # time passes; the next call's block carries it
         if chain.provider.name == "foundry":
@@ -131,32 +133,22 @@ class ChainWorld:
         return self._selectors.get(hexdata[:8], f"Revert({message or data})")
 
     def _apply_ape(self, action: Action, now: int) -> str:
-        a, pool, tok = action, self.pool, self.tokens
+        """Other providers (ape's in-process py-evm): a call at the pending block, whose time is set to
+        ``now``, gives the outcome; a passing call is then sent and must be mined at ``now``."""
+        contract, method, args = self._call_target(action)
+        sender = self.deployer if action.kind in ("price", "pause") else self.signers[action.account]
+        handler = getattr(contract, method)
         chain.pending_timestamp = now
-        tx = {"gas": GAS_LIMIT}
         try:
-            if a.kind == "supply":
-                pool.supply(tok[a.asset], a.amount, self.address_of(a.on_behalf or a.account),
-                            sender=self.signers[a.account], **tx)
-            elif a.kind == "withdraw":
-                pool.withdraw(tok[a.asset], a.amount, self.address_of(a.account), sender=self.signers[a.account], **tx)
-            elif a.kind == "borrow":
-                pool.borrow(tok[a.asset], a.amount, sender=self.signers[a.account], **tx)
-            elif a.kind == "repay":
-                pool.repay(tok[a.asset], a.amount, self.address_of(a.on_behalf or a.account),
-                           sender=self.signers[a.account], **tx)
-            elif a.kind == "liquidate":
-                pool.liquidate(self.address_of(a.borrower), tok[a.collateral], tok[a.debt], a.amount,
-                               sender=self.signers[a.account], **tx)
-            elif a.kind == "price":
-                self.feeds[a.asset].setAnswer(a.answer, sender=self.deployer, **tx)
-            elif a.kind == "pause":
-                pool.setPause(a.supply_paused, a.borrow_paused, sender=self.deployer, **tx)
-            else:
-                raise ValueError(f"unknown action {a.kind}")
+            handler.call(*args, sender=sender, block_id="pending")
         except ContractLogicError as err:
             name = error_name(err)
             return self.decode_revert(err.message) if name.startswith("Revert(") else name
+        chain.pending_timestamp = now
+        receipt = handler(*args, sender=sender)
+        mined_at = chain.blocks[receipt.block_number].timestamp
+        if mined_at != now:
+            raise RuntimeError(f"{action.describe()}: mined at t={mined_at}, the model ran it at t={now}")
         return "ok"
 
     def snapshot(self) -> Snapshot:
@@ -175,7 +167,8 @@ class ChainWorld:
         return Snapshot(assets, positions, accounts)
 
     def now(self) -> int:
-        return chain.blocks.head.timestamp
+        """The time to continue from: the head block's, or later if calls already ran past it."""
+        return max(chain.blocks.head.timestamp, self.last_time)
 
 
 def error_name(err: ContractLogicError) -> str:
