@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ape import chain
@@ -169,6 +170,30 @@ class ChainWorld:
     def now(self) -> int:
         """The time to continue from: the head block's, or later if calls already ran past it."""
         return max(chain.blocks.head.timestamp, self.last_time)
+
+
+def revert_reason(err: ContractLogicError, project) -> str:
+    """A revert as one name: the custom error's name (decoded from any project contract's ABI when ape
+    could not), else the revert string itself (e.g. the Uniswap pair's 'UniswapV2: K')."""
+    name = error_name(err)
+    if not name.startswith("Revert("):
+        return name
+    message = str(err.message or "")
+    match = re.search(r"custom error 0x([0-9a-fA-F]{8})", message)
+    if match:
+        return _selectors(project).get(match.group(1).lower(), f"Revert({message})")
+    return message
+
+
+def _selectors(project) -> dict[str, str]:
+    key = id(project)
+    if key not in _SELECTOR_CACHE:
+        _SELECTOR_CACHE[key] = {keccak(text=abi.selector)[:4].hex(): abi.name
+                                for ct in project.contracts.values() for abi in ct.errors}
+    return _SELECTOR_CACHE[key]
+
+
+_SELECTOR_CACHE: dict[int, dict[str, str]] = {}
 
 
 def error_name(err: ContractLogicError) -> str:

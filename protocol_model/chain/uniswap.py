@@ -1,0 +1,51 @@
+"""Uniswap V2 on the connected chain, deployed from the compiled artifacts of npm ``@uniswap/v2-core``.
+
+The factory and pair bytecode are the package's own (solc 0.5.16), not recompiled: the pair that runs
+here is byte for byte the one deployed on mainnet (protocol fee off). Twin: protocol_model/amm.py.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from ape.contracts import ContractContainer, ContractInstance
+from ethpm_types import ContractType
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "node_modules" / "@uniswap" / "v2-core" / "build"
+
+
+class ArtifactsMissing(FileNotFoundError):
+    """The npm package is not installed (run `make setup`)."""
+
+
+@cache
+def contract_type(name: str) -> ContractType:
+    """``UniswapV2Factory`` or ``UniswapV2Pair`` as an ape contract type (ABI + deployment bytecode)."""
+    path = ARTIFACTS / f"{name}.json"
+    if not path.exists():
+        raise ArtifactsMissing(f"{path} not found: install the npm packages first (`make setup`)")
+    data = json.loads(path.read_text())
+    code = data.get("bytecode") or data["evm"]["bytecode"]["object"]
+    return ContractType.model_validate({
+        "contractName": name,
+        "abi": data["abi"],
+        "deploymentBytecode": {"bytecode": code if code.startswith("0x") else "0x" + code},
+    })
+
+
+def deploy_factory(deployer) -> ContractInstance:
+    """A fresh UniswapV2Factory; ``deployer`` is its feeToSetter (the protocol fee stays off)."""
+    return deployer.deploy(ContractContainer(contract_type("UniswapV2Factory")), deployer)
+
+
+def create_pair(factory: ContractInstance, token_a, token_b, sender) -> ContractInstance:
+    """Create the (token_a, token_b) pair through the factory and return it."""
+    factory.createPair(token_a, token_b, sender=sender)
+    address = factory.getPair(token_a, token_b)
+    return ContractInstance(address, contract_type("UniswapV2Pair"))
+
+
+def pair_at(address: str) -> ContractInstance:
+    return ContractInstance(address, contract_type("UniswapV2Pair"))
