@@ -183,7 +183,7 @@ class V2Pair:
             raise AmmError("UniswapV2: K")
         self._update(balance0, balance1, now)
 
-    # ------------------------------------------------------------------ the helper (contracts/periphery/PairSwapper.sol)
+    # ---------------------------------------------------------- the helper (contracts/amm/PairSwapper.sol)
 
     @_atomic
     def swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str, now: int) -> int:
