@@ -74,7 +74,7 @@ def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
     head = chain.blocks.head
     return DeploymentRecord(
         scenario_name=world.scenario.name, network=network, chain_id=chain.chain_id,
-        block_number=head.number, block_hash=head.hash.hex() if isinstance(head.hash, bytes) else str(head.hash),
+        block_number=head.number, block_hash=_hex(head.hash),
         block_timestamp=head.timestamp, last_time=world.now(), deployer=world.deployer.address,
         pool=world.pool.address, router=world.router.address, lens=world.lens.address,
         assets={name: AssetRecord(token=world.tokens[name].address, feed=world.feeds[name].address,
@@ -85,6 +85,11 @@ def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
                   if name in {a.name for a in world.scenario.accounts}},
         scenario=world.scenario.model_dump(mode="json"),
     )
+
+
+def _hex(value) -> str:
+    text = value.hex() if isinstance(value, bytes) else str(value)
+    return text if text.startswith("0x") else "0x" + text
 
 
 def signer_for(address: str):
