@@ -12,7 +12,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-model test-chain test-inprocess bench fuzz lint compile clean
+.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -45,6 +45,13 @@ demo: setup
 test: setup
 	./toolchain/install_solc.sh >/dev/null
 	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
+	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
+
+# The fork suite alone: an upstream anvil serves the populated protocol from saved state and the suite
+# runs on a fork of it pinned at a block (docs/fork_testing.md).
+FORK_NETWORK ?= ethereum:forked-protocol
+test-fork: setup
+	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
 	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain $(PYTEST_ARGS)

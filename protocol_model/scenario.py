@@ -17,6 +17,7 @@ from . import errors
 from .fixed_point import BPS, WAD
 from .oracle import usd_to_answer
 from .params import AssetConfig, PoolParams, RateParams
+from .scenario_path import Check, KeeperSpec, PathPoint
 
 MAX = "max"
 
@@ -94,6 +95,10 @@ class AccountSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balances: dict[str, Decimal] = Field(default_factory=dict)
     """Whole tokens minted to the account at the start, by asset name."""
+    supplies: dict[str, Decimal] = Field(default_factory=dict)
+    """Opening position: whole tokens supplied at deployment (after every account is funded)."""
+    borrows: dict[str, Decimal] = Field(default_factory=dict)
+    """Opening position: whole tokens borrowed at deployment (after every opening supply)."""
 
 
 Amount = Union[Decimal, Literal["max"]]
@@ -171,6 +176,10 @@ class Scenario(_Strict):
     assets: list[AssetSpec] = Field(min_length=1)
     accounts: list[AccountSpec] = Field(min_length=1)
     steps: list[Step] = Field(default_factory=list)
+    path: list[PathPoint] = Field(default_factory=list)
+    """Price path walked by ``ape run play`` (after the steps), with the keeper liquidating."""
+    keeper: KeeperSpec | None = None
+    checks: list[Check] = Field(default_factory=list)
 
     @field_validator("assets")
     @classmethod
@@ -204,6 +213,41 @@ class Scenario(_Strict):
                 self.asset(asset_name).units(amount)
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")
+        return self
+
+    @model_validator(mode="after")
+    def _positions_and_path_refer_to_known_names(self) -> Scenario:
+        assets = {a.name for a in self.assets}
+        accounts = {a.name for a in self.accounts}
+
+        def known(where: str, name: str, pool: set[str], what: str) -> None:
+            if name not in pool:
+                raise ValueError(f"{where}: unknown {what} '{name}' (known: {sorted(pool)})")
+
+        for i, acct in enumerate(self.accounts):
+            for book in ("supplies", "borrows"):
+                for asset, amount in getattr(acct, book).items():
+                    known(f"accounts.{i}.{book}", asset, assets, "asset")
+                    if amount <= 0:
+                        raise ValueError(f"accounts.{i}.{book}.{asset}: amount must be > 0, got {amount}")
+                    self.asset(asset).units(amount)
+        for i, point in enumerate(self.path):
+            for asset, price in point.prices.items():
+                known(f"path.{i}.prices", asset, assets, "asset")
+                if price < 0:
+                    raise ValueError(f"path.{i}.prices.{asset}: a price must be >= 0, got {price}")
+        if self.keeper is not None:
+            known("keeper.account", self.keeper.account, accounts, "account")
+        for i, check in enumerate(self.checks):
+            if check.at >= len(self.path):
+                raise ValueError(f"checks.{i}.at: {check.at} is past the path's last point ({len(self.path) - 1})")
+            for fld in ("liquidated", "healthy", "liquidatable"):
+                for name in getattr(check, fld) or []:
+                    known(f"checks.{i}.{fld}", name, accounts, "account")
+            for name in check.bad_debt_assets or []:
+                known(f"checks.{i}.bad_debt_assets", name, assets, "asset")
+        if self.checks and self.keeper is None and any(c.liquidated for c in self.checks):
+            raise ValueError("checks: 'liquidated' needs a keeper (keeper.account)")
         return self
 
     def asset(self, name: str) -> AssetSpec:

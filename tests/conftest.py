@@ -31,3 +31,15 @@ def deploy_world(project, admin, signers):
         return ChainWorld.deploy(scenario, project, admin, signers)
 
     return _deploy
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/fork runs only in its own session (`ape test tests/fork --network ethereum:forked-protocol`,
+    or a real-network fork with PROTOCOL_MODEL_DEPLOYMENT set): the default suite never collects it."""
+    import os
+
+    if collection_path.name == "fork" and collection_path.parent.name == "tests":
+        network = config.getoption("network", default=None) or ""
+        wanted = network.startswith("ethereum:forked-protocol") or "PROTOCOL_MODEL_DEPLOYMENT" in os.environ
+        return None if wanted else True
+    return None

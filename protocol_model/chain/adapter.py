@@ -76,7 +76,7 @@ class ChainWorld:
         self.last_time = max(self.last_time, now)
         if action.kind == "warp":
             return "ok"  # time passes; the next call's block carries it
-        if chain.provider.name == "foundry":
+        if chain.provider.name == "foundry" or is_anvil():
             return self._apply_raw(action, now)
         return self._apply_ape(action, now)
 
@@ -202,3 +202,11 @@ def error_name(err: ContractLogicError) -> str:
     if name not in ("ContractLogicError", "VirtualMachineError"):
         return name
     return f"Revert({err.message})"
+
+
+def is_anvil() -> bool:
+    """True when the connected node is anvil under any ape provider (e.g. ``node`` on a fork network)."""
+    try:
+        return str(chain.provider.web3.client_version).lower().startswith("anvil")
+    except Exception:  # noqa: BLE001 - a provider without web3 (in-process EVM) is not anvil
+        return False

@@ -1,0 +1,188 @@
+"""Chain -> model: read a deployed pool into the exact engine, predict a price move, check it on chain.
+
+``import_pool`` reads pool parameters, every listed asset's configuration, rate model, state (indexes,
+totals, reserves, bad debt, last accrual), feed and price, and every account's position. The pool
+keeps no account list, so accounts are enumerated from its ``Supply`` (onBehalf) and ``Borrow``
+(account) events: every position starts with one of them. Token balances and allowances of those
+accounts (plus any ``extra_accounts``, e.g. a liquidator) go into the model's ledger.
+
+``predict_price_move`` runs the move and a keeper on a copy of the imported engine: who becomes
+liquidatable, what each liquidation repays and seizes, the protocol fee and the bad debt written off.
+The caller executes the same calls on chain and compares (tests/fork/test_importer.py).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from eth_utils import event_abi_to_log_topic, to_checksum_address
+
+from ..keeper import decide, liquidatable
+from ..liquidation import LiquidationAmounts
+from ..oracle import Feed
+from ..params import AssetConfig, PoolParams, RateParams
+from ..pool import POOL, BadDebt, LendingPool
+from ..snapshot import Snapshot
+from ..world import Action, ModelWorld
+
+# Block span of one eth_getLogs request (public RPC endpoints cap the range).
+LOG_CHUNK_BLOCKS = 10_000
+
+
+@dataclass
+class ImportedPool:
+    """The exact engine loaded from chain, with the names used for assets and accounts."""
+
+    pool: LendingPool
+    asset_names: list[str]
+    account_names: list[str]
+    asset_address: dict[str, str]
+    account_address: dict[str, str]
+    block_number: int
+    block_timestamp: int
+
+    def snapshot(self) -> Snapshot:
+        """Same fields, same order as the lens reads (ModelWorld.snapshot only uses pool and names)."""
+        return ModelWorld.snapshot(self)  # type: ignore[arg-type]
+
+
+def _event_topic(contract, name: str) -> str:
+    abi = next(e for e in contract.contract_type.events if e.name == name)
+    return "0x" + event_abi_to_log_topic(abi.model_dump(mode="json", by_alias=True)).hex()
+
+
+def position_accounts(pool_contract, from_block: int, to_block: int) -> list[str]:
+    """Every address that ever received a supply or took a borrow, in order of first appearance."""
+    from ape import chain
+
+    web3 = chain.provider.web3
+    topics = {_event_topic(pool_contract, "Supply"): 3, _event_topic(pool_contract, "Borrow"): 2}
+    seen: dict[str, None] = {}
+    start = from_block
+    while start <= to_block:
+        end = min(start + LOG_CHUNK_BLOCKS - 1, to_block)
+        logs = web3.eth.get_logs({"address": pool_contract.address, "fromBlock": start, "toBlock": end,
+                                  "topics": [list(topics)]})
+        for log in sorted(logs, key=lambda x: (x["blockNumber"], x["logIndex"])):
+            t0 = "0x" + bytes(log["topics"][0]).hex().removeprefix("0x")
+            who = bytes(log["topics"][topics[t0]])[-20:]
+            seen.setdefault(to_checksum_address(who), None)
+        start = end + 1
+    return list(seen)
+
+
+def import_pool(project, pool_address: str, *, labels: dict[str, str] | None = None,
+                extra_accounts: list[str] = (), from_block: int = 0, block_number: int | None = None
+                ) -> ImportedPool:
+    """Read the pool at ``pool_address`` (at the head block) into a LendingPool.
+
+    ``labels`` maps addresses to account names (default: the checksum address); assets are named by
+    their ERC-20 symbol. ``from_block`` bounds the event scan (the deployment block is enough).
+    """
+    from ape import Contract, chain
+
+    head = chain.blocks.head if block_number is None else chain.blocks[block_number]
+    labels = {to_checksum_address(k): v for k, v in (labels or {}).items()}
+    lp = project.LendingPool.at(pool_address)
+    router = project.PriceRouter.at(lp.priceRouter())
+    model = LendingPool(params=PoolParams(lp.closeFactorBps(), lp.fullCloseHfWad()).validate())
+    model.set_pause(lp.supplyPaused(), lp.borrowPaused())
+
+    asset_address: dict[str, str] = {}
+    for address in lp.assetList():
+        token = Contract(address, contract_type=project.MockERC20.contract_type)
+        name = token.symbol()
+        if name in asset_address:
+            name = f"{name}_{address[2:8]}"
+        asset_address[name] = address
+        cfg = lp.configs(address)
+        st = lp.getAssetState(address)
+        rm = project.KinkedRateModel.at(st.rateModel)
+        rate = RateParams(rm.baseRatePerSecondRay(), rm.slope1PerSecondRay(), rm.slope2PerSecondRay(),
+                          rm.optimalUtilizationWad())
+        config = AssetConfig(*[cfg[i] for i in range(9)])
+        model.list_asset(name, rate, config, st.decimals, now=st.lastUpdate)
+        s = model.assets[name].state
+        (s.total_scaled_supply, s.total_scaled_debt, s.supply_index_ray, s.borrow_index_ray, s.reserves,
+         s.bad_debt) = (st.totalScaledSupply, st.totalScaledDebt, st.supplyIndexRay, st.borrowIndexRay,
+                        st.reserves, st.badDebt)
+        aggregator, feed_decimals = router.feeds(address)
+        if int(aggregator, 16) if isinstance(aggregator, str) else aggregator:
+            agg = project.MockAggregator.at(aggregator)  # any AggregatorV3Interface answers this ABI
+            round_id, answer, _, updated_at, _ = agg.latestRoundData()
+            model.set_feed(name, Feed(answer, feed_decimals, round_id, updated_at))
+        model.ledger.mint(name, POOL, token.balanceOf(lp))
+
+    addresses = position_accounts(lp, from_block, head.number)
+    for extra in extra_accounts:
+        if to_checksum_address(extra) not in addresses:
+            addresses.append(to_checksum_address(extra))
+    account_address = {labels.get(a, a): a for a in addresses}
+    for acct, address in account_address.items():
+        for name, token_address in asset_address.items():
+            token = Contract(token_address, contract_type=project.MockERC20.contract_type)
+            if sc := lp.scaledSupplyOf(token_address, address):
+                model.scaled_supply[(name, acct)] = sc
+            if sd := lp.scaledDebtOf(token_address, address):
+                model.scaled_debt[(name, acct)] = sd
+            if bal := token.balanceOf(address):
+                model.ledger.mint(name, acct, bal)
+            model.ledger.approve(name, acct, POOL, token.allowance(address, lp))
+    return ImportedPool(model, list(asset_address), list(account_address), asset_address, account_address,
+                        head.number, head.timestamp)
+
+
+@dataclass(frozen=True)
+class PredictedLiquidation:
+    time: int
+    action: Action
+    health_factor_wad: int
+    amounts: LiquidationAmounts
+    bad_debt: tuple[BadDebt, ...]
+
+
+@dataclass
+class Prediction:
+    """What a price move does, computed on a copy of the imported engine."""
+
+    answers: dict[str, int]
+    """Feed answers published, by asset."""
+    liquidatable: list[str]
+    """Accounts below HF 1 right after the move (before any liquidation)."""
+    liquidations: list[PredictedLiquidation]
+    skipped: dict[str, str]
+    model: ImportedPool
+    """The engine after the move and every liquidation: what the chain must equal afterwards."""
+    price_times: list[int] = field(default_factory=list)
+
+
+def predict_price_move(imported: ImportedPool, answers: dict[str, int], keeper: str, start: int,
+                       max_liquidations: int = 50) -> Prediction:
+    """Feeds publish ``answers`` at ``start``, ``start + 1``, ...; then the keeper liquidates, one call a
+    second, each liquidatable account in ``account_names`` order until none is left."""
+    after = copy.deepcopy(imported)
+    pool, now, price_times = after.pool, start, []
+    for asset, answer in answers.items():
+        old = pool.feeds[asset]
+        pool.set_feed(asset, Feed(answer, old.decimals, old.round_id + 1, now))
+        price_times.append(now)
+        now += 1
+    borrowers = [a for a in after.account_names if a != keeper]
+    first = liquidatable(pool, borrowers, now)
+    liquidations, skipped = [], {}
+    while len(liquidations) < max_liquidations:
+        todo = [a for a in liquidatable(pool, borrowers, now) if a not in skipped]
+        if not todo:
+            break
+        decision = decide(pool, keeper, todo[0], now)
+        if decision is None or decision.action is None:
+            skipped[todo[0]] = decision.reason if decision else "healthy"
+            continue
+        a = decision.action
+        events_before = len(pool.bad_debt_events)
+        amounts = pool.liquidate(keeper, a.borrower, a.collateral, a.debt, a.amount, now)
+        liquidations.append(PredictedLiquidation(now, a, decision.health_factor_wad, amounts,
+                                                 tuple(pool.bad_debt_events[events_before:])))
+        now += 1
+    return Prediction(dict(answers), first, liquidations, skipped, after, price_times)

@@ -1,0 +1,128 @@
+"""Deployment records: what ``ape run deploy`` writes, and how a later session attaches to it.
+
+A record names the chain (id, block, hash, time), every contract address, the scenario's parameters
+and which address plays which scenario account. It is written only after the deployment and the
+opening positions succeeded, through a temporary file renamed into place (never half-written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from ..scenario import Scenario, ScenarioError, parse_scenario
+from .adapter import ChainWorld
+
+FORMAT = "protocol_model.deployment/1"
+
+
+class AssetRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    token: str
+    feed: str
+    rate_model: str
+    decimals: int
+    listed_at: int
+
+
+class DeploymentRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: str = FORMAT
+    scenario_name: str
+    network: str
+    chain_id: int
+    block_number: int
+    block_hash: str
+    block_timestamp: int
+    last_time: int
+    """Latest block time the deployment used (time never runs back when continuing from the record)."""
+    deployer: str
+    pool: str
+    router: str
+    lens: str
+    assets: dict[str, AssetRecord]
+    accounts: dict[str, str]
+    """Scenario account name -> address."""
+    scenario: dict
+    """The validated scenario (parameters, accounts, path) as JSON."""
+
+    def parsed_scenario(self) -> Scenario:
+        return parse_scenario(self.scenario, "deployment record scenario")
+
+    def write(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(self.model_dump_json(indent=2) + "\n")
+        os.replace(tmp, path)
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path) -> DeploymentRecord:
+        data = json.loads(Path(path).read_text())
+        if data.get("format") != FORMAT:
+            raise ValueError(f"{path}: format is {data.get('format')!r}, expected {FORMAT!r}")
+        return cls.model_validate(data)
+
+
+def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
+    from ape import chain
+
+    head = chain.blocks.head
+    return DeploymentRecord(
+        scenario_name=world.scenario.name, network=network, chain_id=chain.chain_id,
+        block_number=head.number, block_hash=_hex(head.hash),
+        block_timestamp=head.timestamp, last_time=world.now(), deployer=world.deployer.address,
+        pool=world.pool.address, router=world.router.address, lens=world.lens.address,
+        assets={name: AssetRecord(token=world.tokens[name].address, feed=world.feeds[name].address,
+                                  rate_model=world.rate_models[name].address, decimals=spec.decimals,
+                                  listed_at=world.listed_at[name])
+                for name, spec in ((a.name, a) for a in world.scenario.assets)},
+        accounts={name: signer.address for name, signer in world.signers.items()
+                  if name in {a.name for a in world.scenario.accounts}},
+        scenario=world.scenario.model_dump(mode="json"),
+    )
+
+
+def _hex(value) -> str:
+    text = value.hex() if isinstance(value, bytes) else str(value)
+    return text if text.startswith("0x") else "0x" + text
+
+
+def signer_for(address: str):
+    """The ape account for ``address``: a local test account, else an impersonated one (forks)."""
+    from ape import accounts
+
+    for acct in accounts.test_accounts:
+        if acct.address.lower() == address.lower():
+            return acct
+    return accounts[address]
+
+
+def attach(record: DeploymentRecord, project) -> ChainWorld:
+    """A ChainWorld over the contracts a record names, on the connected chain (e.g. a fork of it)."""
+    scenario = record.parsed_scenario()
+    signers = {name: signer_for(addr) for name, addr in record.accounts.items()}
+    w = ChainWorld(scenario, project, signer_for(record.deployer), signers)
+    w.pool = project.LendingPool.at(record.pool)
+    w.router = project.PriceRouter.at(record.router)
+    w.lens = project.PoolLens.at(record.lens)
+    for name, a in record.assets.items():
+        w.tokens[name] = project.MockERC20.at(a.token)
+        w.feeds[name] = project.MockAggregator.at(a.feed)
+        w.rate_models[name] = project.KinkedRateModel.at(a.rate_model)
+        w.listed_at[name] = a.listed_at
+    w.last_time = record.last_time
+    return w
+
+
+def scenario_signers(scenario: Scenario, test_accounts) -> dict:
+    """Scenario accounts -> test accounts 1, 2, ... in file order (account 0 deploys)."""
+    usable = list(test_accounts)[1:]
+    if len(scenario.accounts) > len(usable):
+        raise ScenarioError(f"accounts: {len(scenario.accounts)} accounts, but this network offers only "
+                         f"{len(usable)} test accounts besides the deployer")
+    return {a.name: usable[i] for i, a in enumerate(scenario.accounts)}

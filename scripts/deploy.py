@@ -1,0 +1,57 @@
+"""`ape run deploy --scenario FILE [--out FILE] [--state FILE] [--mine-to BLOCK]`
+
+Deploys a scenario's protocol on the connected network (tokens, feeds, rate models, router, pool, lens),
+opens every account's positions on chain and in the exact model (compared to the wei), and writes a
+deployment record (chain id, block, addresses, parameters, accounts). The file is validated and the
+opening positions are tried in the model first: a bad scenario gets one error naming the field, and
+nothing is deployed or written. ``--state`` saves the chain (anvil) so the populated protocol is a
+reusable fixture (``anvil --load-state FILE``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+
+from protocol_model.chain.play import deploy_and_open, preflight
+from protocol_model.chain.record import record_of, scenario_signers
+from protocol_model.chain.state import dump_state
+from protocol_model.scenario import ScenarioError, load_scenario
+
+DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT))
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="deployment record (default out/deployments/<scenario name>.json)")
+@click.option("--state", type=click.Path(dir_okay=False), default=None,
+              help="also save the chain state here (anvil only)")
+@click.option("--mine-to", type=int, default=None, help="mine empty blocks until the head is this block")
+def cli(path, out, state, mine_to):
+    try:
+        scenario = load_scenario(path)
+        preflight(scenario, path)
+        signers = scenario_signers(scenario, accounts.test_accounts)
+    except ScenarioError as err:
+        raise click.ClickException(str(err)) from None
+    if state and chain.provider.name != "foundry":
+        raise click.ClickException(f"--state needs an anvil (foundry) provider, not {chain.provider.name}")
+    replay = deploy_and_open(scenario, project, accounts.test_accounts[0], signers)
+    if mine_to is not None:
+        head = chain.blocks.head.number
+        if head > mine_to:
+            raise click.ClickException(f"--mine-to {mine_to}: the deployment already reached block {head}")
+        if head < mine_to:
+            chain.provider.make_request("anvil_mine", [hex(mine_to - head)])
+    record = record_of(replay.chain, chain.provider.network_choice)
+    out = Path(out or f"out/deployments/{scenario.name}.json")
+    if state:
+        dump_state(chain.provider.web3.provider.make_request, state)
+        click.echo(f"state: {state}")
+    record.write(out)
+    click.echo(f"{scenario.name}: pool {record.pool} on chain {record.chain_id} at block {record.block_number}; "
+               f"{len(replay.results)} opening positions, model == chain; record: {out}")

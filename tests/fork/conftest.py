@@ -1,0 +1,135 @@
+"""Fork suite session: serve a populated protocol on an upstream anvil, fork it at a pinned block.
+
+``ape test tests/fork --network ethereum:forked-protocol`` (ape-config.yaml names that network: the
+``node`` provider at 127.0.0.1:18550). Before ape connects, this session
+1. builds the fixture if it is missing or older than the contracts or the scenario:
+   ``ape run deploy --scenario scenarios/fork/populated.yaml --mine-to 200 --state ... --out ...``;
+2. serves the saved state on the upstream (``anvil --load-state``, 127.0.0.1:18549);
+3. starts the fork ``anvil --fork-url <upstream> --fork-block-number 200`` on 127.0.0.1:18550.
+Tests change the fork freely (each one is reverted afterwards); test_upstream_unchanged.py checks that
+the upstream still serves exactly what it served when the session began.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from protocol_model.chain.state import AnvilProcess, rpc
+
+ROOT = Path(__file__).resolve().parents[2]
+FORK_NETWORK = "ethereum:forked-protocol"
+UPSTREAM_PORT, FORK_PORT = 18549, 18550
+PINNED_BLOCK = 200
+SCENARIO = ROOT / "scenarios" / "fork" / "populated.yaml"
+OUT = ROOT / "out" / "fork"
+STATE, RECORD = OUT / "state.json", OUT / "record.json"
+
+_NODES = pytest.StashKey[list]()
+
+
+def _stale() -> bool:
+    if not (STATE.exists() and RECORD.exists()):
+        return True
+    if f'"block_number": {PINNED_BLOCK},' not in RECORD.read_text():
+        return True
+    built = min(STATE.stat().st_mtime, RECORD.stat().st_mtime)
+    sources = [SCENARIO, *ROOT.joinpath("contracts").rglob("*.sol")]
+    return any(p.stat().st_mtime > built for p in sources)
+
+
+def build_fixture() -> None:
+    """Deploy the populated protocol on a throw-away anvil and save its state and record."""
+    cmd = ["ape", "run", "deploy", "--scenario", str(SCENARIO), "--out", str(RECORD), "--state", str(STATE),
+           "--mine-to", str(PINNED_BLOCK), "--network", "ethereum:local:foundry"]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise pytest.UsageError(f"building the fork fixture failed ({' '.join(cmd)}):\n{done.stdout[-2000:]}"
+                                f"\n{done.stderr[-2000:]}")
+
+
+def pytest_configure(config):
+    network = config.getoption("network", default=None) or ""
+    if not network.startswith(FORK_NETWORK):
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    if _stale():
+        build_fixture()
+    upstream = AnvilProcess.serving(STATE, UPSTREAM_PORT, log_file=OUT / "upstream.log").start()
+    nodes = [upstream]
+    config.stash[_NODES] = nodes
+    head = int(rpc(upstream.url, "eth_blockNumber"), 16)
+    if head != PINNED_BLOCK:
+        upstream.stop()
+        raise pytest.UsageError(f"upstream head is block {head}, the fork pins {PINNED_BLOCK}: rebuild "
+                                f"the fixture (delete {OUT})")
+    nodes.append(AnvilProcess.forking(upstream.url, PINNED_BLOCK, FORK_PORT, log_file=OUT / "fork.log").start())
+
+
+def pytest_unconfigure(config):
+    for node in reversed(config.stash.get(_NODES, [])):
+        node.stop()
+
+
+@pytest.fixture(scope="session")
+def on_local_fork(request) -> bool:
+    return (request.config.getoption("network", default=None) or "").startswith(FORK_NETWORK)
+
+
+@pytest.fixture(scope="session")
+def upstream_url(on_local_fork) -> str:
+    if not on_local_fork:
+        pytest.skip("the served upstream exists only with --network ethereum:forked-protocol")
+    return f"http://127.0.0.1:{UPSTREAM_PORT}"
+
+
+@pytest.fixture(scope="session")
+def record(on_local_fork):
+    from protocol_model.chain.record import DeploymentRecord
+
+    path = os.environ.get("PROTOCOL_MODEL_DEPLOYMENT") or (RECORD if on_local_fork else None)
+    if path is None:
+        pytest.skip("no deployment to fork: run with --network ethereum:forked-protocol, or set "
+                    "PROTOCOL_MODEL_DEPLOYMENT to a deployment record (docs/fork_testing.md)")
+    return DeploymentRecord.read(path)
+
+
+def upstream_fingerprint(url: str, record, lens_call: dict) -> dict:
+    """What the upstream serves: head block, its hash, the pool's code and the lens's full state read."""
+    block = rpc(url, "eth_getBlockByNumber", ["latest", False])
+    return {"number": int(block["number"], 16), "hash": block["hash"],
+            "pool_code": rpc(url, "eth_getCode", [record.pool, "latest"]),
+            "state": rpc(url, "eth_call", [lens_call, "latest"])}
+
+
+@pytest.fixture(scope="session")
+def lens_call(record, project) -> dict:
+    """Raw eth_call of PoolLens.snapshot over every asset and account of the record."""
+    lens = project.PoolLens.at(record.lens)
+    data = lens.snapshot.encode_input(record.pool, [a.token for a in record.assets.values()],
+                                      list(record.accounts.values()))
+    return {"to": record.lens, "data": "0x" + bytes(data).hex()}
+
+
+@pytest.fixture(scope="session")
+def upstream_at_start(upstream_url, record, lens_call) -> dict:
+    return upstream_fingerprint(upstream_url, record, lens_call)
+
+
+@pytest.fixture
+def fork(chain, upstream_at_start):
+    """The fork, reverted after the test (tests may change it freely)."""
+    make = chain.provider.web3.provider.make_request
+    snap = make("evm_snapshot", [])["result"]
+    yield chain
+    assert make("evm_revert", [snap])["result"], "the fork could not be reverted"
+
+
+@pytest.fixture
+def world(fork, record, project):
+    from protocol_model.chain.record import attach
+
+    return attach(record, project)
