@@ -1,0 +1,1 @@
+"""The risk lab (see docs/risk_lab.md)."""
