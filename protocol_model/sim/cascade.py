@@ -96,8 +96,12 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
             pi = np.flatnonzero(maxtrig[:, j] > ratio)
             if pi.size == 0:
                 continue
-            rr, cc = np.nonzero(trig[pi, s] > ratio[pi, None])
-            pp, qq = pi[rr], s.start + cc
+            if 2 * pi.size > P:  # most paths: scan the block in place (a view, no gather)
+                pp, cc = np.nonzero(trig[:, s] > ratio[:, None])
+            else:
+                rr, cc = np.nonzero(trig[pi, s] > ratio[pi, None])
+                pp = pi[rr]
+            qq = s.start + cc
             pc, pd = oracle[pp, c], oracle[pp, d]
             C, D = coll[pp, qq], debt[pp, qq]
             hf = C * pc * lt[c] / (D * pd)
@@ -113,7 +117,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
             coll[pp, qq], debt[pp, qq] = C2, D2
             with np.errstate(divide="ignore", invalid="ignore"):
                 trig[pp, qq] = np.where(D2 > 0, D2 / (C2 * lt[c]), 0.0)
-            maxtrig[pi, j] = trig[pi, s].max(axis=1)
+            hit = np.unique(pp)
+            maxtrig[hit, j] = trig[:, s].max(axis=1)[hit] if 2 * hit.size > P else trig[hit, s].max(axis=1)
             hit_path.append(pp), hit_pos.append(qq), hit_pair.append(np.full(pp.size, j))
             rep.append(repaid), sez.append(seized), fees.append(fee), bads.append(bad)
         if hit_path:
