@@ -14,9 +14,10 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..fixed_point import WAD
+from ..fixed_point import UINT256_MAX, WAD
+from ..oracle import usd_to_answer
 from ..scenario import Scenario, parse_scenario
-from ..world import ModelWorld, resolve
+from ..world import Action, ModelWorld, resolve
 from .books import Book
 from .config import CascadeParams
 
@@ -86,27 +87,27 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine."""
     names = names or [f"b{i}" for i in range(len(book))]
     data = opening(params, book, oracle_path[0], names, supplier, keeper)
-    world = ModelWorld(parse_scenario(data, "lab opening"), {a.name: START for a in params.assets})
+    opened = parse_scenario(data, "lab opening")
+    world = ModelWorld(opened, {a.name: START for a in params.assets})
     now = START
     steps = list(data["steps"])
 
-    def play(step: dict) -> None:
+    def play(action: Action, step: dict) -> None:
         nonlocal now
         now += 1
-        sc = world.scenario
-        outcome = world.apply(resolve(parse_scenario({**data, "steps": [step]}).steps[0], sc), now)
+        outcome = world.apply(action, now)
         if outcome != "ok":
             raise AssertionError(f"exact engine: {step} -> {outcome}")
 
-    for step in steps:
-        play(step)
+    for step, parsed in zip(steps, opened.steps, strict=True):
+        play(resolve(parsed, opened), step)
     events = []
     pool = world.pool
     for t in range(1, len(oracle_path)):
         for k, a in enumerate(params.assets):
             if _price(oracle_path[t][k]) != _price(oracle_path[t - 1][k]):
                 steps.append({"op": "price", "asset": a.name, "price_usd": _price(oracle_path[t][k])})
-                play(steps[-1])
+                play(Action("price", asset=a.name, answer=usd_to_answer(steps[-1]["price_usd"])), steps[-1])
         for i in range(len(book)):
             c, d = params.assets[int(book.coll_asset[i])].name, params.assets[int(book.debt_asset[i])].name
             if pool.debt_balance(d, names[i]) == 0 or pool.health_factor(names[i]) >= WAD:
@@ -116,7 +117,7 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
             debt_before = pool.debt_balance(d, names[i])
             steps.append({"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
                           "amount": "max"})
-            play(steps[-1])
+            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), steps[-1])
             bad = sum(e.amount for e in pool.bad_debt_events[n_bad:])
             repaid = debt_before - pool.debt_balance(d, names[i]) - bad
             seized = coll_before - pool.supply_balance(c, names[i])
