@@ -12,7 +12,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean
+.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -54,7 +54,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
@@ -65,6 +65,11 @@ fuzz: setup
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)
+	$(VENV)/bin/python -m protocol_model.sim.bench
+
+# Risk lab: the example sweep's report (Markdown + HTML, PNG heatmaps and fan charts, CSV/JSON) into out/.
+lab-report: setup
+	$(VENV)/bin/python -m protocol_model sweep scenarios/lab/sweep_eth.yaml --out out/sweep_eth
 
 lint: setup
 	$(VENV)/bin/ruff check protocol_model tests scripts

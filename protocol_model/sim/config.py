@@ -1,0 +1,104 @@
+"""Parameters of a cascade run: frozen, in the protocol's units where the protocol has them (bps).
+
+Token amounts and prices inside the lab are float64 whole tokens and USD; ``AssetRisk.config()`` checks
+the risk parameters with the exact engine's own validation (``AssetConfig.validate``), so a parameter set
+the contracts would reject never reaches the lab.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..fixed_point import BPS
+from ..params import AssetConfig, PoolParams
+
+
+@dataclass(frozen=True)
+class AssetRisk:
+    """One listed asset: its risk parameters, its starting price and the market it is sold into."""
+
+    name: str
+    price_usd: float
+    """Price at step 0 (USD per whole token)."""
+    ltv_bps: int
+    liquidation_threshold_bps: int
+    liquidation_bonus_bps: int
+    liquidation_protocol_fee_bps: int = 0
+    decimals: int = 18
+    amm_depth_usd: float = math.inf
+    """USD value of each side of the constant-product pool (asset vs USD) that liquidators sell seized
+    collateral into, at the starting price; ``inf`` = no price impact."""
+    reserves_tokens: float = 0.0
+    """Protocol reserves of this asset at step 0 (whole tokens); absorb bad debt before suppliers."""
+
+    def config(self) -> AssetConfig:
+        """The exact engine's configuration (validated like ``LendingPool._validate``)."""
+        return AssetConfig(self.ltv_bps, self.liquidation_threshold_bps, self.liquidation_bonus_bps,
+                           self.liquidation_protocol_fee_bps, 0).validate()
+
+
+@dataclass(frozen=True)
+class OracleLag:
+    """A simple push-feed model: the price the protocol sees.
+
+    At step ``t`` the feed considers the market price of step ``t - delay_steps`` and posts it (rounded
+    to 8 decimals, like a Chainlink answer) when it deviates from the last posted price by at least
+    ``deviation_bps`` or when ``heartbeat_steps`` steps have passed since the last post. Defaults: post
+    the current price every step. (The feed push-rule model of issue #4 can replace this.)
+    """
+
+    delay_steps: int = 0
+    deviation_bps: int = 0
+    heartbeat_steps: int = 1
+
+    def __post_init__(self) -> None:
+        if self.delay_steps < 0:
+            raise ValueError(f"delay_steps must be >= 0, got {self.delay_steps}")
+        if not 0 <= self.deviation_bps < BPS:
+            raise ValueError(f"deviation_bps must be in [0, 10000), got {self.deviation_bps}")
+        if self.heartbeat_steps < 1:
+            raise ValueError(f"heartbeat_steps must be >= 1, got {self.heartbeat_steps}")
+
+
+@dataclass(frozen=True)
+class CascadeParams:
+    """Everything the cascade engine needs besides the book and the price paths."""
+
+    assets: tuple[AssetRisk, ...]
+    close_factor_bps: int = 5_000
+    full_close_hf_bps: int = 9_500
+    oracle: OracleLag = field(default_factory=OracleLag)
+    arb_recovery: float = 0.5
+    """Fraction of an AMM's log price dislocation that arbitrage removes per step (1 = fully)."""
+
+    def __post_init__(self) -> None:
+        if not self.assets:
+            raise ValueError("assets: at least one asset is needed")
+        names = [a.name for a in self.assets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"assets: names repeat: {names}")
+        for a in self.assets:
+            a.config()
+            if not (a.price_usd > 0 and math.isfinite(a.price_usd)):
+                raise ValueError(f"assets.{a.name}.price_usd must be a positive number, got {a.price_usd}")
+            if not a.amm_depth_usd > 0:
+                raise ValueError(f"assets.{a.name}.amm_depth_usd must be > 0, got {a.amm_depth_usd}")
+            if a.reserves_tokens < 0:
+                raise ValueError(f"assets.{a.name}.reserves_tokens must be >= 0, got {a.reserves_tokens}")
+        self.pool_params()
+        if not 0.0 <= self.arb_recovery <= 1.0:
+            raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
+
+    def pool_params(self) -> PoolParams:
+        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * 10**18 // BPS).validate()
+
+    def index(self, name: str) -> int:
+        for i, a in enumerate(self.assets):
+            if a.name == name:
+                return i
+        raise KeyError(f"unknown asset '{name}' (known: {[a.name for a in self.assets]})")
+
+    @property
+    def initial_prices(self) -> tuple[float, ...]:
+        return tuple(a.price_usd for a in self.assets)

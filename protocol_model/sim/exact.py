@@ -1,0 +1,127 @@
+"""Lab paths in the exact engine: a book and one path's oracle prices become a ``Scenario``.
+
+``exact_keeper`` opens the book in ``protocol_model.pool.LendingPool`` (integer wei, the contracts' twin),
+then per step posts the lab's oracle prices as ``price`` steps and lets a keeper liquidate, with
+``amount: max``, every borrower whose exact HF is below 1. The recorded steps form a scenario that
+``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Interest is switched off (zero rate
+curves), as in the lab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+
+from ..fixed_point import UINT256_MAX, WAD
+from ..oracle import usd_to_answer
+from ..scenario import Scenario, parse_scenario
+from ..world import Action, ModelWorld, resolve
+from .books import Book
+from .config import CascadeParams
+
+START = 1_700_000_000
+ZERO_RATES = {"base_bps": 0, "slope1_bps": 0, "slope2_bps": 0, "optimal_bps": 8000}
+
+
+@dataclass(frozen=True)
+class ExactRun:
+    scenario: Scenario
+    """opening + price steps + the keeper's liquidations, every step expected 'ok'"""
+    events: list[tuple[int, int, int, int, int, int]]
+    """(step, position, repaid units, seized units, fee units, bad-debt units)"""
+    bad_debt_units: dict[str, int]
+    """asset -> total written off (token units)"""
+
+    @property
+    def liquidation_count(self) -> int:
+        return len(self.events)
+
+
+def units(tokens: float, decimals: int) -> int:
+    return int(round(tokens * 10**decimals))
+
+
+def _dec(units_: int, decimals: int) -> str:
+    return str(Decimal(units_).scaleb(-decimals))
+
+
+def _price(p: float) -> str:
+    return _dec(int(round(p * 1e8)), 8)
+
+
+def opening(params: CascadeParams, book: Book, prices0, names: list[str], supplier: str, keeper: str) -> dict:
+    """The scenario (as data) that opens the book at ``prices0``: suppliers, collateral, borrows."""
+    if any(a.reserves_tokens for a in params.assets):
+        raise ValueError("reserves_tokens: the exact engine starts with zero reserves; set them to 0")
+    if len(names) < len(book):
+        raise ValueError(f"{len(book)} positions but only {len(names)} account names")
+    dec = [a.decimals for a in params.assets]
+    assets = [{"name": a.name, "decimals": a.decimals, "price_usd": _price(prices0[k]), "ltv_bps": a.ltv_bps,
+               "liquidation_threshold_bps": a.liquidation_threshold_bps,
+               "liquidation_bonus_bps": a.liquidation_bonus_bps,
+               "liquidation_protocol_fee_bps": a.liquidation_protocol_fee_bps, "rate": ZERO_RATES}
+              for k, a in enumerate(params.assets)]
+    debt_total = [0] * len(dec)
+    accounts, steps = [], []
+    for i in range(len(book)):
+        c, d = int(book.coll_asset[i]), int(book.debt_asset[i])
+        cu, du = units(book.coll_tokens[i], dec[c]), units(book.debt_tokens[i], dec[d])
+        debt_total[d] += du
+        cname, dname = params.assets[c].name, params.assets[d].name
+        accounts.append({"name": names[i], "balances": {cname: _dec(cu, dec[c])}})
+        steps.append({"op": "supply", "account": names[i], "asset": cname, "amount": _dec(cu, dec[c])})
+        if du:
+            steps.append({"op": "borrow", "account": names[i], "asset": dname, "amount": _dec(du, dec[d])})
+    liquidity = {params.assets[k].name: _dec(2 * u, dec[k]) for k, u in enumerate(debt_total) if u}
+    accounts += [{"name": supplier, "balances": liquidity}, {"name": keeper, "balances": liquidity}]
+    supply = [{"op": "supply", "account": supplier, "asset": a, "amount": amt} for a, amt in liquidity.items()]
+    return {"name": "lab-path", "description": "a risk-lab path replayed by a keeper",
+            "pool": {"close_factor_bps": params.close_factor_bps, "full_close_hf_bps": params.full_close_hf_bps},
+            "assets": assets, "accounts": accounts, "steps": supply + steps}
+
+
+def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, names: list[str] | None = None,
+                 supplier: str = "supplier", keeper: str = "keeper") -> ExactRun:
+    """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine."""
+    names = names or [f"b{i}" for i in range(len(book))]
+    data = opening(params, book, oracle_path[0], names, supplier, keeper)
+    opened = parse_scenario(data, "lab opening")
+    world = ModelWorld(opened, {a.name: START for a in params.assets})
+    now = START
+    steps = list(data["steps"])
+
+    def play(action: Action, step: dict) -> None:
+        nonlocal now
+        now += 1
+        outcome = world.apply(action, now)
+        if outcome != "ok":
+            raise AssertionError(f"exact engine: {step} -> {outcome}")
+
+    for step, parsed in zip(steps, opened.steps, strict=True):
+        play(resolve(parsed, opened), step)
+    events = []
+    pool = world.pool
+    for t in range(1, len(oracle_path)):
+        for k, a in enumerate(params.assets):
+            if _price(oracle_path[t][k]) != _price(oracle_path[t - 1][k]):
+                steps.append({"op": "price", "asset": a.name, "price_usd": _price(oracle_path[t][k])})
+                play(Action("price", asset=a.name, answer=usd_to_answer(steps[-1]["price_usd"])), steps[-1])
+        for i in range(len(book)):
+            c, d = params.assets[int(book.coll_asset[i])].name, params.assets[int(book.debt_asset[i])].name
+            if pool.debt_balance(d, names[i]) == 0 or pool.health_factor(names[i]) >= WAD:
+                continue
+            coll_before, n_bad = pool.supply_balance(c, names[i]), len(pool.bad_debt_events)
+            reserves_before = pool.assets[c].state.reserves
+            debt_before = pool.debt_balance(d, names[i])
+            steps.append({"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
+                          "amount": "max"})
+            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), steps[-1])
+            bad = sum(e.amount for e in pool.bad_debt_events[n_bad:])
+            repaid = debt_before - pool.debt_balance(d, names[i]) - bad
+            seized = coll_before - pool.supply_balance(c, names[i])
+            events.append((t, i, repaid, seized, pool.assets[c].state.reserves - reserves_before, bad))
+    scenario = parse_scenario({**data, "steps": steps}, "lab path")
+    bad_units = {a.name: pool.assets[a.name].state.bad_debt for a in params.assets}
+    return ExactRun(scenario, events, bad_units)

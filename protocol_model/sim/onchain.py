@@ -1,0 +1,60 @@
+"""Cross-check (3) support: pick lab paths (the worst and some at random) and turn them into scenarios
+that ``protocol_model.chain.replay.Replay`` plays on a chain. Pure Python: no ape import here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .books import Book, synthetic_book
+from .cascade import run_cascade
+from .config import AssetRisk, CascadeParams, OracleLag
+from .exact import ExactRun, exact_keeper
+from .outcome import CascadeOutcome
+from .paths import Gbm, JumpDiffusion, MarketModel
+
+BORROWERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
+SUPPLIER, KEEPER = "grace", "heidi"
+
+
+def pick_paths(outcome: CascadeOutcome, n_random: int, seed: int) -> list[int]:
+    """The path with the most bad debt (ties: most liquidations), then ``n_random`` other paths."""
+    per = outcome.per_path
+    worst = int(np.lexsort((per["liquidation_count"], per["bad_debt_usd"]))[-1])
+    others = [i for i in range(outcome.n_paths) if i != worst]
+    rng = np.random.default_rng(seed)
+    return [worst, *map(int, rng.choice(others, size=min(n_random, len(others)), replace=False))]
+
+
+@dataclass(frozen=True)
+class LabReplayCase:
+    params: CascadeParams
+    market: MarketModel
+    book: Book
+    n_paths: int
+    n_steps: int
+    seed: int
+
+    def run(self) -> CascadeOutcome:
+        return run_cascade(self.params, self.book, self.market, np.random.default_rng(self.seed), self.n_paths,
+                           self.n_steps, record_series=True, record_events=True)
+
+    def exact(self, outcome: CascadeOutcome, path: int) -> ExactRun:
+        return exact_keeper(self.params, self.book, outcome.series["oracle"][path], names=BORROWERS,
+                            supplier=SUPPLIER, keeper=KEEPER)
+
+
+def default_case(n_paths: int = 200, n_steps: int = 20, seed: int = 42) -> LabReplayCase:
+    """Six borrowers (the chain's named test accounts) on WETH/WBTC against USDC, a violent daily market
+    with thin pools, oracle on a 0.5% deviation rule: liquidations, full closes and bad debt are likely."""
+    params = CascadeParams((AssetRisk("USDC", 1.0, 8500, 8800, 400, 1000, 6),
+                            AssetRisk("WBTC", 60_000.0, 7300, 7800, 650, 1000, 8, 3e5),
+                            AssetRisk("WETH", 2_000.0, 8000, 8250, 500, 1000, 18, 2e5)),
+                           oracle=OracleLag(0, 50, 1))
+    market = MarketModel((Gbm(0.0), JumpDiffusion(1.0, 12.0, -0.12, 0.1), Gbm(1.5)),
+                         ((1, 0, 0), (0, 1, 0.7), (0, 0.7, 1)))
+    book = synthetic_book(np.random.default_rng(seed), params, len(BORROWERS),
+                          collateral_weights={"WBTC": 1, "WETH": 2}, debt_asset="USDC",
+                          utilization_beta=(8.0, 1.5)).quantized(params)
+    return LabReplayCase(params, market, book, n_paths, n_steps, seed)

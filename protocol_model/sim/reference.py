@@ -1,0 +1,115 @@
+"""The scalar reference of the cascade: plain Python floats, one path, one position at a time.
+
+Kept for correctness only (small sizes): it restates ``cascade.run_cascade``'s rules in the most direct
+form — no trigger bookkeeping, no batching — so the vectorized engine can be checked against it on the
+same seeds. Prices come from the same ``paths`` stream (the path generator is shared; the cascade is not).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import amm
+from .books import Book
+from .config import CascadeParams
+from .outcome import PATH_FIELDS, CascadeOutcome
+from .paths import MarketModel
+
+
+def _quantize(price: float) -> float:
+    return max(round(price / 1e-8) * 1e-8, 1e-8)
+
+
+def run_reference(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
+                  n_steps: int) -> CascadeOutcome:
+    stream = market.stream(rng, n_paths, np.array(params.initial_prices), n_steps)
+    fundamentals = [stream.next().tolist() for _ in range(n_steps)]  # [step][path][asset]
+    results = [_one_path(params, book, [f[p] for f in fundamentals]) for p in range(n_paths)]
+    per_path = {k: np.array([r[0][k] for r in results]) for k in PATH_FIELDS}
+    events = [(p, *e) for p, r in enumerate(results) for e in r[2]]
+    return CascadeOutcome(per_path, np.array([r[1] for r in results]), {}, events)
+
+
+def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]):
+    assets, K = params.assets, len(params.assets)
+    lag = params.oracle
+    cf, fchf = params.close_factor_bps / 1e4, params.full_close_hf_bps / 1e4
+    coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()
+    ca, da = book.coll_asset.tolist(), book.debt_asset.tolist()
+    p0 = [a.price_usd for a in assets]
+    market = list(p0)
+    history = [list(p0)]  # market prices by step
+    oracle = [_quantize(p) for p in p0]
+    since = [0] * K
+    disloc = [1.0] * K
+    reserves = [a.reserves_tokens for a in assets]
+    res = dict.fromkeys(PATH_FIELDS, 0.0)
+    bad_tokens = [0.0] * K
+    events = []
+
+    def hf(i):
+        c, d = ca[i], da[i]
+        return coll[i] * oracle[c] * (assets[c].liquidation_threshold_bps / 1e4) / (debt[i] * oracle[d])
+
+    min_hf = min([hf(i) for i in range(len(coll)) if debt[i] > 0], default=math.inf)
+    for t, fund in enumerate(fundamentals, start=1):
+        for k in range(K):
+            disloc[k] = disloc[k] ** (1.0 - params.arb_recovery)
+            market[k] = fund[k] * disloc[k]
+        history.append(list(market))
+        seen = history[max(t - lag.delay_steps, 0)]
+        for k in range(K):
+            since[k] += 1
+            if abs(seen[k] / oracle[k] - 1.0) >= lag.deviation_bps / 1e4 or since[k] >= lag.heartbeat_steps:
+                oracle[k], since[k] = _quantize(seen[k]), 0
+        fees, bads, sold, cost = [0.0] * K, [0.0] * K, [0.0] * K, 0.0
+        liquidatable = [i for i in range(len(coll)) if debt[i] > 0 and hf(i) < 1.0]
+        min_hf = min([min_hf] + [hf(i) for i in range(len(coll)) if debt[i] > 0])
+        for i in liquidatable:
+            c, d = ca[i], da[i]
+            b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
+            h = hf(i)
+            repaid = debt[i] if h < fchf else debt[i] * cf
+            seized = repaid * oracle[d] / oracle[c] * b1
+            bad = 0.0
+            if seized >= coll[i]:
+                seized = coll[i]
+                repaid = min(coll[i] / b1 * oracle[c] / oracle[d], debt[i])
+            fee = (seized - seized / b1) * (assets[c].liquidation_protocol_fee_bps / 1e4)
+            coll[i] -= seized
+            debt[i] -= repaid
+            if coll[i] == 0.0:
+                bad, debt[i] = debt[i], 0.0
+            fees[c] += fee
+            bads[d] += bad
+            sold[c] += seized - fee
+            cost += repaid * market[d]
+            res["liquidation_count"] += 1
+            res["liquidation_volume_usd"] += repaid * oracle[d]
+            res["bad_debt_count"] += bad > 0
+            events.append((t, i, repaid, seized, fee, bad))
+        proceeds = 0.0
+        for k in range(K):
+            reserves[k] += fees[k]
+            from_res = min(reserves[k], bads[k])
+            reserves[k] -= from_res
+            bad_tokens[k] += bads[k]
+            res["bad_debt_usd"] += bads[k] * oracle[k]
+            res["reserves_used_usd"] += from_res * oracle[k]
+            res["supplier_loss_usd"] += (bads[k] - from_res) * oracle[k]
+            depth = assets[k].amm_depth_usd
+            if sold[k] > 0 and math.isfinite(depth):
+                new_px, got = amm.sell(market[k], amm.liquidity(depth, p0[k]), sold[k])
+                disloc[k] *= new_px / market[k]
+                market[k] = new_px
+                proceeds += got
+            else:
+                proceeds += sold[k] * market[k]
+        if liquidatable:
+            res["liquidator_pnl_usd"] += proceeds - cost
+        res["max_amm_discount"] = max(res["max_amm_discount"], max(1.0 - x for x in disloc))
+    res["min_health_factor"] = min_hf
+    res["reserves_end_usd"] = sum(r * o for r, o in zip(reserves, oracle, strict=True))
+    return res, bad_tokens, events

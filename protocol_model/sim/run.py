@@ -1,0 +1,85 @@
+"""Run a simulation: the book, the chunks (seeded by ``SeedSequence.spawn``), parallel execution, metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .books import Book, synthetic_book
+from .cascade import run_cascade
+from .config import CascadeParams
+from .metrics import summarize
+from .outcome import CascadeOutcome
+from .parallel import map_chunks
+from .paths import MarketModel
+from .spec import LabSpecError, SimulationSpec
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything one cell of a run needs (picklable, sent to workers)."""
+
+    params: CascadeParams
+    market: MarketModel
+    book: Book
+    n_paths: int
+    n_steps: int
+    seed: int
+    paths_per_chunk: int = 500
+    record_series: bool = False
+
+    def chunks(self) -> list[tuple]:
+        sizes = [min(self.paths_per_chunk, self.n_paths - s) for s in range(0, self.n_paths, self.paths_per_chunk)]
+        seeds = np.random.SeedSequence(self.seed).spawn(2)[1].spawn(len(sizes))
+        return [(self, ss, n) for ss, n in zip(seeds, sizes, strict=True)]
+
+
+def run_chunk(job: Job, seed: np.random.SeedSequence, n_paths: int) -> CascadeOutcome:
+    return run_cascade(job.params, job.book, job.market, np.random.default_rng(seed), n_paths, job.n_steps,
+                       record_series=job.record_series)
+
+
+@dataclass
+class SimulationResult:
+    job: Job
+    outcome: CascadeOutcome
+    name: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def summary(self) -> dict[str, float]:
+        return summarize(self.outcome.per_path)
+
+
+def run_job(job: Job, *, workers: int | None = None, scheduler=None, progress: bool = False) -> CascadeOutcome:
+    parts = map_chunks(run_chunk, job.chunks(), workers=workers, scheduler=scheduler, progress=progress,
+                       label="path chunks")
+    return CascadeOutcome.concat(parts)
+
+
+def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
+    if spec.book.synthetic is not None:
+        s = spec.book.synthetic
+        return synthetic_book(spec.book_rng(), params, s.positions, collateral_weights=s.collateral_weights,
+                              debt_asset=s.debt_asset, size_median_usd=s.size_median_usd,
+                              size_sigma_log=s.size_sigma_log, utilization_beta=s.utilization_beta,
+                              loop_share=s.loop_share, loop_leverage=s.loop_leverage)
+    from .importer import book_from_scenario
+
+    try:
+        return book_from_scenario(spec.book.scenario, params)
+    except ValueError as err:
+        raise LabSpecError(f"book.scenario: {err}") from None
+
+
+def job_from_spec(spec: SimulationSpec, *, paths: int | None = None, record_series: bool = False) -> Job:
+    params = spec.params()
+    return Job(params, spec.market(), build_book(spec, params), paths or spec.paths, spec.steps, spec.seed,
+               spec.paths_per_chunk, record_series)
+
+
+def simulate(spec: SimulationSpec, *, paths: int | None = None, workers: int | None = None, scheduler=None,
+             progress: bool = False, record_series: bool = False) -> SimulationResult:
+    """Run a validated simulation definition (``load_simulation``) on every local core, or on Dask."""
+    job = job_from_spec(spec, paths=paths, record_series=record_series)
+    return SimulationResult(job, run_job(job, workers=workers, scheduler=scheduler, progress=progress), spec.name)

@@ -1,0 +1,270 @@
+"""Simulation and sweep definition files (YAML), validated by pydantic: a bad file gets one
+``LabSpecError`` naming the field (same style as ``protocol_model.scenario.ScenarioError``)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .. import errors
+from ..scenario import _format_error
+from .config import AssetRisk, CascadeParams, OracleLag
+from .paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
+
+
+class LabSpecError(ValueError):
+    """A simulation or sweep file is invalid; the message names the field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class GbmSpec(_Strict):
+    kind: Literal["gbm"]
+    sigma_annual: float = Field(0.0, ge=0, le=20)
+    drift_annual: float = Field(0.0, ge=-10, le=10)
+
+    def driver(self, vol_scale: float = 1.0):
+        return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
+
+
+class JumpSpec(_Strict):
+    kind: Literal["jump"]
+    sigma_annual: float = Field(ge=0, le=20)
+    jumps_per_year: float = Field(ge=0, le=10_000)
+    jump_mean_log: float = Field(ge=-20, le=20)
+    jump_std_log: float = Field(ge=0, le=20)
+    drift_annual: float = Field(0.0, ge=-10, le=10)
+
+    def driver(self, vol_scale: float = 1.0):
+        return JumpDiffusion(self.sigma_annual * vol_scale, self.jumps_per_year, self.jump_mean_log,
+                             self.jump_std_log * vol_scale, self.drift_annual)
+
+
+class BridgeSpec(_Strict):
+    kind: Literal["bridge"]
+    sigma_annual: float = Field(0.0, ge=0, le=20)
+    pins: list[tuple[int, float]] = Field(min_length=1)
+    """(step, price relative to the start), e.g. [[3, 0.87], [10, 1.0]]"""
+
+    @model_validator(mode="after")
+    def _pins(self) -> BridgeSpec:
+        Bridge(self.sigma_annual, tuple(self.pins))
+        return self
+
+    def driver(self, vol_scale: float = 1.0):
+        return Bridge(self.sigma_annual * vol_scale, tuple(self.pins))
+
+
+class HistoricalSpec(_Strict):
+    kind: Literal["historical"]
+    episode: str
+    series: str
+    noise_sigma_annual: float = Field(0.0, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _known(self) -> HistoricalSpec:
+        from .history import EPISODES
+
+        if self.series not in EPISODES.get(self.episode, {}):
+            raise ValueError(f"unknown episode/series '{self.episode}/{self.series}' "
+                             f"(known: {', '.join(f'{e}/{s}' for e in EPISODES for s in EPISODES[e])})")
+        return self
+
+    def driver(self, vol_scale: float = 1.0):
+        return Historical(self.episode, self.series, self.noise_sigma_annual * vol_scale)
+
+
+DriverSpec = Annotated[GbmSpec | JumpSpec | BridgeSpec | HistoricalSpec, Field(discriminator="kind")]
+
+
+class LabAsset(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
+    price_usd: float = Field(gt=0, allow_inf_nan=False)
+    decimals: int = Field(18, ge=0, le=30)
+    ltv_bps: int = Field(ge=0, lt=10_000)
+    liquidation_threshold_bps: int = Field(ge=0, lt=10_000)
+    liquidation_bonus_bps: int = Field(ge=0, le=5_000)
+    liquidation_protocol_fee_bps: int = Field(0, ge=0, le=10_000)
+    amm_depth_usd: float | None = Field(None, gt=0)
+    """USD per side of the constant-product pool liquidators sell into; omitted = no price impact"""
+    reserves_tokens: float = Field(0.0, ge=0)
+    driver: DriverSpec = GbmSpec(kind="gbm")
+
+    @model_validator(mode="after")
+    def _risk(self) -> LabAsset:
+        try:
+            self.risk()
+        except errors.LtvAboveThreshold:
+            raise ValueError(f"ltv_bps ({self.ltv_bps}) is above liquidation_threshold_bps "
+                             f"({self.liquidation_threshold_bps})") from None
+        except errors.LiquidationBonusTooHigh:
+            raise ValueError("liquidation_threshold_bps × (1 + liquidation_bonus_bps) must stay below 100%") from None
+        return self
+
+    def risk(self, **override) -> AssetRisk:
+        fields = dict(name=self.name, price_usd=self.price_usd, ltv_bps=self.ltv_bps,
+                      liquidation_threshold_bps=self.liquidation_threshold_bps,
+                      liquidation_bonus_bps=self.liquidation_bonus_bps,
+                      liquidation_protocol_fee_bps=self.liquidation_protocol_fee_bps, decimals=self.decimals,
+                      amm_depth_usd=self.amm_depth_usd or math.inf, reserves_tokens=self.reserves_tokens)
+        fields.update(override)
+        a = AssetRisk(**fields)
+        a.config()
+        return a
+
+
+class PoolSpec(_Strict):
+    close_factor_bps: int = Field(5_000, gt=0, le=10_000)
+    full_close_hf_bps: int = Field(9_500, ge=0, le=10_000)
+
+
+class SyntheticBook(_Strict):
+    positions: int = Field(ge=1, le=1_000_000)
+    debt_asset: str
+    collateral_weights: dict[str, float]
+    size_median_usd: float = Field(20_000.0, gt=0)
+    size_sigma_log: float = Field(1.0, ge=0, le=5)
+    utilization_beta: tuple[float, float] = (4.0, 2.0)
+    loop_share: float = Field(0.0, ge=0, le=1)
+    loop_leverage: float = Field(4.0, ge=1, le=100)
+
+
+class BookSpec(_Strict):
+    synthetic: SyntheticBook | None = None
+    scenario: str | None = None
+    """a scenario file (protocol_model.scenario): positions after its steps, played in the exact model"""
+
+    @model_validator(mode="after")
+    def _one(self) -> BookSpec:
+        if (self.synthetic is None) == (self.scenario is None):
+            raise ValueError("give exactly one of 'synthetic' or 'scenario'")
+        return self
+
+
+class SimulationSpec(_Strict):
+    name: str
+    description: str = ""
+    seed: int = Field(ge=0)
+    paths: int = Field(ge=1, le=10_000_000)
+    steps: int = Field(ge=1, le=100_000)
+    step_seconds: float = Field(86_400.0, gt=0)
+    paths_per_chunk: int = Field(500, ge=1)
+    pool: PoolSpec = PoolSpec()
+    oracle: dict[str, int] = Field(default_factory=dict)
+    """delay_steps, deviation_bps, heartbeat_steps (see OracleLag)"""
+    arb_recovery: float = Field(0.5, ge=0, le=1)
+    assets: list[LabAsset] = Field(min_length=1)
+    correlation: list[list[float]] | None = None
+    book: BookSpec
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SimulationSpec:
+        names = [a.name for a in self.assets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"assets: names repeat: {names}")
+        try:
+            OracleLag(**self.oracle)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"oracle: {err}") from None
+        try:
+            self.market()
+        except ValueError as err:
+            raise ValueError(str(err)) from None
+        if self.pool.full_close_hf_bps > 10_000:
+            raise ValueError("pool.full_close_hf_bps must be <= 10000")
+        syn = self.book.synthetic
+        if syn is not None:
+            if syn.debt_asset not in names:
+                raise ValueError(f"book.synthetic.debt_asset: unknown asset '{syn.debt_asset}' (known: {names})")
+            for k in syn.collateral_weights:
+                if k not in names:
+                    raise ValueError(f"book.synthetic.collateral_weights: unknown asset '{k}' (known: {names})")
+        return self
+
+    def params(self, asset_overrides: dict | None = None, **kw) -> CascadeParams:
+        over = asset_overrides or {}
+        fields = dict(close_factor_bps=self.pool.close_factor_bps, full_close_hf_bps=self.pool.full_close_hf_bps,
+                      oracle=OracleLag(**self.oracle), arb_recovery=self.arb_recovery)
+        fields.update(kw)
+        return CascadeParams(tuple(a.risk(**over.get(a.name, {})) for a in self.assets), **fields)
+
+    def market(self, vol_scale: float = 1.0) -> MarketModel:
+        corr = tuple(map(tuple, self.correlation)) if self.correlation is not None else None
+        return MarketModel(tuple(a.driver.driver(vol_scale) for a in self.assets), corr, self.step_seconds)
+
+    def book_rng(self) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(2)[0])
+
+
+class Axis(_Strict):
+    parameter: Literal["liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "close_factor_bps",
+                       "volatility_scale", "amm_depth_usd", "oracle_delay_steps"]
+    values: list[float] = Field(min_length=1, max_length=50)
+    assets: list[str] | None = None
+    """assets the per-asset parameters apply to (default: every collateral asset of the book)"""
+
+
+class SweepSpec(_Strict):
+    name: str
+    description: str = ""
+    simulation: str
+    """the base simulation file (relative to the sweep file)"""
+    paths: int | None = Field(None, ge=1)
+    """override the base file's path count for every cell"""
+    axes: list[Axis] = Field(min_length=1, max_length=2)
+    fan_chart_paths: int = Field(200, ge=0, le=100_000)
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise LabSpecError(f"{path}: not valid YAML: {err}") from None
+    except OSError as err:
+        raise LabSpecError(f"{path}: {err.strerror}") from None
+    if not isinstance(data, dict):
+        raise LabSpecError(f"{path}: (top level): expected a mapping")
+    return data
+
+
+def parse_simulation(data: dict, source: str = "simulation", base_dir: Path | None = None) -> SimulationSpec:
+    try:
+        spec = SimulationSpec.model_validate(data)
+    except ValidationError as err:
+        raise LabSpecError(_format_error(err, source)) from None
+    if spec.book.scenario is not None and base_dir is not None:
+        scen = (base_dir / spec.book.scenario)
+        if not scen.is_file():
+            raise LabSpecError(f"{source}: book.scenario: no such file '{spec.book.scenario}'")
+        spec = spec.model_copy(update={"book": BookSpec(scenario=str(scen))})
+    return spec
+
+
+def load_simulation(path: str | Path) -> SimulationSpec:
+    path = Path(path)
+    return parse_simulation(_load_yaml(path), str(path), path.parent)
+
+
+def load_sweep(path: str | Path) -> tuple[SweepSpec, SimulationSpec]:
+    path = Path(path)
+    try:
+        sweep = SweepSpec.model_validate(_load_yaml(path))
+    except ValidationError as err:
+        raise LabSpecError(_format_error(err, str(path))) from None
+    base = path.parent / sweep.simulation
+    if not base.is_file():
+        raise LabSpecError(f"{path}: simulation: no such file '{sweep.simulation}'")
+    sim = load_simulation(base)
+    names = [a.name for a in sim.assets]
+    for i, axis in enumerate(sweep.axes):
+        for a in axis.assets or []:
+            if a not in names:
+                raise LabSpecError(f"{path}: axes.{i}.assets: unknown asset '{a}' (known: {names})")
+    return sweep, sim

@@ -1,0 +1,38 @@
+"""Small deterministic lab cases shared by the engine tests and the on-chain replay."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from protocol_model.sim.books import synthetic_book
+from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
+from protocol_model.sim.paths import Bridge, Gbm, JumpDiffusion, MarketModel
+
+USDC = AssetRisk("USDC", 1.0, 8500, 8800, 400, 1000, 6, 5e6)
+WBTC = AssetRisk("WBTC", 60_000.0, 7300, 7800, 650, 1000, 8, 2e6)
+WETH = AssetRisk("WETH", 2_000.0, 8000, 8250, 500, 1000, 18, 1e6)
+CORR = ((1.0, 0.0, 0.0), (0.0, 1.0, 0.7), (0.0, 0.7, 1.0))
+
+
+def crash_params(**kw) -> CascadeParams:
+    return CascadeParams((USDC, WBTC, WETH), **kw)
+
+
+def crash_market() -> MarketModel:
+    """Daily steps, violent: WBTC jumps down, WETH at 120% vol; USDC fixed."""
+    return MarketModel((Gbm(0.0), JumpDiffusion(0.8, 6.0, -0.1, 0.1), Gbm(1.2)), CORR)
+
+
+def crash_book(n: int, seed: int = 1):
+    return synthetic_book(np.random.default_rng(seed), crash_params(), n, collateral_weights={"WBTC": 1, "WETH": 2},
+                          debt_asset="USDC", utilization_beta=(6.0, 1.5), loop_share=0.2).quantized(crash_params())
+
+
+def depeg_params() -> CascadeParams:
+    """USDC as collateral for WETH debt while USDC depegs to 0.87 and back (a Brownian bridge)."""
+    return CascadeParams((USDC, WBTC, WETH), close_factor_bps=4000, full_close_hf_bps=9000,
+                         oracle=OracleLag(delay_steps=1, deviation_bps=50, heartbeat_steps=3), arb_recovery=0.3)
+
+
+def depeg_market() -> MarketModel:
+    return MarketModel((Bridge(0.05, ((6, 0.87), (14, 1.0))), Gbm(0.6), Gbm(0.9)), CORR, step_seconds=3600 * 6)
