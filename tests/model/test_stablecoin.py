@@ -6,7 +6,13 @@ from fractions import Fraction
 
 import pytest
 
-from protocol_model.stablecoin import RedemptionTerms, best_exit, depeg_path, redemption_days, wrong_way_liquidation_move
+from protocol_model.stablecoin import (
+    RedemptionTerms,
+    best_exit,
+    depeg_path,
+    redemption_days,
+    wrong_way_liquidation_move,
+)
 
 
 def test_depeg_path_shape():
