@@ -1,7 +1,7 @@
 """Stateful differential fuzzing of the margin engine: random sequences on chain (PerpEngine) and in the
 exact model, every readable field compared to the wei after every step, plus the engine's invariants.
 
-PERP_FUZZ_EXAMPLES sets the number of sequences (default 15; `make fuzz` runs 500).
+PERP_FUZZ_EXAMPLES sets the number of sequences (default 10; `make fuzz` runs 500).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from protocol_model.perp.engine import ENGINE
 from protocol_model.perp.fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
 from protocol_model.perp.world import PerpAction, PerpModelWorld
 
-EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "25"))
 MARKETS = [0, 1]
 BASE_ANSWER = {0: 2_000 * 10**8, 1: 50_000 * 10**8}
@@ -216,5 +216,5 @@ def test_perp_fuzzer_catches_a_flipped_rounding(perp_fuzz_world, monkeypatch, ta
     world, base_model = perp_fuzz_world
     stats = CrosscheckStats()
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(20, shrink=False))
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(12, shrink=False))
     assert stats.mismatches >= 1
