@@ -61,7 +61,7 @@ test-inprocess: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
 fuzz: setup
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} PERP_FUZZ_EXAMPLES=$${PERP_FUZZ_EXAMPLES:-500} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)

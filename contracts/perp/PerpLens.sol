@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {PerpEngine} from "./PerpEngine.sol";
+
+/// @title PerpLens
+/// @notice Reads a margin engine's whole observable state in one call (cross-checks against the model).
+/// @dev A margin view that reverts (a rejected price) is reported as an ok-flag of 0 with zeros.
+contract PerpLens {
+    uint256 public constant GLOBAL_FIELDS = 3;
+    uint256 public constant MARKET_FIELDS = 8;
+    uint256 public constant ACCOUNT_FIELDS = 6;
+    uint256 public constant POSITION_FIELDS = 9;
+
+    /// @notice global: insuranceFundWad, unsocializedLossWad, engine token balance.
+    /// markets (per id): cumLongWad, cumShortWad, markPriceWad, longOiWad, shortOiWad, lastFundingTime,
+    /// indexOk, indexPriceWad.
+    /// accounts: crossBalanceWad, token balance, crossOk, equityWad, initialWad, maintenanceWad.
+    /// positions (account-major, then market): sizeWad, openNotionalWad, fundingSnapshotWad, isolated,
+    /// isolatedBalanceWad, isoOk, equityWad, initialWad, maintenanceWad.
+    function snapshot(PerpEngine engine, address[] calldata accounts)
+        external
+        view
+        returns (int256[] memory globals, int256[] memory markets, int256[] memory accts, int256[] memory positions)
+    {
+        uint256 n = engine.marketCount();
+        IERC20 token = engine.collateral();
+        globals = new int256[](GLOBAL_FIELDS);
+        (globals[0], globals[1]) = (int256(engine.insuranceFundWad()), int256(engine.unsocializedLossWad()));
+        globals[2] = int256(token.balanceOf(address(engine)));
+        markets = new int256[](n * MARKET_FIELDS);
+        for (uint256 i; i < n; ++i) {
+            PerpEngine.Market memory m = engine.getMarket(i);
+            uint256 o = i * MARKET_FIELDS;
+            (markets[o], markets[o + 1], markets[o + 2]) = (m.cumLongWad, m.cumShortWad, int256(m.markPriceWad));
+            (markets[o + 3], markets[o + 4], markets[o + 5]) =
+                (int256(m.longOiWad), int256(m.shortOiWad), int256(uint256(m.lastFundingTime)));
+            try engine.priceRouter().priceWad(m.indexAsset) returns (uint256 p) {
+                (markets[o + 6], markets[o + 7]) = (1, int256(p));
+            } catch {}
+        }
+        accts = new int256[](accounts.length * ACCOUNT_FIELDS);
+        positions = new int256[](accounts.length * n * POSITION_FIELDS);
+        for (uint256 j; j < accounts.length; ++j) {
+            address a = accounts[j];
+            uint256 o = j * ACCOUNT_FIELDS;
+            (accts[o], accts[o + 1]) = (engine.crossBalanceWad(a), int256(token.balanceOf(a)));
+            try engine.crossMargin(a) returns (PerpEngine.Margin memory mg) {
+                (accts[o + 2], accts[o + 3], accts[o + 4], accts[o + 5]) =
+                    (1, mg.equityWad, int256(mg.initialWad), int256(mg.maintenanceWad));
+            } catch {}
+            for (uint256 i; i < n; ++i) {
+                _position(engine, a, i, positions, (j * n + i) * POSITION_FIELDS);
+            }
+        }
+    }
+
+    function _position(PerpEngine engine, address a, uint256 id, int256[] memory out, uint256 o) internal view {
+        PerpEngine.Position memory p = engine.getPosition(a, id);
+        (out[o], out[o + 1], out[o + 2], out[o + 3]) =
+            (p.sizeWad, p.openNotionalWad, p.fundingSnapshotWad, p.isolated ? int256(1) : int256(0));
+        out[o + 4] = engine.isolatedBalanceWad(a, id);
+        try engine.isolatedMargin(a, id) returns (PerpEngine.Margin memory mg) {
+            (out[o + 5], out[o + 6], out[o + 7], out[o + 8]) =
+                (1, mg.equityWad, int256(mg.initialWad), int256(mg.maintenanceWad));
+        } catch {}
+    }
+}

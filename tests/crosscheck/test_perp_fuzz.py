@@ -1,0 +1,220 @@
+"""Stateful differential fuzzing of the margin engine: random sequences on chain (PerpEngine) and in the
+exact model, every readable field compared to the wei after every step, plus the engine's invariants.
+
+PERP_FUZZ_EXAMPLES sets the number of sequences (default 10; `make fuzz` runs 500).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+
+import pytest
+from ape import chain
+from hypothesis import HealthCheck, Phase, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from protocol_model.chain.perp_adapter import PerpChainWorld
+from protocol_model.fixed_point import WAD
+from protocol_model.perp import errors
+from protocol_model.perp.engine import ENGINE
+from protocol_model.perp.fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
+from protocol_model.perp.world import PerpAction, PerpModelWorld
+
+EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
+STEPS = int(os.environ.get("FUZZ_STEPS", "25"))
+MARKETS = [0, 1]
+BASE_ANSWER = {0: 2_000 * 10**8, 1: 50_000 * 10**8}
+STARTING_DEPOSIT = 20_000 * 10**6
+
+accounts_st = st.sampled_from(FUZZ_ACCOUNTS)
+markets_st = st.sampled_from(MARKETS)
+
+
+@pytest.fixture(scope="module")
+def perp_fuzz_world(project, admin, signers):
+    scenario = perp_fuzz_scenario()
+    world = PerpChainWorld.deploy(scenario, project, admin, signers)
+    model = PerpModelWorld(scenario, world.listed_at)
+    now = world.now()
+    for account in FUZZ_ACCOUNTS:  # every sequence starts with funded cross balances
+        now += 1
+        action = PerpAction("deposit", account, amount=STARTING_DEPOSIT)
+        assert model.apply(action, now) == world.apply(action, now) == "ok"
+    assert not model.snapshot().diff(world.snapshot())
+    return world, model
+
+
+def make_machine(world, base_model, stats):
+    class PerpMachine(RuleBasedStateMachine):
+        @initialize()
+        def start(self):
+            self.snap_id = chain.snapshot()
+            self.model = copy.deepcopy(base_model)
+            self.now = world.now()
+            stats.sequences += 1
+
+        def teardown(self):
+            chain.restore(self.snap_id)
+
+        def do(self, action: PerpAction) -> str:
+            self.now += action.seconds if action.kind == "warp" else 1
+            before = copy.deepcopy(self.model.engine)
+            model_out = self.model.apply(action, self.now)
+            chain_out = world.apply(action, self.now)
+            stats.operations += 1
+            if os.environ.get("PERP_FUZZ_OUTCOMES"):
+                print("OUTCOME", action.kind, model_out)
+            diff = self.model.snapshot().diff(world.snapshot())
+            if model_out != chain_out or diff:
+                stats.mismatches += 1
+            assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
+            assert not diff, f"{action.describe()}: {diff[:6]}"
+            if action.kind == "liquidate" and model_out == "ok":
+                before._accrue_all(self.now)
+                p = before.position(action.target, action.market)
+                mg = before.margin(action.target, p.isolated, action.market)
+                assert mg.equity_wad < mg.maintenance_wad, "an account at or above maintenance was liquidated"
+            return model_out
+
+        def index(self, market: int) -> int:
+            e = self.model.engine
+            try:
+                return e.index_price(e.markets[market].index_asset)
+            except errors.PoolError:
+                return BASE_ANSWER[market] * 10**10
+
+        @rule(account=accounts_st, amount=st.one_of(st.integers(1, 50_000), st.integers(1, 20)))
+        def deposit(self, account, amount):
+            self.do(PerpAction("deposit", account, amount=amount * 10**6 + 7))
+
+        @rule(account=accounts_st, amount=st.integers(1, 5_000))
+        def fund_insurance(self, account, amount):
+            self.do(PerpAction("fund_insurance", account, amount=amount * 10**6))
+
+        @rule(account=accounts_st, percent=st.integers(1, 110))
+        def withdraw(self, account, percent):
+            bal = self.model.engine.cross_balance_wad.get(account, 0)
+            self.do(PerpAction("withdraw", account, amount=max(bal * percent // 100 // 10**12, 1)))
+
+        @rule(account=accounts_st, market=markets_st, isolated=st.booleans())
+        def margin_mode(self, account, market, isolated):
+            self.do(PerpAction("margin_mode", account, market, isolated=isolated))
+
+        @rule(account=accounts_st, market=markets_st, percent=st.integers(1, 110), back=st.booleans())
+        def transfer_margin(self, account, market, percent, back):
+            e = self.model.engine
+            source = e.isolated(account, market) if back else e.cross_balance_wad.get(account, 0)
+            amount = max(source * percent // 100, 1)
+            self.do(PerpAction("transfer_margin", account, market, amount=-amount if back else amount))
+
+        def headroom_wad(self, account, market):
+            """Equity above initial margin in the bucket a trade in `market` would use (0 if unreadable)."""
+            e = self.model.engine
+            try:
+                mg = e.margin(account, e.position(account, market).isolated, market)
+            except errors.PoolError:
+                return 0
+            return max(mg.equity_wad - mg.initial_wad, 0)
+
+        @rule(market=markets_st, buyer=accounts_st, seller=accounts_st, percent=st.integers(1, 120),
+              dust=st.integers(0, 10**6), offset_bps=st.one_of(st.integers(-250, 250), st.just(0)))
+        def trade(self, market, buyer, seller, percent, dust, offset_bps):
+            """Size: percent of what the tighter side's headroom supports at initial margin."""
+            index = self.index(market)
+            room = min(self.headroom_wad(buyer, market), self.headroom_wad(seller, market))
+            notional_wad = room * 10_000 // self.model.engine.markets[market].params.initial_margin_bps
+            size = max(notional_wad * percent // 100, 10**15) * WAD // index + dust
+            price = max(index + index * offset_bps // 10_000 + dust, 1)
+            self.do(PerpAction("trade", market=market, buyer=buyer, seller=seller, size_wad=size, price_wad=price))
+
+        @rule(market=markets_st, buyer=accounts_st, seller=accounts_st, liquidator=accounts_st,
+              percent=st.integers(80, 100), drop_pct=st.integers(3, 25), buyer_loses=st.booleans())
+        def leveraged_trade_then_crash(self, market, buyer, seller, liquidator, percent, drop_pct, buyer_loses):
+            """A near-maximum trade, a move against one side, then a liquidation attempt on that side."""
+            self.trade(market, buyer, seller, percent, 0, 0)
+            e = self.model.engine
+            answer = e.feeds[e.markets[market].index_asset].answer
+            base = answer if answer > 0 else BASE_ANSWER[market]
+            factor = 100 - drop_pct if buyer_loses else 100 + drop_pct
+            self.do(PerpAction("price", asset=e.markets[market].index_asset, answer=max(base * factor // 100, 1)))
+            self.do(PerpAction("liquidate", liquidator, market, target=buyer if buyer_loses else seller))
+
+        @rule(liquidator=accounts_st, victim=accounts_st, market=markets_st)
+        def liquidate(self, liquidator, victim, market):
+            self.do(PerpAction("liquidate", liquidator, market, target=victim))
+
+        @rule(market=markets_st, factor_pct=st.one_of(st.integers(60, 140), st.integers(90, 110)))
+        def move_price(self, market, factor_pct):
+            e = self.model.engine
+            asset = e.markets[market].index_asset
+            answer = e.feeds[asset].answer
+            base = answer if answer > 0 else BASE_ANSWER[market]
+            self.do(PerpAction("price", asset=asset, answer=max(base * factor_pct // 100, 1)))
+
+        @rule(market=markets_st, answer=st.sampled_from([0, -1]))
+        def oracle_failure(self, market, answer):
+            self.do(PerpAction("price", asset=self.model.engine.markets[market].index_asset, answer=answer))
+
+        @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 30 * 86_400)))
+        def warp(self, seconds):
+            self.do(PerpAction("warp", seconds=seconds))
+
+        @invariant()
+        def open_interest_balances(self):
+            if not hasattr(self, "model"):
+                return
+            e = self.model.engine
+            for i, m in enumerate(e.markets):
+                sizes = [e.position(a, i).size_wad for a in FUZZ_ACCOUNTS]
+                assert sum(sizes) == 0, f"market {i}: sizes do not net to zero"
+                assert m.long_oi_wad == m.short_oi_wad == sum(s for s in sizes if s > 0)
+            assert e.insurance_fund_wad >= 0
+
+        @invariant()
+        def engine_holds_what_it_owes(self):
+            """Σ bucket equity + insurance ≤ tokens held + unsocialised loss (+1 wei per position of
+            flooring slack), whenever every index price is valid."""
+            if not hasattr(self, "model"):
+                return
+            e = self.model.engine
+            try:
+                owed = e.insurance_fund_wad + sum(
+                    e.margin(a, False, 0).equity_wad + sum(e.margin(a, True, i).equity_wad for i in MARKETS)
+                    for a in FUZZ_ACCOUNTS)
+            except errors.PoolError:
+                return
+            slack = sum(1 for a in FUZZ_ACCOUNTS for i in MARKETS if e.position(a, i).size_wad)
+            held = e.ledger.balance(e.collateral, ENGINE) * e.unit_scale
+            assert owed <= held + e.unsocialized_loss_wad + slack, f"owes {owed}, holds {held}"
+
+    return PerpMachine
+
+
+def fuzz_settings(examples: int, shrink: bool = True) -> settings:
+    return settings(max_examples=examples, stateful_step_count=STEPS, deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
+                    derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
+
+
+def test_perp_model_and_chain_agree(perp_fuzz_world, crosscheck_stats):
+    world, base_model = perp_fuzz_world
+    run_state_machine_as_test(make_machine(world, base_model, crosscheck_stats), settings=fuzz_settings(EXAMPLES))
+    assert crosscheck_stats.mismatches == 0
+
+
+@pytest.mark.parametrize("target", ["protocol_model.perp.engine.ceil_div", "protocol_model.perp.engine.floor_div"])
+def test_perp_fuzzer_catches_a_flipped_rounding(perp_fuzz_world, monkeypatch, target):
+    """A model with one signed rounding flipped (ceil <-> floor) must be caught as a mismatch."""
+    from protocol_model.perp import signed
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    flipped = signed.floor_div if target.endswith("ceil_div") else signed.ceil_div
+    monkeypatch.setattr(target, flipped)
+    world, base_model = perp_fuzz_world
+    stats = CrosscheckStats()
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(12, shrink=False))
+    assert stats.mismatches >= 1
