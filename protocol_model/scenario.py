@@ -17,6 +17,7 @@ from . import errors
 from .fixed_point import BPS, WAD
 from .oracle import usd_to_answer
 from .params import AssetConfig, PoolParams, RateParams
+from .scenario_oracle import FeedOp, FeedRevertOp, MarketOp, OracleSpec, SequencerOp, check_references
 
 MAX = "max"
 
@@ -55,6 +56,8 @@ class AssetSpec(_Strict):
     supply_cap: Decimal = Field(Decimal(0), ge=0)
     borrow_cap: Decimal = Field(Decimal(0), ge=0)
     rate: RateSpec = RateSpec()
+    oracle: OracleSpec | None = None
+    """Feed set-up and oracle policy (none: one feed, only answers <= 0 rejected)."""
 
     @model_validator(mode="after")
     def _risk_config_is_valid(self) -> AssetSpec:
@@ -160,7 +163,8 @@ class PauseOp(_Op):
     borrow: bool
 
 
-Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp,
+Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp
+                 | FeedOp | FeedRevertOp | SequencerOp | MarketOp,
                  Field(discriminator="op")]
 
 
@@ -204,6 +208,11 @@ class Scenario(_Strict):
                 self.asset(asset_name).units(amount)
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")
+        return self
+
+    @model_validator(mode="after")
+    def _oracle_references_exist(self) -> Scenario:
+        check_references(self)
         return self
 
     def asset(self, name: str) -> AssetSpec:
