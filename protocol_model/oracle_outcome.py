@@ -40,7 +40,7 @@ class Outcome:
     hidden_insolvency_usd: Decimal = Decimal(0)
     """Σ over accounts of (debt − collateral) at market prices where positive, still on the books."""
     profit_usd: dict[str, Decimal] = field(default_factory=dict)
-    """Each account's wallet + supply − debt at market prices, end minus start."""
+    """Each account's equity (``equity_wad``) at the final market prices, end holdings minus start holdings."""
 
     @property
     def loss_usd(self) -> Decimal:
@@ -55,21 +55,30 @@ class Outcome:
         return out
 
 
-def net_worth_wad(world, account: str) -> int:
-    """Wallet + supply − debt of ``account`` at market prices (WAD USD)."""
+def holdings(world, account: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+    """(wallet, supply, debt) of ``account`` in token units, by asset."""
     p = world.pool
-    total = 0
-    for asset in world.asset_names:
-        dec, answer = p.assets[asset].state.decimals, world.market[asset]
-        units = p.ledger.balance(asset, account) + p.supply_balance(asset, account) - p.debt_balance(asset, account)
-        total += _value_wad(units, answer, dec)
-    return total
+    return ({a: p.ledger.balance(a, account) for a in world.asset_names},
+            {a: p.supply_balance(a, account) for a in world.asset_names},
+            {a: p.debt_balance(a, account) for a in world.asset_names})
+
+
+def equity_wad(world, held) -> int:
+    """Wallet + max(supply − debt, 0) at the world's current market prices (WAD USD): an account can walk
+    away from a position worth less than nothing (limited liability), so that loss is the pool's."""
+    wallet, supply, debt = held
+
+    def value(book: dict[str, int]) -> int:
+        return sum(_value_wad(units, world.market[a], world.pool.assets[a].state.decimals)
+                   for a, units in book.items())
+
+    return value(wallet) + max(value(supply) - value(debt), 0)
 
 
 class OutcomeTracker:
     def __init__(self, world):
         self.outcome = Outcome()
-        self.start = {a: net_worth_wad(world, a) for a in world.account_names}
+        self.start = {a: holdings(world, a) for a in world.account_names}
         self._hf_market: int | None = None
 
     def before(self, world, action) -> None:
@@ -103,7 +112,8 @@ class OutcomeTracker:
                 debt += _value_wad(mp.debt_balance(asset, acct), answer, dec)
             hidden += max(debt - coll, 0)
         o.hidden_insolvency_usd = Decimal(hidden) / USD_WAD
-        o.profit_usd = {a: Decimal(net_worth_wad(world, a) - self.start[a]) / USD_WAD for a in world.account_names}
+        o.profit_usd = {a: Decimal(equity_wad(world, holdings(world, a)) - equity_wad(world, self.start[a])) / USD_WAD
+                        for a in world.account_names}
         return o
 
 
