@@ -68,7 +68,17 @@ def check_sequencer_outage(naive: Outcome, protected: Outcome, scenario) -> None
     assert protected.liquidations == 0 and abs(protected.profit_usd["alice"]) < 1
 
 
+def check_osm_delay(naive: Outcome, protected: Outcome, scenario) -> None:
+    # Protected (no delay): the float walk-through in osm_story gives liquidations at every tick from
+    # $1,714.75 down, each leaving the position healthier; nothing is lost. Naive (one hour): the first
+    # liquidation waits until the delayed price is below 15,000 / (10 · 0.825) = $1,818, when the market is
+    # six ticks lower; the rest of the position ends the crash underwater at the market price.
+    assert protected.loss_usd == 0 and protected.liquidations > naive.liquidations
+    assert naive.loss_usd > 0 and not naive.wrongly_liquidated
+
+
 CHECKS = {
+    "osm_delay": check_osm_delay,
     "stale_crash": check_stale_crash,
     "single_venue_spike": check_single_venue_spike,
     "luna_floor": check_luna_floor,

@@ -23,3 +23,28 @@ def test_oracle_story_in_model(name):
 
 def test_every_story_has_a_check():
     assert set(available()) <= set(CHECKS)
+
+
+def test_osm_story_files_match_their_generator():
+    from protocol_model.osm_story import osm_scenario
+    from protocol_model.scenario import parse_scenario
+
+    for variant, delay in (("naive", 3600), ("protected", 0)):
+        stored = load_scenario(story_path("osm_delay", variant))
+        generated = parse_scenario(osm_scenario(delay))
+        assert [s.model_dump() for s in stored.steps] == [s.model_dump() for s in generated.steps]
+
+
+def test_osm_loss_grows_with_the_delay():
+    """Bad debt + hidden insolvency at the market price, by OSM delay (docs/oracles/delayed_feed.md)."""
+    from protocol_model.osm_story import osm_scenario
+    from protocol_model.scenario import parse_scenario
+
+    losses = []
+    for delay in (0, 600, 1800, 3600, 7200):
+        scenario = parse_scenario(osm_scenario(delay))
+        _, steps, outcome = run_story_model(scenario)
+        assert steps == [s.expect for s in scenario.steps], delay  # float walk-through == integer engine
+        losses.append(outcome.loss_usd)
+    assert losses[0] == 0 and losses[-1] > losses[3] > 0
+    assert losses == sorted(losses), losses
