@@ -53,3 +53,13 @@ InvalidPrice = _make("InvalidPrice", "The feed answered <= 0.")
 ERC20InsufficientBalance = _make("ERC20InsufficientBalance", "Token balance too low for a transfer.")
 ERC20InsufficientAllowance = _make("ERC20InsufficientAllowance", "Allowance too low for transferFrom.")
 AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Caller lacks the role.")
+
+# Oracle policy (contracts/libraries/OracleErrorsLib.sol).
+FeedReverted = _make("FeedReverted", "The feed's latestRoundData call reverted.")
+InvalidRound = _make("InvalidRound", "The round's updatedAt is zero or in the future (checked with a maximum age).")
+StalePrice = _make("StalePrice", "The round is older than the policy's maximum age.")
+PriceOutOfBounds = _make("PriceOutOfBounds", "The price is at or outside the policy's accepted band.")
+PriceJump = _make("PriceJump", "The answer moved more than maxJumpBps from the previous round (circuit breaker).")
+SequencerDown = _make("SequencerDown", "The L2 sequencer-uptime feed reports the sequencer down.")
+GracePeriodNotOver = _make("GracePeriodNotOver", "The sequencer is back up for no longer than the grace period.")
+InvalidOraclePolicy = _make("InvalidOraclePolicy", "An oracle-policy field is impossible (the argument names it).")

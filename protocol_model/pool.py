@@ -26,7 +26,8 @@ from .fixed_point import (
 )
 from .interest import accrue
 from .liquidation import LiquidationAmounts, liquidation_amounts
-from .oracle import Feed, price_wad
+from .oracle import Feed
+from .oracle_policy import OraclePolicy, router_price_wad
 from .params import AssetConfig, PoolParams, RateParams
 from .state import AssetState, Ledger
 
@@ -88,6 +89,12 @@ class LendingPool:
     borrow_paused: bool = False
     ledger: Ledger = field(default_factory=Ledger)
     bad_debt_events: list[BadDebt] = field(default_factory=list)
+    oracle_policies: dict[str, OraclePolicy] = field(default_factory=dict)
+    """The router's per-asset policies (none: only answers <= 0 are rejected)."""
+    fallback_feeds: dict[str, Feed] = field(default_factory=dict)
+    sequencer_feed: Feed | None = None
+    oracle_now: int = 0
+    """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
 
     # ---------------------------------------------------------------- configuration
 
@@ -247,8 +254,8 @@ class LendingPool:
         hf = wad_div_down(values.adjusted_collateral_wad, values.debt_wad)
         if hf >= WAD:
             raise errors.HealthyAccount()
-        debt_price = price_wad(debt_asset, self.feeds.get(debt_asset))
-        coll_price = price_wad(collateral, self.feeds.get(collateral))
+        debt_price = self._price_wad(debt_asset)
+        coll_price = self._price_wad(collateral)
         liq = liquidation_amounts(
             user_scaled_debt=user_scaled_debt, user_scaled_coll=user_scaled_coll,
             borrow_index_ray=d.state.borrow_index_ray, supply_index_ray=c.state.supply_index_ray,
@@ -285,7 +292,7 @@ class LendingPool:
             sd = self.scaled_debt.get((asset, account), 0)
             if sc == 0 and sd == 0:
                 continue
-            price = price_wad(asset, self.feeds.get(asset))
+            price = self._price_wad(asset)
             unit = 10**s.decimals
             if sc:
                 value = mul_div_down(ray_mul_down(sc, s.supply_index_ray), price, unit)
@@ -323,6 +330,7 @@ class LendingPool:
         accrue(listed.state, listed.rate, listed.config.reserve_factor_bps, now)
 
     def _accrue_all(self, now: int) -> None:
+        self.oracle_now = now
         for asset in self.assets:
             self._accrue(asset, now)
 
@@ -351,3 +359,8 @@ class LendingPool:
                 s.supply_index_ray = s.supply_index_ray - delta if s.supply_index_ray > delta else 1
             s.bad_debt += amount
             self.bad_debt_events.append(BadDebt(account, asset, amount, from_reserves, from_suppliers))
+
+    def _price_wad(self, asset: str) -> int:
+        """``priceRouter.priceWad(asset)`` at ``oracle_now`` (policy, fallback and sequencer included)."""
+        return router_price_wad(asset, self.feeds.get(asset), self.oracle_policies.get(asset),
+                                self.fallback_feeds.get(asset), self.sequencer_feed, self.oracle_now)

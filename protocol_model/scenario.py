@@ -17,6 +17,7 @@ from . import errors
 from .fixed_point import BPS, WAD
 from .oracle import usd_to_answer
 from .params import AssetConfig, PoolParams, RateParams
+from .scenario_oracle import FeedOp, FeedRevertOp, MarketOp, OracleSpec, SequencerOp, check_references
 from .scenario_path import Check, KeeperSpec, PathPoint
 
 MAX = "max"
@@ -56,6 +57,8 @@ class AssetSpec(_Strict):
     supply_cap: Decimal = Field(Decimal(0), ge=0)
     borrow_cap: Decimal = Field(Decimal(0), ge=0)
     rate: RateSpec = RateSpec()
+    oracle: OracleSpec | None = None
+    """Feed set-up and oracle policy (none: one feed, only answers <= 0 rejected)."""
 
     @model_validator(mode="after")
     def _risk_config_is_valid(self) -> AssetSpec:
@@ -165,7 +168,8 @@ class PauseOp(_Op):
     borrow: bool
 
 
-Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp,
+Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp
+                 | FeedOp | FeedRevertOp | SequencerOp | MarketOp,
                  Field(discriminator="op")]
 
 
@@ -248,6 +252,11 @@ class Scenario(_Strict):
                 known(f"checks.{i}.bad_debt_assets", name, assets, "asset")
         if self.checks and self.keeper is None and any(c.liquidated for c in self.checks):
             raise ValueError("checks: 'liquidated' needs a keeper (keeper.account)")
+        return self
+
+    @model_validator(mode="after")
+    def _oracle_references_exist(self) -> Scenario:
+        check_references(self)
         return self
 
     def asset(self, name: str) -> AssetSpec:

@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from . import errors
 from .fixed_point import UINT256_MAX
-from .oracle import Feed, price_wad, usd_to_answer
+from .oracle import Feed, usd_to_answer
 from .pool import POOL, LendingPool
 from .scenario import Scenario
+from .scenario_oracle import ORACLE_OPS
 from .snapshot import Snapshot
+from .world_oracle import apply_oracle, resolve_oracle, setup_oracle
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,10 @@ class Action:
     seconds: int = 0
     supply_paused: bool = False
     borrow_paused: bool = False
+    source: str = ""
+    """Oracle actions: 'primary' or 'fallback' feed."""
+    flag: bool = False
+    """Oracle actions: feed_revert's on/off, sequencer's up/down."""
 
     def describe(self) -> str:
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
@@ -61,13 +67,15 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, seconds=step.seconds)
     if kind == "pause":
         return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
+    if kind in ORACLE_OPS:
+        return resolve_oracle(step, Action)
     raise ValueError(f"unknown step kind {kind}")
 
 
 class ModelWorld:
     """The exact engine plus token ledger, built from a scenario."""
 
-    def __init__(self, scenario: Scenario, listed_at: dict[str, int]):
+    def __init__(self, scenario: Scenario, listed_at: dict[str, int], feed_times: dict[str, int] | None = None):
         self.scenario = scenario
         self.asset_names = [a.name for a in scenario.assets]
         self.account_names = [a.name for a in scenario.accounts]
@@ -81,10 +89,16 @@ class ModelWorld:
                 self.pool.ledger.mint(asset, acct.name, scenario.asset(asset).units(amount))
             for asset in self.asset_names:
                 self.pool.ledger.approve(asset, acct.name, POOL, UINT256_MAX)
+        self.market: dict[str, int] = {}
+        """Market price per asset as an 8-decimal answer (what a feed would publish if it tracked it)."""
+        self.view_now = max(listed_at.values())
+        """Block time views are read at (the chain's head block after the last step)."""
+        setup_oracle(self, scenario, listed_at, feed_times)
 
     def apply(self, action: Action, now: int) -> str:
         """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
         p, a = self.pool, action
+        self.view_now = max(self.view_now, now)
         try:
             if a.kind == "supply":
                 p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
@@ -97,10 +111,12 @@ class ModelWorld:
             elif a.kind == "liquidate":
                 p.liquidate(a.account, a.borrower, a.collateral, a.debt, a.amount, now)
             elif a.kind == "price":
-                feed = p.feeds[a.asset]
-                p.set_feed(a.asset, Feed(a.answer, feed.decimals, feed.round_id + 1, now))
+                p.set_feed(a.asset, p.feeds[a.asset].pushed(a.answer, now))
+                self.market[a.asset] = a.answer
             elif a.kind == "pause":
                 p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind in ORACLE_OPS:
+                apply_oracle(self, a, now)
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
@@ -109,11 +125,12 @@ class ModelWorld:
 
     def snapshot(self) -> Snapshot:
         p = self.pool
+        p.oracle_now = self.view_now
         assets = {}
         for name in self.asset_names:
             s = p.assets[name].state
             try:
-                price_ok, price = 1, price_wad(name, p.feeds.get(name))
+                price_ok, price = 1, p._price_wad(name)
             except errors.PoolError:
                 price_ok, price = 0, 0
             assets[name] = (s.total_scaled_supply, s.total_scaled_debt, s.supply_index_ray, s.borrow_index_ray,

@@ -18,7 +18,7 @@ def math_harness(project, admin):
 @pytest.fixture(scope="session")
 def signers(accounts):
     """Scenario account names -> funded test accounts (accounts[0] is the deployer)."""
-    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
+    names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
     return {name: accounts[i + 1] for i, name in enumerate(names)}
 
 

@@ -13,6 +13,7 @@ from ..fixed_point import UINT256_MAX
 from ..scenario import Scenario
 from ..snapshot import Snapshot
 from ..world import Action
+from .oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
 
 # Gas limit of the raw JSON-RPC path (no estimate round-trip); ample for any pool call.
 GAS_LIMIT = 3_000_000
@@ -33,6 +34,13 @@ class ChainWorld:
     router: object = None
     lens: object = None
     last_time: int = 0
+    oracle_feeds: dict[str, object] = field(default_factory=dict)
+    """Fallback feeds ('ASSET/fallback') and the sequencer feed ('sequencer') of oracle scenarios."""
+    feed_times: dict[str, int] = field(default_factory=dict)
+    """Initial round time of every ScriptedFeed (oracle scenarios), for the model."""
+    time_exact: bool = False
+    """Oracle scenarios: a block is mined at the step's time even when nothing is sent (warp, market,
+    revert), so views that depend on time (staleness, grace period) read at the model's time."""
     """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
 
     @classmethod
@@ -50,7 +58,7 @@ class ChainWorld:
             w.pool.setCloseFactor(params.close_factor_bps, params.full_close_hf_wad, sender=d)
         for spec in scenario.assets:
             token = d.deploy(project.MockERC20, spec.name, spec.name, spec.decimals)
-            feed = d.deploy(project.MockAggregator, 8, spec.answer(), f"{spec.name} / USD")
+            feed = d.deploy(feed_contract(w), 8, spec.answer(), f"{spec.name} / USD")
             r = spec.rate.params()
             model = d.deploy(project.KinkedRateModel, r.base_per_second_ray, r.slope1_per_second_ray,
                              r.slope2_per_second_ray, r.optimal_utilization_wad)
@@ -58,6 +66,8 @@ class ChainWorld:
             receipt = w.pool.listAsset(token, model, spec.config().as_tuple(), sender=d)
             w.tokens[spec.name], w.feeds[spec.name], w.rate_models[spec.name] = token, feed, model
             w.listed_at[spec.name] = chain.blocks[receipt.block_number].timestamp
+        deploy_oracle(w)
+        w.time_exact = bool(w.feed_times)
         for acct in scenario.accounts:
             signer = signers[acct.name]
             for asset, amount in acct.balances.items():
@@ -74,11 +84,23 @@ class ChainWorld:
     def apply(self, action: Action, now: int) -> str:
         """Send one action in a block at time ``now``; returns 'ok' or the revert's error name."""
         self.last_time = max(self.last_time, now)
-        if action.kind == "warp":
-            return "ok"  # time passes; the next call's block carries it
+        if action.kind in ("warp", "market"):
+            outcome = "ok"  # time passes; the next call's block carries it
+        elif chain.provider.name == "foundry" or is_anvil():
+            outcome = self._apply_raw(action, now)
+        else:
+            outcome = self._apply_ape(action, now)
+        if self.time_exact and (action.kind in ("warp", "market") or outcome != "ok"):
+            self._mine_at(now)
+        return outcome
+
+    def _mine_at(self, now: int) -> None:
+        """An empty block at ``now`` (oracle scenarios: views read at the step's time)."""
         if chain.provider.name == "foundry" or is_anvil():
-            return self._apply_raw(action, now)
-        return self._apply_ape(action, now)
+            chain.provider.web3.provider.make_request("evm_mine", [now])
+        else:
+            chain.pending_timestamp = now
+            chain.mine(1)
 
     # On anvil, calls go through raw JSON-RPC (several times faster than ape's transaction path): an
     # eth_call with the block time overridden to ``now`` either reverts (its error is the outcome, and
@@ -101,11 +123,13 @@ class ChainWorld:
             return self.feeds[a.asset], "setAnswer", (a.answer,)
         if a.kind == "pause":
             return pool, "setPause", (a.supply_paused, a.borrow_paused)
+        if a.kind in ("feed", "feed_revert", "sequencer"):
+            return oracle_call_target(self, a)
         raise ValueError(f"unknown action {a.kind}")
 
     def _apply_raw(self, action: Action, now: int) -> str:
         contract, method, args = self._call_target(action)
-        sender = self.deployer if action.kind in ("price", "pause") else self.signers[action.account]
+        sender = self.signers[action.account] if action.account else self.deployer
         data = getattr(contract, method).encode_input(*args)
         tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(GAS_LIMIT)}
         rpc = chain.provider.web3.provider.make_request
@@ -137,7 +161,7 @@ class ChainWorld:
         """Other providers (ape's in-process py-evm): a call at the pending block, whose time is set to
         ``now``, gives the outcome; a passing call is then sent and must be mined at ``now``."""
         contract, method, args = self._call_target(action)
-        sender = self.deployer if action.kind in ("price", "pause") else self.signers[action.account]
+        sender = self.signers[action.account] if action.account else self.deployer
         handler = getattr(contract, method)
         chain.pending_timestamp = now
         try:

@@ -39,8 +39,9 @@ class Replay:
 
     @classmethod
     def start(cls, scenario: Scenario, chain_world: ChainWorld) -> Replay:
-        model = ModelWorld(scenario, chain_world.listed_at)
+        model = ModelWorld(scenario, chain_world.listed_at, chain_world.feed_times)
         replay = cls(scenario, chain_world, model, chain_world.now())
+        model.view_now = replay.now
         initial = replay.model.snapshot().diff(chain_world.snapshot())
         if initial:
             raise AssertionError(f"model and chain differ before the first step: {initial[:5]}")

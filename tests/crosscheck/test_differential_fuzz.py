@@ -37,7 +37,7 @@ percent_st = st.one_of(st.integers(1, 100), st.integers(95, 105), st.just(100))
 def fuzz_world(deploy_world):
     scenario = fuzz_scenario()
     world = deploy_world(scenario)
-    return world, ModelWorld(scenario, world.listed_at)
+    return world, ModelWorld(scenario, world.listed_at, world.feed_times)
 
 
 def make_machine(world, base_model, stats):
@@ -47,6 +47,7 @@ def make_machine(world, base_model, stats):
             self.snap_id = chain.snapshot()
             self.model = copy.deepcopy(base_model)
             self.now = world.now()
+            self.model.view_now = self.now
             self.steps = 0
             stats.sequences += 1
 
@@ -148,6 +149,20 @@ def make_machine(world, base_model, stats):
         def oracle_failure(self, asset, answer):
             """A zero or negative answer: every operation that needs this price must revert InvalidPrice."""
             self.do(Action("price", asset=asset, answer=answer))
+
+        @rule(age=st.one_of(st.integers(0, 3 * 86_400), st.integers(3 * 86_400 + 1, 30 * 86_400)),
+              factor_pct=st.integers(50, 200))
+        def wbtc_stale_round(self, age, factor_pct):
+            """A WBTC round published `age` seconds ago: older than 3 days is StalePrice under the policy."""
+            answer = max(self.model.pool.feeds["WBTC"].answer, 1) * factor_pct // 100
+            self.do(Action("feed", asset="WBTC", source="primary", answer=answer, seconds=age))
+
+        @rule(jump_pct=st.one_of(st.integers(-60, 60), st.sampled_from([-31, -30, -29, 29, 30, 31])))
+        def wbtc_jump(self, jump_pct):
+            """WBTC moves jump_pct% in one round: beyond 30% the breaker rejects it (PriceJump)."""
+            answer = self.model.pool.feeds["WBTC"].answer
+            base = answer if answer > 0 else 60_000 * 10**8
+            self.do(Action("price", asset="WBTC", answer=max(base * (100 + jump_pct) // 100, 1)))
 
         @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 365 * 86_400)))
         def warp(self, seconds):

@@ -1,0 +1,56 @@
+"""`ape run oracle_story --name stale_crash`: one oracle story, naive and protected, replayed on chain and in
+the exact model; prints its outcome table (and any model/chain disagreement)."""
+
+from __future__ import annotations
+
+import click
+from ape import accounts, chain, project
+from ape.cli import ConnectedProviderCommand
+from rich.console import Console
+from rich.table import Table
+
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.oracle_replay import replay_story
+from protocol_model.oracle_stories import STORIES, VARIANTS, available, story_path
+from protocol_model.scenario import ScenarioError, load_scenario
+
+NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
+
+
+@click.command(cls=ConnectedProviderCommand)
+@click.option("--name", type=click.Choice(list(STORIES)), required=True, help="story to run")
+def cli(name):
+    console = Console(width=160)
+    if name not in available():
+        raise click.ClickException(f"story '{name}' has no scenario files yet (available: {', '.join(available())})")
+    signers = {n: accounts.test_accounts[i + 1] for i, n in enumerate(NAMES)}
+    deployer = accounts.test_accounts[0]
+    outcomes, disagreements = {}, 0
+    for variant in VARIANTS:
+        try:
+            scenario = load_scenario(story_path(name, variant))
+        except ScenarioError as err:
+            raise click.ClickException(str(err)) from None
+        snap = chain.snapshot()
+        try:
+            results, outcomes[variant], replay = replay_story(
+                scenario, ChainWorld.deploy(scenario, project, deployer, signers))
+        finally:
+            chain.restore(snap)
+        disagreements += replay.mismatches
+        for r in results:
+            if not r.agrees or not r.as_expected:
+                console.print(f"[red]{variant} step {r.index} {r.action.describe()}: model {r.model}, chain "
+                              f"{r.chain}, expected {r.expected}; {r.mismatches[:3]}")
+    table = Table(title=f"{STORIES[name]} — outcome at market prices")
+    table.add_column("measure")
+    for variant in VARIANTS:
+        table.add_column(variant, justify="right")
+    rows = {v: dict(outcomes[v].rows()) for v in VARIANTS}
+    keys = list(dict.fromkeys(k for v in VARIANTS for k in rows[v]))
+    for key in keys:
+        table.add_row(key, *(rows[v].get(key, "0.00") for v in VARIANTS))
+    console.print(table)
+    console.print(f"model == chain on every field after every step: {'yes' if disagreements == 0 else 'NO'}")
+    if disagreements:
+        raise click.ClickException(f"{disagreements} steps disagree")
