@@ -27,7 +27,14 @@ def broken(edit) -> dict:
     return data
 
 
-@pytest.mark.parametrize("path", sorted(ROOT.glob("scenarios/**/*.yaml")), ids=lambda p: p.stem)
+# scenarios/lab (simulation and sweep files) and scenarios/perp (margin-engine stories) have schemas of
+# their own, validated by their own tests.
+OTHER_SCHEMAS = ("lab", "perp")
+LENDING_FILES = sorted(p for p in ROOT.glob("scenarios/**/*.yaml")
+                       if p.relative_to(ROOT / "scenarios").parts[0] not in OTHER_SCHEMAS)
+
+
+@pytest.mark.parametrize("path", LENDING_FILES, ids=lambda p: p.stem)
 def test_every_scenario_file_stays_valid(path):
     load_scenario(path)
 
