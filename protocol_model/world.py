@@ -14,6 +14,7 @@ from .fixed_point import UINT256_MAX
 from .oracle import Feed, price_wad, usd_to_answer
 from .pool import POOL, LendingPool
 from .scenario import Scenario
+from .scenario_amm import AMM_KINDS
 from .snapshot import Snapshot
 
 
@@ -33,6 +34,17 @@ class Action:
     seconds: int = 0
     supply_paused: bool = False
     borrow_paused: bool = False
+    # AMM pairs and loops (protocol_model/amm_world.py)
+    pair: str = ""
+    amount2: int = 0
+    """Second amount: add_liquidity's amount of the pair's second asset; swap's minimum output."""
+    mode: str = ""
+    rounds: int = 0
+    fraction_bps: int = 0
+    leverage_bps: int = 0
+    max_slippage_bps: int = 0
+    operator: str = ""
+    enabled: bool = False
 
     def describe(self) -> str:
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
@@ -61,6 +73,10 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, seconds=step.seconds)
     if kind == "pause":
         return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
+    if kind in AMM_KINDS:
+        from .amm_world import resolve_amm
+
+        return resolve_amm(step, scenario)
     raise ValueError(f"unknown step kind {kind}")
 
 
@@ -81,6 +97,12 @@ class ModelWorld:
                 self.pool.ledger.mint(asset, acct.name, scenario.asset(asset).units(amount))
             for asset in self.asset_names:
                 self.pool.ledger.approve(asset, acct.name, POOL, UINT256_MAX)
+        self.amm = None
+        """AMM pairs and the Looper (amm_world.AmmWorld) when the scenario has ``amm_pairs``."""
+        if scenario.amm_pairs:
+            from .amm_world import AmmWorld
+
+            self.amm = AmmWorld(scenario, self.pool, listed_at)
 
     def apply(self, action: Action, now: int) -> str:
         """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
@@ -101,6 +123,8 @@ class ModelWorld:
                 p.set_feed(a.asset, Feed(a.answer, feed.decimals, feed.round_id + 1, now))
             elif a.kind == "pause":
                 p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind in AMM_KINDS:
+                self.amm.apply(a, now)
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
@@ -131,7 +155,7 @@ class ModelWorld:
                 accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
             except errors.PoolError:
                 accounts[acct] = (0, 0, 0, 0, 0)
-        return Snapshot(assets, positions, accounts)
+        return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}))
 
 
 def whole(units: int, decimals: int) -> Decimal:

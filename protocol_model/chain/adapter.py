@@ -11,9 +11,13 @@ from eth_utils import keccak
 
 from ..fixed_point import UINT256_MAX
 from ..scenario import Scenario
+from ..scenario_amm import AMM_KINDS
 from ..snapshot import Snapshot
 from ..world import Action
+from .amm_adapter import LOOP_GAS_LIMIT, with_amm
 
+# Actions the deployer sends (feeds and the guardian switch); every other action is sent by its account.
+KEEPER_KINDS = ("price", "pause", "price_from_pair")
 # Gas limit of the raw JSON-RPC path (no estimate round-trip); ample for any pool call.
 GAS_LIMIT = 3_000_000
 
@@ -34,6 +38,8 @@ class ChainWorld:
     lens: object = None
     last_time: int = 0
     """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
+    amm: object = None
+    """AMM pairs, swap helper and Looper (chain/amm_adapter.ChainAmm) when the scenario has ``amm_pairs``."""
 
     @classmethod
     def deploy(cls, scenario: Scenario, project, deployer, signers: dict[str, object]) -> ChainWorld:
@@ -64,6 +70,10 @@ class ChainWorld:
                 w.tokens[asset].mint(signer, scenario.asset(asset).units(amount), sender=d)
             for token in w.tokens.values():
                 token.approve(w.pool, UINT256_MAX, sender=signer)
+        if scenario.amm_pairs:
+            from .amm_adapter import ChainAmm
+
+            w.amm = ChainAmm.deploy(w)
         return w
 
     # ------------------------------------------------------------------ driving
@@ -101,13 +111,16 @@ class ChainWorld:
             return self.feeds[a.asset], "setAnswer", (a.answer,)
         if a.kind == "pause":
             return pool, "setPause", (a.supply_paused, a.borrow_paused)
+        if a.kind in AMM_KINDS:
+            return self.amm.call_target(self, a)
         raise ValueError(f"unknown action {a.kind}")
 
     def _apply_raw(self, action: Action, now: int) -> str:
         contract, method, args = self._call_target(action)
-        sender = self.deployer if action.kind in ("price", "pause") else self.signers[action.account]
+        sender = self.deployer if action.kind in KEEPER_KINDS else self.signers[action.account]
         data = getattr(contract, method).encode_input(*args)
-        tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(GAS_LIMIT)}
+        gas = LOOP_GAS_LIMIT if action.kind.startswith("loop_") else GAS_LIMIT
+        tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(gas)}
         rpc = chain.provider.web3.provider.make_request
         res = rpc("eth_call", [tx, "latest", {}, {"time": hex(now)}])
         if "error" in res:
@@ -137,7 +150,7 @@ class ChainWorld:
         """Other providers (ape's in-process py-evm): a call at the pending block, whose time is set to
         ``now``, gives the outcome; a passing call is then sent and must be mined at ``now``."""
         contract, method, args = self._call_target(action)
-        sender = self.deployer if action.kind in ("price", "pause") else self.signers[action.account]
+        sender = self.deployer if action.kind in KEEPER_KINDS else self.signers[action.account]
         handler = getattr(contract, method)
         chain.pending_timestamp = now
         try:
@@ -165,7 +178,7 @@ class ChainWorld:
                 o = (i * len(accts) + j) * np_
                 positions[(asset, acct)] = tuple(position_data[o:o + np_])
         accounts = {a: tuple(account_data[j * nc:(j + 1) * nc]) for j, a in enumerate(accts)}
-        return Snapshot(assets, positions, accounts)
+        return with_amm(Snapshot(assets, positions, accounts), self.amm, self)
 
     def now(self) -> int:
         """The time to continue from: the head block's, or later if calls already ran past it."""
