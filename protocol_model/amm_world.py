@@ -13,6 +13,7 @@ from .fixed_point import BPS, UINT256_MAX
 from .looper import LOOPER, Looper
 from .pool import LendingPool
 from .scenario import Scenario
+from .scenario_amm import amm_users
 from .world import Action
 
 DEPLOYER = "deployer"
@@ -72,10 +73,10 @@ class AmmWorld:
         if scenario.pool.flash_loan_fee_bps:
             pool.set_flash_loan_fee(scenario.pool.flash_loan_fee_bps)
         self.looper = Looper(pool, {frozenset((p.token0, p.token1)): p for p in self.pairs.values()})
-        for acct in scenario.accounts:
+        for acct in amm_users(scenario):
             for asset in scenario.assets:
-                ledger.approve(asset.name, acct.name, LOOPER, UINT256_MAX)
-                ledger.approve(asset.name, acct.name, SWAPPER, UINT256_MAX)
+                ledger.approve(asset.name, acct, LOOPER, UINT256_MAX)
+                ledger.approve(asset.name, acct, SWAPPER, UINT256_MAX)
 
     def apply(self, a: Action, now: int) -> None:
         """Run one AMM / loop action (raises the revert's PoolError)."""

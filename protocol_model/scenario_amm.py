@@ -156,3 +156,10 @@ def check_amm_references(scenario) -> None:
                 raise ValueError(f"steps.{i}: no pair of {step.collateral} and {step.debt} in amm_pairs")
         if step.op == "loop_open":
             scenario.asset(step.collateral).units(step.equity)
+
+
+def amm_users(scenario) -> list[str]:
+    """Accounts that approve the Looper and the swap helper at deployment: those with a swap,
+    add_liquidity or loop_open step (fewer set-up transactions on chain; the model mirrors it)."""
+    users = {step.account for step in scenario.steps if step.op in ("swap", "add_liquidity", "loop_open")}
+    return [a.name for a in scenario.accounts if a.name in users]

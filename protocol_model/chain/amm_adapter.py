@@ -14,6 +14,7 @@ from ape import chain
 from ..amm_world import pair_price_answer
 from ..fixed_point import UINT256_MAX
 from ..looper import LOOPER
+from ..scenario_amm import amm_users
 from ..snapshot import Snapshot
 from ..world import Action
 from .uniswap import create_pair, deploy_factory
@@ -49,8 +50,8 @@ class ChainAmm:
             amm.token0[spec.name] = a if pair.token0() == world.tokens[a].address else b
         if scenario.pool.flash_loan_fee_bps:
             world.pool.setFlashLoanFee(scenario.pool.flash_loan_fee_bps, sender=d)
-        for acct in scenario.accounts:
-            signer = world.signers[acct.name]
+        for acct in amm_users(scenario):
+            signer = world.signers[acct]
             for token in world.tokens.values():
                 token.approve(amm.looper, UINT256_MAX, sender=signer)
                 token.approve(amm.swapper, UINT256_MAX, sender=signer)
