@@ -15,6 +15,7 @@ from protocol_model import errors
 from protocol_model.amm import V2Pair
 from protocol_model.fixed_point import BPS, RAY, UINT256_MAX, WAD
 from protocol_model.interest import borrow_rate_per_second_ray, utilization_wad
+from protocol_model.looper import LOOPER, Looper
 from protocol_model.loops import (
     V2_FEE,
     flash_loop_shape,
@@ -29,7 +30,6 @@ from protocol_model.loops import (
     swap_cost,
     unwind_cost,
 )
-from protocol_model.looper import LOOPER, Looper
 from protocol_model.oracle import Feed
 from protocol_model.params import SECONDS_PER_YEAR, AssetConfig, RateParams
 from protocol_model.pool import POOL, LendingPool
