@@ -74,9 +74,9 @@ class AmmWorld:
             pool.set_flash_loan_fee(scenario.pool.flash_loan_fee_bps)
         self.looper = Looper(pool, {frozenset((p.token0, p.token1)): p for p in self.pairs.values()})
         for acct in amm_users(scenario):
-            for asset in scenario.assets:
-                ledger.approve(asset.name, acct, LOOPER, UINT256_MAX)
-                ledger.approve(asset.name, acct, SWAPPER, UINT256_MAX)
+            for listed in scenario.assets:
+                ledger.approve(listed.name, acct, LOOPER, UINT256_MAX)
+                ledger.approve(listed.name, acct, SWAPPER, UINT256_MAX)
 
     def apply(self, a: Action, now: int) -> None:
         """Run one AMM / loop action (raises the revert's PoolError)."""

@@ -8,6 +8,7 @@ Pair creation times go into ``ChainWorld.listed_at[pair name]`` so the model sta
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ape import chain
 
@@ -25,11 +26,11 @@ LOOP_GAS_LIMIT = 20_000_000
 
 @dataclass
 class ChainAmm:
-    factory: object
-    swapper: object
-    looper: object
-    lens: object
-    pairs: dict[str, object] = field(default_factory=dict)
+    factory: Any
+    swapper: Any
+    looper: Any
+    lens: Any
+    pairs: dict[str, Any] = field(default_factory=dict)
     token0: dict[str, str] = field(default_factory=dict)
     """pair name -> the asset name that is the pair's token0 on chain"""
 
