@@ -10,6 +10,9 @@ import {IPriceRouter} from "./interfaces/IPriceRouter.sol";
 import {MathLib, WAD, RAY, BPS} from "./libraries/MathLib.sol";
 import {ErrorsLib} from "./libraries/ErrorsLib.sol";
 import {EventsLib} from "./libraries/EventsLib.sol";
+import {FlashErrorsLib} from "./libraries/FlashErrorsLib.sol";
+import {FlashEventsLib} from "./libraries/FlashEventsLib.sol";
+import {IFlashLoanReceiver} from "./interfaces/IFlashLoanReceiver.sol";
 
 /// @title LendingPool
 /// @notice Multi-asset, cross-collateral lending pool. Twin: protocol_model/pool.py (same order of
@@ -446,5 +449,128 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
+    }
+
+    // ------------------------------------------------------------------ flash loans and delegation
+    // Twin: protocol_model/pool.py, section "flash loans and delegation"; rules in docs/SPEC.md §8.
+    // A strategy contract (contracts/strategies/Looper.sol) opens and unwinds a position that stays the
+    // user's own: the user authorizes it once (`setAuthorization`), and it borrows / withdraws for them.
+
+    /// @notice What a flash-loan receiver's `onFlashLoan` must return.
+    bytes32 public constant FLASH_LOAN_CALLBACK_SUCCESS = keccak256("LendingPool.onFlashLoan");
+    /// @notice Upper bound of the flash-loan fee (10%).
+    uint256 public constant MAX_FLASH_LOAN_FEE_BPS = 1_000;
+    /// @notice Fee of a flash loan in bps of the amount (rounded up); it goes to the asset's reserves.
+    uint256 public flashLoanFeeBps;
+    /// @notice `isAuthorized[account][operator]`: `operator` may borrow and withdraw for `account`.
+    mapping(address account => mapping(address operator => bool)) public isAuthorized;
+    bool internal _flashLoanActive;
+
+    /// @notice Sets the flash-loan fee (bps of the amount, at most `MAX_FLASH_LOAN_FEE_BPS`).
+    function setFlashLoanFee(uint256 feeBps) external onlyRole(RISK_ADMIN_ROLE) {
+        if (feeBps > MAX_FLASH_LOAN_FEE_BPS) revert FlashErrorsLib.FlashLoanFeeTooHigh(feeBps);
+        flashLoanFeeBps = feeBps;
+        emit FlashEventsLib.FlashLoanFeeUpdated(feeBps);
+    }
+
+    /// @notice Lends `amount` of `asset` to `receiver` for the duration of its `onFlashLoan` callback, then
+    /// pulls back `amount + fee` (the receiver approves the pool). The fee is added to the asset's reserves.
+    /// @dev Not under the pool's `nonReentrant` lock, so the callback can supply, borrow and repay (that is
+    /// what a one-shot loop does); its own lock forbids a nested flash loan. Repayment is pulled, never
+    /// read from the balance, so tokens supplied inside the callback can not count as repayment.
+    function flashLoan(IFlashLoanReceiver receiver, address asset, uint256 amount, bytes calldata data) external {
+        if (_flashLoanActive) revert FlashErrorsLib.FlashLoanReentrancy();
+        if (amount == 0) revert ErrorsLib.ZeroAmount();
+        if (address(receiver) == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireListed(asset);
+        if (borrowPaused) revert ErrorsLib.BorrowPaused();
+        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
+        uint256 fee = amount.bpsMulUp(flashLoanFeeBps);
+        _flashLoanActive = true;
+        states[asset].reserves += fee;
+        emit FlashEventsLib.FlashLoan(address(receiver), msg.sender, asset, amount, fee);
+        IERC20(asset).safeTransfer(address(receiver), amount);
+        if (receiver.onFlashLoan(msg.sender, asset, amount, fee, data) != FLASH_LOAN_CALLBACK_SUCCESS) {
+            revert FlashErrorsLib.FlashLoanCallbackFailed();
+        }
+        IERC20(asset).safeTransferFrom(address(receiver), address(this), amount + fee);
+        _flashLoanActive = false;
+    }
+
+    /// @notice Lets `operator` borrow and withdraw for the caller (`authorized = true`) or stops it.
+    function setAuthorization(address operator, bool authorized) external {
+        if (operator == address(0)) revert ErrorsLib.ZeroAddress();
+        isAuthorized[msg.sender][operator] = authorized;
+        emit FlashEventsLib.AuthorizationSet(msg.sender, operator, authorized);
+    }
+
+    /// @notice Accrues interest on every listed asset up to now (views then read current balances).
+    function accrueAll() external nonReentrant {
+        _accrueAll();
+    }
+
+    /// @notice Borrows `amount` of `asset` against `onBehalf`'s collateral (the debt is theirs) and sends it to
+    /// `receiver`. The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `borrow`.
+    function borrowOnBehalf(address asset, uint256 amount, address onBehalf, address receiver) external nonReentrant {
+        if (amount == 0) revert ErrorsLib.ZeroAmount();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireAuthorized(onBehalf);
+        _requireListed(asset);
+        if (borrowPaused) revert ErrorsLib.BorrowPaused();
+        if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
+        _accrueAll();
+        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
+        AssetState storage s = states[asset];
+        uint256 scaled = amount.rayDivUp(s.borrowIndexRay);
+        uint256 newTotal = s.totalScaledDebt + scaled;
+        uint256 cap = configs[asset].borrowCap;
+        if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
+        s.totalScaledDebt = newTotal;
+        scaledDebtOf[asset][onBehalf] += scaled;
+        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
+        if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
+        emit FlashEventsLib.BorrowOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
+    }
+
+    /// @notice Withdraws `amount` (type(uint256).max: everything) of `onBehalf`'s `asset` supply to `receiver`.
+    /// The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `withdraw`.
+    function withdrawOnBehalf(address asset, uint256 amount, address onBehalf, address receiver)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        if (amount == 0) revert ErrorsLib.ZeroAmount();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireAuthorized(onBehalf);
+        _requireListed(asset);
+        _accrueAll();
+        AssetState storage s = states[asset];
+        uint256 userScaled = scaledSupplyOf[asset][onBehalf];
+        uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
+        uint256 scaled;
+        if (amount == type(uint256).max) {
+            (amount, scaled) = (balance, userScaled);
+            if (amount == 0) revert ErrorsLib.ZeroAmount();
+        } else {
+            if (amount > balance) revert ErrorsLib.InsufficientBalance();
+            scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
+        }
+        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
+        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
+        s.totalScaledSupply -= scaled;
+        if (_hasDebt(onBehalf)) {
+            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
+            if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
+        }
+        emit FlashEventsLib.WithdrawOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
+        return amount;
+    }
+
+    function _requireAuthorized(address onBehalf) internal view {
+        if (msg.sender != onBehalf && !isAuthorized[onBehalf][msg.sender]) {
+            revert FlashErrorsLib.Unauthorized(msg.sender, onBehalf);
+        }
     }
 }

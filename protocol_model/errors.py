@@ -63,3 +63,20 @@ PriceJump = _make("PriceJump", "The answer moved more than maxJumpBps from the p
 SequencerDown = _make("SequencerDown", "The L2 sequencer-uptime feed reports the sequencer down.")
 GracePeriodNotOver = _make("GracePeriodNotOver", "The sequencer is back up for no longer than the grace period.")
 InvalidOraclePolicy = _make("InvalidOraclePolicy", "An oracle-policy field is impossible (the argument names it).")
+
+# Flash loans and delegation (contracts/libraries/FlashErrorsLib.sol).
+Unauthorized = _make("Unauthorized", "The caller may not act for this account (not authorized by it).")
+FlashLoanReentrancy = _make("FlashLoanReentrancy", "A flash loan started inside another flash loan.")
+FlashLoanCallbackFailed = _make("FlashLoanCallbackFailed", "The receiver's onFlashLoan returned a wrong value.")
+FlashLoanFeeTooHigh = _make("FlashLoanFeeTooHigh", "Flash-loan fee above MAX_FLASH_LOAN_FEE_BPS.")
+
+# The Looper (contracts/strategies/Looper.sol).
+InvalidRounds = _make("InvalidRounds", "Rounds not in 1..MAX_ROUNDS.")
+InvalidFraction = _make("InvalidFraction", "A fraction in bps not in 1..10,000.")
+InvalidLeverage = _make("InvalidLeverage", "Leverage not above 1x or above MAX_LEVERAGE_BPS.")
+InvalidSlippage = _make("InvalidSlippage", "Maximum slippage above 10,000 bps.")
+NoPair = _make("NoPair", "The factory has no pair of the collateral and debt assets.")
+SlippageExceeded = _make("SlippageExceeded", "A swap returns less than its input's oracle worth × (1 − max slippage).")
+NothingToUnwind = _make("NothingToUnwind", "The caller has no debt in the asset (or the share of it is zero).")
+UnwindShortfall = _make("UnwindShortfall", "The withdrawn collateral does not buy back the flash loan and its fee.")
+UnauthorizedCallback = _make("UnauthorizedCallback", "onFlashLoan not from the pool for a loan started here.")

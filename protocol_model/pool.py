@@ -16,6 +16,7 @@ from .fixed_point import (
     UINT256_MAX,
     WAD,
     bps_mul_down,
+    bps_mul_up,
     mul_div_down,
     mul_div_up,
     ray_div_down,
@@ -70,8 +71,11 @@ def _atomic(method):
         try:
             return method(self, *args, **kwargs)
         except errors.PoolError:
+            ledger = self.ledger  # restored in place: AMM pairs share this ledger object
             self.__dict__.clear()
             self.__dict__.update(saved)
+            ledger.balances, ledger.allowances = self.ledger.balances, self.ledger.allowances
+            self.ledger = ledger
             raise
 
     return wrapper
@@ -364,3 +368,125 @@ class LendingPool:
         """``priceRouter.priceWad(asset)`` at ``oracle_now`` (policy, fallback and sequencer included)."""
         return router_price_wad(asset, self.feeds.get(asset), self.oracle_policies.get(asset),
                                 self.fallback_feeds.get(asset), self.sequencer_feed, self.oracle_now)
+
+    # ---------------------------------------------------------------- flash loans and delegation
+    # Twin of the contract's appended section (docs/SPEC.md §8): same checks, same order, same errors.
+
+    flash_loan_fee_bps: int = 0
+    """Fee of a flash loan in bps of the amount, rounded up, added to the asset's reserves."""
+    authorizations: set[tuple[str, str]] = field(default_factory=set)
+    """(account, operator): the operator may borrow and withdraw for the account."""
+    flash_loan_active: bool = False
+
+    @_atomic
+    def set_flash_loan_fee(self, fee_bps: int) -> None:
+        if fee_bps > MAX_FLASH_LOAN_FEE_BPS:
+            raise errors.FlashLoanFeeTooHigh(fee_bps)
+        self.flash_loan_fee_bps = fee_bps
+
+    def flash_loan_fee(self, amount: int) -> int:
+        return bps_mul_up(amount, self.flash_loan_fee_bps)
+
+    @_atomic
+    def flash_loan(self, sender: str, receiver: str, asset: str, amount: int, callback, now: int) -> int:
+        """Send ``amount`` to ``receiver``, run ``callback(initiator, asset, amount, fee)`` (the receiver's
+        ``onFlashLoan``; it must return True, the magic value), then pull ``amount + fee``. Returns the fee."""
+        if self.flash_loan_active:
+            raise errors.FlashLoanReentrancy()
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(receiver)
+        self._listed(asset)
+        if self.borrow_paused:
+            raise errors.BorrowPaused()
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        fee = self.flash_loan_fee(amount)
+        self.flash_loan_active = True
+        self.assets[asset].state.reserves += fee
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        if callback(sender, asset, amount, fee) is not True:
+            raise errors.FlashLoanCallbackFailed()
+        self.ledger.transfer_from(asset, POOL, receiver, POOL, amount + fee)
+        self.flash_loan_active = False
+        return fee
+
+    def set_authorization(self, account: str, operator: str, authorized: bool) -> None:
+        self._nonzero(operator)
+        if authorized:
+            self.authorizations.add((account, operator))
+        else:
+            self.authorizations.discard((account, operator))
+
+    @_atomic
+    def accrue_all(self, now: int) -> None:
+        self._accrue_all(now)
+
+    @_atomic
+    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
+        listed = self._listed(asset)
+        if self.borrow_paused:
+            raise errors.BorrowPaused()
+        if not listed.config.borrow_enabled:
+            raise errors.BorrowNotEnabled(asset)
+        self._accrue_all(now)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        s = listed.state
+        scaled = ray_div_up(amount, s.borrow_index_ray)
+        new_total = s.total_scaled_debt + scaled
+        cap = listed.config.borrow_cap
+        if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
+            raise errors.BorrowCapExceeded(asset)
+        s.total_scaled_debt = new_total
+        self._add(self.scaled_debt, asset, on_behalf, scaled)
+        values = self.account_values(on_behalf)
+        if values.debt_wad > values.borrow_capacity_wad:
+            raise errors.InsufficientCollateral()
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        return scaled
+
+    @_atomic
+    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
+                           now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
+        listed = self._listed(asset)
+        self._accrue_all(now)
+        s = listed.state
+        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
+        balance = ray_mul_down(user_scaled, s.supply_index_ray)
+        if amount == UINT256_MAX:
+            amount, scaled = balance, user_scaled
+            if amount == 0:
+                raise errors.ZeroAmount()
+        else:
+            if amount > balance:
+                raise errors.InsufficientBalance()
+            scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
+        s.total_scaled_supply -= scaled
+        if self._has_debt(on_behalf):
+            values = self.account_values(on_behalf)
+            if values.adjusted_collateral_wad < values.debt_wad:
+                raise errors.HealthFactorTooLow()
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        return amount
+
+    def _require_authorized(self, sender: str, on_behalf: str) -> None:
+        if sender != on_behalf and (on_behalf, sender) not in self.authorizations:
+            raise errors.Unauthorized(sender, on_behalf)
+
+
+MAX_FLASH_LOAN_FEE_BPS = 1_000
+"""``LendingPool.MAX_FLASH_LOAN_FEE_BPS`` (10%)."""

@@ -89,6 +89,8 @@ class AssetSpec(_Strict):
 class PoolSpec(_Strict):
     close_factor_bps: int = Field(5_000, gt=0, le=BPS)
     full_close_hf_bps: int = Field(9_500, ge=0, le=BPS)
+    flash_loan_fee_bps: int = Field(0, ge=0, le=1_000)
+    """Fee of a pool flash loan (bps of the amount, to reserves); at most MAX_FLASH_LOAN_FEE_BPS."""
 
     def params(self) -> PoolParams:
         return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS).validate()
@@ -168,8 +170,10 @@ class PauseOp(_Op):
     borrow: bool
 
 
-Step = Annotated[SupplyOp | WithdrawOp | BorrowOp | RepayOp | LiquidateOp | PriceOp | WarpOp | PauseOp
-                 | FeedOp | FeedRevertOp | SequencerOp | MarketOp,
+from .scenario_amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
+
+Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
+                       FeedOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 
 
@@ -184,6 +188,9 @@ class Scenario(_Strict):
     """Price path walked by ``ape run play`` (after the steps), with the keeper liquidating."""
     keeper: KeeperSpec | None = None
     checks: list[Check] = Field(default_factory=list)
+
+    amm_pairs: list[PairSpec] = Field(default_factory=list)
+    """Uniswap V2 pairs deployed with the pool (initial reserves from the deployer); see scenario_amm.py."""
 
     @field_validator("assets")
     @classmethod
@@ -258,6 +265,17 @@ class Scenario(_Strict):
     def _oracle_references_exist(self) -> Scenario:
         check_references(self)
         return self
+
+    @model_validator(mode="after")
+    def _amm_references_exist(self) -> Scenario:
+        check_amm_references(self)
+        return self
+
+    def pair(self, name: str) -> PairSpec:
+        for p in self.amm_pairs:
+            if p.name == name:
+                return p
+        raise KeyError(name)
 
     def asset(self, name: str) -> AssetSpec:
         for a in self.assets:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 ASSET_FIELDS = ("total_scaled_supply", "total_scaled_debt", "supply_index_ray", "borrow_index_ray", "reserves",
                 "bad_debt", "last_update", "pool_token_balance", "price_ok", "price_wad")
 POSITION_FIELDS = ("scaled_supply", "scaled_debt", "supply_balance", "debt_balance", "token_balance")
 ACCOUNT_FIELDS = ("values_ok", "adjusted_collateral_wad", "borrow_capacity_wad", "debt_wad", "health_factor_wad")
+PAIR_FIELDS = ("reserve_a", "reserve_b", "block_timestamp_last", "price_a_cumulative", "price_b_cumulative",
+               "lp_total_supply", "balance_a", "balance_b")
+"""Per AMM pair, in the order of the scenario's ``assets: [a, b]`` (not the chain's token0/token1)."""
+HOLDING_FIELDS = ("balance",)
 
 
 @dataclass(frozen=True)
@@ -18,13 +22,19 @@ class Snapshot:
     """(asset, account) -> POSITION_FIELDS"""
     accounts: dict[str, tuple[int, ...]]
     """account -> ACCOUNT_FIELDS"""
+    pairs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """pair -> PAIR_FIELDS (scenarios with amm_pairs)"""
+    holdings: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    """(token or pair LP token, holder) -> HOLDING_FIELDS: the Looper's tokens, every account's LP units"""
 
     def diff(self, other: Snapshot) -> list[str]:
         """Every field that differs, as 'where.field: self != other'."""
         out: list[str] = []
         for label, mine, theirs, names in (("asset", self.assets, other.assets, ASSET_FIELDS),
                                            ("position", self.positions, other.positions, POSITION_FIELDS),
-                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS)):
+                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+                                           ("pair", self.pairs, other.pairs, PAIR_FIELDS),
+                                           ("holding", self.holdings, other.holdings, HOLDING_FIELDS)):
             for key in sorted(set(mine) | set(theirs), key=str):
                 a, b = mine.get(key), theirs.get(key)
                 if a is None or b is None:
@@ -35,5 +45,6 @@ class Snapshot:
 
     def field(self, kind: str, key, name: str) -> int:
         table, names = {"asset": (self.assets, ASSET_FIELDS), "position": (self.positions, POSITION_FIELDS),
-                        "account": (self.accounts, ACCOUNT_FIELDS)}[kind]
+                        "account": (self.accounts, ACCOUNT_FIELDS), "pair": (self.pairs, PAIR_FIELDS),
+                        "holding": (self.holdings, HOLDING_FIELDS)}[kind]
         return table[key][names.index(name)]

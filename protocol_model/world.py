@@ -15,6 +15,8 @@ from .oracle import Feed, usd_to_answer
 from .pool import POOL, LendingPool
 from .scenario import Scenario
 from .scenario_oracle import ORACLE_OPS
+
+from .scenario_amm import AMM_KINDS
 from .snapshot import Snapshot
 from .world_oracle import apply_oracle, resolve_oracle, setup_oracle
 
@@ -39,6 +41,18 @@ class Action:
     """Oracle actions: 'primary' or 'fallback' feed."""
     flag: bool = False
     """Oracle actions: feed_revert's on/off, sequencer's up/down."""
+
+    # AMM pairs and loops (protocol_model/amm_world.py)
+    pair: str = ""
+    amount2: int = 0
+    """Second amount: add_liquidity's amount of the pair's second asset; swap's minimum output."""
+    mode: str = ""
+    rounds: int = 0
+    fraction_bps: int = 0
+    leverage_bps: int = 0
+    max_slippage_bps: int = 0
+    operator: str = ""
+    enabled: bool = False
 
     def describe(self) -> str:
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
@@ -69,6 +83,11 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
     if kind in ORACLE_OPS:
         return resolve_oracle(step, Action)
+
+    if kind in AMM_KINDS:
+        from .amm_world import resolve_amm
+
+        return resolve_amm(step, scenario)
     raise ValueError(f"unknown step kind {kind}")
 
 
@@ -95,6 +114,13 @@ class ModelWorld:
         """Block time views are read at (the chain's head block after the last step)."""
         setup_oracle(self, scenario, listed_at, feed_times)
 
+        self.amm = None
+        """AMM pairs and the Looper (amm_world.AmmWorld) when the scenario has ``amm_pairs``."""
+        if scenario.amm_pairs:
+            from .amm_world import AmmWorld
+
+            self.amm = AmmWorld(scenario, self.pool, listed_at)
+
     def apply(self, action: Action, now: int) -> str:
         """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
         p, a = self.pool, action
@@ -117,6 +143,9 @@ class ModelWorld:
                 p.set_pause(a.supply_paused, a.borrow_paused)
             elif a.kind in ORACLE_OPS:
                 apply_oracle(self, a, now)
+
+            elif a.kind in AMM_KINDS:
+                self.amm.apply(a, now)
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
@@ -148,7 +177,7 @@ class ModelWorld:
                 accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
             except errors.PoolError:
                 accounts[acct] = (0, 0, 0, 0, 0)
-        return Snapshot(assets, positions, accounts)
+        return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}))
 
 
 def whole(units: int, decimals: int) -> Decimal:

@@ -11,10 +11,15 @@ from eth_utils import keccak
 
 from ..fixed_point import UINT256_MAX
 from ..scenario import Scenario
+from ..scenario_amm import AMM_KINDS
 from ..snapshot import Snapshot
 from ..world import Action
 from .oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
 
+from .amm_adapter import LOOP_GAS_LIMIT, with_amm
+
+# Actions the deployer sends (feeds and the guardian switch); every other action is sent by its account.
+KEEPER_KINDS = ("price", "pause", "price_from_pair")
 # Gas limit of the raw JSON-RPC path (no estimate round-trip); ample for any pool call.
 GAS_LIMIT = 3_000_000
 
@@ -42,6 +47,8 @@ class ChainWorld:
     """Oracle scenarios: a block is mined at the step's time even when nothing is sent (warp, market,
     revert), so views that depend on time (staleness, grace period) read at the model's time."""
     """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
+    amm: object = None
+    """AMM pairs, swap helper and Looper (chain/amm_adapter.ChainAmm) when the scenario has ``amm_pairs``."""
 
     @classmethod
     def deploy(cls, scenario: Scenario, project, deployer, signers: dict[str, object]) -> ChainWorld:
@@ -74,6 +81,10 @@ class ChainWorld:
                 w.tokens[asset].mint(signer, scenario.asset(asset).units(amount), sender=d)
             for token in w.tokens.values():
                 token.approve(w.pool, UINT256_MAX, sender=signer)
+        if scenario.amm_pairs:
+            from .amm_adapter import ChainAmm
+
+            w.amm = ChainAmm.deploy(w)
         return w
 
     # ------------------------------------------------------------------ driving
@@ -125,13 +136,17 @@ class ChainWorld:
             return pool, "setPause", (a.supply_paused, a.borrow_paused)
         if a.kind in ("feed", "feed_revert", "sequencer"):
             return oracle_call_target(self, a)
+
+        if a.kind in AMM_KINDS:
+            return self.amm.call_target(self, a)
         raise ValueError(f"unknown action {a.kind}")
 
     def _apply_raw(self, action: Action, now: int) -> str:
         contract, method, args = self._call_target(action)
-        sender = self.signers[action.account] if action.account else self.deployer
+        sender = self.deployer if action.kind in KEEPER_KINDS or not action.account else self.signers[action.account]
         data = getattr(contract, method).encode_input(*args)
-        tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(GAS_LIMIT)}
+        gas = LOOP_GAS_LIMIT if action.kind.startswith("loop_") else GAS_LIMIT
+        tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(gas)}
         rpc = chain.provider.web3.provider.make_request
         res = rpc("eth_call", [tx, "latest", {}, {"time": hex(now)}])
         if "error" in res:
@@ -161,7 +176,7 @@ class ChainWorld:
         """Other providers (ape's in-process py-evm): a call at the pending block, whose time is set to
         ``now``, gives the outcome; a passing call is then sent and must be mined at ``now``."""
         contract, method, args = self._call_target(action)
-        sender = self.signers[action.account] if action.account else self.deployer
+        sender = self.deployer if action.kind in KEEPER_KINDS or not action.account else self.signers[action.account]
         handler = getattr(contract, method)
         chain.pending_timestamp = now
         try:
@@ -189,7 +204,7 @@ class ChainWorld:
                 o = (i * len(accts) + j) * np_
                 positions[(asset, acct)] = tuple(position_data[o:o + np_])
         accounts = {a: tuple(account_data[j * nc:(j + 1) * nc]) for j, a in enumerate(accts)}
-        return Snapshot(assets, positions, accounts)
+        return with_amm(Snapshot(assets, positions, accounts), self.amm, self)
 
     def now(self) -> int:
         """The time to continue from: the head block's, or later if calls already ran past it."""

@@ -1,0 +1,39 @@
+"""Loop stories as data (scenarios/loops/*.yaml): AMM pairs, the Looper, flash loans, liquidation cascades.
+
+Each file replays on chain and in the model; after every step every field agrees to the wei — the pool's
+fields as in test_stories.py plus each pair's reserves, timestamp, cumulative prices, LP supply and token
+balances, every account's LP units and the Looper's token balances — and every step's outcome is the
+file's. The story-specific outcomes (leverage reached, liquidations, cascades) are asserted in
+tests/model/test_loop_stories_model.py, on the same model the chain is checked against here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from protocol_model.chain.replay import Replay
+from protocol_model.scenario import load_scenario
+
+LOOPS = Path(__file__).resolve().parents[2] / "scenarios" / "loops"
+FILES = sorted(LOOPS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_loop_story_agrees(deploy_world, chain, path, crosscheck_stats):
+    scenario = load_scenario(path)
+    snap = chain.snapshot()
+    try:
+        replay = Replay.start(scenario, deploy_world(scenario))
+        results = replay.run()
+    finally:
+        chain.restore(snap)
+    crosscheck_stats.sequences += 1
+    crosscheck_stats.operations += len(results)
+    crosscheck_stats.mismatches += replay.mismatches
+    assert results and results[-1].snapshot.pairs, "a loop story must have steps and AMM pairs"
+    for r in results:
+        assert r.model == r.chain, f"step {r.index} {r.action.describe()}: model {r.model}, chain {r.chain}"
+        assert not r.mismatches, f"step {r.index} {r.action.describe()}: {r.mismatches[:5]}"
+        assert r.as_expected, f"step {r.index} {r.action.describe()}: expected {r.expected}, got {r.model}"
