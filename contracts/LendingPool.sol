@@ -115,6 +115,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         emit EventsLib.PauseUpdated(supplyPaused_, borrowPaused_);
     }
 
+    /// @notice Accrues interest on every listed asset up to now, so views (balances, debts, values) are current.
+    /// @dev Used by strategies (contracts/strategies/LeveragedToken.sol) before they price a position.
+    function accrueInterest() external nonReentrant {
+        _accrueAll();
+    }
+
     // ------------------------------------------------------------------ supply / withdraw
 
     /// @notice Supplies `amount` of `asset` credited to `onBehalf`.

@@ -123,6 +123,10 @@ class LendingPool:
     def set_feed(self, asset: str, feed: Feed) -> None:
         self.feeds[asset] = feed
 
+    def accrue_interest(self, now: int) -> None:
+        """``accrueInterest``: accrue every listed asset up to ``now`` (views become current)."""
+        self._accrue_all(now)
+
     # ---------------------------------------------------------------- supply / withdraw
 
     @_atomic
