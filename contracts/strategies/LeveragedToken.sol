@@ -337,17 +337,21 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return amount - remaining;
     }
 
-    /// @dev Rounds of withdraw (≤ SAFETY_BPS of the threshold headroom) → swap → repay until `amount` of
-    /// debt is repaid; the last round buys the exact rest. Returns (debt repaid, collateral sold).
-    function _delever(uint256 amount, Prices memory px) internal returns (uint256, uint256 sold) {
-        uint256 remaining = amount;
-        for (uint256 round; round < _params.maxRounds && remaining != 0; ++round) {
-            (uint256 repaid, uint256 soldNow) = _deleverRound(remaining, px);
-            if (repaid == 0) break;
-            remaining -= repaid;
+    /// @dev Rounds of withdraw (≤ SAFETY_BPS of the threshold headroom) → swap → repay until the debt is
+    /// `amount` lower than at the start (re-read each round: a partial repayment may clear one unit less
+    /// than it pays, so a round that leaves debt asks for one unit more). Returns (debt reduction, sold).
+    function _delever(uint256 amount, Prices memory px) internal returns (uint256 repaid, uint256 sold) {
+        uint256 start = pool.debtBalance(debtAsset, address(this));
+        uint256 floorDebt = start - amount;
+        for (uint256 round; round < _params.maxRounds; ++round) {
+            uint256 debt = pool.debtBalance(debtAsset, address(this));
+            if (debt <= floorDebt) break;
+            // A partial repayment clears at least its amount less one unit: ask for one more.
+            (uint256 paid, uint256 soldNow) = _deleverRound(debt - floorDebt + (floorDebt == 0 ? 0 : 1), px);
+            if (paid == 0) break;
             sold += soldNow;
         }
-        return (amount - remaining, sold);
+        repaid = start - pool.debtBalance(debtAsset, address(this));
     }
 
     /// @dev One round: buy the exact `remaining` debt if the withdrawable collateral covers it, else sell
