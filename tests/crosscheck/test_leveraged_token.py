@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from protocol_model.chain.leveraged import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY, LevOp, LevWorld
 from protocol_model.fixed_point import WAD
 
-EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 50)
+EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 20)
 E18 = 10**18
 
 
