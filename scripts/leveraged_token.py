@@ -17,7 +17,8 @@ from rich.console import Console
 from rich.table import Table
 
 from protocol_model import leverage_analytics as la
-from protocol_model.chain.leveraged import KEEPER, LevOp, LevWorld
+from protocol_model.chain.leveraged import LevOp, LevWorld
+from protocol_model.leveraged_world import KEEPER
 from protocol_model.fixed_point import WAD
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]

@@ -10,14 +10,27 @@ outcomes; ``observe_*`` read every field the two can be compared on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
 from ape import chain
 
 from ..amm import SWAPPER, V2Pair
 from ..errors import PoolError
 from ..fixed_point import UINT256_MAX, WAD
 from ..leveraged_token import LeveragedToken, LeveragedTokenParams
-from ..leveraged_world import (ACTORS, ARB, COLL, DEBT, DEFAULT_VAULTS, DEPOSITORS, KEEPER, LENDER, LENDER_SUPPLY,
-                               PAIR_LIQUIDITY, SCENARIO, TREASURY, arbitrage_trade)
+from ..leveraged_world import (
+    ACTORS,
+    ARB,
+    COLL,
+    DEBT,
+    DEFAULT_VAULTS,
+    DEPOSITORS,
+    LENDER,
+    LENDER_SUPPLY,
+    PAIR_LIQUIDITY,
+    SCENARIO,
+    TREASURY,
+    arbitrage_trade,
+)
 from ..scenario import Scenario, parse_scenario
 from ..world import Action, ModelWorld
 from .adapter import ChainWorld

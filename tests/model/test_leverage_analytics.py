@@ -14,7 +14,7 @@ from protocol_model import leverage_analytics as la
 def test_daily_rebalancing_is_the_product_of_one_plus_l_r():
     prices = [100.0, 103.0, 98.0, 101.0, 110.0, 95.0]
     expected, value = [1.0], 1.0
-    for a, b in zip(prices, prices[1:]):
+    for a, b in zip(prices[:-1], prices[1:], strict=True):
         value *= 1 + 3 * (b / a - 1)
         expected.append(value)
     assert np.allclose(la.nav_fixed_schedule(np.array(prices), 3.0), expected, rtol=1e-14)
