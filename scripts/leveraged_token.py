@@ -18,8 +18,8 @@ from rich.table import Table
 
 from protocol_model import leverage_analytics as la
 from protocol_model.chain.leveraged import LevOp, LevWorld
-from protocol_model.leveraged_world import KEEPER
 from protocol_model.fixed_point import WAD
+from protocol_model.leveraged_world import KEEPER
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 E18 = 10**18
