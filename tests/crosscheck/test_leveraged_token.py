@@ -19,7 +19,7 @@ from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.fixed_point import WAD
 from protocol_model.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
 
-EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 20)
+EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 E18 = 10**18
 
 
