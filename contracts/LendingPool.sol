@@ -505,6 +505,7 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     }
 
     /// @notice Accrues interest on every listed asset up to now (views then read current balances).
+    /// @dev Strategies (Looper, LeveragedToken) call it before they price a position.
     function accrueAll() external nonReentrant {
         _accrueAll();
     }
