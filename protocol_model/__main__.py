@@ -19,6 +19,14 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--workers", type=int, help="local worker processes (default: every core)")
         p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
         p.add_argument("--no-progress", action="store_true")
+    st = sub.add_parser("stablecoin", help="a simulation file with stablecoins, as written and without its "
+                                           "redemption / wrong-way link (same seed)")
+    st.add_argument("file", type=Path)
+    st.add_argument("--out", type=Path, help="output directory (default: out/<file stem>_stable)")
+    st.add_argument("--paths", type=int, help="override the number of paths")
+    st.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    st.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
+    st.add_argument("--no-progress", action="store_true")
     r = sub.add_parser("report", help="re-render report.md / report.html from an output directory's JSON")
     r.add_argument("dir", type=Path)
     args = ap.parse_args(argv)
@@ -29,6 +37,19 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "report":
             print(report.render(args.dir))
+            return 0
+        if args.command == "stablecoin":
+            from .sim.stable_spec import compare, write
+
+            spec = load_simulation(args.file)
+            rows = compare(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
+                           progress=not args.no_progress, source=str(args.file))
+            path = write(rows, spec, args.out or Path("out") / f"{args.file.stem}_stable", str(args.file))
+            for row in rows:
+                print(f"{row['variant']:>18}: P(bad debt) {row['bad_debt_probability']:.1%}, bad debt VaR99 "
+                      f"${row['bad_debt_var99_usd']:,.0f}, CVaR99 ${row['bad_debt_cvar99_usd']:,.0f}, "
+                      f"{row['liquidation_count_mean']:.1f} liquidations per path")
+            print(f"report: {path}")
             return 0
         out = args.out or Path("out") / args.file.stem
         started = time.perf_counter()

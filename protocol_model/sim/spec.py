@@ -84,6 +84,35 @@ class HistoricalSpec(_Strict):
 DriverSpec = Annotated[GbmSpec | JumpSpec | BridgeSpec | HistoricalSpec, Field(discriminator="kind")]
 
 
+class RedemptionSpec(_Strict):
+    """Issuer redemption at par of a stablecoin (``protocol_model.sim.stable.Redemption``)."""
+
+    delay_days: float = Field(1.0, ge=0, le=365)
+    fee_bps: int = Field(10, ge=0, le=10_000)
+    minimum_usd: float = Field(100_000.0, ge=0)
+    daily_capacity_usd: float = Field(gt=0, allow_inf_nan=False)
+    wait_cost_bps_per_day: float = Field(50.0, ge=0, le=10_000)
+    depth_usd: float | None = Field(None, gt=0)
+    """market depth the arbitrage buys in (default: the asset's amm_depth_usd)"""
+    closed_steps: list[tuple[int, int]] = Field(default_factory=list)
+    """[start, end) step windows in which the issuer processes nothing"""
+
+    @model_validator(mode="after")
+    def _windows(self) -> RedemptionSpec:
+        for i, (a, b) in enumerate(self.closed_steps):
+            if not 0 <= a < b:
+                raise ValueError(f"closed_steps.{i}: window [{a}, {b}) must have 0 <= start < end")
+        return self
+
+
+class WrongWaySpec(_Strict):
+    """The coin weakens by ``beta`` × another asset's rise (or fall) since step 0."""
+
+    asset: str
+    beta: float = Field(ge=0, le=100)
+    when: Literal["rise", "fall"] = "rise"
+
+
 class LabAsset(_Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
     price_usd: float = Field(gt=0, allow_inf_nan=False)
@@ -96,6 +125,15 @@ class LabAsset(_Strict):
     """USD per side of the constant-product pool liquidators sell into; omitted = no price impact"""
     reserves_tokens: float = Field(0.0, ge=0)
     driver: DriverSpec = GbmSpec(kind="gbm")
+    redemption: RedemptionSpec | None = None
+    """a stablecoin's issuer redemption (docs/stablecoin_quality.md)"""
+    wrong_way: WrongWaySpec | None = None
+
+    @model_validator(mode="after")
+    def _redemption_depth(self) -> LabAsset:
+        if self.redemption is not None and self.redemption.depth_usd is None and self.amm_depth_usd is None:
+            raise ValueError("redemption.depth_usd: needed when the asset has no amm_depth_usd")
+        return self
 
     @model_validator(mode="after")
     def _risk(self) -> LabAsset:
@@ -196,6 +234,10 @@ class SimulationSpec(_Strict):
         return CascadeParams(tuple(a.risk(**over.get(a.name, {})) for a in self.assets), **fields)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
+        if any(a.redemption is not None or a.wrong_way is not None for a in self.assets):
+            from .stable_spec import stable_market
+
+            return stable_market(self, vol_scale)
         corr = tuple(map(tuple, self.correlation)) if self.correlation is not None else None
         return MarketModel(tuple(a.driver.driver(vol_scale) for a in self.assets), corr, self.step_seconds)
 

@@ -1,0 +1,139 @@
+"""Simulation files with stablecoins (``assets[].redemption`` / ``assets[].wrong_way``): the market they
+build, and the counterfactual runs ``python -m protocol_model stablecoin FILE`` compares (same seed, so the
+runs differ only by the frictions and links they keep)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..stablecoin import RedemptionTerms
+from .metrics import var_cvar
+from .paths import MarketModel
+from .run import job_from_spec, run_job
+from .spec import LabSpecError, SimulationSpec
+from .stable import Redemption, StableCoin, StableMarket, WrongWay, stable_stats
+
+VARIANTS = ("as written", "no redemption", "no wrong-way link", "neither")
+
+
+def _without(spec: SimulationSpec, redemption: bool = True, wrong_way: bool = True) -> SimulationSpec:
+    drop = ({"redemption": None} if redemption else {}) | ({"wrong_way": None} if wrong_way else {})
+    return spec.model_copy(update={"assets": [a.model_copy(update=drop) for a in spec.assets]})
+
+
+def stable_market(spec: SimulationSpec, vol_scale: float = 1.0) -> StableMarket:
+    """The base drivers' market (as the file would build it without stablecoins) wrapped with each
+    stablecoin's redemption and wrong-way link."""
+    base: MarketModel = _without(spec).market(vol_scale)
+    names = [a.name for a in spec.assets]
+    coins = []
+    for i, a in enumerate(spec.assets):
+        if a.redemption is None and a.wrong_way is None:
+            continue
+        red = ww = None
+        if a.redemption is not None:
+            r = a.redemption
+            terms = RedemptionTerms(r.delay_days, r.fee_bps, r.minimum_usd, r.daily_capacity_usd)
+            red = Redemption(terms, r.depth_usd or a.amm_depth_usd, r.wait_cost_bps_per_day,
+                             tuple(tuple(w) for w in r.closed_steps))
+        if a.wrong_way is not None:
+            if a.wrong_way.asset not in names:
+                raise ValueError(f"assets.{i}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' (known: {names})")
+            if a.wrong_way.asset == a.name:
+                raise ValueError(f"assets.{i}.wrong_way.asset: '{a.name}' cannot follow itself")
+            ww = WrongWay(names.index(a.wrong_way.asset), a.wrong_way.beta, a.wrong_way.when)
+        coins.append(StableCoin(i, red, ww))
+    return StableMarket.wrap(base, tuple(coins))
+
+
+def variants(spec: SimulationSpec, source: str = "") -> dict[str, SimulationSpec]:
+    """The file as written and without each of its frictions (only those it has)."""
+    has_red = any(a.redemption is not None for a in spec.assets)
+    has_ww = any(a.wrong_way is not None for a in spec.assets)
+    if not (has_red or has_ww):
+        raise LabSpecError(f"{source or spec.name}: assets: no asset has 'redemption' or 'wrong_way'")
+    out = {"as written": spec}
+    if has_red:
+        out["no redemption"] = _without(spec, wrong_way=False)
+    if has_ww:
+        out["no wrong-way link"] = _without(spec, redemption=False)
+    if has_red and has_ww:
+        out["neither"] = _without(spec)
+    return out
+
+
+def coin_stats(spec: SimulationSpec, coins: list[int], paths: int | None = None) -> dict[str, dict[str, float]]:
+    """Price and redemption statistics of the assets ``coins`` over the run's own chunks and seeds (the
+    prices the cascade saw before its AMM dislocations)."""
+    job = job_from_spec(spec, paths=paths)
+    kept = {c.asset: c for c in getattr(job.market, "stables", ())}
+    market = StableMarket.wrap(job.market, tuple(kept.get(k, StableCoin(k)) for k in coins))
+    parts = [stable_stats(market, np.random.default_rng(ss), n, job.params.initial_prices, job.n_steps)
+             for _, ss, n in job.chunks()]
+    out = {}
+    for k in parts[0]:
+        cat = {f: np.concatenate([p[k][f] for p in parts]) for f in parts[0][k]}
+        out[spec.assets[k].name] = {
+            "min_price_p1": float(np.quantile(cat["min_relative_price"], 0.01)),
+            "min_price_median": float(np.median(cat["min_relative_price"])),
+            "max_wait_days_p99": float(np.quantile(cat["max_wait_days"], 0.99)),
+            "redeemed_mean_usd": float(cat["redeemed_usd"].mean()),
+            "floor_probability": float((cat["floor_steps"] > 0).mean())}
+    return out
+
+
+def compare(spec: SimulationSpec, *, paths: int | None = None, workers: int | None = None, scheduler=None,
+            progress: bool = False, source: str = "") -> list[dict]:
+    """One row per variant: bad-debt tail, liquidations and the coins' redemption statistics."""
+    rows = []
+    coins = [i for i, a in enumerate(spec.assets) if a.redemption is not None or a.wrong_way is not None]
+    for label, v in variants(spec, source).items():
+        job = job_from_spec(v, paths=paths)
+        per = run_job(job, workers=workers, scheduler=scheduler, progress=progress).per_path
+        bad = per["bad_debt_usd"]
+        row: dict = {"variant": label, "paths": int(bad.size), "bad_debt_probability": float((bad > 0).mean()),
+                     "bad_debt_mean_usd": float(bad.mean())}
+        for lvl in (0.95, 0.99):
+            pct = round(lvl * 100)
+            row[f"bad_debt_var{pct}_usd"], row[f"bad_debt_cvar{pct}_usd"] = var_cvar(bad, lvl)
+        row["liquidation_count_mean"] = float(per["liquidation_count"].mean())
+        row["liquidation_volume_mean_usd"] = float(per["liquidation_volume_usd"].mean())
+        row["coins"] = coin_stats(v, coins, paths)
+        rows.append(row)
+    return rows
+
+
+COLUMNS = ("variant", "bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var95_usd", "bad_debt_cvar95_usd",
+           "bad_debt_var99_usd", "bad_debt_cvar99_usd", "liquidation_count_mean")
+
+
+def write(rows: list[dict], spec: SimulationSpec, out: Path, source: str = "") -> Path:
+    """stable.json and stable.md in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "stable.json").write_text(json.dumps({"kind": "stablecoin", "name": spec.name, "source": source,
+                                                 "seed": spec.seed, "rows": rows}, indent=2))
+    lines = [f"# Stablecoin quality: {spec.name}", "", spec.description.strip(), "",
+             f"Source: {source}; seed {spec.seed}; every variant runs the same seed.", "",
+             "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(_fmt(r[c]) for c in COLUMNS) + " |" for r in rows]
+    lines += ["", "| variant | coin | lowest price p1 | lowest price median | longest wait p99 (days) | "
+              "queued for redemption, mean (USD) | P(redemption floor held) |", "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        for coin, c in r["coins"].items():
+            lines.append(f"| {r['variant']} | {coin} | {c['min_price_p1']:.4f} | {c['min_price_median']:.4f} | "
+                         f"{c['max_wait_days_p99']:.2f} | {c['redeemed_mean_usd']:,.0f} | "
+                         f"{c['floor_probability']:.1%} |")
+    path = out / "stable.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _fmt(v) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, float) and abs(v) < 1 and v != 0:
+        return f"{v:.4f}"
+    return f"{v:,.2f}" if isinstance(v, float) else str(v)
