@@ -72,6 +72,8 @@ class AmmWorld:
             self.pairs[spec.name] = pair
         if scenario.pool.flash_loan_fee_bps:
             pool.set_flash_loan_fee(scenario.pool.flash_loan_fee_bps)
+        self.pair_feeds = deploy_pair_feeds(scenario, self.pairs, listed_at, default_t)
+        """asset -> PairPriceFeed (pair_feed.py) for pairs with a ``price_feed``; see refresh_pair_feeds."""
         self.looper = Looper(pool, {frozenset((p.token0, p.token1)): p for p in self.pairs.values()})
         for acct in amm_users(scenario):
             for listed in scenario.assets:
@@ -110,6 +112,11 @@ class AmmWorld:
         else:
             raise ValueError(f"unknown AMM action {a.kind}")
 
+    def refresh_pair_feeds(self, now: int) -> None:
+        """Set each pair-fed asset's feed to what its PairPriceFeed answers at ``now`` (the contract computes
+        it at read time; the model reads it before each action and snapshot). A reverting read -> a reverting feed."""
+        refresh_pair_feeds(self.pool, self.pair_feeds, now)
+
     def snapshot(self) -> dict:
         """``pairs`` and ``holdings`` tables of the Snapshot (see snapshot.PAIR_FIELDS)."""
         ledger = self.pool.ledger
@@ -124,3 +131,38 @@ class AmmWorld:
                 holdings[(name, acct.name)] = (p.lp.get(acct.name, 0),)
         return {"pairs": pairs, "holdings": holdings}
 
+
+
+def pair_feed_key(pair: str) -> str:
+    """``listed_at`` key of a pair's PairPriceFeed deployment time."""
+    return f"{pair}/feed"
+
+
+def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: dict[str, int],
+                      default_t: int) -> dict:
+    from .pair_feed import PairPriceFeed
+
+    feeds = {}
+    for spec in scenario.amm_pairs:
+        f = spec.price_feed
+        if f is None:
+            continue
+        quote = spec.assets[1] if f.asset == spec.assets[0] else spec.assets[0]
+        feeds[f.asset] = PairPriceFeed.deploy(pairs[spec.name], f.asset, scenario.asset(f.asset).decimals,
+                                              scenario.asset(quote).decimals, f.mode == "twap", f.window_s,
+                                              listed_at.get(pair_feed_key(spec.name), default_t))
+    return feeds
+
+
+def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
+    from .oracle import Feed
+    from .pair_feed import FEED_DECIMALS, PairFeedError
+
+    for asset, feed in pair_feeds.items():
+        quote = pool.feeds[feed.quote]
+        try:
+            if quote.reverts:
+                raise PairFeedError("FeedReverted")
+            pool.feeds[asset] = Feed(feed.answer(quote.answer, now), FEED_DECIMALS, 1, now)
+        except PairFeedError:
+            pool.feeds[asset] = Feed(0, FEED_DECIMALS, 1, now, reverts=True)

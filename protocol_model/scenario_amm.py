@@ -25,14 +25,36 @@ class _Op(_Strict):
     """'ok' or the name of the error the call must revert with."""
 
 
+class PairFeedSpec(_Strict):
+    """Price ``asset`` from this pair (PairPriceFeed): the pair's price in the other asset times that
+    asset's own USD feed. ``spot``: current reserves; ``twap``: average since an observation at least
+    ``window_s`` old (the first is taken when the feed is deployed)."""
+
+    asset: str
+    mode: Literal["spot", "twap"]
+    window_s: int = Field(0, ge=0, le=30 * 86_400)
+
+    @model_validator(mode="after")
+    def _window(self) -> PairFeedSpec:
+        if self.mode == "twap" and self.window_s == 0:
+            raise ValueError("window_s must be positive in mode 'twap'")
+        if self.mode == "spot" and self.window_s:
+            raise ValueError("window_s is for mode 'twap'; a spot feed has no window")
+        return self
+
+
 class PairSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     assets: tuple[str, str]
     reserves: dict[str, Decimal]
     """Whole tokens of each asset the deployer adds at deployment (both > 0)."""
+    price_feed: PairFeedSpec | None = None
+    """Price one of the pair's assets from the pair (see PairFeedSpec)."""
 
     @model_validator(mode="after")
     def _two_assets(self) -> PairSpec:
+        if self.price_feed is not None and self.price_feed.asset not in self.assets:
+            raise ValueError(f"price_feed.asset: '{self.price_feed.asset}' is not in the pair {list(self.assets)}")
         if self.assets[0] == self.assets[1]:
             raise ValueError(f"a pair needs two different assets, got {list(self.assets)}")
         if set(self.reserves) != set(self.assets):
@@ -132,6 +154,7 @@ def check_amm_references(scenario) -> None:
                 raise ValueError(f"amm_pairs.{i}.assets: unknown asset '{asset}' (known: {sorted(assets)})")
         for asset, amount in pair.reserves.items():
             scenario.asset(asset).units(amount)
+    check_pair_feeds(scenario)
     pairs = {p.name: p for p in scenario.amm_pairs}
     for i, step in enumerate(scenario.steps):
         pair_name = getattr(step, "pair", None)
@@ -163,3 +186,33 @@ def amm_users(scenario) -> list[str]:
     add_liquidity or loop_open step (fewer set-up transactions on chain; the model mirrors it)."""
     users = {step.account for step in scenario.steps if step.op in ("swap", "add_liquidity", "loop_open")}
     return [a.name for a in scenario.accounts if a.name in users]
+
+
+def pair_fed_assets(scenario) -> dict[str, str]:
+    """Asset -> name of the pair whose PairPriceFeed prices it."""
+    return {p.price_feed.asset: p.name for p in scenario.amm_pairs if p.price_feed is not None}
+
+
+def check_pair_feeds(scenario) -> None:
+    """A pair-fed asset has one pair feed, a quote asset with its own feed, no oracle block and no feed steps."""
+    fed: dict[str, str] = {}
+    for i, pair in enumerate(scenario.amm_pairs):
+        if pair.price_feed is None:
+            continue
+        asset = pair.price_feed.asset
+        if asset in fed:
+            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' is already priced by pair {fed[asset]}")
+        fed[asset] = pair.name
+        if scenario.asset(asset).oracle is not None:
+            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' has an oracle block; a pair-fed asset "
+                             "takes its price from the pair only")
+    for pair in scenario.amm_pairs:
+        if pair.price_feed is not None:
+            quote = pair.assets[1] if pair.price_feed.asset == pair.assets[0] else pair.assets[0]
+            if quote in fed:
+                raise ValueError(f"amm_pairs: '{pair.price_feed.asset}' is quoted in '{quote}', which is itself "
+                                 "pair-fed; the quote asset needs its own USD feed")
+    for i, step in enumerate(scenario.steps):
+        if step.op in ("price", "feed", "feed_revert", "price_from_pair") and getattr(step, "asset", None) in fed:
+            raise ValueError(f"steps.{i}.asset: '{step.asset}' is priced by pair {fed[step.asset]}; "
+                             "move the pair instead")

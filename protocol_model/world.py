@@ -125,6 +125,8 @@ class ModelWorld:
         """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
         p, a = self.pool, action
         self.view_now = max(self.view_now, now)
+        if self.amm is not None:
+            self.amm.refresh_pair_feeds(now)
         try:
             if a.kind == "supply":
                 p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
@@ -155,6 +157,8 @@ class ModelWorld:
     def snapshot(self) -> Snapshot:
         p = self.pool
         p.oracle_now = self.view_now
+        if self.amm is not None:
+            self.amm.refresh_pair_feeds(self.view_now)
         assets = {}
         for name in self.asset_names:
             s = p.assets[name].state

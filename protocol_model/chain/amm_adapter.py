@@ -33,6 +33,8 @@ class ChainAmm:
     pairs: dict[str, Any] = field(default_factory=dict)
     token0: dict[str, str] = field(default_factory=dict)
     """pair name -> the asset name that is the pair's token0 on chain"""
+    pair_feeds: dict[str, Any] = field(default_factory=dict)
+    """asset -> its PairPriceFeed (pairs with a ``price_feed``)"""
 
     @classmethod
     def deploy(cls, world) -> ChainAmm:
@@ -49,6 +51,7 @@ class ChainAmm:
             world.listed_at[spec.name] = chain.blocks[receipt.block_number].timestamp
             amm.pairs[spec.name] = pair
             amm.token0[spec.name] = a if pair.token0() == world.tokens[a].address else b
+        deploy_pair_feeds(world, amm)
         if scenario.pool.flash_loan_fee_bps:
             world.pool.setFlashLoanFee(scenario.pool.flash_loan_fee_bps, sender=d)
         for acct in amm_users(scenario):
@@ -108,6 +111,27 @@ class ChainAmm:
             pairs[name] = ((r0, r1, ts, p0, p1, supply, b0, b1) if self.token0[name] == first
                            else (r1, r0, ts, p1, p0, supply, b1, b0))
         return {"pairs": pairs, "holdings": {key: (bal,) for key, bal in zip(holders, balances, strict=True)}}
+
+
+def deploy_pair_feeds(world, amm: ChainAmm) -> None:
+    """One PairPriceFeed per pair with a ``price_feed``, set as its asset's feed in the router; its
+    deployment time (the first TWAP observation) goes into ``listed_at`` for the model. Views depend on
+    time, so blocks are mined at every step's time (``time_exact``)."""
+    from ..amm_world import pair_feed_key
+
+    scenario, d = world.scenario, world.deployer
+    for spec in scenario.amm_pairs:
+        f = spec.price_feed
+        if f is None:
+            continue
+        quote = spec.assets[1] if f.asset == spec.assets[0] else spec.assets[0]
+        feed = d.deploy(world.project.PairPriceFeed, amm.pairs[spec.name], world.tokens[f.asset],
+                        scenario.asset(f.asset).decimals, scenario.asset(quote).decimals, world.feeds[quote],
+                        f.mode == "twap", f.window_s)
+        world.listed_at[pair_feed_key(spec.name)] = chain.blocks.head.timestamp  # the deployment is the head block
+        world.router.setFeed(world.tokens[f.asset], feed, sender=d)
+        amm.pair_feeds[f.asset] = feed
+        world.time_exact = True
 
 
 def with_amm(snapshot: Snapshot, amm: ChainAmm | None, world) -> Snapshot:

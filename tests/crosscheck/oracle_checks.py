@@ -77,7 +77,27 @@ def check_osm_delay(naive: Outcome, protected: Outcome, scenario) -> None:
     assert naive.loss_usd > 0 and not naive.wrongly_liquidated
 
 
+def check_spot_manipulation(naive: Outcome, protected: Outcome, scenario) -> None:
+    # Mallory sells 300,000 USDC into the 100,000/100,000 pair: she gets
+    # 300,000·0.997·100,000 / (100,000 + 300,000·0.997) = 74,943.62 TKN, leaving 25,056.38 TKN / 400,000 USDC.
+    out = 300_000 * 0.997 * 100_000 / (100_000 + 300_000 * 0.997)
+    spot = 400_000 / (100_000 - out)
+    # Naive (spot feed): capacity 74,943 · 15.964 · 0.75 = 897,293 >= 890,000, so the borrow passes.
+    assert 74_943 * spot * 0.75 > 890_000
+    # At the market's $1 she keeps 890,000 USDC + the 0.62 TKN she did not supply, for 300,000 spent; her
+    # 890,000 debt against 74,943 TKN of collateral is left on the books.
+    assert close(naive.profit_usd["mallory"], 890_000 + (out - 74_943) - 300_000), naive.profit_usd["mallory"]
+    assert close(naive.hidden_insolvency_usd, 890_000 - 74_943), naive.hidden_insolvency_usd
+    assert naive.bad_debt_usd == 0 and naive.liquidations == 0
+    # Protected (TWAP since the feed's deployment, ~3,603 s): the pumped price held for 2 s moves the
+    # average by (15.964 − 1)·2/3,603 < 1%: capacity ~56,700, so 890,000 is refused and 50,000 passes;
+    # she is left with 74,943.62 TKN ($1) for 300,000 USDC, the pool with a healthy 50,000 loan.
+    assert close(protected.profit_usd["mallory"], out - 300_000), protected.profit_usd["mallory"]
+    assert protected.loss_usd == 0 and protected.liquidations == 0
+
+
 CHECKS = {
+    "spot_manipulation": check_spot_manipulation,
     "osm_delay": check_osm_delay,
     "stale_crash": check_stale_crash,
     "single_venue_spike": check_single_venue_spike,

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title PairFeedErrorsLib
+/// @notice Errors of PairPriceFeed (a USD feed read from a Uniswap V2 pair). The exact model raises
+/// exceptions of the same names (protocol_model/pair_feed.py).
+library PairFeedErrorsLib {
+    /// @notice `token` is neither of the pair's tokens.
+    error NotInPair(address token);
+    /// @notice TWAP mode needs a window of at least one second.
+    error InvalidWindow(uint256 windowSec);
+    /// @notice The quote feed must have 8 decimals; token decimals at most 36.
+    error InvalidDecimals();
+    /// @notice A reserve is zero (spot) or the answer does not fit an int256.
+    error EmptyPair();
+    /// @notice Only round 1 exists.
+    error NoSuchRound(uint80 roundId);
+    /// @notice No observation is yet `windowSec` old (TWAP mode).
+    error WindowNotElapsed(uint256 observedAt, uint256 windowSec);
+    /// @notice The quote asset's own USD feed answered zero or less.
+    error InvalidQuotePrice(int256 answer);
+}

@@ -1,0 +1,94 @@
+"""PairPriceFeed's twin: spot and TWAP answers derived by hand, and the schema's one-error-per-field rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol_model.amm import V2Pair
+from protocol_model.pair_feed import PairFeedError, PairPriceFeed
+from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.state import Ledger
+
+T0 = 1_700_000_000
+E18, E6 = 10**18, 10**6
+
+
+def _pair() -> V2Pair:
+    ledger = Ledger()
+    pair = V2Pair("P", "TKN", "USDC", ledger)
+    ledger.mint("TKN", "P", 100_000 * E18)
+    ledger.mint("USDC", "P", 100_000 * E6)
+    pair.mint("lp", T0)
+    return pair
+
+
+def _pump(pair: V2Pair, now: int) -> None:
+    """Mallory's 300,000 USDC swap, sent straight to the pair."""
+    pair.ledger.mint("USDC", "P", 300_000 * E6)
+    out = 300_000 * E6 * 997 * pair.reserve0 // (pair.reserve1 * 1000 + 300_000 * E6 * 997)
+    pair.swap(out, 0, "mallory", now)
+
+
+def test_spot_answer_follows_the_reserves():
+    pair = _pair()
+    feed = PairPriceFeed.deploy(pair, "TKN", 18, 6, False, 0, T0)
+    # $1 at 1:1 reserves, but the UQ112 ratio 1e-12 (USDC units per TKN unit) is floored first:
+    # floor(2**112 / 10**12) · 10**26 / (10**6 · 2**112) is just below 10**8, so the answer is 10**8 − 1.
+    assert (2**112 // 10**12) * 10**26 < 10**8 * 10**6 * 2**112
+    assert feed.answer(100_000_000, T0 + 5) == 10**8 - 1
+    _pump(pair, T0 + 10)
+    # 400,000 USDC / 25,056.38 TKN = $15.964 (floor of the UQ112 ratio, then of the answer)
+    assert abs(feed.answer(100_000_000, T0 + 10) - 15.964 * 1e8) < 0.001 * 1e8
+    assert feed.answer(50_000_000, T0 + 10) == feed.answer(100_000_000, T0 + 10) // 2
+
+
+def test_twap_needs_a_window_and_barely_moves_on_a_short_pump():
+    pair = _pair()
+    feed = PairPriceFeed.deploy(pair, "TKN", 18, 6, True, 1800, T0)
+    with pytest.raises(PairFeedError, match="WindowNotElapsed"):
+        feed.answer(100_000_000, T0 + 1799)
+    _pump(pair, T0 + 3600)
+    spot = pair.reserve1 * 10**12 / pair.reserve0
+    # 3,600 s at $1 and 2 s at the pumped spot: the average over 3,602 s.
+    expected = (3600 * 1 + 2 * spot) / 3602
+    assert abs(feed.answer(100_000_000, T0 + 3602) / 1e8 - expected) < 1e-6
+    assert feed.answer(100_000_000, T0 + 3602) < 1.01e8
+
+
+def test_update_rolls_observations_only_after_a_window():
+    pair = _pair()
+    feed = PairPriceFeed.deploy(pair, "TKN", 18, 6, True, 1800, T0)
+    assert not feed.update(T0 + 1799)
+    assert feed.update(T0 + 1800)
+    _pump(pair, T0 + 1800)
+    # The newest observation is 100 s old: the reading uses the previous one (1,900 s back).
+    spot = pair.reserve1 * 10**12 / pair.reserve0
+    assert abs(feed.answer(100_000_000, T0 + 1900) / 1e8 - (1800 + 100 * spot) / 1900) < 1e-6
+    # Once the newest is a window old it is used: only the pumped price remains in the average.
+    assert abs(feed.answer(100_000_000, T0 + 3600) / 1e8 - spot) < 1e-6
+
+
+def test_constructor_rules():
+    pair = _pair()
+    with pytest.raises(PairFeedError, match="NotInPair"):
+        PairPriceFeed.deploy(pair, "DAI", 18, 6, False, 0, T0)
+    with pytest.raises(PairFeedError, match="InvalidWindow"):
+        PairPriceFeed.deploy(pair, "TKN", 18, 6, True, 0, T0)
+
+
+BASE = "scenarios/oracle/spot_manipulation_protected.yaml"
+
+
+@pytest.mark.parametrize("old,new,field", [
+    ("mode: twap, window_s: 1800", "mode: twap", "window_s"),
+    ("mode: twap, window_s: 1800", "mode: spot, window_s: 1800", "window_s"),
+    ("asset: TKN, mode: twap", "asset: WETH, mode: twap", "price_feed.asset"),
+    ("{op: market, asset: TKN, price_usd: \"1\"}", "{op: price, asset: TKN, price_usd: \"2\"}", "steps.6.asset"),
+])
+def test_schema_names_the_field(tmp_path, old, new, field):
+    text = open(BASE).read()
+    assert old in text
+    path = tmp_path / "s.yaml"
+    path.write_text(text.replace(old, new))
+    with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
+        load_scenario(path)
