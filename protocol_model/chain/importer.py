@@ -42,8 +42,16 @@ class ImportedPool:
     block_number: int
     block_timestamp: int
 
+    amm = None
+    """Imported pools have no AMM pairs (ModelWorld.snapshot reads this)."""
+
+    @property
+    def view_now(self) -> int:
+        """Views are read at the imported block's time (ModelWorld.snapshot prices at this time)."""
+        return self.block_timestamp
+
     def snapshot(self) -> Snapshot:
-        """Same fields, same order as the lens reads (ModelWorld.snapshot only uses pool and names)."""
+        """Same fields, same order as the lens reads (ModelWorld.snapshot uses pool, names, view_now, amm)."""
         return ModelWorld.snapshot(self)  # type: ignore[arg-type]
 
 
