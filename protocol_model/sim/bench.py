@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None, help="default: every core")
     ap.add_argument("--reference-paths", type=int, default=8)
     ap.add_argument("--chunk", type=int, default=1000, help="paths per chunk (larger amortizes per-step overhead)")
-    ap.add_argument("--repeats", type=int, default=3, help="timed runs per side; the best counts")
+    ap.add_argument("--repeats", type=int, default=5, help="timed runs per side; the best counts")
     args = ap.parse_args(argv)
     spec = load_simulation(SPEC).model_copy(update={"steps": args.steps, "paths_per_chunk": args.chunk})
     job = job_from_spec(spec, paths=args.paths)
