@@ -34,7 +34,7 @@ import numpy as np
 from . import amm
 from .books import Book
 from .config import AssetRisk, CascadeParams
-from .outcome import CascadeOutcome, Event
+from .outcome import PATH_FIELDS, CascadeOutcome, Event
 from .paths import MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
@@ -208,10 +208,9 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 series["bad_debt_usd"][:, t] = out["bad_debt_usd"]
                 series["liquidation_volume_usd"][:, t] = out["liquidation_volume_usd"]
 
-    per_path = dict(out)
-    per_path["min_health_factor"] = min_hf
-    per_path["reserves_end_usd"] = (reserves * oracle).sum(axis=1)
-    return CascadeOutcome(per_path, bad_tokens, series, events)
+    out["min_health_factor"] = min_hf
+    out["reserves_end_usd"] = (reserves * oracle).sum(axis=1)
+    return CascadeOutcome({k: out[k] for k in PATH_FIELDS}, bad_tokens, series, events)
 
 
 def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
