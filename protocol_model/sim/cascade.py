@@ -100,7 +100,10 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     if pi.size == 0:
         return None
     n = b.trig.shape[1]
-    rows = b.trig[pi]  # only the paths that have something to liquidate (each has at least one)
+    # Only the paths that have something to liquidate. Each has at least one candidate: maxtrig is its row's
+    # exact maximum (set from the row at the start and after every change), so that element exceeds ratio;
+    # the per-path sums below rely on it (no empty segment in reduceat).
+    rows = b.trig[pi]
     cand = np.flatnonzero(rows > ratio[pi, None])
     rr, cc = np.divmod(cand, n)
     pp = pi[rr]
