@@ -57,11 +57,11 @@ def main(argv: list[str] | None = None) -> int:
             from .sim.run import simulate
 
             spec = load_simulation(args.file)
-            res = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
+            sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
                            progress=not args.no_progress, record_series=True)
-            path = report.write_simulation(res, out, str(args.file))
-            s = res.summary()
-            print(f"{spec.name}: {res.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
+            path = report.write_simulation(sim, out, str(args.file))
+            s = sim.summary()
+            print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
                   f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
         else:
             from .sim.sweep import run_sweep
@@ -69,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             sweep, spec = load_sweep(args.file)
             if args.paths:
                 sweep = sweep.model_copy(update={"paths": args.paths})
-            res = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler,
-                            progress=not args.no_progress)
-            path = report.write_sweep(res, out, str(args.file))
-            print(f"{sweep.name}: {len(res.rows)} cells")
+            swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler,
+                              progress=not args.no_progress)
+            path = report.write_sweep(swept, out, str(args.file))
+            print(f"{sweep.name}: {len(swept.rows)} cells")
         print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
         return 0
     except (LabSpecError, FileNotFoundError) as err:

@@ -15,22 +15,31 @@ Per step, on every path (docs/risk_lab.md has the full statement):
 5. liquidators sell the seized collateral (less the fee) into the asset's AMM, which moves the
    market price seen in the next step.
 
-Work per step scales with (paths × pairs) plus the positions of paths that have a liquidatable position:
-each path keeps, per (collateral, debt) pair, the largest "trigger" ``debt / (collateral × threshold)``;
-HF < 1 exactly when trigger > collateral price / debt price.
+How it stays fast (``make bench``): the book is split into (collateral, debt) pair blocks, each held as
+C-contiguous ``(paths, positions)`` arrays of collateral, debt and "trigger" ``debt / (collateral ×
+threshold)``; HF < 1 exactly when trigger > collateral price / debt price. Each path keeps, per block, the
+exact largest trigger, a cheap bound that selects the few paths with anything to liquidate this step; only
+those rows are copied and compared, and the liquidation arithmetic runs on the compressed list of
+liquidatable positions (flat indices). Per-path sums come from one ``add.reduceat`` per block (the list is
+sorted by path), settlement and AMM sales touch only the paths that liquidated, and rare branches (seize-all,
+bad debt) run on their own subsets. The chunk of paths is the unit of parallelism (``run.py``).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import amm
 from .books import Book
-from .config import CascadeParams
-from .outcome import CascadeOutcome
+from .config import AssetRisk, CascadeParams
+from .outcome import PATH_FIELDS, CascadeOutcome, Event
 from .paths import MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
+_SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_debt_count", "reserves_used_usd",
+         "supplier_loss_usd", "liquidator_pnl_usd", "max_amm_discount")
 
 
 def quantize_oracle(price: np.ndarray) -> np.ndarray:
@@ -38,128 +47,231 @@ def quantize_oracle(price: np.ndarray) -> np.ndarray:
     return np.maximum(np.round(price / ORACLE_UNIT) * ORACLE_UNIT, ORACLE_UNIT)
 
 
+@dataclass
+class _Block:
+    """One (collateral ``c``, debt ``d``) block of the book on every path; arrays are (paths, positions)."""
+
+    c: int
+    d: int
+    start: int
+    """book index of the block's first position"""
+    lt: float
+    bonus1: float
+    fee_frac: float
+    coll: np.ndarray
+    debt: np.ndarray
+    trig: np.ndarray
+    maxtrig: np.ndarray
+    """(paths,): the exact largest trigger of each path's row"""
+
+    @classmethod
+    def build(cls, book: Book, assets: tuple[AssetRisk, ...], c: int, d: int, s: slice, n_paths: int) -> _Block:
+        a = assets[c]
+        lt = a.liquidation_threshold_bps / 1e4
+        coll0, debt0 = book.coll_tokens[s], book.debt_tokens[s]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            trig0 = np.where(debt0 > 0, debt0 / (coll0 * lt), 0.0)
+        tile = lambda row: np.tile(row, (n_paths, 1))  # noqa: E731 (C-contiguous copies)
+        return cls(c, d, s.start, lt, 1.0 + a.liquidation_bonus_bps / 1e4, a.liquidation_protocol_fee_bps / 1e4,
+                   tile(coll0), tile(debt0), tile(trig0), np.full(n_paths, trig0.max(initial=0.0)))
+
+
+@dataclass
+class _Hits:
+    """One block's liquidations in one step, sorted by path: per liquidation, and summed per hit path."""
+
+    path: np.ndarray
+    position: np.ndarray
+    repaid: np.ndarray
+    seized: np.ndarray
+    fee: np.ndarray
+    bad: np.ndarray
+    bad_idx: np.ndarray
+    """indices (into the arrays above) of the seize-alls"""
+    hit_paths: np.ndarray
+    count: np.ndarray
+    sums: np.ndarray
+    """rows: fee, seized − fee (sold), repaid, bad debt; one column per hit path"""
+
+
+def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf: float) -> _Hits | None:
+    """Liquidate every position of block ``b`` with trigger > ``ratio`` (HF < 1), in place; None if none."""
+    pi = np.flatnonzero(b.maxtrig > ratio)
+    if pi.size == 0:
+        return None
+    n = b.trig.shape[1]
+    # Only the paths that have something to liquidate. Each has at least one candidate: maxtrig is its row's
+    # exact maximum (set from the row at the start and after every change), so that element exceeds ratio;
+    # the per-path sums below rely on it (no empty segment in reduceat).
+    rows = b.trig[pi]
+    cand = np.flatnonzero(rows > ratio[pi, None])
+    rr, cc = np.divmod(cand, n)
+    pp = pi[rr]
+    idx = pp * n + cc
+    pc, pd = oracle[pp, b.c], oracle[pp, b.d]
+    C, D = b.coll.take(idx), b.debt.take(idx)
+    per = np.zeros((4, cand.size))  # fee, sold (seized − fee), repaid, bad debt: summed per path below
+    fee, sold, repaid, bad = per
+    hf = C * pc * b.lt / (D * pd)
+    np.multiply(D, cf, out=repaid)
+    np.copyto(repaid, D, where=hf < fchf)
+    seized = repaid * pd / pc * b.bonus1
+    sa = np.flatnonzero(seized >= C)  # seize-all: all the collateral goes, the repayment shrinks to match
+    np.minimum(seized, C, out=seized)
+    if sa.size:
+        repaid[sa] = np.minimum(C[sa] / b.bonus1 * pc[sa] / pd[sa], D[sa])
+    np.divide(seized, b.bonus1, out=fee)
+    np.subtract(seized, fee, out=fee)
+    fee *= b.fee_frac
+    np.subtract(seized, fee, out=sold)
+    C -= seized
+    D -= repaid
+    if sa.size:
+        bad[sa] = D[sa]
+        D[sa] = 0.0
+    trig = D / (C * b.lt)  # 0 when the debt is gone; 0/0 at seize-alls, set below
+    if sa.size:
+        trig[sa] = 0.0
+    b.coll.put(idx, C)
+    b.debt.put(idx, D)
+    b.trig.put(idx, trig)
+    rows.put(cand, trig)
+    b.maxtrig[pi] = rows.max(axis=1)
+    count = np.bincount(rr, minlength=pi.size)
+    starts = np.cumsum(count) - count
+    sums = np.add.reduceat(per, starts, axis=1)
+    return _Hits(pp, b.start + cc, repaid, seized, fee, bad, sa, pi, count, sums)
+
+
 def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
                 n_steps: int, *, record_series: bool = False, record_events: bool = False) -> CascadeOutcome:
     assets, K, P = params.assets, len(params.assets), n_paths
     p0 = np.array(params.initial_prices)
     stream = market.stream(rng, P, p0, n_steps)
-    lt = np.array([a.liquidation_threshold_bps for a in assets]) / 1e4
-    bonus1 = 1.0 + np.array([a.liquidation_bonus_bps for a in assets]) / 1e4
-    feefrac = np.array([a.liquidation_protocol_fee_bps for a in assets]) / 1e4
     cf, fchf = params.close_factor_bps / 1e4, params.full_close_hf_bps / 1e4
     liq = np.array([amm.liquidity(a.amm_depth_usd, a.price_usd) for a in assets])
     deep = ~np.isfinite(liq)
     arb_keep = 1.0 - params.arb_recovery
     lag = params.oracle
-    ring = np.broadcast_to(p0, (lag.delay_steps + 1, P, K)).copy()
+    ring = np.broadcast_to(p0, (lag.delay_steps + 1, P, K)).copy() if lag.delay_steps else None
     oracle = np.broadcast_to(quantize_oracle(p0), (P, K)).copy()
     since_post = np.zeros((P, K), dtype=np.int64)
     dev_frac = lag.deviation_bps / 1e4
     dislocation = np.ones((P, K))
-    pairs = book.pairs()
-    coll = np.broadcast_to(book.coll_tokens, (P, len(book))).copy()
-    debt = np.broadcast_to(book.debt_tokens, (P, len(book))).copy()
-    with np.errstate(divide="ignore", invalid="ignore"):
-        trig = np.where(debt > 0, debt / (coll * lt[book.coll_asset]), 0.0)
-    maxtrig = np.stack([trig[:, s].max(axis=1) for _, _, s in pairs], axis=1) if pairs else np.zeros((P, 0))
+    blocks = [_Block.build(book, assets, c, d, s, P) for c, d, s in book.pairs()]
+    amm_cols = sorted({b.c for b in blocks if not deep[b.c]})  # assets that liquidators move
     reserves = np.broadcast_to(np.array([a.reserves_tokens for a in assets]), (P, K)).copy()
-    out = {k: np.zeros(P) for k in ("bad_debt_usd", "bad_debt_count", "liquidation_count", "liquidation_volume_usd",
-                                    "reserves_used_usd", "supplier_loss_usd", "liquidator_pnl_usd", "max_amm_discount")}
+    out = {k: np.zeros(P) for k in _SUMS}
     min_hf = np.full(P, np.inf)
     bad_tokens = np.zeros((P, K))
     series = _series_buffers(P, n_steps, K) if record_series else {}
-    events: list[tuple] = []
+    events: list[Event] = []
     market_px = np.broadcast_to(p0, (P, K)).copy()
     if record_series:
         series["oracle"][:, 0], series["market"][:, 0] = oracle, market_px
-    flat = np.arange(P) * K
-    for j, (c, d, _) in enumerate(pairs):
-        with np.errstate(divide="ignore"):
-            np.minimum(min_hf, oracle[:, c] / oracle[:, d] / maxtrig[:, j], out=min_hf)
-
-    for t in range(1, n_steps + 1):
-        fundamental = stream.next()
-        dislocation **= arb_keep
-        market_px = fundamental * dislocation
-        ring[t % (lag.delay_steps + 1)] = market_px
-        seen = ring[(t - lag.delay_steps) % (lag.delay_steps + 1)]
-        since_post += 1
-        post = (np.abs(seen / oracle - 1.0) >= dev_frac) | (since_post >= lag.heartbeat_steps)
-        oracle = np.where(post, quantize_oracle(seen), oracle)
-        since_post[post] = 0
-
-        hit_path, hit_pos, hit_pair, rep, sez, fees, bads = [], [], [], [], [], [], []
-        for j, (c, d, s) in enumerate(pairs):
-            ratio = oracle[:, c] / oracle[:, d]
-            with np.errstate(divide="ignore"):
-                np.minimum(min_hf, ratio / maxtrig[:, j], out=min_hf)
-            pi = np.flatnonzero(maxtrig[:, j] > ratio)
-            if pi.size == 0:
-                continue
-            if 2 * pi.size > P:  # most paths: scan the block in place (a view, no gather)
-                pp, cc = np.nonzero(trig[:, s] > ratio[:, None])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for b in blocks:
+            np.minimum(min_hf, oracle[:, b.c] / oracle[:, b.d] / b.maxtrig, out=min_hf)
+        for t in range(1, n_steps + 1):
+            market_px = stream.next()
+            if arb_keep != 1.0:
+                dislocation **= arb_keep
+            market_px *= dislocation
+            if ring is None:
+                seen = market_px
             else:
-                rr, cc = np.nonzero(trig[pi, s] > ratio[pi, None])
-                pp = pi[rr]
-            qq = s.start + cc
-            pc, pd = oracle[pp, c], oracle[pp, d]
-            C, D = coll[pp, qq], debt[pp, qq]
-            hf = C * pc * lt[c] / (D * pd)
-            repaid = np.where(hf < fchf, D, D * cf)
-            seized = repaid * pd / pc * bonus1[c]
-            seize_all = seized >= C
-            seized = np.where(seize_all, C, seized)
-            repaid = np.where(seize_all, np.minimum(C / bonus1[c] * pc / pd, D), repaid)
-            fee = (seized - seized / bonus1[c]) * feefrac[c]
-            C2, D2 = C - seized, D - repaid
-            bad = np.where(seize_all, D2, 0.0)
-            D2 = np.where(seize_all, 0.0, D2)
-            coll[pp, qq], debt[pp, qq] = C2, D2
-            with np.errstate(divide="ignore", invalid="ignore"):
-                trig[pp, qq] = np.where(D2 > 0, D2 / (C2 * lt[c]), 0.0)
-            hit = np.unique(pp)
-            maxtrig[hit, j] = trig[:, s].max(axis=1)[hit] if 2 * hit.size > P else trig[hit, s].max(axis=1)
-            hit_path.append(pp), hit_pos.append(qq), hit_pair.append(np.full(pp.size, j))
-            rep.append(repaid), sez.append(seized), fees.append(fee), bads.append(bad)
-        if hit_path:
-            pp, qq = np.concatenate(hit_path), np.concatenate(hit_pos)
-            cidx, didx = book.coll_asset[qq], book.debt_asset[qq]
-            repaid, seized, fee, bad = (np.concatenate(x) for x in (rep, sez, fees, bads))
-            size = P * K
-            reserves += np.bincount(flat[pp] + cidx, fee, size).reshape(P, K)
-            bad_pk = np.bincount(flat[pp] + didx, bad, size).reshape(P, K)
-            from_res = np.minimum(reserves, bad_pk)
-            reserves -= from_res
-            bad_tokens += bad_pk
-            out["bad_debt_usd"] += (bad_pk * oracle).sum(axis=1)
-            out["reserves_used_usd"] += (from_res * oracle).sum(axis=1)
-            out["supplier_loss_usd"] += ((bad_pk - from_res) * oracle).sum(axis=1)
-            out["bad_debt_count"] += np.bincount(pp, (bad > 0).astype(float), P)
-            out["liquidation_count"] += np.bincount(pp, None, P)
-            out["liquidation_volume_usd"] += np.bincount(pp, repaid * oracle[pp, didx], P)
-            sold = np.bincount(flat[pp] + cidx, seized - fee, size).reshape(P, K)
-            with np.errstate(invalid="ignore"):
-                new_px, proceeds = amm.sell(market_px, liq, sold, sqrt=np.sqrt)
-            moved = (sold > 0) & ~deep
-            new_px = np.where(moved, new_px, market_px)
-            proceeds = np.where(moved, proceeds, sold * market_px)
-            dislocation *= new_px / market_px
-            cost = np.bincount(pp, repaid * market_px[pp, didx], P)
-            out["liquidator_pnl_usd"] += proceeds.sum(axis=1) - cost
-            market_px = new_px
-            if record_events:
-                order = np.lexsort((np.arange(pp.size), pp))  # by path, then pair/position order
-                events += [(int(pp[i]), t, int(qq[i]), float(repaid[i]), float(seized[i]), float(fee[i]),
-                            float(bad[i])) for i in order]
-        np.maximum(out["max_amm_discount"], (1.0 - dislocation).max(axis=1), out=out["max_amm_discount"])
-        if record_series:
-            series["oracle"][:, t], series["market"][:, t] = oracle, market_px
-            series["bad_debt_usd"][:, t] = out["bad_debt_usd"]
-            series["liquidation_volume_usd"][:, t] = out["liquidation_volume_usd"]
+                ring[t % (lag.delay_steps + 1)] = market_px
+                seen = ring[(t - lag.delay_steps) % (lag.delay_steps + 1)]
+            if lag.heartbeat_steps == 1:  # posts every step
+                oracle = quantize_oracle(seen)
+            else:
+                since_post += 1
+                post = (np.abs(seen / oracle - 1.0) >= dev_frac) | (since_post >= lag.heartbeat_steps)
+                oracle = np.where(post, quantize_oracle(seen), oracle)
+                since_post[post] = 0
+
+            hits: list[tuple[_Block, _Hits]] = []
+            for b in blocks:
+                ratio = oracle[:, b.c] / oracle[:, b.d]
+                np.minimum(min_hf, ratio / b.maxtrig, out=min_hf)
+                h = _liquidate(b, ratio, oracle, cf, fchf)
+                if h is not None:
+                    hits.append((b, h))
+            if hits:
+                market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out)
+                if record_events:
+                    events += _events(t, [h for _, h in hits])
+            if amm_cols:  # other assets' dislocation stays exactly 1 (no sales, 1 ** k = 1)
+                lowest = dislocation[:, amm_cols[0]].copy()
+                for c in amm_cols[1:]:
+                    np.minimum(lowest, dislocation[:, c], out=lowest)
+                np.maximum(out["max_amm_discount"], 1.0 - lowest, out=out["max_amm_discount"])
+            if record_series:
+                series["oracle"][:, t], series["market"][:, t] = oracle, market_px
+                series["bad_debt_usd"][:, t] = out["bad_debt_usd"]
+                series["liquidation_volume_usd"][:, t] = out["liquidation_volume_usd"]
 
     out["min_health_factor"] = min_hf
     out["reserves_end_usd"] = (reserves * oracle).sum(axis=1)
-    return CascadeOutcome(out, bad_tokens, series, events)
+    return CascadeOutcome({k: out[k] for k in PATH_FIELDS}, bad_tokens, series, events)
+
+
+def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
+            dislocation: np.ndarray, reserves: np.ndarray, bad_tokens: np.ndarray, liq: np.ndarray,
+            deep: np.ndarray, out: dict[str, np.ndarray]) -> np.ndarray:
+    """Book one step's liquidations: fees to reserves, bad-debt write-off, liquidators' AMM sales.
+
+    Updates ``dislocation``, ``reserves``, ``bad_tokens`` and ``out`` in place; returns the market prices
+    after the sales. Only the paths that liquidated are touched."""
+    fee_pk, sold_pk, repaid_pk, bad_pk = (np.zeros((P, K)) for _ in range(4))
+    any_bad = False
+    for b, h in hits:
+        hp = h.hit_paths
+        fee_pk[hp, b.c] += h.sums[0]
+        sold_pk[hp, b.c] += h.sums[1]
+        repaid_pk[hp, b.d] += h.sums[2]
+        out["liquidation_count"][hp] += h.count
+        if h.bad_idx.size:
+            any_bad = True
+            bad_pk[hp, b.d] += h.sums[3]
+            out["bad_debt_count"] += np.bincount(h.path[h.bad_idx], h.bad[h.bad_idx] > 0, P)
+    if len(hits) == 1:
+        H = hits[0][1].hit_paths
+    else:
+        hit = np.zeros(P, dtype=bool)
+        for _, h in hits:
+            hit[h.hit_paths] = True
+        H = np.flatnonzero(hit)
+    o, mp, sold = oracle[H], market_px[H], sold_pk[H]
+    res = reserves[H] + fee_pk[H]
+    if any_bad:
+        bad = bad_pk[H]
+        from_res = np.minimum(res, bad)
+        res -= from_res
+        bad_tokens[H] += bad
+        out["bad_debt_usd"][H] += (bad * o).sum(axis=1)
+        out["reserves_used_usd"][H] += (from_res * o).sum(axis=1)
+        out["supplier_loss_usd"][H] += ((bad - from_res) * o).sum(axis=1)
+    reserves[H] = res
+    rep = repaid_pk[H]
+    out["liquidation_volume_usd"][H] += (rep * o).sum(axis=1)
+    new_px, proceeds = amm.sell(mp, liq, sold, sqrt=np.sqrt)
+    moved = (sold > 0) & ~deep
+    new_px = np.where(moved, new_px, mp)
+    proceeds = np.where(moved, proceeds, sold * mp)
+    dislocation[H] *= new_px / mp
+    out["liquidator_pnl_usd"][H] += proceeds.sum(axis=1) - (rep * mp).sum(axis=1)
+    market_px[H] = new_px
+    return market_px
+
+
+def _events(t: int, hits: list[_Hits]) -> list[Event]:
+    """The step's liquidations as events, by path, then block/position order (the order of execution)."""
+    cols = [np.concatenate([getattr(h, f) for h in hits]) for f in ("path", "position", "repaid", "seized", "fee",
+                                                                       "bad")]
+    order = np.lexsort((np.arange(cols[0].size), cols[0]))
+    pp, qq, rep, sez, fee, bad = (c[order].tolist() for c in cols)
+    return [(int(p), t, int(q), r, s, f, x) for p, q, r, s, f, x in zip(pp, qq, rep, sez, fee, bad, strict=True)]
 
 
 def _series_buffers(P: int, T: int, K: int) -> dict[str, np.ndarray]:

@@ -20,6 +20,9 @@ PATH_FIELDS = (
     "max_amm_discount",    # largest relative gap of any AMM price below its fundamental price
 )
 
+Event = tuple[int, int, int, float, float, float, float]
+"""(path, step, position, repaid, seized, fee, bad_debt): one liquidation, amounts in whole tokens"""
+
 
 @dataclass
 class CascadeOutcome:
@@ -30,7 +33,7 @@ class CascadeOutcome:
     series: dict[str, np.ndarray] = field(default_factory=dict)
     """if recorded: 'oracle' (paths, steps+1, assets), 'market' (same), 'bad_debt_usd' and
     'liquidation_volume_usd' cumulative (paths, steps+1)"""
-    events: list[tuple] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     """if recorded: (path, step, position, repaid, seized, fee, bad_debt) in order of execution"""
 
     @property

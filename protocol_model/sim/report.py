@@ -65,7 +65,8 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
     if result.fan is not None and result.fan.series:
         figures.append(plots.fan_chart(result.fan.series["bad_debt_usd"], out / "fan_bad_debt.png",
                                        "Base parameters: cumulative bad debt", "USD").name)
-        figures.append(plots.fan_chart(result.fan.series["oracle"][:, :, _first_collateral(result)],
+        oracle = result.fan.series["oracle"]
+        figures.append(plots.fan_chart(oracle[:, :, _first_collateral(oracle)],
                                        out / "fan_price.png", "Base parameters: oracle price of the main collateral",
                                        "USD").name)
     doc = {"kind": "sweep", "name": result.sweep.name, "description": result.sweep.description, "source": source,
@@ -74,8 +75,10 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
     return render(out)
 
 
-def _first_collateral(result: SweepResult) -> int:
-    return 1 if result.fan.series["oracle"].shape[2] > 1 else 0
+def _first_collateral(oracle: np.ndarray) -> int:
+    """Asset column charted from a (paths, steps, assets) oracle series: 1 when there are several assets
+    (0 is the debt stablecoin in the shipped sweeps), else 0."""
+    return 1 if oracle.shape[2] > 1 else 0
 
 
 def _params(params) -> dict:

@@ -58,16 +58,18 @@ def run_job(job: Job, *, workers: int | None = None, scheduler=None, progress: b
 
 
 def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
-    if spec.book.synthetic is not None:
-        s = spec.book.synthetic
+    s, scenario = spec.book.synthetic, spec.book.scenario
+    if s is not None:
         return synthetic_book(spec.book_rng(), params, s.positions, collateral_weights=s.collateral_weights,
                               debt_asset=s.debt_asset, size_median_usd=s.size_median_usd,
                               size_sigma_log=s.size_sigma_log, utilization_beta=s.utilization_beta,
                               loop_share=s.loop_share, loop_leverage=s.loop_leverage)
+    if scenario is None:  # BookSpec validates that exactly one is given
+        raise LabSpecError("book: give exactly one of 'synthetic' or 'scenario'")
     from .importer import book_from_scenario
 
     try:
-        return book_from_scenario(spec.book.scenario, params)
+        return book_from_scenario(scenario, params)
     except ValueError as err:
         raise LabSpecError(f"book.scenario: {err}") from None
 

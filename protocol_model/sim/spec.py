@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypedDict
 
 import numpy as np
 import yaml
@@ -27,8 +27,8 @@ class _Strict(BaseModel):
 
 class GbmSpec(_Strict):
     kind: Literal["gbm"]
-    sigma_annual: float = Field(0.0, ge=0, le=20)
-    drift_annual: float = Field(0.0, ge=-10, le=10)
+    sigma_annual: float = Field(default=0.0, ge=0, le=20)
+    drift_annual: float = Field(default=0.0, ge=-10, le=10)
 
     def driver(self, vol_scale: float = 1.0):
         return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
@@ -40,7 +40,7 @@ class JumpSpec(_Strict):
     jumps_per_year: float = Field(ge=0, le=10_000)
     jump_mean_log: float = Field(ge=-20, le=20)
     jump_std_log: float = Field(ge=0, le=20)
-    drift_annual: float = Field(0.0, ge=-10, le=10)
+    drift_annual: float = Field(default=0.0, ge=-10, le=10)
 
     def driver(self, vol_scale: float = 1.0):
         return JumpDiffusion(self.sigma_annual * vol_scale, self.jumps_per_year, self.jump_mean_log,
@@ -49,7 +49,7 @@ class JumpSpec(_Strict):
 
 class BridgeSpec(_Strict):
     kind: Literal["bridge"]
-    sigma_annual: float = Field(0.0, ge=0, le=20)
+    sigma_annual: float = Field(default=0.0, ge=0, le=20)
     pins: list[tuple[int, float]] = Field(min_length=1)
     """(step, price relative to the start), e.g. [[3, 0.87], [10, 1.0]]"""
 
@@ -66,7 +66,7 @@ class HistoricalSpec(_Strict):
     kind: Literal["historical"]
     episode: str
     series: str
-    noise_sigma_annual: float = Field(0.0, ge=0, le=20)
+    noise_sigma_annual: float = Field(default=0.0, ge=0, le=20)
 
     @model_validator(mode="after")
     def _known(self) -> HistoricalSpec:
@@ -112,18 +112,26 @@ class WrongWaySpec(_Strict):
     beta: float = Field(ge=0, le=100)
     when: Literal["rise", "fall"] = "rise"
 
+class AssetOverrides(TypedDict, total=False):
+    """Per-asset parameters a sweep cell replaces (``sweep.PER_ASSET``)."""
+
+    ltv_bps: int
+    liquidation_threshold_bps: int
+    liquidation_bonus_bps: int
+    amm_depth_usd: float
+
 
 class LabAsset(_Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
     price_usd: float = Field(gt=0, allow_inf_nan=False)
-    decimals: int = Field(18, ge=0, le=30)
+    decimals: int = Field(default=18, ge=0, le=30)
     ltv_bps: int = Field(ge=0, lt=10_000)
     liquidation_threshold_bps: int = Field(ge=0, lt=10_000)
     liquidation_bonus_bps: int = Field(ge=0, le=5_000)
-    liquidation_protocol_fee_bps: int = Field(0, ge=0, le=10_000)
-    amm_depth_usd: float | None = Field(None, gt=0)
+    liquidation_protocol_fee_bps: int = Field(default=0, ge=0, le=10_000)
+    amm_depth_usd: float | None = Field(default=None, gt=0)
     """USD per side of the constant-product pool liquidators sell into; omitted = no price impact"""
-    reserves_tokens: float = Field(0.0, ge=0)
+    reserves_tokens: float = Field(default=0.0, ge=0)
     driver: DriverSpec = GbmSpec(kind="gbm")
     redemption: RedemptionSpec | None = None
     """a stablecoin's issuer redemption (docs/stablecoin_quality.md)"""
@@ -146,32 +154,33 @@ class LabAsset(_Strict):
             raise ValueError("liquidation_threshold_bps × (1 + liquidation_bonus_bps) must stay below 100%") from None
         return self
 
-    def risk(self, **override) -> AssetRisk:
-        fields = dict(name=self.name, price_usd=self.price_usd, ltv_bps=self.ltv_bps,
-                      liquidation_threshold_bps=self.liquidation_threshold_bps,
-                      liquidation_bonus_bps=self.liquidation_bonus_bps,
+    def risk(self, override: AssetOverrides | None = None) -> AssetRisk:
+        """The cascade's parameters of this asset, with a sweep cell's ``override`` applied."""
+        o: AssetOverrides = override or {}
+        a = AssetRisk(name=self.name, price_usd=self.price_usd, ltv_bps=o.get("ltv_bps", self.ltv_bps),
+                      liquidation_threshold_bps=o.get("liquidation_threshold_bps", self.liquidation_threshold_bps),
+                      liquidation_bonus_bps=o.get("liquidation_bonus_bps", self.liquidation_bonus_bps),
                       liquidation_protocol_fee_bps=self.liquidation_protocol_fee_bps, decimals=self.decimals,
-                      amm_depth_usd=self.amm_depth_usd or math.inf, reserves_tokens=self.reserves_tokens)
-        fields.update(override)
-        a = AssetRisk(**fields)
+                      amm_depth_usd=o.get("amm_depth_usd", self.amm_depth_usd or math.inf),
+                      reserves_tokens=self.reserves_tokens)
         a.config()
         return a
 
 
 class PoolSpec(_Strict):
-    close_factor_bps: int = Field(5_000, gt=0, le=10_000)
-    full_close_hf_bps: int = Field(9_500, ge=0, le=10_000)
+    close_factor_bps: int = Field(default=5_000, gt=0, le=10_000)
+    full_close_hf_bps: int = Field(default=9_500, ge=0, le=10_000)
 
 
 class SyntheticBook(_Strict):
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
-    size_median_usd: float = Field(20_000.0, gt=0)
-    size_sigma_log: float = Field(1.0, ge=0, le=5)
+    size_median_usd: float = Field(default=20_000.0, gt=0)
+    size_sigma_log: float = Field(default=1.0, ge=0, le=5)
     utilization_beta: tuple[float, float] = (4.0, 2.0)
-    loop_share: float = Field(0.0, ge=0, le=1)
-    loop_leverage: float = Field(4.0, ge=1, le=100)
+    loop_share: float = Field(default=0.0, ge=0, le=1)
+    loop_leverage: float = Field(default=4.0, ge=1, le=100)
 
 
 class BookSpec(_Strict):
@@ -192,12 +201,12 @@ class SimulationSpec(_Strict):
     seed: int = Field(ge=0)
     paths: int = Field(ge=1, le=10_000_000)
     steps: int = Field(ge=1, le=100_000)
-    step_seconds: float = Field(86_400.0, gt=0)
-    paths_per_chunk: int = Field(500, ge=1)
+    step_seconds: float = Field(default=86_400.0, gt=0)
+    paths_per_chunk: int = Field(default=500, ge=1)
     pool: PoolSpec = PoolSpec()
     oracle: dict[str, int] = Field(default_factory=dict)
     """delay_steps, deviation_bps, heartbeat_steps (see OracleLag)"""
-    arb_recovery: float = Field(0.5, ge=0, le=1)
+    arb_recovery: float = Field(default=0.5, ge=0, le=1)
     assets: list[LabAsset] = Field(min_length=1)
     correlation: list[list[float]] | None = None
     book: BookSpec
@@ -226,12 +235,15 @@ class SimulationSpec(_Strict):
                     raise ValueError(f"book.synthetic.collateral_weights: unknown asset '{k}' (known: {names})")
         return self
 
-    def params(self, asset_overrides: dict | None = None, **kw) -> CascadeParams:
+    def params(self, asset_overrides: dict[str, AssetOverrides] | None = None, *, close_factor_bps: int | None = None,
+               oracle: OracleLag | None = None) -> CascadeParams:
+        """The cascade's parameters; a sweep cell overrides per-asset values, the close factor or the oracle."""
         over = asset_overrides or {}
-        fields = dict(close_factor_bps=self.pool.close_factor_bps, full_close_hf_bps=self.pool.full_close_hf_bps,
-                      oracle=OracleLag(**self.oracle), arb_recovery=self.arb_recovery)
-        fields.update(kw)
-        return CascadeParams(tuple(a.risk(**over.get(a.name, {})) for a in self.assets), **fields)
+        cf = self.pool.close_factor_bps if close_factor_bps is None else close_factor_bps
+        return CascadeParams(tuple(a.risk(over.get(a.name)) for a in self.assets), close_factor_bps=cf,
+                             full_close_hf_bps=self.pool.full_close_hf_bps,
+                             oracle=OracleLag(**self.oracle) if oracle is None else oracle,
+                             arb_recovery=self.arb_recovery)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
         if any(a.redemption is not None or a.wrong_way is not None for a in self.assets):
@@ -258,10 +270,10 @@ class SweepSpec(_Strict):
     description: str = ""
     simulation: str
     """the base simulation file (relative to the sweep file)"""
-    paths: int | None = Field(None, ge=1)
+    paths: int | None = Field(default=None, ge=1)
     """override the base file's path count for every cell"""
     axes: list[Axis] = Field(min_length=1, max_length=2)
-    fan_chart_paths: int = Field(200, ge=0, le=100_000)
+    fan_chart_paths: int = Field(default=200, ge=0, le=100_000)
 
 
 def _load_yaml(path: Path) -> dict:

@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .. import errors
+from .config import OracleLag
 from .metrics import summarize
 from .outcome import CascadeOutcome
 from .parallel import map_chunks
 from .run import Job, build_book, run_chunk
-from .spec import Axis, LabSpecError, SimulationSpec, SweepSpec
+from .spec import AssetOverrides, Axis, LabSpecError, SimulationSpec, SweepSpec
 
 PER_ASSET = {"liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "amm_depth_usd"}
 
@@ -21,7 +22,7 @@ PER_ASSET = {"liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "a
 @dataclass
 class SweepResult:
     sweep: SweepSpec
-    rows: list[dict]
+    rows: list[dict[str, float]]
     """one per cell: the axis values, then ``metrics.summarize``"""
     fan: CascadeOutcome | None
     """the base simulation with per-step series, for fan charts"""
@@ -37,8 +38,9 @@ def cell_job(sweep: SweepSpec, spec: SimulationSpec, values: tuple[float, ...], 
     """The job of one grid cell: the base simulation with the axes' values applied."""
     base_params = spec.params()
     base_book = build_book(spec, base_params)
-    overrides: dict[str, dict] = {}
-    kw: dict = {}
+    overrides: dict[str, AssetOverrides] = {}
+    close_factor_bps: int | None = None
+    oracle: OracleLag | None = None
     vol = 1.0
     for axis, v in zip(sweep.axes, values, strict=True):
         p = axis.parameter
@@ -47,22 +49,22 @@ def cell_job(sweep: SweepSpec, spec: SimulationSpec, values: tuple[float, ...], 
                 o = overrides.setdefault(name, {})
                 a = next(x for x in spec.assets if x.name == name)
                 if p == "liquidation_threshold_bps":
-                    o[p] = int(v)
+                    o["liquidation_threshold_bps"] = int(v)
                     o.setdefault("ltv_bps", max(0, int(v) - (a.liquidation_threshold_bps - a.ltv_bps)))
                 elif p == "ltv_bps":
-                    o[p] = int(v)
+                    o["ltv_bps"] = int(v)
                 elif p == "liquidation_bonus_bps":
-                    o[p] = int(v)
+                    o["liquidation_bonus_bps"] = int(v)
                 else:
-                    o[p] = float(v)
+                    o["amm_depth_usd"] = float(v)
         elif p == "close_factor_bps":
-            kw[p] = int(v)
+            close_factor_bps = int(v)
         elif p == "oracle_delay_steps":
-            kw["oracle"] = replace(spec.params().oracle, delay_steps=int(v))
+            oracle = replace(spec.params().oracle, delay_steps=int(v))
         elif p == "volatility_scale":
             vol = float(v)
     try:
-        params = spec.params(overrides, **kw)
+        params = spec.params(overrides, close_factor_bps=close_factor_bps, oracle=oracle)
     except (errors.PoolError, ValueError) as err:
         cell = ", ".join(f"{a.parameter}={v:g}" for a, v in zip(sweep.axes, values, strict=True))
         raise LabSpecError(f"axes: the cell {cell} is not a valid configuration: {err!r}") from None
@@ -88,10 +90,11 @@ def run_sweep(sweep: SweepSpec, spec: SimulationSpec, *, workers: int | None = N
             owner.append(-1)
     parts = map_chunks(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress,
                        label=f"sweep {sweep.name}")
-    rows = []
+    rows: list[dict[str, float]] = []
     for i, cell in enumerate(grid):
         outcome = CascadeOutcome.concat([p for p, o in zip(parts, owner, strict=True) if o == i])
-        rows.append({**{a.parameter: v for a, v in zip(sweep.axes, cell, strict=True)},
-                     **summarize(outcome.per_path)})
+        row: dict[str, float] = {a.parameter: v for a, v in zip(sweep.axes, cell, strict=True)}
+        row.update(summarize(outcome.per_path))
+        rows.append(row)
     fan_parts = [p for p, o in zip(parts, owner, strict=True) if o == -1]
     return SweepResult(sweep, rows, CascadeOutcome.concat(fan_parts) if fan_parts else None)
