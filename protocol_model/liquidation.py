@@ -60,7 +60,8 @@ def liquidation_amounts(
     if seized > coll_balance:
         seized = coll_balance
         repaid = min(mul_div_up(mul_div_up(coll_balance, BPS, BPS + bonus_bps), coll_unit_value, debt_unit_value), debt)
-    scaled_seized = user_scaled_coll if seized == coll_balance else min(ray_div_up(seized, supply_index_ray), user_scaled_coll)
+    scaled_seized = (user_scaled_coll if seized == coll_balance
+                     else min(ray_div_up(seized, supply_index_ray), user_scaled_coll))
     protocol_fee = bps_mul_up(seized - mul_div_up(seized, BPS, BPS + bonus_bps), protocol_fee_bps)
     scaled_repaid = user_scaled_debt if repaid == debt else ray_div_down(repaid, borrow_index_ray)
     return LiquidationAmounts(debt, repaid, seized, protocol_fee, scaled_repaid, scaled_seized)

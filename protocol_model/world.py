@@ -14,9 +14,8 @@ from .fixed_point import UINT256_MAX
 from .oracle import Feed, usd_to_answer
 from .pool import POOL, LendingPool
 from .scenario import Scenario
-from .scenario_oracle import ORACLE_OPS
-
 from .scenario_amm import AMM_KINDS
+from .scenario_oracle import ORACLE_OPS
 from .snapshot import Snapshot
 from .world_oracle import apply_oracle, resolve_oracle, setup_oracle
 

@@ -43,7 +43,8 @@ def cli(path):
     console.print(f"[bold]{scenario.name}[/bold]: {scenario.description.strip()}")
 
     table = Table(title="steps (model == chain after every step)")
-    for col in ("#", "action", "expected", "model", "chain", "fields equal", *[f"HF {a.name}" for a in scenario.accounts]):
+    hf_columns = [f"HF {a.name}" for a in scenario.accounts]
+    for col in ("#", "action", "expected", "model", "chain", "fields equal", *hf_columns):
         table.add_column(col)
     for result in replay.run():
         snap = result.snapshot
@@ -69,7 +70,8 @@ def cli(path):
         pool.add_column(col)
     for spec in scenario.assets:
         s = replay.model.pool.assets[spec.name].state
-        pool.add_row(spec.name, f"{whole(s.total_supply(), spec.decimals):,f}", f"{whole(s.total_debt(), spec.decimals):,f}",
+        pool.add_row(spec.name, f"{whole(s.total_supply(), spec.decimals):,f}",
+                     f"{whole(s.total_debt(), spec.decimals):,f}",
                      f"{whole(s.reserves, spec.decimals):,f}", f"{whole(s.bad_debt, spec.decimals):,f}",
                      f"{s.supply_index_ray / 10**27:.9f}", f"{s.borrow_index_ray / 10**27:.9f}")
     console.print(pool)
@@ -79,5 +81,6 @@ def cli(path):
     if replay.mismatches or unexpected:
         for r in replay.results:
             if not r.agrees or not r.as_expected:
-                console.print(f"step {r.index}: model={r.model} chain={r.chain} expected={r.expected} {r.mismatches[:5]}")
+                console.print(f"step {r.index}: model={r.model} chain={r.chain} expected={r.expected} "
+                              f"{r.mismatches[:5]}")
         raise SystemExit(1)

@@ -14,9 +14,8 @@ from ..scenario import Scenario
 from ..scenario_amm import AMM_KINDS
 from ..snapshot import Snapshot
 from ..world import Action
-from .oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
-
 from .amm_adapter import LOOP_GAS_LIMIT, with_amm
+from .oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
 
 # Actions the deployer sends (feeds and the guardian switch); every other action is sent by its account.
 KEEPER_KINDS = ("price", "pause", "price_from_pair")

@@ -26,7 +26,8 @@ def test_mul_div_matches_model(math_harness, x: int, y: int, d: int) -> None:
         assert getattr(math_harness, name)(x, y, d) == expected, name
 
 
-@pytest.mark.parametrize("x,y,d", [(1, 1, 3), (2, 5, 3), (10**30, 10**30, 7), (fp.UINT256_MAX, fp.UINT256_MAX, fp.UINT256_MAX)])
+@pytest.mark.parametrize("x,y,d", [(1, 1, 3), (2, 5, 3), (10**30, 10**30, 7),
+                                   (fp.UINT256_MAX, fp.UINT256_MAX, fp.UINT256_MAX)])
 def test_known_roundings(math_harness, x: int, y: int, d: int) -> None:
     assert math_harness.mulDivDown(x, y, d) == fp.mul_div_down(x, y, d)
     assert math_harness.mulDivUp(x, y, d) == fp.mul_div_up(x, y, d)

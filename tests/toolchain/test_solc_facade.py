@@ -52,10 +52,12 @@ def test_compile_with_remapping_and_include_path(solc_binary: Path, tmp_path: Pa
     lib = tmp_path / "lib" / "Lib.sol"
     lib.parent.mkdir()
     lib.write_text("pragma solidity ^0.8.20; library L { function one() internal pure returns (uint) { return 1; } }")
-    src = _source('pragma solidity ^0.8.20; import "mylib/Lib.sol"; contract U { function f() external pure returns (uint) { return L.one(); } }')
+    src = _source('pragma solidity ^0.8.20; import "mylib/Lib.sol"; '
+                  'contract U { function f() external pure returns (uint) { return L.one(); } }')
     src["settings"]["remappings"] = ["mylib/=lib/"]
     proc = subprocess.run(
-        [str(solc_binary), "--standard-json", "--base-path", str(tmp_path), "--include-path", str(REPO / "node_modules")],
+        [str(solc_binary), "--standard-json", "--base-path", str(tmp_path),
+         "--include-path", str(REPO / "node_modules")],
         input=json.dumps(src), capture_output=True, text=True, check=True,
     )
     out = json.loads(proc.stdout)
