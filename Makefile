@@ -5,6 +5,9 @@ VENV := .venv
 STAMPS := .stamps
 ANVIL_BIN := $(CURDIR)/node_modules/@foundry-rs/anvil-linux-amd64/bin
 export PATH := $(ANVIL_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# The compiler is this checkout's own (py-solc-x and ape-solidity look here), never a link in $HOME
+# shared by every clone on the machine.
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Plots render to files; never look for a display.
 export MPLBACKEND := Agg
 

@@ -28,8 +28,8 @@ from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import GAS_LIMIT, ChainWorld
-from protocol_model.oracle import usd_to_answer
-from protocol_model.scenario import load_scenario
+from protocol_model.exact.oracle.price_router import usd_to_answer
+from protocol_model.scenario.story import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "default.yaml"
 BLOCK_SECONDS = 12

@@ -17,9 +17,9 @@ from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.replay import Replay
-from protocol_model.fixed_point import UINT256_MAX, WAD
-from protocol_model.scenario import ScenarioError, load_scenario
-from protocol_model.world import whole
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.scenario.story import ScenarioError, load_scenario
+from protocol_model.world.model_world import whole
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]

@@ -19,7 +19,7 @@ from ape.cli import ConnectedProviderCommand
 from protocol_model.chain.play import deploy_and_open, preflight
 from protocol_model.chain.record import record_of, scenario_signers
 from protocol_model.chain.state import dump_state
-from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.scenario.story import ScenarioError, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 

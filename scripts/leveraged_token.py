@@ -16,10 +16,10 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model import leverage_analytics as la
+from protocol_model.analytics import leverage as la
 from protocol_model.chain.leveraged import LevOp, LevWorld
-from protocol_model.fixed_point import WAD
-from protocol_model.leveraged_world import KEEPER
+from protocol_model.exact.math_lib import WAD
+from protocol_model.world.leveraged_world import KEEPER
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 E18 = 10**18

@@ -18,8 +18,8 @@ from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.replay import Replay
-from protocol_model.fixed_point import UINT256_MAX, WAD
-from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.scenario.story import ScenarioError, load_scenario
 
 LOOPS = Path(__file__).resolve().parents[1] / "scenarios" / "loops"
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]

@@ -11,8 +11,8 @@ from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.oracle_replay import replay_story
-from protocol_model.oracle_stories import STORIES, VARIANTS, available, story_path
-from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.scenario.story import ScenarioError, load_scenario
+from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, story_path
 
 NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
 

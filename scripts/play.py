@@ -17,7 +17,7 @@ from ape.cli import ConnectedProviderCommand
 
 from protocol_model.chain.play import ChainDied, Player, Report, deploy_and_open, preflight
 from protocol_model.chain.record import scenario_signers
-from protocol_model.scenario import ScenarioError, load_scenario
+from protocol_model.scenario.story import ScenarioError, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populated.yaml"
 

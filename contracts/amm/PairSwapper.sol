@@ -9,7 +9,7 @@ import {UniV2MathLib} from "./UniV2MathLib.sol";
 /// @title PairSwapper
 /// @notice Stateless helper that moves the caller's tokens into a Uniswap V2 pair and calls it in the same
 /// transaction (a pair pays whoever calls `swap` after a transfer, so the two must be atomic).
-/// Twin: protocol_model/amm.py V2Pair.swap_exact_in / swap_exact_out / add_liquidity / remove_liquidity.
+/// Twin: protocol_model/exact/amm/uniswap_v2_pair.py V2Pair.swap_exact_in / swap_exact_out / add_liquidity / remove_liquidity.
 contract PairSwapper {
     using SafeERC20 for IERC20;
 

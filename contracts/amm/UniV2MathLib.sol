@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title UniV2MathLib
-/// @notice Uniswap V2 quotes with the 0.3% fee (twin: protocol_model/amm.py get_amount_out/get_amount_in).
+/// @notice Uniswap V2 quotes with the 0.3% fee (twin: protocol_model/exact/amm/uniswap_v2_pair.py get_amount_out/get_amount_in).
 /// Exact input rounds the output down; exact output rounds the input up (+1): the pair always wins.
 library UniV2MathLib {
     error InsufficientInputAmount();

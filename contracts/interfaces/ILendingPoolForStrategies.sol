@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 import {IPriceRouter} from "./IPriceRouter.sol";
 
-/// @notice The part of contracts/LendingPool.sol a strategy vault calls.
+/// @notice The part of contracts/lending/LendingPool.sol a strategy vault calls.
 interface ILendingPoolForStrategies {
     function priceRouter() external view returns (IPriceRouter);
     function accrueAll() external;

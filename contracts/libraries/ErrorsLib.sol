@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title ErrorsLib
 /// @notice Every custom error of the lending core. The exact model raises exceptions of the same names
-/// (protocol_model/errors.py), so a cross-check compares revert reasons by name.
+/// (protocol_model/exact/errors.py), so a cross-check compares revert reasons by name.
 library ErrorsLib {
     error ZeroAmount();
     error ZeroAddress();

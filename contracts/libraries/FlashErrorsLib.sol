@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title FlashErrorsLib
-/// @notice Custom errors of the pool's flash-loan and delegation sections (twin: protocol_model/errors.py).
+/// @notice Custom errors of the pool's flash-loan and delegation sections (twin: protocol_model/exact/errors.py).
 library FlashErrorsLib {
     /// @notice `caller` may not act for `onBehalf` (not the account itself, not authorized by it).
     error Unauthorized(address caller, address onBehalf);

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title LeveragedTokenErrorsLib
 /// @notice Custom errors of contracts/strategies/LeveragedToken.sol. The model
-/// (protocol_model/leveraged_token.py) raises exceptions of the same names.
+/// (protocol_model/exact/strategies/leveraged_token.py) raises exceptions of the same names.
 library LeveragedTokenErrorsLib {
     error ZeroShares();
     error ZeroAddress();

@@ -8,7 +8,7 @@ uint256 constant RAY = 1e27;
 uint256 constant BPS = 10_000;
 
 /// @title MathLib
-/// @notice Fixed-point helpers; the rounding direction is in every name (twin: protocol_model/fixed_point.py).
+/// @notice Fixed-point helpers; the rounding direction is in every name (twin: protocol_model/exact/math_lib.py).
 /// @dev Products are taken at 512 bits (OpenZeppelin Math.mulDiv): only a result above 2^256 - 1 reverts.
 library MathLib {
     /// @dev floor(x * y / d)

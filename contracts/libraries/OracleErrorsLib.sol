@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title OracleErrorsLib
 /// @notice Errors of the price router's per-asset oracle policy. The exact model raises exceptions of the
-/// same names (protocol_model/errors.py); the order in which they are checked is in docs/oracles/policy.md.
+/// same names (protocol_model/exact/errors.py); the order in which they are checked is in docs/oracles/policy.md.
 library OracleErrorsLib {
     /// @notice The feed's latestRoundData call reverted.
     error FeedReverted(address asset, address feed);

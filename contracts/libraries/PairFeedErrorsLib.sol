@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title PairFeedErrorsLib
 /// @notice Errors of PairPriceFeed (a USD feed read from a Uniswap V2 pair). The exact model raises
-/// exceptions of the same names (protocol_model/pair_feed.py).
+/// exceptions of the same names (protocol_model/exact/oracle/pair_price_feed.py).
 library PairFeedErrorsLib {
     /// @notice `token` is neither of the pair's tokens.
     error NotInPair(address token);

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {LendingPool} from "../LendingPool.sol";
+import {LendingPool} from "../lending/LendingPool.sol";
 import {IFlashLoanReceiver} from "../interfaces/IFlashLoanReceiver.sol";
 
 /// @notice Test receiver for LendingPool.flashLoan; `mode` picks an honest or a misbehaving callback.

@@ -10,7 +10,7 @@ import {PairFeedErrorsLib} from "../libraries/PairFeedErrorsLib.sol";
 /// @notice A USD feed for `base` read from a Uniswap V2 pair (base, quote) times the quote asset's own USD
 /// feed, answering AggregatorV3Interface so the PriceRouter can use it. SPOT mode prices from the current
 /// reserves (movable within one transaction); TWAP mode from the pair's cumulative prices since an
-/// observation at least `windowSec` old. Answers are rounded down. Twin: protocol_model/pair_feed.py.
+/// observation at least `windowSec` old. Answers are rounded down. Twin: protocol_model/exact/oracle/pair_price_feed.py.
 /// @dev Two observations are kept: `update()` records a new one once the newest is `windowSec` old, so the
 /// older slot is always at least `windowSec` old once the first window has passed.
 contract PairPriceFeed is AggregatorV3Interface {

@@ -13,8 +13,8 @@ import {OracleEventsLib} from "../libraries/OracleEventsLib.sol";
 /// @title PriceRouter
 /// @notice One Chainlink-style USD feed per asset, read through a per-asset oracle policy (validated on
 /// write): maximum age, accepted price band, circuit breaker against the feed's previous round, optional
-/// fallback feed, optional L2 sequencer-uptime feed with a grace period. Twin: protocol_model/oracle.py
-/// (`Feed`) and protocol_model/oracle_policy.py (`OraclePolicy`, `router_price_wad`).
+/// fallback feed, optional L2 sequencer-uptime feed with a grace period. Twin: protocol_model/exact/oracle/price_router.py
+/// (`Feed`) and protocol_model/exact/oracle/oracle_policy.py (`OraclePolicy`, `router_price_wad`).
 /// @dev An unset policy (all zero) only rejects answers <= 0, as before policies existed. Check order:
 /// FeedNotSet, sequencer (SequencerDown, GracePeriodNotOver), then the primary feed (FeedReverted,
 /// InvalidPrice, InvalidRound, StalePrice, PriceOutOfBounds, PriceJump); if the primary is rejected and a

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IUniswapV2Pair} from "../interfaces/IUniswapV2Pair.sol";
 
 /// @title AmmLens
-/// @notice Reads Uniswap V2 pairs and token holdings in one call (cross-checks against protocol_model/amm.py).
+/// @notice Reads Uniswap V2 pairs and token holdings in one call (cross-checks against protocol_model/exact/amm/uniswap_v2_pair.py).
 contract AmmLens {
     uint256 public constant PAIR_FIELDS = 8;
 

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
-import {LendingPool} from "../LendingPool.sol";
+import {LendingPool} from "../lending/LendingPool.sol";
 
 /// @title PoolLens
 /// @notice Reads a pool's whole observable state in one call (cross-checks, the chain -> model importer).

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title PerpErrorsLib
 /// @notice Custom errors of the perpetual margin engine. The exact model raises exceptions of the same
-/// names (protocol_model/perp/errors.py). Shared errors (ZeroAmount, ZeroAddress, FeedNotSet, InvalidPrice)
+/// names (protocol_model/exact/perp/errors.py). Shared errors (ZeroAmount, ZeroAddress, FeedNotSet, InvalidPrice)
 /// come from ErrorsLib.
 library PerpErrorsLib {
     error MarketNotListed(uint256 marketId);

@@ -2,7 +2,7 @@
 pragma solidity ^0.8.24;
 
 /// @title PerpMath
-/// @notice Signed rounding helpers of the margin engine (twin: protocol_model/perp/signed.py).
+/// @notice Signed rounding helpers of the margin engine (twin: protocol_model/exact/perp/perp_math.py).
 /// @dev floor and ceil are towards -infinity and +infinity; `truncDiv` is Solidity's own `/` (towards zero).
 library PerpMath {
     /// @dev floor(a / d), d > 0

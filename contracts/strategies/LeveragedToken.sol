@@ -20,7 +20,7 @@ import {LeveragedTokenEventsLib as Events} from "../libraries/LeveragedTokenEven
 /// asset (the vault's `asset()`), borrows `debtAsset` and swaps through a Uniswap V2 pair, targeting a
 /// leverage `collateral value / equity`. Anyone may `rebalance` when leverage leaves the band or the
 /// schedule interval has elapsed (never otherwise), and anyone may pull the `ripcord` past the hard limit
-/// for a reward. Twin: protocol_model/leveraged_token.py; rules and rounding: docs/leveraged_tokens.md.
+/// for a reward. Twin: protocol_model/exact/strategies/leveraged_token.py; rules and rounding: docs/leveraged_tokens.md.
 /// @dev Deposits supply the asset unlevered at the oracle NAV (shares rounded down); the next rebalance
 /// levers them. Redemptions repay the redeemed share of the debt through the pair and pay the rest of the
 /// redeemed collateral, so the redeemer bears its own swap costs. `withdraw` is disabled (maxWithdraw = 0).

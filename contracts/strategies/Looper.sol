@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20, SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {LendingPool} from "../LendingPool.sol";
+import {LendingPool} from "../lending/LendingPool.sol";
 import {IFlashLoanReceiver} from "../interfaces/IFlashLoanReceiver.sol";
 import {IUniswapV2Pair} from "../interfaces/IUniswapV2Pair.sol";
 import {UniV2MathLib} from "../amm/UniV2MathLib.sol";
@@ -19,7 +19,7 @@ interface IUniswapV2FactoryLike {
 /// borrow the debt asset, swap it for more collateral on the Uniswap V2 pair of the two, supply, repeat
 /// (`openIterative`), or the same in one step with a pool flash loan (`openWithFlashLoan`); `unwind` repays
 /// a share of the debt with a flash loan, withdraws the same share of collateral, sells just enough of it
-/// to repay the flash loan and returns the rest. Twin: protocol_model/looper.py. Design: docs/loops.md.
+/// to repay the flash loan and returns the rest. Twin: protocol_model/exact/strategies/looper.py. Design: docs/loops.md.
 /// @dev The position is the caller's own account in the pool: the Looper supplies on their behalf and
 /// borrows / withdraws through `borrowOnBehalf` / `withdrawOnBehalf`, which the caller must first allow
 /// with `pool.setAuthorization(looper, true)`. Every entry point acts for `msg.sender` only and takes no

@@ -9,13 +9,13 @@ from ape import chain
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
-from ..fixed_point import UINT256_MAX
-from ..scenario import Scenario
-from ..scenario_amm import AMM_KINDS
-from ..snapshot import Snapshot
-from ..world import Action
-from .amm_adapter import LOOP_GAS_LIMIT, with_amm
-from .oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
+from protocol_model.chain.amm_adapter import LOOP_GAS_LIMIT, with_amm
+from protocol_model.chain.oracle_adapter import deploy_oracle, feed_contract, oracle_call_target
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.scenario.amm import AMM_KINDS
+from protocol_model.scenario.story import Scenario
+from protocol_model.world.model_world import Action
+from protocol_model.world.snapshot import Snapshot
 
 # Actions the deployer sends (feeds and the guardian switch); every other action is sent by its account.
 KEEPER_KINDS = ("price", "pause", "price_from_pair")
@@ -81,7 +81,7 @@ class ChainWorld:
             for token in w.tokens.values():
                 token.approve(w.pool, UINT256_MAX, sender=signer)
         if scenario.amm_pairs:
-            from .amm_adapter import ChainAmm
+            from protocol_model.chain.amm_adapter import ChainAmm
 
             w.amm = ChainAmm.deploy(w)
         return w

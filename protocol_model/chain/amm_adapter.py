@@ -1,4 +1,4 @@
-"""AMM pairs and the Looper of a scenario on chain (the model side is ``protocol_model/amm_world.py``).
+"""AMM pairs and the Looper of a scenario on chain (the model side is ``protocol_model/world/amm_world.py``).
 
 Deploys the Uniswap V2 factory from the npm artifacts, one pair per ``amm_pairs`` entry with the deployer's
 initial reserves, the swap helper, the Looper and a lens; every account approves the Looper and the helper.
@@ -12,13 +12,13 @@ from typing import Any
 
 from ape import chain
 
-from ..amm_world import pair_price_answer
-from ..fixed_point import UINT256_MAX
-from ..looper import LOOPER
-from ..scenario_amm import amm_users
-from ..snapshot import Snapshot
-from ..world import Action
-from .uniswap import create_pair, deploy_factory
+from protocol_model.chain.uniswap import create_pair, deploy_factory
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.strategies.looper import LOOPER
+from protocol_model.scenario.amm import amm_users
+from protocol_model.world.amm_world import pair_price_answer
+from protocol_model.world.model_world import Action
+from protocol_model.world.snapshot import Snapshot
 
 LOOP_GAS_LIMIT = 20_000_000
 """Gas limit of loop transactions on the raw JSON-RPC path (20 iterative rounds stay well below it)."""
@@ -117,7 +117,7 @@ def deploy_pair_feeds(world, amm: ChainAmm) -> None:
     """One PairPriceFeed per pair with a ``price_feed``, set as its asset's feed in the router; its
     deployment time (the first TWAP observation) goes into ``listed_at`` for the model. Views depend on
     time, so blocks are mined at every step's time (``time_exact``)."""
-    from ..amm_world import pair_feed_key
+    from protocol_model.world.amm_world import pair_feed_key
 
     scenario, d = world.scenario, world.deployer
     for spec in scenario.amm_pairs:

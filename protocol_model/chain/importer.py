@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
-from ..keeper import decide, liquidatable
-from ..liquidation import LiquidationAmounts
-from ..oracle import Feed
-from ..params import AssetConfig, PoolParams, RateParams
-from ..pool import POOL, BadDebt, LendingPool
-from ..snapshot import Snapshot
-from ..world import Action, ModelWorld
+from protocol_model.exact.lending.lending_pool import POOL, BadDebt, LendingPool
+from protocol_model.exact.lending.liquidation import LiquidationAmounts
+from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.world.keeper import decide, liquidatable
+from protocol_model.world.model_world import Action, ModelWorld
+from protocol_model.world.snapshot import Snapshot
 
 # Block span of one eth_getLogs request (public RPC endpoints cap the range).
 LOG_CHUNK_BLOCKS = 10_000

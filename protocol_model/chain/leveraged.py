@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 
 from ape import chain
 
-from ..amm import SWAPPER, V2Pair
-from ..errors import PoolError
-from ..fixed_point import UINT256_MAX, WAD
-from ..leveraged_token import LeveragedToken, LeveragedTokenParams
-from ..leveraged_world import (
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.uniswap import create_pair, deploy_factory
+from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, V2Pair
+from protocol_model.exact.errors import PoolError
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.exact.strategies.leveraged_token import LeveragedToken, LeveragedTokenParams
+from protocol_model.scenario.story import Scenario, parse_scenario
+from protocol_model.world.leveraged_world import (
     ACTORS,
     ARB,
     COLL,
@@ -31,10 +34,7 @@ from ..leveraged_world import (
     TREASURY,
     arbitrage_trade,
 )
-from ..scenario import Scenario, parse_scenario
-from ..world import Action, ModelWorld
-from .adapter import ChainWorld
-from .uniswap import create_pair, deploy_factory
+from protocol_model.world.model_world import Action, ModelWorld
 
 GAS_LIMIT = 12_000_000
 
@@ -168,7 +168,7 @@ class LevWorld:
         if chain.provider.name != "foundry":
             from ape.exceptions import ContractLogicError
 
-            from .adapter import revert_reason
+            from protocol_model.chain.adapter import revert_reason
 
             chain.pending_timestamp = now
             try:

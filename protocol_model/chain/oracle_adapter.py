@@ -1,12 +1,12 @@
 """The oracle side of a deployed scenario: ScriptedFeed feeds, fallbacks, the sequencer feed, policies.
 
-Twin of ``protocol_model/world_oracle.py``; called by ``ChainWorld`` (adapter.py).
+Twin of ``protocol_model/world/oracle_world.py``; called by ``ChainWorld`` (adapter.py).
 """
 
 from __future__ import annotations
 
-from ..scenario_oracle import has_sequencer, uses_oracle
-from ..world_oracle import FEED_DECIMALS, SEQUENCER, fallback_key
+from protocol_model.scenario.oracle import has_sequencer, uses_oracle
+from protocol_model.world.oracle_world import FEED_DECIMALS, SEQUENCER, fallback_key
 
 ZERO_ADDRESS = "0x" + "0" * 40
 
@@ -37,7 +37,7 @@ def deploy_oracle(world) -> None:
             world.feeds[spec.name].setAnswerBounds(lo, hi, sender=d)
         fallback = ZERO_ADDRESS
         if o.fallback_price_usd is not None:
-            from ..oracle import usd_to_answer
+            from protocol_model.exact.oracle.price_router import usd_to_answer
 
             feed = d.deploy(project.ScriptedFeed, FEED_DECIMALS, usd_to_answer(o.fallback_price_usd),
                             f"{spec.name} / USD fallback")

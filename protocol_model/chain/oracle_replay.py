@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..oracle_outcome import Outcome, OutcomeTracker
-from ..world import resolve
-from .replay import Replay, StepResult
+from protocol_model.chain.replay import Replay, StepResult
+from protocol_model.world.model_world import resolve
+from protocol_model.world.oracle_outcome import Outcome, OutcomeTracker
 
 
 def replay_story(scenario, chain_world) -> tuple[list[StepResult], Outcome, Replay]:

@@ -8,10 +8,10 @@ from ape import chain
 from ape.exceptions import ContractLogicError
 from eth_utils import keccak
 
-from ..fixed_point import UINT256_MAX
-from ..perp.scenario import PerpScenario, answer
-from ..perp.world import ACCOUNT_FIELDS, MARKET_FIELDS, POSITION_FIELDS, PerpAction, PerpSnapshot
-from .adapter import GAS_LIMIT, error_name
+from protocol_model.chain.adapter import GAS_LIMIT, error_name
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.scenario.perp import PerpScenario, answer
+from protocol_model.world.perp_world import ACCOUNT_FIELDS, MARKET_FIELDS, POSITION_FIELDS, PerpAction, PerpSnapshot
 
 
 @dataclass

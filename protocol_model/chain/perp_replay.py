@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..perp.scenario import PerpScenario
-from ..perp.world import PerpAction, PerpModelWorld, PerpSnapshot, resolve
-from .perp_adapter import PerpChainWorld
+from protocol_model.chain.perp_adapter import PerpChainWorld
+from protocol_model.scenario.perp import PerpScenario
+from protocol_model.world.perp_world import PerpAction, PerpModelWorld, PerpSnapshot, resolve
 
 
 @dataclass

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from ..fixed_point import UINT256_MAX, WAD
-from ..keeper import decide, liquidatable
-from ..positions import opening_actions, path_actions
-from ..scenario import Scenario, ScenarioError
-from ..world import Action, ModelWorld, resolve
-from .adapter import ChainWorld
-from .replay import Replay, StepResult
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.replay import Replay, StepResult
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.scenario.story import Scenario, ScenarioError
+from protocol_model.world.keeper import decide, liquidatable
+from protocol_model.world.model_world import Action, ModelWorld, resolve
+from protocol_model.world.positions import opening_actions, path_actions
 
 
 class ChainDied(RuntimeError):

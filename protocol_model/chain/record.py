@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from ..scenario import Scenario, ScenarioError, parse_scenario
-from .adapter import ChainWorld
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.scenario.story import Scenario, ScenarioError, parse_scenario
 
 FORMAT = "protocol_model.deployment/1"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..scenario import Scenario
-from ..snapshot import Snapshot
-from ..world import Action, ModelWorld, resolve
-from .adapter import ChainWorld
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.scenario.story import Scenario
+from protocol_model.world.model_world import Action, ModelWorld, resolve
+from protocol_model.world.snapshot import Snapshot
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Uniswap V2 on the connected chain, deployed from the compiled artifacts of npm ``@uniswap/v2-core``.
 
 The factory and pair bytecode are the package's own (solc 0.5.16), not recompiled: the pair that runs
-here is byte for byte the one deployed on mainnet (protocol fee off). Twin: protocol_model/amm.py.
+here is byte for byte the one deployed on mainnet (protocol fee off). Twin: protocol_model/exact/amm/uniswap_v2_pair.py.
 """
 
 from __future__ import annotations

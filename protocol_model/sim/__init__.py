@@ -7,12 +7,12 @@ Notebook use::
     result.summary()                      # VaR / CVaR of bad debt, liquidations-at-risk, ...
 
 ``cascade`` is the vectorized engine, ``reference`` its scalar pure-Python twin (correctness only),
-``exact`` drives the exact integer engine (``protocol_model.pool``) with the lab's prices.
+``exact`` drives the exact integer engine (``protocol_model.exact.lending.lending_pool``) with the lab's prices.
 """
 
-from .config import AssetRisk, CascadeParams, OracleLag
-from .run import SimulationResult, simulate
-from .spec import LabSpecError, load_simulation, load_sweep
+from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
+from protocol_model.sim.run import SimulationResult, simulate
+from protocol_model.sim.spec import LabSpecError, load_simulation, load_sweep
 
 __all__ = ["AssetRisk", "CascadeParams", "OracleLag", "SimulationResult", "simulate", "LabSpecError",
            "load_simulation", "load_sweep"]

@@ -29,11 +29,11 @@ from typing import Generic, TypeVar
 
 import numpy as np
 
-from .cascade import run_cascade
-from .outcome import CascadeOutcome
-from .reference import run_reference
-from .run import Job, job_from_spec, run_chunk, run_job
-from .spec import load_simulation
+from protocol_model.sim.cascade import run_cascade
+from protocol_model.sim.outcome import CascadeOutcome
+from protocol_model.sim.reference import run_reference
+from protocol_model.sim.run import Job, job_from_spec, run_chunk, run_job
+from protocol_model.sim.spec import load_simulation
 
 SPEC = Path(__file__).resolve().parents[2] / "scenarios" / "lab" / "eth_crash.yaml"
 TARGET_RATE, TARGET_RATIO = 20e6, 500

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import CascadeParams
+from protocol_model.sim.config import CascadeParams
 
 
 @dataclass(frozen=True)

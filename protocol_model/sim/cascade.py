@@ -31,11 +31,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import amm
-from .books import Book
-from .config import AssetRisk, CascadeParams
-from .outcome import PATH_FIELDS, CascadeOutcome, Event
-from .paths import MarketModel
+from protocol_model.sim import amm
+from protocol_model.sim.books import Book
+from protocol_model.sim.config import AssetRisk, CascadeParams
+from protocol_model.sim.outcome import PATH_FIELDS, CascadeOutcome, Event
+from protocol_model.sim.paths import MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
 _SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_debt_count", "reserves_used_usd",

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from ..fixed_point import BPS
-from ..params import AssetConfig, PoolParams
+from protocol_model.exact.lending.params import AssetConfig, PoolParams
+from protocol_model.exact.math_lib import BPS
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Lab paths in the exact engine: a book and one path's oracle prices become a ``Scenario``.
 
-``exact_keeper`` opens the book in ``protocol_model.pool.LendingPool`` (integer wei, the contracts' twin),
+``exact_keeper`` opens the book in
+``protocol_model.exact.lending.lending_pool.LendingPool`` (integer wei, the contracts' twin),
 then per step posts the lab's oracle prices as ``price`` steps and lets a keeper liquidate, with
 ``amount: max``, every borrower whose exact HF is below 1. The recorded steps form a scenario that
 ``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Interest is switched off (zero rate
@@ -14,12 +15,12 @@ from decimal import Decimal
 
 import numpy as np
 
-from ..fixed_point import UINT256_MAX, WAD
-from ..oracle import usd_to_answer
-from ..scenario import Scenario, parse_scenario
-from ..world import Action, ModelWorld, resolve
-from .books import Book
-from .config import CascadeParams
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.exact.oracle.price_router import usd_to_answer
+from protocol_model.scenario.story import Scenario, parse_scenario
+from protocol_model.sim.books import Book
+from protocol_model.sim.config import CascadeParams
+from protocol_model.world.model_world import Action, ModelWorld, resolve
 
 START = 1_700_000_000
 ZERO_RATES = {"base_bps": 0, "slope1_bps": 0, "slope2_bps": 0, "optimal_bps": 8000}

@@ -3,10 +3,10 @@ indebted account becomes a lab position (one collateral asset, one debt asset)."
 
 from __future__ import annotations
 
-from ..scenario import load_scenario
-from ..world import run_model
-from .books import Book
-from .config import CascadeParams
+from protocol_model.scenario.story import load_scenario
+from protocol_model.sim.books import Book
+from protocol_model.sim.config import CascadeParams
+from protocol_model.world.model_world import run_model
 
 
 def book_from_scenario(path: str, params: CascadeParams) -> Book:

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .books import Book, synthetic_book
-from .cascade import run_cascade
-from .config import AssetRisk, CascadeParams, OracleLag
-from .exact import ExactRun, exact_keeper
-from .outcome import CascadeOutcome
-from .paths import Gbm, JumpDiffusion, MarketModel
+from protocol_model.sim.books import Book, synthetic_book
+from protocol_model.sim.cascade import run_cascade
+from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
+from protocol_model.sim.exact import ExactRun, exact_keeper
+from protocol_model.sim.outcome import CascadeOutcome
+from protocol_model.sim.paths import Gbm, JumpDiffusion, MarketModel
 
 BORROWERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
 SUPPLIER, KEEPER = "grace", "heidi"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .history import relative_path
+from protocol_model.sim.history import relative_path
 
 SECONDS_PER_YEAR = 365 * 86_400
 

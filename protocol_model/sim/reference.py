@@ -11,11 +11,11 @@ import math
 
 import numpy as np
 
-from . import amm
-from .books import Book
-from .config import CascadeParams
-from .outcome import PATH_FIELDS, CascadeOutcome
-from .paths import MarketModel
+from protocol_model.sim import amm
+from protocol_model.sim.books import Book
+from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.outcome import PATH_FIELDS, CascadeOutcome
+from protocol_model.sim.paths import MarketModel
 
 
 def _quantize(price: float) -> float:

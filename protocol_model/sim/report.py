@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import plots
-from .outcome import PATH_FIELDS
-from .run import SimulationResult
-from .sweep import SweepResult
+from protocol_model.sim import plots
+from protocol_model.sim.outcome import PATH_FIELDS
+from protocol_model.sim.run import SimulationResult
+from protocol_model.sim.sweep import SweepResult
 
 HEAT_METRICS = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_probability", "liquidations_at_risk99_usd")
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .books import Book, synthetic_book
-from .cascade import run_cascade
-from .config import CascadeParams
-from .metrics import summarize
-from .outcome import CascadeOutcome
-from .parallel import map_chunks
-from .paths import MarketModel
-from .spec import LabSpecError, SimulationSpec
+from protocol_model.sim.books import Book, synthetic_book
+from protocol_model.sim.cascade import run_cascade
+from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.metrics import summarize
+from protocol_model.sim.outcome import CascadeOutcome
+from protocol_model.sim.parallel import map_chunks
+from protocol_model.sim.paths import MarketModel
+from protocol_model.sim.spec import LabSpecError, SimulationSpec
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
                               loop_share=s.loop_share, loop_leverage=s.loop_leverage)
     if scenario is None:  # BookSpec validates that exactly one is given
         raise LabSpecError("book: give exactly one of 'synthetic' or 'scenario'")
-    from .importer import book_from_scenario
+    from protocol_model.sim.importer import book_from_scenario
 
     try:
         return book_from_scenario(scenario, params)

@@ -1,5 +1,5 @@
 """Simulation and sweep definition files (YAML), validated by pydantic: a bad file gets one
-``LabSpecError`` naming the field (same style as ``protocol_model.scenario.ScenarioError``)."""
+``LabSpecError`` naming the field (same style as ``protocol_model.scenario.story.ScenarioError``)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .. import errors
-from ..scenario import _format_error
-from .config import AssetRisk, CascadeParams, OracleLag
-from .paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
+from protocol_model.exact import errors
+from protocol_model.scenario.story import _format_error
+from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
+from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
+from protocol_model.sim.stable import stable_market
 
 
 class LabSpecError(ValueError):
@@ -70,7 +71,7 @@ class HistoricalSpec(_Strict):
 
     @model_validator(mode="after")
     def _known(self) -> HistoricalSpec:
-        from .history import EPISODES
+        from protocol_model.sim.history import EPISODES
 
         if self.series not in EPISODES.get(self.episode, {}):
             raise ValueError(f"unknown episode/series '{self.episode}/{self.series}' "
@@ -186,7 +187,7 @@ class SyntheticBook(_Strict):
 class BookSpec(_Strict):
     synthetic: SyntheticBook | None = None
     scenario: str | None = None
-    """a scenario file (protocol_model.scenario): positions after its steps, played in the exact model"""
+    """a scenario file (protocol_model.scenario.story): positions after its steps, played in the exact model"""
 
     @model_validator(mode="after")
     def _one(self) -> BookSpec:
@@ -246,12 +247,11 @@ class SimulationSpec(_Strict):
                              arb_recovery=self.arb_recovery)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
-        if any(a.redemption is not None or a.wrong_way is not None for a in self.assets):
-            from .stable_spec import stable_market
-
-            return stable_market(self, vol_scale)
         corr = tuple(map(tuple, self.correlation)) if self.correlation is not None else None
-        return MarketModel(tuple(a.driver.driver(vol_scale) for a in self.assets), corr, self.step_seconds)
+        base = MarketModel(tuple(a.driver.driver(vol_scale) for a in self.assets), corr, self.step_seconds)
+        if any(a.redemption is not None or a.wrong_way is not None for a in self.assets):
+            return stable_market(base, self.assets)
+        return base
 
     def book_rng(self) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(2)[0])

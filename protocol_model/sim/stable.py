@@ -26,12 +26,14 @@ oracle reads the result.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from ..stablecoin import RedemptionTerms
-from .paths import MarketModel, PathStream
+from protocol_model.analytics.stablecoin import RedemptionTerms
+from protocol_model.sim.paths import MarketModel, PathStream
 
 MIN_RELATIVE = 1e-6
 
@@ -39,7 +41,7 @@ MIN_RELATIVE = 1e-6
 @dataclass(frozen=True)
 class Redemption:
     terms: RedemptionTerms
-    """fee, delay, minimum size and daily capacity (``protocol_model.stablecoin``)"""
+    """fee, delay, minimum size and daily capacity (``protocol_model.analytics.stablecoin``)"""
     depth_usd: float
     """USD per side at par of the market the arbitrage buys in"""
     wait_cost_bps_per_day: float = 50.0
@@ -165,3 +167,30 @@ def arbitrage_tokens(depth_usd: float, price: float, floor: float) -> float:
     """Par value bought to lift a constant-product pool with ``depth_usd`` per side at par from ``price``
     to ``floor`` (both relative to par): ``depth · (1/√price − 1/√floor)``."""
     return depth_usd * (1 / math.sqrt(price) - 1 / math.sqrt(floor))
+
+
+def stable_market(base: MarketModel, assets: Sequence[Any]) -> StableMarket:
+    """``base`` (the drivers' market, as the file builds it without stablecoins) wrapped with each
+    stablecoin's redemption and wrong-way link; ``assets`` are a simulation file's asset entries.
+
+    Raises ValueError naming ``assets.N.wrong_way.asset`` for an unknown or self-referencing link.
+    """
+    names = [a.name for a in assets]
+    coins = []
+    for i, a in enumerate(assets):
+        if a.redemption is None and a.wrong_way is None:
+            continue
+        red = ww = None
+        if a.redemption is not None:
+            r = a.redemption
+            terms = RedemptionTerms(r.delay_days, r.fee_bps, r.minimum_usd, r.daily_capacity_usd)
+            red = Redemption(terms, r.depth_usd or a.amm_depth_usd, r.wait_cost_bps_per_day,
+                             tuple(tuple(w) for w in r.closed_steps))
+        if a.wrong_way is not None:
+            if a.wrong_way.asset not in names:
+                raise ValueError(f"assets.{i}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' (known: {names})")
+            if a.wrong_way.asset == a.name:
+                raise ValueError(f"assets.{i}.wrong_way.asset: '{a.name}' cannot follow itself")
+            ww = WrongWay(names.index(a.wrong_way.asset), a.wrong_way.beta, a.wrong_way.when)
+        coins.append(StableCoin(i, red, ww))
+    return StableMarket.wrap(base, tuple(coins))

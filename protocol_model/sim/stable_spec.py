@@ -9,12 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..stablecoin import RedemptionTerms
-from .metrics import var_cvar
-from .paths import MarketModel
-from .run import job_from_spec, run_job
-from .spec import LabSpecError, SimulationSpec
-from .stable import Redemption, StableCoin, StableMarket, WrongWay, stable_stats
+from protocol_model.sim.metrics import var_cvar
+from protocol_model.sim.run import job_from_spec, run_job
+from protocol_model.sim.spec import LabSpecError, SimulationSpec
+from protocol_model.sim.stable import StableCoin, StableMarket, stable_stats
 
 VARIANTS = ("as written", "no redemption", "no wrong-way link", "neither")
 
@@ -22,31 +20,6 @@ VARIANTS = ("as written", "no redemption", "no wrong-way link", "neither")
 def _without(spec: SimulationSpec, redemption: bool = True, wrong_way: bool = True) -> SimulationSpec:
     drop = ({"redemption": None} if redemption else {}) | ({"wrong_way": None} if wrong_way else {})
     return spec.model_copy(update={"assets": [a.model_copy(update=drop) for a in spec.assets]})
-
-
-def stable_market(spec: SimulationSpec, vol_scale: float = 1.0) -> StableMarket:
-    """The base drivers' market (as the file would build it without stablecoins) wrapped with each
-    stablecoin's redemption and wrong-way link."""
-    base: MarketModel = _without(spec).market(vol_scale)
-    names = [a.name for a in spec.assets]
-    coins = []
-    for i, a in enumerate(spec.assets):
-        if a.redemption is None and a.wrong_way is None:
-            continue
-        red = ww = None
-        if a.redemption is not None:
-            r = a.redemption
-            terms = RedemptionTerms(r.delay_days, r.fee_bps, r.minimum_usd, r.daily_capacity_usd)
-            red = Redemption(terms, r.depth_usd or a.amm_depth_usd, r.wait_cost_bps_per_day,
-                             tuple(tuple(w) for w in r.closed_steps))
-        if a.wrong_way is not None:
-            if a.wrong_way.asset not in names:
-                raise ValueError(f"assets.{i}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' (known: {names})")
-            if a.wrong_way.asset == a.name:
-                raise ValueError(f"assets.{i}.wrong_way.asset: '{a.name}' cannot follow itself")
-            ww = WrongWay(names.index(a.wrong_way.asset), a.wrong_way.beta, a.wrong_way.when)
-        coins.append(StableCoin(i, red, ww))
-    return StableMarket.wrap(base, tuple(coins))
 
 
 def variants(spec: SimulationSpec, source: str = "") -> dict[str, SimulationSpec]:

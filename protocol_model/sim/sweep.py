@@ -8,13 +8,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import errors
-from .config import OracleLag
-from .metrics import summarize
-from .outcome import CascadeOutcome
-from .parallel import map_chunks
-from .run import Job, build_book, run_chunk
-from .spec import AssetOverrides, Axis, LabSpecError, SimulationSpec, SweepSpec
+from protocol_model.exact import errors
+from protocol_model.sim.config import OracleLag
+from protocol_model.sim.metrics import summarize
+from protocol_model.sim.outcome import CascadeOutcome
+from protocol_model.sim.parallel import map_chunks
+from protocol_model.sim.run import Job, build_book, run_chunk
+from protocol_model.sim.spec import AssetOverrides, Axis, LabSpecError, SimulationSpec, SweepSpec
 
 PER_ASSET = {"liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "amm_depth_usd"}
 

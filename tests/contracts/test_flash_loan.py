@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_model import errors
 from protocol_model.chain.adapter import _selectors
-from protocol_model.oracle import Feed
-from protocol_model.params import AssetConfig, RateParams
-from protocol_model.pool import POOL, LendingPool
+from protocol_model.exact import errors
+from protocol_model.exact.lending.lending_pool import POOL, LendingPool
+from protocol_model.exact.lending.params import AssetConfig, RateParams
+from protocol_model.exact.oracle.price_router import Feed
 
 SUPPLY = 1_000_000 * 10**6
 ZERO = "0x" + "0" * 40

@@ -1,4 +1,4 @@
-"""MathLib.sol on chain equals protocol_model.fixed_point, including 512-bit products and overflow."""
+"""MathLib.sol on chain equals protocol_model.exact.math_lib, including 512-bit products and overflow."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from protocol_model import fixed_point as fp
+from protocol_model.exact import math_lib as fp
 
 u256 = st.integers(min_value=0, max_value=fp.UINT256_MAX)
 nonzero = st.integers(min_value=1, max_value=fp.UINT256_MAX)

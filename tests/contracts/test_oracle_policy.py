@@ -6,8 +6,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from protocol_model import errors
-from protocol_model.oracle_policy import OraclePolicy
+from protocol_model.exact import errors
+from protocol_model.exact.oracle.oracle_policy import OraclePolicy
 
 Z = "0x" + "0" * 40
 P = 10**8  # one dollar, 8-decimal answer

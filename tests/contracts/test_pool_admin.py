@@ -5,8 +5,8 @@ from __future__ import annotations
 import ape
 import pytest
 
-from protocol_model import errors
-from protocol_model.params import AssetConfig, RateParams
+from protocol_model.exact import errors
+from protocol_model.exact.lending.params import AssetConfig, RateParams
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 from eth_utils import keccak
 
-from protocol_model.fixed_point import UINT256_MAX
-from protocol_model.params import AssetConfig
-from protocol_model.scenario import parse_scenario
+from protocol_model.exact.lending.params import AssetConfig
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.scenario.story import parse_scenario
 
 GUARD_SELECTOR = keccak(text="ReentrancyGuardReentrantCall()")[:4]
 E18 = 10**18

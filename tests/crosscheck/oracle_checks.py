@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from protocol_model.oracle_outcome import Outcome
+from protocol_model.world.oracle_outcome import Outcome
 
 
 def close(x: Decimal, y: float, rel: float = 0.01) -> bool:

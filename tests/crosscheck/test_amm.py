@@ -1,4 +1,4 @@
-"""The compiled Uniswap V2 pair (npm @uniswap/v2-core) against its twin protocol_model/amm.py.
+"""The compiled Uniswap V2 pair (npm @uniswap/v2-core) against its twin protocol_model/exact/amm/uniswap_v2_pair.py.
 
 Random sequences of liquidity, exact-in and exact-out swaps (both directions, with slippage limits that
 sometimes bind), removals and time jumps run on chain and in the model; after every step the pair's
@@ -15,11 +15,11 @@ from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from protocol_model.amm import SWAPPER, ZERO_ADDRESS, V2Pair
 from protocol_model.chain.adapter import revert_reason
 from protocol_model.chain.uniswap import create_pair, deploy_factory
-from protocol_model.fixed_point import UINT256_MAX
-from protocol_model.state import Ledger
+from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, ZERO_ADDRESS, V2Pair
+from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.math_lib import UINT256_MAX
 
 EXAMPLES = max(5, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 ACTORS = ("alice", "bob")
@@ -95,7 +95,7 @@ def chain_call(fn, *args, sender, now: int) -> str:
 
 
 def model_call(fn, *args) -> str:
-    from protocol_model.errors import PoolError
+    from protocol_model.exact.errors import PoolError
 
     try:
         fn(*args)
@@ -163,7 +163,7 @@ def test_pair_and_model_agree(amm):
 
 def _limit(model: V2Pair, kind: str, token_in: str, amount: int, limit_kind: int) -> int:
     """A slippage limit that is loose (0), exact (1: the quote itself) or one unit too tight (2)."""
-    from protocol_model.amm import AmmError, get_amount_in, get_amount_out
+    from protocol_model.exact.amm.uniswap_v2_pair import AmmError, get_amount_in, get_amount_out
 
     try:
         r_in, r_out = model.reserves(token_in)

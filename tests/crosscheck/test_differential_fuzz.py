@@ -16,12 +16,12 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from protocol_model import fixed_point as fp
-from protocol_model.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
-from protocol_model.liquidation import hf_improvement_bound_wad
-from protocol_model.oracle import price_wad
-from protocol_model.pool import POOL
-from protocol_model.world import Action, ModelWorld
+from protocol_model.exact import math_lib as fp
+from protocol_model.exact.lending.lending_pool import POOL
+from protocol_model.exact.lending.liquidation import hf_improvement_bound_wad
+from protocol_model.exact.oracle.price_router import price_wad
+from protocol_model.scenario.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
+from protocol_model.world.model_world import Action, ModelWorld
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
@@ -203,8 +203,8 @@ def test_model_and_chain_agree(fuzz_world, crosscheck_stats):
 
 
 @pytest.mark.parametrize("target,replacement", [
-    ("protocol_model.interest.bps_mul_up", "protocol_model.fixed_point.bps_mul_down"),
-    ("protocol_model.state.ray_mul_up", "protocol_model.fixed_point.ray_mul_down"),
+    ("protocol_model.exact.lending.kinked_rate_model.bps_mul_up", "protocol_model.exact.math_lib.bps_mul_down"),
+    ("protocol_model.exact.lending.pool_state.ray_mul_up", "protocol_model.exact.math_lib.ray_mul_down"),
 ])
 def test_fuzzer_catches_a_flipped_rounding(fuzz_world, monkeypatch, target, replacement):
     """A copy of the model with one rounding direction flipped must be caught as a mismatch."""

@@ -1,5 +1,5 @@
 """The 2x and 3x leveraged tokens on chain (contracts/strategies/LeveragedToken.sol over the LendingPool and
-the compiled Uniswap V2 pair) against their exact twin (protocol_model/leveraged_token.py).
+the compiled Uniswap V2 pair) against their exact twin (protocol_model/exact/strategies/leveraged_token.py).
 
 After every operation — deposits, redemptions, rebalances, the ripcord, fee accruals, oracle moves with the
 pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error name) and every
@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from protocol_model.chain.leveraged import LevOp, LevWorld
-from protocol_model.fixed_point import WAD
-from protocol_model.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
+from protocol_model.exact.math_lib import WAD
+from protocol_model.world.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 E18 = 10**18
@@ -25,7 +25,7 @@ E18 = 10**18
 
 def usd(price: str) -> int:
     """A USD price as an 8-decimal feed answer."""
-    from protocol_model.oracle import usd_to_answer
+    from protocol_model.exact.oracle.price_router import usd_to_answer
 
     return usd_to_answer(price)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from protocol_model.chain.replay import Replay
-from protocol_model.scenario import load_scenario
+from protocol_model.scenario.story import load_scenario
 
 LOOPS = Path(__file__).resolve().parents[2] / "scenarios" / "loops"
 FILES = sorted(LOOPS.glob("*.yaml"))

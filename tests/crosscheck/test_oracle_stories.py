@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 
 from protocol_model.chain.oracle_replay import replay_story
-from protocol_model.oracle_stories import VARIANTS, available, story_path
-from protocol_model.scenario import load_scenario
+from protocol_model.scenario.story import load_scenario
+from protocol_model.world.oracle_stories import VARIANTS, available, story_path
 from tests.crosscheck.oracle_checks import CHECKS
 
 

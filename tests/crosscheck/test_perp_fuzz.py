@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from protocol_model.chain.perp_adapter import PerpChainWorld
-from protocol_model.fixed_point import WAD
-from protocol_model.perp import errors
-from protocol_model.perp.engine import ENGINE
-from protocol_model.perp.fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
-from protocol_model.perp.world import PerpAction, PerpModelWorld
+from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.perp import errors
+from protocol_model.exact.perp.perp_engine import ENGINE
+from protocol_model.scenario.perp_fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
+from protocol_model.world.perp_world import PerpAction, PerpModelWorld
 
 EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "25"))
@@ -205,10 +205,11 @@ def test_perp_model_and_chain_agree(perp_fuzz_world, crosscheck_stats):
     assert crosscheck_stats.mismatches == 0
 
 
-@pytest.mark.parametrize("target", ["protocol_model.perp.engine.ceil_div", "protocol_model.perp.engine.floor_div"])
+@pytest.mark.parametrize("target", ["protocol_model.exact.perp.perp_engine.ceil_div",
+                                    "protocol_model.exact.perp.perp_engine.floor_div"])
 def test_perp_fuzzer_catches_a_flipped_rounding(perp_fuzz_world, monkeypatch, target):
     """A model with one signed rounding flipped (ceil <-> floor) must be caught as a mismatch."""
-    from protocol_model.perp import signed
+    from protocol_model.exact.perp import perp_math as signed
     from tests.crosscheck.conftest import CrosscheckStats
 
     flipped = signed.floor_div if target.endswith("ceil_div") else signed.ceil_div

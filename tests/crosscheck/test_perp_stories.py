@@ -9,7 +9,7 @@ import pytest
 
 from protocol_model.chain.perp_adapter import PerpChainWorld
 from protocol_model.chain.perp_replay import PerpReplay
-from protocol_model.perp.scenario import load_perp_scenario
+from protocol_model.scenario.perp import load_perp_scenario
 
 FILES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "perp").glob("*.yaml"))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from protocol_model.chain.state import rpc
-from protocol_model.world import Action
+from protocol_model.world.model_world import Action
 
 from .conftest import PINNED_BLOCK
 

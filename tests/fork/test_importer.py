@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from protocol_model.chain.importer import import_pool, predict_price_move
-from protocol_model.oracle import usd_to_answer
-from protocol_model.world import Action
+from protocol_model.exact.oracle.price_router import usd_to_answer
+from protocol_model.world.model_world import Action
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from protocol_model.__main__ import main
+from protocol_model.cli import main
 
 LAB = Path(__file__).resolve().parents[2] / "scenarios" / "lab"
 

@@ -1,4 +1,5 @@
-"""Cross-check (1): the vectorized engine against the exact integer engine (``protocol_model.pool``).
+"""Cross-check (1): the vectorized engine against the exact integer engine
+(``protocol_model.exact.lending.lending_pool``).
 
 The lab runs a small book over many paths and records its oracle prices (already 8-decimal feed answers)
 and every liquidation. For each path the exact engine opens the same book (amounts in token units), posts

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 import yaml
 
-from protocol_model.__main__ import main
+from protocol_model.analytics.stablecoin import RedemptionTerms
+from protocol_model.cli import main
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import run_cascade
 from protocol_model.sim.config import AssetRisk, CascadeParams
@@ -20,7 +21,6 @@ from protocol_model.sim.paths import Bridge, Gbm, JumpDiffusion, MarketModel
 from protocol_model.sim.spec import LabSpecError, load_simulation
 from protocol_model.sim.stable import Redemption, StableCoin, StableMarket, WrongWay
 from protocol_model.sim.stable_spec import coin_stats, compare
-from protocol_model.stablecoin import RedemptionTerms
 
 LAB = Path(__file__).resolve().parents[2] / "scenarios" / "lab"
 STABLE = LAB / "stable_redeemable.yaml"

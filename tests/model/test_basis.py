@@ -1,12 +1,12 @@
-"""Cash-and-carry P&L (protocol_model/basis.py) against closed forms."""
+"""Cash-and-carry P&L (protocol_model/analytics/basis.py) against closed forms."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from protocol_model.basis import CarryTrade, breakeven_days, carry_pnl, frozen_venue_outcome, pool_borrow_apr
-from protocol_model.params import RateParams
+from protocol_model.analytics.basis import CarryTrade, breakeven_days, carry_pnl, frozen_venue_outcome, pool_borrow_apr
+from protocol_model.exact.lending.params import RateParams
 
 RATE = RateParams.from_annual_bps(0, 400, 30_000, 8_000)  # 4% at the 80% kink, +300% above it
 TRADE = CarryTrade(quantity=10, spot_entry=2_000, perp_entry=2_010, borrowed=15_000, perp_margin=2_000)

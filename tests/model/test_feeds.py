@@ -1,4 +1,4 @@
-"""The feed models (protocol_model/feeds.py): push rule, OSM delay, TWAP, sequencer gating."""
+"""The feed models (protocol_model/analytics/feeds.py): push rule, OSM delay, TWAP, sequencer gating."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from protocol_model.feeds import PushRule, osm_path, push_rule_path, sequencer_accepts, twap
+from protocol_model.analytics.feeds import PushRule, osm_path, push_rule_path, sequencer_accepts, twap
 
 steps_st = st.lists(st.floats(-0.03, 0.03), min_size=2, max_size=200)
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol_model import fixed_point as fp
+from protocol_model.exact import math_lib as fp
 
 u256 = st.integers(min_value=0, max_value=fp.UINT256_MAX)
 nonzero = st.integers(min_value=1, max_value=fp.UINT256_MAX)

@@ -1,4 +1,4 @@
-"""'Same 3×, different fragility' (protocol_model/perp/fragility.py) on the risk lab's paths and cascade
+"""'Same 3×, different fragility' (protocol_model/sim/fragility.py) on the risk lab's paths and cascade
 engine: closed-form checks, barrier-crossing probabilities derived independently, reproducibility."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from protocol_model.perp.fragility import FragilityParams, simulate, summary
+from protocol_model.sim.fragility import FragilityParams, simulate, summary
 
 
 def test_without_volatility_or_bridge_events_only_the_frictions_remain():

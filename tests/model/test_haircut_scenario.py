@@ -1,4 +1,4 @@
-"""Haircut classes as LTV/threshold cuts of a scenario's assets (protocol_model/haircut_scenario.py): valid,
+"""Haircut classes as LTV/threshold cuts of a scenario's assets (protocol_model/scenario/haircuts.py): valid,
 stricter, and equal in the exact engine to counting the collateral at (1 − haircut) of its value."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.haircut_scenario import apply_haircuts, cut_bps
-from protocol_model.haircuts import CLASSES
-from protocol_model.scenario import ScenarioError, load_scenario, parse_scenario
-from protocol_model.world import ModelWorld, resolve, run_model
+from protocol_model.analytics.haircuts import CLASSES
+from protocol_model.scenario.haircuts import apply_haircuts, cut_bps
+from protocol_model.scenario.story import ScenarioError, load_scenario, parse_scenario
+from protocol_model.world.model_world import ModelWorld, resolve, run_model
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 CLASS_BY_ASSET = {"USDC": "payment_stablecoin", "WBTC": "major_crypto", "WETH": "major_crypto"}

@@ -1,11 +1,11 @@
-"""Haircut classes and issuer concentration limits (protocol_model/haircuts.py)."""
+"""Haircut classes and issuer concentration limits (protocol_model/analytics/haircuts.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from protocol_model.fixed_point import WAD
-from protocol_model.haircuts import HaircutClass, Holding, total_usable_wad, usable_margin
+from protocol_model.analytics.haircuts import HaircutClass, Holding, total_usable_wad, usable_margin
+from protocol_model.exact.math_lib import WAD
 
 
 def test_100000_of_stablecoins_count_as_less_than_100000():

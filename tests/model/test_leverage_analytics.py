@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from protocol_model import leverage_analytics as la
+from protocol_model.analytics import leverage as la
 
 
 def test_daily_rebalancing_is_the_product_of_one_plus_l_r():

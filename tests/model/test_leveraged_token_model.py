@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from protocol_model import leveraged_token as lt
-from protocol_model.leveraged_world import DEFAULT_VAULTS, ModelLevWorld
+from protocol_model.exact.strategies import leveraged_token as lt
+from protocol_model.world.leveraged_world import DEFAULT_VAULTS, ModelLevWorld
 
 E18 = 10**18
 P = DEFAULT_VAULTS["lev2x"]

@@ -11,12 +11,7 @@ import math
 
 import pytest
 
-from protocol_model import errors
-from protocol_model.amm import V2Pair
-from protocol_model.fixed_point import BPS, RAY, UINT256_MAX, WAD
-from protocol_model.interest import borrow_rate_per_second_ray, utilization_wad
-from protocol_model.looper import LOOPER, Looper
-from protocol_model.loops import (
+from protocol_model.analytics.loops import (
     V2_FEE,
     flash_loop_shape,
     leverage_after_rounds,
@@ -30,9 +25,14 @@ from protocol_model.loops import (
     swap_cost,
     unwind_cost,
 )
-from protocol_model.oracle import Feed
-from protocol_model.params import SECONDS_PER_YEAR, AssetConfig, RateParams
-from protocol_model.pool import POOL, LendingPool
+from protocol_model.exact import errors
+from protocol_model.exact.amm.uniswap_v2_pair import V2Pair
+from protocol_model.exact.lending.kinked_rate_model import borrow_rate_per_second_ray, utilization_wad
+from protocol_model.exact.lending.lending_pool import POOL, LendingPool
+from protocol_model.exact.lending.params import SECONDS_PER_YEAR, AssetConfig, RateParams
+from protocol_model.exact.math_lib import BPS, RAY, UINT256_MAX, WAD
+from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.exact.strategies.looper import LOOPER, Looper
 
 T0 = 1_700_000_000
 LTV, LT = 0.80, 0.825

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.fixed_point import WAD
-from protocol_model.looper import LOOPER
-from protocol_model.scenario import ScenarioError, load_scenario, parse_scenario
-from protocol_model.world import run_model
+from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.strategies.looper import LOOPER
+from protocol_model.scenario.story import ScenarioError, load_scenario, parse_scenario
+from protocol_model.world.model_world import run_model
 
 LOOPS = Path(__file__).resolve().parents[2] / "scenarios" / "loops"
 FILES = sorted(LOOPS.glob("*.yaml"))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_model.oracle_outcome import run_story_model
-from protocol_model.oracle_stories import VARIANTS, available, story_path
-from protocol_model.scenario import load_scenario
+from protocol_model.scenario.story import load_scenario
+from protocol_model.world.oracle_outcome import run_story_model
+from protocol_model.world.oracle_stories import VARIANTS, available, story_path
 from tests.crosscheck.oracle_checks import CHECKS
 
 
@@ -26,8 +26,8 @@ def test_every_story_has_a_check():
 
 
 def test_osm_story_files_match_their_generator():
-    from protocol_model.osm_story import osm_scenario
-    from protocol_model.scenario import parse_scenario
+    from protocol_model.scenario.story import parse_scenario
+    from protocol_model.world.osm_story import osm_scenario
 
     for variant, delay in (("naive", 3600), ("protected", 0)):
         stored = load_scenario(story_path("osm_delay", variant))
@@ -37,8 +37,8 @@ def test_osm_story_files_match_their_generator():
 
 def test_osm_loss_grows_with_the_delay():
     """Bad debt + hidden insolvency at the market price, by OSM delay (docs/oracles/delayed_feed.md)."""
-    from protocol_model.osm_story import osm_scenario
-    from protocol_model.scenario import parse_scenario
+    from protocol_model.scenario.story import parse_scenario
+    from protocol_model.world.osm_story import osm_scenario
 
     losses = []
     for delay in (0, 600, 1800, 3600, 7200):

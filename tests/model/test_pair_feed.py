@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_model.amm import V2Pair
-from protocol_model.pair_feed import PairFeedError, PairPriceFeed
-from protocol_model.scenario import ScenarioError, load_scenario
-from protocol_model.state import Ledger
+from protocol_model.exact.amm.uniswap_v2_pair import V2Pair
+from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.oracle.pair_price_feed import PairFeedError, PairPriceFeed
+from protocol_model.scenario.story import ScenarioError, load_scenario
 
 T0 = 1_700_000_000
 E18, E6 = 10**18, 10**6

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.fixed_point import WAD
-from protocol_model.perp.engine import BankruptcyEvent, LiquidationEvent
-from protocol_model.perp.params import MarketParams
-from protocol_model.perp.scenario import load_perp_scenario, parse_perp_scenario
-from protocol_model.perp.world import run_perp_model
-from protocol_model.scenario import ScenarioError
+from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.perp.params import MarketParams
+from protocol_model.exact.perp.perp_engine import BankruptcyEvent, LiquidationEvent
+from protocol_model.scenario.perp import load_perp_scenario, parse_perp_scenario
+from protocol_model.scenario.story import ScenarioError
+from protocol_model.world.perp_world import run_perp_model
 
 STORIES = Path(__file__).resolve().parents[2] / "scenarios" / "perp"
 
@@ -73,7 +73,7 @@ def test_bad_story_names_the_field(patch, message):
 
 
 def test_params_validate_like_the_contract():
-    from protocol_model.perp import errors
+    from protocol_model.exact.perp import errors
     with pytest.raises(errors.MarginRatiosInvalid):
         MarketParams(1_000, 0).validate()
     with pytest.raises(errors.BpsOutOfRange):

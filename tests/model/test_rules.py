@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from protocol_model import errors
-from protocol_model.fixed_point import BPS, RAY, WAD
-from protocol_model.interest import borrow_rate_per_second_ray
-from protocol_model.liquidation import hf_improvement_bound_wad, liquidation_amounts
-from protocol_model.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact import errors
+from protocol_model.exact.lending.kinked_rate_model import borrow_rate_per_second_ray
+from protocol_model.exact.lending.liquidation import hf_improvement_bound_wad, liquidation_amounts
+from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact.math_lib import BPS, RAY, WAD
 
 
 @pytest.mark.parametrize("cfg,err", [

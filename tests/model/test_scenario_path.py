@@ -9,12 +9,12 @@ import pytest
 import yaml
 
 from protocol_model.chain.play import preflight
-from protocol_model.fixed_point import WAD
-from protocol_model.keeper import accrued, decide, liquidatable
-from protocol_model.oracle import Feed
-from protocol_model.positions import opening_actions, path_actions
-from protocol_model.scenario import ScenarioError, load_scenario, parse_scenario
-from protocol_model.world import ModelWorld
+from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.scenario.story import ScenarioError, load_scenario, parse_scenario
+from protocol_model.world.keeper import accrued, decide, liquidatable
+from protocol_model.world.model_world import ModelWorld
+from protocol_model.world.positions import opening_actions, path_actions
 
 ROOT = Path(__file__).resolve().parents[2]
 POPULATED = ROOT / "scenarios" / "fork" / "populated.yaml"

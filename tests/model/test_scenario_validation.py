@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from protocol_model.scenario import ScenarioError, load_scenario, parse_scenario
+from protocol_model.scenario.story import ScenarioError, load_scenario, parse_scenario
 
 DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 BASE = yaml.safe_load(DEFAULT.read_text())

@@ -1,4 +1,4 @@
-"""Depeg paths, redemption frictions and wrong-way risk (protocol_model/stablecoin.py)."""
+"""Depeg paths, redemption frictions and wrong-way risk (protocol_model/analytics/stablecoin.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from protocol_model.stablecoin import (
+from protocol_model.analytics.stablecoin import (
     RedemptionTerms,
     best_exit,
     depeg_path,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.scenario import load_scenario
-from protocol_model.world import run_model
+from protocol_model.scenario.story import load_scenario
+from protocol_model.world.model_world import run_model
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 FILES = sorted(SCENARIOS.glob("*.yaml")) + sorted((SCENARIOS / "stories").glob("*.yaml"))

@@ -14,7 +14,7 @@ import yaml
 from protocol_model.chain import play as play_mod
 from protocol_model.chain.play import ChainDied, Player, Report, deploy_and_open
 from protocol_model.chain.record import DeploymentRecord, attach, record_of, scenario_signers
-from protocol_model.scenario import load_scenario
+from protocol_model.scenario.story import load_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 POPULATED = ROOT / "scenarios" / "fork" / "populated.yaml"

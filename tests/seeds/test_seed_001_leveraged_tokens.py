@@ -2,7 +2,7 @@
 decay and fees. Each worked example of the seed is recomputed here; where the seed's arithmetic is wrong or
 missing, the test states the right number (docs/leveraged_tokens.md quotes them).
 
-Float examples use protocol_model.leverage_analytics (idealised: no swap cost, no interest); each number is
+Float examples use protocol_model.analytics.leverage (idealised: no swap cost, no interest); each number is
 also derived by hand in the test. The last example runs the exact engine (pool + Uniswap V2 pair + vault).
 """
 
@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pytest
 
-from protocol_model import leverage_analytics as la
-from protocol_model.leveraged_world import ModelLevWorld
+from protocol_model.analytics import leverage as la
+from protocol_model.world.leveraged_world import ModelLevWorld
 
 E18 = 10**18
 

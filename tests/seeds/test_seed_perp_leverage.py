@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import pytest
 
-from protocol_model.fixed_point import WAD
-from protocol_model.oracle import Feed
-from protocol_model.perp import errors
-from protocol_model.perp.engine import ENGINE, PerpEngine
-from protocol_model.perp.params import MarketParams
+from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.exact.perp import errors
+from protocol_model.exact.perp.params import MarketParams
+from protocol_model.exact.perp.perp_engine import ENGINE, PerpEngine
 
 T0 = 1_700_000_000
 USDC = 10**6

@@ -102,3 +102,11 @@ def test_version_pins_agree() -> None:
     assert deps["@openzeppelin/contracts"] == dev["@openzeppelin/contracts"]
     installed = json.loads((REPO / "node_modules/@openzeppelin/contracts/package.json").read_text())["version"]
     assert installed == dev["@openzeppelin/contracts"]
+
+
+def test_compiler_belongs_to_this_checkout(solc_binary: Path) -> None:
+    """The executable py-solc-x finds lives in this checkout and runs this checkout's facade, so two clones
+    on one machine never compile with each other's compiler (issue: a shared ~/.solcx link)."""
+    assert Path(os.environ["SOLCX_BINARY_PATH"]).resolve() == REPO / ".solcx"
+    assert solc_binary.resolve().is_relative_to(REPO / ".solcx")
+    assert str(REPO / "toolchain" / "solc_facade.cjs") in solc_binary.read_text()

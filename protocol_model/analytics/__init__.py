@@ -1,0 +1,1 @@
+"""Float closed forms and analyses (loops, leverage, basis, haircuts, feeds, stablecoin quality)."""

@@ -1,0 +1,245 @@
+"""Uniswap V2 in Python integers: ``UniswapV2Pair`` (protocol fee off) and the swap helper's math.
+
+The pair on chain is the compiled ``@uniswap/v2-core`` 1.0.1 artifact; this is its exact twin, so a
+loop's slippage, a liquidator's sale and a TWAP are the same numbers in the model and on chain.
+Token balances live in the shared :class:`~protocol_model.exact.lending.pool_state.Ledger` (the pair is an account in
+it), so the pair composes with the lending pool's model in one world.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from math import isqrt
+
+from protocol_model.exact.errors import PoolError
+from protocol_model.exact.lending.pool_state import Ledger
+
+FEE_NUMERATOR = 997
+"""Input kept after the 0.3% fee, per 1000."""
+FEE_DENOMINATOR = 1000
+MINIMUM_LIQUIDITY = 1000
+"""LP units locked forever at the first mint (sent to the zero address)."""
+Q112 = 2**112
+UINT112_MAX = 2**112 - 1
+UINT256 = 2**256
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+
+
+class AmmError(PoolError):
+    """A revert of the pair or the swap helper; ``name`` is the on-chain revert string or error name."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def name(self) -> str:
+        return self.reason
+
+
+def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
+    """Output of an exact-input swap after the 0.3% fee (rounded down, as UniswapV2Library)."""
+    if amount_in <= 0:
+        raise AmmError("InsufficientInputAmount")
+    if reserve_in <= 0 or reserve_out <= 0:
+        raise AmmError("InsufficientAmmLiquidity")
+    with_fee = amount_in * FEE_NUMERATOR
+    return with_fee * reserve_out // (reserve_in * FEE_DENOMINATOR + with_fee)
+
+
+def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
+    """Input needed for an exact output (rounded up by adding one, as UniswapV2Library)."""
+    if amount_out <= 0:
+        raise AmmError("InsufficientOutputAmount")
+    if reserve_in <= 0 or reserve_out <= amount_out:
+        raise AmmError("InsufficientAmmLiquidity")
+    return reserve_in * amount_out * FEE_DENOMINATOR // ((reserve_out - amount_out) * FEE_NUMERATOR) + 1
+
+
+def _atomic(method):
+    """A revert: on AmmError restore the pair and every ledger balance/allowance as they were."""
+
+    @functools.wraps(method)
+    def wrapper(self: V2Pair, *args, **kwargs):
+        saved = (dict(self.__dict__), dict(self.lp), dict(self.ledger.balances), dict(self.ledger.allowances))
+        try:
+            return method(self, *args, **kwargs)
+        except PoolError:
+            state, lp, balances, allowances = saved
+            self.__dict__.update(state)
+            self.lp = lp
+            self.ledger.balances.clear()
+            self.ledger.balances.update(balances)
+            self.ledger.allowances.clear()
+            self.ledger.allowances.update(allowances)
+            raise
+
+    return wrapper
+
+
+@dataclass
+class V2Pair:
+    """One pair's storage. ``address`` is the pair's name in the ledger; token0 sorts first on chain."""
+
+    address: str
+    token0: str
+    token1: str
+    ledger: Ledger
+    reserve0: int = 0
+    reserve1: int = 0
+    block_timestamp_last: int = 0
+    """uint32: block time modulo 2**32 of the last reserve update."""
+    price0_cumulative_last: int = 0
+    """Sum of (reserve1/reserve0 as UQ112x112) × seconds, wrapping at 2**256."""
+    price1_cumulative_last: int = 0
+    total_supply: int = 0
+    lp: dict[str, int] = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ the pair (UniswapV2Pair)
+
+    def reserves(self, token_in: str) -> tuple[int, int]:
+        """(reserve of ``token_in``, reserve of the other token)."""
+        if token_in == self.token0:
+            return self.reserve0, self.reserve1
+        if token_in == self.token1:
+            return self.reserve1, self.reserve0
+        raise AmmError("InvalidToken")
+
+    def _update(self, balance0: int, balance1: int, now: int) -> None:
+        if balance0 > UINT112_MAX or balance1 > UINT112_MAX:
+            raise AmmError("UniswapV2: OVERFLOW")
+        ts = now % 2**32
+        elapsed = (ts - self.block_timestamp_last) % 2**32
+        if elapsed > 0 and self.reserve0 != 0 and self.reserve1 != 0:
+            self.price0_cumulative_last = (self.price0_cumulative_last
+                                           + (self.reserve1 * Q112 // self.reserve0) * elapsed) % UINT256
+            self.price1_cumulative_last = (self.price1_cumulative_last
+                                           + (self.reserve0 * Q112 // self.reserve1) * elapsed) % UINT256
+        self.reserve0, self.reserve1, self.block_timestamp_last = balance0, balance1, ts
+
+    def _balances(self) -> tuple[int, int]:
+        return self.ledger.balance(self.token0, self.address), self.ledger.balance(self.token1, self.address)
+
+    def _mint_lp(self, to: str, amount: int) -> None:
+        self.lp[to] = self.lp.get(to, 0) + amount
+        self.total_supply += amount
+
+    @_atomic
+    def mint(self, to: str, now: int) -> int:
+        """LP units for the tokens sent to the pair since the last update."""
+        balance0, balance1 = self._balances()
+        amount0, amount1 = balance0 - self.reserve0, balance1 - self.reserve1
+        if self.total_supply == 0:
+            liquidity = isqrt(amount0 * amount1) - MINIMUM_LIQUIDITY
+            if liquidity < 0:
+                raise AmmError("ds-math-sub-underflow")  # SafeMath in the 0.5.16 pair
+            self._mint_lp(ZERO_ADDRESS, MINIMUM_LIQUIDITY)
+        else:
+            liquidity = min(amount0 * self.total_supply // self.reserve0, amount1 * self.total_supply // self.reserve1)
+        if liquidity <= 0:
+            raise AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED")
+        self._mint_lp(to, liquidity)
+        self._update(balance0, balance1, now)
+        return liquidity
+
+    @_atomic
+    def burn(self, to: str, now: int) -> tuple[int, int]:
+        """Redeem the LP units sent to the pair, pro rata (rounded down)."""
+        balance0, balance1 = self._balances()
+        liquidity = self.lp.get(self.address, 0)
+        amount0 = liquidity * balance0 // self.total_supply
+        amount1 = liquidity * balance1 // self.total_supply
+        if amount0 <= 0 or amount1 <= 0:
+            raise AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")
+        self.lp[self.address] = 0
+        self.total_supply -= liquidity
+        self.ledger.transfer(self.token0, self.address, to, amount0)
+        self.ledger.transfer(self.token1, self.address, to, amount1)
+        self._update(*self._balances(), now)
+        return amount0, amount1
+
+    @_atomic
+    def swap(self, amount0_out: int, amount1_out: int, to: str, now: int) -> None:
+        """Send the outputs, then require the fee-adjusted product not to fall (the 'K' check)."""
+        if amount0_out <= 0 and amount1_out <= 0:
+            raise AmmError("UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT")
+        if amount0_out >= self.reserve0 or amount1_out >= self.reserve1:
+            raise AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY")
+        if to in (self.token0, self.token1):
+            raise AmmError("UniswapV2: INVALID_TO")
+        if amount0_out > 0:
+            self.ledger.transfer(self.token0, self.address, to, amount0_out)
+        if amount1_out > 0:
+            self.ledger.transfer(self.token1, self.address, to, amount1_out)
+        balance0, balance1 = self._balances()
+        in0 = balance0 - (self.reserve0 - amount0_out) if balance0 > self.reserve0 - amount0_out else 0
+        in1 = balance1 - (self.reserve1 - amount1_out) if balance1 > self.reserve1 - amount1_out else 0
+        if in0 <= 0 and in1 <= 0:
+            raise AmmError("UniswapV2: INSUFFICIENT_INPUT_AMOUNT")
+        adjusted0 = balance0 * 1000 - in0 * 3
+        adjusted1 = balance1 * 1000 - in1 * 3
+        if adjusted0 * adjusted1 < self.reserve0 * self.reserve1 * 1000**2:
+            raise AmmError("UniswapV2: K")
+        self._update(balance0, balance1, now)
+
+    # ---------------------------------------------------------- the helper (contracts/amm/PairSwapper.sol)
+
+    @_atomic
+    def swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str, now: int) -> int:
+        """``PairSwapper.swapExactIn``: pull ``amount_in`` from ``sender`` into the pair, send the quote."""
+        reserve_in, reserve_out = self.reserves(token_in)
+        out = get_amount_out(amount_in, reserve_in, reserve_out)
+        if out < min_out:
+            raise AmmError("SlippageExceeded")
+        self.ledger.transfer_from(token_in, SWAPPER, sender, self.address, amount_in)
+        self.swap(*((0, out) if token_in == self.token0 else (out, 0)), to, now)
+        return out
+
+    @_atomic
+    def swap_exact_out(self, sender: str, token_in: str, amount_out: int, max_in: int, to: str, now: int) -> int:
+        """``PairSwapper.swapExactOut``: pull the quoted input (at most ``max_in``), send ``amount_out``."""
+        reserve_in, reserve_out = self.reserves(token_in)
+        amount_in = get_amount_in(amount_out, reserve_in, reserve_out)
+        if amount_in > max_in:
+            raise AmmError("SlippageExceeded")
+        self.ledger.transfer_from(token_in, SWAPPER, sender, self.address, amount_in)
+        self.swap(*((0, amount_out) if token_in == self.token0 else (amount_out, 0)), to, now)
+        return amount_in
+
+    @_atomic
+    def add_liquidity(self, sender: str, amount0: int, amount1: int, to: str, now: int) -> int:
+        """``PairSwapper.addLiquidity``: pull both amounts as given into the pair and mint."""
+        self.ledger.transfer_from(self.token0, SWAPPER, sender, self.address, amount0)
+        self.ledger.transfer_from(self.token1, SWAPPER, sender, self.address, amount1)
+        return self.mint(to, now)
+
+    @_atomic
+    def remove_liquidity(self, sender: str, liquidity: int, to: str, now: int) -> tuple[int, int]:
+        """``PairSwapper.removeLiquidity``: pull LP units into the pair and burn them."""
+        have = self.lp.get(sender, 0)
+        if have < liquidity:
+            raise AmmError("ds-math-sub-underflow")
+        self.lp[sender] = have - liquidity
+        self.lp[self.address] = self.lp.get(self.address, 0) + liquidity
+        return self.burn(to, now)
+
+    # ------------------------------------------------------------------ views
+
+    def spot_price_wad(self, token: str, decimals_token: int, decimals_other: int) -> int:
+        """Price of one whole ``token`` in whole units of the other token, WAD (rounded down)."""
+        reserve_t, reserve_o = self.reserves(token)
+        return reserve_o * 10**18 * 10**decimals_token // (reserve_t * 10**decimals_other)
+
+    def cumulative_prices(self, now: int) -> tuple[int, int]:
+        """The cumulative prices a TWAP reader would see at ``now`` (counterfactual, as UniswapV2OracleLibrary)."""
+        p0, p1 = self.price0_cumulative_last, self.price1_cumulative_last
+        elapsed = (now % 2**32 - self.block_timestamp_last) % 2**32
+        if elapsed and self.reserve0 and self.reserve1:
+            p0 = (p0 + (self.reserve1 * Q112 // self.reserve0) * elapsed) % UINT256
+            p1 = (p1 + (self.reserve0 * Q112 // self.reserve1) * elapsed) % UINT256
+        return p0, p1
+
+
+SWAPPER = "swapper"
+"""The swap helper's name in the ledger: owners approve it, it moves their tokens into the pair."""

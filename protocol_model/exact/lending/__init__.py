@@ -1,0 +1,1 @@
+"""Twins of contracts/lending/ (LendingPool, KinkedRateModel) and the pool's parameter types."""

@@ -1,0 +1,52 @@
+"""Interest: the kinked rate curve and per-asset accrual (twins of KinkedRateModel / LendingPool._accrue)."""
+
+from __future__ import annotations
+
+from protocol_model.exact.lending.params import RateParams
+from protocol_model.exact.lending.pool_state import AssetState
+from protocol_model.exact.math_lib import RAY, WAD, bps_mul_up, mul_div_down, ray_mul_up, wad_div_down
+
+
+def borrow_rate_per_second_ray(rate: RateParams, utilization_wad: int) -> int:
+    """Per-second borrow rate (RAY) at ``utilization_wad``; each slope term rounded down."""
+    opt = rate.optimal_utilization_wad
+    if utilization_wad <= opt:
+        return rate.base_per_second_ray + mul_div_down(rate.slope1_per_second_ray, utilization_wad, opt)
+    return (rate.base_per_second_ray + rate.slope1_per_second_ray
+            + mul_div_down(rate.slope2_per_second_ray, utilization_wad - opt, WAD - opt))
+
+
+def utilization_wad(state: AssetState) -> int:
+    """Debt over supply (WAD), capped at 100%; 100% when debt remains but no supply does."""
+    total_debt = state.total_debt()
+    total_supply = state.total_supply()
+    return WAD if total_supply == 0 else min(wad_div_down(total_debt, total_supply), WAD)
+
+
+def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: int) -> int:
+    """Accrue linear interest on ``state`` in place up to ``now``; returns the interest (token units).
+
+    Borrowers' side rounds up (index and interest), suppliers' side rounds down; the reserve factor's
+    share is rounded up. With no suppliers left, all interest goes to reserves.
+    """
+    dt = now - state.last_update
+    if dt == 0:
+        return 0
+    if dt < 0:
+        raise ValueError(f"time went backwards: {state.last_update} -> {now}")
+    state.last_update = now
+    scaled_debt = state.total_scaled_debt
+    if scaled_debt == 0:
+        return 0
+    total_debt = state.total_debt()
+    rate_ray = borrow_rate_per_second_ray(rate, utilization_wad(state))
+    new_borrow_index = state.borrow_index_ray + ray_mul_up(state.borrow_index_ray, rate_ray * dt)
+    interest = ray_mul_up(scaled_debt, new_borrow_index) - total_debt
+    to_reserves = bps_mul_up(interest, reserve_factor_bps)
+    if state.total_scaled_supply == 0:
+        to_reserves = interest
+    else:
+        state.supply_index_ray += mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
+    state.borrow_index_ray = new_borrow_index
+    state.reserves += to_reserves
+    return interest

@@ -1,0 +1,492 @@
+"""The exact engine: ``LendingPool.sol`` in Python integers, check for check and rounding for rounding.
+
+Every operation takes the caller and the block timestamp, and either applies fully or raises the
+contract's error and leaves the state untouched (a revert).
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+
+from protocol_model.exact import errors
+from protocol_model.exact.lending.kinked_rate_model import accrue
+from protocol_model.exact.lending.liquidation import LiquidationAmounts, liquidation_amounts
+from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact.lending.pool_state import AssetState, Ledger
+from protocol_model.exact.math_lib import (
+    RAY,
+    UINT256_MAX,
+    WAD,
+    bps_mul_down,
+    bps_mul_up,
+    mul_div_down,
+    mul_div_up,
+    ray_div_down,
+    ray_div_up,
+    ray_mul_down,
+    ray_mul_up,
+    wad_div_down,
+)
+from protocol_model.exact.oracle.oracle_policy import OraclePolicy, router_price_wad
+from protocol_model.exact.oracle.price_router import Feed
+
+POOL = "pool"
+
+
+@dataclass
+class ListedAsset:
+    config: AssetConfig
+    rate: RateParams
+    state: AssetState
+
+
+@dataclass(frozen=True)
+class AccountValues:
+    adjusted_collateral_wad: int
+    borrow_capacity_wad: int
+    debt_wad: int
+
+    @property
+    def health_factor_wad(self) -> int:
+        return UINT256_MAX if self.debt_wad == 0 else wad_div_down(self.adjusted_collateral_wad, self.debt_wad)
+
+
+@dataclass(frozen=True)
+class BadDebt:
+    account: str
+    asset: str
+    amount: int
+    from_reserves: int
+    from_suppliers: int
+
+
+def _atomic(method):
+    """Run an operation on the pool; on a PoolError restore the state as it was (a revert)."""
+
+    @functools.wraps(method)
+    def wrapper(self: LendingPool, *args, **kwargs):
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except errors.PoolError:
+            ledger = self.ledger  # restored in place: AMM pairs share this ledger object
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            ledger.balances, ledger.allowances = self.ledger.balances, self.ledger.allowances
+            self.ledger = ledger
+            raise
+
+    return wrapper
+
+
+@dataclass
+class LendingPool:
+    params: PoolParams = field(default_factory=PoolParams)
+    assets: dict[str, ListedAsset] = field(default_factory=dict)
+    """Listed assets in listing order (the contract's ``_assets``)."""
+    feeds: dict[str, Feed] = field(default_factory=dict)
+    scaled_supply: dict[tuple[str, str], int] = field(default_factory=dict)
+    scaled_debt: dict[tuple[str, str], int] = field(default_factory=dict)
+    supply_paused: bool = False
+    borrow_paused: bool = False
+    ledger: Ledger = field(default_factory=Ledger)
+    bad_debt_events: list[BadDebt] = field(default_factory=list)
+    oracle_policies: dict[str, OraclePolicy] = field(default_factory=dict)
+    """The router's per-asset policies (none: only answers <= 0 are rejected)."""
+    fallback_feeds: dict[str, Feed] = field(default_factory=dict)
+    sequencer_feed: Feed | None = None
+    oracle_now: int = 0
+    """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
+
+    # ---------------------------------------------------------------- configuration
+
+    @_atomic
+    def list_asset(self, asset: str, rate: RateParams, config: AssetConfig, decimals: int, now: int) -> None:
+        if asset in self.assets:
+            raise errors.AssetAlreadyListed(asset)
+        config.validate()
+        if decimals > 36:
+            raise errors.InvalidDecimals(decimals)
+        self.assets[asset] = ListedAsset(config, rate, AssetState(decimals=decimals, last_update=now))
+
+    @_atomic
+    def set_asset_config(self, asset: str, config: AssetConfig, now: int) -> None:
+        listed = self._listed(asset)
+        config.validate()
+        self._accrue(asset, now)
+        listed.config = config
+
+    @_atomic
+    def set_rate_model(self, asset: str, rate: RateParams, now: int) -> None:
+        listed = self._listed(asset)
+        self._accrue(asset, now)
+        listed.rate = rate
+
+    @_atomic
+    def set_close_factor(self, params: PoolParams) -> None:
+        self.params = params.validate()
+
+    def set_pause(self, supply_paused: bool, borrow_paused: bool) -> None:
+        self.supply_paused, self.borrow_paused = supply_paused, borrow_paused
+
+    def set_feed(self, asset: str, feed: Feed) -> None:
+        self.feeds[asset] = feed
+
+    # ---------------------------------------------------------------- supply / withdraw
+
+    @_atomic
+    def supply(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        listed = self._listed(asset)
+        if self.supply_paused:
+            raise errors.SupplyPaused()
+        self._accrue_all(now)
+        s = listed.state
+        scaled = ray_div_down(amount, s.supply_index_ray)
+        if scaled == 0:
+            raise errors.ZeroScaledAmount()
+        new_total = s.total_scaled_supply + scaled
+        cap = listed.config.supply_cap
+        if cap != 0 and ray_mul_down(new_total, s.supply_index_ray) > cap:
+            raise errors.SupplyCapExceeded(asset)
+        s.total_scaled_supply = new_total
+        self._add(self.scaled_supply, asset, on_behalf, scaled)
+        self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
+        return scaled
+
+    @_atomic
+    def withdraw(self, sender: str, asset: str, amount: int, to: str, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(to)
+        listed = self._listed(asset)
+        self._accrue_all(now)
+        s = listed.state
+        user_scaled = self.scaled_supply.get((asset, sender), 0)
+        balance = ray_mul_down(user_scaled, s.supply_index_ray)
+        if amount == UINT256_MAX:
+            amount, scaled = balance, user_scaled
+            if amount == 0:
+                raise errors.ZeroAmount()
+        else:
+            if amount > balance:
+                raise errors.InsufficientBalance()
+            scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        self.scaled_supply[(asset, sender)] = user_scaled - scaled
+        s.total_scaled_supply -= scaled
+        if self._has_debt(sender):
+            values = self.account_values(sender)
+            if values.adjusted_collateral_wad < values.debt_wad:
+                raise errors.HealthFactorTooLow()
+        self.ledger.transfer(asset, POOL, to, amount)
+        return amount
+
+    # ---------------------------------------------------------------- borrow / repay
+
+    @_atomic
+    def borrow(self, sender: str, asset: str, amount: int, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        listed = self._listed(asset)
+        if self.borrow_paused:
+            raise errors.BorrowPaused()
+        if not listed.config.borrow_enabled:
+            raise errors.BorrowNotEnabled(asset)
+        self._accrue_all(now)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        s = listed.state
+        scaled = ray_div_up(amount, s.borrow_index_ray)
+        new_total = s.total_scaled_debt + scaled
+        cap = listed.config.borrow_cap
+        if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
+            raise errors.BorrowCapExceeded(asset)
+        s.total_scaled_debt = new_total
+        self._add(self.scaled_debt, asset, sender, scaled)
+        values = self.account_values(sender)
+        if values.debt_wad > values.borrow_capacity_wad:
+            raise errors.InsufficientCollateral()
+        self.ledger.transfer(asset, POOL, sender, amount)
+        return scaled
+
+    @_atomic
+    def repay(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        listed = self._listed(asset)
+        self._accrue_all(now)
+        s = listed.state
+        user_scaled = self.scaled_debt.get((asset, on_behalf), 0)
+        if user_scaled == 0:
+            raise errors.NoDebt()
+        debt = ray_mul_up(user_scaled, s.borrow_index_ray)
+        if amount >= debt:
+            amount, scaled = debt, user_scaled
+        else:
+            scaled = ray_div_down(amount, s.borrow_index_ray)
+        self.scaled_debt[(asset, on_behalf)] = user_scaled - scaled
+        s.total_scaled_debt -= scaled
+        self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
+        return amount
+
+    # ---------------------------------------------------------------- liquidation
+
+    @_atomic
+    def liquidate(self, sender: str, borrower: str, collateral: str, debt_asset: str, repay_amount: int,
+                  now: int) -> LiquidationAmounts:
+        if repay_amount == 0:
+            raise errors.ZeroAmount()
+        c = self._listed(collateral)
+        d = self._listed(debt_asset)
+        if not c.config.collateral_enabled:
+            raise errors.CollateralNotEnabled(collateral)
+        self._accrue_all(now)
+        user_scaled_debt = self.scaled_debt.get((debt_asset, borrower), 0)
+        if user_scaled_debt == 0:
+            raise errors.NoDebt()
+        user_scaled_coll = self.scaled_supply.get((collateral, borrower), 0)
+        if user_scaled_coll == 0:
+            raise errors.NoCollateral()
+        values = self.account_values(borrower)
+        hf = wad_div_down(values.adjusted_collateral_wad, values.debt_wad)
+        if hf >= WAD:
+            raise errors.HealthyAccount()
+        debt_price = self._price_wad(debt_asset)
+        coll_price = self._price_wad(collateral)
+        liq = liquidation_amounts(
+            user_scaled_debt=user_scaled_debt, user_scaled_coll=user_scaled_coll,
+            borrow_index_ray=d.state.borrow_index_ray, supply_index_ray=c.state.supply_index_ray,
+            repay_request=repay_amount, hf_wad=hf, close_factor_bps=self.params.close_factor_bps,
+            full_close_hf_wad=self.params.full_close_hf_wad, bonus_bps=c.config.liquidation_bonus_bps,
+            protocol_fee_bps=c.config.liquidation_protocol_fee_bps, debt_price_wad=debt_price,
+            coll_price_wad=coll_price, debt_decimals=d.state.decimals, coll_decimals=c.state.decimals,
+        )
+        self.scaled_supply[(collateral, borrower)] = user_scaled_coll - liq.scaled_seized
+        c.state.total_scaled_supply -= liq.scaled_seized
+        c.state.reserves += liq.protocol_fee
+        self.scaled_debt[(debt_asset, borrower)] = user_scaled_debt - liq.scaled_repaid
+        d.state.total_scaled_debt -= liq.scaled_repaid
+        if not self._has_collateral(borrower):
+            self._write_off_bad_debt(borrower)
+        self.ledger.transfer_from(debt_asset, POOL, sender, POOL, liq.repaid)
+        self.ledger.transfer(collateral, POOL, sender, liq.seized - liq.protocol_fee)
+        return liq
+
+    # ---------------------------------------------------------------- views
+
+    def supply_balance(self, asset: str, account: str) -> int:
+        return ray_mul_down(self.scaled_supply.get((asset, account), 0), self.assets[asset].state.supply_index_ray)
+
+    def debt_balance(self, asset: str, account: str) -> int:
+        return ray_mul_up(self.scaled_debt.get((asset, account), 0), self.assets[asset].state.borrow_index_ray)
+
+    def account_values(self, account: str) -> AccountValues:
+        """Collateral rounded down, debt rounded up; a price is read only for an asset that counts."""
+        adjusted = capacity = debt = 0
+        for asset, listed in self.assets.items():
+            cfg, s = listed.config, listed.state
+            sc = self.scaled_supply.get((asset, account), 0) if cfg.collateral_enabled else 0
+            sd = self.scaled_debt.get((asset, account), 0)
+            if sc == 0 and sd == 0:
+                continue
+            price = self._price_wad(asset)
+            unit = 10**s.decimals
+            if sc:
+                value = mul_div_down(ray_mul_down(sc, s.supply_index_ray), price, unit)
+                adjusted += bps_mul_down(value, cfg.liquidation_threshold_bps)
+                capacity += bps_mul_down(value, cfg.ltv_bps)
+            if sd:
+                debt += mul_div_up(ray_mul_up(sd, s.borrow_index_ray), price, unit)
+        return AccountValues(adjusted, capacity, debt)
+
+    def health_factor(self, account: str) -> int:
+        return self.account_values(account).health_factor_wad
+
+    def accounts(self) -> set[str]:
+        return {a for (_, a) in self.scaled_supply} | {a for (_, a) in self.scaled_debt}
+
+    # ---------------------------------------------------------------- internals
+
+    def _listed(self, asset: str) -> ListedAsset:
+        try:
+            return self.assets[asset]
+        except KeyError:
+            raise errors.AssetNotListed(asset) from None
+
+    @staticmethod
+    def _nonzero(account: str) -> None:
+        if not account or account == "0x" + "0" * 40:
+            raise errors.ZeroAddress()
+
+    @staticmethod
+    def _add(book: dict[tuple[str, str], int], asset: str, account: str, amount: int) -> None:
+        book[(asset, account)] = book.get((asset, account), 0) + amount
+
+    def _accrue(self, asset: str, now: int) -> None:
+        listed = self.assets[asset]
+        accrue(listed.state, listed.rate, listed.config.reserve_factor_bps, now)
+
+    def _accrue_all(self, now: int) -> None:
+        self.oracle_now = now
+        for asset in self.assets:
+            self._accrue(asset, now)
+
+    def _has_debt(self, account: str) -> bool:
+        return any(self.scaled_debt.get((a, account), 0) for a in self.assets)
+
+    def _has_collateral(self, account: str) -> bool:
+        return any(listed.config.collateral_enabled and self.scaled_supply.get((a, account), 0)
+                   for a, listed in self.assets.items())
+
+    def _write_off_bad_debt(self, account: str) -> None:
+        for asset, listed in self.assets.items():
+            scaled = self.scaled_debt.get((asset, account), 0)
+            if scaled == 0:
+                continue
+            s = listed.state
+            amount = ray_mul_up(scaled, s.borrow_index_ray)
+            self.scaled_debt[(asset, account)] = 0
+            s.total_scaled_debt -= scaled
+            from_reserves = min(s.reserves, amount)
+            s.reserves -= from_reserves
+            from_suppliers = amount - from_reserves
+            if from_suppliers and s.total_scaled_supply:
+                delta = mul_div_up(from_suppliers, RAY, s.total_scaled_supply)
+                # Never zero: the index divides later amounts (same floor as the contract).
+                s.supply_index_ray = s.supply_index_ray - delta if s.supply_index_ray > delta else 1
+            s.bad_debt += amount
+            self.bad_debt_events.append(BadDebt(account, asset, amount, from_reserves, from_suppliers))
+
+    def _price_wad(self, asset: str) -> int:
+        """``priceRouter.priceWad(asset)`` at ``oracle_now`` (policy, fallback and sequencer included)."""
+        return router_price_wad(asset, self.feeds.get(asset), self.oracle_policies.get(asset),
+                                self.fallback_feeds.get(asset), self.sequencer_feed, self.oracle_now)
+
+    # ---------------------------------------------------------------- flash loans and delegation
+    # Twin of the contract's appended section (docs/SPEC.md §8): same checks, same order, same errors.
+
+    flash_loan_fee_bps: int = 0
+    """Fee of a flash loan in bps of the amount, rounded up, added to the asset's reserves."""
+    authorizations: set[tuple[str, str]] = field(default_factory=set)
+    """(account, operator): the operator may borrow and withdraw for the account."""
+    flash_loan_active: bool = False
+
+    @_atomic
+    def set_flash_loan_fee(self, fee_bps: int) -> None:
+        if fee_bps > MAX_FLASH_LOAN_FEE_BPS:
+            raise errors.FlashLoanFeeTooHigh(fee_bps)
+        self.flash_loan_fee_bps = fee_bps
+
+    def flash_loan_fee(self, amount: int) -> int:
+        return bps_mul_up(amount, self.flash_loan_fee_bps)
+
+    @_atomic
+    def flash_loan(self, sender: str, receiver: str, asset: str, amount: int, callback, now: int) -> int:
+        """Send ``amount`` to ``receiver``, run ``callback(initiator, asset, amount, fee)`` (the receiver's
+        ``onFlashLoan``; it must return True, the magic value), then pull ``amount + fee``. Returns the fee."""
+        if self.flash_loan_active:
+            raise errors.FlashLoanReentrancy()
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(receiver)
+        self._listed(asset)
+        if self.borrow_paused:
+            raise errors.BorrowPaused()
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        fee = self.flash_loan_fee(amount)
+        self.flash_loan_active = True
+        self.assets[asset].state.reserves += fee
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        if callback(sender, asset, amount, fee) is not True:
+            raise errors.FlashLoanCallbackFailed()
+        self.ledger.transfer_from(asset, POOL, receiver, POOL, amount + fee)
+        self.flash_loan_active = False
+        return fee
+
+    def set_authorization(self, account: str, operator: str, authorized: bool) -> None:
+        self._nonzero(operator)
+        if authorized:
+            self.authorizations.add((account, operator))
+        else:
+            self.authorizations.discard((account, operator))
+
+    @_atomic
+    def accrue_all(self, now: int) -> None:
+        self._accrue_all(now)
+
+    @_atomic
+    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
+        listed = self._listed(asset)
+        if self.borrow_paused:
+            raise errors.BorrowPaused()
+        if not listed.config.borrow_enabled:
+            raise errors.BorrowNotEnabled(asset)
+        self._accrue_all(now)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        s = listed.state
+        scaled = ray_div_up(amount, s.borrow_index_ray)
+        new_total = s.total_scaled_debt + scaled
+        cap = listed.config.borrow_cap
+        if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
+            raise errors.BorrowCapExceeded(asset)
+        s.total_scaled_debt = new_total
+        self._add(self.scaled_debt, asset, on_behalf, scaled)
+        values = self.account_values(on_behalf)
+        if values.debt_wad > values.borrow_capacity_wad:
+            raise errors.InsufficientCollateral()
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        return scaled
+
+    @_atomic
+    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
+                           now: int) -> int:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
+        listed = self._listed(asset)
+        self._accrue_all(now)
+        s = listed.state
+        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
+        balance = ray_mul_down(user_scaled, s.supply_index_ray)
+        if amount == UINT256_MAX:
+            amount, scaled = balance, user_scaled
+            if amount == 0:
+                raise errors.ZeroAmount()
+        else:
+            if amount > balance:
+                raise errors.InsufficientBalance()
+            scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
+        if amount > self.ledger.balance(asset, POOL):
+            raise errors.InsufficientLiquidity(asset)
+        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
+        s.total_scaled_supply -= scaled
+        if self._has_debt(on_behalf):
+            values = self.account_values(on_behalf)
+            if values.adjusted_collateral_wad < values.debt_wad:
+                raise errors.HealthFactorTooLow()
+        self.ledger.transfer(asset, POOL, receiver, amount)
+        return amount
+
+    def _require_authorized(self, sender: str, on_behalf: str) -> None:
+        if sender != on_behalf and (on_behalf, sender) not in self.authorizations:
+            raise errors.Unauthorized(sender, on_behalf)
+
+
+MAX_FLASH_LOAN_FEE_BPS = 1_000
+"""``LendingPool.MAX_FLASH_LOAN_FEE_BPS`` (10%)."""

@@ -1,0 +1,88 @@
+"""Risk parameters: frozen, integer-valued, in the contracts' units (names carry the unit).
+
+Validation mirrors ``LendingPool._validate`` check for check and raises the same errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol_model.exact import errors
+from protocol_model.exact.math_lib import BPS, RAY, WAD
+
+SECONDS_PER_YEAR = 365 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class RateParams:
+    """Kinked borrow-rate curve (``KinkedRateModel``), per-second rates in RAY."""
+
+    base_per_second_ray: int
+    slope1_per_second_ray: int
+    slope2_per_second_ray: int
+    optimal_utilization_wad: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.optimal_utilization_wad < WAD:
+            raise errors.InvalidRateModel(self.optimal_utilization_wad)
+
+    @classmethod
+    def from_annual_bps(cls, base_bps: int, slope1_bps: int, slope2_bps: int, optimal_bps: int) -> RateParams:
+        """Annual simple rates in basis points -> per-second RAY (rounded down), as deployed."""
+        per_s = lambda bps: bps * RAY // BPS // SECONDS_PER_YEAR  # noqa: E731
+        return cls(per_s(base_bps), per_s(slope1_bps), per_s(slope2_bps), optimal_bps * WAD // BPS)
+
+
+@dataclass(frozen=True)
+class AssetConfig:
+    """Per-asset risk configuration (``LendingPool.AssetConfig``)."""
+
+    ltv_bps: int
+    liquidation_threshold_bps: int
+    liquidation_bonus_bps: int
+    liquidation_protocol_fee_bps: int
+    reserve_factor_bps: int
+    collateral_enabled: bool = True
+    borrow_enabled: bool = True
+    supply_cap: int = 0
+    """Token units; 0 means no cap."""
+    borrow_cap: int = 0
+    """Token units; 0 means no cap."""
+
+    def validate(self) -> AssetConfig:
+        """Same checks, same order, same errors as ``LendingPool._validate``."""
+        lt = self.liquidation_threshold_bps
+        if lt >= BPS:
+            raise errors.ThresholdTooHigh(lt)
+        if self.ltv_bps > lt:
+            raise errors.LtvAboveThreshold(self.ltv_bps, lt)
+        if lt * (BPS + self.liquidation_bonus_bps) >= BPS * BPS:
+            raise errors.LiquidationBonusTooHigh(lt, self.liquidation_bonus_bps)
+        if self.liquidation_protocol_fee_bps > BPS:
+            raise errors.FeeTooHigh(self.liquidation_protocol_fee_bps)
+        if self.reserve_factor_bps > BPS:
+            raise errors.FeeTooHigh(self.reserve_factor_bps)
+        for name in ("ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
+                     "liquidation_protocol_fee_bps", "reserve_factor_bps"):
+            if not 0 <= getattr(self, name) < 2**16:
+                raise ValueError(f"{name} must fit in uint16, got {getattr(self, name)}")
+        return self
+
+    def as_tuple(self) -> tuple:
+        """ABI order of the Solidity struct."""
+        return (self.ltv_bps, self.liquidation_threshold_bps, self.liquidation_bonus_bps,
+                self.liquidation_protocol_fee_bps, self.reserve_factor_bps, self.collateral_enabled,
+                self.borrow_enabled, self.supply_cap, self.borrow_cap)
+
+
+@dataclass(frozen=True)
+class PoolParams:
+    """Pool-wide liquidation parameters (``LendingPool.closeFactorBps`` / ``fullCloseHfWad``)."""
+
+    close_factor_bps: int = 5_000
+    full_close_hf_wad: int = 95 * WAD // 100
+
+    def validate(self) -> PoolParams:
+        if self.close_factor_bps == 0 or self.close_factor_bps > BPS or self.full_close_hf_wad > WAD:
+            raise errors.InvalidCloseFactor(self.close_factor_bps, self.full_close_hf_wad)
+        return self

@@ -1,0 +1,1 @@
+"""Twins of contracts/oracle/ (PriceRouter, PairPriceFeed)."""

@@ -1,0 +1,117 @@
+"""Per-asset oracle policy and the router's validated price: twin of ``PriceRouter.setOraclePolicy`` and
+``PriceRouter.priceWad`` (contracts/oracle/PriceRouter.sol), check for check, error for error.
+
+Order of checks (docs/oracles/policy.md): ``FeedNotSet``; sequencer (``FeedReverted``, ``SequencerDown``,
+``GracePeriodNotOver``); the primary feed (``FeedReverted``, ``InvalidPrice``, ``InvalidRound``,
+``StalePrice``, ``PriceOutOfBounds``, ``PriceJump``); if the primary is rejected and a fallback is set,
+the fallback under the same checks; if both are rejected, the primary's error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol_model.exact import errors
+from protocol_model.exact.math_lib import BPS
+from protocol_model.exact.oracle.price_router import Feed
+
+MAX_AGE_LIMIT_S = 30 * 86_400
+MAX_GRACE_PERIOD_S = 86_400
+UINT32_MAX = 2**32 - 1
+
+
+@dataclass(frozen=True)
+class OraclePolicy:
+    """``PriceRouter.OraclePolicy``; zero in a field disables that check."""
+
+    max_age_s: int = 0
+    """A round older than this (seconds) is stale."""
+    min_price_wad: int = 0
+    """Accepted prices are strictly above this ..."""
+    max_price_wad: int = 0
+    """... and strictly below this (0: no cap)."""
+    max_jump_bps: int = 0
+    """Circuit breaker: |answer − previous round| / previous round above this is rejected."""
+    has_fallback: bool = False
+    """A fallback feed is read when the primary is rejected."""
+    has_sequencer: bool = False
+    """An L2 sequencer-uptime feed gates every price."""
+    grace_period_s: int = 0
+    """After the sequencer comes back up, prices stay rejected this long."""
+
+    def validate(self) -> OraclePolicy:
+        """Same checks, same order, same errors as ``PriceRouter.setOraclePolicy`` (after ``FeedNotSet``;
+        the fallback's decimals are checked when its ``Feed`` is built)."""
+        if not 0 <= self.max_age_s <= MAX_AGE_LIMIT_S:
+            raise errors.InvalidOraclePolicy("maxAgeSec")
+        if self.min_price_wad < 0 or (self.max_price_wad != 0 and self.max_price_wad <= self.min_price_wad):
+            raise errors.InvalidOraclePolicy("maxPriceWad")
+        if not 0 <= self.max_jump_bps <= BPS:
+            raise errors.InvalidOraclePolicy("maxJumpBps")
+        if not self.has_sequencer and self.grace_period_s != 0:
+            raise errors.InvalidOraclePolicy("gracePeriodSec")
+        if not 0 <= self.grace_period_s <= MAX_GRACE_PERIOD_S:
+            raise errors.InvalidOraclePolicy("gracePeriodSec")
+        return self
+
+    def as_tuple(self, fallback_address: str, sequencer_address: str) -> tuple:
+        """ABI order of the Solidity struct."""
+        return (self.max_age_s, self.max_jump_bps, self.grace_period_s, self.min_price_wad, self.max_price_wad,
+                fallback_address, sequencer_address)
+
+
+def checked_price_wad(asset: str, feed: Feed, policy: OraclePolicy, now: int) -> int:
+    """One source under the policy (``PriceRouter._checkedPrice``)."""
+    if feed.reverts:
+        raise errors.FeedReverted(asset)
+    answer = feed.answer
+    if answer <= 0:
+        raise errors.InvalidPrice(asset, answer)
+    if policy.max_age_s != 0:
+        if feed.updated_at == 0 or feed.updated_at > now:
+            raise errors.InvalidRound(asset, feed.updated_at)
+        if now - feed.updated_at > policy.max_age_s:
+            raise errors.StalePrice(asset, feed.updated_at)
+    price = answer * 10 ** (18 - feed.decimals)
+    if price <= policy.min_price_wad or (policy.max_price_wad != 0 and price >= policy.max_price_wad):
+        raise errors.PriceOutOfBounds(asset, price)
+    if policy.max_jump_bps != 0 and feed.round_id != 0 and feed.prev_answer > 0:
+        prev = feed.prev_answer
+        if abs(answer - prev) * BPS > policy.max_jump_bps * prev:
+            raise errors.PriceJump(asset, answer, prev)
+    return price
+
+
+def check_sequencer(asset: str, sequencer: Feed, grace_period_s: int, now: int) -> None:
+    """``PriceRouter._checkSequencer``: answer 0 = up; the round's time is when the status changed."""
+    if sequencer.reverts:
+        raise errors.FeedReverted(asset)
+    if sequencer.answer != 0:
+        raise errors.SequencerDown()
+    up_since = sequencer.updated_at
+    if up_since > now or now - up_since <= grace_period_s:
+        raise errors.GracePeriodNotOver(up_since)
+
+
+def router_price_wad(asset: str, feed: Feed | None, policy: OraclePolicy | None, fallback: Feed | None,
+                     sequencer: Feed | None, now: int) -> int:
+    """``PriceRouter.priceWad``: the validated USD price (WAD) of one whole token at block time ``now``."""
+    if feed is None:
+        raise errors.FeedNotSet(asset)
+    policy = policy or OraclePolicy()
+    if policy.has_sequencer:
+        if sequencer is None:
+            raise ValueError("policy has a sequencer but the model has no sequencer feed")
+        check_sequencer(asset, sequencer, policy.grace_period_s, now)
+    try:
+        return checked_price_wad(asset, feed, policy, now)
+    except errors.PoolError:
+        if not policy.has_fallback:
+            raise
+        if fallback is None:
+            raise ValueError("policy has a fallback but the model has no fallback feed") from None
+        try:
+            return checked_price_wad(asset, fallback, policy, now)
+        except errors.PoolError:
+            pass
+        raise

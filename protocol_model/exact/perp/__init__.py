@@ -1,0 +1,1 @@
+"""Twins of contracts/perp/ (PerpEngine, PerpMath)."""

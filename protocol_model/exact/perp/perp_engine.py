@@ -1,0 +1,351 @@
+"""The perpetual margin engine in exact integers: twin of contracts/perp/PerpEngine.sol.
+
+Same checks in the same order, same rounding, same error names; a failing call leaves the state as it
+was (a revert). Balances are signed WAD quote units (1 settlement token = 1 quote unit), sizes signed WAD
+base units. Formulas: docs/perp_margin.md.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+
+from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.math_lib import BPS, WAD, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
+from protocol_model.exact.oracle.price_router import Feed, price_wad
+from protocol_model.exact.perp import errors
+from protocol_model.exact.perp.params import MarketParams
+from protocol_model.exact.perp.perp_math import ceil_div, floor_div, trunc_div
+from protocol_model.exact.perp.perp_state import (
+    BankruptcyEvent,
+    FundingEvent,
+    LiquidationEvent,
+    Margin,
+    Market,
+    Position,
+)
+
+ENGINE = "engine"
+"""The engine's name in the token ledger."""
+
+
+def atomic(method):
+    """On a PoolError restore the engine's state as it was (a revert), then re-raise."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        saved = copy.deepcopy(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except errors.PoolError:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            raise
+
+    return wrapper
+
+
+@dataclass
+class PerpEngine:
+    collateral: str
+    """Name of the settlement token in the ledger."""
+    collateral_decimals: int
+    markets: list[Market] = field(default_factory=list)
+    feeds: dict[str, Feed] = field(default_factory=dict)
+    cross_balance_wad: dict[str, int] = field(default_factory=dict)
+    isolated_balance_wad: dict[tuple[str, int], int] = field(default_factory=dict)
+    positions: dict[tuple[str, int], Position] = field(default_factory=dict)
+    insurance_fund_wad: int = 0
+    unsocialized_loss_wad: int = 0
+    ledger: Ledger = field(default_factory=Ledger)
+    events: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.collateral_decimals > 18:
+            raise errors.InvalidDecimals(self.collateral_decimals)
+
+    @property
+    def unit_scale(self) -> int:
+        return 10 ** (18 - self.collateral_decimals)
+
+    # ------------------------------------------------------------------ configuration
+
+    @atomic
+    def list_market(self, index_asset: str, params: MarketParams, now: int) -> int:
+        params.validate()
+        index = self.index_price(index_asset)
+        self.markets.append(Market(index_asset, params, index, now))
+        return len(self.markets) - 1
+
+    @atomic
+    def set_market_params(self, market: int, params: MarketParams, now: int) -> None:
+        self._require_listed(market)
+        params.validate()
+        self._accrue(market, now)
+        self.markets[market].params = params
+
+    def set_feed(self, asset: str, feed: Feed) -> None:
+        self.feeds[asset] = feed
+
+    def index_price(self, asset: str) -> int:
+        return price_wad(asset, self.feeds.get(asset))
+
+    # ------------------------------------------------------------------ collateral
+
+    @atomic
+    def deposit(self, account: str, amount: int) -> None:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + amount * self.unit_scale
+        self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
+
+    @atomic
+    def fund_insurance(self, account: str, amount: int) -> None:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self.insurance_fund_wad += amount * self.unit_scale
+        self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
+
+    @atomic
+    def withdraw(self, account: str, amount: int, now: int) -> None:
+        if amount == 0:
+            raise errors.ZeroAmount()
+        self._accrue_all(now)
+        wad = amount * self.unit_scale
+        if self.cross_balance_wad.get(account, 0) < wad:
+            raise errors.InsufficientBalance()
+        self.cross_balance_wad[account] -= wad
+        mg = self.margin(account, False, 0)
+        if mg.equity_wad < mg.initial_wad:
+            raise errors.InsufficientMargin(account)
+        self.ledger.transfer(self.collateral, ENGINE, account, amount)
+
+    @atomic
+    def set_margin_mode(self, account: str, market: int, isolated: bool) -> None:
+        self._require_listed(market)
+        p = self.position(account, market)
+        if p.size_wad != 0:
+            raise errors.PositionOpen()
+        self.positions.setdefault((account, market), p).isolated = isolated
+
+    @atomic
+    def transfer_margin(self, account: str, market: int, amount_wad: int, now: int) -> None:
+        if amount_wad == 0:
+            raise errors.ZeroAmount()
+        self._require_listed(market)
+        self._accrue_all(now)
+        from_cross = amount_wad > 0
+        source = self.cross_balance_wad.get(account, 0) if from_cross else self.isolated(account, market)
+        if source < abs(amount_wad):
+            raise errors.InsufficientBalance()
+        self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) - amount_wad
+        self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + amount_wad
+        mg = self.margin(account, not from_cross, market)
+        if mg.equity_wad < mg.initial_wad:
+            raise errors.InsufficientMargin(account)
+
+    # ------------------------------------------------------------------ trading
+
+    @atomic
+    def trade(self, market: int, buyer: str, seller: str, size_wad: int, price: int, now: int) -> None:
+        if size_wad == 0 or price == 0:
+            raise errors.ZeroAmount()
+        if not buyer or not seller:
+            raise errors.ZeroAddress()
+        self._require_listed(market)
+        if buyer == seller:
+            raise errors.SelfTrade()
+        self._accrue_all(now)
+        m = self.markets[market]
+        index = self.index_price(m.index_asset)
+        band = bps_mul_down(index, m.params.price_band_bps)
+        if price + band < index or price > index + band:
+            raise errors.PriceOutsideBand(price, index)
+        fee = bps_mul_up(mul_div_up(size_wad, price, WAD), m.params.trade_fee_bps)
+        buyer_up = self.fill(buyer, market, size_wad, price)
+        self._charge_fee(buyer, market, fee)
+        seller_up = self.fill(seller, market, -size_wad, price)
+        self._charge_fee(seller, market, fee)
+        m.mark_price_wad = price
+        self.check_margin(buyer, market, buyer_up)
+        self.check_margin(seller, market, seller_up)
+
+    # ------------------------------------------------------------------ funding
+
+    def _accrue_all(self, now: int) -> None:
+        for i in range(len(self.markets)):
+            self._accrue(i, now)
+
+    def _accrue(self, market: int, now: int) -> None:
+        m = self.markets[market]
+        dt = now - m.last_funding_time
+        if dt == 0:
+            return
+        if dt < 0:
+            raise ValueError(f"time went backwards: {m.last_funding_time} -> {now}")
+        m.last_funding_time = now
+        if m.long_oi_wad == 0:
+            return
+        index = self.index_price(m.index_asset)
+        premium = trunc_div((m.mark_price_wad - index) * WAD, index)
+        cap = m.params.max_funding_rate_bps * WAD // BPS
+        rate = max(-cap, min(cap, premium))
+        magnitude = mul_div_down(abs(rate) * dt, index, WAD * m.params.funding_period_seconds)
+        delta = magnitude if rate >= 0 else -magnitude
+        m.cum_long_wad += delta
+        m.cum_short_wad += delta
+        self.events.append(FundingEvent(market, premium, rate, delta))
+
+    # ------------------------------------------------------------------ positions and buckets
+
+    def position(self, account: str, market: int) -> Position:
+        return self.positions.get((account, market)) or Position()
+
+    def isolated(self, account: str, market: int) -> int:
+        return self.isolated_balance_wad.get((account, market), 0)
+
+    def balance(self, account: str, iso: bool, market: int) -> int:
+        return self.isolated(account, market) if iso else self.cross_balance_wad.get(account, 0)
+
+    def add_balance(self, account: str, iso: bool, market: int, delta: int) -> None:
+        if iso:
+            self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + delta
+        else:
+            self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + delta
+
+    @staticmethod
+    def side_index(m: Market, size: int) -> int:
+        return m.cum_long_wad if size > 0 else (m.cum_short_wad if size < 0 else 0)
+
+    def _settle_funding(self, account: str, market: int) -> None:
+        p = self.position(account, market)
+        if p.size_wad == 0:
+            return
+        idx = self.side_index(self.markets[market], p.size_wad)
+        owed = ceil_div(p.size_wad * (idx - p.funding_snapshot_wad), WAD)
+        self.add_balance(account, p.isolated, market, -owed)
+        p.funding_snapshot_wad = idx
+
+    def fill(self, account: str, market: int, delta: int, price: int) -> bool:
+        """Add ``delta`` at ``price``, realising the PnL of any reduced part; True if the risk grew."""
+        self._settle_funding(account, market)
+        p = self.positions.setdefault((account, market), self.position(account, market))
+        m = self.markets[market]
+        s, s2 = p.size_wad, p.size_wad + delta
+        if s == 0 or (s > 0) == (delta > 0):
+            p.open_notional_wad += ceil_div(delta * price, WAD)
+        elif abs(delta) <= abs(s):
+            kept = 0 if s2 == 0 else ceil_div(p.open_notional_wad * abs(s2), abs(s))
+            realized = floor_div(-delta * price, WAD) - (p.open_notional_wad - kept)
+            self.add_balance(account, p.isolated, market, realized)
+            p.open_notional_wad = kept
+        else:
+            self.add_balance(account, p.isolated, market, floor_div(s * price, WAD) - p.open_notional_wad)
+            p.open_notional_wad = ceil_div(s2 * price, WAD)
+        if s > 0:
+            m.long_oi_wad -= s
+        else:
+            m.short_oi_wad -= -s
+        if s2 > 0:
+            m.long_oi_wad += s2
+        else:
+            m.short_oi_wad += -s2
+        p.size_wad = s2
+        p.funding_snapshot_wad = self.side_index(m, s2)
+        return abs(s2) > abs(s) or (s != 0 and s2 != 0 and (s > 0) != (s2 > 0))
+
+    def _charge_fee(self, account: str, market: int, fee: int) -> None:
+        self.add_balance(account, self.position(account, market).isolated, market, -fee)
+        self.insurance_fund_wad += fee
+
+    def check_margin(self, account: str, market: int, increased: bool) -> None:
+        mg = self.margin(account, self.position(account, market).isolated, market)
+        if mg.equity_wad < (mg.initial_wad if increased else mg.maintenance_wad):
+            raise errors.InsufficientMargin(account)
+
+    def has_positions(self, account: str, iso: bool, market: int) -> bool:
+        if iso:
+            return self.position(account, market).size_wad != 0
+        return any(self.position(account, j).size_wad != 0 and not self.position(account, j).isolated
+                   for j in range(len(self.markets)))
+
+    def margin(self, account: str, iso: bool, market: int) -> Margin:
+        """Equity and initial/maintenance requirement of the cross bucket (iso False) or an isolated one."""
+        equity, im, mm = self.balance(account, iso, market), 0, 0
+        ids = ([market] if self.position(account, market).isolated else []) if iso else [
+            j for j in range(len(self.markets)) if not self.position(account, j).isolated]
+        for j in ids:
+            p, m = self.position(account, j), self.markets[j]
+            s = p.size_wad
+            if s == 0:
+                continue
+            price = self.index_price(m.index_asset)
+            owed = ceil_div(s * (self.side_index(m, s) - p.funding_snapshot_wad), WAD)
+            equity += floor_div(s * price, WAD) - p.open_notional_wad - owed
+            notional = mul_div_up(abs(s), price, WAD)
+            im += bps_mul_up(notional, m.params.initial_margin_bps)
+            mm += bps_mul_up(notional, m.params.maintenance_margin_bps)
+        return Margin(equity, im, mm)
+
+    def _require_listed(self, market: int) -> None:
+        if not 0 <= market < len(self.markets):
+            raise errors.MarketNotListed(market)
+
+    @atomic
+    def liquidate(self, liquidator: str, account: str, market: int, now: int) -> None:
+        """Twin of ``PerpEngine.liquidate``: the liquidator takes over the closed part of the position at the index
+        price. A bucket left with no position and a negative balance is bankrupt: the insurance fund pays first,
+        the rest is charged to the open positions on the other side pro rata to size (through that side's funding
+        index), and only when that side is empty is it recorded as unsocialised loss.
+
+        Raises ``MarketNotListed``, ``SelfTrade``, ``NoPosition``, ``NotLiquidatable`` and the margin check's errors.
+        """
+        self._require_listed(market)
+        if account == liquidator:
+            raise errors.SelfTrade()
+        p = self.position(account, market)
+        if p.size_wad == 0:
+            raise errors.NoPosition()
+        self._accrue_all(now)
+        iso, was_long = p.isolated, p.size_wad > 0
+        m = self.markets[market]
+        mg = self.margin(account, iso, market)
+        if mg.equity_wad >= mg.maintenance_wad:
+            raise errors.NotLiquidatable()
+        price = self.index_price(m.index_asset)
+        abs_size = abs(p.size_wad)
+        if mg.equity_wad < bps_mul_down(mg.maintenance_wad, m.params.full_liquidation_bps):
+            close_abs = abs_size
+        else:
+            close_abs = min(bps_mul_up(abs_size, m.params.close_factor_bps), abs_size)
+        closed = close_abs if was_long else -close_abs
+        self.fill(account, market, -closed, price)
+        liquidator_up = self.fill(liquidator, market, closed, price)
+        bal = self.balance(account, iso, market)
+        penalty = min(bps_mul_up(mul_div_up(close_abs, price, WAD), m.params.liquidation_penalty_bps), max(bal, 0))
+        self.add_balance(account, iso, market, -penalty)
+        reward = bps_mul_down(penalty, m.params.liquidator_share_bps)
+        self.cross_balance_wad[liquidator] = self.cross_balance_wad.get(liquidator, 0) + reward
+        self.insurance_fund_wad += penalty - reward
+        self.events.append(LiquidationEvent(market, account, liquidator, closed, price, penalty, reward))
+        if not self.has_positions(account, iso, market) and self.balance(account, iso, market) < 0:
+            shortfall = -self.balance(account, iso, market)
+            self.add_balance(account, iso, market, shortfall)
+            from_insurance = min(self.insurance_fund_wad, shortfall)
+            self.insurance_fund_wad -= from_insurance
+            rest, socialized = shortfall - from_insurance, 0
+            if rest > 0:
+                winners_oi = m.short_oi_wad if was_long else m.long_oi_wad
+                if winners_oi > 0:
+                    charge = mul_div_up(rest, WAD, winners_oi)
+                    if was_long:
+                        m.cum_short_wad -= charge
+                    else:
+                        m.cum_long_wad += charge
+                    socialized = rest
+                else:
+                    self.unsocialized_loss_wad += rest
+            self.events.append(BankruptcyEvent(market, account, shortfall, from_insurance, socialized,
+                                                 rest - socialized))
+        self.check_margin(liquidator, market, liquidator_up)

@@ -1,0 +1,451 @@
+"""The rebalancing leveraged token (``contracts/strategies/LeveragedToken.sol``) in Python integers.
+
+It holds a looped position on the exact pool model
+(:class:`~protocol_model.exact.lending.lending_pool.LendingPool`) and trades through the exact pair model
+(:class:`~protocol_model.exact.amm.uniswap_v2_pair.V2Pair`) on the same ledger, so deposits,
+redemptions, rebalances, the ripcord and fees agree with the contract to the wei. Same checks in the same
+order, same rounding, same error names; a failing call leaves pool, pair, ledger and vault untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass, field
+
+from protocol_model.exact import errors
+from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.lending.lending_pool import POOL, LendingPool
+from protocol_model.exact.lending.params import SECONDS_PER_YEAR
+from protocol_model.exact.math_lib import BPS, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up
+from protocol_model.exact.oracle.price_router import price_wad
+
+SAFETY_BPS = 9_900
+"""Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses."""
+MAX_SLIPPAGE_BPS = 1_000
+MAX_REBALANCE_FEE_BPS = 100
+MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198
+"""10% a year, per second (WAD)."""
+MAX_ROUNDS = 32
+MAX_FEE_FRACTION_WAD = WAD // 2
+"""At most this fraction of the supply is minted as management fee in one accrual."""
+
+
+def _err(name: str, doc: str) -> type[errors.PoolError]:
+    return type(name, (errors.PoolError,), {"__doc__": doc})
+
+
+ZeroShares = _err("ZeroShares", "A deposit worth zero shares, or a redemption of zero shares.")
+NothingToRebalance = _err("NothingToRebalance", "The vault holds no collateral.")
+RebalanceNotDue = _err("RebalanceNotDue", "Leverage inside the band and the interval not elapsed.")
+RipcordNotArmed = _err("RipcordNotArmed", "Leverage below the ripcord limit.")
+Insolvent = _err("Insolvent", "Debt value ≥ collateral value: no target debt exists.")
+SlippageExceeded = _err("SlippageExceeded", "A swap would execute worse than the oracle less the limit.")
+UnwindIncomplete = _err("UnwindIncomplete", "A redemption could not repay its debt share in maxRounds rounds.")
+RedeemUnderwater = _err("RedeemUnderwater", "Repaying the debt share sold more than the collateral share.")
+InsufficientAssetsOut = _err("InsufficientAssetsOut", "The redemption pays less than minAssets.")
+InvalidLeverageBand = _err("InvalidLeverageBand", "Not 1 < min ≤ target ≤ max < ripcord.")
+MaxSlippageTooHigh = _err("MaxSlippageTooHigh", "maxSlippageBps above 1,000.")
+RebalanceFeeTooHigh = _err("RebalanceFeeTooHigh", "rebalanceFeeBps above 100.")
+ManagementFeeTooHigh = _err("ManagementFeeTooHigh", "Management fee above 10% a year.")
+InvalidMaxRounds = _err("InvalidMaxRounds", "maxRounds not in 1..32.")
+ERC4626ExceededMaxRedeem = _err("ERC4626ExceededMaxRedeem", "Redeeming more shares than the owner has.")
+
+
+def management_fee_per_second_wad(annual_bps: int) -> int:
+    """Annual simple fee in bps -> per-second WAD (rounded down), as deployed."""
+    return annual_bps * WAD // BPS // SECONDS_PER_YEAR
+
+
+@dataclass(frozen=True)
+class LeveragedTokenParams:
+    """``LeveragedToken.Params`` (leverages in WAD: 2·10^18 = 2×)."""
+
+    target_leverage_wad: int
+    min_leverage_wad: int
+    max_leverage_wad: int
+    ripcord_leverage_wad: int
+    rebalance_interval_sec: int = 86_400
+    max_slippage_bps: int = 200
+    """Worst execution accepted on any swap, versus the oracle."""
+    rebalance_fee_bps: int = 10
+    """On the traded notional, minted as shares."""
+    management_fee_per_second_wad: int = 0
+    ripcord_reward_assets: int = 0
+    """Paid in the asset to whoever pulls the ripcord (capped at the NAV)."""
+    max_rounds: int = 16
+
+    def validate(self) -> LeveragedTokenParams:
+        """Same checks, same order, same errors as ``LeveragedToken._validate``."""
+        if not (WAD < self.min_leverage_wad <= self.target_leverage_wad <= self.max_leverage_wad
+                < self.ripcord_leverage_wad):
+            raise InvalidLeverageBand(self.min_leverage_wad, self.target_leverage_wad, self.max_leverage_wad,
+                                      self.ripcord_leverage_wad)
+        if self.max_slippage_bps > MAX_SLIPPAGE_BPS:
+            raise MaxSlippageTooHigh(self.max_slippage_bps)
+        if self.rebalance_fee_bps > MAX_REBALANCE_FEE_BPS:
+            raise RebalanceFeeTooHigh(self.rebalance_fee_bps)
+        if self.management_fee_per_second_wad > MAX_MANAGEMENT_FEE_PER_SECOND_WAD:
+            raise ManagementFeeTooHigh(self.management_fee_per_second_wad)
+        if not 0 < self.max_rounds <= MAX_ROUNDS:
+            raise InvalidMaxRounds(self.max_rounds)
+        return self
+
+    def as_tuple(self) -> tuple:
+        """ABI order of the Solidity struct."""
+        return (self.target_leverage_wad, self.min_leverage_wad, self.max_leverage_wad, self.ripcord_leverage_wad,
+                self.rebalance_interval_sec, self.max_slippage_bps, self.rebalance_fee_bps,
+                self.management_fee_per_second_wad, self.ripcord_reward_assets, self.max_rounds)
+
+
+@dataclass(frozen=True)
+class Prices:
+    coll_wad: int
+    debt_wad: int
+
+
+def _atomic(method):
+    """A revert: restore pool, pair, the shared ledger (in place) and the vault as they were."""
+
+    @functools.wraps(method)
+    def wrapper(self: LeveragedToken, *args, **kwargs):
+        ledger = self.pool.ledger
+        own = {k: v for k, v in self.__dict__.items() if k not in ("pool", "pair")}
+        saved = copy.deepcopy((self.pool.__dict__, self.pair.__dict__, own))
+        try:
+            return method(self, *args, **kwargs)
+        except errors.PoolError:
+            pool_d, pair_d, own_d = saved
+            ledger.balances.clear()
+            ledger.balances.update(pool_d["ledger"].balances)
+            ledger.allowances.clear()
+            ledger.allowances.update(pool_d["ledger"].allowances)
+            pool_d["ledger"] = pair_d["ledger"] = ledger
+            self.pool.__dict__.clear()
+            self.pool.__dict__.update(pool_d)
+            self.pair.__dict__.clear()
+            self.pair.__dict__.update(pair_d)
+            self.__dict__.update(own_d)
+            raise
+
+    return wrapper
+
+
+@dataclass
+class LeveragedToken:
+    """One vault. ``address`` is its name in the pool and the ledger; ``asset`` the collateral token."""
+
+    address: str
+    asset: str
+    debt_asset: str
+    pool: LendingPool
+    pair: V2Pair
+    params: LeveragedTokenParams
+    fee_recipient: str
+    deployed_at: int
+    last_fee_accrual: int = 0
+    last_rebalance: int = 0
+    total_supply: int = 0
+    shares: dict[str, int] = field(default_factory=dict)
+    allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.params.validate()
+        if {self.asset, self.debt_asset} - {self.pair.token0, self.pair.token1}:
+            raise errors.PoolError(f"TokenNotInPair: {self.asset}/{self.debt_asset}")
+        self.last_fee_accrual = self.last_rebalance = self.deployed_at
+        for token in (self.asset, self.debt_asset):
+            self.pool.ledger.approve(token, self.address, POOL, UINT256_MAX)
+
+    # ------------------------------------------------------------------ units and views
+
+    @property
+    def coll_unit(self) -> int:
+        return 10 ** self.pool.assets[self.asset].state.decimals
+
+    @property
+    def debt_unit(self) -> int:
+        return 10 ** self.pool.assets[self.debt_asset].state.decimals
+
+    def prices(self) -> Prices:
+        return Prices(price_wad(self.asset, self.pool.feeds.get(self.asset)),
+                      price_wad(self.debt_asset, self.pool.feeds.get(self.debt_asset)))
+
+    def collateral(self) -> int:
+        return self.pool.supply_balance(self.asset, self.address)
+
+    def debt(self) -> int:
+        return self.pool.debt_balance(self.debt_asset, self.address)
+
+    def total_assets(self) -> int:
+        """NAV in asset units: collateral + idle asset − debt in the asset (rounded up), floored at 0."""
+        px = self.prices()
+        gross = self.collateral() + self.pool.ledger.balance(self.asset, self.address)
+        debt_in_asset = mul_div_up(self.debt(), px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
+        return max(gross - debt_in_asset, 0)
+
+    def convert_to_shares(self, assets: int) -> int:
+        return mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+
+    def convert_to_assets(self, shares: int) -> int:
+        """OpenZeppelin ERC4626 (offset 0), rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
+        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + 1)
+
+    def balance_of(self, account: str) -> int:
+        return self.shares.get(account, 0)
+
+    def leverage_wad(self) -> int:
+        return self._leverage(self.prices())
+
+    def rebalance_due(self, now: int) -> bool:
+        lev = self.leverage_wad()
+        return lev != 0 and self._due(lev, now)
+
+    # ------------------------------------------------------------------ entry points
+
+    def approve(self, owner: str, spender: str, shares: int) -> None:
+        self.allowances[(owner, spender)] = shares
+
+    @_atomic
+    def deposit(self, sender: str, assets: int, receiver: str, now: int) -> int:
+        self._accrue(now)
+        shares = mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        self._deposit(sender, receiver, assets, shares, now)
+        return shares
+
+    @_atomic
+    def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
+        self._accrue(now)
+        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + 1)
+        self._deposit(sender, receiver, assets, shares, now)
+        return assets
+
+    @_atomic
+    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0) -> int:
+        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0``)."""
+        self._accrue(now)
+        if shares == 0:
+            raise ZeroShares()
+        if not receiver or receiver == "0x" + "0" * 40:
+            raise errors.ZeroAddress()
+        if shares > self.balance_of(owner):
+            raise ERC4626ExceededMaxRedeem(owner, shares, self.balance_of(owner))
+        everything = shares == self.total_supply
+        coll_share = mul_div_down(self.collateral(), shares, self.total_supply)
+        debt = self.debt()
+        debt_share = debt if everything else mul_div_up(debt, shares, self.total_supply)
+        if sender != owner:
+            allowed = self.allowances.get((owner, sender), 0)
+            if allowed != UINT256_MAX:
+                if allowed < shares:
+                    raise errors.ERC20InsufficientAllowance(sender, allowed, shares)
+                self.allowances[(owner, sender)] = allowed - shares
+        self.shares[owner] -= shares
+        self.total_supply -= shares
+        sold = 0
+        if debt_share:
+            repaid, sold = self._delever(debt_share, self.prices(), now)
+            if repaid < debt_share:
+                raise UnwindIncomplete(debt_share - repaid)
+        if sold > coll_share:
+            raise RedeemUnderwater(coll_share, sold)
+        assets = self.collateral() if everything else coll_share - sold
+        if assets < min_assets:
+            raise InsufficientAssetsOut(assets, min_assets)
+        if assets:
+            self.pool.withdraw(self.address, self.asset, UINT256_MAX if everything else assets, receiver, now)
+        return assets
+
+    @_atomic
+    def rebalance(self, sender: str, now: int) -> int:
+        """Back to the target when due; returns the leverage after (WAD)."""
+        self._accrue(now)
+        px = self.prices()
+        before = self._leverage(px)
+        if before == 0:
+            raise NothingToRebalance()
+        if not self._due(before, now):
+            raise RebalanceNotDue(before, self.last_rebalance + self.params.rebalance_interval_sec)
+        traded = self._rebalance_to(px, now)
+        self.last_rebalance = now
+        self._mint_rebalance_fee(traded, px)
+        return self._leverage(px)
+
+    @_atomic
+    def ripcord(self, sender: str, now: int) -> int:
+        """Emergency delever past the hard limit; returns the reward paid to ``sender``."""
+        self._accrue(now)
+        px = self.prices()
+        before = self._leverage(px)
+        if before < self.params.ripcord_leverage_wad:
+            raise RipcordNotArmed(before, self.params.ripcord_leverage_wad)
+        self._rebalance_to(px, now)
+        self.last_rebalance = now
+        reward = min(self.params.ripcord_reward_assets, self.total_assets())
+        if reward:
+            self.pool.withdraw(self.address, self.asset, reward, sender, now)
+        return reward
+
+    @_atomic
+    def accrue(self, now: int) -> None:
+        self._accrue(now)
+
+    @_atomic
+    def set_params(self, params: LeveragedTokenParams, now: int) -> None:
+        params.validate()
+        self._accrue(now)
+        self.params = params
+
+    # ------------------------------------------------------------------ internals
+
+    def _mint_shares(self, account: str, shares: int) -> None:
+        self.shares[account] = self.shares.get(account, 0) + shares
+        self.total_supply += shares
+
+    def _deposit(self, sender: str, receiver: str, assets: int, shares: int, now: int) -> None:
+        if shares == 0:
+            raise ZeroShares()
+        self.pool.ledger.transfer_from(self.asset, self.address, sender, self.address, assets)
+        self._mint_shares(receiver, shares)
+        self.pool.supply(self.address, self.asset, assets, self.address, now)
+
+    def _accrue(self, now: int) -> None:
+        self.pool.accrue_all(now)
+        dt = now - self.last_fee_accrual
+        if dt == 0:
+            return
+        self.last_fee_accrual = now
+        rate = self.params.management_fee_per_second_wad
+        if self.total_supply == 0 or rate == 0:
+            return
+        x = min(rate * dt, MAX_FEE_FRACTION_WAD)
+        shares = mul_div_down(self.total_supply, x, WAD - x)
+        if shares:
+            self._mint_shares(self.fee_recipient, shares)
+
+    def _due(self, lev: int, now: int) -> bool:
+        p = self.params
+        return (lev < p.min_leverage_wad or lev > p.max_leverage_wad
+                or now >= self.last_rebalance + p.rebalance_interval_sec)
+
+    def _leverage(self, px: Prices) -> int:
+        c_v = mul_div_down(self.collateral(), px.coll_wad, self.coll_unit)
+        if c_v == 0:
+            return 0
+        d_v = mul_div_up(self.debt(), px.debt_wad, self.debt_unit)
+        return UINT256_MAX if c_v <= d_v else mul_div_up(c_v, WAD, c_v - d_v)
+
+    def _rebalance_to(self, px: Prices, now: int) -> int:
+        c, d = self.collateral(), self.debt()
+        c_v = mul_div_down(c, px.coll_wad, self.coll_unit)
+        d_v = mul_div_up(d, px.debt_wad, self.debt_unit)
+        if c_v <= d_v:
+            raise Insolvent(c_v, d_v)
+        target_v = mul_div_down(c_v - d_v, self.params.target_leverage_wad - WAD, WAD)
+        target_debt = mul_div_down(target_v, self.debt_unit, px.debt_wad)
+        if target_debt > d:
+            return self._lever(target_debt - d, px, now)
+        if d > target_debt:
+            return self._delever(d - target_debt, px, now)[0]
+        return 0
+
+    def _lever(self, amount: int, px: Prices, now: int) -> int:
+        remaining = amount
+        for _ in range(self.params.max_rounds):
+            if remaining == 0:
+                break
+            values = self.pool.account_values(self.address)
+            if values.borrow_capacity_wad <= values.debt_wad:
+                break
+            room = bps_mul_down(mul_div_down(values.borrow_capacity_wad - values.debt_wad, self.debt_unit,
+                                             px.debt_wad), SAFETY_BPS)
+            b = min(remaining, room)
+            if b == 0:
+                break
+            self.pool.borrow(self.address, self.debt_asset, b, now)
+            out = self._swap_exact_in(self.debt_asset, b, px, now)
+            self.pool.supply(self.address, self.asset, out, self.address, now)
+            remaining -= b
+        return amount - remaining
+
+    def _delever(self, amount: int, px: Prices, now: int) -> tuple[int, int]:
+        """Rounds of withdraw → swap → repay until the debt is ``amount`` lower (re-read every round);
+        returns (debt reduction, collateral sold)."""
+        start = self.debt()
+        floor_debt, sold = start - amount, 0
+        for _ in range(self.params.max_rounds):
+            debt = self.debt()
+            if debt <= floor_debt:
+                break
+            # A partial repayment clears at least its amount less one unit: ask for one more.
+            paid, sold_now = self._delever_round(debt - floor_debt + (1 if floor_debt else 0), px, now)
+            if paid == 0:
+                break
+            sold += sold_now
+        return start - self.debt(), sold
+
+    def _delever_round(self, remaining: int, px: Prices, now: int) -> tuple[int, int]:
+        max_out = self._withdrawable(px)
+        reserve_in, reserve_out = self.pair.reserves(self.asset)
+        need = get_amount_in(remaining, reserve_in, reserve_out)
+        if need <= max_out:
+            self.pool.withdraw(self.address, self.asset, need, self.address, now)
+            self._swap_exact_out(remaining, px, now)
+            repaid, sold = remaining, need
+        else:
+            if max_out == 0:
+                return 0, 0
+            self.pool.withdraw(self.address, self.asset, max_out, self.address, now)
+            repaid, sold = self._swap_exact_in(self.asset, max_out, px, now), max_out
+        self.pool.repay(self.address, self.debt_asset, repaid, self.address, now)
+        return repaid, sold
+
+    def _withdrawable(self, px: Prices) -> int:
+        lt_bps = self.pool.assets[self.asset].config.liquidation_threshold_bps
+        values = self.pool.account_values(self.address)
+        if values.adjusted_collateral_wad <= values.debt_wad:
+            return 0
+        max_out = bps_mul_down(mul_div_down(values.adjusted_collateral_wad - values.debt_wad,
+                                            self.coll_unit * BPS, px.coll_wad * lt_bps), SAFETY_BPS)
+        return min(max_out, self.collateral())
+
+    def _mint_rebalance_fee(self, traded: int, px: Prices) -> int:
+        fee_assets = bps_mul_down(mul_div_down(traded, px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit),
+                                  self.params.rebalance_fee_bps)
+        nav, supply = self.total_assets(), self.total_supply
+        if fee_assets == 0 or nav <= fee_assets or supply == 0:
+            return 0
+        shares = mul_div_down(fee_assets, supply, nav - fee_assets)
+        if shares:
+            self._mint_shares(self.fee_recipient, shares)
+        return shares
+
+    def _swap_exact_in(self, token_in: str, amount_in: int, px: Prices, now: int) -> int:
+        reserve_in, reserve_out = self.pair.reserves(token_in)
+        out = get_amount_out(amount_in, reserve_in, reserve_out)
+        cu, du = self.coll_unit, self.debt_unit
+        if token_in == self.debt_asset:
+            fair = mul_div_down(amount_in, px.debt_wad * cu, px.coll_wad * du)
+        else:
+            fair = mul_div_down(amount_in, px.coll_wad * du, px.debt_wad * cu)
+        min_out = mul_div_up(fair, BPS - self.params.max_slippage_bps, BPS)
+        if out < min_out:
+            raise SlippageExceeded(out, min_out)
+        self._pair_swap(token_in, amount_in, out, now)
+        return out
+
+    def _swap_exact_out(self, amount_out: int, px: Prices, now: int) -> int:
+        """Buy exactly ``amount_out`` of the debt asset with the asset."""
+        reserve_in, reserve_out = self.pair.reserves(self.asset)
+        amount_in = get_amount_in(amount_out, reserve_in, reserve_out)
+        fair = mul_div_up(amount_out, px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
+        max_in = bps_mul_down(fair, BPS + self.params.max_slippage_bps)
+        if amount_in > max_in:
+            raise SlippageExceeded(amount_in, max_in)
+        self._pair_swap(self.asset, amount_in, amount_out, now)
+        return amount_in
+
+    def _pair_swap(self, token_in: str, amount_in: int, out: int, now: int) -> None:
+        self.pool.ledger.transfer(token_in, self.address, self.pair.address, amount_in)
+        zero_in = token_in == self.pair.token0
+        self.pair.swap(0 if zero_in else out, out if zero_in else 0, self.address, now)

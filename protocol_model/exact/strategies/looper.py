@@ -1,0 +1,207 @@
+"""``contracts/strategies/Looper.sol`` in Python integers: open a leveraged position (iterative or with a pool
+flash loan) and unwind it, against the exact pool (``pool.py``) and Uniswap V2 pairs (``amm.py``).
+
+Same checks in the same order, same rounding, same errors; each entry point is one transaction: on any
+revert the pool, every pair and the shared token ledger are restored together.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+
+from protocol_model.exact import errors
+from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.lending.lending_pool import POOL, LendingPool
+from protocol_model.exact.math_lib import BPS, UINT256_MAX, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
+from protocol_model.exact.oracle.price_router import price_wad
+
+LOOPER = "looper"
+"""The Looper's name in the ledger (and as the pool's authorized operator)."""
+MAX_ROUNDS = 20
+MAX_LEVERAGE_BPS = 1_000_000
+ROUNDING_MARGIN = 4
+"""Debt units kept below the computed capacity each round (``Looper.ROUNDING_MARGIN``)."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    supplied: int
+    """Collateral supplied for the user in total, equity included (token units)."""
+    borrowed: int
+    """Debt taken in total (token units); with a flash loan: the flash amount plus the fee."""
+    rounds: int = 0
+    """Rounds actually run (iterative only)."""
+
+
+@dataclass(frozen=True)
+class Unwound:
+    repaid: int
+    returned: int
+    """Collateral sent back to the user (token units)."""
+    sold: int
+    """Collateral sold on the pair to repay the flash loan and its fee."""
+
+
+def _transaction(method):
+    """A revert anywhere inside restores the pool, the pairs and the ledger as they were (one object each)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Looper, *args, **kwargs):
+        pairs = list(self.pairs.values())
+        saved_pool, saved_pairs = copy.deepcopy((self.pool.__dict__, [p.__dict__ for p in pairs]))
+        try:
+            return method(self, *args, **kwargs)
+        except errors.PoolError:
+            ledger = self.pool.ledger
+            self.pool.__dict__.clear()
+            self.pool.__dict__.update(saved_pool)
+            ledger.balances, ledger.allowances = self.pool.ledger.balances, self.pool.ledger.allowances
+            self.pool.ledger = ledger
+            for pair, saved in zip(pairs, saved_pairs, strict=True):
+                pair.__dict__.clear()
+                pair.__dict__.update(saved)
+                pair.ledger = ledger
+            raise
+
+    return wrapper
+
+
+@dataclass
+class Looper:
+    pool: LendingPool
+    pairs: dict[frozenset[str], V2Pair]
+    """The factory's pairs, keyed by their two assets."""
+
+    # ---------------------------------------------------------------- entry points
+
+    @_transaction
+    def open_iterative(self, user: str, collateral: str, debt: str, equity: int, rounds: int,
+                       borrow_fraction_bps: int, max_slippage_bps: int, now: int) -> Opened:
+        if rounds == 0 or rounds > MAX_ROUNDS:
+            raise errors.InvalidRounds(rounds)
+        if borrow_fraction_bps == 0 or borrow_fraction_bps > BPS:
+            raise errors.InvalidFraction(borrow_fraction_bps)
+        if max_slippage_bps > BPS:
+            raise errors.InvalidSlippage(max_slippage_bps)
+        pair = self._pair(collateral, debt)
+        ledger = self.pool.ledger
+        ledger.transfer_from(collateral, LOOPER, user, LOOPER, equity)
+        self._supply(collateral, equity, user, now)
+        supplied, borrowed, done = equity, 0, 0
+        for _ in range(rounds):
+            amount = self._round_borrow(user, debt, borrow_fraction_bps)
+            if amount == 0:
+                break
+            self.pool.borrow_on_behalf(LOOPER, debt, amount, user, LOOPER, now)
+            out = self._swap_exact_in(pair, debt, amount, collateral, max_slippage_bps, now)
+            self._supply(collateral, out, user, now)
+            supplied, borrowed, done = supplied + out, borrowed + amount, done + 1
+        return Opened(supplied, borrowed, done)
+
+    @_transaction
+    def open_with_flash_loan(self, user: str, collateral: str, debt: str, equity: int, leverage_bps: int,
+                             max_slippage_bps: int, now: int) -> Opened:
+        if leverage_bps <= BPS or leverage_bps > MAX_LEVERAGE_BPS:
+            raise errors.InvalidLeverage(leverage_bps)
+        if max_slippage_bps > BPS:
+            raise errors.InvalidSlippage(max_slippage_bps)
+        pair = self._pair(collateral, debt)
+        extra = mul_div_down(equity, leverage_bps - BPS, BPS)
+        self.pool.ledger.transfer_from(collateral, LOOPER, user, LOOPER, equity)
+        supplied = equity + extra
+        flash_amount = get_amount_in(extra, *pair.reserves(debt))
+
+        def on_flash_loan(initiator: str, asset: str, amount: int, fee: int) -> bool:
+            self._check_slippage(asset, amount, collateral, extra, max_slippage_bps)
+            self._swap_out(pair, asset, amount, extra, now)
+            self._supply(collateral, supplied, user, now)
+            self.pool.borrow_on_behalf(LOOPER, asset, amount + fee, user, LOOPER, now)
+            self.pool.ledger.approve(asset, LOOPER, POOL, amount + fee)
+            return True
+
+        self.pool.flash_loan(LOOPER, LOOPER, debt, flash_amount, on_flash_loan, now)
+        return Opened(supplied, flash_amount + self.pool.flash_loan_fee(flash_amount))
+
+    @_transaction
+    def unwind(self, user: str, collateral: str, debt: str, fraction_bps: int, max_slippage_bps: int,
+               now: int) -> Unwound:
+        if fraction_bps == 0 or fraction_bps > BPS:
+            raise errors.InvalidFraction(fraction_bps)
+        if max_slippage_bps > BPS:
+            raise errors.InvalidSlippage(max_slippage_bps)
+        pair = self._pair(collateral, debt)
+        self.pool.accrue_all(now)
+        debt_now = self.pool.debt_balance(debt, user)
+        repaid = debt_now if fraction_bps == BPS else bps_mul_down(debt_now, fraction_bps)
+        if repaid == 0:
+            raise errors.NothingToUnwind()
+        withdraw_request = (UINT256_MAX if fraction_bps == BPS
+                            else bps_mul_down(self.pool.supply_balance(collateral, user), fraction_bps))
+        result: dict[str, int] = {}
+
+        def on_flash_loan(initiator: str, asset: str, amount: int, fee: int) -> bool:
+            ledger = self.pool.ledger
+            ledger.approve(asset, LOOPER, POOL, amount)
+            self.pool.repay(LOOPER, asset, amount, user, now)
+            withdrawn = self.pool.withdraw_on_behalf(LOOPER, collateral, withdraw_request, user, LOOPER, now)
+            amount_in = get_amount_in(amount + fee, *pair.reserves(collateral))
+            if amount_in > withdrawn:
+                raise errors.UnwindShortfall(amount_in, withdrawn)
+            self._check_slippage(collateral, amount_in, asset, amount + fee, max_slippage_bps)
+            self._swap_out(pair, collateral, amount_in, amount + fee, now)
+            result["sold"], result["left"] = amount_in, withdrawn - amount_in
+            ledger.approve(asset, LOOPER, POOL, amount + fee)
+            return True
+
+        self.pool.flash_loan(LOOPER, LOOPER, debt, repaid, on_flash_loan, now)
+        if result["left"]:
+            self.pool.ledger.transfer(collateral, LOOPER, user, result["left"])
+        return Unwound(repaid, result["left"], result["sold"])
+
+    # ---------------------------------------------------------------- internals
+
+    def _pair(self, collateral: str, debt: str) -> V2Pair:
+        pair = self.pairs.get(frozenset((collateral, debt))) if collateral != debt else None
+        if pair is None:
+            raise errors.NoPair(collateral, debt)
+        return pair
+
+    def _supply(self, asset: str, amount: int, on_behalf: str, now: int) -> None:
+        self.pool.ledger.approve(asset, LOOPER, POOL, amount)
+        self.pool.supply(LOOPER, asset, amount, on_behalf, now)
+
+    def _price(self, asset: str) -> int:
+        return price_wad(asset, self.pool.feeds.get(asset))
+
+    def _decimals(self, asset: str) -> int:
+        return self.pool.assets[asset].state.decimals
+
+    def _round_borrow(self, user: str, debt: str, fraction_bps: int) -> int:
+        values = self.pool.account_values(user)
+        if values.borrow_capacity_wad <= values.debt_wad:
+            return 0
+        amount = bps_mul_down(mul_div_down(values.borrow_capacity_wad - values.debt_wad, 10 ** self._decimals(debt),
+                                           self._price(debt)), fraction_bps)
+        return amount - ROUNDING_MARGIN if amount > ROUNDING_MARGIN else 0
+
+    def _swap_exact_in(self, pair: V2Pair, token_in: str, amount_in: int, token_out: str, max_slippage_bps: int,
+                       now: int) -> int:
+        out = get_amount_out(amount_in, *pair.reserves(token_in))
+        self._check_slippage(token_in, amount_in, token_out, out, max_slippage_bps)
+        self._swap_out(pair, token_in, amount_in, out, now)
+        return out
+
+    def _swap_out(self, pair: V2Pair, token_in: str, amount_in: int, amount_out: int, now: int) -> None:
+        self.pool.ledger.transfer(token_in, LOOPER, pair.address, amount_in)
+        zero_in = token_in == pair.token0
+        pair.swap(0 if zero_in else amount_out, amount_out if zero_in else 0, LOOPER, now)
+
+    def _check_slippage(self, token_in: str, amount_in: int, token_out: str, amount_out: int,
+                        max_slippage_bps: int) -> None:
+        in_unit_value = self._price(token_in) * 10 ** self._decimals(token_out)
+        out_unit_value = self._price(token_out) * 10 ** self._decimals(token_in)
+        min_out = bps_mul_up(mul_div_up(amount_in, in_unit_value, out_unit_value), BPS - max_slippage_bps)
+        if amount_out < min_out:
+            raise errors.SlippageExceeded(amount_out, min_out)

@@ -1,0 +1,218 @@
+"""Scenario schema for AMM pairs and leverage loops (additive to ``scenario.py``).
+
+``amm_pairs`` lists Uniswap V2 pairs with their initial reserves (added by the deployer when the world is
+built). Steps: ``swap``, ``add_liquidity``, ``authorize`` (let the Looper act for the account),
+``loop_open`` (iterative or flash), ``loop_unwind`` (full or partial) and ``price_from_pair`` (an oracle
+keeper that sets an asset's feed to the pair's spot price times the other asset's feed price).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from protocol_model.exact.math_lib import BPS
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Op(_Strict):
+    expect: str = "ok"
+    """'ok' or the name of the error the call must revert with."""
+
+
+class PairFeedSpec(_Strict):
+    """Price ``asset`` from this pair (PairPriceFeed): the pair's price in the other asset times that
+    asset's own USD feed. ``spot``: current reserves; ``twap``: average since an observation at least
+    ``window_s`` old (the first is taken when the feed is deployed)."""
+
+    asset: str
+    mode: Literal["spot", "twap"]
+    window_s: int = Field(0, ge=0, le=30 * 86_400)
+
+    @model_validator(mode="after")
+    def _window(self) -> PairFeedSpec:
+        if self.mode == "twap" and self.window_s == 0:
+            raise ValueError("window_s must be positive in mode 'twap'")
+        if self.mode == "spot" and self.window_s:
+            raise ValueError("window_s is for mode 'twap'; a spot feed has no window")
+        return self
+
+
+class PairSpec(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+    assets: tuple[str, str]
+    reserves: dict[str, Decimal]
+    """Whole tokens of each asset the deployer adds at deployment (both > 0)."""
+    price_feed: PairFeedSpec | None = None
+    """Price one of the pair's assets from the pair (see PairFeedSpec)."""
+
+    @model_validator(mode="after")
+    def _two_assets(self) -> PairSpec:
+        if self.price_feed is not None and self.price_feed.asset not in self.assets:
+            raise ValueError(f"price_feed.asset: '{self.price_feed.asset}' is not in the pair {list(self.assets)}")
+        if self.assets[0] == self.assets[1]:
+            raise ValueError(f"a pair needs two different assets, got {list(self.assets)}")
+        if set(self.reserves) != set(self.assets):
+            raise ValueError(f"reserves must give exactly the pair's assets {list(self.assets)}, "
+                             f"got {sorted(self.reserves)}")
+        for asset, amount in self.reserves.items():
+            if amount <= 0:
+                raise ValueError(f"reserves.{asset} must be positive, got {amount}")
+        return self
+
+
+class SwapOp(_Op):
+    """Sell exactly ``amount`` of ``asset`` (``max``: the whole wallet) on ``pair`` through the swap helper."""
+
+    op: Literal["swap"]
+    account: str
+    pair: str
+    asset: str
+    amount: Decimal | Literal["max"]
+    min_out: Decimal = Field(Decimal(0), ge=0)
+
+
+class AddLiquidityOp(_Op):
+    op: Literal["add_liquidity"]
+    account: str
+    pair: str
+    amounts: dict[str, Decimal]
+
+
+class AuthorizeOp(_Op):
+    """``pool.setAuthorization(looper, enabled)`` by ``account``."""
+
+    op: Literal["authorize"]
+    account: str
+    operator: Literal["looper"] = "looper"
+    enabled: bool = True
+
+
+class LoopOpenOp(_Op):
+    """Open a loop for ``account``: ``iterative`` runs ``rounds`` rounds borrowing ``borrow_fraction_bps`` of the
+    remaining capacity; ``flash`` buys ``(leverage − 1) × equity`` of collateral with one pool flash loan."""
+
+    op: Literal["loop_open"]
+    account: str
+    collateral: str
+    debt: str
+    equity: Decimal = Field(gt=0)
+    mode: Literal["iterative", "flash"]
+    rounds: int = Field(0, ge=0)
+    borrow_fraction_bps: int = Field(BPS, ge=0)
+    leverage: Decimal = Field(Decimal(0), ge=0)
+    """Target collateral ÷ equity (flash mode), e.g. 3 for 3×."""
+    max_slippage_bps: int = Field(100, ge=0)
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> LoopOpenOp:
+        if self.mode == "iterative" and self.leverage:
+            raise ValueError("leverage is for mode 'flash'; iterative loops take rounds")
+        if self.mode == "flash" and self.rounds:
+            raise ValueError("rounds is for mode 'iterative'; flash loops take leverage")
+        if self.leverage != self.leverage.quantize(Decimal("0.0001")):
+            raise ValueError(f"leverage {self.leverage} has more than 4 decimals (it is sent in bps)")
+        return self
+
+
+class LoopUnwindOp(_Op):
+    op: Literal["loop_unwind"]
+    account: str
+    collateral: str
+    debt: str
+    fraction_bps: int = Field(BPS, ge=0)
+    max_slippage_bps: int = Field(100, ge=0)
+
+
+class PriceFromPairOp(_Op):
+    op: Literal["price_from_pair"]
+    asset: str
+    pair: str
+
+
+AMM_STEP_TYPES = Union[SwapOp, AddLiquidityOp, AuthorizeOp, LoopOpenOp, LoopUnwindOp, PriceFromPairOp]  # noqa: UP007
+AMM_KINDS = ("swap", "add_liquidity", "authorize", "loop_open", "loop_unwind", "price_from_pair")
+
+
+def check_amm_references(scenario) -> None:
+    """Pair names unique and distinct from asset names; every asset a pair or step names exists; amounts fit
+    the asset's decimals. Raises ValueError naming the field."""
+    assets = {a.name for a in scenario.assets}
+    names = [p.name for p in scenario.amm_pairs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"amm_pairs: pair names repeat: {names}")
+    for i, pair in enumerate(scenario.amm_pairs):
+        if pair.name in assets:
+            raise ValueError(f"amm_pairs.{i}.name: '{pair.name}' is also an asset name")
+        for asset in pair.assets:
+            if asset not in assets:
+                raise ValueError(f"amm_pairs.{i}.assets: unknown asset '{asset}' (known: {sorted(assets)})")
+        for asset, amount in pair.reserves.items():
+            scenario.asset(asset).units(amount)
+    check_pair_feeds(scenario)
+    pairs = {p.name: p for p in scenario.amm_pairs}
+    for i, step in enumerate(scenario.steps):
+        pair_name = getattr(step, "pair", None)
+        if pair_name is not None:
+            if pair_name not in pairs:
+                raise ValueError(f"steps.{i}.pair: unknown pair '{pair_name}' (known: {sorted(pairs)})")
+            pair = pairs[pair_name]
+            if step.op in ("swap", "price_from_pair") and step.asset not in pair.assets:
+                raise ValueError(f"steps.{i}.asset: '{step.asset}' is not in pair {pair_name} {list(pair.assets)}")
+            if step.op == "swap" and step.min_out:
+                other = pair.assets[1] if step.asset == pair.assets[0] else pair.assets[0]
+                scenario.asset(other).units(step.min_out)
+            if step.op == "add_liquidity":
+                if set(step.amounts) != set(pair.assets):
+                    raise ValueError(f"steps.{i}.amounts: give exactly {list(pair.assets)}")
+                for asset, amount in step.amounts.items():
+                    scenario.asset(asset).units(amount)
+        if step.op in ("loop_open", "loop_unwind"):
+            if step.collateral == step.debt:
+                raise ValueError(f"steps.{i}.debt: a loop needs a debt asset other than the collateral")
+            if not any({step.collateral, step.debt} == set(p.assets) for p in scenario.amm_pairs):
+                raise ValueError(f"steps.{i}: no pair of {step.collateral} and {step.debt} in amm_pairs")
+        if step.op == "loop_open":
+            scenario.asset(step.collateral).units(step.equity)
+
+
+def amm_users(scenario) -> list[str]:
+    """Accounts that approve the Looper and the swap helper at deployment: those with a swap,
+    add_liquidity or loop_open step (fewer set-up transactions on chain; the model mirrors it)."""
+    users = {step.account for step in scenario.steps if step.op in ("swap", "add_liquidity", "loop_open")}
+    return [a.name for a in scenario.accounts if a.name in users]
+
+
+def pair_fed_assets(scenario) -> dict[str, str]:
+    """Asset -> name of the pair whose PairPriceFeed prices it."""
+    return {p.price_feed.asset: p.name for p in scenario.amm_pairs if p.price_feed is not None}
+
+
+def check_pair_feeds(scenario) -> None:
+    """A pair-fed asset has one pair feed, a quote asset with its own feed, no oracle block and no feed steps."""
+    fed: dict[str, str] = {}
+    for i, pair in enumerate(scenario.amm_pairs):
+        if pair.price_feed is None:
+            continue
+        asset = pair.price_feed.asset
+        if asset in fed:
+            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' is already priced by pair {fed[asset]}")
+        fed[asset] = pair.name
+        if scenario.asset(asset).oracle is not None:
+            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' has an oracle block; a pair-fed asset "
+                             "takes its price from the pair only")
+    for pair in scenario.amm_pairs:
+        if pair.price_feed is not None:
+            quote = pair.assets[1] if pair.price_feed.asset == pair.assets[0] else pair.assets[0]
+            if quote in fed:
+                raise ValueError(f"amm_pairs: '{pair.price_feed.asset}' is quoted in '{quote}', which is itself "
+                                 "pair-fed; the quote asset needs its own USD feed")
+    for i, step in enumerate(scenario.steps):
+        if step.op in ("price", "feed", "feed_revert", "price_from_pair") and getattr(step, "asset", None) in fed:
+            raise ValueError(f"steps.{i}.asset: '{step.asset}' is priced by pair {fed[step.asset]}; "
+                             "move the pair instead")

@@ -1,0 +1,1 @@
+"""The exact model driven by a story: step interpreters, snapshots, keepers, story outcomes."""

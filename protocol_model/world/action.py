@@ -1,0 +1,47 @@
+"""One call of a story, in token units: what both twins execute for a step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol_model.exact.math_lib import UINT256_MAX
+
+
+@dataclass(frozen=True)
+class Action:
+    """One call, in token units. ``amount == UINT256_MAX`` means 'max' (withdraw all / repay all)."""
+
+    kind: str
+    account: str = ""
+    asset: str = ""
+    amount: int = 0
+    on_behalf: str = ""
+    borrower: str = ""
+    collateral: str = ""
+    debt: str = ""
+    answer: int = 0
+    seconds: int = 0
+    supply_paused: bool = False
+    borrow_paused: bool = False
+    source: str = ""
+    """Oracle actions: 'primary' or 'fallback' feed."""
+    flag: bool = False
+    """Oracle actions: feed_revert's on/off, sequencer's up/down."""
+
+    # AMM pairs and loops (protocol_model/world/amm_world.py)
+    pair: str = ""
+    amount2: int = 0
+    """Second amount: add_liquidity's amount of the pair's second asset; swap's minimum output."""
+    mode: str = ""
+    rounds: int = 0
+    fraction_bps: int = 0
+    leverage_bps: int = 0
+    max_slippage_bps: int = 0
+    operator: str = ""
+    enabled: bool = False
+
+    def describe(self) -> str:
+        fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
+        if fields.get("amount") == UINT256_MAX:
+            fields["amount"] = "max"
+        return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"

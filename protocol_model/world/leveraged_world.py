@@ -1,0 +1,129 @@
+"""A leveraged-token world in the exact model alone: the WETH/USDC pool, a seeded Uniswap V2 pair and the
+vaults on one ledger. ``protocol_model.chain.leveraged`` deploys the same world on chain; model-only tests,
+seed examples and the analytics' exact cross-checks use this one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import isqrt
+
+from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, V2Pair
+from protocol_model.exact.lending.lending_pool import LendingPool
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.exact.oracle.price_router import Feed, price_wad
+from protocol_model.exact.strategies.leveraged_token import (
+    LeveragedToken,
+    LeveragedTokenParams,
+    management_fee_per_second_wad,
+)
+from protocol_model.scenario.story import parse_scenario
+from protocol_model.world.model_world import Action, ModelWorld
+
+COLL, DEBT = "WETH", "USDC"
+DEPOSITORS = ("alice", "bob")
+KEEPER, LENDER, ARB, TREASURY = "carol", "dave", "erin", "frank"
+ACTORS = (*DEPOSITORS, KEEPER, TREASURY)
+
+SCENARIO = {
+    "name": "leveraged-tokens",
+    "description": "WETH/USDC pool for the 2x and 3x tokens; dave lends USDC, erin makes the pair and arbitrages it.",
+    "assets": [
+        {"name": DEBT, "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
+         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000,
+         "rate": {"base_bps": 0, "slope1_bps": 600, "slope2_bps": 6000, "optimal_bps": 9000}},
+        {"name": COLL, "decimals": 18, "price_usd": "2000", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
+         "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1500,
+         "rate": {"base_bps": 0, "slope1_bps": 270, "slope2_bps": 8000, "optimal_bps": 8000}},
+    ],
+    "accounts": [
+        {"name": "alice", "balances": {COLL: "1000"}},
+        {"name": "bob", "balances": {COLL: "1000"}},
+        {"name": KEEPER, "balances": {}},
+        {"name": LENDER, "balances": {DEBT: "20000000"}},
+        {"name": ARB, "balances": {COLL: "200000", DEBT: "400000000"}},
+        {"name": TREASURY, "balances": {}},
+    ],
+}
+PAIR_LIQUIDITY = {COLL: 50_000 * 10**18, DEBT: 100_000_000 * 10**6}
+LENDER_SUPPLY = 20_000_000 * 10**6
+
+
+def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedTokenParams:
+    """Parameters from decimal leverages, e.g. ``band("2", "1.7", "2.3", "2.7")`` (Index Coop's FLI band)."""
+    from decimal import Decimal
+
+    wad = lambda x: int(Decimal(x) * WAD)  # noqa: E731
+    defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=200, rebalance_fee_bps=10,
+                    management_fee_per_second_wad=management_fee_per_second_wad(200),
+                    ripcord_reward_assets=5 * 10**16, max_rounds=16)
+    defaults.update(kw)
+    return LeveragedTokenParams(wad(target), wad(low), wad(high), wad(ripcord), **defaults).validate()
+
+
+DEFAULT_VAULTS = {"lev2x": band("2", "1.7", "2.3", "2.7"), "lev3x": band("3", "2.5", "3.5", "4")}
+
+
+
+
+def arbitrage_trade(pool: LendingPool, pair: V2Pair) -> tuple[str, int] | None:
+    """The swap (token in, amount) that brings the pair's WETH price to the oracle's (the 0.3% fee is
+    ignored, so the pair ends within about 0.3% of the oracle); ``None`` if it is already there."""
+    num = price_wad(COLL, pool.feeds[COLL]) * 10 ** pool.assets[DEBT].state.decimals
+    den = price_wad(DEBT, pool.feeds[DEBT]) * 10 ** pool.assets[COLL].state.decimals
+    r_coll, r_debt = pair.reserves(COLL)
+    k = r_coll * r_debt
+    coll_target = isqrt(k * den // num)
+    if coll_target > r_coll:
+        return COLL, (coll_target - r_coll) * 1000 // 997
+    debt_target = isqrt(k * num // den)
+    if debt_target > r_debt:
+        return DEBT, (debt_target - r_debt) * 1000 // 997
+    return None
+
+
+@dataclass
+class ModelLevWorld:
+    """The model side alone; ``now`` is the clock every call uses (one second per call unless warped)."""
+
+    mw: ModelWorld
+    pair: V2Pair
+    vaults: dict[str, LeveragedToken] = field(default_factory=dict)
+    now: int = 1_700_000_000
+
+    @classmethod
+    def build(cls, vault_params: dict[str, LeveragedTokenParams] | None = None, start: int = 1_700_000_000,
+              token0: str = DEBT) -> ModelLevWorld:
+        scenario = parse_scenario(SCENARIO, "leveraged-tokens")
+        mw = ModelWorld(scenario, {a.name: start for a in scenario.assets})
+        pair = V2Pair("pair", token0, COLL if token0 == DEBT else DEBT, mw.pool.ledger)
+        w = cls(mw, pair, now=start)
+        for name in (COLL, DEBT):
+            mw.pool.ledger.approve(name, ARB, SWAPPER, UINT256_MAX)
+        pair.add_liquidity(ARB, PAIR_LIQUIDITY[pair.token0], PAIR_LIQUIDITY[pair.token1], ARB, w.tick())
+        assert mw.apply(Action("supply", LENDER, DEBT, LENDER_SUPPLY, LENDER), w.tick()) == "ok"
+        for name, params in (vault_params or DEFAULT_VAULTS).items():
+            w.vaults[name] = LeveragedToken(name, COLL, DEBT, mw.pool, pair, params, TREASURY, w.tick())
+            for who in DEPOSITORS:
+                mw.pool.ledger.approve(COLL, who, name, UINT256_MAX)
+        return w
+
+    def tick(self, seconds: int = 1) -> int:
+        self.now += seconds
+        return self.now
+
+    def set_price(self, price_wad_: int) -> None:
+        """Move the WETH oracle and arbitrage the pair to it (two calls)."""
+        pool = self.mw.pool
+        feed = pool.feeds[COLL]
+        answer = price_wad_ // 10 ** (18 - feed.decimals)
+        pool.set_feed(COLL, Feed(answer, feed.decimals, feed.round_id + 1, self.tick()))
+        trade = arbitrage_trade(pool, self.pair)
+        if trade is not None:
+            self.pair.swap_exact_in(ARB, trade[0], trade[1], 0, ARB, self.tick())
+
+    def price_wad(self) -> int:
+        return price_wad(COLL, self.mw.pool.feeds[COLL])
+
+
+__all__ = ["ModelLevWorld", "arbitrage_trade", "WAD"]

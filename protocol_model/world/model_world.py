@@ -1,0 +1,156 @@
+"""A scenario's world in the exact model: the pool, its feeds and every account's tokens.
+
+``Action`` is a step resolved to integer token units; the chain adapter executes the same actions, so
+model and chain are driven by one description.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from protocol_model.exact import errors
+from protocol_model.exact.lending.lending_pool import POOL, LendingPool
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
+from protocol_model.scenario.amm import AMM_KINDS
+from protocol_model.scenario.oracle import ORACLE_OPS
+from protocol_model.scenario.story import Scenario
+from protocol_model.world.action import Action
+from protocol_model.world.amm_world import AmmWorld, resolve_amm
+from protocol_model.world.oracle_world import apply_oracle, resolve_oracle, setup_oracle
+from protocol_model.world.snapshot import Snapshot
+
+
+def resolve(step, scenario: Scenario) -> Action:
+    """A validated scenario step -> Action (whole tokens -> units)."""
+    kind = step.op
+
+    def units(asset: str, amount) -> int:
+        return UINT256_MAX if amount == "max" else scenario.asset(asset).units(amount)
+
+    if kind in ("supply", "repay"):
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or step.account)
+    if kind in ("withdraw", "borrow"):
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount))
+    if kind == "liquidate":
+        return Action(kind, step.account, amount=units(step.debt, step.amount), borrower=step.borrower,
+                      collateral=step.collateral, debt=step.debt)
+    if kind == "price":
+        return Action(kind, asset=step.asset, answer=usd_to_answer(step.price_usd))
+    if kind == "warp":
+        return Action(kind, seconds=step.seconds)
+    if kind == "pause":
+        return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
+    if kind in ORACLE_OPS:
+        return resolve_oracle(step, Action)
+
+    if kind in AMM_KINDS:
+        return resolve_amm(step, scenario)
+    raise ValueError(f"unknown step kind {kind}")
+
+
+class ModelWorld:
+    """The exact engine plus token ledger, built from a scenario."""
+
+    def __init__(self, scenario: Scenario, listed_at: dict[str, int], feed_times: dict[str, int] | None = None):
+        self.scenario = scenario
+        self.asset_names = [a.name for a in scenario.assets]
+        self.account_names = [a.name for a in scenario.accounts]
+        self.pool = LendingPool(params=scenario.pool.params())
+        for spec in scenario.assets:
+            t = listed_at[spec.name]
+            self.pool.list_asset(spec.name, spec.rate.params(), spec.config(), spec.decimals, now=t)
+            self.pool.set_feed(spec.name, Feed(spec.answer(), 8, updated_at=t))
+        for acct in scenario.accounts:
+            for asset, amount in acct.balances.items():
+                self.pool.ledger.mint(asset, acct.name, scenario.asset(asset).units(amount))
+            for asset in self.asset_names:
+                self.pool.ledger.approve(asset, acct.name, POOL, UINT256_MAX)
+        self.market: dict[str, int] = {}
+        """Market price per asset as an 8-decimal answer (what a feed would publish if it tracked it)."""
+        self.view_now = max(listed_at.values())
+        """Block time views are read at (the chain's head block after the last step)."""
+        setup_oracle(self, scenario, listed_at, feed_times)
+
+        self.amm = None
+        """AMM pairs and the Looper (amm_world.AmmWorld) when the scenario has ``amm_pairs``."""
+        if scenario.amm_pairs:
+            self.amm = AmmWorld(scenario, self.pool, listed_at)
+
+    def apply(self, action: Action, now: int) -> str:
+        """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
+        p, a = self.pool, action
+        self.view_now = max(self.view_now, now)
+        if self.amm is not None:
+            self.amm.refresh_pair_feeds(now)
+        try:
+            if a.kind == "supply":
+                p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
+            elif a.kind == "withdraw":
+                p.withdraw(a.account, a.asset, a.amount, a.account, now)
+            elif a.kind == "borrow":
+                p.borrow(a.account, a.asset, a.amount, now)
+            elif a.kind == "repay":
+                p.repay(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
+            elif a.kind == "liquidate":
+                p.liquidate(a.account, a.borrower, a.collateral, a.debt, a.amount, now)
+            elif a.kind == "price":
+                p.set_feed(a.asset, p.feeds[a.asset].pushed(a.answer, now))
+                self.market[a.asset] = a.answer
+            elif a.kind == "pause":
+                p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind in ORACLE_OPS:
+                apply_oracle(self, a, now)
+
+            elif a.kind in AMM_KINDS:
+                self.amm.apply(a, now)
+            elif a.kind != "warp":
+                raise ValueError(f"unknown action {a.kind}")
+        except errors.PoolError as err:
+            return err.name
+        return "ok"
+
+    def snapshot(self) -> Snapshot:
+        p = self.pool
+        p.oracle_now = self.view_now
+        if self.amm is not None:
+            self.amm.refresh_pair_feeds(self.view_now)
+        assets = {}
+        for name in self.asset_names:
+            s = p.assets[name].state
+            try:
+                price_ok, price = 1, p._price_wad(name)
+            except errors.PoolError:
+                price_ok, price = 0, 0
+            assets[name] = (s.total_scaled_supply, s.total_scaled_debt, s.supply_index_ray, s.borrow_index_ray,
+                            s.reserves, s.bad_debt, s.last_update, p.ledger.balance(name, POOL), price_ok, price)
+        positions = {
+            (asset, acct): (p.scaled_supply.get((asset, acct), 0), p.scaled_debt.get((asset, acct), 0),
+                            p.supply_balance(asset, acct), p.debt_balance(asset, acct),
+                            p.ledger.balance(asset, acct))
+            for asset in self.asset_names for acct in self.account_names
+        }
+        accounts = {}
+        for acct in self.account_names:
+            try:
+                v = p.account_values(acct)
+                accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
+            except errors.PoolError:
+                accounts[acct] = (0, 0, 0, 0, 0)
+        return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}))
+
+
+def whole(units: int, decimals: int) -> Decimal:
+    """Token units -> whole tokens (for reports)."""
+    return Decimal(units) / (Decimal(10) ** decimals)
+
+
+def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str]]:
+    """Play a scenario in the model alone (one second per step, warps as written); returns outcomes."""
+    world = ModelWorld(scenario, {a.name: start for a in scenario.assets})
+    now, outcomes = start, []
+    for step in scenario.steps:
+        action = resolve(step, scenario)
+        now += action.seconds if action.kind == "warp" else 1
+        outcomes.append(world.apply(action, now))
+    return world, outcomes

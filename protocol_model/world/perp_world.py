@@ -1,0 +1,178 @@
+"""A perp scenario's world in the exact model; actions shared with the chain adapter; the snapshot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.exact.perp import errors
+from protocol_model.exact.perp.perp_engine import ENGINE, PerpEngine
+from protocol_model.scenario.perp import PerpScenario, answer, wad
+
+GLOBAL_FIELDS = ("insurance_fund_wad", "unsocialized_loss_wad", "engine_token_balance")
+MARKET_FIELDS = ("cum_long_wad", "cum_short_wad", "mark_price_wad", "long_oi_wad", "short_oi_wad",
+                 "last_funding_time", "index_ok", "index_price_wad")
+ACCOUNT_FIELDS = ("cross_balance_wad", "token_balance", "cross_ok", "cross_equity_wad", "cross_initial_wad",
+                  "cross_maintenance_wad")
+POSITION_FIELDS = ("size_wad", "open_notional_wad", "funding_snapshot_wad", "isolated", "isolated_balance_wad",
+                   "iso_ok", "iso_equity_wad", "iso_initial_wad", "iso_maintenance_wad")
+
+
+@dataclass(frozen=True)
+class PerpAction:
+    """One call in integer units (token units for deposits, WAD for sizes, prices and margin transfers)."""
+
+    kind: str
+    account: str = ""
+    market: int = 0
+    amount: int = 0
+    target: str = ""
+    buyer: str = ""
+    seller: str = ""
+    size_wad: int = 0
+    price_wad: int = 0
+    isolated: bool = False
+    asset: str = ""
+    answer: int = 0
+    seconds: int = 0
+
+    def describe(self) -> str:
+        fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
+        return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+
+
+def resolve(step, sc: PerpScenario) -> PerpAction:
+    k = step.op
+    if k in ("deposit", "fund_insurance", "withdraw"):
+        return PerpAction(k, step.account, amount=sc.units(step.amount))
+    if k == "margin_mode":
+        return PerpAction(k, step.account, sc.market_id(step.market), isolated=step.isolated)
+    if k == "transfer_margin":
+        return PerpAction(k, step.account, sc.market_id(step.market), amount=wad(step.amount))
+    if k == "trade":
+        return PerpAction(k, market=sc.market_id(step.market), buyer=step.buyer, seller=step.seller,
+                          size_wad=wad(step.size), price_wad=wad(step.price_usd))
+    if k == "liquidate":
+        return PerpAction(k, step.account, sc.market_id(step.market), target=step.target)
+    if k == "price":
+        return PerpAction(k, asset=step.asset, answer=answer(step.price_usd))
+    if k == "warp":
+        return PerpAction(k, seconds=step.seconds)
+    raise ValueError(f"unknown step kind {k}")
+
+
+@dataclass(frozen=True)
+class PerpSnapshot:
+    globals_: tuple[int, ...]
+    markets: dict[int, tuple[int, ...]]
+    accounts: dict[str, tuple[int, ...]]
+    positions: dict[tuple[str, int], tuple[int, ...]]
+
+    def diff(self, other: PerpSnapshot) -> list[str]:
+        out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
+               if a != b]
+        for label, mine, theirs, names in (("market", self.markets, other.markets, MARKET_FIELDS),
+                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+                                           ("position", self.positions, other.positions, POSITION_FIELDS)):
+            for key in sorted(set(mine) | set(theirs), key=str):
+                a, b = mine.get(key), theirs.get(key)
+                if a is None or b is None:
+                    out.append(f"{label} {key}: present on one side only")
+                    continue
+                out += [f"{label} {key}.{n}: {x} != {y}" for n, x, y in zip(names, a, b, strict=True) if x != y]
+        return out
+
+    def field(self, kind: str, key, name: str) -> int:
+        if kind == "global":
+            return self.globals_[GLOBAL_FIELDS.index(name)]
+        table, names = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
+                        "position": (self.positions, POSITION_FIELDS)}[kind]
+        return table[key][names.index(name)]
+
+    def n_fields(self) -> int:
+        return (len(self.globals_) + sum(map(len, self.markets.values())) + sum(map(len, self.accounts.values()))
+                + sum(map(len, self.positions.values())))
+
+
+class PerpModelWorld:
+    """The exact engine, its feeds and every account's tokens, built from a perp scenario."""
+
+    def __init__(self, scenario: PerpScenario, listed_at: list[int]):
+        self.scenario = scenario
+        self.account_names = [a.name for a in scenario.accounts]
+        c = scenario.collateral
+        self.engine = PerpEngine(c.name, c.decimals)
+        for idx in scenario.indexes:
+            self.engine.set_feed(idx.name, Feed(answer(idx.price_usd), 8))
+        for spec, t in zip(scenario.markets, listed_at, strict=True):
+            self.engine.list_market(spec.index, spec.params(), t)
+        for acct in scenario.accounts:
+            self.engine.ledger.mint(c.name, acct.name, scenario.units(acct.balance))
+            self.engine.ledger.approve(c.name, acct.name, ENGINE, UINT256_MAX)
+
+    def apply(self, a: PerpAction, now: int) -> str:
+        e = self.engine
+        try:
+            if a.kind == "deposit":
+                e.deposit(a.account, a.amount)
+            elif a.kind == "fund_insurance":
+                e.fund_insurance(a.account, a.amount)
+            elif a.kind == "withdraw":
+                e.withdraw(a.account, a.amount, now)
+            elif a.kind == "margin_mode":
+                e.set_margin_mode(a.account, a.market, a.isolated)
+            elif a.kind == "transfer_margin":
+                e.transfer_margin(a.account, a.market, a.amount, now)
+            elif a.kind == "trade":
+                e.trade(a.market, a.buyer, a.seller, a.size_wad, a.price_wad, now)
+            elif a.kind == "liquidate":
+                e.liquidate(a.account, a.target, a.market, now)
+            elif a.kind == "price":
+                old = e.feeds[a.asset]
+                e.set_feed(a.asset, Feed(a.answer, old.decimals, old.round_id + 1, now))
+            elif a.kind != "warp":
+                raise ValueError(f"unknown action {a.kind}")
+        except errors.PoolError as err:
+            return err.name
+        return "ok"
+
+    def snapshot(self) -> PerpSnapshot:
+        e = self.engine
+        glob = (e.insurance_fund_wad, e.unsocialized_loss_wad, e.ledger.balance(e.collateral, ENGINE))
+        markets = {}
+        for i, m in enumerate(e.markets):
+            try:
+                ok, price = 1, e.index_price(m.index_asset)
+            except errors.PoolError:
+                ok, price = 0, 0
+            markets[i] = (m.cum_long_wad, m.cum_short_wad, m.mark_price_wad, m.long_oi_wad, m.short_oi_wad,
+                          m.last_funding_time, ok, price)
+        accounts, positions = {}, {}
+        for a in self.account_names:
+            accounts[a] = (e.cross_balance_wad.get(a, 0), e.ledger.balance(e.collateral, a)) + _margin_fields(
+                e, a, False, 0)
+            for i in range(len(e.markets)):
+                p = e.position(a, i)
+                positions[(a, i)] = (p.size_wad, p.open_notional_wad, p.funding_snapshot_wad, int(p.isolated),
+                                     e.isolated(a, i)) + _margin_fields(e, a, True, i)
+        return PerpSnapshot(glob, markets, accounts, positions)
+
+
+def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int) -> tuple[int, ...]:
+    try:
+        mg = e.margin(account, iso, market)
+    except errors.PoolError:
+        return (0, 0, 0, 0)
+    return (1, mg.equity_wad, mg.initial_wad, mg.maintenance_wad)
+
+
+def run_perp_model(scenario: PerpScenario, start: int = 1_700_000_000) -> tuple[PerpModelWorld, list[str]]:
+    """Play a story in the model alone (one second per step, warps as written); returns the outcomes."""
+    world = PerpModelWorld(scenario, [start] * len(scenario.markets))
+    now, outcomes = start, []
+    for step in scenario.steps:
+        action = resolve(step, scenario)
+        now += action.seconds if action.kind == "warp" else 1
+        outcomes.append(world.apply(action, now))
+    return world, outcomes
