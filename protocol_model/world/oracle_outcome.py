@@ -32,6 +32,8 @@ def _value_wad(units: int, answer: int, decimals: int) -> int:
 
 @dataclass
 class Outcome:
+    """What an oracle story cost, measured at market prices (USD as ``Decimal``)."""
+
     liquidations: int = 0
     wrongly_liquidated: list[str] = field(default_factory=list)
     """Accounts liquidated while their health factor at market prices was >= 1."""
@@ -44,9 +46,11 @@ class Outcome:
 
     @property
     def loss_usd(self) -> Decimal:
+        """Bad debt written off plus hidden insolvency (USD)."""
         return self.bad_debt_usd + self.hidden_insolvency_usd
 
     def rows(self) -> list[tuple[str, str]]:
+        """(label, value) rows of a report table; accounts with zero profit are left out."""
         out = [("liquidations executed", str(self.liquidations)),
                ("users wrongly liquidated", ", ".join(self.wrongly_liquidated) or "none"),
                ("bad debt written off (USD)", f"{self.bad_debt_usd:,.2f}"),
@@ -76,12 +80,19 @@ def equity_wad(world, held) -> int:
 
 
 class OutcomeTracker:
+    """Measures an :class:`Outcome` around every step of a run: call :meth:`before` and :meth:`after` around
+    each action, then :meth:`finish` once. ``world`` is a ``ModelWorld``.
+    """
+
     def __init__(self, world):
         self.outcome = Outcome()
         self.start = {a: holdings(world, a) for a in world.account_names}
         self._hf_market: int | None = None
 
     def before(self, world, action) -> None:
+        """Before a ``liquidate`` action: remember the borrower's health factor at market prices (None if it
+        cannot be read).
+        """
         self._hf_market = None
         if action.kind == "liquidate":
             try:
@@ -90,6 +101,9 @@ class OutcomeTracker:
                 self._hf_market = None
 
     def after(self, world, action, outcome: str) -> None:
+        """After an action with its ``outcome`` ('ok' or an error name): count a successful liquidation, and its
+        borrower as wrongly liquidated if the HF at market prices was >= 1 WAD.
+        """
         if action.kind == "liquidate" and outcome == "ok":
             self.outcome.liquidations += 1
             hf = self._hf_market
@@ -97,6 +111,9 @@ class OutcomeTracker:
                 self.outcome.wrongly_liquidated.append(action.borrower)
 
     def finish(self, world) -> Outcome:
+        """Fill in bad debt, hidden insolvency and each account's profit at the final market prices; returns the
+        tracker's :class:`Outcome`.
+        """
         p, o = world.pool, self.outcome
         bad = sum(_value_wad(p.assets[a].state.bad_debt, world.market[a], p.assets[a].state.decimals)
                   for a in world.asset_names)
@@ -118,7 +135,10 @@ class OutcomeTracker:
 
 
 def run_story_model(scenario, start: int = 1_700_000_000):
-    """Play a scenario in the model alone (as ``world.run_model``) and measure its outcome."""
+    """Play a scenario in the model alone (as ``world.run_model``) and measure its outcome.
+
+    Returns (world, outcomes, Outcome). Raises ``ValueError`` for an unknown step kind.
+    """
     from protocol_model.world.model_world import ModelWorld, resolve
 
     world = ModelWorld(scenario, {a.name: start for a in scenario.assets})

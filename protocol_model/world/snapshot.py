@@ -16,6 +16,13 @@ HOLDING_FIELDS = ("balance",)
 
 @dataclass(frozen=True)
 class Snapshot:
+    """The observable state of a pool after a step, the same tables from the model (``ModelWorld.snapshot``)
+    and from a chain (``PoolLens`` / ``AmmLens``); model == chain means ``diff`` is empty.
+
+    Every value is an integer: token units (balances, reserves, bad debt, LP units), scaled units, RAY
+    indices, WAD prices and account values (``LendingPool.getAccountValues``), block seconds, 0/1 flags.
+    """
+
     assets: dict[str, tuple[int, ...]]
     """asset -> ASSET_FIELDS"""
     positions: dict[tuple[str, str], tuple[int, ...]]
@@ -28,7 +35,7 @@ class Snapshot:
     """(token or pair LP token, holder) -> HOLDING_FIELDS: the Looper's tokens, every account's LP units"""
 
     def diff(self, other: Snapshot) -> list[str]:
-        """Every field that differs, as 'where.field: self != other'."""
+        """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out: list[str] = []
         for label, mine, theirs, names in (("asset", self.assets, other.assets, ASSET_FIELDS),
                                            ("position", self.positions, other.positions, POSITION_FIELDS),
@@ -44,6 +51,10 @@ class Snapshot:
         return out
 
     def field(self, kind: str, key, name: str) -> int:
+        """One value: ``kind`` is ``asset``/``position``/``account``/``pair``/``holding``, ``key`` the table's key,
+        ``name`` one of that table's ``*_FIELDS``. Raises ``KeyError`` for an unknown kind or key and
+        ``ValueError`` for an unknown field name.
+        """
         table, names = {"asset": (self.assets, ASSET_FIELDS), "position": (self.positions, POSITION_FIELDS),
                         "account": (self.accounts, ACCOUNT_FIELDS), "pair": (self.pairs, PAIR_FIELDS),
                         "holding": (self.holdings, HOLDING_FIELDS)}[kind]
