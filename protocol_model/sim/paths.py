@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -65,6 +66,14 @@ class Historical:
 Driver = Gbm | JumpDiffusion | Bridge | Historical
 
 
+class PriceStream(Protocol):
+    """What :meth:`MarketModel.stream` returns (a :class:`PathStream`, or a wrapper such as ``StableStream``)."""
+
+    def next(self) -> np.ndarray:
+        """The prices after one more step, shape (paths, assets), USD per whole token."""
+        ...
+
+
 @dataclass(frozen=True)
 class MarketModel:
     """The lab's market: one driver per asset, an optional correlation matrix of their normal draws and the
@@ -91,7 +100,7 @@ class MarketModel:
             raise ValueError("correlation: matrix is not positive definite") from None
         object.__setattr__(self, "_chol", chol)
 
-    def stream(self, rng: np.random.Generator, n_paths: int, initial_prices, n_steps: int) -> PathStream:
+    def stream(self, rng: np.random.Generator, n_paths: int, initial_prices, n_steps: int) -> PriceStream:
         """A :class:`PathStream` of ``n_paths`` paths from ``initial_prices`` (USD, one per asset) over
         ``n_steps`` steps. Raises ``ValueError`` if the number of prices is not the number of drivers, and
         ``KeyError`` for an unknown historical episode.

@@ -7,6 +7,7 @@ model and chain are driven by one description.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
@@ -78,7 +79,7 @@ class ModelWorld:
         """Block time views are read at (the chain's head block after the last step)."""
         setup_oracle(self, scenario, listed_at, feed_times)
 
-        self.amm = None
+        self.amm: AmmWorld | None = None
         """AMM pairs and the Looper (amm_world.AmmWorld) when the scenario has ``amm_pairs``."""
         if scenario.amm_pairs:
             self.amm = AmmWorld(scenario, self.pool, listed_at)
@@ -113,7 +114,7 @@ class ModelWorld:
                 apply_oracle(self, a, now)
 
             elif a.kind in AMM_KINDS:
-                self.amm.apply(a, now)
+                cast(AmmWorld, self.amm).apply(a, now)  # AMM steps validate only with amm_pairs
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:

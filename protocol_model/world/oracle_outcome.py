@@ -9,16 +9,22 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import LendingPool
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.world.action import Action
+
+if TYPE_CHECKING:
+    from protocol_model.scenario.story import Scenario
+    from protocol_model.world.model_world import ModelWorld
 
 USD_WAD = Decimal(WAD)
 
 
-def market_pool(world) -> LendingPool:
+def market_pool(world: ModelWorld) -> LendingPool:
     """A copy of the pool whose only price source is the market (no policy, no fallback, no sequencer)."""
     pool = copy.deepcopy(world.pool)
     pool.feeds = {a: Feed(world.market[a], 8) for a in world.asset_names}
@@ -59,7 +65,7 @@ class Outcome:
         return out
 
 
-def holdings(world, account: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+def holdings(world: ModelWorld, account: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """(wallet, supply, debt) of ``account`` in token units, by asset."""
     p = world.pool
     return ({a: p.ledger.balance(a, account) for a in world.asset_names},
@@ -67,7 +73,7 @@ def holdings(world, account: str) -> tuple[dict[str, int], dict[str, int], dict[
             {a: p.debt_balance(a, account) for a in world.asset_names})
 
 
-def equity_wad(world, held) -> int:
+def equity_wad(world: ModelWorld, held: tuple[dict[str, int], dict[str, int], dict[str, int]]) -> int:
     """Wallet + max(supply − debt, 0) at the world's current market prices (WAD USD): an account can walk
     away from a position worth less than nothing (limited liability), so that loss is the pool's."""
     wallet, supply, debt = held
@@ -84,12 +90,12 @@ class OutcomeTracker:
     each action, then :meth:`finish` once. ``world`` is a ``ModelWorld``.
     """
 
-    def __init__(self, world):
+    def __init__(self, world: ModelWorld):
         self.outcome = Outcome()
         self.start = {a: holdings(world, a) for a in world.account_names}
         self._hf_market: int | None = None
 
-    def before(self, world, action) -> None:
+    def before(self, world: ModelWorld, action: Action) -> None:
         """Before a ``liquidate`` action: remember the borrower's health factor at market prices (None if it
         cannot be read).
         """
@@ -100,7 +106,7 @@ class OutcomeTracker:
             except errors.PoolError:
                 self._hf_market = None
 
-    def after(self, world, action, outcome: str) -> None:
+    def after(self, world: ModelWorld, action: Action, outcome: str) -> None:
         """After an action with its ``outcome`` ('ok' or an error name): count a successful liquidation, and its
         borrower as wrongly liquidated if the HF at market prices was >= 1 WAD.
         """
@@ -110,7 +116,7 @@ class OutcomeTracker:
             if hf is not None and hf >= WAD and action.borrower not in self.outcome.wrongly_liquidated:
                 self.outcome.wrongly_liquidated.append(action.borrower)
 
-    def finish(self, world) -> Outcome:
+    def finish(self, world: ModelWorld) -> Outcome:
         """Fill in bad debt, hidden insolvency and each account's profit at the final market prices; returns the
         tracker's :class:`Outcome`.
         """
@@ -134,7 +140,7 @@ class OutcomeTracker:
         return o
 
 
-def run_story_model(scenario, start: int = 1_700_000_000):
+def run_story_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str], Outcome]:
     """Play a scenario in the model alone (as ``world.run_model``) and measure its outcome.
 
     Returns (world, outcomes, Outcome). Raises ``ValueError`` for an unknown step kind.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
@@ -76,14 +78,15 @@ class PerpSnapshot:
     """
 
     globals_: tuple[int, ...]
-    markets: dict[int, tuple[int, ...]]
-    accounts: dict[str, tuple[int, ...]]
-    positions: dict[tuple[str, int], tuple[int, ...]]
+    markets: Mapping[int, tuple[int, ...]]
+    accounts: Mapping[str, tuple[int, ...]]
+    positions: Mapping[tuple[str, int], tuple[int, ...]]
 
     def diff(self, other: PerpSnapshot) -> list[str]:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
                if a != b]
+        key: Any
         for label, mine, theirs, names in (("market", self.markets, other.markets, MARKET_FIELDS),
                                            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
                                            ("position", self.positions, other.positions, POSITION_FIELDS)):
@@ -101,8 +104,10 @@ class PerpSnapshot:
         """
         if kind == "global":
             return self.globals_[GLOBAL_FIELDS.index(name)]
-        table, names = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
-                        "position": (self.positions, POSITION_FIELDS)}[kind]
+        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]]
+        tables = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
+                  "position": (self.positions, POSITION_FIELDS)}
+        table, names = tables[kind]
         return table[key][names.index(name)]
 
     def n_fields(self) -> int:

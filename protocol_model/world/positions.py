@@ -33,5 +33,5 @@ def path_actions(scenario: Scenario, index: int) -> list[Action]:
     """
     point = scenario.path[index]
     actions = [Action("warp", seconds=point.warp)] if point.warp else []
-    actions += [Action("price", asset=asset, answer=usd_to_answer(price)) for asset, price in point.prices.items()]
+    actions += [Action("price", asset=asset, answer=usd_to_answer(str(price))) for asset, price in point.prices.items()]
     return actions
