@@ -47,7 +47,7 @@ class CarryTrade:
 def pool_borrow_apr(rate: RateParams, utilization: float) -> float:
     """The pool's annual (simple) borrow rate at a utilization, from the exact kinked model.
 
-    ``KinkedRateModel.borrowRatePerSecond`` (RAY per second, ``borrow_rate_per_second_ray``) × seconds per year,
+    ``KinkedRateModel.borrowRatePerSecondRay`` (RAY per second, ``borrow_rate_per_second_ray``) × seconds per year,
     as a fraction; ``utilization`` is a fraction rounded to WAD. Raises ``ValueError`` if it is not within 0..1.
     """
     if not 0 <= utilization <= 1:

@@ -128,7 +128,7 @@ def swap_cost(amount_in: int, reserve_in: int, reserve_out: int) -> float:
 
 def unwind_cost(debt_units: int, reserve_collateral: int, reserve_debt: int, flash_fee_bps: int = 0) -> int:
     """Collateral units sold to repay ``debt_units`` (plus the flash fee) on the pair, minus their worth at
-    the pair's mid price: what a full unwind costs, in collateral units (integers, rounded as the Looper: the
+    the pair's mid price: what a full unwind costs, in collateral units (integers, rounded as the pool: the
     fee up, ``get_amount_in`` up). Raises ``AmmError`` as ``get_amount_in`` (e.g. the pair lacks the debt).
     """
     need = debt_units + -(-debt_units * flash_fee_bps // 10_000)

@@ -40,7 +40,7 @@ def accrued(pool: LendingPool, now: int) -> LendingPool:
 
 
 def health_factor_at(pool: LendingPool, account: str) -> int | None:
-    """HF of ``account`` in WAD (UINT256_MAX without debt), as ``LendingPool.getAccountValues``, or None if a
+    """HF of ``account`` in WAD (UINT256_MAX without debt), as ``LendingPool.accountValues``, or None if a
     price it needs is rejected."""
     try:
         return pool.account_values(account).health_factor_wad

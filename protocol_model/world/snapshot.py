@@ -22,7 +22,7 @@ class Snapshot:
     and from a chain (``PoolLens`` / ``AmmLens``); model == chain means ``diff`` is empty.
 
     Every value is an integer: token units (balances, reserves, bad debt, LP units), scaled units, RAY
-    indices, WAD prices and account values (``LendingPool.getAccountValues``), block seconds, 0/1 flags.
+    indices, WAD prices and account values (``LendingPool.accountValues``), block seconds, 0/1 flags.
     """
 
     assets: Mapping[str, tuple[int, ...]]

@@ -44,7 +44,7 @@ class Position:
 
 @dataclass(frozen=True)
 class Margin:
-    """A margin bucket's state, twin of ``PerpEngine.Margin`` (returned by ``PerpEngine.margin``).
+    """A margin bucket's state, twin of ``PerpEngine.Margin`` (``_margin``, ``crossMargin``, ``isolatedMargin``).
 
     ``equity_wad``: balance + unrealised PnL at the index price − funding owed (signed WAD quote units);
     ``initial_wad``/``maintenance_wad``: Σ notional × initial/maintenance margin bps (rounded up, WAD quote units).
