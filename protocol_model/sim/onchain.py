@@ -19,7 +19,10 @@ SUPPLIER, KEEPER = "grace", "heidi"
 
 
 def pick_paths(outcome: CascadeOutcome, n_random: int, seed: int) -> list[int]:
-    """The path with the most bad debt (ties: most liquidations), then ``n_random`` other paths."""
+    """The path with the most bad debt (ties: most liquidations), then ``n_random`` other paths.
+
+    Path indices into ``outcome``; the random picks are drawn without replacement from ``seed``.
+    """
     per = outcome.per_path
     worst = int(np.lexsort((per["liquidation_count"], per["bad_debt_usd"]))[-1])
     others = [i for i in range(outcome.n_paths) if i != worst]
@@ -29,6 +32,10 @@ def pick_paths(outcome: CascadeOutcome, n_random: int, seed: int) -> list[int]:
 
 @dataclass(frozen=True)
 class LabReplayCase:
+    """A lab run small enough to replay on chain: parameters, market, book, and its path count, step count
+    and seed (cross-check (3), docs/risk_lab.md).
+    """
+
     params: CascadeParams
     market: MarketModel
     book: Book
@@ -37,10 +44,16 @@ class LabReplayCase:
     seed: int
 
     def run(self) -> CascadeOutcome:
+        """Run the vectorized cascade with series and events recorded (the lab side of the cross-check)."""
         return run_cascade(self.params, self.book, self.market, np.random.default_rng(self.seed), self.n_paths,
                            self.n_steps, record_series=True, record_events=True)
 
     def exact(self, outcome: CascadeOutcome, path: int) -> ExactRun:
+        """Path ``path`` of ``outcome`` (its oracle series, shape (steps + 1, assets)) played by
+        :func:`~protocol_model.sim.exact.exact_keeper` with the chain's named accounts.
+
+        Raises ``ValueError`` as ``opening`` and ``AssertionError`` if the exact engine rejects a step.
+        """
         return exact_keeper(self.params, self.book, outcome.series["oracle"][path], names=BORROWERS,
                             supplier=SUPPLIER, keeper=KEEPER)
 

@@ -19,6 +19,9 @@ LT, BONUS, FULL_CLOSE_HF = 0.825, 0.05, 0.95
 
 
 def market_path() -> tuple[np.ndarray, np.ndarray]:
+    """(times, prices) of the crash: shape (TICKS + 1,) each; seconds from 0 every ``TICK_S``, USD rounded to
+    cents, ``START_USD · STEP^k``.
+    """
     times = np.arange(TICKS + 1) * TICK_S
     return times, np.round(START_USD * STEP ** np.arange(TICKS + 1), 2)
 
@@ -44,6 +47,10 @@ def _expects(oracle: np.ndarray) -> list[str]:
 
 
 def osm_scenario(delay_s: int, name: str | None = None) -> dict:
+    """Story 6 as scenario data (parse with ``parse_scenario``): the crash read through a feed ``delay_s``
+    seconds late (:func:`~protocol_model.analytics.feeds.osm_path`), each liquidation attempt's ``expect``
+    from the float walk-through. Raises ``ValueError`` if ``delay_s`` < 0.
+    """
     times, market = market_path()
     oracle = osm_path(times, market, delay_s)
     weth = {"name": "WETH", "decimals": 18, "price_usd": "2000", "ltv_bps": 8000,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
@@ -38,11 +40,15 @@ class PerpAction:
     seconds: int = 0
 
     def describe(self) -> str:
+        """``kind(field=value, ...)`` with the non-default fields only, for reports and mismatch messages."""
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
         return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
 
 
 def resolve(step, sc: PerpScenario) -> PerpAction:
+    """A validated perp step -> :class:`PerpAction` (token amounts -> units, sizes/prices/margin -> WAD, USD
+    index prices -> 8-decimal answers). Raises ``ValueError`` for an unknown step kind.
+    """
     k = step.op
     if k in ("deposit", "fund_insurance", "withdraw"):
         return PerpAction(k, step.account, amount=sc.units(step.amount))
@@ -64,14 +70,23 @@ def resolve(step, sc: PerpScenario) -> PerpAction:
 
 @dataclass(frozen=True)
 class PerpSnapshot:
+    """The observable state of a perp engine, the same tables from the model and from ``PerpLens`` on chain.
+
+    ``globals_`` -> GLOBAL_FIELDS; market id -> MARKET_FIELDS; account -> ACCOUNT_FIELDS; (account, market id)
+    -> POSITION_FIELDS. Integers: WAD quote/base units, token units for token balances, seconds, 0/1 flags
+    (``*_ok`` = 0 with zeros where a price or margin cannot be read).
+    """
+
     globals_: tuple[int, ...]
-    markets: dict[int, tuple[int, ...]]
-    accounts: dict[str, tuple[int, ...]]
-    positions: dict[tuple[str, int], tuple[int, ...]]
+    markets: Mapping[int, tuple[int, ...]]
+    accounts: Mapping[str, tuple[int, ...]]
+    positions: Mapping[tuple[str, int], tuple[int, ...]]
 
     def diff(self, other: PerpSnapshot) -> list[str]:
+        """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
                if a != b]
+        key: Any
         for label, mine, theirs, names in (("market", self.markets, other.markets, MARKET_FIELDS),
                                            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
                                            ("position", self.positions, other.positions, POSITION_FIELDS)):
@@ -84,19 +99,30 @@ class PerpSnapshot:
         return out
 
     def field(self, kind: str, key, name: str) -> int:
+        """One value: ``kind`` is ``global``/``market``/``account``/``position``. Raises ``KeyError`` for an unknown
+        kind or key and ``ValueError`` for an unknown field name.
+        """
         if kind == "global":
             return self.globals_[GLOBAL_FIELDS.index(name)]
-        table, names = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
-                        "position": (self.positions, POSITION_FIELDS)}[kind]
+        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]]
+        tables = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
+                  "position": (self.positions, POSITION_FIELDS)}
+        table, names = tables[kind]
         return table[key][names.index(name)]
 
     def n_fields(self) -> int:
+        """Number of values the snapshot holds (what a model == chain check compares)."""
         return (len(self.globals_) + sum(map(len, self.markets.values())) + sum(map(len, self.accounts.values()))
                 + sum(map(len, self.positions.values())))
 
 
 class PerpModelWorld:
-    """The exact engine, its feeds and every account's tokens, built from a perp scenario."""
+    """The exact engine, its feeds and every account's tokens, built from a perp scenario.
+
+    ``listed_at``: block time each market was listed (one per market). Raises ``PerpEngine.list_market``'s
+    errors (``MarginRatiosInvalid``, ``BpsOutOfRange``, ``ZeroFundingPeriod``, ``FeedNotSet``,
+    ``InvalidPrice``) for a market the contract would reject.
+    """
 
     def __init__(self, scenario: PerpScenario, listed_at: list[int]):
         self.scenario = scenario
@@ -112,6 +138,9 @@ class PerpModelWorld:
             self.engine.ledger.approve(c.name, acct.name, ENGINE, UINT256_MAX)
 
     def apply(self, a: PerpAction, now: int) -> str:
+        """Run one action at block time ``now`` on the ``PerpEngine`` twin; returns 'ok' or the revert's error
+        name (state unchanged). Raises ``ValueError`` for an unknown action kind.
+        """
         e = self.engine
         try:
             if a.kind == "deposit":
@@ -138,6 +167,7 @@ class PerpModelWorld:
         return "ok"
 
     def snapshot(self) -> PerpSnapshot:
+        """The :class:`PerpSnapshot` of the engine now (index prices and margins read at the feeds' answers)."""
         e = self.engine
         glob = (e.insurance_fund_wad, e.unsocialized_loss_wad, e.ledger.balance(e.collateral, ENGINE))
         markets = {}
@@ -168,7 +198,10 @@ def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int) -> tuple
 
 
 def run_perp_model(scenario: PerpScenario, start: int = 1_700_000_000) -> tuple[PerpModelWorld, list[str]]:
-    """Play a story in the model alone (one second per step, warps as written); returns the outcomes."""
+    """Play a story in the model alone (one second per step, warps as written); returns the outcomes.
+
+    Each outcome is 'ok' or a revert's error name. Raises ``ValueError`` as :func:`resolve`.
+    """
     world = PerpModelWorld(scenario, [start] * len(scenario.markets))
     now, outcomes = start, []
     for step in scenario.steps:
