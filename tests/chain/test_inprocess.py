@@ -46,9 +46,10 @@ def test_story_agrees_to_the_wei(path, artifacts):
         action = resolve(step, scenario)
         now += action.seconds if action.kind == "warp" else 1
         expected, got = model.apply(action, now), world.apply(action, now)
-        assert (expected, got) == (step.expect, step.expect), f"step {i} {action.describe()}: model {expected}, chain {got}"
+        where = f"step {i} {action.describe()}"
+        assert (expected, got) == (step.expect, step.expect), f"{where}: model {expected}, chain {got}"
         diff = model.snapshot().diff(world.snapshot())
-        assert not diff, f"step {i} {action.describe()}: {diff[:5]}"
+        assert not diff, f"{where}: {diff[:5]}"
 
 
 def test_default_story_reaches_liquidation(artifacts):
