@@ -45,6 +45,8 @@ class MarketSpec(_Strict):
     max_funding_rate_bps: int = Field(75, ge=0, le=10_000)
     price_band_bps: int = Field(200, ge=0, le=10_000)
     funding_period_seconds: int = Field(8 * 3600, gt=0, lt=2**32)
+    mark_max_age_seconds: int = Field(8 * 3600, gt=0, lt=2**32)
+    """After this long without a trade the mark is stale and funding stops (premium counts as zero)."""
 
     @model_validator(mode="after")
     def _margins(self) -> MarketSpec:

@@ -20,7 +20,7 @@ def perp_fuzz_scenario() -> PerpScenario:
             {"name": "BTC-PERP", "index": "BTC", "initial_margin_bps": 2000, "maintenance_margin_bps": 1000,
              "trade_fee_bps": 10, "liquidation_penalty_bps": 250, "liquidator_share_bps": 3000,
              "close_factor_bps": 2500, "full_liquidation_bps": 3000, "max_funding_rate_bps": 400,
-             "price_band_bps": 100, "funding_period_seconds": 3600},
+             "price_band_bps": 100, "funding_period_seconds": 3600, "mark_max_age_seconds": 7200},
         ],
         "accounts": [{"name": n, "balance": "1000000"} for n in FUZZ_ACCOUNTS],
     })

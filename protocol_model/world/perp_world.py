@@ -14,7 +14,7 @@ from protocol_model.scenario.perp import PerpScenario, answer, wad
 
 GLOBAL_FIELDS = ("insurance_fund_wad", "unsocialized_loss_wad", "engine_token_balance")
 MARKET_FIELDS = ("cum_long_wad", "cum_short_wad", "mark_price_wad", "long_oi_wad", "short_oi_wad",
-                 "last_funding_time", "index_ok", "index_price_wad")
+                 "last_funding_time", "index_ok", "index_price_wad", "mark_time")
 ACCOUNT_FIELDS = ("cross_balance_wad", "token_balance", "cross_ok", "cross_equity_wad", "cross_initial_wad",
                   "cross_maintenance_wad")
 POSITION_FIELDS = ("size_wad", "open_notional_wad", "funding_snapshot_wad", "isolated", "isolated_balance_wad",
@@ -86,10 +86,11 @@ class PerpSnapshot:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
                if a != b]
-        key: Any
-        for label, mine, theirs, names in (("market", self.markets, other.markets, MARKET_FIELDS),
-                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
-                                           ("position", self.positions, other.positions, POSITION_FIELDS)):
+        tables: list[tuple[str, Mapping[Any, tuple[int, ...]], Mapping[Any, tuple[int, ...]], tuple[str, ...]]] = [
+            ("market", self.markets, other.markets, MARKET_FIELDS),
+            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+            ("position", self.positions, other.positions, POSITION_FIELDS)]
+        for label, mine, theirs, names in tables:
             for key in sorted(set(mine) | set(theirs), key=str):
                 a, b = mine.get(key), theirs.get(key)
                 if a is None or b is None:
@@ -104,9 +105,9 @@ class PerpSnapshot:
         """
         if kind == "global":
             return self.globals_[GLOBAL_FIELDS.index(name)]
-        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]]
-        tables = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
-                  "position": (self.positions, POSITION_FIELDS)}
+        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]] = {
+            "market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
+            "position": (self.positions, POSITION_FIELDS)}
         table, names = tables[kind]
         return table[key][names.index(name)]
 
@@ -126,6 +127,8 @@ class PerpModelWorld:
 
     def __init__(self, scenario: PerpScenario, listed_at: list[int]):
         self.scenario = scenario
+        self.view_time = max(listed_at)
+        """Time of the last call that changed the chain (the block the chain's views are read in)."""
         self.account_names = [a.name for a in scenario.accounts]
         c = scenario.collateral
         self.engine = PerpEngine(c.name, c.decimals)
@@ -164,34 +167,37 @@ class PerpModelWorld:
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
             return err.name
+        if a.kind != "warp":
+            self.view_time = now
         return "ok"
 
     def snapshot(self) -> PerpSnapshot:
-        """The :class:`PerpSnapshot` of the engine now (index prices and margins read at the feeds' answers)."""
-        e = self.engine
+        """Every readable field, margin views as of ``view_time`` (pending funding included, as on chain)."""
+        e, now = self.engine, self.view_time
         glob = (e.insurance_fund_wad, e.unsocialized_loss_wad, e.ledger.balance(e.collateral, ENGINE))
-        markets = {}
+        markets: dict[int, tuple[int, ...]] = {}
         for i, m in enumerate(e.markets):
             try:
                 ok, price = 1, e.index_price(m.index_asset)
             except errors.PoolError:
                 ok, price = 0, 0
             markets[i] = (m.cum_long_wad, m.cum_short_wad, m.mark_price_wad, m.long_oi_wad, m.short_oi_wad,
-                          m.last_funding_time, ok, price)
-        accounts, positions = {}, {}
+                          m.last_funding_time, ok, price, m.mark_time)
+        accounts: dict[str, tuple[int, ...]] = {}
+        positions: dict[tuple[str, int], tuple[int, ...]] = {}
         for a in self.account_names:
             accounts[a] = (e.cross_balance_wad.get(a, 0), e.ledger.balance(e.collateral, a)) + _margin_fields(
-                e, a, False, 0)
+                e, a, False, 0, now)
             for i in range(len(e.markets)):
                 p = e.position(a, i)
                 positions[(a, i)] = (p.size_wad, p.open_notional_wad, p.funding_snapshot_wad, int(p.isolated),
-                                     e.isolated(a, i)) + _margin_fields(e, a, True, i)
+                                     e.isolated(a, i)) + _margin_fields(e, a, True, i, now)
         return PerpSnapshot(glob, markets, accounts, positions)
 
 
-def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int) -> tuple[int, ...]:
+def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int, now: int) -> tuple[int, ...]:
     try:
-        mg = e.margin(account, iso, market)
+        mg = e.margin(account, iso, market, now)
     except errors.PoolError:
         return (0, 0, 0, 0)
     return (1, mg.equity_wad, mg.initial_wad, mg.maintenance_wad)

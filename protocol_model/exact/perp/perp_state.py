@@ -21,6 +21,8 @@ class Market:
     params: MarketParams
     mark_price_wad: int
     last_funding_time: int
+    mark_time: int
+    """When the mark was set: the last trade, or the listing."""
     cum_long_wad: int = 0
     cum_short_wad: int = 0
     long_oi_wad: int = 0

@@ -29,6 +29,10 @@ MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198
 MAX_ROUNDS = 32
 MAX_FEE_FRACTION_WAD = WAD // 2
 """At most this fraction of the supply is minted as management fee in one accrual."""
+DECIMALS_OFFSET = 6
+VIRTUAL_SHARES = 10**DECIMALS_OFFSET
+"""Virtual shares in every conversion, deposit and redemption alike (never redeemed): a donation to the vault is
+shared with them, so inflating the share price costs the attacker about this many times what the victim loses."""
 
 
 def _err(name: str, doc: str) -> type[errors.PoolError]:
@@ -44,6 +48,8 @@ SlippageExceeded = _err("SlippageExceeded", "A swap would execute worse than the
 UnwindIncomplete = _err("UnwindIncomplete", "A redemption could not repay its debt share in maxRounds rounds.")
 RedeemUnderwater = _err("RedeemUnderwater", "Repaying the debt share sold more than the collateral share.")
 InsufficientAssetsOut = _err("InsufficientAssetsOut", "The redemption pays less than minAssets.")
+InsufficientSharesOut = _err("InsufficientSharesOut", "The deposit mints fewer shares than minShares.")
+DeadlineExpired = _err("DeadlineExpired", "The call is mined after its deadline.")
 InvalidLeverageBand = _err("InvalidLeverageBand", "Not 1 < min ≤ target ≤ max < ripcord.")
 MaxSlippageTooHigh = _err("MaxSlippageTooHigh", "maxSlippageBps above 1,000.")
 RebalanceFeeTooHigh = _err("RebalanceFeeTooHigh", "rebalanceFeeBps above 100.")
@@ -178,18 +184,24 @@ class LeveragedToken:
         return self.pool.debt_balance(self.debt_asset, self.address)
 
     def total_assets(self) -> int:
-        """NAV in asset units: collateral + idle asset − debt in the asset (rounded up), floored at 0."""
+        """NAV in asset units: collateral supplied to the pool − debt in the asset (rounded up), floored at 0.
+        Tokens sent to the vault are not counted (redemptions pay only from the pool position)."""
         px = self.prices()
-        gross = self.collateral() + self.pool.ledger.balance(self.asset, self.address)
         debt_in_asset = mul_div_up(self.debt(), px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
-        return max(gross - debt_in_asset, 0)
+        return max(self.collateral() - debt_in_asset, 0)
+
+    @property
+    def decimals(self) -> int:
+        """Share decimals: the asset's plus ``DECIMALS_OFFSET`` (OpenZeppelin ERC4626)."""
+        return self.pool.assets[self.asset].state.decimals + DECIMALS_OFFSET
 
     def convert_to_shares(self, assets: int) -> int:
-        return mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        """OpenZeppelin ERC4626 with ``10**DECIMALS_OFFSET`` virtual shares and one virtual asset, rounded down."""
+        return mul_div_down(assets, self.total_supply + VIRTUAL_SHARES, self.total_assets() + 1)
 
     def convert_to_assets(self, shares: int) -> int:
-        """OpenZeppelin ERC4626 (offset 0), rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
-        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + 1)
+        """Same conversion the other way, rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
+        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
 
     def balance_of(self, account: str) -> int:
         return self.shares.get(account, 0)
@@ -207,22 +219,35 @@ class LeveragedToken:
         self.allowances[(owner, spender)] = shares
 
     @_atomic
-    def deposit(self, sender: str, assets: int, receiver: str, now: int) -> int:
+    def deposit(self, sender: str, assets: int, receiver: str, now: int, min_shares: int = 0,
+                deadline: int = UINT256_MAX) -> int:
+        """``depositWithMin`` (``deposit`` is the same with no minimum and no deadline): shares
+        ⌊assets·(S + V)/(NAV + 1)⌋. Raises ``DeadlineExpired``, ``ZeroShares``, token and pool errors, then
+        ``InsufficientSharesOut``."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
-        shares = mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        shares = self.convert_to_shares(assets)
         self._deposit(sender, receiver, assets, shares, now)
+        if shares < min_shares:
+            raise InsufficientSharesOut(shares, min_shares)
         return shares
 
     @_atomic
     def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
         self._accrue(now)
-        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + 1)
+        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
         self._deposit(sender, receiver, assets, shares, now)
         return assets
 
     @_atomic
-    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0) -> int:
-        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0``)."""
+    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0,
+               deadline: int = UINT256_MAX) -> int:
+        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0`` and no deadline): collateral share
+        ⌊C·s/(S + V)⌋, debt share ⌈D·s/(S + V)⌉; the virtual shares' part stays in the vault. Raises
+        ``DeadlineExpired`` first, then the checks of ``LeveragedToken.redeemWithMin`` in its order."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
         if shares == 0:
             raise ZeroShares()
@@ -230,10 +255,9 @@ class LeveragedToken:
             raise errors.ZeroAddress()
         if shares > self.balance_of(owner):
             raise ERC4626ExceededMaxRedeem(owner, shares, self.balance_of(owner))
-        everything = shares == self.total_supply
-        coll_share = mul_div_down(self.collateral(), shares, self.total_supply)
-        debt = self.debt()
-        debt_share = debt if everything else mul_div_up(debt, shares, self.total_supply)
+        denominator = self.total_supply + VIRTUAL_SHARES
+        coll_share = mul_div_down(self.collateral(), shares, denominator)
+        debt_share = mul_div_up(self.debt(), shares, denominator)
         if sender != owner:
             allowed = self.allowances.get((owner, sender), 0)
             if allowed != UINT256_MAX:
@@ -249,11 +273,11 @@ class LeveragedToken:
                 raise UnwindIncomplete(debt_share - repaid)
         if sold > coll_share:
             raise RedeemUnderwater(coll_share, sold)
-        assets = self.collateral() if everything else coll_share - sold
+        assets = coll_share - sold
         if assets < min_assets:
             raise InsufficientAssetsOut(assets, min_assets)
         if assets:
-            self.pool.withdraw(self.address, self.asset, UINT256_MAX if everything else assets, receiver, now)
+            self.pool.withdraw(self.address, self.asset, assets, receiver, now)
         return assets
 
     @_atomic
