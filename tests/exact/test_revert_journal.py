@@ -21,14 +21,15 @@ TWINS = {
     "PerpEngine": (market_twins.perp_world, market_twins.perp_op),
     "LeveragedToken": (market_twins.leveraged_world, market_twins.leveraged_op),
 }
-MUST_FAIL_WITH = {
+MUST_FAIL_WITH = {  # reverts every run reaches (several of them after writes: allowance spent, rounds run, swaps)
     "Ledger": {"ERC20InsufficientBalance", "ERC20InsufficientAllowance"},
-    "LendingPool": {"ZeroAmount", "InsufficientBalance", "Unauthorized", "ERC20InsufficientAllowance",
-                    "FlashLoanCallbackFailed"},
-    "Looper": {"InvalidRounds", "InvalidFraction", "InvalidSlippage", "NoPair", "SlippageExceeded"},
-    "V2Pair+PairPriceFeed": {"SlippageExceeded", "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT", "ds-math-sub-underflow"},
-    "PerpEngine": {"ZeroAmount", "InsufficientBalance", "NotLiquidatable", "MarketNotListed"},
-    "LeveragedToken": {"ZeroShares", "ERC4626ExceededMaxRedeem", "RebalanceNotDue", "RipcordNotArmed"},
+    "LendingPool": {"ZeroAmount", "InsufficientBalance", "InsufficientLiquidity", "Unauthorized",
+                    "ERC20InsufficientAllowance"},
+    "Looper": {"InvalidRounds", "InvalidFraction", "NoPair", "ERC20InsufficientAllowance", "SlippageExceeded"},
+    "V2Pair+PairPriceFeed": {"SlippageExceeded", "ds-math-sub-underflow", "UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED",
+                             "ERC20InsufficientBalance"},
+    "PerpEngine": {"ZeroAmount", "InsufficientBalance", "MarketNotListed", "ERC20InsufficientAllowance"},
+    "LeveragedToken": {"ZeroShares", "ERC4626ExceededMaxRedeem", "RipcordNotArmed", "ERC20InsufficientAllowance"},
 }
 EXAMPLES = {"LendingPool": 80, "Looper": 80, "LeveragedToken": 40}
 
