@@ -2,18 +2,19 @@
 
 The pair on chain is the compiled ``@uniswap/v2-core`` 1.0.1 artifact; this is its exact twin, so a
 loop's slippage, a liquidator's sale and a TWAP are the same numbers in the model and on chain.
-Token balances live in the shared :class:`~protocol_model.exact.lending.pool_state.Ledger` (the pair is an account in
+Token balances live in the shared :class:`~protocol_model.exact.ledger.Ledger` (the pair is an account in
 it), so the pair composes with the lending pool's model in one world.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from math import isqrt
+from typing import ClassVar
 
 from protocol_model.exact.errors import PoolError
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 
 FEE_NUMERATOR = 997
 """Input kept after the 0.3% fee, per 1000."""
@@ -70,27 +71,6 @@ def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
     return reserve_in * amount_out * FEE_DENOMINATOR // ((reserve_out - amount_out) * FEE_NUMERATOR) + 1
 
 
-def _atomic(method):
-    """A revert: on AmmError restore the pair and every ledger balance/allowance as they were."""
-
-    @functools.wraps(method)
-    def wrapper(self: V2Pair, *args, **kwargs):
-        saved = (dict(self.__dict__), dict(self.lp), dict(self.ledger.balances), dict(self.ledger.allowances))
-        try:
-            return method(self, *args, **kwargs)
-        except PoolError:
-            state, lp, balances, allowances = saved
-            self.__dict__.update(state)
-            self.lp = lp
-            self.ledger.balances.clear()
-            self.ledger.balances.update(balances)
-            self.ledger.allowances.clear()
-            self.ledger.allowances.update(allowances)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class V2Pair:
     """One pair's storage, twin of ``UniswapV2Pair`` (v2-core 1.0.1, protocol fee off).
@@ -113,6 +93,9 @@ class V2Pair:
     price1_cumulative_last: int = 0
     total_supply: int = 0
     lp: dict[str, int] = field(default_factory=dict)
+
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the pair and the token ledger (protocol_model.exact.journal)."""
 
     # ------------------------------------------------------------------ the pair (UniswapV2Pair)
 
@@ -146,7 +129,7 @@ class V2Pair:
         self.lp[to] = self.lp.get(to, 0) + amount
         self.total_supply += amount
 
-    @_atomic
+    @reverts_atomically
     def mint(self, to: str, now: int) -> int:
         """``UniswapV2Pair.mint``: LP units for the tokens sent to the pair since the last update (rounded down).
 
@@ -171,7 +154,7 @@ class V2Pair:
         self._update(balance0, balance1, now)
         return liquidity
 
-    @_atomic
+    @reverts_atomically
     def burn(self, to: str, now: int) -> tuple[int, int]:
         """``UniswapV2Pair.burn``: redeem the LP units sent to the pair, pro rata (rounded down); returns token units.
 
@@ -190,7 +173,7 @@ class V2Pair:
         self._update(*self._balances(), now)
         return amount0, amount1
 
-    @_atomic
+    @reverts_atomically
     def swap(self, amount0_out: int, amount1_out: int, to: str, now: int) -> None:
         """``UniswapV2Pair.swap`` (no callback data): send the outputs, then require the fee-adjusted product not
         to fall (the 'K' check: (b0·1000 − in0·3)·(b1·1000 − in1·3) ≥ r0·r1·1000²).
@@ -223,7 +206,7 @@ class V2Pair:
 
     # ---------------------------------------------------------- the helper (contracts/amm/PairSwapper.sol)
 
-    @_atomic
+    @reverts_atomically
     def swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str, now: int) -> int:
         """``PairSwapper.swapExactIn``: pull ``amount_in`` from ``sender`` into the pair, send the quote to ``to``.
 
@@ -239,7 +222,7 @@ class V2Pair:
         self.swap(*((0, out) if token_in == self.token0 else (out, 0)), to, now)
         return out
 
-    @_atomic
+    @reverts_atomically
     def swap_exact_out(self, sender: str, token_in: str, amount_out: int, max_in: int, to: str, now: int) -> int:
         """``PairSwapper.swapExactOut``: pull the quoted input (at most ``max_in``), send ``amount_out`` to ``to``.
 
@@ -255,7 +238,7 @@ class V2Pair:
         self.swap(*((0, amount_out) if token_in == self.token0 else (amount_out, 0)), to, now)
         return amount_in
 
-    @_atomic
+    @reverts_atomically
     def add_liquidity(self, sender: str, amount0: int, amount1: int, to: str, now: int) -> int:
         """``PairSwapper.addLiquidity``: pull both amounts (token units, pair order) into the pair and mint.
 
@@ -266,7 +249,7 @@ class V2Pair:
         self.ledger.transfer_from(self.token1, SWAPPER, sender, self.address, amount1)
         return self.mint(to, now)
 
-    @_atomic
+    @reverts_atomically
     def remove_liquidity(self, sender: str, liquidity: int, to: str, now: int) -> tuple[int, int]:
         """``PairSwapper.removeLiquidity``: pull LP units into the pair and burn them; returns (amount0, amount1).
 

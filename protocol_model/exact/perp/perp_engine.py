@@ -7,11 +7,11 @@ base units. Formulas: docs/perp_margin.md.
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import BPS, WAD, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
 from protocol_model.exact.oracle.price_router import Feed, price_wad
 from protocol_model.exact.perp import errors
@@ -30,22 +30,6 @@ ENGINE = "engine"
 """The engine's name in the token ledger."""
 
 
-def atomic(method):
-    """On a PoolError restore the engine's state as it was (a revert), then re-raise."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class PerpEngine:
     collateral: str
@@ -61,6 +45,9 @@ class PerpEngine:
     ledger: Ledger = field(default_factory=Ledger)
     events: list = field(default_factory=list)
 
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the engine and the token ledger (protocol_model.exact.journal)."""
+
     def __post_init__(self) -> None:
         if self.collateral_decimals > 18:
             raise errors.InvalidDecimals(self.collateral_decimals)
@@ -71,14 +58,14 @@ class PerpEngine:
 
     # ------------------------------------------------------------------ configuration
 
-    @atomic
+    @reverts_atomically
     def list_market(self, index_asset: str, params: MarketParams, now: int) -> int:
         params.validate()
         index = self.index_price(index_asset)
         self.markets.append(Market(index_asset, params, index, now, now))
         return len(self.markets) - 1
 
-    @atomic
+    @reverts_atomically
     def set_market_params(self, market: int, params: MarketParams, now: int) -> None:
         self._require_listed(market)
         params.validate()
@@ -93,21 +80,21 @@ class PerpEngine:
 
     # ------------------------------------------------------------------ collateral
 
-    @atomic
+    @reverts_atomically
     def deposit(self, account: str, amount: int) -> None:
         if amount == 0:
             raise errors.ZeroAmount()
         self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + amount * self.unit_scale
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
-    @atomic
+    @reverts_atomically
     def fund_insurance(self, account: str, amount: int) -> None:
         if amount == 0:
             raise errors.ZeroAmount()
         self.insurance_fund_wad += amount * self.unit_scale
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
-    @atomic
+    @reverts_atomically
     def withdraw(self, account: str, amount: int, now: int) -> None:
         """Twin of ``PerpEngine.withdraw``: accrues only the cross positions' markets; the cross bucket must keep
         equity ≥ initial margin. Raises ``ZeroAmount``, price errors, ``InsufficientBalance``,
@@ -124,7 +111,7 @@ class PerpEngine:
             raise errors.InsufficientMargin(account)
         self.ledger.transfer(self.collateral, ENGINE, account, amount)
 
-    @atomic
+    @reverts_atomically
     def set_margin_mode(self, account: str, market: int, isolated: bool) -> None:
         self._require_listed(market)
         p = self.position(account, market)
@@ -132,7 +119,7 @@ class PerpEngine:
             raise errors.PositionOpen()
         self.positions.setdefault((account, market), p).isolated = isolated
 
-    @atomic
+    @reverts_atomically
     def transfer_margin(self, account: str, market: int, amount_wad: int, now: int) -> None:
         if amount_wad == 0:
             raise errors.ZeroAmount()
@@ -150,7 +137,7 @@ class PerpEngine:
 
     # ------------------------------------------------------------------ trading
 
-    @atomic
+    @reverts_atomically
     def trade(self, market: int, buyer: str, seller: str, size_wad: int, price: int, now: int) -> None:
         """Twin of ``PerpEngine.trade``: accrues ``market`` and the markets of the buyer's and seller's buckets (no
         other market's price is read), checks the band, fills both sides, charges fees, sets the mark and its
@@ -329,7 +316,7 @@ class PerpEngine:
         if not 0 <= market < len(self.markets):
             raise errors.MarketNotListed(market)
 
-    @atomic
+    @reverts_atomically
     def liquidate(self, liquidator: str, account: str, market: int, now: int) -> None:
         """Twin of ``PerpEngine.liquidate``: the liquidator takes over the closed part of the position at the index
         price. A bucket left with no position and a negative balance is bankrupt: the insurance fund pays first,

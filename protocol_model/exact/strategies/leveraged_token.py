@@ -9,12 +9,12 @@ order, same rounding, same error names; a failing call leaves pool, pair, ledger
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.lending.params import SECONDS_PER_YEAR
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up
@@ -110,33 +110,6 @@ class Prices:
     debt_wad: int
 
 
-def _atomic(method):
-    """A revert: restore pool, pair, the shared ledger (in place) and the vault as they were."""
-
-    @functools.wraps(method)
-    def wrapper(self: LeveragedToken, *args, **kwargs):
-        ledger = self.pool.ledger
-        own = {k: v for k, v in self.__dict__.items() if k not in ("pool", "pair")}
-        saved = copy.deepcopy((self.pool.__dict__, self.pair.__dict__, own))
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            pool_d, pair_d, own_d = saved
-            ledger.balances.clear()
-            ledger.balances.update(pool_d["ledger"].balances)
-            ledger.allowances.clear()
-            ledger.allowances.update(pool_d["ledger"].allowances)
-            pool_d["ledger"] = pair_d["ledger"] = ledger
-            self.pool.__dict__.clear()
-            self.pool.__dict__.update(pool_d)
-            self.pair.__dict__.clear()
-            self.pair.__dict__.update(pair_d)
-            self.__dict__.update(own_d)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class LeveragedToken:
     """One vault. ``address`` is its name in the pool and the ledger; ``asset`` the collateral token."""
@@ -154,6 +127,9 @@ class LeveragedToken:
     total_supply: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    journal_links: ClassVar[tuple[str, ...]] = ("pool", "pair")
+    """A revert restores the vault, the pool, the pair and the token ledger (protocol_model.exact.journal)."""
 
     def __post_init__(self) -> None:
         self.params.validate()
@@ -218,7 +194,7 @@ class LeveragedToken:
     def approve(self, owner: str, spender: str, shares: int) -> None:
         self.allowances[(owner, spender)] = shares
 
-    @_atomic
+    @reverts_atomically
     def deposit(self, sender: str, assets: int, receiver: str, now: int, min_shares: int = 0,
                 deadline: int = UINT256_MAX) -> int:
         """``depositWithMin`` (``deposit`` is the same with no minimum and no deadline): shares
@@ -233,14 +209,14 @@ class LeveragedToken:
             raise InsufficientSharesOut(shares, min_shares)
         return shares
 
-    @_atomic
+    @reverts_atomically
     def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
         self._accrue(now)
         assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
         self._deposit(sender, receiver, assets, shares, now)
         return assets
 
-    @_atomic
+    @reverts_atomically
     def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0,
                deadline: int = UINT256_MAX) -> int:
         """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0`` and no deadline): collateral share
@@ -280,7 +256,7 @@ class LeveragedToken:
             self.pool.withdraw(self.address, self.asset, assets, receiver, now)
         return assets
 
-    @_atomic
+    @reverts_atomically
     def rebalance(self, sender: str, now: int) -> int:
         """Back to the target when due; returns the leverage after (WAD)."""
         self._accrue(now)
@@ -295,7 +271,7 @@ class LeveragedToken:
         self._mint_rebalance_fee(traded, px)
         return self._leverage(px)
 
-    @_atomic
+    @reverts_atomically
     def ripcord(self, sender: str, now: int) -> int:
         """Emergency delever past the hard limit; returns the reward paid to ``sender``."""
         self._accrue(now)
@@ -310,11 +286,11 @@ class LeveragedToken:
             self.pool.withdraw(self.address, self.asset, reward, sender, now)
         return reward
 
-    @_atomic
+    @reverts_atomically
     def accrue(self, now: int) -> None:
         self._accrue(now)
 
-    @_atomic
+    @reverts_atomically
     def set_params(self, params: LeveragedTokenParams, now: int) -> None:
         params.validate()
         self._accrue(now)
