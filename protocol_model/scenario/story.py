@@ -27,11 +27,9 @@ __all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "St
            "parse_scenario", "to_units"]
 
 MAX = "max"
-_Strict = Strict
-_format_error = format_error
 
 
-class AccountSpec(_Strict):
+class AccountSpec(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balances: dict[str, Decimal] = Field(default_factory=dict)
     """Whole tokens minted to the account at the start, by asset name."""
@@ -44,7 +42,7 @@ class AccountSpec(_Strict):
 Amount = Union[Decimal, Literal["max"]]
 
 
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
     """'ok' or the name of the error the call must revert with."""
 
@@ -171,10 +169,10 @@ class Scenario(_StoryBody):
                 val = getattr(step, fld, None)
                 if val is not None and val not in accounts:
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")
-            amount = getattr(step, "amount", None)
-            if isinstance(amount, Decimal):
-                asset_name = getattr(step, "asset", None) or step.debt
-                self.asset(asset_name).units(amount)
+            step_amount = getattr(step, "amount", None)
+            if isinstance(step_amount, Decimal):
+                asset_name = getattr(step, "asset", None) or getattr(step, "debt", "")
+                self.asset(str(asset_name)).units(step_amount)
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")
         return self

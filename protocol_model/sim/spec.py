@@ -26,10 +26,10 @@ from protocol_model.sim.stable import stable_market
 LabSpecError = ScenarioError
 """A simulation or sweep file is invalid (the one file error type)."""
 
-_Strict = Strict
 
 
-class GbmSpec(_Strict):
+
+class GbmSpec(Strict):
     kind: Literal["gbm"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     drift_annual: float = Field(default=0.0, ge=-10, le=10)
@@ -38,7 +38,7 @@ class GbmSpec(_Strict):
         return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
 
 
-class JumpSpec(_Strict):
+class JumpSpec(Strict):
     kind: Literal["jump"]
     sigma_annual: float = Field(ge=0, le=20)
     jumps_per_year: float = Field(ge=0, le=10_000)
@@ -51,7 +51,7 @@ class JumpSpec(_Strict):
                              self.jump_std_log * vol_scale, self.drift_annual)
 
 
-class BridgeSpec(_Strict):
+class BridgeSpec(Strict):
     kind: Literal["bridge"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     pins: list[tuple[int, float]] = Field(min_length=1)
@@ -66,7 +66,7 @@ class BridgeSpec(_Strict):
         return Bridge(self.sigma_annual * vol_scale, tuple(self.pins))
 
 
-class HistoricalSpec(_Strict):
+class HistoricalSpec(Strict):
     kind: Literal["historical"]
     episode: str
     series: str
@@ -88,7 +88,7 @@ class HistoricalSpec(_Strict):
 DriverSpec = Annotated[GbmSpec | JumpSpec | BridgeSpec | HistoricalSpec, Field(discriminator="kind")]
 
 
-class RedemptionSpec(_Strict):
+class RedemptionSpec(Strict):
     """Issuer redemption at par of a stablecoin (``protocol_model.sim.stable.Redemption``)."""
 
     delay_days: float = Field(1.0, ge=0, le=365)
@@ -109,7 +109,7 @@ class RedemptionSpec(_Strict):
         return self
 
 
-class WrongWaySpec(_Strict):
+class WrongWaySpec(Strict):
     """The coin weakens by ``beta`` × another asset's rise (or fall) since step 0."""
 
     asset: str
@@ -125,7 +125,7 @@ class AssetOverrides(TypedDict, total=False):
     amm_depth_usd: float
 
 
-class LabMarket(_Strict):
+class LabMarket(Strict):
     """How the lab simulates one asset's market (the asset's parameters come from the protocol)."""
 
     amm_depth_usd: float | None = Field(default=None, gt=0)
@@ -152,12 +152,12 @@ class LabAsset(AssetSpec, LabMarket):
     def risk(self, override: AssetOverrides | None = None) -> AssetRisk:
         """The cascade's parameters of this asset, with a sweep cell's ``override`` applied."""
         o: AssetOverrides = override or {}
-        risk = {k: int(v) for k, v in o.items() if k != "amm_depth_usd"}
+        risk = {k: int(v) for k, v in dict(o).items() if k != "amm_depth_usd" and isinstance(v, (int, float))}
         return AssetRisk.from_spec(self, o.get("amm_depth_usd", self.amm_depth_usd or math.inf),
                                    self.reserves_tokens, **risk)
 
 
-class SyntheticBook(_Strict):
+class SyntheticBook(Strict):
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
@@ -168,7 +168,7 @@ class SyntheticBook(_Strict):
     loop_leverage: float = Field(default=4.0, ge=1, le=100)
 
 
-class BookSpec(_Strict):
+class BookSpec(Strict):
     synthetic: SyntheticBook | None = None
     scenario: str | None = None
     """a scenario file (protocol_model.scenario.story): positions after its steps, played in the exact model"""
@@ -180,7 +180,7 @@ class BookSpec(_Strict):
         return self
 
 
-class _SimulationBody(_Strict):
+class _SimulationBody(Strict):
     name: str
     description: str = ""
     seed: int = Field(ge=0)
@@ -259,7 +259,7 @@ class SimulationSpec(_SimulationBody):
         return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(2)[0])
 
 
-class Axis(_Strict):
+class Axis(Strict):
     parameter: Literal["liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "close_factor_bps",
                        "volatility_scale", "amm_depth_usd", "oracle_delay_steps"]
     values: list[float] = Field(min_length=1, max_length=50)
@@ -267,7 +267,7 @@ class Axis(_Strict):
     """assets the per-asset parameters apply to (default: every collateral asset of the book)"""
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
     """A parameter sweep: one or two axes over a base simulation, every cell on the same seed."""
 
     kind: Literal["sweep"]
