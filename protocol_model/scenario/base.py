@@ -20,7 +20,7 @@ class ScenarioError(ValueError):
 class Strict(BaseModel):
     """Unknown fields are errors; parsed files are immutable. Field aliases are the names files use."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True)
 
 
 def format_error(err: ValidationError, source: str) -> str:
