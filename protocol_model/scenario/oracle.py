@@ -59,7 +59,7 @@ class OracleSpec(Strict):
         """(minAnswer, maxAnswer) of the primary aggregator, in 8-decimal answers; (0, 0) = no clamp."""
         if self.feed_max_usd == 0:
             return 0, 0
-        return usd_to_answer(self.feed_min_usd), usd_to_answer(self.feed_max_usd)
+        return usd_to_answer(str(self.feed_min_usd)), usd_to_answer(str(self.feed_max_usd))
 
 
 class _Op(Strict):
@@ -88,7 +88,7 @@ class FeedOp(_Op):
         return self
 
     def raw_answer(self) -> int:
-        return self.answer if self.answer is not None else usd_to_answer(self.price_usd)
+        return self.answer if self.answer is not None else usd_to_answer(str(self.price_usd))
 
 
 class FeedRevertOp(_Op):

@@ -110,7 +110,7 @@ class AssetParams(Strict):
 
     def answer(self) -> int:
         """The starting price as an 8-decimal feed answer."""
-        return usd_to_answer(self.price_usd)
+        return usd_to_answer(str(self.price_usd))
 
 
 class AssetSpec(AssetParams):

@@ -21,7 +21,7 @@ from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import ASSET_NAME, CollateralSpec
 from protocol_model.scenario.params import IndexSpec as IndexParams
 from protocol_model.scenario.params import MarketSpec as MarketParamsSpec
-from protocol_model.scenario.protocol import Overrides, ProtocolFile, referred_protocol
+from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
 
 
 class IndexSpec(IndexParams):
@@ -106,16 +106,12 @@ class _PerpBody(Strict):
     steps: list[Step] = Field(default_factory=list)
 
 
-class PerpStoryFile(_PerpBody):
+class PerpStoryFile(_PerpBody, ReferringFile):
     """A perp story as written: a protocol with a ``perp:`` section, overrides, accounts and steps."""
 
     kind: Literal["perp_story"]
-    protocol: str
-    """The protocol file: a path relative to this file, or a name in ``protocols/``."""
     markets: list[str] | None = None
     """Which of the protocol's perp markets the engine lists, in this order (default: all)."""
-    overrides: Overrides = Field(default_factory=dict)
-    """Protocol fields this story changes, by path (``perp.markets.ETH-PERP.trade_fee: 0%``)."""
 
 
 class PerpScenario(_PerpBody):
@@ -167,7 +163,7 @@ def wad(value: Decimal | str | int) -> int:
 
 
 def answer(price_usd: Decimal) -> int:
-    return usd_to_answer(price_usd)
+    return usd_to_answer(str(price_usd))
 
 
 def parse_perp_scenario(data: dict, source: str = "perp scenario") -> PerpScenario:

@@ -21,7 +21,7 @@ from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, SequencerOp, check_references
 from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
-from protocol_model.scenario.protocol import Overrides, ProtocolFile, referred_protocol
+from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
 
 __all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "StoryFile", "load_scenario",
            "parse_scenario", "to_units"]
@@ -125,16 +125,12 @@ class _StoryBody(Strict):
     """Uniswap V2 pairs deployed with the pool (initial reserves from the deployer); see scenario/amm.py."""
 
 
-class StoryFile(_StoryBody):
+class StoryFile(_StoryBody, ReferringFile):
     """A story file as written: a protocol reference, which of its assets to list, overrides, the story."""
 
     kind: Literal["story"]
-    protocol: str
-    """The protocol file: a path relative to this file, or a name in ``protocols/``."""
     assets: list[str] | None = None
     """Which of the protocol's assets the pool lists, in this order (default: all, in the protocol's order)."""
-    overrides: Overrides = Field(default_factory=dict)
-    """Protocol fields this story changes, by path (``assets.WETH.liquidation_threshold: 80%``)."""
 
 
 class Scenario(_StoryBody):

@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, model_validator
 from protocol_model.scenario.base import ScenarioError, Strict, format_error
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import AssetSpec, PoolSpec
-from protocol_model.scenario.protocol import Overrides, referred_protocol
+from protocol_model.scenario.protocol import ReferringFile, referred_protocol
 from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
 from protocol_model.sim.stable import stable_market
@@ -198,14 +198,10 @@ class _SimulationBody(Strict):
     book: BookSpec
 
 
-class SimulationFile(_SimulationBody):
+class SimulationFile(_SimulationBody, ReferringFile):
     """A simulation file as written: a protocol reference, overrides, a market model per asset, a book."""
 
     kind: Literal["simulation"]
-    protocol: str
-    """The protocol file: a path relative to this file, or a name in ``protocols/``."""
-    overrides: Overrides = Field(default_factory=dict)
-    """Protocol fields this simulation changes, by path (``assets.WETH.liquidation_threshold: 80%``)."""
     assets: dict[str, LabMarket] = Field(min_length=1)
     """The simulated assets (protocol asset names) and their market models, in the correlation's order."""
 
