@@ -224,9 +224,10 @@ def stable_market(base: MarketModel, assets: Sequence[Any]) -> StableMarket:
                              tuple(tuple(w) for w in r.closed_steps))
         if a.wrong_way is not None:
             if a.wrong_way.asset not in names:
-                raise ValueError(f"assets.{i}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' (known: {names})")
+                raise ValueError(f"assets.{a.name}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' "
+                                 f"(known: {names})")
             if a.wrong_way.asset == a.name:
-                raise ValueError(f"assets.{i}.wrong_way.asset: '{a.name}' cannot follow itself")
+                raise ValueError(f"assets.{a.name}.wrong_way.asset: '{a.name}' cannot follow itself")
             ww = WrongWay(names.index(a.wrong_way.asset), a.wrong_way.beta, a.wrong_way.when)
         coins.append(StableCoin(i, red, ww))
     return StableMarket.wrap(base, tuple(coins))

@@ -28,14 +28,10 @@ ACTORS = (*DEPOSITORS, KEEPER, TREASURY)
 SCENARIO = {
     "name": "leveraged-tokens",
     "description": "WETH/USDC pool for the 2x and 3x tokens; dave lends USDC, erin makes the pair and arbitrages it.",
-    "assets": [
-        {"name": DEBT, "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
-         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000,
-         "rate": {"base_bps": 0, "slope1_bps": 600, "slope2_bps": 6000, "optimal_bps": 9000}},
-        {"name": COLL, "decimals": 18, "price_usd": "2000", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
-         "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1500,
-         "rate": {"base_bps": 0, "slope1_bps": 270, "slope2_bps": 8000, "optimal_bps": 8000}},
-    ],
+    "kind": "story",
+    "protocol": "generic",
+    "assets": [DEBT, COLL],
+    "overrides": {f"assets.{COLL}.liquidation_threshold": "85%"},
     "accounts": [
         {"name": "alice", "balances": {COLL: "1000"}},
         {"name": "bob", "balances": {COLL: "1000"}},

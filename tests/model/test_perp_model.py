@@ -60,7 +60,7 @@ def test_funding_is_capped_premium_times_index():
 
 @pytest.mark.parametrize("patch,message", [
     ({"markets": [{"name": "X", "index": "ETH", "initial_margin_bps": 500, "maintenance_margin_bps": 500}]},
-     "markets.0: Value error, maintenance_margin_bps (500) must be below initial_margin_bps (500)"),
+     "markets.0: Value error, maintenance_margin (5%) must be below initial_margin (5%)"),
     ({"markets": [{"name": "X", "index": "ETX", "initial_margin_bps": 1000, "maintenance_margin_bps": 500}]},
      "markets.0.index: unknown index 'ETX'"),
     ({"steps": [{"op": "deposit", "account": "zed", "amount": 1}]}, "steps.0.account: unknown account 'zed'"),
