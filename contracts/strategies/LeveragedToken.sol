@@ -58,6 +58,8 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     /// (docs/SPEC.md §9 S2, the same constant as Looper.MAX_SLIPPAGE_BPS): no front-run of a swap executing
     /// within it of the oracle pays, on a pair at the oracle.
     uint256 public constant MAX_SLIPPAGE_BPS = 59;
+    /// @notice A swap the slippage bound cuts to less than this share of the wanted amount is not made.
+    uint256 public constant MIN_CUT_BPS = 1;
     uint256 public constant MAX_REBALANCE_FEE_BPS = 100;
     /// @notice 10% a year, per second (WAD).
     uint256 public constant MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198;
@@ -481,8 +483,10 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         maxIn = amountOut.mulDivUp(px.debt * _collUnit, px.coll * _debtUnit).bpsMulDown(BPS + _params.maxSlippageBps);
     }
 
-    /// @dev The largest exact input ≤ `amountIn` whose output the slippage bound accepts (0 if none): bisection
-    /// on `_exactInQuote` (out ≥ minOut holds at 0 and, up to rounding, below some size and not above it).
+    /// @dev The largest exact input ≤ `amountIn` whose output the slippage bound accepts: bisection on
+    /// `_exactInQuote` (out ≥ minOut holds at 0 and, up to rounding, below some size and not above it). A cut
+    /// below MIN_CUT_BPS of `amountIn` counts as none (0): only rounding lets such dust through a pair that is
+    /// far from the oracle.
     function _maxInWithinBound(address tokenIn, uint256 amountIn, Prices memory px) internal view returns (uint256) {
         (uint256 out, uint256 minOut) = _exactInQuote(tokenIn, amountIn, px);
         if (out >= minOut) return amountIn;
@@ -493,7 +497,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             if (out >= minOut) lo = mid;
             else hi = mid;
         }
-        return lo;
+        return lo < amountIn.bpsMulDown(MIN_CUT_BPS) ? 0 : lo;
     }
 
     function _pairSwap(address tokenIn, uint256 amountIn, uint256 out) internal {

@@ -24,6 +24,8 @@ SAFETY_BPS = 9_900
 """Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses."""
 MAX_SLIPPAGE_BPS = 59
 """⌊t*⌋, the sandwich bound of the pair's 0.3% fee (docs/SPEC.md §9 S2; ``sandwich.sandwich_bound_bps``)."""
+MIN_CUT_BPS = 1
+"""A swap the slippage bound cuts to less than this share of the wanted amount is not made."""
 MAX_REBALANCE_FEE_BPS = 100
 MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198
 """10% a year, per second (WAD)."""
@@ -503,8 +505,8 @@ class LeveragedToken:
         return amount_in, bps_mul_down(fair, BPS + self.params.max_slippage_bps)
 
     def _max_in_within_bound(self, token_in: str, amount_in: int, px: Prices) -> int:
-        """``_maxInWithinBound``: the largest exact input ≤ ``amount_in`` the bound accepts (0 if none), by the
-        contract's bisection."""
+        """``_maxInWithinBound``: the largest exact input ≤ ``amount_in`` the bound accepts, by the contract's
+        bisection; 0 if that is below ``MIN_CUT_BPS`` of ``amount_in`` (dust only rounding lets through)."""
         out, min_out = self._exact_in_quote(token_in, amount_in, px)
         if out >= min_out:
             return amount_in
@@ -516,7 +518,7 @@ class LeveragedToken:
                 lo = mid
             else:
                 hi = mid
-        return lo
+        return 0 if lo < bps_mul_down(amount_in, MIN_CUT_BPS) else lo
 
     def _pair_swap(self, token_in: str, amount_in: int, out: int, now: int) -> None:
         self.pool.ledger.transfer(token_in, self.address, self.pair.address, amount_in)
