@@ -86,5 +86,5 @@ NothingToUnwind = _make("NothingToUnwind", "The caller has no debt in the asset 
 UnwindShortfall = _make("UnwindShortfall", "The withdrawn collateral does not buy back the flash loan and its fee.")
 UnauthorizedCallback = _make("UnauthorizedCallback", "onFlashLoan not from the pool for a loan started here.")
 DeadlineExpired = _make("DeadlineExpired", "The call is mined after its deadline.")
-InsufficientOutput = _make("InsufficientOutput", "An open supplies, or an unwind returns, less than the caller's minimum.")
+InsufficientOutput = _make("InsufficientOutput", "An open supplies, or an unwind returns, less than the minimum.")
 ExcessiveDebt = _make("ExcessiveDebt", "A flash open's new debt (flash + fee) is above the caller's maximum.")

@@ -25,7 +25,7 @@ ROUNDING_MARGIN = 4
 """Debt units kept below the computed capacity each round (``Looper.ROUNDING_MARGIN``)."""
 MAX_SLIPPAGE_BPS = 59
 """Largest ``max_slippage_bps`` accepted (``Looper.MAX_SLIPPAGE_BPS``): ⌊t*⌋ of the pair's 0.3% fee, the tolerance
-below which no sandwich pays (docs/SPEC.md §9 S2, :func:`protocol_model.exact.strategies.sandwich.sandwich_bound_bps`)."""
+below which no sandwich pays (docs/SPEC.md §9 S2, ``sandwich.sandwich_bound_bps``)."""
 
 
 @dataclass(frozen=True)
