@@ -141,12 +141,30 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     /// @notice Withdraws `amount` (type(uint256).max: everything) of the caller's `asset` supply to `to`.
     function withdraw(address asset, uint256 amount, address to) external nonReentrant returns (uint256) {
+        return _withdraw(asset, amount, msg.sender, to);
+    }
+
+    /// @notice Withdraws `amount` (type(uint256).max: everything) of `onBehalf`'s `asset` supply to `receiver`.
+    /// The caller is `onBehalf` or an operator `onBehalf` authorized (`setAuthorization`). Same rules as `withdraw`.
+    function withdrawOnBehalf(address asset, uint256 amount, address onBehalf, address receiver)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        return _withdraw(asset, amount, onBehalf, receiver);
+    }
+
+    /// @dev The one withdraw path: `withdraw` is `_withdraw(asset, amount, msg.sender, to)`.
+    /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue),
+    /// ZeroAmount / InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow.
+    function _withdraw(address asset, uint256 amount, address onBehalf, address receiver) internal returns (uint256) {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (to == address(0)) revert ErrorsLib.ZeroAddress();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireSenderAuthorized(onBehalf);
         _requireListed(asset);
         _accrueAll();
         AssetState storage s = states[asset];
-        uint256 userScaled = scaledSupplyOf[asset][msg.sender];
+        uint256 userScaled = scaledSupplyOf[asset][onBehalf];
         uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
         uint256 scaled;
         if (amount == type(uint256).max) {
@@ -157,14 +175,14 @@ contract LendingPool is AccessControl, ReentrancyGuard {
             scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
         }
         if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        scaledSupplyOf[asset][msg.sender] = userScaled - scaled;
+        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
         s.totalScaledSupply -= scaled;
-        if (_hasDebt(msg.sender)) {
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender);
+        if (_hasDebt(onBehalf)) {
+            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
             if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
         }
-        emit EventsLib.Withdraw(asset, msg.sender, to, amount, scaled);
-        IERC20(asset).safeTransfer(to, amount);
+        emit EventsLib.Withdraw(asset, onBehalf, msg.sender, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
         return amount;
     }
 
@@ -172,7 +190,22 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     /// @notice Borrows `amount` of `asset` against the caller's collateral.
     function borrow(address asset, uint256 amount) external nonReentrant {
+        _borrow(asset, amount, msg.sender, msg.sender);
+    }
+
+    /// @notice Borrows `amount` of `asset` against `onBehalf`'s collateral (the debt is theirs) and sends it to
+    /// `receiver`. The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `borrow`.
+    function borrowOnBehalf(address asset, uint256 amount, address onBehalf, address receiver) external nonReentrant {
+        _borrow(asset, amount, onBehalf, receiver);
+    }
+
+    /// @dev The one borrow path: `borrow` is `_borrow(asset, amount, msg.sender, msg.sender)`.
+    /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused,
+    /// BorrowNotEnabled, (accrue), InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral.
+    function _borrow(address asset, uint256 amount, address onBehalf, address receiver) internal {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireSenderAuthorized(onBehalf);
         _requireListed(asset);
         if (borrowPaused) revert ErrorsLib.BorrowPaused();
         if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
@@ -184,11 +217,11 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         uint256 cap = configs[asset].borrowCap;
         if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
         s.totalScaledDebt = newTotal;
-        scaledDebtOf[asset][msg.sender] += scaled;
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(msg.sender);
+        scaledDebtOf[asset][onBehalf] += scaled;
+        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
         if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
-        emit EventsLib.Borrow(asset, msg.sender, amount, scaled);
-        IERC20(asset).safeTransfer(msg.sender, amount);
+        emit EventsLib.Borrow(asset, onBehalf, msg.sender, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
     }
 
     /// @notice Repays up to `amount` (capped at the debt) of `onBehalf`'s `asset` debt; returns what was repaid.
@@ -510,66 +543,9 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         _accrueAll();
     }
 
-    /// @notice Borrows `amount` of `asset` against `onBehalf`'s collateral (the debt is theirs) and sends it to
-    /// `receiver`. The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `borrow`.
-    function borrowOnBehalf(address asset, uint256 amount, address onBehalf, address receiver) external nonReentrant {
-        if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireAuthorized(onBehalf);
-        _requireListed(asset);
-        if (borrowPaused) revert ErrorsLib.BorrowPaused();
-        if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
-        _accrueAll();
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        AssetState storage s = states[asset];
-        uint256 scaled = amount.rayDivUp(s.borrowIndexRay);
-        uint256 newTotal = s.totalScaledDebt + scaled;
-        uint256 cap = configs[asset].borrowCap;
-        if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
-        s.totalScaledDebt = newTotal;
-        scaledDebtOf[asset][onBehalf] += scaled;
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
-        if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
-        emit FlashEventsLib.BorrowOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
-        IERC20(asset).safeTransfer(receiver, amount);
-    }
-
-    /// @notice Withdraws `amount` (type(uint256).max: everything) of `onBehalf`'s `asset` supply to `receiver`.
-    /// The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `withdraw`.
-    function withdrawOnBehalf(address asset, uint256 amount, address onBehalf, address receiver)
-        external
-        nonReentrant
-        returns (uint256)
-    {
-        if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireAuthorized(onBehalf);
-        _requireListed(asset);
-        _accrueAll();
-        AssetState storage s = states[asset];
-        uint256 userScaled = scaledSupplyOf[asset][onBehalf];
-        uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
-        uint256 scaled;
-        if (amount == type(uint256).max) {
-            (amount, scaled) = (balance, userScaled);
-            if (amount == 0) revert ErrorsLib.ZeroAmount();
-        } else {
-            if (amount > balance) revert ErrorsLib.InsufficientBalance();
-            scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
-        }
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
-        s.totalScaledSupply -= scaled;
-        if (_hasDebt(onBehalf)) {
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
-            if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
-        }
-        emit FlashEventsLib.WithdrawOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
-        IERC20(asset).safeTransfer(receiver, amount);
-        return amount;
-    }
-
-    function _requireAuthorized(address onBehalf) internal view {
+    /// @dev The one authorization check (Morpho Blue's `_isSenderAuthorized`): the caller is `onBehalf` itself
+    /// or an operator `onBehalf` authorized; else `Unauthorized(caller, onBehalf)`.
+    function _requireSenderAuthorized(address onBehalf) internal view {
         if (msg.sender != onBehalf && !isAuthorized[onBehalf][msg.sender]) {
             revert FlashErrorsLib.Unauthorized(msg.sender, onBehalf);
         }

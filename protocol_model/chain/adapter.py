@@ -120,10 +120,16 @@ class ChainWorld:
         a, pool, tok = action, self.pool, self.tokens
         if a.kind == "supply":
             return pool, "supply", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf or a.account))
+        if a.kind in ("withdraw", "borrow") and a.on_behalf not in ("", a.account):
+            # the on-behalf entry points: the caller acts for `on_behalf`, tokens go to the caller
+            return pool, f"{a.kind}OnBehalf", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf),
+                                               self.address_of(a.account))
         if a.kind == "withdraw":
             return pool, "withdraw", (tok[a.asset].address, a.amount, self.address_of(a.account))
         if a.kind == "borrow":
             return pool, "borrow", (tok[a.asset].address, a.amount)
+        if a.kind == "delegate":
+            return pool, "setAuthorization", (self.address_of(a.operator), a.enabled)
         if a.kind == "repay":
             return pool, "repay", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf or a.account))
         if a.kind == "liquidate":

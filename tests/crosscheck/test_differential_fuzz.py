@@ -126,6 +126,28 @@ def make_machine(world, base_model, stats):
             amount = MAX if everything else max(balance * percent // 100, 1)
             self.do(Action("withdraw", account, asset, amount))
 
+        @rule(caller=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, borrow=st.booleans(),
+              everything=st.booleans(), grant=st.sampled_from([None, True, False]))
+        def act_on_behalf(self, caller, account, asset, percent, borrow, everything, grant):
+            """borrowOnBehalf / withdrawOnBehalf by `caller` for `account`, after `account` granted (True) or
+            revoked (False) `caller`'s authorization, or neither (None); an unauthorized call is Unauthorized."""
+            pool = self.model.pool
+            if grant is not None:
+                self.do(Action("delegate", account, operator=caller, enabled=grant))
+            authorized = caller == account or (account, caller) in pool.authorizations
+            if caller != account:
+                if authorized:
+                    stats.on_behalf_authorized += 1
+                else:
+                    stats.on_behalf_unauthorized += 1
+            if borrow:
+                amount = self.units_worth(account, asset, percent, "capacity")
+            else:
+                balance = pool.supply_balance(asset, account)
+                amount = MAX if everything else max(balance * percent // 100, 1)
+            outcome = self.do(Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account))
+            assert authorized or outcome == "Unauthorized", f"unauthorized call gave {outcome}"
+
         @rule(payer=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
         def repay(self, payer, account, asset, percent, everything):
             debt = self.model.pool.debt_balance(asset, account)
@@ -216,5 +238,5 @@ def test_fuzzer_catches_a_flipped_rounding(fuzz_world, monkeypatch, target, repl
     world, base_model = fuzz_world
     stats = CrosscheckStats()
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(60, 30, shrink=False))
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(120, 30, shrink=False))
     assert stats.mismatches >= 1

@@ -158,15 +158,27 @@ class LendingPool:
         self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
         return scaled
 
-    @_atomic
     def withdraw(self, sender: str, asset: str, amount: int, to: str, now: int) -> int:
+        """``LendingPool.withdraw``: ``withdraw_on_behalf`` for the sender's own supply."""
+        return self.withdraw_on_behalf(sender, asset, amount, sender, to, now)
+
+    @_atomic
+    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
+                           now: int) -> int:
+        """``LendingPool._withdraw``, the one withdraw path: ``amount`` token units (UINT256_MAX: all) of
+        ``on_behalf``'s supply to ``receiver``; returns the amount paid out.
+
+        Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue) ZeroAmount /
+        InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow (docs/SPEC.md §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
-        self._nonzero(to)
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
         listed = self._listed(asset)
         self._accrue_all(now)
         s = listed.state
-        user_scaled = self.scaled_supply.get((asset, sender), 0)
+        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
         balance = ray_mul_down(user_scaled, s.supply_index_ray)
         if amount == UINT256_MAX:
             amount, scaled = balance, user_scaled
@@ -178,21 +190,33 @@ class LendingPool:
             scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
         if amount > self.ledger.balance(asset, POOL):
             raise errors.InsufficientLiquidity(asset)
-        self.scaled_supply[(asset, sender)] = user_scaled - scaled
+        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
         s.total_scaled_supply -= scaled
-        if self._has_debt(sender):
-            values = self.account_values(sender)
+        if self._has_debt(on_behalf):
+            values = self.account_values(on_behalf)
             if values.adjusted_collateral_wad < values.debt_wad:
                 raise errors.HealthFactorTooLow()
-        self.ledger.transfer(asset, POOL, to, amount)
+        self.ledger.transfer(asset, POOL, receiver, amount)
         return amount
 
     # ---------------------------------------------------------------- borrow / repay
 
-    @_atomic
     def borrow(self, sender: str, asset: str, amount: int, now: int) -> int:
+        """``LendingPool.borrow``: ``borrow_on_behalf`` for the sender, tokens to the sender."""
+        return self.borrow_on_behalf(sender, asset, amount, sender, sender, now)
+
+    @_atomic
+    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
+        """``LendingPool._borrow``, the one borrow path: ``amount`` token units of debt for ``on_behalf``,
+        sent to ``receiver``; returns the scaled debt minted (rounded up).
+
+        Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused, BorrowNotEnabled,
+        (accrue) InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral (SPEC §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
         listed = self._listed(asset)
         if self.borrow_paused:
             raise errors.BorrowPaused()
@@ -208,11 +232,11 @@ class LendingPool:
         if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
             raise errors.BorrowCapExceeded(asset)
         s.total_scaled_debt = new_total
-        self._add(self.scaled_debt, asset, sender, scaled)
-        values = self.account_values(sender)
+        self._add(self.scaled_debt, asset, on_behalf, scaled)
+        values = self.account_values(on_behalf)
         if values.debt_wad > values.borrow_capacity_wad:
             raise errors.InsufficientCollateral()
-        self.ledger.transfer(asset, POOL, sender, amount)
+        self.ledger.transfer(asset, POOL, receiver, amount)
         return scaled
 
     @_atomic
@@ -422,68 +446,8 @@ class LendingPool:
     def accrue_all(self, now: int) -> None:
         self._accrue_all(now)
 
-    @_atomic
-    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
-        if amount == 0:
-            raise errors.ZeroAmount()
-        self._nonzero(on_behalf)
-        self._nonzero(receiver)
-        self._require_authorized(sender, on_behalf)
-        listed = self._listed(asset)
-        if self.borrow_paused:
-            raise errors.BorrowPaused()
-        if not listed.config.borrow_enabled:
-            raise errors.BorrowNotEnabled(asset)
-        self._accrue_all(now)
-        if amount > self.ledger.balance(asset, POOL):
-            raise errors.InsufficientLiquidity(asset)
-        s = listed.state
-        scaled = ray_div_up(amount, s.borrow_index_ray)
-        new_total = s.total_scaled_debt + scaled
-        cap = listed.config.borrow_cap
-        if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
-            raise errors.BorrowCapExceeded(asset)
-        s.total_scaled_debt = new_total
-        self._add(self.scaled_debt, asset, on_behalf, scaled)
-        values = self.account_values(on_behalf)
-        if values.debt_wad > values.borrow_capacity_wad:
-            raise errors.InsufficientCollateral()
-        self.ledger.transfer(asset, POOL, receiver, amount)
-        return scaled
-
-    @_atomic
-    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
-                           now: int) -> int:
-        if amount == 0:
-            raise errors.ZeroAmount()
-        self._nonzero(on_behalf)
-        self._nonzero(receiver)
-        self._require_authorized(sender, on_behalf)
-        listed = self._listed(asset)
-        self._accrue_all(now)
-        s = listed.state
-        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
-        balance = ray_mul_down(user_scaled, s.supply_index_ray)
-        if amount == UINT256_MAX:
-            amount, scaled = balance, user_scaled
-            if amount == 0:
-                raise errors.ZeroAmount()
-        else:
-            if amount > balance:
-                raise errors.InsufficientBalance()
-            scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
-        if amount > self.ledger.balance(asset, POOL):
-            raise errors.InsufficientLiquidity(asset)
-        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
-        s.total_scaled_supply -= scaled
-        if self._has_debt(on_behalf):
-            values = self.account_values(on_behalf)
-            if values.adjusted_collateral_wad < values.debt_wad:
-                raise errors.HealthFactorTooLow()
-        self.ledger.transfer(asset, POOL, receiver, amount)
-        return amount
-
     def _require_authorized(self, sender: str, on_behalf: str) -> None:
+        """``LendingPool._requireSenderAuthorized``: the sender is ``on_behalf`` or its operator, else Unauthorized."""
         if sender != on_behalf and (on_behalf, sender) not in self.authorizations:
             raise errors.Unauthorized(sender, on_behalf)
 
