@@ -9,6 +9,8 @@ library EventsLib {
     event RateModelUpdated(address indexed asset, address rateModel);
     event CloseFactorUpdated(uint256 closeFactorBps, uint256 fullCloseHfWad);
     event PauseUpdated(bool supplyPaused, bool borrowPaused);
+    event MinLeftoverUpdated(uint256 minLeftoverUsdWad);
+    event UseAsCollateralSet(address indexed account, address indexed asset, bool enabled);
     event InterestAccrued(
         address indexed asset, uint256 borrowIndexRay, uint256 supplyIndexRay, uint256 interest, uint256 toReserves
     );

@@ -62,6 +62,8 @@ class ChainWorld:
         params = scenario.pool.params()
         if (params.close_factor_bps, params.full_close_hf_wad) != (w.pool.closeFactorBps(), w.pool.fullCloseHfWad()):
             w.pool.setCloseFactor(params.close_factor_bps, params.full_close_hf_wad, sender=d)
+        if params.min_leftover_usd_wad != w.pool.minLeftoverUsdWad():
+            w.pool.setMinLeftover(params.min_leftover_usd_wad, sender=d)
         for spec in scenario.assets:
             token = d.deploy(project.MockERC20, spec.name, spec.name, spec.decimals)
             feed = d.deploy(feed_contract(w), 8, spec.answer(), f"{spec.name} / USD")

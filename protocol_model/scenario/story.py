@@ -91,9 +91,12 @@ class PoolSpec(_Strict):
     full_close_hf_bps: int = Field(9_500, ge=0, le=BPS)
     flash_loan_fee_bps: int = Field(0, ge=0, le=1_000)
     """Fee of a pool flash loan (bps of the amount, to reserves); at most MAX_FLASH_LOAN_FEE_BPS."""
+    min_leftover_usd: Decimal = Field(Decimal(100), ge=0)
+    """USD a liquidation may not leave in a debt or collateral position (``LendingPool.minLeftoverUsdWad``)."""
 
     def params(self) -> PoolParams:
-        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS).validate()
+        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS,
+                          int(self.min_leftover_usd * WAD)).validate()
 
 
 class AccountSpec(_Strict):

@@ -91,7 +91,8 @@ class CascadeParams:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
 
     def pool_params(self) -> PoolParams:
-        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * 10**18 // BPS).validate()
+        # min_leftover 0: the vectorized engine has no dust rule (docs/SPEC.md §3.6); see the poolfix report
+        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * 10**18 // BPS, 0).validate()
 
     def index(self, name: str) -> int:
         for i, a in enumerate(self.assets):

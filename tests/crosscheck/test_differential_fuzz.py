@@ -238,5 +238,5 @@ def test_fuzzer_catches_a_flipped_rounding(fuzz_world, monkeypatch, target, repl
     world, base_model = fuzz_world
     stats = CrosscheckStats()
     with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(120, 30, shrink=False))
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(60, 30, shrink=False))
     assert stats.mismatches >= 1

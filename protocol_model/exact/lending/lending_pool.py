@@ -98,6 +98,8 @@ class LendingPool:
     fallback_feeds: dict[str, Feed] = field(default_factory=dict)
     sequencer_feed: Feed | None = None
     oracle_now: int = 0
+    collateral_use: set[tuple[str, str]] = field(default_factory=set)
+    """``usesAsCollateral``: (account, asset) pairs the account consented to count as collateral."""
     """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
 
     # ---------------------------------------------------------------- configuration
@@ -126,6 +128,7 @@ class LendingPool:
 
     @_atomic
     def set_close_factor(self, params: PoolParams) -> None:
+        """``setCloseFactor`` and ``setMinLeftover``: replaces the pool parameters (InvalidCloseFactor)."""
         self.params = params.validate()
 
     def set_pause(self, supply_paused: bool, borrow_paused: bool) -> None:
@@ -155,8 +158,25 @@ class LendingPool:
             raise errors.SupplyCapExceeded(asset)
         s.total_scaled_supply = new_total
         self._add(self.scaled_supply, asset, on_behalf, scaled)
+        if self._is_authorized(sender, on_behalf):  # a third party's supply never becomes collateral
+            self.collateral_use.add((on_behalf, asset))
         self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
         return scaled
+
+    @_atomic
+    def set_use_as_collateral(self, sender: str, asset: str, enabled: bool, now: int) -> None:
+        """``LendingPool.setUseAsCollateral``: the sender's ``asset`` supply counts as collateral or stops;
+        raises AssetNotListed, then (accrue) price errors and HealthFactorTooLow when stopping with debt."""
+        self._listed(asset)
+        self._accrue_all(now)
+        if enabled:
+            self.collateral_use.add((sender, asset))
+        else:
+            self.collateral_use.discard((sender, asset))
+            if self._has_debt(sender):
+                values = self.account_values(sender)
+                if values.adjusted_collateral_wad < values.debt_wad:
+                    raise errors.HealthFactorTooLow()
 
     def withdraw(self, sender: str, asset: str, amount: int, to: str, now: int) -> int:
         """``LendingPool.withdraw``: ``withdraw_on_behalf`` for the sender's own supply."""
@@ -188,7 +208,7 @@ class LendingPool:
             if amount > balance:
                 raise errors.InsufficientBalance()
             scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
-        if amount > self.ledger.balance(asset, POOL):
+        if amount > self.lendable(asset):
             raise errors.InsufficientLiquidity(asset)
         self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
         s.total_scaled_supply -= scaled
@@ -223,7 +243,7 @@ class LendingPool:
         if not listed.config.borrow_enabled:
             raise errors.BorrowNotEnabled(asset)
         self._accrue_all(now)
-        if amount > self.ledger.balance(asset, POOL):
+        if amount > self.lendable(asset):
             raise errors.InsufficientLiquidity(asset)
         s = listed.state
         scaled = ray_div_up(amount, s.borrow_index_ray)
@@ -265,6 +285,10 @@ class LendingPool:
     @_atomic
     def liquidate(self, sender: str, borrower: str, collateral: str, debt_asset: str, repay_amount: int,
                   now: int) -> LiquidationAmounts:
+        """``LendingPool.liquidate``: repay up to ``repay_amount`` of the borrower's ``debt_asset`` debt and
+        seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
+        CollateralNotEnabled, (accrue) NoDebt, NoCollateral, price errors of the two assets, HealthyAccount,
+        NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
         c = self._listed(collateral)
@@ -275,20 +299,21 @@ class LendingPool:
         user_scaled_debt = self.scaled_debt.get((debt_asset, borrower), 0)
         if user_scaled_debt == 0:
             raise errors.NoDebt()
-        user_scaled_coll = self.scaled_supply.get((collateral, borrower), 0)
+        user_scaled_coll = self._collateral_scaled(collateral, borrower)
         if user_scaled_coll == 0:
             raise errors.NoCollateral()
-        values = self.account_values(borrower)
-        hf = wad_div_down(values.adjusted_collateral_wad, values.debt_wad)
-        if hf >= WAD:
-            raise errors.HealthyAccount()
         debt_price = self._price_wad(debt_asset)
         coll_price = self._price_wad(collateral)
+        adjusted, debt_value = self.liquidation_values(borrower)
+        hf = wad_div_down(adjusted, debt_value)
+        if hf >= WAD:
+            raise errors.HealthyAccount()
         liq = liquidation_amounts(
             user_scaled_debt=user_scaled_debt, user_scaled_coll=user_scaled_coll,
             borrow_index_ray=d.state.borrow_index_ray, supply_index_ray=c.state.supply_index_ray,
             repay_request=repay_amount, hf_wad=hf, close_factor_bps=self.params.close_factor_bps,
-            full_close_hf_wad=self.params.full_close_hf_wad, bonus_bps=c.config.liquidation_bonus_bps,
+            full_close_hf_wad=self.params.full_close_hf_wad, min_leftover_usd_wad=self.params.min_leftover_usd_wad,
+            liquidation_threshold_bps=c.config.liquidation_threshold_bps, bonus_bps=c.config.liquidation_bonus_bps,
             protocol_fee_bps=c.config.liquidation_protocol_fee_bps, debt_price_wad=debt_price,
             coll_price_wad=coll_price, debt_decimals=d.state.decimals, coll_decimals=c.state.decimals,
         )
@@ -316,7 +341,7 @@ class LendingPool:
         adjusted = capacity = debt = 0
         for asset, listed in self.assets.items():
             cfg, s = listed.config, listed.state
-            sc = self.scaled_supply.get((asset, account), 0) if cfg.collateral_enabled else 0
+            sc = self._collateral_scaled(asset, account)
             sd = self.scaled_debt.get((asset, account), 0)
             if sc == 0 and sd == 0:
                 continue
@@ -329,6 +354,33 @@ class LendingPool:
             if sd:
                 debt += mul_div_up(ray_mul_up(sd, s.borrow_index_ray), price, unit)
         return AccountValues(adjusted, capacity, debt)
+
+    def liquidation_values(self, account: str) -> tuple[int, int]:
+        """``LendingPool._liquidationValues``: (adjusted collateral, debt) in USD WAD as ``account_values``,
+        except that an asset whose price the router rejects counts as zero (SPEC §3.6, unpriceable assets)."""
+        adjusted = debt = 0
+        for asset, listed in self.assets.items():
+            sc = self._collateral_scaled(asset, account)
+            sd = self.scaled_debt.get((asset, account), 0)
+            if sc == 0 and sd == 0:
+                continue
+            try:
+                price = self._price_wad(asset)
+            except errors.PoolError:
+                continue
+            s, unit = listed.state, 10**listed.state.decimals
+            if sc:
+                value = mul_div_down(ray_mul_down(sc, s.supply_index_ray), price, unit)
+                adjusted += bps_mul_down(value, listed.config.liquidation_threshold_bps)
+            if sd:
+                debt += mul_div_up(ray_mul_up(sd, s.borrow_index_ray), price, unit)
+        return adjusted, debt
+
+    def lendable(self, asset: str) -> int:
+        """``LendingPool._lendable``: the pool's cash of ``asset`` minus its reserves (0 if reserves exceed it):
+        what borrowers and withdrawing suppliers may take (SPEC §3.5)."""
+        cash, reserves = self.ledger.balance(asset, POOL), self.assets[asset].state.reserves
+        return cash - reserves if cash > reserves else 0
 
     def health_factor(self, account: str) -> int:
         return self.account_values(account).health_factor_wad
@@ -365,9 +417,14 @@ class LendingPool:
     def _has_debt(self, account: str) -> bool:
         return any(self.scaled_debt.get((a, account), 0) for a in self.assets)
 
+    def _collateral_scaled(self, asset: str, account: str) -> int:
+        """``_collateralScaled``: the scaled supply if the asset is collateral and the account consented, else 0."""
+        if not self.assets[asset].config.collateral_enabled or (account, asset) not in self.collateral_use:
+            return 0
+        return self.scaled_supply.get((asset, account), 0)
+
     def _has_collateral(self, account: str) -> bool:
-        return any(listed.config.collateral_enabled and self.scaled_supply.get((a, account), 0)
-                   for a, listed in self.assets.items())
+        return any(self._collateral_scaled(a, account) for a in self.assets)
 
     def _write_off_bad_debt(self, account: str) -> None:
         for asset, listed in self.assets.items():
@@ -448,8 +505,12 @@ class LendingPool:
 
     def _require_authorized(self, sender: str, on_behalf: str) -> None:
         """``LendingPool._requireSenderAuthorized``: the sender is ``on_behalf`` or its operator, else Unauthorized."""
-        if sender != on_behalf and (on_behalf, sender) not in self.authorizations:
+        if not self._is_authorized(sender, on_behalf):
             raise errors.Unauthorized(sender, on_behalf)
+
+    def _is_authorized(self, sender: str, on_behalf: str) -> bool:
+        """``_isSenderAuthorized``."""
+        return sender == on_behalf or (on_behalf, sender) in self.authorizations
 
 
 MAX_FLASH_LOAN_FEE_BPS = 1_000
