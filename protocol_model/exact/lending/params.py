@@ -77,7 +77,7 @@ class AssetConfig:
 
 @dataclass(frozen=True)
 class PoolParams:
-    """Pool-wide liquidation parameters (``LendingPool.closeFactorBps`` / ``fullCloseHfWad`` / ``minLeftoverUsdWad``)."""
+    """Pool-wide liquidation parameters (``LendingPool.closeFactorBps``, ``fullCloseHfWad``, ``minLeftoverUsdWad``)."""
 
     close_factor_bps: int = 5_000
     full_close_hf_wad: int = 95 * WAD // 100
