@@ -97,10 +97,13 @@ def _params(params) -> dict:
 
 
 def render(out: Path) -> Path:
-    """report.md and report.html from summary.json or sweep.json in ``out``; returns report.md's path.
-
-    Raises ``FileNotFoundError`` if ``out`` holds neither JSON file.
+    """report.md and report.html from compare.json, sweep.json or summary.json in ``out``; returns report.md's
+    path. Raises ``FileNotFoundError`` if ``out`` holds none of them.
     """
+    if (out / "compare.json").is_file():
+        from protocol_model.sim.report_compare import render_compare
+
+        return render_compare(out)
     blocks: list[tuple] = []
     if (out / "sweep.json").is_file():
         doc = json.loads((out / "sweep.json").read_text())
