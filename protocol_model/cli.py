@@ -104,7 +104,7 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
                    progress=not args.no_progress, record_series=True)
-    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file))
+    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file), spec)
     s = sim.summary()
     print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
           f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
@@ -122,7 +122,7 @@ def _sweep(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     path = report.write_sweep(swept, args.out or Path("out") / args.file.stem, str(args.file))
-    print(f"{sweep.name}: {len(swept.rows)} cells")
+    print(f"{sweep.name}: {len(swept.rows)} cells, book: {sweep.book}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
     return 0
 

@@ -45,13 +45,17 @@ def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: st
     return path
 
 
-def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str) -> Path:
-    """One line per metric of ``metrics`` (USD) against ``x`` over ``rows``; saved as PNG at ``path``, returned."""
+def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str, *, labels: dict[str, str] | None = None,
+         xlabel: str | None = None, xfmt: Callable[[float], str] | None = None) -> Path:
+    """One line per metric of ``metrics`` (USD) against ``x`` over ``rows`` (legend from ``labels``, ticks
+    through ``xfmt``); saved as PNG at ``path``, returned."""
     xs = [r[x] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4))
     for m in metrics:
-        ax.plot(xs, [r[m] for r in rows], marker="o", label=m)
-    ax.set_xlabel(x)
+        ax.plot(xs, [r[m] for r in rows], marker="o", label=(labels or {}).get(m, m))
+    if xfmt is not None:
+        ax.set_xticks(xs, [xfmt(v) for v in xs])
+    ax.set_xlabel(xlabel or x)
     ax.set_ylabel("USD")
     ax.legend(fontsize=8)
     ax.set_title(title)

@@ -26,16 +26,6 @@ HEADLINE = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_var95_usd", "
 """Rows of the first metric table (the rest are in the per-asset tables)."""
 
 
-def _driver_text(asset) -> str:
-    d = asset.driver
-    text = {"gbm": lambda: f"GBM, {d.sigma_annual:.0%} annual volatility",
-            "jump": lambda: f"jump diffusion, {d.sigma_annual:.0%} volatility, {d.jumps_per_year:g} jumps a year",
-            "bridge": lambda: f"bridge through {len(d.pins)} pinned prices",
-            "historical": lambda: f"historical episode {d.episode}/{d.series}"}[d.kind]()
-    depth = f"pool depth {fmt.usd(asset.amm_depth_usd)} per side" if asset.amm_depth_usd else "no price impact"
-    return f"{asset.name}: {text}, {depth}"
-
-
 def _method(result: CompareResult) -> str:
     spec = result.current.spec
     days = spec.steps * spec.step_seconds / 86_400
@@ -46,17 +36,15 @@ def _method(result: CompareResult) -> str:
     return (f"Method. {result.paths:,} Monte Carlo paths of {spec.steps:,} steps ({days:g} days), seed {spec.seed}; "
             f"both configurations run on the same paths (common random numbers) and on the same book of "
             f"{len(result.book):,} positions, held fixed ({result.book_source}). Market model: "
-            f"{'; '.join(_driver_text(a) for a in spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
+            f"{fmt.market_text(spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
             f"pool's dislocation per step; the oracle posts the market price{delay}{deviation}. "
             f"Keepers liquidate every position with a health factor below 1 once per step, exactly as "
             f"LendingPool.liquidate (close factor, full-close line, bonus, protocol fee, seize-all and bad-debt "
             f"write-off, reserves first), and sell the seized collateral into the asset's constant-product pool, "
             f"which moves the price: the largest drop of each path is split into the market model's (exogenous) "
             f"part and the part liquidation selling caused. Intervals: {CONFIDENCE:.0%} paired percentile "
-            f"bootstrap over paths ({result.resamples:,} resamples). Not modelled: interest accrual along the "
-            f"paths, positions with several collaterals or debts, liquidator gas, minimum profit and capital, "
-            f"redemption of seized stablecoins, pool fees"
-            + (f"; changed parameters the lab does not read: {', '.join(unmodelled)}" if unmodelled else "") + ".")
+            f"bootstrap over paths ({result.resamples:,} resamples). {fmt.NOT_MODELLED}"
+            + (f" Changed parameters the lab does not read: {', '.join(unmodelled)}." if unmodelled else ""))
 
 
 def _doc(result: CompareResult, source: dict[str, str], figures: list[tuple[str, str]]) -> dict[str, Any]:

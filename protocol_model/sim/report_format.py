@@ -13,15 +13,15 @@ import math
 from pathlib import Path
 from typing import Any
 
-PARAMETER_LABELS = {
-    "ltv_bps": "LTV", "liquidation_threshold_bps": "liquidation threshold",
-    "liquidation_bonus_bps": "liquidation bonus", "liquidation_protocol_fee_bps": "protocol share of the bonus",
-    "reserve_factor_bps": "reserve factor", "close_factor_bps": "close factor",
-    "full_close_hf_bps": "full-close health factor", "flash_loan_fee_bps": "flash-loan fee",
-    "price_usd": "starting price", "decimals": "decimals", "supply_cap": "supply cap", "borrow_cap": "borrow cap",
-    "amm_depth_usd": "pool depth per side", "volatility_scale": "volatility scale",
-    "oracle_delay_steps": "oracle delay",
-}
+PARAMETER_LABELS = dict((
+    ("ltv_bps", "LTV"), ("liquidation_threshold_bps", "liquidation threshold"),
+    ("liquidation_bonus_bps", "liquidation bonus"), ("liquidation_protocol_fee_bps", "protocol share of the bonus"),
+    ("reserve_factor_bps", "reserve factor"), ("close_factor_bps", "close factor"),
+    ("full_close_hf_bps", "full-close health factor"), ("flash_loan_fee_bps", "flash-loan fee"),
+    ("price_usd", "starting price"), ("decimals", "decimals"), ("supply_cap", "supply cap"),
+    ("borrow_cap", "borrow cap"), ("amm_depth_usd", "pool depth per side"), ("volatility_scale", "volatility scale"),
+    ("oracle_delay_steps", "oracle delay"),
+))  # pairs, not a dict literal: labels, not parameter values
 """Field name -> the designer's name for it."""
 
 METRIC_LABELS = {
@@ -49,6 +49,16 @@ METRIC_LABELS = {
     "induced_drop_p99": ("  of which liquidation selling", "share"),
 }
 """Metric key -> (plain-language label, unit: 'usd', 'share', 'count' or 'number')."""
+
+NOT_MODELLED = ("Not modelled: interest accrual along the paths, positions with several collaterals or debts, "
+                "liquidator gas, minimum profit and capital, redemption of seized stablecoins, pool fees.")
+"""The lab's caveats, in every report's method paragraph (docs/risk_lab.md has the full list)."""
+
+AXES = {"liquidation_threshold_bps": ("liquidation threshold", "%"), "ltv_bps": ("LTV", "%"),
+        "liquidation_bonus_bps": ("liquidation bonus", "%"), "close_factor_bps": ("close factor", "%"),
+        "amm_depth_usd": ("pool depth per side", "$M"), "volatility_scale": ("volatility scale", "×"),
+        "oracle_delay_steps": ("oracle delay", "steps")}
+"""Sweep axis -> (plain label, unit shown)."""
 
 STYLE = ("body{font-family:system-ui,sans-serif;max-width:1180px;margin:0 auto;padding:0 16px;line-height:1.4;"
          "color:#222}h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em}"
@@ -116,6 +126,56 @@ def parameter(name: str, v: Any) -> str:
 def parameter_label(name: str) -> str:
     """The designer's name of a field (``liquidation_threshold_bps`` -> 'liquidation threshold')."""
     return PARAMETER_LABELS.get(name, name.replace("_bps", "").replace("_", " "))
+
+
+def axis_label(name: str) -> str:
+    """A sweep axis with its unit: 'liquidation threshold (%)', 'pool depth per side ($M)'."""
+    label, unit = AXES.get(name, (name, ""))
+    return f"{label} ({unit})" if unit else label
+
+
+def axis_value(name: str, v: float) -> str:
+    """A sweep axis value in the axis's unit: bps as percent, USD in $M, a scale as ×."""
+    unit = AXES.get(name, ("", ""))[1]
+    if unit == "%":
+        return f"{v / 100:g}%"
+    if unit == "$M":
+        return f"${v / 1e6:g}M"
+    if unit == "×":
+        return f"{v:g}×"
+    return f"{v:g}"
+
+
+def short(v: float, unit: str) -> str:
+    """A compact value for a chart cell: $1.2M, $350k, 12%."""
+    if not math.isfinite(v):
+        return "–"
+    if unit == "share":
+        return pct(v)
+    if unit != "usd":
+        return f"{v:.3g}"
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"${v / div:.3g}{suffix}"
+    return f"${v:.3g}"
+
+
+def market_text(assets) -> str:
+    """One clause per simulated asset (``spec.LabAsset``): its price driver and pool depth."""
+    parts = []
+    for a in assets:
+        d = a.driver
+        if d.kind == "gbm":
+            text = f"GBM, {d.sigma_annual:.0%} annual volatility"
+        elif d.kind == "jump":
+            text = f"jump diffusion, {d.sigma_annual:.0%} volatility, {d.jumps_per_year:g} jumps a year"
+        elif d.kind == "bridge":
+            text = f"bridge through {len(d.pins)} pinned prices"
+        else:
+            text = f"historical episode {d.episode}/{d.series}"
+        depth = f"pool depth {usd(a.amm_depth_usd)} per side" if a.amm_depth_usd else "no price impact"
+        parts.append(f"{a.name}: {text}, {depth}")
+    return "; ".join(parts)
 
 
 def markdown(blocks: list[tuple]) -> str:
