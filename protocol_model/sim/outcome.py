@@ -82,3 +82,19 @@ def liquidation_induced_drop(per_asset: dict[str, np.ndarray]) -> np.ndarray:
     ``1 - min_fundamental_rel``. Raises ``KeyError`` if the outcome has no per-asset fields.
     """
     return per_asset["min_fundamental_rel"] - per_asset["min_market_rel"]
+
+
+def drop_columns(outcome: CascadeOutcome, names: list[str], prefix: str = "") -> dict[str, np.ndarray]:
+    """Per-path columns of each asset's largest price drop and its split (fractions of the starting price):
+    ``{prefix}{asset}_price_drop`` (market), ``_exogenous_drop`` (the driver alone) and ``_induced_drop``
+    (liquidation selling); each (paths,). Empty if the outcome has no per-asset fields."""
+    pa = outcome.per_asset
+    if not pa:
+        return {}
+    induced = liquidation_induced_drop(pa)
+    cols: dict[str, np.ndarray] = {}
+    for k, name in enumerate(names):
+        cols[f"{prefix}{name}_price_drop"] = 1.0 - pa["min_market_rel"][:, k]
+        cols[f"{prefix}{name}_exogenous_drop"] = 1.0 - pa["min_fundamental_rel"][:, k]
+        cols[f"{prefix}{name}_induced_drop"] = induced[:, k]
+    return cols

@@ -19,7 +19,7 @@ import numpy as np
 
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
-from protocol_model.sim.outcome import PATH_FIELDS, liquidation_induced_drop
+from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
 from protocol_model.sim.run import SimulationResult
 from protocol_model.sim.sweep import SweepResult
 
@@ -69,14 +69,15 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "", spec
     """
     out.mkdir(parents=True, exist_ok=True)
     per = result.outcome.per_path
-    with open(out / "paths.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["path", *PATH_FIELDS])
-        for i in range(result.outcome.n_paths):
-            w.writerow([i, *(repr(float(per[k][i])) for k in PATH_FIELDS)])
-    summary = {**result.summary(), **price_drops(result.outcome)}
     job = result.job
     names = [a.name for a in job.params.assets]
+    cols = {**{k: per[k] for k in PATH_FIELDS}, **drop_columns(result.outcome, names)}
+    with open(out / "paths.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", *cols])
+        for i in range(result.outcome.n_paths):
+            w.writerow([i, *(repr(float(c[i])) for c in cols.values())])
+    summary = {**result.summary(), **price_drops(result.outcome)}
     days = spec.step_seconds / 86_400 if spec is not None else None
     figures = [(plots.tail_histogram({"bad debt": per["bad_debt_usd"]}, out / "bad_debt_hist.png",
                                      "Bad debt per path (paths with bad debt; log scale)", "bad debt (USD, log scale)",

@@ -18,7 +18,7 @@ import numpy as np
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
 from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
-from protocol_model.sim.outcome import liquidation_induced_drop
+from protocol_model.sim.outcome import drop_columns
 
 HEADLINE = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_var95_usd", "bad_debt_probability",
             "liquidations_at_risk99_usd", "induced_drop_var99", "positions_liquidatable_at_once",
@@ -94,11 +94,7 @@ def _write_paths(result: CompareResult, names: list[str], path: Path) -> None:
         o = result.outcomes[side]
         cols[f"{side}_bad_debt_usd"] = o.per_path["bad_debt_usd"]
         cols[f"{side}_liquidation_volume_usd"] = o.per_path["liquidation_volume_usd"]
-        induced = liquidation_induced_drop(o.per_asset)
-        for k, name in enumerate(names):
-            cols[f"{side}_{name}_price_drop"] = 1.0 - o.per_asset["min_market_rel"][:, k]
-            cols[f"{side}_{name}_exogenous_drop"] = 1.0 - o.per_asset["min_fundamental_rel"][:, k]
-            cols[f"{side}_{name}_induced_drop"] = induced[:, k]
+        cols.update(drop_columns(o, names, f"{side}_"))
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["path", *cols])
