@@ -23,6 +23,7 @@ COMMAND_KINDS: dict[str, tuple[str, ...]] = {
     "stablecoin": ("simulation",),
     "sweep": ("sweep",),
     "story": ("story", "perp_story"),
+    "compare": ("simulation",),
 }
 """Which file kinds each subcommand takes."""
 
@@ -103,7 +104,7 @@ def _simulate(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
                    progress=not args.no_progress, record_series=True)
-    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file))
+    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file), spec)
     s = sim.summary()
     print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
           f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
@@ -121,9 +122,71 @@ def _sweep(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     path = report.write_sweep(swept, args.out or Path("out") / args.file.stem, str(args.file))
-    print(f"{sweep.name}: {len(swept.rows)} cells")
+    print(f"{sweep.name}: {len(swept.rows)} cells, book: {sweep.book}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
     return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
+    from protocol_model.sim import report_format as fmt
+    from protocol_model.sim.compare import compare, load_sides, read_book
+    from protocol_model.sim.report_compare import write_compare
+
+    check_file(args.simulation, "compare")
+    current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
+    if args.verify_on_chain:
+        raise ScenarioError("--verify-on-chain: not available yet: replaying the worst paths of both "
+                            "configurations needs the chain layer that is being rewritten; run without it "
+                            "(compare.json lists the worst paths under worst_paths)")
+    book = read_book(args.book, current.params) if args.book else None
+    started = time.perf_counter()
+    result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
+                     paths=args.paths, resamples=args.resamples, workers=args.workers, scheduler=args.scheduler,
+                     progress=not args.no_progress, notes=notes)
+    out = args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}"
+    path = write_compare(result, out, {"current": str(args.current), "proposed": str(args.proposed),
+                                       "simulation": str(args.simulation)})
+    for note in notes:
+        print(f"note: {note}")
+    for d in result.diff:
+        print(f"{d['asset']} {fmt.parameter_label(d['name'])}: {fmt.parameter(d['name'], d['current'])} -> "
+              f"{fmt.parameter(d['name'], d['proposed'])}{'' if d['modelled'] else ' (not modelled)'}")
+    print(f"book: fixed, {len(result.book):,} positions ({result.book_source}); {result.paths:,} paths each")
+    rows = {r["key"]: r for r in result.scopes["Total"]}
+    for key in ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_probability", "induced_drop_var99",
+                "positions_liquidatable_at_once", "debt_liquidatable_at_once_usd", "borrowing_capacity_usd"):
+        r, u = rows[key], rows[key]["unit"]
+        ci = "" if r["exact"] else f" (95% CI {fmt.interval(r['change_lo'], r['change_hi'], u, True)})"
+        print(f"{r['label']}: {fmt.value(r['current'], u)} -> {fmt.value(r['proposed'], u)}, change "
+              f"{fmt.value(r['change'], u, True)}{ci}")
+    print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _add_compare(sub, fmt) -> None:
+    """The ``compare`` subcommand's parser."""
+    c = sub.add_parser("compare", formatter_class=fmt, help="current vs proposed protocol parameters on one "
+                       "fixed book and the same price paths", description=(
+                           "Run a simulation's market model under two protocol files (CURRENT, PROPOSED: paths or "
+                           "names in protocols/; PROPOSED may be a variant that names CURRENT and overrides "
+                           "fields) on the same book, held fixed, and the same paths; report the change with "
+                           "bootstrap intervals."))
+    c.add_argument("current", help="the protocol as it is (file or name in protocols/)")
+    c.add_argument("proposed", help="the protocol as proposed (file, or a variant file: protocol: + overrides:)")
+    c.add_argument("--simulation", type=Path, required=True, help="a simulation file: market model, book rule, "
+                   "paths (its protocol and overrides are replaced by CURRENT / PROPOSED)")
+    c.add_argument("--book", type=Path, help="a book file (CSV: position,collateral,debt,collateral_tokens,"
+                   "debt_tokens; e.g. a previous compare's book.csv); default: generated once from CURRENT")
+    c.add_argument("--out", type=Path, help="output directory (default: out/compare_<PROPOSED stem>)")
+    c.add_argument("--paths", type=int, help="override the simulation's number of paths")
+    c.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
+    c.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    c.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--verify-on-chain", action="store_true", help="replay the worst paths of both configurations "
+                   "on anvil (not available yet: needs the new chain layer)")
+    c.set_defaults(run=_compare)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -180,6 +243,7 @@ def parser() -> argparse.ArgumentParser:
                        "each outcome with the file's expectation; exit 1 on a mismatch.")
     y.add_argument("file", type=Path, help="a story or perp story file (checked first)")
     y.set_defaults(run=_story)
+    _add_compare(sub, fmt)
     r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "
                        "directory's JSON", description="Re-render the report of a simulate or sweep run.")
     r.add_argument("dir", type=Path, help="an output directory of simulate or sweep")

@@ -275,6 +275,10 @@ class SweepSpec(Strict):
     """override the base file's path count for every cell"""
     axes: list[Axis] = Field(min_length=1, max_length=2)
     fan_chart_paths: int = Field(default=200, ge=0, le=100_000)
+    book: Literal["fixed", "rebuilt"] = "fixed"
+    """``fixed``: every cell runs the base simulation's book (today's borrowers after a parameter change);
+    ``rebuilt``: each cell draws its book at the cell's parameters (a new market at those parameters: a
+    synthetic book borrows against the cell's LTV). Printed in every report."""
 
 
 def parse_simulation(data: dict, source: str = "simulation", base_dir: Path | None = None) -> SimulationSpec:

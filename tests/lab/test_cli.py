@@ -36,7 +36,9 @@ def test_simulate_sweep_report(tmp_path):
         assert (tmp_path / "w" / f).stat().st_size > 0, f
     (tmp_path / "w" / "report.md").unlink()
     assert main(["report", str(tmp_path / "w")]) == 0
-    assert "| liquidation_bonus_bps | oracle_delay_steps |" in (tmp_path / "w" / "report.md").read_text()
+    md = (tmp_path / "w" / "report.md").read_text()
+    assert "| liquidation bonus (%) | oracle delay (steps) |" in md and "| 3% | 0 |" in md
+    assert "Book: fixed" in md
 
 
 def test_bad_file_exits_2_naming_the_field(tmp_path, capsys):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from protocol_model.scenario.protocol import load_protocol
 from protocol_model.sim import amm
 from protocol_model.sim.history import relative_path
 from protocol_model.sim.metrics import var_cvar
@@ -119,7 +120,10 @@ def _write_text(tmp_path, text):
 
 def test_every_shipped_lab_file_loads():
     for path in LAB.glob("*.yaml"):
-        if yaml.safe_load(path.read_text())["kind"] == "sweep":
+        kind = yaml.safe_load(path.read_text())["kind"]
+        if kind == "sweep":
             load_sweep(path)
+        elif kind == "protocol":  # a proposal for `protocol-model compare` (a variant of a protocol)
+            load_protocol(path)
         else:
             load_simulation(path)
