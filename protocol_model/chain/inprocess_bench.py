@@ -81,7 +81,8 @@ def crosscheck_loop(model: ModelWorld, apply: Callable[[Action, int], str], snap
                     actions: Sequence[Action], start: int, backend: str) -> BenchResult:
     """Run ``actions`` on the model and a chain (``apply``/``snapshot``), one second apart (warps as
     written), comparing outcome and full state after each; returns the timing and the mismatch count."""
-    now, mismatches, outcomes = start, 0, {}
+    now, mismatches = start, 0
+    outcomes: dict[str, int] = {}
     wall, cpu = time.perf_counter(), time.process_time()
     for action in actions:
         now += action.seconds if action.kind == "warp" else 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from typing import Any, cast
 
 from protocol_model.exact.lending.params import AssetConfig, PoolParams
 from protocol_model.exact.math_lib import BPS
@@ -45,7 +46,7 @@ class AssetRisk:
                    liquidation_bonus_bps=spec.liquidation_bonus_bps,
                    liquidation_protocol_fee_bps=spec.liquidation_protocol_fee_bps, decimals=spec.decimals,
                    amm_depth_usd=amm_depth_usd, reserves_tokens=reserves_tokens)
-        risk = replace(risk, **override)
+        risk = replace(risk, **cast(dict[str, Any], override))  # field name -> bps value
         risk.config()
         return risk
 

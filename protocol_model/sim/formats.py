@@ -49,8 +49,9 @@ def _ref(node: dict) -> str | None:
 
 
 def _type(node: dict) -> str:
-    if _ref(node):
-        return f"[{_ref(node)}](#{_ref(node).lower()})"
+    ref = _ref(node)
+    if ref:
+        return f"[{ref}](#{ref.lower()})"
     if "const" in node:
         return f"`{json.dumps(node['const'])}`"
     if "enum" in node:
