@@ -1,7 +1,8 @@
 """Reports a designer can attach to a governance proposal: Markdown and HTML, PNG plots, CSV and JSON.
 
-Everything is written into one output directory; ``render(dir)`` rebuilds report.md / report.html from
-the JSON alone (the ``report`` command)."""
+Everything is written into one output directory, atomically: into a temporary folder beside it that
+replaces it only once complete (``output.atomic_dir``), so an interrupted run leaves the previous report
+whole. ``render(dir)`` rebuilds report.md / report.html from the JSON alone (the ``report`` command)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
+from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim import plots
 from protocol_model.sim.outcome import PATH_FIELDS
+from protocol_model.sim.output import atomic_dir, atomic_file, check_out
 from protocol_model.sim.run import SimulationResult
 from protocol_model.sim.sweep import SweepResult
 
@@ -24,7 +27,12 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "") -> P
     """Write paths.csv, summary.json, the plots and report.md/report.html of a simulation into ``out``
     (created if missing); returns report.md's path. ``source`` is the definition file, for the record.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as tmp:
+        _write_simulation(result, tmp, source)
+    return out / "report.md"
+
+
+def _write_simulation(result: SimulationResult, out: Path, source: str) -> None:
     per = result.outcome.per_path
     with open(out / "paths.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -45,7 +53,7 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "") -> P
            "positions": len(job.book), "seed": job.seed, "summary": summary, "figures": figures,
            "parameters": _params(job.params)}
     (out / "summary.json").write_text(json.dumps(doc, indent=2))
-    return render(out)
+    _render(out)
 
 
 def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
@@ -54,7 +62,12 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
 
     Raises ``IndexError`` for a sweep with no rows.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as tmp:
+        _write_sweep(result, tmp, source)
+    return out / "report.md"
+
+
+def _write_sweep(result: SweepResult, out: Path, source: str) -> None:
     rows = result.rows
     with open(out / "sweep.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -80,7 +93,7 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
     doc = {"kind": "sweep", "name": result.sweep.name, "description": result.sweep.description, "source": source,
            "axes": axes, "rows": rows, "figures": figures}
     (out / "sweep.json").write_text(json.dumps(doc, indent=2))
-    return render(out)
+    _render(out)
 
 
 def _first_collateral(oracle: np.ndarray) -> int:
@@ -97,13 +110,40 @@ def _params(params) -> dict:
 
 
 def render(out: Path) -> Path:
-    """report.md and report.html from summary.json or sweep.json in ``out``; returns report.md's path.
+    """Re-render report.md and report.html from summary.json or sweep.json in ``out`` (the ``report``
+    command); the folder is replaced atomically (``output.atomic_dir``). Returns report.md's path.
 
-    Raises ``FileNotFoundError`` if ``out`` holds neither JSON file.
+    Raises ``ScenarioError`` (one line) if ``out`` is not a folder, holds neither JSON file, or its JSON
+    is not a report of this package.
     """
+    if not out.is_dir():
+        raise ScenarioError(f"{out}: not a folder (give an output folder of simulate or sweep)")
+    if not any((out / name).is_file() for name in ("sweep.json", "summary.json")):
+        raise ScenarioError(f"{out}: neither sweep.json nor summary.json (not an output of simulate or sweep)")
+    check_out(out, "report")
+    with atomic_dir(out, seed_from_old=True) as tmp:
+        _render(tmp)
+    return out / "report.md"
+
+
+def _load_doc(path: Path, keys: tuple[str, ...]) -> dict:
+    """A report JSON file, checked to hold ``keys``; ScenarioError (one line) otherwise."""
+    try:
+        doc = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ScenarioError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{path}: (top level): expected an object")
+    missing = [k for k in keys if k not in doc]
+    if missing:
+        raise ScenarioError(f"{path}: {missing[0]}: Field required (not a report of this package)")
+    return doc
+
+
+def _render(out: Path) -> None:
     blocks: list[tuple] = []
     if (out / "sweep.json").is_file():
-        doc = json.loads((out / "sweep.json").read_text())
+        doc = _load_doc(out / "sweep.json", ("name", "axes", "rows", "figures", "source"))
         blocks.append(("h1", f"Sweep: {doc['name']}"))
         if doc.get("description"):
             blocks.append(("p", doc["description"]))
@@ -112,19 +152,19 @@ def render(out: Path) -> Path:
                               "bad_debt_cvar99_usd", "liquidations_at_risk99_usd", "min_health_factor_p1"]
         blocks.append(("table", cols, [[_fmt(r[c]) for c in cols] for r in doc["rows"]]))
     elif (out / "summary.json").is_file():
-        doc = json.loads((out / "summary.json").read_text())
+        doc = _load_doc(out / "summary.json", ("name", "paths", "positions", "steps", "seed", "summary", "figures",
+                                               "source"))
         blocks.append(("h1", f"Simulation: {doc['name']}"))
         blocks.append(("p", f"{doc['paths']} paths × {doc['positions']} positions × {doc['steps']} steps, "
                             f"seed {doc['seed']}. Source: {doc['source']}."))
         blocks.append(("table", ["metric", "value"], [[k, _fmt(v)] for k, v in doc["summary"].items()]))
     else:
-        raise FileNotFoundError(f"{out}: neither sweep.json nor summary.json")
+        raise ScenarioError(f"{out}: neither sweep.json nor summary.json")
     blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at the "
                         "oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
     blocks += [("img", f) for f in doc["figures"]]
-    (out / "report.md").write_text(_markdown(blocks))
-    (out / "report.html").write_text(_html(blocks, doc["name"]))
-    return out / "report.md"
+    atomic_file(out / "report.md", _markdown(blocks))
+    atomic_file(out / "report.html", _html(blocks, doc["name"]))
 
 
 def _fmt(v) -> str:
