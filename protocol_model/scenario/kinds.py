@@ -25,7 +25,10 @@ def kind_of(data: dict, source: str | Path) -> str:
     kind = data.get("kind")
     if kind is None:
         raise ScenarioError(f"{source}: kind: Field required (one of: {', '.join(KINDS)})")
-    if not isinstance(kind, str) or kind not in KINDS:
+    if not isinstance(kind, str):
+        raise ScenarioError(f"{source}: kind: expected a name, got {type(kind).__name__} {kind!r} "
+                            f"(one of: {', '.join(KINDS)})")
+    if kind not in KINDS:
         raise ScenarioError(f"{source}: kind: unknown kind '{kind}'{closest(str(kind), list(KINDS))} "
                             f"(one of: {', '.join(KINDS)})")
     return str(kind)

@@ -37,7 +37,7 @@ class OracleSpec(Strict):
     feed_max_usd: FeedPrice = Field(Decimal(0), ge=0)
     """The primary aggregator's own band (Chainlink minAnswer/maxAnswer): answers are clamped into it."""
 
-    _feed_prices = field_validator("fallback_price_usd", "feed_min_usd", "feed_max_usd")(check_feed_price)
+    _feed_prices = field_validator("fallback_price_usd")(check_feed_price)
 
     @model_validator(mode="after")
     def _consistent(self) -> OracleSpec:

@@ -121,6 +121,7 @@ def render(out: Path) -> Path:
     if not any((out / name).is_file() for name in ("sweep.json", "summary.json")):
         raise ScenarioError(f"{out}: neither sweep.json nor summary.json (not an output of simulate or sweep)")
     check_out(out, "report")
+    _report_doc(out)  # a bad JSON file is named where it is, before any copy
     with atomic_dir(out, seed_from_old=True) as tmp:
         _render(tmp)
     return out / "report.md"
@@ -140,10 +141,20 @@ def _load_doc(path: Path, keys: tuple[str, ...]) -> dict:
     return doc
 
 
+def _report_doc(out: Path) -> dict:
+    """The checked JSON document of an output folder: sweep.json, else summary.json."""
+    if (out / "sweep.json").is_file():
+        return _load_doc(out / "sweep.json", ("name", "axes", "rows", "figures", "source"))
+    if (out / "summary.json").is_file():
+        return _load_doc(out / "summary.json", ("name", "paths", "positions", "steps", "seed", "summary", "figures",
+                                                "source"))
+    raise ScenarioError(f"{out}: neither sweep.json nor summary.json")
+
+
 def _render(out: Path) -> None:
     blocks: list[tuple] = []
+    doc = _report_doc(out)
     if (out / "sweep.json").is_file():
-        doc = _load_doc(out / "sweep.json", ("name", "axes", "rows", "figures", "source"))
         blocks.append(("h1", f"Sweep: {doc['name']}"))
         if doc.get("description"):
             blocks.append(("p", doc["description"]))
@@ -151,15 +162,11 @@ def _render(out: Path) -> None:
         cols = doc["axes"] + ["bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var95_usd", "bad_debt_var99_usd",
                               "bad_debt_cvar99_usd", "liquidations_at_risk99_usd", "min_health_factor_p1"]
         blocks.append(("table", cols, [[_fmt(r[c]) for c in cols] for r in doc["rows"]]))
-    elif (out / "summary.json").is_file():
-        doc = _load_doc(out / "summary.json", ("name", "paths", "positions", "steps", "seed", "summary", "figures",
-                                               "source"))
+    else:
         blocks.append(("h1", f"Simulation: {doc['name']}"))
         blocks.append(("p", f"{doc['paths']} paths × {doc['positions']} positions × {doc['steps']} steps, "
                             f"seed {doc['seed']}. Source: {doc['source']}."))
         blocks.append(("table", ["metric", "value"], [[k, _fmt(v)] for k, v in doc["summary"].items()]))
-    else:
-        raise ScenarioError(f"{out}: neither sweep.json nor summary.json")
     blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at the "
                         "oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
     blocks += [("img", f) for f in doc["figures"]]
