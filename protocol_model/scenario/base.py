@@ -59,7 +59,7 @@ class Strict(BaseModel):
             hint = f"Extra inputs are not permitted: {unknown_key(str(first['loc'][0]), known)}"
             detail = {"type": PydanticCustomError("extra_forbidden", hint), "loc": first["loc"],
                       "input": first["input"]}
-            raise ValidationError.from_exception_data(err.title, [detail]) from None  # type: ignore[list-item]
+            raise ValidationError.from_exception_data(err.title, [detail]) from None
 
 
 def _hint(first: Any) -> str:

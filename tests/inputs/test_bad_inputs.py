@@ -80,7 +80,7 @@ def _readonly(folder: Path) -> str:
     return str(ro / "out")
 
 
-def _setup(case: dict[str, Any], folder: Path) -> list[str]:
+def _setup(case: dict[str, Any], folder: Path) -> tuple[list[str], str]:
     for base in BASES.iterdir():
         (folder / base.name).write_bytes(base.read_bytes())
     for name, spec in (case.get("files") or {}).items():
@@ -89,7 +89,7 @@ def _setup(case: dict[str, Any], folder: Path) -> list[str]:
     for name in case.get("mkdir", []):
         (folder / name).mkdir()
     readonly = _readonly(folder) if case.get("readonly") else ""
-    return [str(a).replace("{readonly}", readonly) for a in case["argv"]], readonly  # type: ignore[return-value]
+    return [str(a).replace("{readonly}", readonly) for a in case["argv"]], readonly
 
 
 def _named(case: dict[str, Any], argv: list[str], readonly: str) -> str:
