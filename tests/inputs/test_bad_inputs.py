@@ -23,6 +23,8 @@ from protocol_model.cli import main
 
 HERE = Path(__file__).resolve().parent
 BASES = HERE / "bases"
+PROTOCOL = HERE.parents[1] / "protocols" / "generic.yaml"
+"""The base protocol file (risk parameters are stated only in protocols/): copied as protocol.yaml."""
 CASES: list[dict[str, Any]] = yaml.safe_load((HERE / "cases.yaml").read_text())["cases"]
 ROOT = HERE.parents[1]
 
@@ -42,7 +44,7 @@ def _build(spec: Any) -> bytes:
         return spec.encode()
     if "binary" in spec:
         return bytes.fromhex(spec["binary"].replace(" ", ""))
-    text = (BASES / spec["from"]).read_text()
+    text = (PROTOCOL if spec["from"] == "protocol.yaml" else BASES / spec["from"]).read_text()
     for old, new in spec.get("replace", []):
         assert old in text, old
         text = text.replace(old, new)
@@ -83,6 +85,7 @@ def _readonly(folder: Path) -> str:
 def _setup(case: dict[str, Any], folder: Path) -> tuple[list[str], str]:
     for base in BASES.iterdir():
         (folder / base.name).write_bytes(base.read_bytes())
+    (folder / "protocol.yaml").write_bytes(PROTOCOL.read_bytes())
     for name, spec in (case.get("files") or {}).items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(_build(spec))
