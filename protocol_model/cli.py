@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import typing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,32 @@ def _story(args: argparse.Namespace) -> int:
     return 1 if wrong else 0
 
 
+def prepare_run(args: argparse.Namespace, command: str, out_default: Path) -> tuple[Any, Path]:
+    """Everything a run command checks before any work, cheapest first: ``--paths`` / ``--workers``, the
+    output folder (``--out``: not a file, writable, replaceable), the file (``check_file``), then that the
+    ``--scheduler`` answers. Returns (the loaded file, the output folder). Raises ScenarioError (one line)."""
+    from protocol_model.sim.options import check_run_options, check_scheduler
+    from protocol_model.sim.output import check_out
+
+    check_run_options(args.file, args.paths, args.workers)
+    out = check_out(args.out or out_default)
+    _, loaded = check_file(args.file, command)
+    check_scheduler(args.file, args.scheduler)
+    return loaded, out
+
+
+def _progress(args: argparse.Namespace) -> bool:
+    """A progress bar unless ``--no-progress`` or stderr is not a terminal (it shows after ~2 s)."""
+    return not args.no_progress and sys.stderr.isatty()
+
+
 def _stablecoin(args: argparse.Namespace) -> int:
     from protocol_model.sim.stable_spec import compare, write
 
-    _, spec = check_file(args.file, "stablecoin")
+    spec, out = prepare_run(args, "stablecoin", Path("out") / f"{args.file.stem}_stable")
     rows = compare(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
-                   progress=not args.no_progress, source=str(args.file))
-    path = write(rows, spec, args.out or Path("out") / f"{args.file.stem}_stable", str(args.file))
+                   progress=_progress(args), source=str(args.file))
+    path = write(rows, spec, out, str(args.file))
     for row in rows:
         print(f"{row['variant']:>18}: P(bad debt) {row['bad_debt_probability']:.1%}, bad debt VaR99 "
               f"${row['bad_debt_var99_usd']:,.0f}, CVaR99 ${row['bad_debt_cvar99_usd']:,.0f}, "
@@ -100,11 +120,11 @@ def _simulate(args: argparse.Namespace) -> int:
     from protocol_model.sim import report
     from protocol_model.sim.run import simulate
 
-    _, spec = check_file(args.file, "simulate")
+    spec, out = prepare_run(args, "simulate", Path("out") / args.file.stem)
     started = time.perf_counter()
     sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
-                   progress=not args.no_progress, record_series=True)
-    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file), spec)
+                   progress=_progress(args), record_series=True)
+    path = report.write_simulation(sim, out, str(args.file), spec)
     s = sim.summary()
     print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
           f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
@@ -116,12 +136,12 @@ def _sweep(args: argparse.Namespace) -> int:
     from protocol_model.sim import report
     from protocol_model.sim.sweep import run_sweep
 
-    _, (sweep, spec) = check_file(args.file, "sweep")
-    if args.paths:
+    (sweep, spec), out = prepare_run(args, "sweep", Path("out") / args.file.stem)
+    if args.paths is not None:
         sweep = sweep.model_copy(update={"paths": args.paths})
     started = time.perf_counter()
-    swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
-    path = report.write_sweep(swept, args.out or Path("out") / args.file.stem, str(args.file))
+    swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+    path = report.write_sweep(swept, out, str(args.file))
     print(f"{sweep.name}: {len(swept.rows)} cells, book: {sweep.book}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
     return 0
@@ -131,9 +151,14 @@ def _compare(args: argparse.Namespace) -> int:
     """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
     from protocol_model.sim import report_format as fmt
     from protocol_model.sim.compare import compare, load_sides, read_book
+    from protocol_model.sim.options import check_run_options, check_scheduler
+    from protocol_model.sim.output import atomic_dir, check_out
     from protocol_model.sim.report_compare import write_compare
 
+    check_run_options(args.simulation, args.paths, args.workers)
+    out = check_out(args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}")
     check_file(args.simulation, "compare")
+    check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
     if args.verify_on_chain:
         raise ScenarioError("--verify-on-chain: not available yet: replaying the worst paths of both "
@@ -143,10 +168,11 @@ def _compare(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
                      paths=args.paths, resamples=args.resamples, workers=args.workers, scheduler=args.scheduler,
-                     progress=not args.no_progress, notes=notes)
-    out = args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}"
-    path = write_compare(result, out, {"current": str(args.current), "proposed": str(args.proposed),
-                                       "simulation": str(args.simulation)})
+                     progress=_progress(args), notes=notes)
+    with atomic_dir(out) as tmp:
+        write_compare(result, tmp, {"current": str(args.current), "proposed": str(args.proposed),
+                                    "simulation": str(args.simulation)})
+    path = out / "report.md"
     for note in notes:
         print(f"note: {note}")
     for d in result.diff:
@@ -210,13 +236,21 @@ def _run_options(p: argparse.ArgumentParser, out_default: str) -> None:
     p.add_argument("--paths", type=int, help="override the file's number of paths")
     p.add_argument("--workers", type=int, help="local worker processes (default: every core)")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bar (it shows on a terminal when a run takes more than ~2 s)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (the rule and where to find the options)."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser: one subcommand per file kind's job, help on every option, defaults shown."""
     fmt = argparse.ArgumentDefaultsHelpFormatter
-    ap = argparse.ArgumentParser(prog="protocol-model", formatter_class=fmt, description=(
+    ap = _Parser(prog="protocol-model", formatter_class=fmt, description=(
         "State a lending protocol once (protocols/*.yaml); check, simulate, sweep and play the files "
         "that refer to it."))
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -256,13 +290,21 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one subcommand; returns the exit code (2: a bad file or input, nothing run or written)."""
-    args = parser().parse_args(argv)
+    """Run one subcommand; returns the exit code: 2 for a bad file, option or output path (one line on
+    stderr; nothing run or written), 1 for a file-system error while writing, 130 when interrupted (an
+    output folder is then left as it was: outputs are replaced atomically)."""
+    args = parser().parse_args(argv)  # SystemExit: --help (0) or a usage error, printed on one line (2)
     try:
         return int(args.run(args))
-    except (ScenarioError, FileNotFoundError) as err:
+    except ScenarioError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: no output was changed", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

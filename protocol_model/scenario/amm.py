@@ -151,7 +151,7 @@ def check_amm_references(scenario) -> None:
             if asset not in assets:
                 raise ValueError(f"amm_pairs.{i}.assets: unknown asset '{asset}' (known: {sorted(assets)})")
         for asset, amount in pair.reserves.items():
-            scenario.asset(asset).units(amount)
+            scenario.asset(asset).units(amount, f"amm_pairs.{i}.reserves.{asset}")
     check_pair_feeds(scenario)
     pairs = {p.name: p for p in scenario.amm_pairs}
     for i, step in enumerate(scenario.steps):
@@ -164,19 +164,19 @@ def check_amm_references(scenario) -> None:
                 raise ValueError(f"steps.{i}.asset: '{step.asset}' is not in pair {pair_name} {list(pair.assets)}")
             if step.op == "swap" and step.min_out:
                 other = pair.assets[1] if step.asset == pair.assets[0] else pair.assets[0]
-                scenario.asset(other).units(step.min_out)
+                scenario.asset(other).units(step.min_out, f"steps.{i}.min_out ({other})")
             if step.op == "add_liquidity":
                 if set(step.amounts) != set(pair.assets):
                     raise ValueError(f"steps.{i}.amounts: give exactly {list(pair.assets)}")
                 for asset, amount in step.amounts.items():
-                    scenario.asset(asset).units(amount)
+                    scenario.asset(asset).units(amount, f"steps.{i}.amounts.{asset}")
         if step.op in ("loop_open", "loop_unwind"):
             if step.collateral == step.debt:
                 raise ValueError(f"steps.{i}.debt: a loop needs a debt asset other than the collateral")
             if not any({step.collateral, step.debt} == set(p.assets) for p in scenario.amm_pairs):
                 raise ValueError(f"steps.{i}: no pair of {step.collateral} and {step.debt} in amm_pairs")
         if step.op == "loop_open":
-            scenario.asset(step.collateral).units(step.equity)
+            scenario.asset(step.collateral).units(step.equity, f"steps.{i}.equity ({step.collateral})")
 
 
 def amm_users(scenario) -> list[str]:

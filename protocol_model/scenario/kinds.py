@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from protocol_model.scenario.base import ScenarioError, read_yaml
+from protocol_model.scenario.base import ScenarioError, closest, read_yaml
 
 KINDS: dict[str, tuple[str, str]] = {
     "protocol": ("a protocol file", "refer to it from a story or simulation (`protocol: FILE`); "
@@ -25,8 +25,12 @@ def kind_of(data: dict, source: str | Path) -> str:
     kind = data.get("kind")
     if kind is None:
         raise ScenarioError(f"{source}: kind: Field required (one of: {', '.join(KINDS)})")
+    if not isinstance(kind, str):
+        raise ScenarioError(f"{source}: kind: expected a name, got {type(kind).__name__} {kind!r} "
+                            f"(one of: {', '.join(KINDS)})")
     if kind not in KINDS:
-        raise ScenarioError(f"{source}: kind: unknown kind '{kind}' (one of: {', '.join(KINDS)})")
+        raise ScenarioError(f"{source}: kind: unknown kind '{kind}'{closest(str(kind), list(KINDS))} "
+                            f"(one of: {', '.join(KINDS)})")
     return str(kind)
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from protocol_model.exact.math_lib import BPS
 from protocol_model.exact.oracle.oracle_policy import MAX_AGE_LIMIT_S, MAX_GRACE_PERIOD_S, OraclePolicy
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.base import Strict
-from protocol_model.scenario.units import Bps, usd_to_wad
+from protocol_model.scenario.units import Bps, FeedPrice, check_feed_price, usd_to_wad
 
 
 class OracleSpec(Strict):
@@ -33,9 +33,11 @@ class OracleSpec(Strict):
     """Deploys a fallback feed starting at this price, read when the primary is rejected."""
     sequencer_grace_s: int | None = Field(None, ge=0, le=MAX_GRACE_PERIOD_S)
     """Gate this asset's price on the scenario's L2 sequencer-uptime feed, with this grace period."""
-    feed_min_usd: Decimal = Field(Decimal(0), ge=0)
-    feed_max_usd: Decimal = Field(Decimal(0), ge=0)
+    feed_min_usd: FeedPrice = Field(Decimal(0), ge=0)
+    feed_max_usd: FeedPrice = Field(Decimal(0), ge=0)
     """The primary aggregator's own band (Chainlink minAnswer/maxAnswer): answers are clamped into it."""
+
+    _feed_prices = field_validator("fallback_price_usd")(check_feed_price)
 
     @model_validator(mode="after")
     def _consistent(self) -> OracleSpec:
@@ -80,6 +82,8 @@ class FeedOp(_Op):
     """Raw answer (8 decimals), e.g. negative, or scaled with the wrong decimals."""
     age_s: int = Field(0, ge=0, le=10 * 365 * 86_400)
     """The round's updatedAt lies this far in the past."""
+
+    _feed_price = field_validator("price_usd")(check_feed_price)
 
     @model_validator(mode="after")
     def _one_value(self) -> FeedOp:

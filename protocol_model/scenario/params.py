@@ -32,7 +32,7 @@ from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.exact.perp.params import MarketParams
 from protocol_model.scenario.base import Strict, to_units
 from protocol_model.scenario.oracle import OracleSpec
-from protocol_model.scenario.units import Bps, format_bps
+from protocol_model.scenario.units import Bps, FeedPrice, format_bps
 
 ASSET_NAME = r"^[A-Za-z][A-Za-z0-9_.]{0,15}$"
 
@@ -59,7 +59,7 @@ class AssetParams(Strict):
 
     decimals: int = Field(ge=0, le=30)
     """Token decimals."""
-    price_usd: Decimal = Field(gt=0)
+    price_usd: FeedPrice = Field(gt=0)
     """Starting price of the feed (USD per whole token, 8-decimal answer)."""
     ltv_bps: Bps = Field(alias="ltv", ge=0, lt=BPS)
     """Loan-to-value: borrowing power per unit of collateral value."""
@@ -152,7 +152,7 @@ class CollateralSpec(Strict):
 class IndexSpec(Strict):
     """A price index a perp market is marked by (one feed)."""
 
-    price_usd: Decimal = Field(gt=0)
+    price_usd: FeedPrice = Field(gt=0)
     """Starting price (USD)."""
 
 

@@ -12,11 +12,10 @@ Extension points (built elsewhere, in parallel):
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from pydantic import Field
 
 from protocol_model.scenario.base import Strict
+from protocol_model.scenario.units import FeedPrice
 
 
 class PathPoint(Strict):
@@ -24,7 +23,7 @@ class PathPoint(Strict):
 
     warp: int = Field(0, ge=0, le=10 * 365 * 86_400)
     """Seconds that pass before the prices change (0: next block)."""
-    prices: dict[str, Decimal] = Field(default_factory=dict)
+    prices: dict[str, FeedPrice] = Field(default_factory=dict)
     """Asset name -> new USD price. 0 is allowed (a broken feed the pool must reject)."""
     label: str = ""
 

@@ -22,6 +22,7 @@ from protocol_model.scenario.params import ASSET_NAME, CollateralSpec
 from protocol_model.scenario.params import IndexSpec as IndexParams
 from protocol_model.scenario.params import MarketSpec as MarketParamsSpec
 from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
+from protocol_model.scenario.units import FeedPrice
 
 
 class IndexSpec(IndexParams):
@@ -87,7 +88,7 @@ class LiquidateOp(_Op):
 class PriceOp(_Op):
     op: Literal["price"]
     asset: str
-    price_usd: Decimal = Field(ge=0)
+    price_usd: FeedPrice = Field(ge=0)
 
 
 class WarpOp(_Op):

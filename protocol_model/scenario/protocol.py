@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from protocol_model.scenario.base import ScenarioError, Strict, format_error
+from protocol_model.scenario.base import ScenarioError, Strict, closest, format_error
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import ASSET_NAME, AssetParams, AssetSpec, PerpSpec, PoolSpec
 
@@ -123,13 +123,14 @@ def apply_overrides(data: dict, overrides: Any, source: str | Path, model: type[
             where = f"{source}: overrides.{key}"
             if isinstance(at, tuple):  # a mapping: the entry must exist
                 if part not in node:
-                    raise ScenarioError(f"{where}: '{part}' is not listed in {'.'.join(parts[:i])} "
-                                        f"(known: {list(node)})")
+                    raise ScenarioError(f"{where}: '{part}' is not listed in {'.'.join(parts[:i])}"
+                                        f"{closest(part, list(node))} (known: {list(node)})")
                 nxt = at[1]
             elif isinstance(at, type) and issubclass(at, BaseModel):
                 fields = {f.alias or n: f for n, f in at.model_fields.items()}
                 if part not in fields:
-                    raise ScenarioError(f"{where}: no field '{part}' (fields here: {', '.join(fields)})")
+                    raise ScenarioError(f"{where}: no field '{part}'{closest(part, list(fields))} "
+                                        f"(fields here: {', '.join(fields)})")
                 nxt = _inner(fields[part].annotation)
             else:
                 raise ScenarioError(f"{where}: '{parts[i - 1]}' is a value, not a group of fields")

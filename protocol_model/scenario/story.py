@@ -22,6 +22,7 @@ from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, Seque
 from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
 from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
+from protocol_model.scenario.units import FeedPrice
 
 __all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "StoryFile", "load_scenario",
            "parse_scenario", "to_units"]
@@ -89,7 +90,7 @@ class LiquidateOp(_Op):
 class PriceOp(_Op):
     op: Literal["price"]
     asset: str
-    price_usd: Decimal = Field(ge=0)
+    price_usd: FeedPrice = Field(ge=0)
 
 
 class WarpOp(_Op):
@@ -124,6 +125,17 @@ class _StoryBody(Strict):
     amm_pairs: list[PairSpec] = Field(default_factory=list)
     """Uniswap V2 pairs deployed with the pool (initial reserves from the deployer); see scenario/amm.py."""
 
+    @field_validator("accounts")
+    @classmethod
+    def _unique_accounts(cls, v: list[AccountSpec]) -> list[AccountSpec]:
+        seen: dict[str, int] = {}
+        for i, acct in enumerate(v):
+            if acct.name in seen:
+                raise ValueError(f"two accounts are named '{acct.name}' (accounts.{seen[acct.name]} and "
+                                 f"accounts.{i}): names must be unique")
+            seen[acct.name] = i
+        return v
+
 
 class StoryFile(_StoryBody, ReferringFile):
     """A story file as written: a protocol reference, which of its assets to list, overrides, the story."""
@@ -155,7 +167,7 @@ class Scenario(_StoryBody):
             for asset, amount in acct.balances.items():
                 if asset not in assets:
                     raise ValueError(f"accounts.{i}.balances: unknown asset '{asset}' (known: {sorted(assets)})")
-                self.asset(asset).units(amount)
+                self.asset(asset).units(amount, f"accounts.{i}.balances.{asset}")
         for i, step in enumerate(self.steps):
             for fld in ("asset", "collateral", "debt"):
                 val = getattr(step, fld, None)
@@ -168,7 +180,7 @@ class Scenario(_StoryBody):
             step_amount = getattr(step, "amount", None)
             if isinstance(step_amount, Decimal):
                 asset_name = getattr(step, "asset", None) or getattr(step, "debt", "")
-                self.asset(str(asset_name)).units(step_amount)
+                self.asset(str(asset_name)).units(step_amount, f"steps.{i}.amount ({asset_name})")
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")
         return self
@@ -188,7 +200,7 @@ class Scenario(_StoryBody):
                     known(f"accounts.{i}.{book}", asset, assets, "asset")
                     if amount <= 0:
                         raise ValueError(f"accounts.{i}.{book}.{asset}: amount must be > 0, got {amount}")
-                    self.asset(asset).units(amount)
+                    self.asset(asset).units(amount, f"accounts.{i}.{book}.{asset}")
         for i, point in enumerate(self.path):
             for asset, price in point.prices.items():
                 known(f"path.{i}.prices", asset, assets, "asset")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from protocol_model.exact.math_lib import WAD
 
@@ -21,7 +21,8 @@ def parse_bps(value: Any) -> Any:
     """``"80%"`` -> 8000, ``"8000 bps"`` -> 8000, ``8000`` -> 8000. Finer than one basis point, a float or
     a bool is an error (ValueError); anything else is passed on for pydantic to reject."""
     if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"write a share as a percent ('80%') or in basis points ('8000 bps' or 8000), "
+        hint = f"did you mean {value * 100:g}%? " if isinstance(value, float) and 0 < value < 1 else ""
+        raise ValueError(f"{hint}write a share as a percent ('80%') or in basis points ('8000 bps' or 8000), "
                          f"not {value!r}")
     if not isinstance(value, str):
         return value
@@ -56,6 +57,35 @@ class _BpsSchema:
 
 Bps = Annotated[int, BeforeValidator(parse_bps), _BpsSchema()]
 """A share in basis points; files may write ``"80%"`` or ``"8000 bps"``."""
+
+
+FEED_DECIMALS = 8
+"""Feed answers carry 8 decimals (Chainlink USD feeds, MockAggregator)."""
+FEED_RESOLUTION_USD = Decimal(1).scaleb(-FEED_DECIMALS)
+"""The smallest non-zero price a feed can publish (one unit of the 8-decimal answer)."""
+MAX_PRICE_USD = Decimal((2**256 - 1) // 10 ** (18 - FEED_DECIMALS)).scaleb(-FEED_DECIMALS)
+"""The largest price PriceRouter can convert: ``uint256(answer) * 10**(18 - 8)`` must fit a uint256."""
+
+
+def check_feed_price(price: Decimal | None) -> Decimal | None:
+    """A USD price a feed can publish: zero (the field's own bound decides) or at least the feed's resolution
+    (one unit of the 8-decimal answer), and at most ``MAX_PRICE_USD``. Raises ValueError naming the bound."""
+    if price is None or price == 0:
+        return price
+    if not price.is_finite():
+        raise ValueError(f"{price} is not a finite price")
+    if 0 < abs(price) < FEED_RESOLUTION_USD:
+        raise ValueError(f"{price} USD is below the feed's resolution ({FEED_RESOLUTION_USD:f} USD: answers "
+                         f"carry {FEED_DECIMALS} decimals), so the feed would publish 0")
+    if price > MAX_PRICE_USD:
+        raise ValueError(f"{price:.3E} USD is above the largest price the contracts hold ({MAX_PRICE_USD:.3E} USD: "
+                         f"the 8-decimal answer × 1e10 must fit a uint256)")
+    return price
+
+
+FeedPrice = Annotated[Decimal, AfterValidator(check_feed_price)]
+"""A USD price a feed publishes (not below 8 decimals' resolution, at most ``MAX_PRICE_USD``); zero passes
+(the field's own bound decides)."""
 
 
 def usd_to_wad(price_usd: Decimal) -> int:

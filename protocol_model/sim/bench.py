@@ -13,6 +13,11 @@ liquidations selling into constant-product pools (AMM feedback), oracle deviatio
 Every timed side is warmed up and timed ``--repeats`` times; the best wall time counts (the least disturbed
 by other load). CPU seconds (this process and its workers) are printed too: on a shared machine the wall
 rates move with the load, the per-CPU-second rates much less.
+
+It prints results only; the engineering targets they are compared with (throughput, vectorized/scalar
+ratio, flat memory) and where they stand are in docs/risk_lab.md ("Benchmark"), because whether a wall
+ratio is reached depends on the machine's load, not on the code. The one check it makes is correctness:
+the vectorized engine must take the reference's liquidations (exit code 1 otherwise).
 """
 
 from __future__ import annotations
@@ -36,7 +41,6 @@ from protocol_model.sim.run import Job, job_from_spec, run_chunk, run_job
 from protocol_model.sim.spec import load_simulation
 
 SPEC = Path(__file__).resolve().parents[2] / "scenarios" / "lab" / "eth_crash.yaml"
-TARGET_RATE, TARGET_RATIO = 20e6, 500
 T = TypeVar("T")
 
 
@@ -83,7 +87,8 @@ def _same_liquidations(a: CascadeOutcome, b: CascadeOutcome) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     """The benchmark's command line (``--paths``, ``--steps``, ``--workers``, ...); prints the rates, the
-    vectorized/scalar ratio, peak memory and whether each target is met. Returns 0 (the exit code).
+    vectorized/scalar ratio and peak memory (targets: docs/risk_lab.md). Returns the exit code: 0, or 1 if
+    the vectorized engine's liquidations differ from the scalar reference's.
     """
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--paths", type=int, default=2000)
@@ -107,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     size = args.paths * n_pos * steps
     rate, cpu_rate = size / vec.wall_s, size / vec.cpu_s
     liq = vec.result.per_path["liquidation_count"].mean()
-    print(f"  vectorized, {workers} process(es): {vec.wall_s:.2f} s wall, {rate / 1e6:,.0f} M position-steps/s "
-          f"(target ≥ {TARGET_RATE / 1e6:.0f} M); {vec.cpu_s:.2f} CPU-s, {cpu_rate / 1e6:,.0f} M per CPU-second; "
+    print(f"  vectorized, {workers} process(es): {vec.wall_s:.2f} s wall, {rate / 1e6:,.0f} M position-steps/s; "
+          f"{vec.cpu_s:.2f} CPU-s, {cpu_rate / 1e6:,.0f} M per CPU-second; "
           f"mean {liq:,.0f} liquidations per path")
     seed0 = job.chunks()[0][1]
     one = best_of(lambda: run_chunk(job, seed0, job.paths_per_chunk), reps)
@@ -131,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{ref.result.per_path['liquidation_count'].mean():,.0f} liquidations per path; vectorized engine on "
           f"these paths: {'same' if agree else 'DIFFERENT'} liquidations")
     ratio = rate / ref_rate
-    print(f"  ratio vectorized/scalar: {ratio:,.0f}× wall (target ≥ {TARGET_RATIO}×); per core "
+    print(f"  ratio vectorized/scalar: {ratio:,.0f}× wall; per core "
           f"{one_size / one.wall_s / ref_rate:,.0f}× wall, {one_size / one.cpu_s / ref_cpu_rate:,.0f}× per CPU-second")
 
     half = max(1, steps // 2)
@@ -139,10 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  peak memory of one {job.paths_per_chunk}-path chunk: {m_half:,.1f} MiB at {half} steps, "
           f"{m_full:,.1f} MiB at {steps} steps (ratio {m_full / m_half:.2f}); largest worker RSS {rss:,.0f} MiB")
-    met = {"rate": rate >= TARGET_RATE, "ratio": ratio >= TARGET_RATIO, "flat memory": m_full <= 1.1 * m_half,
-           "reference agrees": agree}
-    print("  targets: " + ", ".join(f"{k} {'met' if ok else 'NOT met'}" for k, ok in met.items()))
-    return 0
+    if not agree:
+        print("  ERROR: the vectorized engine's liquidations differ from the scalar reference's")
+    return 0 if agree else 1
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from protocol_model.scenario.kinds import KINDS
 from protocol_model.scenario.perp import PerpStoryFile
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile
 from protocol_model.scenario.story import StoryFile
+from protocol_model.sim.output import OutputError, atomic_dir, atomic_file, check_out
 from protocol_model.sim.spec import SimulationFile, SweepSpec
 
 REPO = PROTOCOLS_DIR.parent
@@ -165,14 +166,30 @@ def render(all_schemas: dict[str, dict]) -> str:
 
 
 def write_formats(docs: Path = REPO / "docs") -> list[Path]:
-    """Write ``docs/schemas/<kind>.json`` and ``docs/formats.md``; returns the paths written."""
+    """Write ``docs/schemas/<kind>.json`` and ``docs/formats.md``; returns the paths written.
+
+    The schemas folder is replaced atomically and formats.md through a temporary file
+    (``output.atomic_dir`` / ``atomic_file``): an interrupted run leaves the previous files whole.
+    Raises OutputError if ``docs`` is not a writable folder or ``docs/schemas`` holds other than JSON files.
+    """
+    check_formats_target(docs)
     all_schemas = schemas()
-    (docs / "schemas").mkdir(parents=True, exist_ok=True)
-    written = []
-    for kind, schema in all_schemas.items():
-        path = docs / "schemas" / f"{kind}.json"
-        path.write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
-        written.append(path)
-    md = docs / "formats.md"
-    md.write_text(render(all_schemas))
-    return [*written, md]
+    text = render(all_schemas)
+    with atomic_dir(docs / "schemas") as tmp:
+        for kind, schema in all_schemas.items():
+            (tmp / f"{kind}.json").write_text(json.dumps(schema, indent=2, ensure_ascii=False) + "\n")
+    md = atomic_file(docs / "formats.md", text)
+    return [*(docs / "schemas" / f"{kind}.json" for kind in all_schemas), md]
+
+
+def check_formats_target(docs: Path) -> None:
+    """Before any work: ``docs`` is a writable folder and ``docs/schemas`` (if present) holds only JSON files
+    (it is replaced whole). Raises OutputError naming ``--docs`` and the rule."""
+    if not docs.is_dir():
+        raise OutputError(f"--docs {docs}: not an existing folder")
+    check_out(docs / "schemas", "--docs", _only_schemas)
+
+
+def _only_schemas(folder: Path) -> str:
+    others = sorted(p.name for p in folder.iterdir() if p.suffix != ".json")
+    return f"holds {others[0]}, not a generated schema" if others else ""

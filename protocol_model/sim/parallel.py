@@ -12,6 +12,11 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from tqdm import tqdm
 
+PROGRESS_DELAY_S = 2.0
+"""A run shorter than this shows no progress bar."""
+CONNECT_TIMEOUT_S = 10
+"""Seconds a Dask client waits for its scheduler (the CLI checks the address first, in seconds)."""
+
 
 def map_chunks(fn: Callable, tasks: Sequence[tuple], *, workers: int | None = None, scheduler: str | None = None,
                progress: bool = False, label: str = "chunks") -> list:
@@ -20,11 +25,15 @@ def map_chunks(fn: Callable, tasks: Sequence[tuple], *, workers: int | None = No
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``; otherwise
     local processes, ``workers`` of them (default ``os.cpu_count()``; 1 = in this process).
     ``fn`` and the tasks must pickle for more than one worker; an exception in any task is re-raised here.
+    ``progress``: a bar on stderr that appears once the run has taken ``PROGRESS_DELAY_S``.
+    Raises ValueError if ``workers`` is given and below 1 (whatever the number of tasks).
     """
+    if workers is not None and workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
     if scheduler is not None:
         return _dask(fn, tasks, scheduler, progress, label)
     workers = workers or os.cpu_count() or 1
-    bar = tqdm(total=len(tasks), desc=label, disable=not progress, leave=False)
+    bar = _bar(len(tasks), label, progress)
     if workers == 1 or len(tasks) == 1:
         out = []
         for t in tasks:
@@ -42,16 +51,21 @@ def map_chunks(fn: Callable, tasks: Sequence[tuple], *, workers: int | None = No
     return results
 
 
+def _bar(total: int, label: str, progress: bool) -> tqdm:
+    """The one progress bar of the lab (tqdm on stderr), shown after ``PROGRESS_DELAY_S``, gone when done."""
+    return tqdm(total=total, desc=label, unit="chunk", disable=not progress, leave=False, delay=PROGRESS_DELAY_S)
+
+
 def _dask(fn: Callable, tasks: Sequence[tuple], scheduler, progress: bool, label: str) -> list:
     from distributed import Client
     from distributed import as_completed as dask_completed
 
-    client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    client = scheduler if isinstance(scheduler, Client) else Client(scheduler, timeout=f"{CONNECT_TIMEOUT_S}s")
     try:
         futures = [client.submit(fn, *t, pure=False) for t in tasks]
         index = {f.key: i for i, f in enumerate(futures)}
         results: list = [None] * len(tasks)
-        bar = tqdm(total=len(tasks), desc=f"{label} (dask)", disable=not progress, leave=False)
+        bar = _bar(len(tasks), f"{label} (dask)", progress)
         for fut in dask_completed(futures):
             results[index[fut.key]] = fut.result()
             bar.update()

@@ -1,8 +1,10 @@
 """Reports a designer can attach to a governance proposal: Markdown and a self-contained HTML page (images
 embedded), PNG plots, CSV and JSON.
 
-Everything is written into one output directory; ``render(dir)`` rebuilds report.md / report.html from
-the JSON alone (the ``report`` command). Numbers are written as a designer reads them
+Everything is written into one output directory, atomically: into a temporary folder beside it that
+replaces it only once complete (``output.atomic_dir``), so an interrupted run leaves the previous report
+whole. ``render(dir)`` rebuilds report.md / report.html from the JSON alone (the ``report`` command).
+Numbers are written as a designer reads them
 (``report_format``): plain metric names, percents for probabilities and parameters, dollars with
 thousands separators, a method paragraph, and the book the run holds.
 """
@@ -17,9 +19,11 @@ from typing import Any
 
 import numpy as np
 
+from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
 from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
+from protocol_model.sim.output import atomic_dir, atomic_file, check_out
 from protocol_model.sim.run import SimulationResult
 from protocol_model.sim.sweep import SweepResult
 
@@ -67,7 +71,12 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "", spec
     (created if missing); returns report.md's path. ``source`` is the definition file, for the record;
     ``spec`` (the ``SimulationSpec``) adds the market model and days to the report.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as tmp:
+        _write_simulation(result, tmp, source, spec)
+    return out / "report.md"
+
+
+def _write_simulation(result: SimulationResult, out: Path, source: str, spec) -> None:
     per = result.outcome.per_path
     job = result.job
     names = [a.name for a in job.params.assets]
@@ -98,7 +107,7 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "", spec
     if spec is not None:
         doc.update(_spec_fields(spec, len(job.book)))
     (out / "summary.json").write_text(json.dumps(doc, indent=2))
-    return render(out)
+    _render(out)
 
 
 def _price_fans(series: dict, names: list[str], params, out: Path, days: float | None,
@@ -123,7 +132,12 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
 
     Raises ``IndexError`` for a sweep with no rows.
     """
-    out.mkdir(parents=True, exist_ok=True)
+    with atomic_dir(out) as tmp:
+        _write_sweep(result, tmp, source)
+    return out / "report.md"
+
+
+def _write_sweep(result: SweepResult, out: Path, source: str) -> None:
     rows = result.rows
     with open(out / "sweep.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -175,7 +189,7 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
         doc.update(paths=result.sweep.paths or spec.paths, steps=spec.steps, seed=spec.seed,
                    **_spec_fields(spec, result.positions))
     (out / "sweep.json").write_text(json.dumps(doc, indent=2))
-    return render(out)
+    _render(out)
 
 
 def _params(params) -> dict:
@@ -202,16 +216,55 @@ def _param_rows(params: dict) -> list[list[str]]:
 
 
 def render(out: Path) -> Path:
-    """report.md and report.html from compare.json, sweep.json or summary.json in ``out``; returns report.md's
-    path. Raises ``FileNotFoundError`` if ``out`` holds none of them.
+    """Re-render report.md and report.html from compare.json, summary.json or sweep.json in ``out`` (the
+    ``report`` command); the folder is replaced atomically (``output.atomic_dir``). Returns report.md's path.
+
+    Raises ``ScenarioError`` (one line) if ``out`` is not a folder, holds neither JSON file, or its JSON
+    is not a report of this package.
     """
+    if not out.is_dir():
+        raise ScenarioError(f"{out}: not a folder (give an output folder of simulate or sweep)")
     if (out / "compare.json").is_file():
         from protocol_model.sim.report_compare import render_compare
 
         return render_compare(out)
+    if not any((out / name).is_file() for name in ("sweep.json", "summary.json")):
+        raise ScenarioError(f"{out}: neither sweep.json nor summary.json (not an output of simulate or sweep)")
+    check_out(out, "report")
+    _report_doc(out)  # a bad JSON file is named where it is, before any copy
+    with atomic_dir(out, seed_from_old=True) as tmp:
+        _render(tmp)
+    return out / "report.md"
+
+
+def _load_doc(path: Path, keys: tuple[str, ...]) -> dict:
+    """A report JSON file, checked to hold ``keys``; ScenarioError (one line) otherwise."""
+    try:
+        doc = json.loads(path.read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ScenarioError(f"{path}: not valid JSON ({err})") from None
+    if not isinstance(doc, dict):
+        raise ScenarioError(f"{path}: (top level): expected an object")
+    missing = [k for k in keys if k not in doc]
+    if missing:
+        raise ScenarioError(f"{path}: {missing[0]}: Field required (not a report of this package)")
+    return doc
+
+
+def _report_doc(out: Path) -> dict:
+    """The checked JSON document of an output folder: sweep.json, else summary.json."""
+    if (out / "sweep.json").is_file():
+        return _load_doc(out / "sweep.json", ("name", "axes", "rows", "figures", "source"))
+    if (out / "summary.json").is_file():
+        return _load_doc(out / "summary.json", ("name", "paths", "positions", "steps", "seed", "summary", "figures",
+                                                "source"))
+    raise ScenarioError(f"{out}: neither sweep.json nor summary.json")
+
+
+def _render(out: Path) -> None:
+    doc = _report_doc(out)
     blocks: list[tuple] = []
     if (out / "sweep.json").is_file():
-        doc = json.loads((out / "sweep.json").read_text())
         blocks.append(("h1", f"Sweep: {doc['name']}"))
         if doc.get("description"):
             blocks.append(("p", doc["description"]))
@@ -221,8 +274,7 @@ def render(out: Path) -> Path:
         blocks.append(("table", header, [[fmt.axis_value(a, r[a]) for a in doc["axes"]]
                                          + [fmt.value(r[m], fmt.METRIC_LABELS[m][1]) for m in TABLE_METRICS]
                                          for r in doc["rows"]]))
-    elif (out / "summary.json").is_file():
-        doc = json.loads((out / "summary.json").read_text())
+    else:
         blocks.append(("h1", f"Simulation: {doc['name']}"))
         blocks.append(("p", f"Book: {doc.get('book', 'drawn by the simulation')}, {doc['positions']:,} positions. "
                             f"{doc['paths']:,} paths × {doc['steps']:,} steps, seed {doc['seed']}. "
@@ -232,14 +284,11 @@ def render(out: Path) -> Path:
                          fmt.value(v, fmt.METRIC_LABELS.get(k, (k, "number"))[1])]
                         for k, v in doc["summary"].items()]))
         blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], _param_rows(doc["parameters"]))]
-    else:
-        raise FileNotFoundError(f"{out}: none of compare.json, sweep.json, summary.json")
     if "market" in doc:
         blocks += [("h2", "Method"), ("p", _method(doc))]
     else:
         blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at "
                             "the oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
     blocks += [("img", *f) if isinstance(f, list) else ("img", f, f) for f in doc["figures"]]
-    (out / "report.md").write_text(fmt.markdown(blocks))
-    (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
-    return out / "report.md"
+    atomic_file(out / "report.md", fmt.markdown(blocks))
+    atomic_file(out / "report.html", fmt.html_page(blocks, doc["name"], out))

@@ -8,6 +8,7 @@ form. A bad file gets one ``LabSpecError`` (= ``ScenarioError``) naming the file
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 from typing import Annotated, Literal, TypedDict
@@ -15,7 +16,7 @@ from typing import Annotated, Literal, TypedDict
 import numpy as np
 from pydantic import Field, ValidationError, model_validator
 
-from protocol_model.scenario.base import ScenarioError, Strict, format_error
+from protocol_model.scenario.base import ScenarioError, Strict, format_error, unknown_key
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import AssetSpec, PoolSpec
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
@@ -217,10 +218,20 @@ class SimulationSpec(_SimulationBody):
         names = [a.name for a in self.assets]
         if len(set(names)) != len(names):
             raise ValueError(f"assets: names repeat: {names}")
+        known = [f.name for f in dataclasses.fields(OracleLag)]
+        for key in self.oracle:
+            if key not in known:
+                raise ValueError(f"oracle: {unknown_key(key, known)}")
         try:
             OracleLag(**self.oracle)
-        except (TypeError, ValueError) as err:
+        except ValueError as err:
             raise ValueError(f"oracle: {err}") from None
+        for a in self.assets:
+            pins = getattr(a.driver, "pins", [])
+            for i, (step, _) in enumerate(pins):
+                if step > self.steps:
+                    raise ValueError(f"assets.{a.name}.driver.pins.{i}: step {step} is past the run's last step "
+                                     f"(steps: {self.steps}); a pin must lie within the run")
         try:
             self.market()
         except ValueError as err:

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from protocol_model.sim.metrics import var_cvar
+from protocol_model.sim.output import atomic_dir
 from protocol_model.sim.run import job_from_spec, run_job
 from protocol_model.sim.spec import LabSpecError, SimulationSpec
 from protocol_model.sim.stable import StableCoin, StableMarket, stable_stats
@@ -92,8 +93,14 @@ COLUMNS = ("variant", "bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var
 
 
 def write(rows: list[dict], spec: SimulationSpec, out: Path, source: str = "") -> Path:
-    """Write stable.json and stable.md (the rows of :func:`compare`) into ``out``; returns stable.md's path."""
-    out.mkdir(parents=True, exist_ok=True)
+    """Write stable.json and stable.md (the rows of :func:`compare`) into ``out``, atomically
+    (``output.atomic_dir``); returns stable.md's path."""
+    with atomic_dir(out) as tmp:
+        _write(rows, spec, tmp, source)
+    return out / "stable.md"
+
+
+def _write(rows: list[dict], spec: SimulationSpec, out: Path, source: str) -> None:
     (out / "stable.json").write_text(json.dumps({"kind": "stablecoin", "name": spec.name, "source": source,
                                                  "seed": spec.seed, "rows": rows}, indent=2))
     lines = [f"# Stablecoin quality: {spec.name}", "", spec.description.strip(), "",
@@ -107,9 +114,7 @@ def write(rows: list[dict], spec: SimulationSpec, out: Path, source: str = "") -
             lines.append(f"| {r['variant']} | {coin} | {c['min_price_p1']:.4f} | {c['min_price_median']:.4f} | "
                          f"{c['max_wait_days_p99']:.2f} | {c['redeemed_mean_usd']:,.0f} | "
                          f"{c['floor_probability']:.1%} |")
-    path = out / "stable.md"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+    (out / "stable.md").write_text("\n".join(lines) + "\n")
 
 
 def _fmt(v) -> str:

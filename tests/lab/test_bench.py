@@ -23,11 +23,11 @@ def test_best_of_keeps_the_fastest_run_and_its_result():
 
 
 def test_bench_runs_small_and_checks_the_reference(capsys):
-    bench.main(["--paths", "40", "--steps", "12", "--chunk", "20", "--workers", "2", "--reference-paths", "2",
-                "--repeats", "2"])
+    assert bench.main(["--paths", "40", "--steps", "12", "--chunk", "20", "--workers", "2", "--reference-paths",
+                       "2", "--repeats", "2"]) == 0
     out = capsys.readouterr().out
     assert "40 paths × 1000 positions × 12 steps" in out
     assert "vectorized engine on these paths: same liquidations" in out
-    assert "reference agrees met" in out
-    assert re.search(r"ratio vectorized/scalar: [\d,]+× wall \(target ≥ 500×\); per core [\d,]+× wall", out)
+    assert "target" not in out and " met" not in out  # results only; targets live in docs/risk_lab.md
+    assert re.search(r"ratio vectorized/scalar: [\d,]+× wall; per core [\d,]+× wall", out)
     assert re.search(r"peak memory of one 20-path chunk: [\d.]+ MiB at 6 steps, [\d.]+ MiB at 12 steps", out)

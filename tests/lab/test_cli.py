@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from protocol_model.cli import main
@@ -50,3 +51,120 @@ def test_bad_file_exits_2_naming_the_field(tmp_path, capsys):
     assert "overrides.assets.USDC.liquidation_threshold: assets.USDC.liquidation_threshold" in err
     assert err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+
+
+# ---- atomic outputs: an interrupted run leaves the old folder untouched or the new one complete ---------------
+
+BASES = Path(__file__).resolve().parents[1] / "inputs" / "bases"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _lab_files(tmp_path: Path) -> None:
+    for name in ("sim.yaml", "sweep.yaml"):
+        (tmp_path / name).write_text((BASES / name).read_text())
+
+
+def _leftovers(tmp_path: Path, name: str) -> list[str]:
+    return sorted(p.name for p in tmp_path.glob(f".{name}.*"))
+
+
+def test_failed_write_leaves_the_old_report_untouched(tmp_path, monkeypatch):
+    """An exception (or Ctrl-C) in the middle of writing: the old report stays whole, no temporary folder
+    is left, and the exit code says why."""
+    from protocol_model.sim import plots
+
+    _lab_files(tmp_path)
+    out = tmp_path / "s"
+    args = ["simulate", str(tmp_path / "sim.yaml"), "--out", str(out), "--workers", "1", "--no-progress"]
+    assert main(args) == 0
+    old = _tree(out)
+    assert json.loads(old["summary.json"])["paths"] == 40
+    for exc, code in ((OSError(28, "No space left on device"), 1), (KeyboardInterrupt(), 130)):
+        def broken(*_a, _exc=exc, **_k):
+            raise _exc
+        with monkeypatch.context() as m:
+            m.setattr(plots, "fan_chart", broken)  # after paths.csv and the histogram are written
+            assert main([*args, "--paths", "20"]) == code
+        assert _tree(out) == old
+        assert _leftovers(tmp_path, "s") == []
+
+
+def test_a_new_run_replaces_the_whole_folder(tmp_path):
+    """No file of the previous run survives beside the new one (a one-axis sweep after a two-axis sweep)."""
+    _lab_files(tmp_path)
+    two = yaml.safe_load((tmp_path / "sweep.yaml").read_text())
+    two["axes"].append({"parameter": "oracle_delay_steps", "values": [0, 1]})
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump(two))
+    out = tmp_path / "w"
+    assert main(["sweep", str(tmp_path / "two.yaml"), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert (out / "heatmap_bad_debt_var99_usd.png").is_file()
+    assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    doc = json.loads((out / "sweep.json").read_text())
+    assert doc["axes"] == ["liquidation_bonus_bps"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(["sweep.csv", "sweep.json", "report.md", "report.html",
+                                                            *doc["figures"]])
+    assert _leftovers(tmp_path, "w") == []
+
+
+_SLOW_WRITER = """
+import sys, time
+from pathlib import Path
+from protocol_model.sim import plots
+real = plots.line
+def slow(*a, **k):
+    path = real(*a, **k)
+    Path(sys.argv[1]).write_text("writing")  # the new folder is half written now
+    time.sleep(60)
+    return path
+plots.line = slow
+from protocol_model.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize("signal_name", ["SIGINT", "SIGKILL"])
+def test_interrupted_sweep_leaves_the_old_folder(tmp_path, signal_name):
+    """A sweep killed (SIGKILL) or interrupted (SIGINT) while it writes its report: the old folder is
+    untouched; after SIGINT nothing is left beside it; after SIGKILL the next run clears the dead run's
+    temporary folder and installs a complete report."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    _lab_files(tmp_path)
+    out = tmp_path / "w"
+    two = yaml.safe_load((tmp_path / "sweep.yaml").read_text())
+    two["axes"].append({"parameter": "oracle_delay_steps", "values": [0, 1]})
+    (tmp_path / "two.yaml").write_text(yaml.safe_dump(two))
+    assert main(["sweep", str(tmp_path / "two.yaml"), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    old = _tree(out)
+    flag = tmp_path / "writing.flag"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_WRITER, str(flag), "sweep", str(tmp_path / "sweep.yaml"),
+                             "--out", str(out), "--workers", "1", "--no-progress"], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read() if proc.stderr else ""
+            time.sleep(0.05)
+        assert _leftovers(tmp_path, "w"), "the new report is written beside the old one"
+        proc.send_signal(getattr(signal, signal_name))
+        code = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _tree(out) == old
+    if signal_name == "SIGINT":
+        assert code == 130 and "interrupted" in proc.stderr.read()
+        assert _leftovers(tmp_path, "w") == []
+    else:
+        assert code == -signal.SIGKILL and _leftovers(tmp_path, "w")
+        assert main(["sweep", str(tmp_path / "sweep.yaml"), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+        assert _leftovers(tmp_path, "w") == []
+        assert json.loads((out / "sweep.json").read_text())["axes"] == ["liquidation_bonus_bps"]
