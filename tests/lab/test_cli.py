@@ -105,7 +105,7 @@ def test_a_new_run_replaces_the_whole_folder(tmp_path):
     doc = json.loads((out / "sweep.json").read_text())
     assert doc["axes"] == ["liquidation_bonus_bps"]
     assert sorted(p.name for p in out.iterdir()) == sorted(["sweep.csv", "sweep.json", "report.md", "report.html",
-                                                            *doc["figures"]])
+                                                            *(f[0] for f in doc["figures"])])
     assert _leftovers(tmp_path, "w") == []
 
 
