@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
-from protocol_model.scenario.oracle import has_sequencer
+from protocol_model.scenario.oracle import has_sequencer, uses_oracle
 
 FEED_DECIMALS = 8
 
@@ -34,17 +34,22 @@ def resolve_oracle(step, action_cls):
 
 
 def setup_oracle(world, scenario, listed_at: dict[str, int], feed_times: dict[str, int] | None) -> None:
-    """Policies, aggregator bands, fallback feeds and the sequencer feed, timed as deployed."""
+    """Policies, aggregator bands, fallback feeds and the sequencer feed, timed as deployed.
+
+    Without oracle blocks or ops the chain deploys heartbeating ``MockAggregator`` feeds (their rounds are
+    dated at the reading block: ``updated_at = None``); oracle scenarios deploy ``ScriptedFeed``, whose
+    first round is dated at its deployment (``feed_times``, else the listing time)."""
     times = feed_times or {}
     pool = world.pool
+    scripted = uses_oracle(scenario)
     for spec in scenario.assets:
         world.market[spec.name] = spec.answer()
+        t = listed_at[spec.name]
+        pool.feeds[spec.name] = replace(pool.feeds[spec.name], updated_at=times.get(spec.name, t) if scripted else None)
         if spec.oracle is None:
             continue
-        t = listed_at[spec.name]
         lo, hi = spec.oracle.feed_band()
-        pool.feeds[spec.name] = replace(pool.feeds[spec.name], updated_at=times.get(spec.name, t),
-                                        min_answer=lo, max_answer=hi)
+        pool.feeds[spec.name] = replace(pool.feeds[spec.name], min_answer=lo, max_answer=hi)
         pool.oracle_policies[spec.name] = spec.oracle.policy()
         if spec.oracle.fallback_price_usd is not None:
             key = fallback_key(spec.name)
