@@ -29,6 +29,14 @@ contract PairPriceFeed is AggregatorV3Interface {
         uint256 timestamp;
     }
 
+    /// @dev The quote feed's latest round as this feed uses it.
+    struct QuoteRound {
+        int256 answer;
+        uint256 startedAt;
+        uint256 updatedAt;
+        bool complete;
+    }
+
     IUniswapV2Pair public immutable pair;
     AggregatorV3Interface public immutable quoteFeed;
     bool public immutable baseIsToken0;
@@ -139,12 +147,16 @@ contract PairPriceFeed is AggregatorV3Interface {
 
     /// @dev Round `roundId` at the pair price `pX112`, priced with the quote feed's latest round and dated by it.
     function _round(uint80 roundId, uint256 pX112) internal view returns (uint80, int256, uint256, uint256, uint80) {
-        (uint80 qRound, int256 quoteAnswer, uint256 qStarted, uint256 qUpdated, uint80 qAnswered) =
-            quoteFeed.latestRoundData();
-        if (quoteAnswer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(quoteAnswer);
-        uint256 answer = Math.mulDiv(pX112, baseScale * uint256(quoteAnswer), quoteScale << 112);
+        QuoteRound memory q = _quoteRound();
+        if (q.answer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(q.answer);
+        uint256 answer = Math.mulDiv(pX112, baseScale * uint256(q.answer), quoteScale << 112);
         if (answer > uint256(type(int256).max)) revert PairFeedErrorsLib.EmptyPair();
-        return (roundId, int256(answer), qStarted, qUpdated, qAnswered < qRound ? roundId - 1 : roundId);
+        return (roundId, int256(answer), q.startedAt, q.updatedAt, q.complete ? roundId : roundId - 1);
+    }
+
+    function _quoteRound() internal view returns (QuoteRound memory q) {
+        (uint80 r, int256 a, uint256 s, uint256 u, uint80 air) = quoteFeed.latestRoundData();
+        q = QuoteRound(a, s, u, air >= r);
     }
 
     function _cumulative() internal view returns (uint256 cumulative) {
