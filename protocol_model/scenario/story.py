@@ -17,7 +17,15 @@ from protocol_model.exact import errors
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
 from protocol_model.exact.math_lib import BPS, WAD
 from protocol_model.exact.oracle.price_router import usd_to_answer
-from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, OracleSpec, SequencerOp, check_references
+from protocol_model.scenario.oracle import (
+    FeedOp,
+    FeedRevertOp,
+    FeedRoundOp,
+    MarketOp,
+    OracleSpec,
+    SequencerOp,
+    check_references,
+)
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
 
 MAX = "max"
@@ -173,7 +181,7 @@ class PauseOp(_Op):
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
 Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
-                       FeedOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
+                       FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 
 

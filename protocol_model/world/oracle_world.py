@@ -24,6 +24,10 @@ def resolve_oracle(step, action_cls):
     """A validated oracle step -> Action."""
     if step.op == "feed":
         return action_cls("feed", asset=step.asset, source=step.source, answer=step.raw_answer(), seconds=step.age_s)
+    if step.op == "feed_round":
+        return action_cls("feed_round", asset=step.asset, source=step.source, answer=step.answer,
+                          seconds=step.updated_age_s, amount=step.started_age_s, rounds=step.answered_lag,
+                          flag=step.zero_updated)
     if step.op == "feed_revert":
         return action_cls("feed_revert", asset=step.asset, source=step.source, flag=step.reverts)
     if step.op == "sequencer":
@@ -60,12 +64,26 @@ def setup_oracle(world, scenario, listed_at: dict[str, int], feed_times: dict[st
         pool.sequencer_feed = Feed(0, FEED_DECIMALS, updated_at=start)
 
 
+def feed_round_fields(action, now: int, round_id: int) -> tuple[int, int, int]:
+    """(updatedAt, startedAt, answeredInRound) of a ``feed_round`` action published at ``now`` as round
+    ``round_id``: ``seconds`` = age of updatedAt (negative: future), ``amount`` = startedAt's lead on it,
+    ``rounds`` = answeredInRound's lag, ``flag`` = both times zero."""
+    if action.flag:
+        return 0, 0, round_id - action.rounds
+    updated = now - action.seconds
+    return updated, max(updated - action.amount, 0), round_id - action.rounds
+
+
 def apply_oracle(world, action, now: int) -> None:
     """Run one oracle action in the model (feeds never revert on these calls)."""
     pool, a = world.pool, action
     if a.kind == "feed":
         book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
         book[a.asset] = book[a.asset].pushed(a.answer, now, a.seconds)
+    elif a.kind == "feed_round":
+        book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
+        updated, started, answered = feed_round_fields(a, now, book[a.asset].round_id + 1)
+        book[a.asset] = book[a.asset].with_round(a.answer, started, updated, answered)
     elif a.kind == "feed_revert":
         book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
         book[a.asset] = replace(book[a.asset], reverts=a.flag)
