@@ -94,7 +94,10 @@ class FeedOp(_Op):
         return self
 
     def raw_answer(self) -> int:
-        return self.answer if self.answer is not None else usd_to_answer(self.price_usd)
+        if self.answer is not None:
+            return self.answer
+        assert self.price_usd is not None  # _one_value
+        return usd_to_answer(self.price_usd)
 
 
 class FeedRoundOp(_Op):

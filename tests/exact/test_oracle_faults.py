@@ -186,3 +186,14 @@ def test_reference_round_cannot_be_moved_in_the_block(base_dec, quote_dec, base_
     assert feed.reference_x112(now) == before
     rnd = feed.round(quote, now)
     assert rnd.updated_at == now - quote_age and rnd.round_id == 2
+
+
+def test_naive_oracle_stories_state_their_policy():
+    """No story is naive by default: each naive file sets its maximum age explicitly (docs/oracles/policy.md)."""
+    from protocol_model.scenario.story import load_scenario
+    from protocol_model.world.oracle_stories import available, story_path
+
+    for name in available():
+        scenario = load_scenario(story_path(name, "naive"))
+        ages = [a.oracle.max_age_s for a in scenario.assets if a.oracle is not None]
+        assert ages and all(age > 0 for age in ages), name

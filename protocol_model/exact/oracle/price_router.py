@@ -9,6 +9,7 @@ rounds): its latest round is dated at the block that reads it.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from protocol_model.exact import errors
 
@@ -88,8 +89,6 @@ def price_wad(asset: str, feed: Feed | None) -> int:
     return answer_to_wad(asset, feed.answer, feed.decimals)
 
 
-def usd_to_answer(price_usd: float | str, decimals: int = 8) -> int:
+def usd_to_answer(price_usd: float | str | Decimal, decimals: int = 8) -> int:
     """A decimal USD price as a feed answer (exact for decimal strings)."""
-    from decimal import Decimal
-
     return int((Decimal(str(price_usd)) * (10**decimals)).to_integral_value())
