@@ -57,7 +57,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/exact tests/model tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
