@@ -179,8 +179,13 @@ def make_machine(world, base_model, stats):
 
         @rule(asset=assets_st, answer=st.sampled_from([2**255 - 1, 10**36 // 10**10 + 1, 10**36 // 10**10]))
         def huge_answer(self, asset, answer):
-            """Answers at and above the largest price (8-decimal feeds): PriceOverflow, never a panic."""
+            """Answers at and above the largest price (8-decimal feeds): PriceOverflow, never a panic (the
+            snapshot after the push compares both twins' price reads), then a borrow reads it; the answer is
+            then restored so the rest of the sequence keeps a usable price."""
+            before = self.model.pool.feeds[asset].answer
             self.do(Action("price", asset=asset, answer=answer))
+            self.do(Action("borrow", FUZZ_ACCOUNTS[0], asset, 1))
+            self.do(Action("price", asset=asset, answer=before))
 
         @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 365 * 86_400)))
         def warp(self, seconds):
