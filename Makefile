@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report
+.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -57,7 +57,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest tests/exact tests/model tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
@@ -80,3 +80,7 @@ lint: setup
 
 clean:
 	rm -rf $(STAMPS) .build contracts/.cache out
+
+# Regenerate the file-format reference (docs/schemas/<kind>.json, docs/formats.md) from the file models.
+formats: $(STAMPS)/venv
+	$(VENV)/bin/protocol-model formats

@@ -15,6 +15,8 @@ library LeveragedTokenErrorsLib {
     error UnwindIncomplete(uint256 remainingDebt);
     error RedeemUnderwater(uint256 collateralShare, uint256 collateralSold);
     error InsufficientAssetsOut(uint256 assets, uint256 minAssets);
+    error InsufficientSharesOut(uint256 shares, uint256 minShares);
+    error DeadlineExpired(uint256 deadline);
     error InvalidLeverageBand(uint256 minWad, uint256 targetWad, uint256 maxWad, uint256 ripcordWad);
     error MaxSlippageTooHigh(uint256 maxSlippageBps);
     error RebalanceFeeTooHigh(uint256 rebalanceFeeBps);

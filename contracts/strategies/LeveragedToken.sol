@@ -24,7 +24,9 @@ import {LeveragedTokenEventsLib as Events} from "../libraries/LeveragedTokenEven
 /// @dev Deposits supply the asset unlevered at the oracle NAV (shares rounded down); the next rebalance
 /// levers them. Redemptions repay the redeemed share of the debt through the pair and pay the rest of the
 /// redeemed collateral, so the redeemer bears its own swap costs. `withdraw` is disabled (maxWithdraw = 0).
-/// Fees are minted as shares to `feeRecipient` (dilution), never taken as tokens.
+/// Fees are minted as shares to `feeRecipient` (dilution), never taken as tokens. Deposits and redemptions
+/// divide by the same `totalSupply + 10^DECIMALS_OFFSET` (virtual shares that are never redeemed), and NAV
+/// counts only the pool position redemptions pay from (docs/leveraged_tokens.md, "Share inflation").
 contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     using MathLib for uint256;
     using SafeERC20 for IERC20;
@@ -59,6 +61,9 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     uint256 public constant MAX_ROUNDS = 32;
     /// @notice At most this fraction of the supply is minted as management fee in one accrual.
     uint256 public constant MAX_FEE_FRACTION_WAD = 0.5e18;
+    /// @notice Virtual shares 10^DECIMALS_OFFSET in every conversion: a donation is shared with them, so
+    /// inflating the share price costs the attacker about 10^DECIMALS_OFFSET times what the victim loses.
+    uint8 public constant DECIMALS_OFFSET = 6;
 
     ILendingPoolForStrategies public immutable pool;
     IPriceRouter public immutable priceRouter;
@@ -134,13 +139,18 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ ERC-4626
 
-    /// @notice Net asset value in asset units: supplied collateral + idle asset − debt valued in the asset
-    /// at the pool's oracle (debt rounded up), floored at 0. As of the pool's last accrual.
+    /// @notice Net asset value in asset units: supplied collateral − debt valued in the asset at the pool's
+    /// oracle (debt rounded up), floored at 0. As of the pool's last accrual. Tokens sent to the vault are not
+    /// counted: redemptions pay only from the pool position.
     function totalAssets() public view override returns (uint256) {
         Prices memory px = _prices();
-        uint256 gross = pool.supplyBalance(asset(), address(this)) + IERC20(asset()).balanceOf(address(this));
+        uint256 gross = pool.supplyBalance(asset(), address(this));
         uint256 debtInAsset = _debtToCollUp(pool.debtBalance(debtAsset, address(this)), px);
         return gross > debtInAsset ? gross - debtInAsset : 0;
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
     }
 
     /// @notice Withdraw-by-assets is not offered (the payout depends on the unwind); use `redeem`.
@@ -160,6 +170,17 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return super.mint(shares, receiver);
     }
 
+    /// @notice `deposit` that reverts `DeadlineExpired` after `deadline` and `InsufficientSharesOut` below
+    /// `minShares` (the router-style guard of a user entry point).
+    function depositWithMin(uint256 assets, address receiver, uint256 minShares, uint256 deadline)
+        external
+        returns (uint256 shares)
+    {
+        if (block.timestamp > deadline) revert Errors.DeadlineExpired(deadline);
+        shares = deposit(assets, receiver);
+        if (shares < minShares) revert Errors.InsufficientSharesOut(shares, minShares);
+    }
+
     /// @dev Pulls the assets, mints the shares, then supplies the assets to the pool as collateral.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (shares == 0) revert Errors.ZeroShares();
@@ -167,19 +188,22 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         pool.supply(asset(), assets, address(this));
     }
 
-    /// @notice `redeemWithMin` without a minimum.
+    /// @notice `redeemWithMin` without a minimum or a deadline.
     function redeem(uint256 shares, address receiver, address owner) public override returns (uint256) {
-        return redeemWithMin(shares, receiver, owner, 0);
+        return redeemWithMin(shares, receiver, owner, 0, type(uint256).max);
     }
 
     /// @notice Burns `shares` of `owner`, repays their share of the debt (rounded up) by selling their
-    /// share of the collateral (rounded down) through the pair, and pays the rest to `receiver`.
-    /// @return assets Asset units paid; at least `minAssets`.
-    function redeemWithMin(uint256 shares, address receiver, address owner, uint256 minAssets)
+    /// share of the collateral (rounded down) through the pair, and pays the rest to `receiver`. Shares are
+    /// taken of `totalSupply + 10^DECIMALS_OFFSET`, as in the deposit conversion.
+    /// @return assets Asset units paid; at least `minAssets` (`InsufficientAssetsOut`), not after `deadline`
+    /// (`DeadlineExpired`).
+    function redeemWithMin(uint256 shares, address receiver, address owner, uint256 minAssets, uint256 deadline)
         public
         nonReentrant
         returns (uint256 assets)
     {
+        if (block.timestamp > deadline) revert Errors.DeadlineExpired(deadline);
         _accrue();
         if (shares == 0) revert Errors.ZeroShares();
         if (receiver == address(0)) revert Errors.ZeroAddress();
@@ -187,28 +211,25 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             uint256 maxShares = maxRedeem(owner);
             if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         }
-        bool all = shares == totalSupply();
         (uint256 collShare, uint256 debtShare) = _redeemedShare(shares);
         if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
         _burn(owner, shares);
-        assets = _unwind(collShare, debtShare, all);
+        assets = _unwind(collShare, debtShare);
         if (assets < minAssets) revert Errors.InsufficientAssetsOut(assets, minAssets);
         emit Withdraw(msg.sender, receiver, owner, assets, shares);
-        if (assets != 0) pool.withdraw(asset(), all ? type(uint256).max : assets, receiver);
+        if (assets != 0) pool.withdraw(asset(), assets, receiver);
     }
 
-    /// @dev The redeemed share of the collateral (rounded down) and of the debt (rounded up; all of it for
-    /// the last shares).
+    /// @dev The redeemed share of the collateral (rounded down) and of the debt (rounded up), both of
+    /// `totalSupply + 10^DECIMALS_OFFSET`: the virtual shares' part stays, so the vault never empties.
     function _redeemedShare(uint256 shares) internal view returns (uint256 collShare, uint256 debtShare) {
-        uint256 supply = totalSupply();
-        collShare = pool.supplyBalance(asset(), address(this)).mulDivDown(shares, supply);
-        uint256 debt = pool.debtBalance(debtAsset, address(this));
-        debtShare = shares == supply ? debt : debt.mulDivUp(shares, supply);
+        uint256 denominator = totalSupply() + 10 ** DECIMALS_OFFSET;
+        collShare = pool.supplyBalance(asset(), address(this)).mulDivDown(shares, denominator);
+        debtShare = pool.debtBalance(debtAsset, address(this)).mulDivUp(shares, denominator);
     }
 
-    /// @dev Repays `debtShare` by selling collateral; returns what is left of `collShare` for the redeemer
-    /// (everything left in the pool when `all`).
-    function _unwind(uint256 collShare, uint256 debtShare, bool all) internal returns (uint256) {
+    /// @dev Repays `debtShare` by selling collateral; returns what is left of `collShare` for the redeemer.
+    function _unwind(uint256 collShare, uint256 debtShare) internal returns (uint256) {
         uint256 sold;
         if (debtShare != 0) {
             uint256 repaid;
@@ -216,7 +237,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             if (repaid < debtShare) revert Errors.UnwindIncomplete(debtShare - repaid);
         }
         if (sold > collShare) revert Errors.RedeemUnderwater(collShare, sold);
-        return all ? pool.supplyBalance(asset(), address(this)) : collShare - sold;
+        return collShare - sold;
     }
 
     // ------------------------------------------------------------------ rebalancing

@@ -41,7 +41,10 @@ GAS_LIMIT = 12_000_000
 
 @dataclass(frozen=True)
 class LevOp:
-    """One operation. ``price``: new WETH answer (8 decimals), then ``erin`` arbitrages the pair to it."""
+    """One operation. ``price``: new WETH answer (8 decimals), then ``erin`` arbitrages the pair to it.
+    ``min_assets`` is the minimum out (assets of a redemption, shares of a deposit: ``depositWithMin``);
+    ``deadline`` 0 means none. ``supply_for``: ``account`` supplies ``amount`` WETH to the pool on behalf of
+    the vault; ``send``: ``account`` transfers ``amount`` WETH straight to the vault."""
 
     kind: str
     vault: str = ""
@@ -51,6 +54,7 @@ class LevOp:
     seconds: int = 0
     min_assets: int = 0
     token_in: str = ""
+    deadline: int = 0
 
     def describe(self) -> str:
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0) and k != "kind"}
@@ -137,13 +141,24 @@ class LevWorld:
                               (self.pair_c.address, token.address, op.amount, 0, s[op.account].address), s[op.account])
         vm, vc = self.vaults_m[op.vault], self.vaults_c[op.vault]
         sender = s[op.account] if op.account else self.cw.deployer
+        deadline = op.deadline or UINT256_MAX
+        if op.kind == "deposit" and (op.min_assets or op.deadline):
+            return self._both(lambda: vm.deposit(op.account, op.amount, op.account, now, op.min_assets, deadline),
+                              vc, "depositWithMin", (op.amount, sender.address, op.min_assets, deadline), sender)
         if op.kind == "deposit":
             return self._both(lambda: vm.deposit(op.account, op.amount, op.account, now), vc, "deposit",
                               (op.amount, sender.address), sender)
         if op.kind == "redeem":
-            return self._both(lambda: vm.redeem(op.account, op.amount, op.account, op.account, now, op.min_assets),
-                              vc, "redeemWithMin", (op.amount, sender.address, sender.address, op.min_assets),
-                              sender)
+            return self._both(lambda: vm.redeem(op.account, op.amount, op.account, op.account, now, op.min_assets,
+                                                deadline),
+                              vc, "redeemWithMin",
+                              (op.amount, sender.address, sender.address, op.min_assets, deadline), sender)
+        if op.kind == "supply_for":
+            return self._both(lambda: self.mw.pool.supply(op.account, COLL, op.amount, op.vault, now), self.cw.pool,
+                              "supply", (self.cw.tokens[COLL].address, op.amount, vc.address), sender)
+        if op.kind == "send":
+            return self._both(lambda: self.mw.pool.ledger.transfer(COLL, op.account, op.vault, op.amount),
+                              self.cw.tokens[COLL], "transfer", (vc.address, op.amount), sender)
         if op.kind in ("rebalance", "ripcord"):
             fn = vm.rebalance if op.kind == "rebalance" else vm.ripcord
             return self._both(lambda: fn(op.account, now), vc, op.kind, (), sender)

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 
 class PoolError(Exception):
-    """A call the contracts would revert."""
+    """A call the contracts would revert; the subclass name is the Solidity custom error's name.
+
+    Every exception class below is a ``PoolError`` subclass named after an error in ErrorsLib.sol,
+    OracleErrorsLib.sol, FlashErrorsLib.sol, Looper.sol or OpenZeppelin; its arguments mirror the error's.
+    """
 
     @property
     def name(self) -> str:
+        """The revert's error name as the chain reports it (the exception's class name)."""
         return type(self).__name__
 
 

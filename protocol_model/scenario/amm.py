@@ -11,21 +11,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from protocol_model.exact.math_lib import BPS
+from protocol_model.scenario.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
     """'ok' or the name of the error the call must revert with."""
 
 
-class PairFeedSpec(_Strict):
+class PairFeedSpec(Strict):
     """Price ``asset`` from this pair (PairPriceFeed): the pair's price in the other asset times that
     asset's own USD feed. ``spot``: current reserves; ``twap``: average since an observation at least
     ``window_s`` old (the first is taken when the feed is deployed)."""
@@ -43,7 +40,7 @@ class PairFeedSpec(_Strict):
         return self
 
 
-class PairSpec(_Strict):
+class PairSpec(Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     assets: tuple[str, str]
     reserves: dict[str, Decimal]

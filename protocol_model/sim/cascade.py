@@ -43,7 +43,10 @@ _SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_deb
 
 
 def quantize_oracle(price: np.ndarray) -> np.ndarray:
-    """A feed answer: rounded to 8 decimals, never below one unit (an answer of 0 is rejected on chain)."""
+    """A feed answer: rounded to 8 decimals, never below one unit (an answer of 0 is rejected on chain).
+
+    Any shape; USD in, USD out (the router's ``InvalidPrice`` rejects answers <= 0).
+    """
     return np.maximum(np.round(price / ORACLE_UNIT) * ORACLE_UNIT, ORACLE_UNIT)
 
 
@@ -145,6 +148,14 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
 
 def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
                 n_steps: int, *, record_series: bool = False, record_events: bool = False) -> CascadeOutcome:
+    """Run ``n_paths`` paths of ``n_steps`` steps of the liquidation cascade on ``book`` (rules in the module
+    docstring and docs/risk_lab.md; ``LendingPool.liquidate`` semantics in floats).
+
+    Returns per-path metrics (``PATH_FIELDS`` → (paths,), USD or counts), bad debt in whole tokens
+    (paths, assets), and when asked the series (``oracle``/``market`` (paths, steps + 1, assets) USD;
+    cumulative ``bad_debt_usd``/``liquidation_volume_usd`` (paths, steps + 1)) and the events in order of
+    execution. Raises ``ValueError`` if the market's drivers do not match the assets.
+    """
     assets, K, P = params.assets, len(params.assets), n_paths
     p0 = np.array(params.initial_prices)
     stream = market.stream(rng, P, p0, n_steps)

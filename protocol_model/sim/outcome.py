@@ -26,6 +26,10 @@ Event = tuple[int, int, int, float, float, float, float]
 
 @dataclass
 class CascadeOutcome:
+    """One run of :func:`~protocol_model.sim.cascade.run_cascade` (or ``run_reference``): per-path metrics,
+    bad debt per asset, and optional per-step series and liquidation events.
+    """
+
     per_path: dict[str, np.ndarray]
     """PATH_FIELDS -> array (paths,)"""
     bad_debt_tokens: np.ndarray
@@ -38,11 +42,15 @@ class CascadeOutcome:
 
     @property
     def n_paths(self) -> int:
+        """Number of paths (length of every ``per_path`` array)."""
         return len(self.per_path["bad_debt_usd"])
 
     @staticmethod
     def concat(parts: list[CascadeOutcome]) -> CascadeOutcome:
-        """Chunks in chunk order -> one outcome (path indices of events are shifted)."""
+        """Chunks in chunk order -> one outcome (path indices of events are shifted).
+
+        Raises ``IndexError`` for an empty list (there is no array to concatenate).
+        """
         per_path = {k: np.concatenate([p.per_path[k] for p in parts]) for k in PATH_FIELDS}
         series = {k: np.concatenate([p.series[k] for p in parts]) for k in parts[0].series} if parts else {}
         events, offset = [], 0

@@ -14,6 +14,9 @@ BANDS = ((5, 95), (25, 75))
 
 
 def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: str) -> Path:
+    """A heatmap of ``metric`` over the grid of ``x`` × ``y`` values in ``rows`` (one dict per sweep cell),
+    annotated with each cell's value; saved as PNG at ``path``, which is returned.
+    """
     xs, ys = sorted({r[x] for r in rows}), sorted({r[y] for r in rows})
     grid = np.full((len(ys), len(xs)), np.nan)
     for r in rows:
@@ -37,6 +40,7 @@ def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: st
 
 
 def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str) -> Path:
+    """One line per metric of ``metrics`` (USD) against ``x`` over ``rows``; saved as PNG at ``path``, returned."""
     xs = [r[x] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4))
     for m in metrics:
@@ -53,7 +57,10 @@ def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str) -
 
 
 def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_label: str = "step") -> Path:
-    """Median and 25-75 / 5-95 percentile bands across paths, per step."""
+    """Median and 25-75 / 5-95 percentile bands across paths, per step; ``series`` shape (paths, steps).
+
+    Saved as PNG at ``path``, which is returned.
+    """
     steps = np.arange(series.shape[1])
     fig, ax = plt.subplots(figsize=(7, 4))
     for (lo, hi), alpha in zip(BANDS, (0.2, 0.35), strict=True):
@@ -72,6 +79,9 @@ def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_labe
 
 
 def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: dict[str, float]) -> Path:
+    """A 50-bin histogram of ``values`` (one per path) with a dashed line per ``marks`` entry (label → x); saved
+    as PNG at ``path``, which is returned.
+    """
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(values, bins=50, color="tab:blue", alpha=0.8)
     for label, v in marks.items():

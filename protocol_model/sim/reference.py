@@ -24,6 +24,10 @@ def _quantize(price: float) -> float:
 
 def run_reference(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
                   n_steps: int) -> CascadeOutcome:
+    """The scalar twin of :func:`~protocol_model.sim.cascade.run_cascade` (same arguments, same rules, same
+    price stream): per-path metrics, bad debt (paths, assets) and every liquidation event; no series.
+    Pure Python, one path and position at a time: for checking the vectorized engine on small sizes.
+    """
     stream = market.stream(rng, n_paths, np.array(params.initial_prices), n_steps)
     fundamentals = [stream.next().tolist() for _ in range(n_steps)]  # [step][path][asset]
     results = [_one_path(params, book, [f[p] for f in fundamentals]) for p in range(n_paths)]

@@ -21,6 +21,9 @@ HEAT_METRICS = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_probabili
 
 
 def write_simulation(result: SimulationResult, out: Path, source: str = "") -> Path:
+    """Write paths.csv, summary.json, the plots and report.md/report.html of a simulation into ``out``
+    (created if missing); returns report.md's path. ``source`` is the definition file, for the record.
+    """
     out.mkdir(parents=True, exist_ok=True)
     per = result.outcome.per_path
     with open(out / "paths.csv", "w", newline="") as f:
@@ -46,6 +49,11 @@ def write_simulation(result: SimulationResult, out: Path, source: str = "") -> P
 
 
 def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
+    """Write sweep.csv, sweep.json, heatmaps (two axes) or line charts (one axis), fan charts and
+    report.md/report.html of a sweep into ``out``; returns report.md's path.
+
+    Raises ``IndexError`` for a sweep with no rows.
+    """
     out.mkdir(parents=True, exist_ok=True)
     rows = result.rows
     with open(out / "sweep.csv", "w", newline="") as f:
@@ -89,7 +97,10 @@ def _params(params) -> dict:
 
 
 def render(out: Path) -> Path:
-    """report.md and report.html from summary.json or sweep.json in ``out``."""
+    """report.md and report.html from summary.json or sweep.json in ``out``; returns report.md's path.
+
+    Raises ``FileNotFoundError`` if ``out`` holds neither JSON file.
+    """
     blocks: list[tuple] = []
     if (out / "sweep.json").is_file():
         doc = json.loads((out / "sweep.json").read_text())

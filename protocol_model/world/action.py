@@ -41,6 +41,9 @@ class Action:
     enabled: bool = False
 
     def describe(self) -> str:
+        """``kind(field=value, ...)`` with the non-default fields only (``amount=max`` for ``UINT256_MAX``), for
+        reports and mismatch messages.
+        """
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
         if fields.get("amount") == UINT256_MAX:
             fields["amount"] = "max"

@@ -1,20 +1,21 @@
 """The exact engine: ``LendingPool.sol`` in Python integers, check for check and rounding for rounding.
 
 Every operation takes the caller and the block timestamp, and either applies fully or raises the
-contract's error and leaves the state untouched (a revert).
+contract's error and leaves the pool and the token ledger untouched (a revert: ``exact/journal.py``).
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from protocol_model.exact import errors
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.lending.kinked_rate_model import accrue
 from protocol_model.exact.lending.liquidation import LiquidationAmounts, liquidation_amounts
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
-from protocol_model.exact.lending.pool_state import AssetState, Ledger
+from protocol_model.exact.lending.pool_state import AssetState
 from protocol_model.exact.math_lib import (
     RAY,
     UINT256_MAX,
@@ -62,25 +63,6 @@ class BadDebt:
     from_suppliers: int
 
 
-def _atomic(method):
-    """Run an operation on the pool; on a PoolError restore the state as it was (a revert)."""
-
-    @functools.wraps(method)
-    def wrapper(self: LendingPool, *args, **kwargs):
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            ledger = self.ledger  # restored in place: AMM pairs share this ledger object
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            ledger.balances, ledger.allowances = self.ledger.balances, self.ledger.allowances
-            self.ledger = ledger
-            raise
-
-    return wrapper
-
-
 @dataclass
 class LendingPool:
     params: PoolParams = field(default_factory=PoolParams)
@@ -100,9 +82,12 @@ class LendingPool:
     oracle_now: int = 0
     """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
 
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the pool and the token ledger (protocol_model.exact.journal)."""
+
     # ---------------------------------------------------------------- configuration
 
-    @_atomic
+    @reverts_atomically
     def list_asset(self, asset: str, rate: RateParams, config: AssetConfig, decimals: int, now: int) -> None:
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
@@ -111,20 +96,20 @@ class LendingPool:
             raise errors.InvalidDecimals(decimals)
         self.assets[asset] = ListedAsset(config, rate, AssetState(decimals=decimals, last_update=now))
 
-    @_atomic
+    @reverts_atomically
     def set_asset_config(self, asset: str, config: AssetConfig, now: int) -> None:
         listed = self._listed(asset)
         config.validate()
         self._accrue(asset, now)
         listed.config = config
 
-    @_atomic
+    @reverts_atomically
     def set_rate_model(self, asset: str, rate: RateParams, now: int) -> None:
         listed = self._listed(asset)
         self._accrue(asset, now)
         listed.rate = rate
 
-    @_atomic
+    @reverts_atomically
     def set_close_factor(self, params: PoolParams) -> None:
         self.params = params.validate()
 
@@ -136,7 +121,7 @@ class LendingPool:
 
     # ---------------------------------------------------------------- supply / withdraw
 
-    @_atomic
+    @reverts_atomically
     def supply(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -158,7 +143,7 @@ class LendingPool:
         self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
         return scaled
 
-    @_atomic
+    @reverts_atomically
     def withdraw(self, sender: str, asset: str, amount: int, to: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -189,7 +174,7 @@ class LendingPool:
 
     # ---------------------------------------------------------------- borrow / repay
 
-    @_atomic
+    @reverts_atomically
     def borrow(self, sender: str, asset: str, amount: int, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -215,7 +200,7 @@ class LendingPool:
         self.ledger.transfer(asset, POOL, sender, amount)
         return scaled
 
-    @_atomic
+    @reverts_atomically
     def repay(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -238,7 +223,7 @@ class LendingPool:
 
     # ---------------------------------------------------------------- liquidation
 
-    @_atomic
+    @reverts_atomically
     def liquidate(self, sender: str, borrower: str, collateral: str, debt_asset: str, repay_amount: int,
                   now: int) -> LiquidationAmounts:
         if repay_amount == 0:
@@ -378,7 +363,7 @@ class LendingPool:
     """(account, operator): the operator may borrow and withdraw for the account."""
     flash_loan_active: bool = False
 
-    @_atomic
+    @reverts_atomically
     def set_flash_loan_fee(self, fee_bps: int) -> None:
         if fee_bps > MAX_FLASH_LOAN_FEE_BPS:
             raise errors.FlashLoanFeeTooHigh(fee_bps)
@@ -387,7 +372,7 @@ class LendingPool:
     def flash_loan_fee(self, amount: int) -> int:
         return bps_mul_up(amount, self.flash_loan_fee_bps)
 
-    @_atomic
+    @reverts_atomically
     def flash_loan(self, sender: str, receiver: str, asset: str, amount: int, callback, now: int) -> int:
         """Send ``amount`` to ``receiver``, run ``callback(initiator, asset, amount, fee)`` (the receiver's
         ``onFlashLoan``; it must return True, the magic value), then pull ``amount + fee``. Returns the fee."""
@@ -418,11 +403,11 @@ class LendingPool:
         else:
             self.authorizations.discard((account, operator))
 
-    @_atomic
+    @reverts_atomically
     def accrue_all(self, now: int) -> None:
         self._accrue_all(now)
 
-    @_atomic
+    @reverts_atomically
     def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -451,7 +436,7 @@ class LendingPool:
         self.ledger.transfer(asset, POOL, receiver, amount)
         return scaled
 
-    @_atomic
+    @reverts_atomically
     def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
                            now: int) -> int:
         if amount == 0:

@@ -9,12 +9,12 @@ order, same rounding, same error names; a failing call leaves pool, pair, ledger
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.lending.params import SECONDS_PER_YEAR
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up
@@ -29,6 +29,10 @@ MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198
 MAX_ROUNDS = 32
 MAX_FEE_FRACTION_WAD = WAD // 2
 """At most this fraction of the supply is minted as management fee in one accrual."""
+DECIMALS_OFFSET = 6
+VIRTUAL_SHARES = 10**DECIMALS_OFFSET
+"""Virtual shares in every conversion, deposit and redemption alike (never redeemed): a donation to the vault is
+shared with them, so inflating the share price costs the attacker about this many times what the victim loses."""
 
 
 def _err(name: str, doc: str) -> type[errors.PoolError]:
@@ -44,6 +48,8 @@ SlippageExceeded = _err("SlippageExceeded", "A swap would execute worse than the
 UnwindIncomplete = _err("UnwindIncomplete", "A redemption could not repay its debt share in maxRounds rounds.")
 RedeemUnderwater = _err("RedeemUnderwater", "Repaying the debt share sold more than the collateral share.")
 InsufficientAssetsOut = _err("InsufficientAssetsOut", "The redemption pays less than minAssets.")
+InsufficientSharesOut = _err("InsufficientSharesOut", "The deposit mints fewer shares than minShares.")
+DeadlineExpired = _err("DeadlineExpired", "The call is mined after its deadline.")
 InvalidLeverageBand = _err("InvalidLeverageBand", "Not 1 < min ≤ target ≤ max < ripcord.")
 MaxSlippageTooHigh = _err("MaxSlippageTooHigh", "maxSlippageBps above 1,000.")
 RebalanceFeeTooHigh = _err("RebalanceFeeTooHigh", "rebalanceFeeBps above 100.")
@@ -104,33 +110,6 @@ class Prices:
     debt_wad: int
 
 
-def _atomic(method):
-    """A revert: restore pool, pair, the shared ledger (in place) and the vault as they were."""
-
-    @functools.wraps(method)
-    def wrapper(self: LeveragedToken, *args, **kwargs):
-        ledger = self.pool.ledger
-        own = {k: v for k, v in self.__dict__.items() if k not in ("pool", "pair")}
-        saved = copy.deepcopy((self.pool.__dict__, self.pair.__dict__, own))
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            pool_d, pair_d, own_d = saved
-            ledger.balances.clear()
-            ledger.balances.update(pool_d["ledger"].balances)
-            ledger.allowances.clear()
-            ledger.allowances.update(pool_d["ledger"].allowances)
-            pool_d["ledger"] = pair_d["ledger"] = ledger
-            self.pool.__dict__.clear()
-            self.pool.__dict__.update(pool_d)
-            self.pair.__dict__.clear()
-            self.pair.__dict__.update(pair_d)
-            self.__dict__.update(own_d)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class LeveragedToken:
     """One vault. ``address`` is its name in the pool and the ledger; ``asset`` the collateral token."""
@@ -148,6 +127,9 @@ class LeveragedToken:
     total_supply: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    journal_links: ClassVar[tuple[str, ...]] = ("pool", "pair")
+    """A revert restores the vault, the pool, the pair and the token ledger (protocol_model.exact.journal)."""
 
     def __post_init__(self) -> None:
         self.params.validate()
@@ -178,18 +160,24 @@ class LeveragedToken:
         return self.pool.debt_balance(self.debt_asset, self.address)
 
     def total_assets(self) -> int:
-        """NAV in asset units: collateral + idle asset − debt in the asset (rounded up), floored at 0."""
+        """NAV in asset units: collateral supplied to the pool − debt in the asset (rounded up), floored at 0.
+        Tokens sent to the vault are not counted (redemptions pay only from the pool position)."""
         px = self.prices()
-        gross = self.collateral() + self.pool.ledger.balance(self.asset, self.address)
         debt_in_asset = mul_div_up(self.debt(), px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
-        return max(gross - debt_in_asset, 0)
+        return max(self.collateral() - debt_in_asset, 0)
+
+    @property
+    def decimals(self) -> int:
+        """Share decimals: the asset's plus ``DECIMALS_OFFSET`` (OpenZeppelin ERC4626)."""
+        return self.pool.assets[self.asset].state.decimals + DECIMALS_OFFSET
 
     def convert_to_shares(self, assets: int) -> int:
-        return mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        """OpenZeppelin ERC4626 with ``10**DECIMALS_OFFSET`` virtual shares and one virtual asset, rounded down."""
+        return mul_div_down(assets, self.total_supply + VIRTUAL_SHARES, self.total_assets() + 1)
 
     def convert_to_assets(self, shares: int) -> int:
-        """OpenZeppelin ERC4626 (offset 0), rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
-        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + 1)
+        """Same conversion the other way, rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
+        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
 
     def balance_of(self, account: str) -> int:
         return self.shares.get(account, 0)
@@ -206,23 +194,36 @@ class LeveragedToken:
     def approve(self, owner: str, spender: str, shares: int) -> None:
         self.allowances[(owner, spender)] = shares
 
-    @_atomic
-    def deposit(self, sender: str, assets: int, receiver: str, now: int) -> int:
+    @reverts_atomically
+    def deposit(self, sender: str, assets: int, receiver: str, now: int, min_shares: int = 0,
+                deadline: int = UINT256_MAX) -> int:
+        """``depositWithMin`` (``deposit`` is the same with no minimum and no deadline): shares
+        ⌊assets·(S + V)/(NAV + 1)⌋. Raises ``DeadlineExpired``, ``ZeroShares``, token and pool errors, then
+        ``InsufficientSharesOut``."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
-        shares = mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        shares = self.convert_to_shares(assets)
         self._deposit(sender, receiver, assets, shares, now)
+        if shares < min_shares:
+            raise InsufficientSharesOut(shares, min_shares)
         return shares
 
-    @_atomic
+    @reverts_atomically
     def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
         self._accrue(now)
-        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + 1)
+        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
         self._deposit(sender, receiver, assets, shares, now)
         return assets
 
-    @_atomic
-    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0) -> int:
-        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0``)."""
+    @reverts_atomically
+    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0,
+               deadline: int = UINT256_MAX) -> int:
+        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0`` and no deadline): collateral share
+        ⌊C·s/(S + V)⌋, debt share ⌈D·s/(S + V)⌉; the virtual shares' part stays in the vault. Raises
+        ``DeadlineExpired`` first, then the checks of ``LeveragedToken.redeemWithMin`` in its order."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
         if shares == 0:
             raise ZeroShares()
@@ -230,10 +231,9 @@ class LeveragedToken:
             raise errors.ZeroAddress()
         if shares > self.balance_of(owner):
             raise ERC4626ExceededMaxRedeem(owner, shares, self.balance_of(owner))
-        everything = shares == self.total_supply
-        coll_share = mul_div_down(self.collateral(), shares, self.total_supply)
-        debt = self.debt()
-        debt_share = debt if everything else mul_div_up(debt, shares, self.total_supply)
+        denominator = self.total_supply + VIRTUAL_SHARES
+        coll_share = mul_div_down(self.collateral(), shares, denominator)
+        debt_share = mul_div_up(self.debt(), shares, denominator)
         if sender != owner:
             allowed = self.allowances.get((owner, sender), 0)
             if allowed != UINT256_MAX:
@@ -249,14 +249,14 @@ class LeveragedToken:
                 raise UnwindIncomplete(debt_share - repaid)
         if sold > coll_share:
             raise RedeemUnderwater(coll_share, sold)
-        assets = self.collateral() if everything else coll_share - sold
+        assets = coll_share - sold
         if assets < min_assets:
             raise InsufficientAssetsOut(assets, min_assets)
         if assets:
-            self.pool.withdraw(self.address, self.asset, UINT256_MAX if everything else assets, receiver, now)
+            self.pool.withdraw(self.address, self.asset, assets, receiver, now)
         return assets
 
-    @_atomic
+    @reverts_atomically
     def rebalance(self, sender: str, now: int) -> int:
         """Back to the target when due; returns the leverage after (WAD)."""
         self._accrue(now)
@@ -271,7 +271,7 @@ class LeveragedToken:
         self._mint_rebalance_fee(traded, px)
         return self._leverage(px)
 
-    @_atomic
+    @reverts_atomically
     def ripcord(self, sender: str, now: int) -> int:
         """Emergency delever past the hard limit; returns the reward paid to ``sender``."""
         self._accrue(now)
@@ -286,11 +286,11 @@ class LeveragedToken:
             self.pool.withdraw(self.address, self.asset, reward, sender, now)
         return reward
 
-    @_atomic
+    @reverts_atomically
     def accrue(self, now: int) -> None:
         self._accrue(now)
 
-    @_atomic
+    @reverts_atomically
     def set_params(self, params: LeveragedTokenParams, now: int) -> None:
         params.validate()
         self._accrue(now)

@@ -7,12 +7,12 @@ revert the pool, every pair and the shared token ledger are restored together.
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
 from protocol_model.exact.oracle.price_router import price_wad
@@ -44,39 +44,18 @@ class Unwound:
     """Collateral sold on the pair to repay the flash loan and its fee."""
 
 
-def _transaction(method):
-    """A revert anywhere inside restores the pool, the pairs and the ledger as they were (one object each)."""
-
-    @functools.wraps(method)
-    def wrapper(self: Looper, *args, **kwargs):
-        pairs = list(self.pairs.values())
-        saved_pool, saved_pairs = copy.deepcopy((self.pool.__dict__, [p.__dict__ for p in pairs]))
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            ledger = self.pool.ledger
-            self.pool.__dict__.clear()
-            self.pool.__dict__.update(saved_pool)
-            ledger.balances, ledger.allowances = self.pool.ledger.balances, self.pool.ledger.allowances
-            self.pool.ledger = ledger
-            for pair, saved in zip(pairs, saved_pairs, strict=True):
-                pair.__dict__.clear()
-                pair.__dict__.update(saved)
-                pair.ledger = ledger
-            raise
-
-    return wrapper
-
-
 @dataclass
 class Looper:
     pool: LendingPool
     pairs: dict[frozenset[str], V2Pair]
     """The factory's pairs, keyed by their two assets."""
 
+    journal_links: ClassVar[tuple[str, ...]] = ("pool", "pairs")
+    """A revert restores the pool, every pair and the token ledger (protocol_model.exact.journal)."""
+
     # ---------------------------------------------------------------- entry points
 
-    @_transaction
+    @reverts_atomically
     def open_iterative(self, user: str, collateral: str, debt: str, equity: int, rounds: int,
                        borrow_fraction_bps: int, max_slippage_bps: int, now: int) -> Opened:
         if rounds == 0 or rounds > MAX_ROUNDS:
@@ -100,7 +79,7 @@ class Looper:
             supplied, borrowed, done = supplied + out, borrowed + amount, done + 1
         return Opened(supplied, borrowed, done)
 
-    @_transaction
+    @reverts_atomically
     def open_with_flash_loan(self, user: str, collateral: str, debt: str, equity: int, leverage_bps: int,
                              max_slippage_bps: int, now: int) -> Opened:
         if leverage_bps <= BPS or leverage_bps > MAX_LEVERAGE_BPS:
@@ -124,7 +103,7 @@ class Looper:
         self.pool.flash_loan(LOOPER, LOOPER, debt, flash_amount, on_flash_loan, now)
         return Opened(supplied, flash_amount + self.pool.flash_loan_fee(flash_amount))
 
-    @_transaction
+    @reverts_atomically
     def unwind(self, user: str, collateral: str, debt: str, fraction_bps: int, max_slippage_bps: int,
                now: int) -> Unwound:
         if fraction_bps == 0 or fraction_bps > BPS:
