@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import Q112, V2Pair
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.oracle.oracle_policy import (
     DEFAULT_MAX_AGE_S,
     OraclePolicy,
