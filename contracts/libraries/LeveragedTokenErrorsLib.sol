@@ -9,6 +9,7 @@ library LeveragedTokenErrorsLib {
     error ZeroAddress();
     error NothingToRebalance();
     error RebalanceNotDue(uint256 leverageWad, uint256 nextRebalanceTime);
+    error RebalanceTooSoon(uint256 lastRebalance);
     error RipcordNotArmed(uint256 leverageWad, uint256 ripcordLeverageWad);
     error Insolvent(uint256 collateralValueWad, uint256 debtValueWad);
     error SlippageExceeded(uint256 amount, uint256 limit);

@@ -38,7 +38,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         uint256 maxLeverageWad;
         uint256 ripcordLeverageWad;
         uint256 rebalanceIntervalSec;
-        uint256 maxSlippageBps; // worst execution vs the oracle on every swap
+        uint256 maxSlippageBps; // worst execution vs the oracle on every swap, at most MAX_SLIPPAGE_BPS
         uint256 rebalanceFeeBps; // on the traded notional, minted as shares
         uint256 managementFeePerSecondWad; // streaming fee, minted as shares
         uint256 ripcordRewardAssets; // paid in the asset to the ripcord caller
@@ -54,7 +54,12 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     bytes32 public constant MANAGER_ROLE = keccak256("MANAGER_ROLE");
     /// @notice Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses.
     uint256 public constant SAFETY_BPS = 9_900;
-    uint256 public constant MAX_SLIPPAGE_BPS = 1_000;
+    /// @notice The sandwich bound of the pair's 0.3% fee, ⌊t*⌋ with t* = 1 − γ³(1 + u*) = 59.865 bps
+    /// (docs/SPEC.md §9 S2, the same constant as Looper.MAX_SLIPPAGE_BPS): no front-run of a swap executing
+    /// within it of the oracle pays, on a pair at the oracle.
+    uint256 public constant MAX_SLIPPAGE_BPS = 59;
+    /// @notice A swap the slippage bound cuts to less than this share of the wanted amount is not made.
+    uint256 public constant MIN_CUT_BPS = 1;
     uint256 public constant MAX_REBALANCE_FEE_BPS = 100;
     /// @notice 10% a year, per second (WAD).
     uint256 public constant MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198;
@@ -254,14 +259,18 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return lev != 0 && _due(lev);
     }
 
-    /// @notice Trades back to the target leverage. Anyone may call, only when leverage is outside
-    /// [min, max] or the schedule interval has elapsed. A fee on the traded notional is minted as shares.
+    /// @notice Trades toward the target leverage. Anyone may call, only when leverage is outside
+    /// [min, max] or the schedule interval has elapsed, and at most once a block (`RebalanceTooSoon`). Each
+    /// swap stays within maxSlippageBps of the oracle: a trade the bound does not allow in full is cut to the
+    /// largest amount it allows (the rest waits for a later block), so a sandwich never pays (SPEC §9 S2).
+    /// A fee on the traded notional is minted as shares.
     function rebalance() external nonReentrant returns (uint256 leverageAfterWad) {
         _accrue();
         Prices memory px = _prices();
         uint256 before = _leverage(px);
         if (before == 0) revert Errors.NothingToRebalance();
         if (!_due(before)) revert Errors.RebalanceNotDue(before, lastRebalance + _params.rebalanceIntervalSec);
+        if (block.timestamp == lastRebalance) revert Errors.RebalanceTooSoon(lastRebalance);
         uint256 traded = _rebalanceTo(px);
         lastRebalance = block.timestamp;
         uint256 feeShares = _mintRebalanceFee(traded, px);
@@ -270,12 +279,14 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     }
 
     /// @notice Emergency delever to the target once leverage reaches the ripcord limit; anyone may call and
-    /// receives `ripcordRewardAssets` (capped at the NAV). No rebalance fee.
+    /// receives `ripcordRewardAssets` (capped at the NAV), at most once a block (`RebalanceTooSoon`). No
+    /// rebalance fee. Swaps are bounded and cut as in `rebalance`.
     function ripcord() external nonReentrant returns (uint256 reward) {
         _accrue();
         Prices memory px = _prices();
         uint256 before = _leverage(px);
         if (before < _params.ripcordLeverageWad) revert Errors.RipcordNotArmed(before, _params.ripcordLeverageWad);
+        if (block.timestamp == lastRebalance) revert Errors.RebalanceTooSoon(lastRebalance);
         uint256 traded = _rebalanceTo(px);
         lastRebalance = block.timestamp;
         reward = _min(_params.ripcordRewardAssets, totalAssets());
@@ -342,18 +353,24 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Rounds of borrow (≤ SAFETY_BPS of the LTV headroom) → swap → supply; returns the amount borrowed.
+    /// A round the slippage bound cuts is the last one (a cut to 0 with nothing traded yet swaps in full and
+    /// reverts `SlippageExceeded`).
     function _lever(uint256 amount, Prices memory px) internal returns (uint256) {
         uint256 remaining = amount;
         for (uint256 round; round < _params.maxRounds && remaining != 0; ++round) {
             (, uint256 capacityWad, uint256 debtWad) = pool.accountValues(address(this));
             if (capacityWad <= debtWad) break;
             uint256 room = (capacityWad - debtWad).mulDivDown(_debtUnit, px.debt).bpsMulDown(SAFETY_BPS);
-            uint256 b = _min(remaining, room);
-            if (b == 0) break;
+            uint256 wanted = _min(remaining, room);
+            if (wanted == 0) break;
+            uint256 b = _maxInWithinBound(debtAsset, wanted, px);
+            if (b == 0 && remaining != amount) break;
+            if (b == 0) b = wanted;
             pool.borrow(debtAsset, b);
             uint256 out = _swapExactIn(debtAsset, b, px);
             pool.supply(asset(), out, address(this));
             remaining -= b;
+            if (b < wanted) break;
         }
         return amount - remaining;
     }
@@ -368,28 +385,40 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             uint256 debt = pool.debtBalance(debtAsset, address(this));
             if (debt <= floorDebt) break;
             // A partial repayment clears at least its amount less one unit: ask for one more.
-            (uint256 paid, uint256 soldNow) = _deleverRound(debt - floorDebt + (floorDebt == 0 ? 0 : 1), px);
+            (uint256 paid, uint256 soldNow, bool cut) =
+                _deleverRound(debt - floorDebt + (floorDebt == 0 ? 0 : 1), px, debt == start);
             if (paid == 0) break;
             sold += soldNow;
+            if (cut) break;
         }
         repaid = start - pool.debtBalance(debtAsset, address(this));
     }
 
-    /// @dev One round: buy the exact `remaining` debt if the withdrawable collateral covers it, else sell
-    /// all that is withdrawable. Returns (debt repaid, collateral sold).
-    function _deleverRound(uint256 remaining, Prices memory px) internal returns (uint256 repaid, uint256 sold) {
+    /// @dev One round: buy the exact `remaining` debt if the withdrawable collateral covers it within the
+    /// slippage bound; else sell what is withdrawable, below what buys `remaining` (exact input), cut to the
+    /// largest sale the bound allows (`cut`: the caller stops). A cut to 0 trades nothing on a later round
+    /// and, on the first (`first`), sells in full to revert `SlippageExceeded`. Returns (debt repaid,
+    /// collateral sold, cut).
+    function _deleverRound(uint256 remaining, Prices memory px, bool first)
+        internal
+        returns (uint256 repaid, uint256 sold, bool cut)
+    {
         address coll = asset();
         uint256 maxOut = _withdrawable(px);
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(coll);
-        uint256 need = UniV2MathLib.getAmountIn(remaining, reserveIn, reserveOut);
-        if (need <= maxOut) {
+        (uint256 need, uint256 maxIn) = _exactOutQuote(remaining, px);
+        if (need <= maxOut && need <= maxIn) {
             pool.withdraw(coll, need, address(this));
             _swapExactOut(coll, remaining, px);
             (repaid, sold) = (remaining, need);
         } else {
-            if (maxOut == 0) return (0, 0);
-            pool.withdraw(coll, maxOut, address(this));
-            (repaid, sold) = (_swapExactIn(coll, maxOut, px), maxOut);
+            uint256 wanted = _min(maxOut, need - 1);
+            if (wanted == 0) return (0, 0, false);
+            sold = _maxInWithinBound(coll, wanted, px);
+            if (sold == 0 && !first) return (0, 0, true);
+            if (sold == 0) sold = wanted;
+            cut = sold < wanted;
+            pool.withdraw(coll, sold, address(this));
+            repaid = _swapExactIn(coll, sold, px);
         }
         pool.repay(debtAsset, repaid, address(this));
     }
@@ -417,24 +446,58 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
 
     /// @dev Exact input, output sent to this vault; reverts below the oracle value less the slippage limit.
     function _swapExactIn(address tokenIn, uint256 amountIn, Prices memory px) internal returns (uint256 out) {
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
-        out = UniV2MathLib.getAmountOut(amountIn, reserveIn, reserveOut);
-        uint256 fair = tokenIn == debtAsset
-            ? amountIn.mulDivDown(px.debt * _collUnit, px.coll * _debtUnit)
-            : amountIn.mulDivDown(px.coll * _debtUnit, px.debt * _collUnit);
-        uint256 minOut = fair.mulDivUp(BPS - _params.maxSlippageBps, BPS);
+        uint256 minOut;
+        (out, minOut) = _exactInQuote(tokenIn, amountIn, px);
         if (out < minOut) revert Errors.SlippageExceeded(out, minOut);
         _pairSwap(tokenIn, amountIn, out);
     }
 
     /// @dev Exact output of the debt asset for the asset; reverts above the oracle value plus the limit.
     function _swapExactOut(address tokenIn, uint256 amountOut, Prices memory px) internal returns (uint256 amountIn) {
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
-        amountIn = UniV2MathLib.getAmountIn(amountOut, reserveIn, reserveOut);
-        uint256 fair = amountOut.mulDivUp(px.debt * _collUnit, px.coll * _debtUnit);
-        uint256 maxIn = fair.bpsMulDown(BPS + _params.maxSlippageBps);
+        uint256 maxIn;
+        (amountIn, maxIn) = _exactOutQuote(amountOut, px);
         if (amountIn > maxIn) revert Errors.SlippageExceeded(amountIn, maxIn);
         _pairSwap(tokenIn, amountIn, amountOut);
+    }
+
+    /// @dev The pair's output for `amountIn` and the least output the bound accepts:
+    /// ⌈⌊amountIn at the oracle⌋ × (1 − maxSlippage)⌉.
+    function _exactInQuote(address tokenIn, uint256 amountIn, Prices memory px)
+        internal
+        view
+        returns (uint256 out, uint256 minOut)
+    {
+        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
+        out = UniV2MathLib.getAmountOut(amountIn, reserveIn, reserveOut);
+        uint256 fair = tokenIn == debtAsset
+            ? amountIn.mulDivDown(px.debt * _collUnit, px.coll * _debtUnit)
+            : amountIn.mulDivDown(px.coll * _debtUnit, px.debt * _collUnit);
+        minOut = fair.mulDivUp(BPS - _params.maxSlippageBps, BPS);
+    }
+
+    /// @dev The asset the pair asks for exactly `amountOut` of the debt asset, and the most the bound accepts:
+    /// ⌊⌈amountOut at the oracle⌉ × (1 + maxSlippage)⌋.
+    function _exactOutQuote(uint256 amountOut, Prices memory px) internal view returns (uint256 amountIn, uint256 maxIn) {
+        (uint256 reserveIn, uint256 reserveOut) = _reserves(asset());
+        amountIn = UniV2MathLib.getAmountIn(amountOut, reserveIn, reserveOut);
+        maxIn = amountOut.mulDivUp(px.debt * _collUnit, px.coll * _debtUnit).bpsMulDown(BPS + _params.maxSlippageBps);
+    }
+
+    /// @dev The largest exact input ≤ `amountIn` whose output the slippage bound accepts: bisection on
+    /// `_exactInQuote` (out ≥ minOut holds at 0 and, up to rounding, below some size and not above it). A cut
+    /// below MIN_CUT_BPS of `amountIn` counts as none (0): only rounding lets such dust through a pair that is
+    /// far from the oracle.
+    function _maxInWithinBound(address tokenIn, uint256 amountIn, Prices memory px) internal view returns (uint256) {
+        (uint256 out, uint256 minOut) = _exactInQuote(tokenIn, amountIn, px);
+        if (out >= minOut) return amountIn;
+        (uint256 lo, uint256 hi) = (0, amountIn);
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            (out, minOut) = _exactInQuote(tokenIn, mid, px);
+            if (out >= minOut) lo = mid;
+            else hi = mid;
+        }
+        return lo < amountIn.bpsMulDown(MIN_CUT_BPS) ? 0 : lo;
     }
 
     function _pairSwap(address tokenIn, uint256 amountIn, uint256 out) internal {

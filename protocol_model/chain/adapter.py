@@ -62,6 +62,8 @@ class ChainWorld:
         params = scenario.pool.params()
         if (params.close_factor_bps, params.full_close_hf_wad) != (w.pool.closeFactorBps(), w.pool.fullCloseHfWad()):
             w.pool.setCloseFactor(params.close_factor_bps, params.full_close_hf_wad, sender=d)
+        if params.min_leftover_usd_wad != w.pool.minLeftoverUsdWad():
+            w.pool.setMinLeftover(params.min_leftover_usd_wad, sender=d)
         for spec in scenario.assets:
             token = d.deploy(project.MockERC20, spec.name, spec.name, spec.decimals)
             feed = d.deploy(feed_contract(w), 8, spec.answer(), f"{spec.name} / USD")
@@ -120,10 +122,16 @@ class ChainWorld:
         a, pool, tok = action, self.pool, self.tokens
         if a.kind == "supply":
             return pool, "supply", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf or a.account))
+        if a.kind in ("withdraw", "borrow") and a.on_behalf not in ("", a.account):
+            # the on-behalf entry points: the caller acts for `on_behalf`, tokens go to the caller
+            return pool, f"{a.kind}OnBehalf", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf),
+                                               self.address_of(a.account))
         if a.kind == "withdraw":
             return pool, "withdraw", (tok[a.asset].address, a.amount, self.address_of(a.account))
         if a.kind == "borrow":
             return pool, "borrow", (tok[a.asset].address, a.amount)
+        if a.kind == "delegate":
+            return pool, "setAuthorization", (self.address_of(a.operator), a.enabled)
         if a.kind == "repay":
             return pool, "repay", (tok[a.asset].address, a.amount, self.address_of(a.on_behalf or a.account))
         if a.kind == "liquidate":

@@ -78,13 +78,13 @@ class ChainAmm:
             return world.pool, "setAuthorization", (looper.address, a.enabled)
         if a.kind == "loop_open" and a.mode == "iterative":
             return looper, "openIterative", (tok[a.collateral].address, tok[a.debt].address, a.amount, a.rounds,
-                                             a.fraction_bps, a.max_slippage_bps)
+                                             a.fraction_bps, a.max_slippage_bps, 0, UINT256_MAX)
         if a.kind == "loop_open":
             return looper, "openWithFlashLoan", (tok[a.collateral].address, tok[a.debt].address, a.amount,
-                                                 a.leverage_bps, a.max_slippage_bps)
+                                                 a.leverage_bps, a.max_slippage_bps, UINT256_MAX, UINT256_MAX)
         if a.kind == "loop_unwind":
             return looper, "unwind", (tok[a.collateral].address, tok[a.debt].address, a.fraction_bps,
-                                      a.max_slippage_bps)
+                                      a.max_slippage_bps, 0, UINT256_MAX)
         if a.kind == "price_from_pair":
             spec = world.scenario.pair(a.pair)
             other = spec.assets[1] if a.asset == spec.assets[0] else spec.assets[0]

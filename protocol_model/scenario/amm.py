@@ -104,7 +104,8 @@ class LoopOpenOp(_Op):
     borrow_fraction_bps: int = Field(BPS, ge=0)
     leverage: Decimal = Field(Decimal(0), ge=0)
     """Target collateral ÷ equity (flash mode), e.g. 3 for 3×."""
-    max_slippage_bps: int = Field(100, ge=0)
+    max_slippage_bps: int = Field(50, ge=0)
+    """Each swap's worst execution versus the oracle; the Looper rejects more than 59 (docs/SPEC.md §9 S2)."""
 
     @model_validator(mode="after")
     def _mode_fields(self) -> LoopOpenOp:
@@ -123,7 +124,7 @@ class LoopUnwindOp(_Op):
     collateral: str
     debt: str
     fraction_bps: int = Field(BPS, ge=0)
-    max_slippage_bps: int = Field(100, ge=0)
+    max_slippage_bps: int = Field(50, ge=0)
 
 
 class PriceFromPairOp(_Op):

@@ -132,10 +132,14 @@ class PoolSpec(Strict):
     """Health factor (as a share of 1) below which a liquidation may repay the whole debt."""
     flash_loan_fee_bps: Bps = Field(0, alias="flash_loan_fee", ge=0, le=1_000)
     """Fee of a pool flash loan (share of the amount, to reserves); at most MAX_FLASH_LOAN_FEE_BPS."""
+    min_leftover_usd: Decimal = Field(Decimal(100), ge=0, le=Decimal(10) ** 30)
+    """USD a liquidation may not leave in a debt or collateral position (``LendingPool.minLeftoverUsdWad``):
+    a smaller position is closed whole (docs/SPEC.md §3.6)."""
 
     def params(self) -> PoolParams:
-        """Engine units: the full-close line in WAD."""
-        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS).validate()
+        """Engine units: the full-close line and the minimum leftover in WAD."""
+        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS,
+                          int(self.min_leftover_usd * WAD)).validate()
 
 
 class CollateralSpec(Strict):

@@ -118,12 +118,14 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     hf = C * pc * b.lt / (D * pd)
     np.multiply(D, cf, out=repaid)
     np.copyto(repaid, D, where=hf < fchf)
-    seized = repaid * pd / pc * b.bonus1
+    # at or above the full-close line the bonus is capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
+    bonus1 = np.where(hf >= fchf, np.minimum(b.bonus1, np.maximum(1.0, np.floor(hf / b.lt * 1e4) / 1e4)), b.bonus1)
+    seized = repaid * pd / pc * bonus1
     sa = np.flatnonzero(seized >= C)  # seize-all: all the collateral goes, the repayment shrinks to match
     np.minimum(seized, C, out=seized)
     if sa.size:
-        repaid[sa] = np.minimum(C[sa] / b.bonus1 * pc[sa] / pd[sa], D[sa])
-    np.divide(seized, b.bonus1, out=fee)
+        repaid[sa] = np.minimum(C[sa] / bonus1[sa] * pc[sa] / pd[sa], D[sa])
+    np.divide(seized, bonus1, out=fee)
     np.subtract(seized, fee, out=fee)
     fee *= b.fee_frac
     np.subtract(seized, fee, out=sold)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from protocol_model.exact.lending.params import AssetConfig, PoolParams
 from protocol_model.exact.math_lib import BPS
@@ -107,8 +108,10 @@ class CascadeParams:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
 
     def pool_params(self) -> PoolParams:
-        """The exact engine's pool parameters (the one conversion: ``scenario.params.PoolSpec``)."""
-        return PoolSpec(close_factor_bps=self.close_factor_bps, full_close_hf_bps=self.full_close_hf_bps).params()
+        """The exact engine's pool parameters (the one conversion: ``scenario.params.PoolSpec``). The minimum
+        leftover is 0: the vectorized engine has no dust rule (docs/SPEC.md §3.6)."""
+        return PoolSpec(close_factor_bps=self.close_factor_bps, full_close_hf_bps=self.full_close_hf_bps,
+                        min_leftover_usd=Decimal(0)).params()
 
     def index(self, name: str) -> int:
         for i, a in enumerate(self.assets):

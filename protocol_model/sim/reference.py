@@ -75,6 +75,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             c, d = ca[i], da[i]
             b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
             h = hf(i)
+            if h >= fchf:  # the bonus capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
+                b1 = min(b1, max(1.0, math.floor(h / (assets[c].liquidation_threshold_bps / 1e4) * 1e4) / 1e4))
             repaid = debt[i] if h < fchf else debt[i] * cf
             seized = repaid * oracle[d] / oracle[c] * b1
             bad = 0.0

@@ -16,6 +16,8 @@ class Action:
     asset: str = ""
     amount: int = 0
     on_behalf: str = ""
+    """supply / repay: the account credited; withdraw / borrow: the account acted for (empty: the caller),
+    sent through ``withdrawOnBehalf`` / ``borrowOnBehalf`` when it is not the caller."""
     borrower: str = ""
     collateral: str = ""
     debt: str = ""
@@ -38,6 +40,7 @@ class Action:
     leverage_bps: int = 0
     max_slippage_bps: int = 0
     operator: str = ""
+    """'delegate' (pool.setAuthorization) and 'authorize' (the Looper): the operator account."""
     enabled: bool = False
 
     def describe(self) -> str:

@@ -55,7 +55,7 @@ def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedToken
     from decimal import Decimal
 
     wad = lambda x: int(Decimal(x) * WAD)  # noqa: E731
-    defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=200, rebalance_fee_bps=10,
+    defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=50, rebalance_fee_bps=10,
                     management_fee_per_second_wad=management_fee_per_second_wad(200),
                     ripcord_reward_assets=5 * 10**16, max_rounds=16)
     defaults.update(kw)

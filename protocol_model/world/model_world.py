@@ -98,9 +98,11 @@ class ModelWorld:
             if a.kind == "supply":
                 p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
             elif a.kind == "withdraw":
-                p.withdraw(a.account, a.asset, a.amount, a.account, now)
+                p.withdraw_on_behalf(a.account, a.asset, a.amount, a.on_behalf or a.account, a.account, now)
             elif a.kind == "borrow":
-                p.borrow(a.account, a.asset, a.amount, now)
+                p.borrow_on_behalf(a.account, a.asset, a.amount, a.on_behalf or a.account, a.account, now)
+            elif a.kind == "delegate":
+                p.set_authorization(a.account, a.operator, a.enabled)
             elif a.kind == "repay":
                 p.repay(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
             elif a.kind == "liquidate":
