@@ -7,8 +7,11 @@ pragma solidity ^0.8.24;
 library OracleErrorsLib {
     /// @notice The feed's latestRoundData call reverted.
     error FeedReverted(address asset, address feed);
-    /// @notice The round's updatedAt is zero or in the future (checked only with a maximum age).
+    /// @notice The round is zero (updatedAt = 0), in the future, or incomplete (answeredInRound < roundId);
+    /// for a sequencer-uptime feed, startedAt = 0. Checked under every policy.
     error InvalidRound(address asset, uint256 updatedAt);
+    /// @notice The answer scales to a WAD price above PriceRouter.MAX_PRICE_WAD (the price math would overflow).
+    error PriceOverflow(address asset, int256 answer);
     /// @notice The round is older than the policy's maximum age.
     error StalePrice(address asset, uint256 updatedAt);
     /// @notice The price is at or outside the policy's accepted band (minPriceWad, maxPriceWad).

@@ -13,7 +13,7 @@ library PairFeedErrorsLib {
     error InvalidDecimals();
     /// @notice A reserve is zero (spot) or the answer does not fit an int256.
     error EmptyPair();
-    /// @notice Only round 1 exists.
+    /// @notice Only rounds 2 (latest) and 1 (the reference, once an observation predates the block) exist.
     error NoSuchRound(uint80 roundId);
     /// @notice No observation is yet `windowSec` old (TWAP mode).
     error WindowNotElapsed(uint256 observedAt, uint256 windowSec);

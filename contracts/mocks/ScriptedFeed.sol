@@ -8,12 +8,15 @@ import {AggregatorV3Interface} from "../interfaces/AggregatorV3Interface.sol";
 /// age, an aggregator floor/cap that clamps answers (Chainlink's minAnswer/maxAnswer), zero or negative
 /// answers, a feed that reverts, and the L2 sequencer-uptime convention (answer 0 = up, 1 = down,
 /// startedAt = when the status changed). Every round is kept, so getRoundData serves history.
-/// Twin: protocol_model.oracle.Feed.
+/// `setRound` publishes a round with every field chosen (startedAt, updatedAt and answeredInRound
+/// independently: zero, future, incomplete rounds, a sequencer round with startedAt = 0).
+/// Twin: protocol_model/exact/oracle/price_router.py (`Feed`).
 contract ScriptedFeed is AggregatorV3Interface {
     struct Round {
         int256 answer;
         uint256 startedAt;
         uint256 updatedAt;
+        uint80 answeredInRound;
     }
 
     error FeedDown();
@@ -47,6 +50,12 @@ contract ScriptedFeed is AggregatorV3Interface {
         _push(answer_, block.timestamp - ageSec);
     }
 
+    /// @notice Publishes a new round with every field given (not clamped): zero, future or incomplete rounds.
+    function setRound(int256 answer_, uint256 startedAt_, uint256 updatedAt_, uint80 answeredInRound_) external {
+        latestRound += 1;
+        _rounds[latestRound] = Round(answer_, startedAt_, updatedAt_, answeredInRound_);
+    }
+
     /// @notice Sets the aggregator's own answer band (minAnswer < maxAnswer enables clamping; equal disables).
     function setAnswerBounds(int256 minAnswer_, int256 maxAnswer_) external {
         (minAnswer, maxAnswer) = (minAnswer_, maxAnswer_);
@@ -66,14 +75,14 @@ contract ScriptedFeed is AggregatorV3Interface {
     function getRoundData(uint80 roundId_) external view returns (uint80, int256, uint256, uint256, uint80) {
         if (reverting) revert FeedDown();
         Round memory r = _rounds[roundId_];
-        return (roundId_, r.answer, r.startedAt, r.updatedAt, roundId_);
+        return (roundId_, r.answer, r.startedAt, r.updatedAt, r.answeredInRound);
     }
 
     /// @notice The latest round.
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
         if (reverting) revert FeedDown();
         Round memory r = _rounds[latestRound];
-        return (latestRound, r.answer, r.startedAt, r.updatedAt, latestRound);
+        return (latestRound, r.answer, r.startedAt, r.updatedAt, r.answeredInRound);
     }
 
     function _push(int256 answer_, uint256 at) private {
@@ -82,6 +91,6 @@ contract ScriptedFeed is AggregatorV3Interface {
             else if (answer_ > maxAnswer) answer_ = maxAnswer;
         }
         latestRound += 1;
-        _rounds[latestRound] = Round(answer_, at, at);
+        _rounds[latestRound] = Round(answer_, at, at, latestRound);
     }
 }

@@ -11,14 +11,30 @@ import {PairFeedErrorsLib} from "../libraries/PairFeedErrorsLib.sol";
 /// feed, answering AggregatorV3Interface so the PriceRouter can use it. SPOT mode prices from the current
 /// reserves (movable within one transaction); TWAP mode from the pair's cumulative prices since an
 /// observation at least `windowSec` old. Answers are rounded down. Twin: protocol_model/exact/oracle/pair_price_feed.py.
-/// @dev Two observations are kept: `update()` records a new one once the newest is `windowSec` old, so the
-/// older slot is always at least `windowSec` old once the first window has passed.
+/// Rounds (docs/oracles/spot_manipulation.md, "Derived feeds"): round 2 is the price now; round 1, the
+/// circuit breaker's reference, is the pair's average price since the newest observation taken before this
+/// block (a swap in this block cannot move it); both are dated by the quote feed's round (the oldest
+/// input: startedAt and updatedAt are the quote's, and the round is incomplete if the quote's is), so the
+/// router's maximum age and round checks apply through the derived feed.
+/// @dev Two observations are kept: `update()` records a new one once the newest is `windowSec` old (and at
+/// most one per block), so the older slot is always at least `windowSec` old once the first window has passed.
 contract PairPriceFeed is AggregatorV3Interface {
     uint8 public constant DECIMALS = 8;
+    /// @notice The latest round's id; REFERENCE_ROUND is the circuit breaker's reference.
+    uint80 public constant LATEST_ROUND = 2;
+    uint80 public constant REFERENCE_ROUND = 1;
 
     struct Observation {
         uint256 cumulative;
         uint256 timestamp;
+    }
+
+    /// @dev The quote feed's latest round as this feed uses it.
+    struct QuoteRound {
+        int256 answer;
+        uint256 startedAt;
+        uint256 updatedAt;
+        bool complete;
     }
 
     IUniswapV2Pair public immutable pair;
@@ -63,7 +79,7 @@ contract PairPriceFeed is AggregatorV3Interface {
     /// @notice Records a new observation when the newest is at least one window old (anyone may call).
     /// @return recorded Whether an observation was recorded.
     function update() external returns (bool recorded) {
-        if (block.timestamp - newest.timestamp < windowSec) return false;
+        if (block.timestamp - newest.timestamp < windowSec || newest.timestamp == block.timestamp) return false;
         previous = newest;
         newest = Observation(_cumulative(), block.timestamp);
         return true;
@@ -90,19 +106,27 @@ contract PairPriceFeed is AggregatorV3Interface {
         return 1;
     }
 
-    /// @notice Only the current round (1) exists: the answer is computed at read time.
+    /// @notice Round 2 is the latest round; round 1 the reference (the average price since the newest
+    /// observation taken before this block; NoSuchRound if there is none, or for any other id).
     function getRoundData(uint80 roundId)
         external
         view
         returns (uint80, int256, uint256, uint256, uint80)
     {
-        if (roundId != 1) revert PairFeedErrorsLib.NoSuchRound(roundId);
-        return _latest();
+        if (roundId == LATEST_ROUND) return _round(LATEST_ROUND, priceX112());
+        if (roundId != REFERENCE_ROUND) revert PairFeedErrorsLib.NoSuchRound(roundId);
+        Observation memory o = newest.timestamp < block.timestamp ? newest : previous;
+        if (o.timestamp >= block.timestamp) revert PairFeedErrorsLib.NoSuchRound(roundId);
+        uint256 avgX112;
+        unchecked {
+            avgX112 = (_cumulative() - o.cumulative) / (block.timestamp - o.timestamp);
+        }
+        return _round(REFERENCE_ROUND, avgX112);
     }
 
-    /// @notice Round 1, the price as of this block, updatedAt = now.
+    /// @notice Round 2: the price as of this block, dated by the quote feed's latest round.
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
-        return _latest();
+        return _round(LATEST_ROUND, priceX112());
     }
 
     /// @notice The base price in quote units as UQ112x112 per base unit (spot or TWAP, as configured).
@@ -121,12 +145,18 @@ contract PairPriceFeed is AggregatorV3Interface {
         }
     }
 
-    function _latest() internal view returns (uint80, int256, uint256, uint256, uint80) {
-        (, int256 quoteAnswer,,,) = quoteFeed.latestRoundData();
-        if (quoteAnswer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(quoteAnswer);
-        uint256 answer = Math.mulDiv(priceX112(), baseScale * uint256(quoteAnswer), quoteScale << 112);
+    /// @dev Round `roundId` at the pair price `pX112`, priced with the quote feed's latest round and dated by it.
+    function _round(uint80 roundId, uint256 pX112) internal view returns (uint80, int256, uint256, uint256, uint80) {
+        QuoteRound memory q = _quoteRound();
+        if (q.answer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(q.answer);
+        uint256 answer = Math.mulDiv(pX112, baseScale * uint256(q.answer), quoteScale << 112);
         if (answer > uint256(type(int256).max)) revert PairFeedErrorsLib.EmptyPair();
-        return (1, int256(answer), block.timestamp, block.timestamp, 1);
+        return (roundId, int256(answer), q.startedAt, q.updatedAt, q.complete ? roundId : roundId - 1);
+    }
+
+    function _quoteRound() internal view returns (QuoteRound memory q) {
+        (uint80 r, int256 a, uint256 s, uint256 u, uint80 air) = quoteFeed.latestRoundData();
+        q = QuoteRound(a, s, u, air >= r);
     }
 
     function _cumulative() internal view returns (uint256 cumulative) {

@@ -15,10 +15,14 @@ import {OracleEventsLib} from "../libraries/OracleEventsLib.sol";
 /// write): maximum age, accepted price band, circuit breaker against the feed's previous round, optional
 /// fallback feed, optional L2 sequencer-uptime feed with a grace period. Twin: protocol_model/exact/oracle/price_router.py
 /// (`Feed`) and protocol_model/exact/oracle/oracle_policy.py (`OraclePolicy`, `router_price_wad`).
-/// @dev An unset policy (all zero) only rejects answers <= 0, as before policies existed. Check order:
-/// FeedNotSet, sequencer (SequencerDown, GracePeriodNotOver), then the primary feed (FeedReverted,
-/// InvalidPrice, InvalidRound, StalePrice, PriceOutOfBounds, PriceJump); if the primary is rejected and a
-/// fallback is set, the fallback under the same checks; if that is rejected too, the primary's error.
+/// @dev Every listed asset has a safe policy: zero, future and incomplete rounds are always rejected, a
+/// policy without a maximum age (an unset policy too) gets DEFAULT_MAX_AGE_SEC, and an answer whose WAD price
+/// would exceed MAX_PRICE_WAD gets PriceOverflow. Check order: FeedNotSet, sequencer (FeedReverted,
+/// SequencerDown, InvalidRound for startedAt = 0, GracePeriodNotOver), then the primary feed (FeedReverted,
+/// InvalidPrice, PriceOverflow, InvalidRound, StalePrice, PriceOutOfBounds, PriceJump); if the primary is
+/// rejected and a fallback is set, the fallback under the same checks; if that is rejected too, the
+/// primary's error. The circuit breaker compares with the feed's previous round (docs/oracles/policy.md
+/// says why the router keeps no last good price of its own).
 contract PriceRouter is IPriceRouter, AccessControl {
     struct Feed {
         AggregatorV3Interface aggregator;
@@ -27,7 +31,7 @@ contract PriceRouter is IPriceRouter, AccessControl {
 
     /// @notice Per-asset oracle policy; zero in a field disables that check.
     struct OraclePolicy {
-        uint32 maxAgeSec; // a round older than this is stale (0: no limit)
+        uint32 maxAgeSec; // a round older than this is stale (0: DEFAULT_MAX_AGE_SEC)
         uint16 maxJumpBps; // |answer - previous round| / previous round above this is rejected (0: off)
         uint32 gracePeriodSec; // after the sequencer comes back up, prices stay rejected this long
         uint256 minPriceWad; // accepted prices are strictly above ...
@@ -37,6 +41,11 @@ contract PriceRouter is IPriceRouter, AccessControl {
     }
 
     uint256 public constant MAX_AGE_LIMIT_SEC = 30 days;
+    /// @notice Maximum age of a policy that sets none: Chainlink's longest usual heartbeat (24 h) plus an hour.
+    uint256 public constant DEFAULT_MAX_AGE_SEC = 25 hours;
+    /// @notice Largest accepted price (USD per whole token, WAD); with balances below 2^128 the pool's value
+    /// math cannot overflow at or below it.
+    uint256 public constant MAX_PRICE_WAD = 1e36;
     uint256 public constant MAX_GRACE_PERIOD_SEC = 1 days;
 
     mapping(address asset => Feed) public feeds;
@@ -138,6 +147,7 @@ contract PriceRouter is IPriceRouter, AccessControl {
             revert OracleErrorsLib.FeedReverted(asset, address(p.sequencerFeed));
         }
         if (status != 0) revert OracleErrorsLib.SequencerDown();
+        if (upSince == 0) revert OracleErrorsLib.InvalidRound(asset, 0);
         if (upSince > block.timestamp || block.timestamp - upSince <= p.gracePeriodSec) {
             revert OracleErrorsLib.GracePeriodNotOver(upSince);
         }
@@ -151,31 +161,40 @@ contract PriceRouter is IPriceRouter, AccessControl {
         uint80 roundId;
         int256 answer;
         uint256 updatedAt;
-        try agg.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 u, uint80) {
-            (roundId, answer, updatedAt) = (r, a, u);
+        uint80 answeredInRound;
+        try agg.latestRoundData() returns (uint80 r, int256 a, uint256, uint256 u, uint80 air) {
+            (roundId, answer, updatedAt, answeredInRound) = (r, a, u, air);
         } catch {
             revert OracleErrorsLib.FeedReverted(asset, address(agg));
         }
-        if (answer <= 0) revert ErrorsLib.InvalidPrice(asset, answer);
-        if (p.maxAgeSec != 0) {
-            if (updatedAt == 0 || updatedAt > block.timestamp) revert OracleErrorsLib.InvalidRound(asset, updatedAt);
-            if (block.timestamp - updatedAt > p.maxAgeSec) revert OracleErrorsLib.StalePrice(asset, updatedAt);
+        price = _toWad(asset, answer, dec);
+        if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
+            revert OracleErrorsLib.InvalidRound(asset, updatedAt);
         }
-        price = uint256(answer) * 10 ** (18 - dec);
+        uint256 maxAge = p.maxAgeSec == 0 ? DEFAULT_MAX_AGE_SEC : p.maxAgeSec;
+        if (block.timestamp - updatedAt > maxAge) revert OracleErrorsLib.StalePrice(asset, updatedAt);
         if (price <= p.minPriceWad || (p.maxPriceWad != 0 && price >= p.maxPriceWad)) {
             revert OracleErrorsLib.PriceOutOfBounds(asset, price);
         }
         if (p.maxJumpBps != 0 && roundId != 0) _checkJump(asset, agg, roundId, answer, p.maxJumpBps);
     }
 
-    /// @dev Circuit breaker: the previous round is the reference; a previous round that cannot be read or
-    /// is not positive gives no reference (the check passes).
+    /// @dev answer * 10^(18 - dec) after InvalidPrice (answer <= 0) and PriceOverflow (above MAX_PRICE_WAD).
+    function _toWad(address asset, int256 answer, uint8 dec) internal pure returns (uint256) {
+        if (answer <= 0) revert ErrorsLib.InvalidPrice(asset, answer);
+        uint256 scale = 10 ** (18 - dec);
+        if (uint256(answer) > MAX_PRICE_WAD / scale) revert OracleErrorsLib.PriceOverflow(asset, answer);
+        return uint256(answer) * scale;
+    }
+
+    /// @dev Circuit breaker: the previous round is the reference; a previous round that cannot be read, is
+    /// not positive or is above MAX_PRICE_WAD (no valid answer is) gives no reference (the check passes).
     function _checkJump(address asset, AggregatorV3Interface agg, uint80 roundId, int256 answer, uint256 maxJumpBps)
         internal
         view
     {
         try agg.getRoundData(roundId - 1) returns (uint80, int256 prev, uint256, uint256, uint80) {
-            if (prev <= 0) return;
+            if (prev <= 0 || uint256(prev) > MAX_PRICE_WAD) return;
             uint256 diff = answer > prev ? uint256(answer - prev) : uint256(prev - answer);
             if (diff * BPS > maxJumpBps * uint256(prev)) revert OracleErrorsLib.PriceJump(asset, answer, prev);
         } catch {}

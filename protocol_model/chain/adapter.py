@@ -141,7 +141,7 @@ class ChainWorld:
             return self.feeds[a.asset], "setAnswer", (a.answer,)
         if a.kind == "pause":
             return pool, "setPause", (a.supply_paused, a.borrow_paused)
-        if a.kind in ("feed", "feed_revert", "sequencer"):
+        if a.kind in ("feed", "feed_round", "feed_revert", "sequencer"):
             return oracle_call_target(self, a)
 
         if a.kind in AMM_KINDS:

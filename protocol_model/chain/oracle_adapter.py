@@ -6,7 +6,7 @@ Twin of ``protocol_model/world/oracle_world.py``; called by ``ChainWorld`` (adap
 from __future__ import annotations
 
 from protocol_model.scenario.oracle import has_sequencer, uses_oracle
-from protocol_model.world.oracle_world import FEED_DECIMALS, SEQUENCER, fallback_key
+from protocol_model.world.oracle_world import FEED_DECIMALS, SEQUENCER, fallback_key, feed_round_fields
 
 ZERO_ADDRESS = "0x" + "0" * 40
 
@@ -50,10 +50,13 @@ def deploy_oracle(world) -> None:
 
 def oracle_call_target(world, action) -> tuple[object, str, tuple]:
     a = action
-    if a.kind in ("feed", "feed_revert"):
+    if a.kind in ("feed", "feed_round", "feed_revert"):
         feed = world.oracle_feeds[fallback_key(a.asset)] if a.source == "fallback" else world.feeds[a.asset]
         if a.kind == "feed":
             return feed, "pushRound", (a.answer, a.seconds)
+        if a.kind == "feed_round":  # ChainWorld.apply set last_time to the call's block time
+            updated, started, answered = feed_round_fields(a, world.last_time, feed.latestRound() + 1)
+            return feed, "setRound", (a.answer, started, updated, answered)
         return feed, "setReverting", (a.flag,)
     if a.kind == "sequencer":
         return world.oracle_feeds[SEQUENCER], "setSequencerStatus", (a.flag,)

@@ -64,7 +64,8 @@ AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Ca
 
 # Oracle policy (contracts/libraries/OracleErrorsLib.sol).
 FeedReverted = _make("FeedReverted", "The feed's latestRoundData call reverted.")
-InvalidRound = _make("InvalidRound", "The round's updatedAt is zero or in the future (checked with a maximum age).")
+InvalidRound = _make("InvalidRound", "The round is zero, in the future or incomplete (always checked).")
+PriceOverflow = _make("PriceOverflow", "The answer scales to a price above MAX_PRICE_WAD (price math overflow).")
 StalePrice = _make("StalePrice", "The round is older than the policy's maximum age.")
 PriceOutOfBounds = _make("PriceOutOfBounds", "The price is at or outside the policy's accepted band.")
 PriceJump = _make("PriceJump", "The answer moved more than maxJumpBps from the previous round (circuit breaker).")

@@ -201,9 +201,11 @@ def check_pair_feeds(scenario) -> None:
         if asset in fed:
             raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' is already priced by pair {fed[asset]}")
         fed[asset] = pair.name
-        if scenario.asset(asset).oracle is not None:
-            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' has an oracle block; a pair-fed asset "
-                             "takes its price from the pair only")
+        oracle = scenario.asset(asset).oracle
+        if oracle is not None and (oracle.feed_max_usd != 0 or oracle.fallback_price_usd is not None):
+            raise ValueError(f"amm_pairs.{i}.price_feed.asset: '{asset}' is priced by the pair: its oracle block "
+                             "may set the router's policy (max age, band, breaker, sequencer) but no aggregator "
+                             "band or fallback feed")
     for pair in scenario.amm_pairs:
         if pair.price_feed is not None:
             quote = pair.assets[1] if pair.price_feed.asset == pair.assets[0] else pair.assets[0]

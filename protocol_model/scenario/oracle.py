@@ -92,7 +92,28 @@ class FeedOp(_Op):
         return self
 
     def raw_answer(self) -> int:
-        return self.answer if self.answer is not None else usd_to_answer(str(self.price_usd))
+        if self.answer is not None:
+            return self.answer
+        assert self.price_usd is not None  # _one_value
+        return usd_to_answer(self.price_usd)
+
+
+class FeedRoundOp(_Op):
+    """A round with every field chosen (``ScriptedFeed.setRound``): zero, future or incomplete rounds."""
+
+    op: Literal["feed_round"]
+    asset: str
+    source: Source = "primary"
+    answer: int
+    """Raw answer (the feed's decimals)."""
+    updated_age_s: int = Field(0, ge=-10 * 365 * 86_400, le=10 * 365 * 86_400)
+    """updatedAt lies this far in the past (negative: in the future)."""
+    started_age_s: int = Field(0, ge=0, le=10 * 365 * 86_400)
+    """startedAt lies this far before updatedAt."""
+    zero_updated: bool = False
+    """updatedAt (and startedAt) = 0 instead."""
+    answered_lag: int = Field(0, ge=0, le=10)
+    """answeredInRound = roundId − this (> 0: an incomplete round)."""
 
 
 class FeedRevertOp(_Op):
@@ -119,8 +140,8 @@ class MarketOp(_Op):
     price_usd: Decimal = Field(gt=0)
 
 
-ORACLE_STEPS = (FeedOp, FeedRevertOp, SequencerOp, MarketOp)
-ORACLE_OPS = ("feed", "feed_revert", "sequencer", "market")
+ORACLE_STEPS = (FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp)
+ORACLE_OPS = ("feed", "feed_round", "feed_revert", "sequencer", "market")
 
 
 def uses_oracle(scenario) -> bool:

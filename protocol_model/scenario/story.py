@@ -18,7 +18,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from protocol_model.exact import errors
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
 from protocol_model.scenario.kinds import read_kind
-from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, SequencerOp, check_references
+from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, FeedRoundOp, MarketOp, SequencerOp, check_references
 from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
 from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
@@ -107,7 +107,7 @@ class PauseOp(_Op):
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
 Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
-                       FeedOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
+                       FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 
 

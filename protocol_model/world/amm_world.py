@@ -116,15 +116,12 @@ class AmmWorld:
         elif a.kind == "loop_unwind":
             self.looper.unwind(a.account, a.collateral, a.debt, a.fraction_bps, a.max_slippage_bps, now)
         elif a.kind == "price_from_pair":
-            from protocol_model.exact.oracle.price_router import Feed
-
             pair = self.pairs[a.pair]
             other = pair.token1 if a.asset == pair.token0 else pair.token0
             reserve_asset, reserve_other = pair.reserves(a.asset)
             answer = pair_price_answer(reserve_asset, reserve_other, pool.assets[a.asset].state.decimals,
                                        pool.assets[other].state.decimals, pool.feeds[other].answer)
-            feed = pool.feeds[a.asset]
-            pool.set_feed(a.asset, Feed(answer, feed.decimals, feed.round_id + 1, now))
+            pool.set_feed(a.asset, pool.feeds[a.asset].pushed(answer, now))
         else:
             raise ValueError(f"unknown AMM action {a.kind}")
 
@@ -180,7 +177,7 @@ def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
     ``now`` (8 decimals, given the quote asset's feed); a read that would revert (a ``PairFeedError``, or
     the quote feed reverting) becomes a reverting feed. Raises nothing of its own.
     """
-    from protocol_model.exact.oracle.pair_price_feed import FEED_DECIMALS, PairFeedError
+    from protocol_model.exact.oracle.pair_price_feed import FEED_DECIMALS, LATEST_ROUND, PairFeedError
     from protocol_model.exact.oracle.price_router import Feed
 
     for asset, feed in pair_feeds.items():
@@ -188,6 +185,6 @@ def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
         try:
             if quote.reverts:
                 raise PairFeedError("FeedReverted")
-            pool.feeds[asset] = Feed(feed.answer(quote.answer, now), FEED_DECIMALS, 1, now)
+            pool.feeds[asset] = feed.round(quote, now)
         except PairFeedError:
-            pool.feeds[asset] = Feed(0, FEED_DECIMALS, 1, now, reverts=True)
+            pool.feeds[asset] = Feed(0, FEED_DECIMALS, LATEST_ROUND, now, reverts=True)

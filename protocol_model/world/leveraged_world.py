@@ -11,7 +11,7 @@ from math import isqrt
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, V2Pair
 from protocol_model.exact.lending.lending_pool import LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
-from protocol_model.exact.oracle.price_router import Feed, price_wad
+from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.exact.strategies.leveraged_token import (
     LeveragedToken,
     LeveragedTokenParams,
@@ -129,7 +129,7 @@ class ModelLevWorld:
         pool = self.mw.pool
         feed = pool.feeds[COLL]
         answer = price_wad_ // 10 ** (18 - feed.decimals)
-        pool.set_feed(COLL, Feed(answer, feed.decimals, feed.round_id + 1, self.tick()))
+        pool.set_feed(COLL, feed.pushed(answer, self.tick()))
         trade = arbitrage_trade(pool, self.pair)
         if trade is not None:
             self.pair.swap_exact_in(ARB, trade[0], trade[1], 0, ARB, self.tick())

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
-from protocol_model.scenario.oracle import has_sequencer
+from protocol_model.scenario.oracle import has_sequencer, uses_oracle
 
 FEED_DECIMALS = 8
 
@@ -25,6 +25,10 @@ def resolve_oracle(step, action_cls):
     """A validated oracle step -> Action (USD prices -> 8-decimal answers); ``ValueError`` for an unknown op."""
     if step.op == "feed":
         return action_cls("feed", asset=step.asset, source=step.source, answer=step.raw_answer(), seconds=step.age_s)
+    if step.op == "feed_round":
+        return action_cls("feed_round", asset=step.asset, source=step.source, answer=step.answer,
+                          seconds=step.updated_age_s, amount=step.started_age_s, rounds=step.answered_lag,
+                          flag=step.zero_updated)
     if step.op == "feed_revert":
         return action_cls("feed_revert", asset=step.asset, source=step.source, flag=step.reverts)
     if step.op == "sequencer":
@@ -35,17 +39,22 @@ def resolve_oracle(step, action_cls):
 
 
 def setup_oracle(world, scenario, listed_at: dict[str, int], feed_times: dict[str, int] | None) -> None:
-    """Policies, aggregator bands, fallback feeds and the sequencer feed, timed as deployed."""
+    """Policies, aggregator bands, fallback feeds and the sequencer feed, timed as deployed.
+
+    Without oracle blocks or ops the chain deploys heartbeating ``MockAggregator`` feeds (their rounds are
+    dated at the reading block: ``updated_at = None``); oracle scenarios deploy ``ScriptedFeed``, whose
+    first round is dated at its deployment (``feed_times``, else the listing time)."""
     times = feed_times or {}
     pool = world.pool
+    scripted = uses_oracle(scenario)
     for spec in scenario.assets:
         world.market[spec.name] = spec.answer()
+        t = listed_at[spec.name]
+        pool.feeds[spec.name] = replace(pool.feeds[spec.name], updated_at=times.get(spec.name, t) if scripted else None)
         if spec.oracle is None:
             continue
-        t = listed_at[spec.name]
         lo, hi = spec.oracle.feed_band()
-        pool.feeds[spec.name] = replace(pool.feeds[spec.name], updated_at=times.get(spec.name, t),
-                                        min_answer=lo, max_answer=hi)
+        pool.feeds[spec.name] = replace(pool.feeds[spec.name], min_answer=lo, max_answer=hi)
         pool.oracle_policies[spec.name] = spec.oracle.policy()
         if spec.oracle.fallback_price_usd is not None:
             key = fallback_key(spec.name)
@@ -54,6 +63,16 @@ def setup_oracle(world, scenario, listed_at: dict[str, int], feed_times: dict[st
     if has_sequencer(scenario):
         start = times.get(SEQUENCER, min(listed_at.values()))
         pool.sequencer_feed = Feed(0, FEED_DECIMALS, updated_at=start)
+
+
+def feed_round_fields(action, now: int, round_id: int) -> tuple[int, int, int]:
+    """(updatedAt, startedAt, answeredInRound) of a ``feed_round`` action published at ``now`` as round
+    ``round_id``: ``seconds`` = age of updatedAt (negative: future), ``amount`` = startedAt's lead on it,
+    ``rounds`` = answeredInRound's lag, ``flag`` = both times zero."""
+    if action.flag:
+        return 0, 0, round_id - action.rounds
+    updated = now - action.seconds
+    return updated, max(updated - action.amount, 0), round_id - action.rounds
 
 
 def apply_oracle(world, action, now: int) -> None:
@@ -66,6 +85,10 @@ def apply_oracle(world, action, now: int) -> None:
     if a.kind == "feed":
         book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
         book[a.asset] = book[a.asset].pushed(a.answer, now, a.seconds)
+    elif a.kind == "feed_round":
+        book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
+        updated, started, answered = feed_round_fields(a, now, book[a.asset].round_id + 1)
+        book[a.asset] = book[a.asset].with_round(a.answer, started, updated, answered)
     elif a.kind == "feed_revert":
         book = pool.fallback_feeds if a.source == "fallback" else pool.feeds
         book[a.asset] = replace(book[a.asset], reverts=a.flag)

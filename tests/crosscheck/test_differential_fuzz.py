@@ -18,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from protocol_model.exact import math_lib as fp
 from protocol_model.exact.lending.lending_pool import POOL
+from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
 from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.scenario.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
 from protocol_model.world.model_world import Action, ModelWorld
@@ -25,6 +26,7 @@ from protocol_model.world.model_world import Action, ModelWorld
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 ASSETS = ["USDC", "WBTC", "WETH"]
+HEARTBEAT_ASSETS = ["USDC", "WETH"]
 MAX = fp.UINT256_MAX
 
 accounts_st = st.sampled_from(FUZZ_ACCOUNTS)
@@ -221,9 +223,34 @@ def make_machine(world, base_model, stats):
             base = answer if answer > 0 else 60_000 * 10**8
             self.do(Action("price", asset="WBTC", answer=max(base * (100 + jump_pct) // 100, 1)))
 
+        @rule(asset=assets_st, factor_pct=st.integers(50, 200),
+              updated_age=st.one_of(st.integers(-86_400, 40 * 86_400),
+                                    st.sampled_from([-1, 0, DEFAULT_MAX_AGE_S, DEFAULT_MAX_AGE_S + 1])),
+              started_lead=st.integers(0, 86_400), zero=st.booleans(), lag=st.sampled_from([0, 0, 1, 2]))
+        def round_fields(self, asset, factor_pct, updated_age, started_lead, zero, lag):
+            """A round with every field chosen (issue #14 item 6): zero, future, incomplete or older than the
+            (default) maximum age is rejected by name under every policy, on both twins alike."""
+            answer = max(self.model.pool.feeds[asset].answer, 1) * factor_pct // 100
+            self.do(Action("feed_round", asset=asset, source="primary", answer=answer, seconds=updated_age,
+                           amount=started_lead, rounds=lag, flag=zero))
+
+        @rule(asset=assets_st, answer=st.sampled_from([2**255 - 1, 10**36 // 10**10 + 1, 10**36 // 10**10]))
+        def huge_answer(self, asset, answer):
+            """Answers at and above the largest price (8-decimal feeds): PriceOverflow, never a panic (the
+            snapshot after the push compares both twins' price reads), then a borrow reads it; the answer is
+            then restored so the rest of the sequence keeps a usable price."""
+            before = self.model.pool.feeds[asset].answer
+            self.do(Action("price", asset=asset, answer=answer))
+            self.do(Action("borrow", FUZZ_ACCOUNTS[0], asset, 1))
+            self.do(Action("price", asset=asset, answer=before))
+
         @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 365 * 86_400)))
         def warp(self, seconds):
+            """Time passes; USDC and WETH (no policy of their own: the 25 h default) keep their heartbeat, so
+            only WBTC goes stale by waiting, as before the default existed."""
             self.do(Action("warp", seconds=seconds))
+            for asset in HEARTBEAT_ASSETS:
+                self.do(Action("price", asset=asset, answer=self.model.pool.feeds[asset].answer))
 
         @rule(supply_paused=st.booleans(), borrow_paused=st.booleans())
         def pause(self, supply_paused, borrow_paused):

@@ -2,9 +2,11 @@
 ``PriceRouter.priceWad`` (contracts/oracle/PriceRouter.sol), check for check, error for error.
 
 Order of checks (docs/oracles/policy.md): ``FeedNotSet``; sequencer (``FeedReverted``, ``SequencerDown``,
-``GracePeriodNotOver``); the primary feed (``FeedReverted``, ``InvalidPrice``, ``InvalidRound``,
-``StalePrice``, ``PriceOutOfBounds``, ``PriceJump``); if the primary is rejected and a fallback is set,
-the fallback under the same checks; if both are rejected, the primary's error.
+``InvalidRound`` for ``startedAt = 0``, ``GracePeriodNotOver``); the primary feed (``FeedReverted``,
+``InvalidPrice``, ``PriceOverflow``, ``InvalidRound``, ``StalePrice``, ``PriceOutOfBounds``, ``PriceJump``); if
+the primary is rejected and a fallback is set, the fallback under the same checks; if both are rejected, the
+primary's error. Zero, future and incomplete rounds are rejected under every policy, and a policy without a
+maximum age (including no policy at all) gets ``DEFAULT_MAX_AGE_S``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from dataclasses import dataclass
 
 from protocol_model.exact import errors
 from protocol_model.exact.math_lib import BPS
-from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.exact.oracle.price_router import MAX_PRICE_WAD, Feed, answer_to_wad
 
 MAX_AGE_LIMIT_S = 30 * 86_400
+DEFAULT_MAX_AGE_S = 25 * 3_600
+"""``PriceRouter.DEFAULT_MAX_AGE_SEC``: the maximum age when a policy sets none (Chainlink's longest usual
+heartbeat, 24 h, plus an hour)."""
 MAX_GRACE_PERIOD_S = 86_400
 UINT32_MAX = 2**32 - 1
 
@@ -25,7 +30,7 @@ class OraclePolicy:
     """``PriceRouter.OraclePolicy``; zero in a field disables that check."""
 
     max_age_s: int = 0
-    """A round older than this (seconds) is stale."""
+    """A round older than this (seconds) is stale; 0: ``DEFAULT_MAX_AGE_S``."""
     min_price_wad: int = 0
     """Accepted prices are strictly above this ..."""
     max_price_wad: int = 0
@@ -60,22 +65,28 @@ class OraclePolicy:
                 fallback_address, sequencer_address)
 
 
+def effective_max_age_s(policy: OraclePolicy) -> int:
+    """The maximum age a policy enforces (``PriceRouter._maxAge``): its own, or the default."""
+    return policy.max_age_s or DEFAULT_MAX_AGE_S
+
+
 def checked_price_wad(asset: str, feed: Feed, policy: OraclePolicy, now: int) -> int:
-    """One source under the policy (``PriceRouter._checkedPrice``)."""
+    """One source under the policy (``PriceRouter._checkedPrice``): the price in WAD at block time ``now``.
+
+    Raises FeedReverted, InvalidPrice, PriceOverflow, InvalidRound (updatedAt zero or after ``now``, or
+    answeredInRound < roundId), StalePrice, PriceOutOfBounds, PriceJump — in this order."""
     if feed.reverts:
         raise errors.FeedReverted(asset)
     answer = feed.answer
-    if answer <= 0:
-        raise errors.InvalidPrice(asset, answer)
-    if policy.max_age_s != 0:
-        if feed.updated_at == 0 or feed.updated_at > now:
-            raise errors.InvalidRound(asset, feed.updated_at)
-        if now - feed.updated_at > policy.max_age_s:
-            raise errors.StalePrice(asset, feed.updated_at)
-    price = answer * 10 ** (18 - feed.decimals)
+    price = answer_to_wad(asset, answer, feed.decimals)
+    updated_at = feed.updated_at_seen(now)
+    if updated_at == 0 or updated_at > now or feed.answered_in() < feed.round_id:
+        raise errors.InvalidRound(asset, updated_at)
+    if now - updated_at > effective_max_age_s(policy):
+        raise errors.StalePrice(asset, updated_at)
     if price <= policy.min_price_wad or (policy.max_price_wad != 0 and price >= policy.max_price_wad):
         raise errors.PriceOutOfBounds(asset, price)
-    if policy.max_jump_bps != 0 and feed.round_id != 0 and feed.prev_answer > 0:
+    if policy.max_jump_bps != 0 and feed.round_id != 0 and 0 < feed.prev_answer <= MAX_PRICE_WAD:
         prev = feed.prev_answer
         if abs(answer - prev) * BPS > policy.max_jump_bps * prev:
             raise errors.PriceJump(asset, answer, prev)
@@ -83,12 +94,16 @@ def checked_price_wad(asset: str, feed: Feed, policy: OraclePolicy, now: int) ->
 
 
 def check_sequencer(asset: str, sequencer: Feed, grace_period_s: int, now: int) -> None:
-    """``PriceRouter._checkSequencer``: answer 0 = up; the round's time is when the status changed."""
+    """``PriceRouter._checkSequencer``: answer 0 = up; the round's ``startedAt`` is when the status changed
+    (0 is an invalid round, Chainlink's documented convention). Raises FeedReverted, SequencerDown,
+    InvalidRound, GracePeriodNotOver."""
     if sequencer.reverts:
         raise errors.FeedReverted(asset)
     if sequencer.answer != 0:
         raise errors.SequencerDown()
-    up_since = sequencer.updated_at
+    up_since = sequencer.started_at_seen(now)
+    if up_since == 0:
+        raise errors.InvalidRound(asset, 0)
     if up_since > now or now - up_since <= grace_period_s:
         raise errors.GracePeriodNotOver(up_since)
 

@@ -4,6 +4,10 @@
 ``twap`` from the pair's cumulative prices (``V2Pair.cumulative_prices``) since an observation at least
 ``window_s`` old. Either is multiplied by the quote token's own USD feed answer (8 decimals) and rounded
 down, with the contract's integer formula: ``price_x112 · 10**base_dec · quote_answer // (10**quote_dec << 112)``.
+
+``round`` is what the router reads: round 2 at the current price, the previous round (the circuit breaker's
+reference) at the average price since the newest observation taken before this block, dated by the quote
+feed's round (its oldest input), incomplete if the quote's round is.
 """
 
 from __future__ import annotations
@@ -14,8 +18,12 @@ from typing import ClassVar
 from protocol_model.exact.amm.uniswap_v2_pair import Q112, UINT256, V2Pair
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.oracle.price_router import Feed
 
 FEED_DECIMALS = 8
+LATEST_ROUND = 2
+REFERENCE_ROUND = 1
+INT256_MAX = 2**255 - 1
 
 
 class PairFeedError(PoolError):
@@ -70,7 +78,7 @@ class PairPriceFeed:
     @reverts_atomically
     def update(self, now: int) -> bool:
         """``update()``: record an observation once the newest is a window old."""
-        if now - self.newest.timestamp < self.window_s:
+        if now - self.newest.timestamp < self.window_s or self.newest.timestamp == now:
             return False
         self.previous, self.newest = self.newest, Observation(cumulative_of(self.pair, self.base, now), now)
         return True
@@ -90,10 +98,41 @@ class PairPriceFeed:
 
     def answer(self, quote_answer: int, now: int) -> int:
         """``latestRoundData().answer`` at ``now`` given the quote feed's answer."""
+        return self._answer_at(self.price_x112(now), quote_answer)
+
+    def reference_x112(self, now: int) -> int | None:
+        """Round 1's pair price: the average since the newest observation taken before ``now`` (None: no
+        such observation, ``getRoundData(1)`` reverts ``NoSuchRound``)."""
+        obs = self.newest if self.newest.timestamp < now else self.previous
+        if obs.timestamp >= now:
+            return None
+        return (cumulative_of(self.pair, self.base, now) - obs.cumulative) % UINT256 // (now - obs.timestamp)
+
+    def round(self, quote: Feed, now: int) -> Feed:
+        """The round the router reads at ``now`` (``latestRoundData`` and ``getRoundData(1)``) given the quote
+        feed: answer, dates and completeness from the quote; ``prev_answer`` 0 when round 1 does not read."""
+        answer = self.answer(quote.answer, now)
+        reference = 0
+        ref_x112 = self.reference_x112(now)
+        if ref_x112 is not None:
+            try:
+                reference = self._answer_at(ref_x112, quote.answer)
+            except PairFeedError:
+                reference = 0
+        complete = quote.answered_in() >= quote.round_id
+        return Feed(answer, FEED_DECIMALS, LATEST_ROUND, quote.updated_at_seen(now), prev_answer=reference,
+                    started_at=quote.started_at_seen(now),
+                    answered_in_round=LATEST_ROUND if complete else LATEST_ROUND - 1)
+
+    def _answer_at(self, price_x112: int, quote_answer: int) -> int:
+        """``_round``'s answer: the pair price times the quote answer, rounded down (InvalidQuotePrice,
+        EmptyPair when it does not fit an int256)."""
         if quote_answer <= 0:
             raise PairFeedError("InvalidQuotePrice")
-        return (self.price_x112(now) * 10**self.base_decimals * quote_answer
-                // (10**self.quote_decimals * Q112))
+        answer = price_x112 * 10**self.base_decimals * quote_answer // (10**self.quote_decimals * Q112)
+        if answer > INT256_MAX:
+            raise PairFeedError("EmptyPair")
+        return answer
 
 
 def cumulative_of(pair: V2Pair, base: str, now: int) -> int:
