@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import Account
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import Scenario, ScenarioError
@@ -62,7 +63,8 @@ class Report:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path.open("w", encoding="utf-8"))
 
-    def write(self, event: str, **data) -> None:
+    def write(self, event: str, **data: Any) -> None:
+        """Append one record ``{event, **data}`` and flush it."""
         record = {"event": event, **data}
         self.records.append(record)
         self.stream.write(json.dumps(record, default=str) + "\n")
@@ -72,11 +74,10 @@ class Report:
         self.stream.close()
 
 
-def _alive(world: ChainWorld) -> bool:
+def _alive(world: Any) -> bool:
+    """True when the world's chain still answers."""
     try:
-        from ape import chain
-
-        chain.provider.web3.eth.block_number  # noqa: B018
+        world.driver.now()
         return True
     except Exception:  # noqa: BLE001 - any failure to answer means the chain is gone
         return False
@@ -98,7 +99,7 @@ class Player:
             done = len(self.replay.results)
             raise ChainDied(f"the chain stopped answering at {phase} step {done} ({action.describe()}): "
                             f"{type(err).__name__}: {err}. The report keeps the {done} steps already done.") from err
-        hfs = {a: hf_text(r.snapshot.field("account", a, "health_factor_wad")) for a in self.replay.model.account_names}
+        hfs = {a: hf_text(r.after().field("account", a, "health_factor_wad")) for a in self.replay.model.account_names}
         self.report.write("step", phase=phase, index=r.index, point=point, action=action.describe(),
                           time=self.replay.now, expected=expected, model=r.model, chain=r.chain, agrees=r.agrees,
                           mismatches=r.mismatches[:10], health_factors=hfs)
@@ -150,7 +151,7 @@ class Player:
                               liquidated=sorted(set(liquidated)), bad_debt_assets=bad_assets, checks=checks)
             self.failures += [f"checks at point {i}: {c['detail']}" for c in checks if not c["ok"]]
 
-    def _check(self, check, liquidated: list[str], bad_assets: list[str]) -> dict:
+    def _check(self, check: Any, liquidated: list[str], bad_assets: list[str]) -> dict:
         pool, now = self.replay.model.pool, self.replay.now
         still = set(liquidatable(pool, self.replay.model.account_names, now))
         problems = []
@@ -179,7 +180,7 @@ class Player:
         return not self.failures
 
 
-def deploy_and_open(scenario: Scenario, project, deployer, signers: dict) -> Replay:
+def deploy_and_open(scenario: Scenario, project: Any, deployer: Account, signers: dict[str, Account]) -> Replay:
     """Deploy the scenario's world and open its positions on both twins (model == chain checked)."""
     world = ChainWorld.deploy(scenario, project, deployer, signers)
     replay = Replay.start(scenario, world)

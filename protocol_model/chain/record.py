@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import Account, connect
 from protocol_model.scenario.story import Scenario, ScenarioError, parse_scenario
 
 FORMAT = "protocol_model.deployment/1"
@@ -87,12 +90,12 @@ def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
     )
 
 
-def _hex(value) -> str:
+def _hex(value: Any) -> str:
     text = value.hex() if isinstance(value, bytes) else str(value)
     return text if text.startswith("0x") else "0x" + text
 
 
-def signer_for(address: str):
+def signer_for(address: str) -> Account:
     """The ape account for ``address``: a local test account, else an impersonated one (forks)."""
     from ape import accounts
 
@@ -102,11 +105,11 @@ def signer_for(address: str):
     return accounts[address]
 
 
-def attach(record: DeploymentRecord, project) -> ChainWorld:
+def attach(record: DeploymentRecord, project: Any) -> ChainWorld:
     """A ChainWorld over the contracts a record names, on the connected chain (e.g. a fork of it)."""
     scenario = record.parsed_scenario()
     signers = {name: signer_for(addr) for name, addr in record.accounts.items()}
-    w = ChainWorld(scenario, project, signer_for(record.deployer), signers)
+    w = ChainWorld(scenario, project, signer_for(record.deployer), signers, connect(project))
     w.pool = project.LendingPool.at(record.pool)
     w.router = project.PriceRouter.at(record.router)
     w.lens = project.PoolLens.at(record.lens)
@@ -119,7 +122,7 @@ def attach(record: DeploymentRecord, project) -> ChainWorld:
     return w
 
 
-def scenario_signers(scenario: Scenario, test_accounts) -> dict:
+def scenario_signers(scenario: Scenario, test_accounts: Iterable[Account]) -> dict[str, Account]:
     """Scenario accounts -> test accounts 1, 2, ... in file order (account 0 deploys)."""
     usable = list(test_accounts)[1:]
     if len(scenario.accounts) > len(usable):

@@ -14,8 +14,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -48,7 +50,7 @@ def slim(state: dict) -> dict:
     return state
 
 
-def dump_state(make_request, path: str | Path) -> Path:
+def dump_state(make_request: Callable[[str, list], Any], path: str | Path) -> Path:
     """Write the connected anvil's state to ``path`` (temporary file renamed into place)."""
     res = make_request("anvil_dumpState", [])
     if isinstance(res, dict) and "error" in res:
@@ -78,12 +80,12 @@ class AnvilProcess:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
-    def serving(cls, state_file: str | Path, port: int, **kw) -> AnvilProcess:
+    def serving(cls, state_file: str | Path, port: int, **kw: Any) -> AnvilProcess:
         """The upstream: a saved state (``anvil --load-state``)."""
         return cls(["--load-state", str(state_file)], port, **kw)
 
     @classmethod
-    def forking(cls, url: str, block_number: int, port: int, **kw) -> AnvilProcess:
+    def forking(cls, url: str, block_number: int, port: int, **kw: Any) -> AnvilProcess:
         """A fork of ``url`` pinned at ``block_number`` (``anvil --fork-url --fork-block-number``)."""
         return cls(["--fork-url", url, "--fork-block-number", str(block_number)], port, **kw)
 
