@@ -24,10 +24,12 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
 from eth_abi import decode as abi_decode
-from eth_utils import keccak
+from eth_abi.grammar import parse
+from eth_utils import keccak, to_checksum_address
 
 GAS_LIMIT = 20_000_000
 """Gas limit of every transaction the raw path sends (no estimate round-trip): a 20-round iterative loop
@@ -313,8 +315,23 @@ class AnvilDriver(ApeDriver):
         if "error" in res:
             err = res["error"]
             raise ChainCallFailed(f"{method}{args}: {self.revert_names.from_data(err.get('data'), str(err))}")
-        out = abi_decode([o.canonical_type for o in handler.abis[0].outputs], bytes.fromhex(res["result"][2:]))
+        types = [o.canonical_type for o in handler.abis[0].outputs]
+        out = [_checksummed(parse_abi_type(t), v)
+               for t, v in zip(types, abi_decode(types, bytes.fromhex(res["result"][2:])), strict=True)]
         return out[0] if len(out) == 1 else tuple(out)
+
+
+parse_abi_type = cache(parse)
+"""ABI type string -> its parsed grammar node (cached: the same few types are read on every step)."""
+
+
+def _checksummed(abi_type: Any, value: Any) -> Any:
+    """A decoded ABI value with every address as a checksum string (as ape and web3 give them)."""
+    if abi_type.is_array:
+        return tuple(_checksummed(abi_type.item_type, v) for v in value)
+    if getattr(abi_type, "components", None) is not None:
+        return tuple(_checksummed(c, v) for c, v in zip(abi_type.components, value, strict=True))
+    return to_checksum_address(value) if abi_type.base == "address" else value
 
 
 def is_anvil() -> bool:

@@ -146,6 +146,9 @@ def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | Non
 
 @dataclass(frozen=True)
 class PredictedLiquidation:
+    """One liquidation the keeper makes in a prediction: when (block time, seconds), the call, the
+    borrower's health factor before it (WAD), the amounts repaid / seized / fee, and any bad debt written off."""
+
     time: int
     action: Action
     health_factor_wad: int

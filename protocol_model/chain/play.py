@@ -47,6 +47,7 @@ def open_positions(replay: Replay, scenario: Scenario) -> list[StepResult]:
 
 
 def hf_text(value: int) -> str:
+    """A health factor (WAD) for the report: 'inf' for no debt, else six decimals."""
     return "inf" if value == UINT256_MAX else f"{value / WAD:.6f}"
 
 
@@ -59,6 +60,7 @@ class Report:
 
     @classmethod
     def open(cls, path: str | Path) -> Report:
+        """A report writing to ``path`` (parent folders created; an existing file is replaced)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path.open("w", encoding="utf-8"))
@@ -71,6 +73,7 @@ class Report:
         self.stream.flush()
 
     def close(self) -> None:
+        """Close the stream."""
         self.stream.close()
 
 
@@ -85,12 +88,17 @@ def _alive(world: Any) -> bool:
 
 @dataclass
 class Player:
+    """Plays a scenario's steps, then its price path with a keeper, on a replay; writes every step and
+    point to the report and collects failures (disagreements, unexpected outcomes, failed checks)."""
+
     scenario: Scenario
     replay: Replay
     report: Report
     failures: list[str] = field(default_factory=list)
 
     def step(self, action: Action, phase: str, expected: str = "ok", point: int | None = None) -> StepResult:
+        """One step on both twins, reported. Raises ChainDied when the chain stopped answering (any other
+        error, or an AssertionError, propagates as is)."""
         try:
             r = self.replay.step(action, expected)
         except Exception as err:
@@ -111,10 +119,13 @@ class Player:
         return r
 
     def run_steps(self) -> None:
+        """The scenario's steps, each with its stated outcome."""
         for step in self.scenario.steps:
             self.step(resolve(step, self.scenario), "steps", step.expect)
 
     def run_keeper(self, point: int) -> list[str]:
+        """The keeper liquidates, one call a second, every account the model says is liquidatable (up to
+        its per-point limit); the accounts liquidated."""
         keeper = self.scenario.keeper
         if keeper is None:
             return []
@@ -139,6 +150,7 @@ class Player:
         return done
 
     def run_path(self) -> None:
+        """Every price-path point: its price steps, the keeper, the point's checks."""
         model = self.replay.model
         for i, point in enumerate(self.scenario.path):
             bad_before = {n: model.pool.assets[n].state.bad_debt for n in model.asset_names}

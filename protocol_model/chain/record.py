@@ -23,6 +23,8 @@ FORMAT = "protocol_model.deployment/1"
 
 
 class AssetRecord(BaseModel):
+    """One listed asset's addresses (token, feed, rate model), decimals and listing time (seconds)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     token: str
     feed: str
@@ -32,6 +34,8 @@ class AssetRecord(BaseModel):
 
 
 class DeploymentRecord(BaseModel):
+    """What ``ape run deploy`` writes: chain, block, addresses, the scenario and its accounts."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     format: str = FORMAT
     scenario_name: str
@@ -53,9 +57,11 @@ class DeploymentRecord(BaseModel):
     """The validated scenario (parameters, accounts, path) as JSON."""
 
     def parsed_scenario(self) -> Scenario:
+        """The recorded scenario, validated again."""
         return parse_scenario(self.scenario, "deployment record scenario")
 
     def write(self, path: str | Path) -> Path:
+        """Write the record as JSON through a temporary file renamed into place; the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -65,6 +71,7 @@ class DeploymentRecord(BaseModel):
 
     @classmethod
     def read(cls, path: str | Path) -> DeploymentRecord:
+        """Read a record; ValueError when its ``format`` is not this one."""
         data = json.loads(Path(path).read_text())
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: format is {data.get('format')!r}, expected {FORMAT!r}")
@@ -72,6 +79,7 @@ class DeploymentRecord(BaseModel):
 
 
 def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
+    """The record of ``world`` as deployed on ``network``, at the head block."""
     from ape import chain
 
     head = chain.blocks.head

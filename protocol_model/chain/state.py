@@ -32,6 +32,7 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 10) 
 
 
 def decode_dump(hexdata: str) -> dict:
+    """``anvil_dumpState``'s answer (hex of gzipped JSON, or plain JSON) -> the state as a dict."""
     raw = bytes.fromhex(hexdata.removeprefix("0x"))
     try:
         raw = gzip.decompress(raw)
@@ -65,6 +66,7 @@ def dump_state(make_request: Callable[[str, list], Any], path: str | Path) -> Pa
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
     with socket.socket() as s:
         return s.connect_ex((host, port)) != 0
 
@@ -91,9 +93,12 @@ class AnvilProcess:
 
     @property
     def url(self) -> str:
+        """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30) -> AnvilProcess:
+        """Start anvil and wait until it answers; RuntimeError when it is not on PATH, the port is taken,
+        it exits, or it does not answer within ``timeout`` seconds."""
         exe = shutil.which("anvil")
         if exe is None:
             raise RuntimeError("anvil is not on PATH (source env.sh or use the Makefile)")
@@ -116,6 +121,7 @@ class AnvilProcess:
         raise RuntimeError(f"anvil did not answer on {self.url} within {timeout} s")
 
     def stop(self) -> None:
+        """Terminate the process (kill it after 10 s)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
