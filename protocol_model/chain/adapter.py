@@ -97,10 +97,6 @@ class ChainWorld(PoolDeployment):
         accounts = {a: tuple(account_data[j * nc:(j + 1) * nc]) for j, a in enumerate(accts)}
         return with_amm(Snapshot(assets, positions, accounts), self.amm, self)
 
-    def now(self) -> int:
-        """The time to continue from: the head block's, or later if calls already ran past it."""
-        return max(self.driver.now(), self.last_time)
-
     # ------------------------------------------------------------------ the replay's view of this world
 
     def model_twin(self) -> ModelWorld:

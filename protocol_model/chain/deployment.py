@@ -16,16 +16,33 @@ KEEPER_KINDS = ("price", "pause", "price_from_pair")
 
 
 @dataclass
-class PoolDeployment:
-    """A scenario deployed on a chain: contract handles by asset name, signers by account name, and the
-    driver every step goes through."""
+class Deployment:
+    """What every scenario deployed on a chain has: the scenario, the compiled project, the deployer, the
+    scenario accounts' signers, the driver every step goes through, and the latest block time used."""
 
-    scenario: Scenario
+    scenario: Any
     project: Any
     deployer: Account
     signers: dict[str, Account]
     """account name -> sending account"""
     driver: ChainDriver
+    last_time: int = field(default=0, kw_only=True)
+    """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
+
+    def address_of(self, account: str) -> str:
+        """The address of scenario account ``account``."""
+        return str(self.signers[account].address)
+
+    def now(self) -> int:
+        """The time to continue from: the head block's, or later if calls already ran past it."""
+        return max(self.driver.now(), self.last_time)
+
+
+@dataclass
+class PoolDeployment(Deployment):
+    """A lending scenario deployed on a chain: contract handles by asset (pair, feed) name."""
+
+    scenario: Scenario
     tokens: dict[str, Contract] = field(default_factory=dict)
     feeds: dict[str, Contract] = field(default_factory=dict)
     rate_models: dict[str, Contract] = field(default_factory=dict)
@@ -34,8 +51,6 @@ class PoolDeployment:
     pool: Contract = field(init=False)
     router: Contract = field(init=False)
     lens: Contract = field(init=False)
-    last_time: int = 0
-    """Latest block time used; a restored snapshot may report an older head, but time never runs back."""
     oracle_feeds: dict[str, Contract] = field(default_factory=dict)
     """Fallback feeds ('ASSET/fallback') and the sequencer feed ('sequencer') of oracle scenarios."""
     feed_times: dict[str, int] = field(default_factory=dict)
@@ -45,10 +60,6 @@ class PoolDeployment:
     revert), so views that depend on time (staleness, grace period) read at the model's time."""
     amm: Any = None
     """AMM pairs, swap helper and Looper (``amm_adapter.ChainAmm``) when the scenario has ``amm_pairs``."""
-
-    def address_of(self, account: str) -> str:
-        """The address of scenario account ``account``."""
-        return str(self.signers[account].address)
 
     def token(self, asset: str) -> str:
         """The address of ``asset``'s token."""

@@ -168,8 +168,9 @@ class RevertNames:
         return f"Revert({message or data})"
 
     def from_ape(self, err: Any) -> str:
-        """Name of an ape ``ContractLogicError``: the class ape decoded the custom error into, else the
-        selector in its message or its revert data, else its revert string."""
+        """Name of an ape ``ContractLogicError``: the class ape decoded the custom error into; else the
+        selector named in its message, or its message when that is the raw revert data; else its revert
+        string (an ``Error(string)`` reason, as ``from_data`` gives it)."""
         name = type(err).__name__
         if name not in ("ContractLogicError", "VirtualMachineError"):
             return name
@@ -177,10 +178,9 @@ class RevertNames:
         match = re.search(r"custom error 0x([0-9a-fA-F]{8})", message)
         if match:
             return self.selectors.get(match.group(1).lower(), f"Revert({message})")
-        data = getattr(err, "revert_data", None) or getattr(err, "returndata", None)
-        if isinstance(data, bytes) and len(data) >= 4:
-            return self.from_data(data.hex(), message)
-        return message or f"Revert({err})"
+        if re.fullmatch(r"0x([0-9a-fA-F]{2})+", message):
+            return self.from_data(message)
+        return message or f"Revert({err!r})"
 
 
 _SELECTOR_CACHE: dict[int, dict[str, str]] = {}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from protocol_model.chain.deployment import Deployment
 from protocol_model.chain.driver import Account, Call, ChainDriver, Contract, connect
 from protocol_model.chain.steps import StepRegistry, time_only
 from protocol_model.exact.math_lib import UINT256_MAX
@@ -26,14 +27,10 @@ from protocol_model.world.perp_world import (
 
 
 @dataclass
-class PerpChainWorld:
+class PerpChainWorld(Deployment):
     """A perp scenario deployed on a chain: the engine, its collateral token, index feeds and lens."""
 
     scenario: PerpScenario
-    project: Any
-    deployer: Account
-    signers: dict[str, Account]
-    driver: ChainDriver
     feeds: dict[str, Contract] = field(default_factory=dict)
     index_tokens: dict[str, Contract] = field(default_factory=dict)
     listed_at: list[int] = field(default_factory=list)
@@ -42,8 +39,6 @@ class PerpChainWorld:
     router: Contract = field(init=False)
     engine: Contract = field(init=False)
     lens: Contract = field(init=False)
-    last_time: int = 0
-    """Latest block time used (time never runs back)."""
 
     @classmethod
     def deploy(cls, scenario: PerpScenario, project: Any, deployer: Account, signers: dict[str, Account],
@@ -74,10 +69,6 @@ class PerpChainWorld:
             w.token.approve(w.engine, UINT256_MAX, sender=signer)
         return w
 
-    def address_of(self, name: str) -> str:
-        """The address of scenario account ``name``."""
-        return str(self.signers[name].address)
-
     def apply(self, action: PerpAction, now: int) -> str:
         """Run one action in a block at time ``now``; 'ok' or the revert's error name."""
         self.last_time = max(self.last_time, now)
@@ -95,10 +86,6 @@ class PerpChainWorld:
         positions = {(a, i): tuple(pos[(j * n + i) * np_:(j * n + i + 1) * np_])
                      for j, a in enumerate(names) for i in range(n)}
         return PerpSnapshot(tuple(glob), markets, accounts, positions)
-
-    def now(self) -> int:
-        """The time to continue from: the head block's, or later if calls already ran past it."""
-        return max(self.driver.now(), self.last_time)
 
     # ------------------------------------------------------------------ the replay's view of this world
 
