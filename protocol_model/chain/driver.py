@@ -20,6 +20,7 @@ backend provides its own handles and a ``ChainDriver`` over them.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -180,7 +181,20 @@ class RevertNames:
             return self.selectors.get(match.group(1).lower(), f"Revert({message})")
         if re.fullmatch(r"0x([0-9a-fA-F]{2})+", message):
             return self.from_data(message)
+        if message[:2] in ("b'", 'b"'):  # the in-process provider's revert data as a bytes literal
+            data = _bytes_literal(message)
+            if data is not None:
+                return self.from_data(data.hex(), message)
         return message or f"Revert({err!r})"
+
+
+def _bytes_literal(text: str) -> bytes | None:
+    """``b'...'`` / ``b"..."`` (a bytes repr) -> the bytes; None when ``text`` is not one."""
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+    return value if isinstance(value, bytes) else None
 
 
 _SELECTOR_CACHE: dict[int, dict[str, str]] = {}
