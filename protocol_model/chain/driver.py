@@ -197,17 +197,10 @@ def _bytes_literal(text: str) -> bytes | None:
     return value if isinstance(value, bytes) else None
 
 
-_SELECTOR_CACHE: dict[int, dict[str, str]] = {}
-
-
 def error_selectors(project: Any) -> dict[str, str]:
-    """4-byte selector (hex, no 0x) -> custom error name, over every error the project's contracts
-    declare (cached per project object)."""
-    key = id(project)
-    if key not in _SELECTOR_CACHE:
-        _SELECTOR_CACHE[key] = {keccak(text=abi.selector)[:4].hex(): abi.name
-                                for ct in project.contracts.values() for abi in ct.errors}
-    return _SELECTOR_CACHE[key]
+    """4-byte selector (hex, no 0x) -> custom error name, over every error the project's contracts declare
+    (a ``RevertNames`` keeps its own copy: no module-level cache)."""
+    return {keccak(text=abi.selector)[:4].hex(): abi.name for ct in project.contracts.values() for abi in ct.errors}
 
 
 # ---------------------------------------------------------------------------------------------- implementations
