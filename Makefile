@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report
+.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -45,10 +45,17 @@ demo: setup
 	$(APE) run demo --network $(NETWORK)
 
 # The whole suite on anvil (model-only tests run in the same session).
-test: setup
+test: setup browser
 	./toolchain/install_solc.sh >/dev/null
 	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
+
+# Headless Chromium (Debian package) for the report layout test (tests/lab/test_report_browser.py); a few hundred
+# MB, so not part of setup. Skipped when already installed; without root or apt the test skips with a message.
+browser:
+	@command -v chromium >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || \
+		echo "make browser: could not install chromium (needs root and apt-get); the report browser test will skip"
 
 # The fork suite alone: an upstream anvil serves the populated protocol from saved state and the suite
 # runs on a fork of it pinned at a block (docs/fork_testing.md).
@@ -57,7 +64,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest tests/model tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
@@ -80,3 +87,7 @@ lint: setup
 
 clean:
 	rm -rf $(STAMPS) .build contracts/.cache out
+
+# Regenerate the file-format reference (docs/schemas/<kind>.json, docs/formats.md) from the file models.
+formats: $(STAMPS)/venv
+	$(VENV)/bin/protocol-model formats

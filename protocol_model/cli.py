@@ -1,81 +1,266 @@
-"""``python -m protocol_model simulate|sweep|report`` (also installed as ``protocol-lab``)."""
+"""``protocol-model``: the console entry point (also ``protocol-lab`` and ``python -m protocol_model``).
+
+Every subcommand that takes a file first runs the same check as ``protocol-model check`` (the file's
+kind, then the file with everything it refers to); a bad or wrong-kind file gets one line naming the
+file, the field and the rule (or the command that takes it), exit code 2, and nothing is run or written.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from protocol_model.scenario.base import ScenarioError
+from protocol_model.scenario.kinds import KINDS, read_kind
+
+COMMAND_KINDS: dict[str, tuple[str, ...]] = {
+    "check": tuple(KINDS),
+    "simulate": ("simulation",),
+    "stablecoin": ("simulation",),
+    "sweep": ("sweep",),
+    "story": ("story", "perp_story"),
+    "compare": ("simulation",),
+}
+"""Which file kinds each subcommand takes."""
+
+
+def _loaders() -> dict[str, Callable[[Path], Any]]:
+    from protocol_model.scenario.perp import load_perp_scenario
+    from protocol_model.scenario.protocol import load_protocol
+    from protocol_model.scenario.story import load_scenario
+    from protocol_model.sim.spec import load_simulation, load_sweep
+
+    return {"protocol": load_protocol, "story": load_scenario, "perp_story": load_perp_scenario,
+            "simulation": load_simulation, "sweep": load_sweep}
+
+
+def check_file(path: Path, command: str = "check") -> tuple[str, Any]:
+    """The check every command runs first: the file's kind must be one ``command`` takes, then the file is
+    loaded with everything it refers to (protocol, overrides, base simulation, book). Returns (kind, the
+    loaded object). Raises ScenarioError (one line: file, field path, rule)."""
+    kind, _ = read_kind(path, *COMMAND_KINDS[command])
+    return kind, _loaders()[kind](path)
+
+
+def _check(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.files:
+        try:
+            kind, _ = check_file(path)
+        except ScenarioError as err:
+            print(f"error: {err}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"{path}: ok ({KINDS[kind][0]}; {KINDS[kind][1]})")
+    return 2 if failed else 0
+
+
+def _story(args: argparse.Namespace) -> int:
+    """Play a story in the exact model; every step's outcome must be what the file expects."""
+    kind, scenario = check_file(args.file, "story")
+    if kind == "perp_story":
+        from protocol_model.world.perp_world import run_perp_model
+
+        _, outcomes = run_perp_model(scenario)
+    else:
+        from protocol_model.world.model_world import run_model
+
+        _, outcomes = run_model(scenario)
+    wrong = 0
+    for i, (step, got) in enumerate(zip(scenario.steps, outcomes, strict=True)):
+        mark = "ok" if got == step.expect else f"MISMATCH (file expects {step.expect})"
+        wrong += got != step.expect
+        print(f"{i:3d} {step.op:<16} {got:<24} {mark}")
+    print(f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model; on chain: "
+          f"ape run demo --scenario {args.file})" if kind == "story" else
+          f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model)")
+    return 1 if wrong else 0
+
+
+def _stablecoin(args: argparse.Namespace) -> int:
+    from protocol_model.sim.stable_spec import compare, write
+
+    _, spec = check_file(args.file, "stablecoin")
+    rows = compare(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
+                   progress=not args.no_progress, source=str(args.file))
+    path = write(rows, spec, args.out or Path("out") / f"{args.file.stem}_stable", str(args.file))
+    for row in rows:
+        print(f"{row['variant']:>18}: P(bad debt) {row['bad_debt_probability']:.1%}, bad debt VaR99 "
+              f"${row['bad_debt_var99_usd']:,.0f}, CVaR99 ${row['bad_debt_cvar99_usd']:,.0f}, "
+              f"{row['liquidation_count_mean']:.1f} liquidations per path")
+    print(f"report: {path}")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from protocol_model.sim import report
+    from protocol_model.sim.run import simulate
+
+    _, spec = check_file(args.file, "simulate")
+    started = time.perf_counter()
+    sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
+                   progress=not args.no_progress, record_series=True)
+    path = report.write_simulation(sim, args.out or Path("out") / args.file.stem, str(args.file), spec)
+    s = sim.summary()
+    print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
+          f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
+    print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from protocol_model.sim import report
+    from protocol_model.sim.sweep import run_sweep
+
+    _, (sweep, spec) = check_file(args.file, "sweep")
+    if args.paths:
+        sweep = sweep.model_copy(update={"paths": args.paths})
+    started = time.perf_counter()
+    swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
+    path = report.write_sweep(swept, args.out or Path("out") / args.file.stem, str(args.file))
+    print(f"{sweep.name}: {len(swept.rows)} cells, book: {sweep.book}")
+    print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
+    from protocol_model.sim import report_format as fmt
+    from protocol_model.sim.compare import compare, load_sides, read_book
+    from protocol_model.sim.report_compare import write_compare
+
+    check_file(args.simulation, "compare")
+    current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
+    if args.verify_on_chain:
+        raise ScenarioError("--verify-on-chain: not available yet: replaying the worst paths of both "
+                            "configurations needs the chain layer that is being rewritten; run without it "
+                            "(compare.json lists the worst paths under worst_paths)")
+    book = read_book(args.book, current.params) if args.book else None
+    started = time.perf_counter()
+    result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
+                     paths=args.paths, resamples=args.resamples, workers=args.workers, scheduler=args.scheduler,
+                     progress=not args.no_progress, notes=notes)
+    out = args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}"
+    path = write_compare(result, out, {"current": str(args.current), "proposed": str(args.proposed),
+                                       "simulation": str(args.simulation)})
+    for note in notes:
+        print(f"note: {note}")
+    for d in result.diff:
+        print(f"{d['asset']} {fmt.parameter_label(d['name'])}: {fmt.parameter(d['name'], d['current'])} -> "
+              f"{fmt.parameter(d['name'], d['proposed'])}{'' if d['modelled'] else ' (not modelled)'}")
+    print(f"book: fixed, {len(result.book):,} positions ({result.book_source}); {result.paths:,} paths each")
+    rows = {r["key"]: r for r in result.scopes["Total"]}
+    for key in ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_probability", "induced_drop_var99",
+                "positions_liquidatable_at_once", "debt_liquidatable_at_once_usd", "borrowing_capacity_usd"):
+        r, u = rows[key], rows[key]["unit"]
+        ci = "" if r["exact"] else f" (95% CI {fmt.interval(r['change_lo'], r['change_hi'], u, True)})"
+        print(f"{r['label']}: {fmt.value(r['current'], u)} -> {fmt.value(r['proposed'], u)}, change "
+              f"{fmt.value(r['change'], u, True)}{ci}")
+    print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+def _add_compare(sub, fmt) -> None:
+    """The ``compare`` subcommand's parser."""
+    c = sub.add_parser("compare", formatter_class=fmt, help="current vs proposed protocol parameters on one "
+                       "fixed book and the same price paths", description=(
+                           "Run a simulation's market model under two protocol files (CURRENT, PROPOSED: paths or "
+                           "names in protocols/; PROPOSED may be a variant that names CURRENT and overrides "
+                           "fields) on the same book, held fixed, and the same paths; report the change with "
+                           "bootstrap intervals."))
+    c.add_argument("current", help="the protocol as it is (file or name in protocols/)")
+    c.add_argument("proposed", help="the protocol as proposed (file, or a variant file: protocol: + overrides:)")
+    c.add_argument("--simulation", type=Path, required=True, help="a simulation file: market model, book rule, "
+                   "paths (its protocol and overrides are replaced by CURRENT / PROPOSED)")
+    c.add_argument("--book", type=Path, help="a book file (CSV: position,collateral,debt,collateral_tokens,"
+                   "debt_tokens; e.g. a previous compare's book.csv); default: generated once from CURRENT")
+    c.add_argument("--out", type=Path, help="output directory (default: out/compare_<PROPOSED stem>)")
+    c.add_argument("--paths", type=int, help="override the simulation's number of paths")
+    c.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
+    c.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    c.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--verify-on-chain", action="store_true", help="replay the worst paths of both configurations "
+                   "on anvil (not available yet: needs the new chain layer)")
+    c.set_defaults(run=_compare)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from protocol_model.sim import report
+
+    print(report.render(args.dir))
+    return 0
+
+
+def _formats(args: argparse.Namespace) -> int:
+    from protocol_model.sim.formats import write_formats
+
+    for path in write_formats(args.docs):
+        print(f"wrote {path}")
+    return 0
+
+
+def _run_options(p: argparse.ArgumentParser, out_default: str) -> None:
+    p.add_argument("file", type=Path, help="the file to run (checked first)")
+    p.add_argument("--out", type=Path, help=f"output directory (default: {out_default})")
+    p.add_argument("--paths", type=int, help="override the file's number of paths")
+    p.add_argument("--workers", type=int, help="local worker processes (default: every core)")
+    p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser: one subcommand per file kind's job, help on every option, defaults shown."""
+    fmt = argparse.ArgumentDefaultsHelpFormatter
+    ap = argparse.ArgumentParser(prog="protocol-model", formatter_class=fmt, description=(
+        "State a lending protocol once (protocols/*.yaml); check, simulate, sweep and play the files "
+        "that refer to it."))
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    c = sub.add_parser("check", formatter_class=fmt, help="say which kind each file is and validate it with "
+                       "everything it refers to", description="Validate files of any kind (protocol, story, "
+                       "perp_story, simulation, sweep) with the files they refer to; exit 2 if any is bad.")
+    c.add_argument("files", type=Path, nargs="+", metavar="FILE", help="files to check")
+    c.set_defaults(run=_check)
+    s = sub.add_parser("simulate", formatter_class=fmt, help="run one simulation file (Monte Carlo cascades)",
+                       description="Run a simulation file and write a report (Markdown, HTML, charts, JSON).")
+    _run_options(s, "out/<file stem>")
+    s.set_defaults(run=_simulate)
+    w = sub.add_parser("sweep", formatter_class=fmt, help="run a parameter sweep file",
+                       description="Run every cell of a sweep file on the same seed and write a report.")
+    _run_options(w, "out/<file stem>")
+    w.set_defaults(run=_sweep)
+    st = sub.add_parser("stablecoin", formatter_class=fmt, help="a simulation with stablecoins, as written and "
+                        "without its redemption / wrong-way link (same seed)",
+                        description="Compare a simulation file's stablecoin frictions on one seed.")
+    _run_options(st, "out/<file stem>_stable")
+    st.set_defaults(run=_stablecoin)
+    y = sub.add_parser("story", formatter_class=fmt, help="play a story or perp story in the exact model",
+                       description="Play a story (or perp story) step by step in the exact model and compare "
+                       "each outcome with the file's expectation; exit 1 on a mismatch.")
+    y.add_argument("file", type=Path, help="a story or perp story file (checked first)")
+    y.set_defaults(run=_story)
+    _add_compare(sub, fmt)
+    r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "
+                       "directory's JSON", description="Re-render the report of a simulate or sweep run.")
+    r.add_argument("dir", type=Path, help="an output directory of simulate or sweep")
+    r.set_defaults(run=_report)
+    f = sub.add_parser("formats", formatter_class=fmt, help="regenerate the JSON Schemas and docs/formats.md",
+                       description="Write docs/schemas/<kind>.json and docs/formats.md from the file models.")
+    f.add_argument("--docs", type=Path, default=Path("docs"), help="the docs directory")
+    f.set_defaults(run=_formats)
+    return ap
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="protocol-lab", description="Risk lab: Monte Carlo liquidation cascades.")
-    sub = ap.add_subparsers(dest="command", required=True)
-    for name, helptext in (("simulate", "run one simulation file"), ("sweep", "run a parameter sweep file")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("file", type=Path)
-        p.add_argument("--out", type=Path, help="output directory (default: out/<file stem>)")
-        p.add_argument("--paths", type=int, help="override the number of paths")
-        p.add_argument("--workers", type=int, help="local worker processes (default: every core)")
-        p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
-        p.add_argument("--no-progress", action="store_true")
-    st = sub.add_parser("stablecoin", help="a simulation file with stablecoins, as written and without its "
-                                           "redemption / wrong-way link (same seed)")
-    st.add_argument("file", type=Path)
-    st.add_argument("--out", type=Path, help="output directory (default: out/<file stem>_stable)")
-    st.add_argument("--paths", type=int, help="override the number of paths")
-    st.add_argument("--workers", type=int, help="local worker processes (default: every core)")
-    st.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
-    st.add_argument("--no-progress", action="store_true")
-    r = sub.add_parser("report", help="re-render report.md / report.html from an output directory's JSON")
-    r.add_argument("dir", type=Path)
-    args = ap.parse_args(argv)
-
-    from protocol_model.sim import report
-    from protocol_model.sim.spec import LabSpecError, load_simulation, load_sweep
-
+    """Run one subcommand; returns the exit code (2: a bad file or input, nothing run or written)."""
+    args = parser().parse_args(argv)
     try:
-        if args.command == "report":
-            print(report.render(args.dir))
-            return 0
-        if args.command == "stablecoin":
-            from protocol_model.sim.stable_spec import compare, write
-
-            spec = load_simulation(args.file)
-            rows = compare(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
-                           progress=not args.no_progress, source=str(args.file))
-            path = write(rows, spec, args.out or Path("out") / f"{args.file.stem}_stable", str(args.file))
-            for row in rows:
-                print(f"{row['variant']:>18}: P(bad debt) {row['bad_debt_probability']:.1%}, bad debt VaR99 "
-                      f"${row['bad_debt_var99_usd']:,.0f}, CVaR99 ${row['bad_debt_cvar99_usd']:,.0f}, "
-                      f"{row['liquidation_count_mean']:.1f} liquidations per path")
-            print(f"report: {path}")
-            return 0
-        out = args.out or Path("out") / args.file.stem
-        started = time.perf_counter()
-        if args.command == "simulate":
-            from protocol_model.sim.run import simulate
-
-            spec = load_simulation(args.file)
-            sim = simulate(spec, paths=args.paths, workers=args.workers, scheduler=args.scheduler,
-                           progress=not args.no_progress, record_series=True)
-            path = report.write_simulation(sim, out, str(args.file))
-            s = sim.summary()
-            print(f"{spec.name}: {sim.job.n_paths} paths; bad debt VaR99 ${s['bad_debt_var99_usd']:,.0f}, "
-                  f"CVaR99 ${s['bad_debt_cvar99_usd']:,.0f}, P(bad debt) {s['bad_debt_probability']:.1%}")
-        else:
-            from protocol_model.sim.sweep import run_sweep
-
-            sweep, spec = load_sweep(args.file)
-            if args.paths:
-                sweep = sweep.model_copy(update={"paths": args.paths})
-            swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler,
-                              progress=not args.no_progress)
-            path = report.write_sweep(swept, out, str(args.file))
-            print(f"{sweep.name}: {len(swept.rows)} cells")
-        print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
-        return 0
-    except (LabSpecError, FileNotFoundError) as err:
+        return int(args.run(args))
+    except (ScenarioError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 

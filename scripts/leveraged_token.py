@@ -45,7 +45,7 @@ def run_path(console: Console, world: LevWorld, title: str, prices: np.ndarray) 
     for name in world.vaults_m:
         _checked(world, LevOp("deposit", name, "alice", 10 * E18))
         _checked(world, LevOp("rebalance", name, KEEPER))
-    start = {name: v.convert_to_assets(WAD) * prices[0] / E18 for name, v in world.vaults_m.items()}
+    start = {name: v.convert_to_assets(10**v.decimals) * prices[0] / E18 for name, v in world.vaults_m.items()}
     table = Table(title=f"{title}: NAV per share (chain = model, checked every call)")
     table.add_column("day", justify="right")
     table.add_column("WETH $", justify="right")
@@ -61,7 +61,7 @@ def run_path(console: Console, world: LevWorld, title: str, prices: np.ndarray) 
         row = [str(day), f"{price:,.2f}"]
         for name, v in world.vaults_m.items():
             lev = v.params.target_leverage_wad / WAD
-            nav_weth = v.convert_to_assets(WAD) / E18
+            nav_weth = v.convert_to_assets(10**v.decimals) / E18  # one whole share
             ideal = la.nav_fixed_schedule(prices[: day + 1], lev)[-1]
             row += [f"{nav_weth:.6f}", f"{nav_weth * price:,.2f}", f"{v.leverage_wad() / WAD:.3f}",
                     f"{nav_weth * price / start[name] - 1:+.2%}", f"{ideal - 1:+.2%}",

@@ -58,6 +58,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     uint256 public closeFactorBps = 5_000;
     uint256 public fullCloseHfWad = 0.95e18;
+    /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
+    /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
+    uint256 public minLeftoverUsdWad = 100e18;
+    /// @notice `usesAsCollateral[account][asset]`: the account consented to `asset` counting as its collateral
+    /// (set by its own supply, its operator's, or `setUseAsCollateral`). Supply by anyone else does not set it.
+    mapping(address account => mapping(address asset => bool)) public usesAsCollateral;
     bool public supplyPaused;
     bool public borrowPaused;
 
@@ -112,6 +118,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         emit EventsLib.CloseFactorUpdated(closeFactorBps_, fullCloseHfWad_);
     }
 
+    /// @notice Sets the minimum USD value (WAD) a liquidation may leave in a debt or collateral position.
+    function setMinLeftover(uint256 minLeftoverUsdWad_) external onlyRole(RISK_ADMIN_ROLE) {
+        minLeftoverUsdWad = minLeftoverUsdWad_;
+        emit EventsLib.MinLeftoverUpdated(minLeftoverUsdWad_);
+    }
+
     /// @notice Pauses supply and/or borrow. Withdraw, repay and liquidation stay open.
     function setPause(bool supplyPaused_, bool borrowPaused_) external onlyRole(GUARDIAN_ROLE) {
         (supplyPaused, borrowPaused) = (supplyPaused_, borrowPaused_);
@@ -135,18 +147,38 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         if (cap != 0 && newTotal.rayMulDown(s.supplyIndexRay) > cap) revert ErrorsLib.SupplyCapExceeded(asset);
         s.totalScaledSupply = newTotal;
         scaledSupplyOf[asset][onBehalf] += scaled;
+        // Only the account (or its operator) makes a supply count as collateral: a third party cannot plant any.
+        if (_isSenderAuthorized(onBehalf)) usesAsCollateral[onBehalf][asset] = true;
         emit EventsLib.Supply(asset, msg.sender, onBehalf, amount, scaled);
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
     }
 
     /// @notice Withdraws `amount` (type(uint256).max: everything) of the caller's `asset` supply to `to`.
     function withdraw(address asset, uint256 amount, address to) external nonReentrant returns (uint256) {
+        return _withdraw(asset, amount, msg.sender, to);
+    }
+
+    /// @notice Withdraws `amount` (type(uint256).max: everything) of `onBehalf`'s `asset` supply to `receiver`.
+    /// The caller is `onBehalf` or an operator `onBehalf` authorized (`setAuthorization`). Same rules as `withdraw`.
+    function withdrawOnBehalf(address asset, uint256 amount, address onBehalf, address receiver)
+        external
+        nonReentrant
+        returns (uint256)
+    {
+        return _withdraw(asset, amount, onBehalf, receiver);
+    }
+
+    /// @dev The one withdraw path: `withdraw` is `_withdraw(asset, amount, msg.sender, to)`.
+    /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue),
+    /// ZeroAmount / InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow.
+    function _withdraw(address asset, uint256 amount, address onBehalf, address receiver) internal returns (uint256) {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (to == address(0)) revert ErrorsLib.ZeroAddress();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireSenderAuthorized(onBehalf);
         _requireListed(asset);
         _accrueAll();
         AssetState storage s = states[asset];
-        uint256 userScaled = scaledSupplyOf[asset][msg.sender];
+        uint256 userScaled = scaledSupplyOf[asset][onBehalf];
         uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
         uint256 scaled;
         if (amount == type(uint256).max) {
@@ -156,39 +188,67 @@ contract LendingPool is AccessControl, ReentrancyGuard {
             if (amount > balance) revert ErrorsLib.InsufficientBalance();
             scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
         }
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        scaledSupplyOf[asset][msg.sender] = userScaled - scaled;
+        if (amount > _lendable(asset)) revert ErrorsLib.InsufficientLiquidity(asset);
+        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
         s.totalScaledSupply -= scaled;
-        if (_hasDebt(msg.sender)) {
+        if (_hasDebt(onBehalf)) {
+            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
+            if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
+        }
+        emit EventsLib.Withdraw(asset, onBehalf, msg.sender, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
+        return amount;
+    }
+
+    /// @notice The caller lets its `asset` supply count as collateral (`enabled`) or stops it; stopping
+    /// requires HF >= 1 afterwards when the caller has debt (`HealthFactorTooLow`).
+    function setUseAsCollateral(address asset, bool enabled) external nonReentrant {
+        _requireListed(asset);
+        _accrueAll();
+        usesAsCollateral[msg.sender][asset] = enabled;
+        if (!enabled && _hasDebt(msg.sender)) {
             (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender);
             if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
         }
-        emit EventsLib.Withdraw(asset, msg.sender, to, amount, scaled);
-        IERC20(asset).safeTransfer(to, amount);
-        return amount;
+        emit EventsLib.UseAsCollateralSet(msg.sender, asset, enabled);
     }
 
     // ------------------------------------------------------------------ borrow / repay
 
     /// @notice Borrows `amount` of `asset` against the caller's collateral.
     function borrow(address asset, uint256 amount) external nonReentrant {
+        _borrow(asset, amount, msg.sender, msg.sender);
+    }
+
+    /// @notice Borrows `amount` of `asset` against `onBehalf`'s collateral (the debt is theirs) and sends it to
+    /// `receiver`. The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `borrow`.
+    function borrowOnBehalf(address asset, uint256 amount, address onBehalf, address receiver) external nonReentrant {
+        _borrow(asset, amount, onBehalf, receiver);
+    }
+
+    /// @dev The one borrow path: `borrow` is `_borrow(asset, amount, msg.sender, msg.sender)`.
+    /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused,
+    /// BorrowNotEnabled, (accrue), InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral.
+    function _borrow(address asset, uint256 amount, address onBehalf, address receiver) internal {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
+        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
+        _requireSenderAuthorized(onBehalf);
         _requireListed(asset);
         if (borrowPaused) revert ErrorsLib.BorrowPaused();
         if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
         _accrueAll();
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
+        if (amount > _lendable(asset)) revert ErrorsLib.InsufficientLiquidity(asset);
         AssetState storage s = states[asset];
         uint256 scaled = amount.rayDivUp(s.borrowIndexRay);
         uint256 newTotal = s.totalScaledDebt + scaled;
         uint256 cap = configs[asset].borrowCap;
         if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
         s.totalScaledDebt = newTotal;
-        scaledDebtOf[asset][msg.sender] += scaled;
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(msg.sender);
+        scaledDebtOf[asset][onBehalf] += scaled;
+        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
         if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
-        emit EventsLib.Borrow(asset, msg.sender, amount, scaled);
-        IERC20(asset).safeTransfer(msg.sender, amount);
+        emit EventsLib.Borrow(asset, onBehalf, msg.sender, receiver, amount, scaled);
+        IERC20(asset).safeTransfer(receiver, amount);
     }
 
     /// @notice Repays up to `amount` (capped at the debt) of `onBehalf`'s `asset` debt; returns what was repaid.
@@ -223,10 +283,19 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         uint256 scaledRepaid;
         uint256 scaledSeized;
         uint256 protocolFee;
+        uint256 hfWad;
+        uint256 debtPriceWad;
+        uint256 collPriceWad;
+        uint256 bonusBps;
+        uint256 collBalance;
+        uint256 debtUnitValueWad;
+        uint256 collUnitValueWad;
     }
 
     /// @notice Repays up to `repayAmount` of `borrower`'s `debtAsset` debt and seizes `collateralAsset`
     /// worth the repaid value times (1 + bonus). Only while the borrower's health factor is below 1.
+    /// Rules (docs/SPEC.md §3.6): unpriceable assets the liquidation does not touch count as zero; the
+    /// repayment is derived from the seized collateral; nothing repaid or seized reverts; no dust is left.
     function liquidate(address borrower, address collateralAsset, address debtAsset, uint256 repayAmount)
         external
         nonReentrant
@@ -240,12 +309,14 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         Liquidation memory liq;
         liq.userScaledDebt = scaledDebtOf[debtAsset][borrower];
         if (liq.userScaledDebt == 0) revert ErrorsLib.NoDebt();
-        liq.userScaledColl = scaledSupplyOf[collateralAsset][borrower];
+        liq.userScaledColl = _collateralScaled(collateralAsset, borrower);
         if (liq.userScaledColl == 0) revert ErrorsLib.NoCollateral();
-        (uint256 adjustedWad,, uint256 debtWad) = _accountValues(borrower);
-        uint256 hfWad = adjustedWad.wadDivDown(debtWad);
-        if (hfWad >= WAD) revert ErrorsLib.HealthyAccount();
-        _liquidationAmounts(liq, collateralAsset, debtAsset, repayAmount, hfWad);
+        liq.debtPriceWad = priceRouter.priceWad(debtAsset);
+        liq.collPriceWad = priceRouter.priceWad(collateralAsset);
+        (uint256 adjustedWad, uint256 debtWad) = _liquidationValues(borrower);
+        liq.hfWad = adjustedWad.wadDivDown(debtWad);
+        if (liq.hfWad >= WAD) revert ErrorsLib.HealthyAccount();
+        _liquidationAmounts(liq, collateralAsset, debtAsset, repayAmount);
 
         AssetState storage c = states[collateralAsset];
         AssetState storage d = states[debtAsset];
@@ -264,37 +335,76 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         return (liq.repaid, liq.seized);
     }
 
-    /// @dev Close factor, seized collateral with bonus (all rounded down), seize-all with the repayment
-    /// shrunk to match (rounded up, against the liquidator), protocol fee on the bonus part (rounded up).
+    /// @dev docs/SPEC.md §3.6: close factor (lifted below the full-close line or for a dust-sized debt), the
+    /// bonus capped so a liquidation at or above the line never lowers HF, seized collateral (down, at most
+    /// all), the repayment derived from it (up, at most the request), zero checks, protocol fee, dust check.
     function _liquidationAmounts(
         Liquidation memory liq,
         address collateralAsset,
         address debtAsset,
-        uint256 repayAmount,
-        uint256 hfWad
+        uint256 repayAmount
     ) internal view {
-        uint256 debtIndexRay = states[debtAsset].borrowIndexRay;
-        liq.debt = liq.userScaledDebt.rayMulUp(debtIndexRay);
-        liq.repaid = _min(repayAmount, hfWad < fullCloseHfWad ? liq.debt : liq.debt.bpsMulUp(closeFactorBps));
-        uint256 bonusBps = configs[collateralAsset].liquidationBonusBps;
+        AssetState storage d = states[debtAsset];
+        liq.debt = liq.userScaledDebt.rayMulUp(d.borrowIndexRay);
+        bool aboveLine = liq.hfWad >= fullCloseHfWad;
+        bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, 10 ** d.decimals) * (BPS - closeFactorBps)
+            < minLeftoverUsdWad * BPS;
+        uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactorBps) : liq.debt);
+        liq.bonusBps = configs[collateralAsset].liquidationBonusBps;
+        if (aboveLine) liq.bonusBps = _hfPreservingBonusBps(collateralAsset, liq.bonusBps, liq.hfWad);
         // debt token units -> USD WAD -> collateral token units, both prices in one ratio
-        uint256 debtUnitValueWad = priceRouter.priceWad(debtAsset) * 10 ** states[collateralAsset].decimals;
-        uint256 collUnitValueWad = priceRouter.priceWad(collateralAsset) * 10 ** states[debtAsset].decimals;
-        uint256 collBalance = liq.userScaledColl.rayMulDown(states[collateralAsset].supplyIndexRay);
-        liq.seized = liq.repaid.mulDivDown(debtUnitValueWad, collUnitValueWad).bpsMulDown(BPS + bonusBps);
-        if (liq.seized > collBalance) {
-            liq.seized = collBalance;
-            liq.repaid = _min(
-                collBalance.mulDivUp(BPS, BPS + bonusBps).mulDivUp(collUnitValueWad, debtUnitValueWad), liq.debt
+        liq.debtUnitValueWad = liq.debtPriceWad * 10 ** states[collateralAsset].decimals;
+        liq.collUnitValueWad = liq.collPriceWad * 10 ** d.decimals;
+        liq.collBalance = liq.userScaledColl.rayMulDown(states[collateralAsset].supplyIndexRay);
+        liq.seized = _min(
+            requested.mulDivDown(liq.debtUnitValueWad, liq.collUnitValueWad).bpsMulDown(BPS + liq.bonusBps),
+            liq.collBalance
+        );
+        liq.repaid = requested == liq.debt && liq.seized < liq.collBalance
+            ? requested
+            : _min(
+                liq.seized.mulDivUp(BPS, BPS + liq.bonusBps).mulDivUp(liq.collUnitValueWad, liq.debtUnitValueWad),
+                requested
             );
-        }
-        liq.scaledSeized = liq.seized == collBalance
+        liq.scaledRepaid = liq.repaid == liq.debt ? liq.userScaledDebt : liq.repaid.rayDivDown(d.borrowIndexRay);
+        if (liq.seized == 0) revert ErrorsLib.NothingToSeize();
+        if (liq.scaledRepaid == 0) revert ErrorsLib.NothingToRepay();
+        _seizedAndDust(liq, collateralAsset, debtAsset);
+    }
+
+    /// @dev Scaled collateral burned, protocol fee, and the dust rule (both positions left >= the minimum).
+    function _seizedAndDust(Liquidation memory liq, address collateralAsset, address debtAsset) internal view {
+        AssetState storage c = states[collateralAsset];
+        liq.scaledSeized = liq.seized == liq.collBalance
             ? liq.userScaledColl
-            : _min(liq.seized.rayDivUp(states[collateralAsset].supplyIndexRay), liq.userScaledColl);
-        liq.protocolFee = (liq.seized - liq.seized.mulDivUp(BPS, BPS + bonusBps)).bpsMulUp(
+            : _min(liq.seized.rayDivUp(c.supplyIndexRay), liq.userScaledColl);
+        liq.protocolFee = (liq.seized - liq.seized.mulDivUp(BPS, BPS + liq.bonusBps)).bpsMulUp(
             configs[collateralAsset].liquidationProtocolFeeBps
         );
-        liq.scaledRepaid = liq.repaid == liq.debt ? liq.userScaledDebt : liq.repaid.rayDivDown(debtIndexRay);
+        if (liq.repaid < liq.debt && liq.seized < liq.collBalance) {
+            AssetState storage d = states[debtAsset];
+            uint256 debtLeftWad = (liq.userScaledDebt - liq.scaledRepaid).rayMulUp(d.borrowIndexRay).mulDivUp(
+                liq.debtPriceWad, 10 ** d.decimals
+            );
+            uint256 collLeftWad = (liq.userScaledColl - liq.scaledSeized).rayMulDown(c.supplyIndexRay).mulDivDown(
+                liq.collPriceWad, 10 ** c.decimals
+            );
+            if (debtLeftWad < minLeftoverUsdWad || collLeftWad < minLeftoverUsdWad) revert ErrorsLib.MustNotLeaveDust();
+        }
+    }
+
+    /// @dev The bonus of a liquidation at or above the full-close line, capped so that lt·(1 + bonus) <= HF
+    /// (then it cannot lower HF, docs/SPEC.md §5.6): min(bonus, ⌊HF·BPS²/(lt·WAD)⌋ − BPS), at least 0.
+    function _hfPreservingBonusBps(address collateralAsset, uint256 bonusBps, uint256 hfWad)
+        internal
+        view
+        returns (uint256)
+    {
+        uint256 ltBps = configs[collateralAsset].liquidationThresholdBps;
+        if (ltBps == 0) return bonusBps;
+        uint256 capBps = hfWad.mulDivDown(BPS * BPS, ltBps * WAD);
+        if (capBps >= BPS + bonusBps) return bonusBps;
+        return capBps > BPS ? capBps - BPS : 0;
     }
 
     // ------------------------------------------------------------------ views
@@ -390,7 +500,7 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         for (uint256 i; i < n; ++i) {
             address asset = _assets[i];
             AssetConfig storage cfg = configs[asset];
-            uint256 sc = cfg.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
+            uint256 sc = _collateralScaled(asset, account);
             uint256 sd = scaledDebtOf[asset][account];
             if (sc == 0 && sd == 0) continue;
             AssetState storage s = states[asset];
@@ -405,6 +515,47 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         }
     }
 
+    /// @dev (Σ collateral × threshold, Σ debt) in USD WAD as `_accountValues`, except that an asset whose price
+    /// the router rejects counts as zero (collateral and debt alike): a liquidation is decided on valid prices.
+    function _liquidationValues(address account) internal view returns (uint256 adjustedWad, uint256 debtWad) {
+        uint256 n = _assets.length;
+        for (uint256 i; i < n; ++i) {
+            address asset = _assets[i];
+            uint256 sc = _collateralScaled(asset, account);
+            uint256 sd = scaledDebtOf[asset][account];
+            if (sc == 0 && sd == 0) continue;
+            uint256 priceWad;
+            try priceRouter.priceWad(asset) returns (uint256 p) {
+                priceWad = p;
+            } catch {
+                continue;
+            }
+            AssetState storage s = states[asset];
+            uint256 unit = 10 ** s.decimals;
+            if (sc != 0) {
+                adjustedWad += sc.rayMulDown(s.supplyIndexRay).mulDivDown(priceWad, unit).bpsMulDown(
+                    configs[asset].liquidationThresholdBps
+                );
+            }
+            if (sd != 0) debtWad += sd.rayMulUp(s.borrowIndexRay).mulDivUp(priceWad, unit);
+        }
+    }
+
+    /// @dev The account's scaled supply of `asset` if it counts as collateral (listed as collateral and the
+    /// account consented), else 0.
+    function _collateralScaled(address asset, address account) internal view returns (uint256) {
+        if (!configs[asset].collateralEnabled || !usesAsCollateral[account][asset]) return 0;
+        return scaledSupplyOf[asset][account];
+    }
+
+    /// @dev Tokens of `asset` the pool may lend or pay out to suppliers: its cash minus the reserves (which
+    /// belong to the protocol), 0 when reserves exceed the cash (docs/SPEC.md §3.5).
+    function _lendable(address asset) internal view returns (uint256) {
+        uint256 cash = IERC20(asset).balanceOf(address(this));
+        uint256 reserves = states[asset].reserves;
+        return cash > reserves ? cash - reserves : 0;
+    }
+
     function _hasDebt(address account) internal view returns (bool) {
         uint256 n = _assets.length;
         for (uint256 i; i < n; ++i) {
@@ -416,8 +567,7 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     function _hasCollateral(address account) internal view returns (bool) {
         uint256 n = _assets.length;
         for (uint256 i; i < n; ++i) {
-            address asset = _assets[i];
-            if (configs[asset].collateralEnabled && scaledSupplyOf[asset][account] != 0) return true;
+            if (_collateralScaled(_assets[i], account) != 0) return true;
         }
         return false;
     }
@@ -510,68 +660,14 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         _accrueAll();
     }
 
-    /// @notice Borrows `amount` of `asset` against `onBehalf`'s collateral (the debt is theirs) and sends it to
-    /// `receiver`. The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `borrow`.
-    function borrowOnBehalf(address asset, uint256 amount, address onBehalf, address receiver) external nonReentrant {
-        if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireAuthorized(onBehalf);
-        _requireListed(asset);
-        if (borrowPaused) revert ErrorsLib.BorrowPaused();
-        if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
-        _accrueAll();
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        AssetState storage s = states[asset];
-        uint256 scaled = amount.rayDivUp(s.borrowIndexRay);
-        uint256 newTotal = s.totalScaledDebt + scaled;
-        uint256 cap = configs[asset].borrowCap;
-        if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
-        s.totalScaledDebt = newTotal;
-        scaledDebtOf[asset][onBehalf] += scaled;
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
-        if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
-        emit FlashEventsLib.BorrowOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
-        IERC20(asset).safeTransfer(receiver, amount);
+    /// @dev The one authorization check (Morpho Blue's `_isSenderAuthorized`): the caller is `onBehalf` itself
+    /// or an operator `onBehalf` authorized; else `Unauthorized(caller, onBehalf)`.
+    function _requireSenderAuthorized(address onBehalf) internal view {
+        if (!_isSenderAuthorized(onBehalf)) revert FlashErrorsLib.Unauthorized(msg.sender, onBehalf);
     }
 
-    /// @notice Withdraws `amount` (type(uint256).max: everything) of `onBehalf`'s `asset` supply to `receiver`.
-    /// The caller is `onBehalf` or an operator `onBehalf` authorized. Same rules as `withdraw`.
-    function withdrawOnBehalf(address asset, uint256 amount, address onBehalf, address receiver)
-        external
-        nonReentrant
-        returns (uint256)
-    {
-        if (amount == 0) revert ErrorsLib.ZeroAmount();
-        if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireAuthorized(onBehalf);
-        _requireListed(asset);
-        _accrueAll();
-        AssetState storage s = states[asset];
-        uint256 userScaled = scaledSupplyOf[asset][onBehalf];
-        uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
-        uint256 scaled;
-        if (amount == type(uint256).max) {
-            (amount, scaled) = (balance, userScaled);
-            if (amount == 0) revert ErrorsLib.ZeroAmount();
-        } else {
-            if (amount > balance) revert ErrorsLib.InsufficientBalance();
-            scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
-        }
-        if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
-        s.totalScaledSupply -= scaled;
-        if (_hasDebt(onBehalf)) {
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
-            if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
-        }
-        emit FlashEventsLib.WithdrawOnBehalf(asset, msg.sender, onBehalf, receiver, amount, scaled);
-        IERC20(asset).safeTransfer(receiver, amount);
-        return amount;
-    }
-
-    function _requireAuthorized(address onBehalf) internal view {
-        if (msg.sender != onBehalf && !isAuthorized[onBehalf][msg.sender]) {
-            revert FlashErrorsLib.Unauthorized(msg.sender, onBehalf);
-        }
+    /// @dev The caller is `onBehalf` or an operator `onBehalf` authorized.
+    function _isSenderAuthorized(address onBehalf) internal view returns (bool) {
+        return msg.sender == onBehalf || isAuthorized[onBehalf][msg.sender];
     }
 }

@@ -30,6 +30,12 @@ library ErrorsLib {
     error NoCollateral();
     error CollateralNotEnabled(address asset);
     error HealthyAccount();
+    /// @notice The liquidation would seize no collateral (the repayment buys less than one unit).
+    error NothingToSeize();
+    /// @notice The liquidation would reduce no debt (the repayment is less than one scaled debt unit).
+    error NothingToRepay();
+    /// @notice The liquidation would leave a debt or collateral position worth less than `minLeftoverUsdWad`.
+    error MustNotLeaveDust();
     error FeedNotSet(address asset);
     error InvalidPrice(address asset, int256 answer);
 }

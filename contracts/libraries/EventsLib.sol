@@ -9,12 +9,20 @@ library EventsLib {
     event RateModelUpdated(address indexed asset, address rateModel);
     event CloseFactorUpdated(uint256 closeFactorBps, uint256 fullCloseHfWad);
     event PauseUpdated(bool supplyPaused, bool borrowPaused);
+    event MinLeftoverUpdated(uint256 minLeftoverUsdWad);
+    event UseAsCollateralSet(address indexed account, address indexed asset, bool enabled);
     event InterestAccrued(
         address indexed asset, uint256 borrowIndexRay, uint256 supplyIndexRay, uint256 interest, uint256 toReserves
     );
     event Supply(address indexed asset, address indexed caller, address indexed onBehalf, uint256 amount, uint256 scaled);
-    event Withdraw(address indexed asset, address indexed account, address to, uint256 amount, uint256 scaled);
-    event Borrow(address indexed asset, address indexed account, uint256 amount, uint256 scaled);
+    /// @notice `caller` withdrew `amount` of `onBehalf`'s supply to `receiver` (caller == onBehalf for `withdraw`).
+    event Withdraw(
+        address indexed asset, address indexed onBehalf, address indexed caller, address receiver, uint256 amount, uint256 scaled
+    );
+    /// @notice `caller` borrowed `amount` as debt of `onBehalf`, sent to `receiver` (all equal for `borrow`).
+    event Borrow(
+        address indexed asset, address indexed onBehalf, address indexed caller, address receiver, uint256 amount, uint256 scaled
+    );
     event Repay(address indexed asset, address indexed caller, address indexed onBehalf, uint256 amount, uint256 scaled);
     event Liquidate(
         address indexed borrower,

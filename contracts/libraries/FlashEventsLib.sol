@@ -7,10 +7,4 @@ library FlashEventsLib {
     event FlashLoan(address indexed receiver, address indexed initiator, address indexed asset, uint256 amount, uint256 fee);
     event FlashLoanFeeUpdated(uint256 feeBps);
     event AuthorizationSet(address indexed account, address indexed operator, bool authorized);
-    event BorrowOnBehalf(
-        address indexed asset, address indexed caller, address indexed onBehalf, address receiver, uint256 amount, uint256 scaled
-    );
-    event WithdrawOnBehalf(
-        address indexed asset, address indexed caller, address indexed onBehalf, address receiver, uint256 amount, uint256 scaled
-    );
 }

@@ -9,12 +9,15 @@ library LeveragedTokenErrorsLib {
     error ZeroAddress();
     error NothingToRebalance();
     error RebalanceNotDue(uint256 leverageWad, uint256 nextRebalanceTime);
+    error RebalanceTooSoon(uint256 lastRebalance);
     error RipcordNotArmed(uint256 leverageWad, uint256 ripcordLeverageWad);
     error Insolvent(uint256 collateralValueWad, uint256 debtValueWad);
     error SlippageExceeded(uint256 amount, uint256 limit);
     error UnwindIncomplete(uint256 remainingDebt);
     error RedeemUnderwater(uint256 collateralShare, uint256 collateralSold);
     error InsufficientAssetsOut(uint256 assets, uint256 minAssets);
+    error InsufficientSharesOut(uint256 shares, uint256 minShares);
+    error DeadlineExpired(uint256 deadline);
     error InvalidLeverageBand(uint256 minWad, uint256 targetWad, uint256 maxWad, uint256 ripcordWad);
     error MaxSlippageTooHigh(uint256 maxSlippageBps);
     error RebalanceFeeTooHigh(uint256 rebalanceFeeBps);

@@ -40,6 +40,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         uint16 maxFundingRateBps; // per funding period
         uint16 priceBandBps;
         uint32 fundingPeriod; // seconds
+        uint32 markMaxAge; // seconds after the last trade during which the mark drives funding
     }
 
     struct Market {
@@ -50,6 +51,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         uint256 longOiWad;
         uint256 shortOiWad;
         uint64 lastFundingTime;
+        uint64 markTime; // when the mark was set (last trade, or listing)
     }
 
     struct Position {
@@ -96,7 +98,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         if (indexAsset == address(0)) revert ErrorsLib.ZeroAddress();
         _validate(p);
         uint256 index = priceRouter.priceWad(indexAsset);
-        _markets.push(Market(indexAsset, 0, 0, index, 0, 0, uint64(block.timestamp)));
+        _markets.push(Market(indexAsset, 0, 0, index, 0, 0, uint64(block.timestamp), uint64(block.timestamp)));
         _params.push(p);
         emit PerpEventsLib.MarketListed(_markets.length - 1, indexAsset, index);
         return _markets.length - 1;
@@ -122,6 +124,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         }
         if (p.closeFactorBps == 0) revert PerpErrorsLib.BpsOutOfRange(0);
         if (p.fundingPeriod == 0) revert PerpErrorsLib.ZeroFundingPeriod();
+        if (p.markMaxAge == 0) revert PerpErrorsLib.ZeroMarkMaxAge();
     }
 
     // ------------------------------------------------------------------ collateral
@@ -145,10 +148,10 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     }
 
     /// @notice Withdraws `amount` tokens from the cross balance; cross equity must stay at or above the
-    /// initial margin of the cross positions.
+    /// initial margin of the cross positions. Reads (and accrues) only the markets of the cross positions.
     function withdraw(uint256 amount) external nonReentrant {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
-        _accrueAll();
+        _accrueBucket(msg.sender, false, 0);
         uint256 wad = amount * unitScale;
         if (crossBalanceWad[msg.sender] < int256(wad)) revert PerpErrorsLib.InsufficientBalance();
         crossBalanceWad[msg.sender] -= int256(wad);
@@ -168,12 +171,13 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     }
 
     /// @notice Moves `amountWad` from the cross balance to market `id`'s isolated balance (positive) or back
-    /// (negative). The bucket it leaves must keep equity at or above its initial margin.
+    /// (negative). The bucket it leaves must keep equity at or above its initial margin; only that bucket's
+    /// markets are read (and accrued).
     function transferMargin(uint256 id, int256 amountWad) external nonReentrant {
         if (amountWad == 0) revert ErrorsLib.ZeroAmount();
         _requireListed(id);
-        _accrueAll();
         bool fromCross = amountWad > 0;
+        _accrueBucket(msg.sender, !fromCross, id);
         uint256 amount = amountWad.abs();
         int256 source = fromCross ? crossBalanceWad[msg.sender] : isolatedBalanceWad[msg.sender][id];
         if (source < int256(amount)) revert PerpErrorsLib.InsufficientBalance();
@@ -188,7 +192,8 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
 
     /// @notice Settles a matched trade: `buyer` goes long and `seller` short by `sizeWad` at `priceWad`,
     /// which must lie within the market's band around the index. Each side pays the trade fee to the
-    /// insurance fund. A side whose risk grew must meet initial margin, otherwise maintenance margin.
+    /// insurance fund. A side whose risk grew must meet initial margin, otherwise maintenance margin. Reads (and
+    /// accrues) market `id` and the markets of the two buckets the trade settles into, nothing else.
     function trade(uint256 id, address buyer, address seller, uint256 sizeWad, uint256 priceWad)
         external
         onlyRole(OPERATOR_ROLE)
@@ -198,7 +203,9 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         if (buyer == address(0) || seller == address(0)) revert ErrorsLib.ZeroAddress();
         _requireListed(id);
         if (buyer == seller) revert PerpErrorsLib.SelfTrade();
-        _accrueAll();
+        _accrue(id);
+        _accrueBucket(buyer, _positions[buyer][id].isolated, id);
+        _accrueBucket(seller, _positions[seller][id].isolated, id);
         uint256 index = priceRouter.priceWad(_markets[id].indexAsset);
         uint256 band = index.bpsMulDown(_params[id].priceBandBps);
         if (priceWad + band < index || priceWad > index + band) revert PerpErrorsLib.PriceOutsideBand(priceWad, index);
@@ -208,6 +215,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         bool sellerUp = _fill(seller, id, -int256(sizeWad), priceWad);
         _chargeFee(seller, id, fee);
         _markets[id].markPriceWad = priceWad;
+        _markets[id].markTime = uint64(block.timestamp);
         emit PerpEventsLib.Trade(id, buyer, seller, sizeWad, priceWad);
         _checkMargin(buyer, id, buyerUp);
         _checkMargin(seller, id, sellerUp);
@@ -219,13 +227,16 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     /// margin: the caller takes over part of it (close factor) or all of it (equity below the full-liquidation
     /// line) at the index price. The account pays a penalty (capped at its remaining balance), shared between
     /// the caller and the insurance fund. A bucket left with no position and a negative balance is bankrupt.
+    /// Reads (and accrues) market `id` and the markets of the account's and the caller's buckets only.
     function liquidate(address account, uint256 id) external nonReentrant {
         _requireListed(id);
         if (account == msg.sender) revert PerpErrorsLib.SelfTrade();
         Position storage p = _positions[account][id];
         if (p.sizeWad == 0) revert PerpErrorsLib.NoPosition();
-        _accrueAll();
         bool iso = p.isolated;
+        _accrue(id);
+        _accrueBucket(account, iso, id);
+        _accrueBucket(msg.sender, _positions[msg.sender][id].isolated, id);
         bool wasLong = p.sizeWad > 0;
         (uint256 closeAbs, uint256 price) = _liquidationSize(account, iso, id);
         int256 closed = wasLong ? int256(closeAbs) : -int256(closeAbs);
@@ -294,31 +305,70 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         if (id >= _markets.length) revert PerpErrorsLib.MarketNotListed(id);
     }
 
-    function _accrueAll() internal {
-        for (uint256 i; i < _markets.length; ++i) {
-            _accrue(i);
+    /// @dev Accrues the markets whose prices a margin check of `a`'s bucket reads: market `id` for an isolated
+    /// bucket, every market of a cross position for the cross bucket. Other markets are not touched, so a
+    /// broken feed elsewhere blocks nothing here.
+    function _accrueBucket(address a, bool iso, uint256 id) internal {
+        if (iso) {
+            _accrue(id);
+            return;
+        }
+        for (uint256 j; j < _markets.length; ++j) {
+            Position storage q = _positions[a][j];
+            if (q.sizeWad != 0 && !q.isolated) _accrue(j);
         }
     }
 
-    /// @dev Funding since the last accrual at the current premium: rate = clamp((mark − index)/index, ±cap)
-    /// per period; index delta = rate × index × dt / period, magnitude rounded down. No open interest, no
-    /// price read.
+    /// @dev Seconds of (lastFundingTime, now] during which the mark was fresh: it drives funding for
+    /// markMaxAge seconds after the trade that set it; after that it is stale and the premium counts as zero.
+    function _freshSeconds(Market storage m, MarketParams memory mp) internal view returns (uint256) {
+        uint256 freshUntil = uint256(m.markTime) + mp.markMaxAge;
+        uint256 end = block.timestamp < freshUntil ? block.timestamp : freshUntil;
+        return end > m.lastFundingTime ? end - m.lastFundingTime : 0;
+    }
+
+    /// @dev Funding index step for `fresh` seconds at `index`: rate = clamp((mark − index)/index, ±cap) per
+    /// period (toward zero); step = sign·⌊|rate|·fresh·index / (WAD·period)⌋, the same for both sides.
+    function _fundingStep(Market storage m, MarketParams memory mp, uint256 index, uint256 fresh)
+        internal
+        view
+        returns (int256 premium, int256 rate, int256 delta)
+    {
+        premium = (int256(m.markPriceWad) - int256(index)) * int256(WAD) / int256(index);
+        int256 cap = int256(uint256(mp.maxFundingRateBps) * WAD / BPS);
+        rate = premium > cap ? cap : (premium < -cap ? -cap : premium);
+        uint256 magnitude = (rate.abs() * fresh).mulDivDown(index, WAD * mp.fundingPeriod);
+        delta = rate >= 0 ? int256(magnitude) : -int256(magnitude);
+    }
+
+    /// @dev Funding since the last accrual at the current premium, over the seconds the mark was fresh. No
+    /// open interest or no fresh second: no price read, no funding.
     function _accrue(uint256 id) internal {
         Market storage m = _markets[id];
-        uint256 dt = block.timestamp - m.lastFundingTime;
-        if (dt == 0) return;
-        m.lastFundingTime = uint64(block.timestamp);
-        if (m.longOiWad == 0) return;
+        if (block.timestamp == m.lastFundingTime) return;
         MarketParams memory mp = _params[id];
-        uint256 index = priceRouter.priceWad(m.indexAsset);
-        int256 premium = (int256(m.markPriceWad) - int256(index)) * int256(WAD) / int256(index);
-        int256 cap = int256(uint256(mp.maxFundingRateBps) * WAD / BPS);
-        int256 rate = premium > cap ? cap : (premium < -cap ? -cap : premium);
-        uint256 magnitude = (rate.abs() * dt).mulDivDown(index, WAD * mp.fundingPeriod);
-        int256 delta = rate >= 0 ? int256(magnitude) : -int256(magnitude);
+        uint256 fresh = _freshSeconds(m, mp);
+        m.lastFundingTime = uint64(block.timestamp);
+        if (m.longOiWad == 0 || fresh == 0) return;
+        (int256 premium, int256 rate, int256 delta) = _fundingStep(m, mp, priceRouter.priceWad(m.indexAsset), fresh);
         m.cumLongWad += delta;
         m.cumShortWad += delta;
         emit PerpEventsLib.FundingAccrued(id, premium, rate, delta);
+    }
+
+    /// @dev The funding index of `size`'s side as of now: stored index plus the funding not yet accrued, at
+    /// the index price `price` the caller has read (views include pending funding).
+    function _sideIndexNow(Market storage m, MarketParams memory mp, int256 size, uint256 price)
+        internal
+        view
+        returns (int256 idx)
+    {
+        idx = _sideIndex(m, size);
+        if (m.longOiWad == 0) return idx;
+        uint256 fresh = _freshSeconds(m, mp);
+        if (fresh == 0) return idx;
+        (,, int256 delta) = _fundingStep(m, mp, price, fresh);
+        idx += delta;
     }
 
     function _sideIndex(Market storage m, int256 size) internal view returns (int256) {
@@ -393,8 +443,8 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     }
 
     /// @dev Equity and requirements of one bucket: the cross bucket (iso = false; `id` ignored) or market
-    /// `id`'s isolated bucket. Equity = balance + Σ (⌊size·P⌋ − openNotional − ⌈size·Δfunding⌉); each
-    /// requirement = Σ ⌈⌈|size|·P⌉ · bps⌉.
+    /// `id`'s isolated bucket. Equity = balance + Σ (⌊size·P⌋ − openNotional − ⌈size·Δfunding⌉), Δfunding
+    /// including the funding not yet accrued; each requirement = Σ ⌈⌈|size|·P⌉ · bps⌉.
     function _margin(address a, bool iso, uint256 id) internal view returns (Margin memory mg) {
         mg.equityWad = _balance(a, iso, id);
         if (iso) {
@@ -411,12 +461,13 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         int256 s = p.sizeWad;
         if (s == 0) return;
         Market storage m = _markets[id];
+        MarketParams memory mp = _params[id];
         uint256 price = priceRouter.priceWad(m.indexAsset);
-        int256 owed = (s * (_sideIndex(m, s) - p.fundingSnapshotWad)).ceilDiv(WAD);
+        int256 owed = (s * (_sideIndexNow(m, mp, s, price) - p.fundingSnapshotWad)).ceilDiv(WAD);
         mg.equityWad += (s * int256(price)).floorDiv(WAD) - p.openNotionalWad - owed;
         uint256 notional = s.abs().mulDivUp(price, WAD);
-        mg.initialWad += notional.bpsMulUp(_params[id].initialMarginBps);
-        mg.maintenanceWad += notional.bpsMulUp(_params[id].maintenanceMarginBps);
+        mg.initialWad += notional.bpsMulUp(mp.initialMarginBps);
+        mg.maintenanceWad += notional.bpsMulUp(mp.maintenanceMarginBps);
     }
 
     // ------------------------------------------------------------------ views
@@ -441,12 +492,14 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         return _positions[account][id];
     }
 
-    /// @notice Equity, initial and maintenance requirement of `account`'s cross bucket (reverts on a bad price).
+    /// @notice Equity (including funding not yet accrued), initial and maintenance requirement of `account`'s
+    /// cross bucket as of this block; reads only the prices of its cross positions' markets (reverts on a bad one).
     function crossMargin(address account) external view returns (Margin memory) {
         return _margin(account, false, 0);
     }
 
-    /// @notice Equity and requirements of `account`'s isolated bucket in market `id` (reverts on a bad price).
+    /// @notice Equity (including funding not yet accrued) and requirements of `account`'s isolated bucket in
+    /// market `id` as of this block (reverts on a bad price of market `id`).
     function isolatedMargin(address account, uint256 id) external view returns (Margin memory) {
         return _margin(account, true, id);
     }

@@ -10,6 +10,7 @@ library PerpErrorsLib {
     error MarginRatiosInvalid(uint256 initialMarginBps, uint256 maintenanceMarginBps);
     error BpsOutOfRange(uint256 valueBps);
     error ZeroFundingPeriod();
+    error ZeroMarkMaxAge();
     error SelfTrade();
     error PriceOutsideBand(uint256 priceWad, uint256 indexPriceWad);
     error InsufficientMargin(address account);

@@ -6,16 +6,17 @@ import {PerpEngine} from "./PerpEngine.sol";
 
 /// @title PerpLens
 /// @notice Reads a margin engine's whole observable state in one call (cross-checks against the model).
-/// @dev A margin view that reverts (a rejected price) is reported as an ok-flag of 0 with zeros.
+/// @dev A margin view that reverts (a rejected price) is reported as an ok-flag of 0 with zeros. Margin views
+/// include funding not yet accrued, as of the block the lens is called in.
 contract PerpLens {
     uint256 public constant GLOBAL_FIELDS = 3;
-    uint256 public constant MARKET_FIELDS = 8;
+    uint256 public constant MARKET_FIELDS = 9;
     uint256 public constant ACCOUNT_FIELDS = 6;
     uint256 public constant POSITION_FIELDS = 9;
 
     /// @notice global: insuranceFundWad, unsocializedLossWad, engine token balance.
     /// markets (per id): cumLongWad, cumShortWad, markPriceWad, longOiWad, shortOiWad, lastFundingTime,
-    /// indexOk, indexPriceWad.
+    /// indexOk, indexPriceWad, markTime.
     /// accounts: crossBalanceWad, token balance, crossOk, equityWad, initialWad, maintenanceWad.
     /// positions (account-major, then market): sizeWad, openNotionalWad, fundingSnapshotWad, isolated,
     /// isolatedBalanceWad, isoOk, equityWad, initialWad, maintenanceWad.
@@ -36,6 +37,7 @@ contract PerpLens {
             (markets[o], markets[o + 1], markets[o + 2]) = (m.cumLongWad, m.cumShortWad, int256(m.markPriceWad));
             (markets[o + 3], markets[o + 4], markets[o + 5]) =
                 (int256(m.longOiWad), int256(m.shortOiWad), int256(uint256(m.lastFundingTime)));
+            markets[o + 8] = int256(uint256(m.markTime));
             try engine.priceRouter().priceWad(m.indexAsset) returns (uint256 p) {
                 (markets[o + 6], markets[o + 7]) = (1, int256(p));
             } catch {}

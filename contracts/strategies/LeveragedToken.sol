@@ -24,7 +24,9 @@ import {LeveragedTokenEventsLib as Events} from "../libraries/LeveragedTokenEven
 /// @dev Deposits supply the asset unlevered at the oracle NAV (shares rounded down); the next rebalance
 /// levers them. Redemptions repay the redeemed share of the debt through the pair and pay the rest of the
 /// redeemed collateral, so the redeemer bears its own swap costs. `withdraw` is disabled (maxWithdraw = 0).
-/// Fees are minted as shares to `feeRecipient` (dilution), never taken as tokens.
+/// Fees are minted as shares to `feeRecipient` (dilution), never taken as tokens. Deposits and redemptions
+/// divide by the same `totalSupply + 10^DECIMALS_OFFSET` (virtual shares that are never redeemed), and NAV
+/// counts only the pool position redemptions pay from (docs/leveraged_tokens.md, "Share inflation").
 contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     using MathLib for uint256;
     using SafeERC20 for IERC20;
@@ -36,7 +38,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         uint256 maxLeverageWad;
         uint256 ripcordLeverageWad;
         uint256 rebalanceIntervalSec;
-        uint256 maxSlippageBps; // worst execution vs the oracle on every swap
+        uint256 maxSlippageBps; // worst execution vs the oracle on every swap, at most MAX_SLIPPAGE_BPS
         uint256 rebalanceFeeBps; // on the traded notional, minted as shares
         uint256 managementFeePerSecondWad; // streaming fee, minted as shares
         uint256 ripcordRewardAssets; // paid in the asset to the ripcord caller
@@ -52,13 +54,21 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     bytes32 public constant MANAGER_ROLE = keccak256("MANAGER_ROLE");
     /// @notice Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses.
     uint256 public constant SAFETY_BPS = 9_900;
-    uint256 public constant MAX_SLIPPAGE_BPS = 1_000;
+    /// @notice The sandwich bound of the pair's 0.3% fee, ⌊t*⌋ with t* = 1 − γ³(1 + u*) = 59.865 bps
+    /// (docs/SPEC.md §9 S2, the same constant as Looper.MAX_SLIPPAGE_BPS): no front-run of a swap executing
+    /// within it of the oracle pays, on a pair at the oracle.
+    uint256 public constant MAX_SLIPPAGE_BPS = 59;
+    /// @notice A swap the slippage bound cuts to less than this share of the wanted amount is not made.
+    uint256 public constant MIN_CUT_BPS = 1;
     uint256 public constant MAX_REBALANCE_FEE_BPS = 100;
     /// @notice 10% a year, per second (WAD).
     uint256 public constant MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198;
     uint256 public constant MAX_ROUNDS = 32;
     /// @notice At most this fraction of the supply is minted as management fee in one accrual.
     uint256 public constant MAX_FEE_FRACTION_WAD = 0.5e18;
+    /// @notice Virtual shares 10^DECIMALS_OFFSET in every conversion: a donation is shared with them, so
+    /// inflating the share price costs the attacker about 10^DECIMALS_OFFSET times what the victim loses.
+    uint8 public constant DECIMALS_OFFSET = 6;
 
     ILendingPoolForStrategies public immutable pool;
     IPriceRouter public immutable priceRouter;
@@ -134,13 +144,18 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ ERC-4626
 
-    /// @notice Net asset value in asset units: supplied collateral + idle asset − debt valued in the asset
-    /// at the pool's oracle (debt rounded up), floored at 0. As of the pool's last accrual.
+    /// @notice Net asset value in asset units: supplied collateral − debt valued in the asset at the pool's
+    /// oracle (debt rounded up), floored at 0. As of the pool's last accrual. Tokens sent to the vault are not
+    /// counted: redemptions pay only from the pool position.
     function totalAssets() public view override returns (uint256) {
         Prices memory px = _prices();
-        uint256 gross = pool.supplyBalance(asset(), address(this)) + IERC20(asset()).balanceOf(address(this));
+        uint256 gross = pool.supplyBalance(asset(), address(this));
         uint256 debtInAsset = _debtToCollUp(pool.debtBalance(debtAsset, address(this)), px);
         return gross > debtInAsset ? gross - debtInAsset : 0;
+    }
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
     }
 
     /// @notice Withdraw-by-assets is not offered (the payout depends on the unwind); use `redeem`.
@@ -160,6 +175,17 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return super.mint(shares, receiver);
     }
 
+    /// @notice `deposit` that reverts `DeadlineExpired` after `deadline` and `InsufficientSharesOut` below
+    /// `minShares` (the router-style guard of a user entry point).
+    function depositWithMin(uint256 assets, address receiver, uint256 minShares, uint256 deadline)
+        external
+        returns (uint256 shares)
+    {
+        if (block.timestamp > deadline) revert Errors.DeadlineExpired(deadline);
+        shares = deposit(assets, receiver);
+        if (shares < minShares) revert Errors.InsufficientSharesOut(shares, minShares);
+    }
+
     /// @dev Pulls the assets, mints the shares, then supplies the assets to the pool as collateral.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (shares == 0) revert Errors.ZeroShares();
@@ -167,19 +193,22 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         pool.supply(asset(), assets, address(this));
     }
 
-    /// @notice `redeemWithMin` without a minimum.
+    /// @notice `redeemWithMin` without a minimum or a deadline.
     function redeem(uint256 shares, address receiver, address owner) public override returns (uint256) {
-        return redeemWithMin(shares, receiver, owner, 0);
+        return redeemWithMin(shares, receiver, owner, 0, type(uint256).max);
     }
 
     /// @notice Burns `shares` of `owner`, repays their share of the debt (rounded up) by selling their
-    /// share of the collateral (rounded down) through the pair, and pays the rest to `receiver`.
-    /// @return assets Asset units paid; at least `minAssets`.
-    function redeemWithMin(uint256 shares, address receiver, address owner, uint256 minAssets)
+    /// share of the collateral (rounded down) through the pair, and pays the rest to `receiver`. Shares are
+    /// taken of `totalSupply + 10^DECIMALS_OFFSET`, as in the deposit conversion.
+    /// @return assets Asset units paid; at least `minAssets` (`InsufficientAssetsOut`), not after `deadline`
+    /// (`DeadlineExpired`).
+    function redeemWithMin(uint256 shares, address receiver, address owner, uint256 minAssets, uint256 deadline)
         public
         nonReentrant
         returns (uint256 assets)
     {
+        if (block.timestamp > deadline) revert Errors.DeadlineExpired(deadline);
         _accrue();
         if (shares == 0) revert Errors.ZeroShares();
         if (receiver == address(0)) revert Errors.ZeroAddress();
@@ -187,28 +216,25 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             uint256 maxShares = maxRedeem(owner);
             if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
         }
-        bool all = shares == totalSupply();
         (uint256 collShare, uint256 debtShare) = _redeemedShare(shares);
         if (msg.sender != owner) _spendAllowance(owner, msg.sender, shares);
         _burn(owner, shares);
-        assets = _unwind(collShare, debtShare, all);
+        assets = _unwind(collShare, debtShare);
         if (assets < minAssets) revert Errors.InsufficientAssetsOut(assets, minAssets);
         emit Withdraw(msg.sender, receiver, owner, assets, shares);
-        if (assets != 0) pool.withdraw(asset(), all ? type(uint256).max : assets, receiver);
+        if (assets != 0) pool.withdraw(asset(), assets, receiver);
     }
 
-    /// @dev The redeemed share of the collateral (rounded down) and of the debt (rounded up; all of it for
-    /// the last shares).
+    /// @dev The redeemed share of the collateral (rounded down) and of the debt (rounded up), both of
+    /// `totalSupply + 10^DECIMALS_OFFSET`: the virtual shares' part stays, so the vault never empties.
     function _redeemedShare(uint256 shares) internal view returns (uint256 collShare, uint256 debtShare) {
-        uint256 supply = totalSupply();
-        collShare = pool.supplyBalance(asset(), address(this)).mulDivDown(shares, supply);
-        uint256 debt = pool.debtBalance(debtAsset, address(this));
-        debtShare = shares == supply ? debt : debt.mulDivUp(shares, supply);
+        uint256 denominator = totalSupply() + 10 ** DECIMALS_OFFSET;
+        collShare = pool.supplyBalance(asset(), address(this)).mulDivDown(shares, denominator);
+        debtShare = pool.debtBalance(debtAsset, address(this)).mulDivUp(shares, denominator);
     }
 
-    /// @dev Repays `debtShare` by selling collateral; returns what is left of `collShare` for the redeemer
-    /// (everything left in the pool when `all`).
-    function _unwind(uint256 collShare, uint256 debtShare, bool all) internal returns (uint256) {
+    /// @dev Repays `debtShare` by selling collateral; returns what is left of `collShare` for the redeemer.
+    function _unwind(uint256 collShare, uint256 debtShare) internal returns (uint256) {
         uint256 sold;
         if (debtShare != 0) {
             uint256 repaid;
@@ -216,7 +242,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             if (repaid < debtShare) revert Errors.UnwindIncomplete(debtShare - repaid);
         }
         if (sold > collShare) revert Errors.RedeemUnderwater(collShare, sold);
-        return all ? pool.supplyBalance(asset(), address(this)) : collShare - sold;
+        return collShare - sold;
     }
 
     // ------------------------------------------------------------------ rebalancing
@@ -233,14 +259,18 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return lev != 0 && _due(lev);
     }
 
-    /// @notice Trades back to the target leverage. Anyone may call, only when leverage is outside
-    /// [min, max] or the schedule interval has elapsed. A fee on the traded notional is minted as shares.
+    /// @notice Trades toward the target leverage. Anyone may call, only when leverage is outside
+    /// [min, max] or the schedule interval has elapsed, and at most once a block (`RebalanceTooSoon`). Each
+    /// swap stays within maxSlippageBps of the oracle: a trade the bound does not allow in full is cut to the
+    /// largest amount it allows (the rest waits for a later block), so a sandwich never pays (SPEC §9 S2).
+    /// A fee on the traded notional is minted as shares.
     function rebalance() external nonReentrant returns (uint256 leverageAfterWad) {
         _accrue();
         Prices memory px = _prices();
         uint256 before = _leverage(px);
         if (before == 0) revert Errors.NothingToRebalance();
         if (!_due(before)) revert Errors.RebalanceNotDue(before, lastRebalance + _params.rebalanceIntervalSec);
+        if (block.timestamp == lastRebalance) revert Errors.RebalanceTooSoon(lastRebalance);
         uint256 traded = _rebalanceTo(px);
         lastRebalance = block.timestamp;
         uint256 feeShares = _mintRebalanceFee(traded, px);
@@ -249,12 +279,14 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     }
 
     /// @notice Emergency delever to the target once leverage reaches the ripcord limit; anyone may call and
-    /// receives `ripcordRewardAssets` (capped at the NAV). No rebalance fee.
+    /// receives `ripcordRewardAssets` (capped at the NAV), at most once a block (`RebalanceTooSoon`). No
+    /// rebalance fee. Swaps are bounded and cut as in `rebalance`.
     function ripcord() external nonReentrant returns (uint256 reward) {
         _accrue();
         Prices memory px = _prices();
         uint256 before = _leverage(px);
         if (before < _params.ripcordLeverageWad) revert Errors.RipcordNotArmed(before, _params.ripcordLeverageWad);
+        if (block.timestamp == lastRebalance) revert Errors.RebalanceTooSoon(lastRebalance);
         uint256 traded = _rebalanceTo(px);
         lastRebalance = block.timestamp;
         reward = _min(_params.ripcordRewardAssets, totalAssets());
@@ -321,18 +353,24 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     }
 
     /// @dev Rounds of borrow (≤ SAFETY_BPS of the LTV headroom) → swap → supply; returns the amount borrowed.
+    /// A round the slippage bound cuts is the last one (a cut to 0 with nothing traded yet swaps in full and
+    /// reverts `SlippageExceeded`).
     function _lever(uint256 amount, Prices memory px) internal returns (uint256) {
         uint256 remaining = amount;
         for (uint256 round; round < _params.maxRounds && remaining != 0; ++round) {
             (, uint256 capacityWad, uint256 debtWad) = pool.accountValues(address(this));
             if (capacityWad <= debtWad) break;
             uint256 room = (capacityWad - debtWad).mulDivDown(_debtUnit, px.debt).bpsMulDown(SAFETY_BPS);
-            uint256 b = _min(remaining, room);
-            if (b == 0) break;
+            uint256 wanted = _min(remaining, room);
+            if (wanted == 0) break;
+            uint256 b = _maxInWithinBound(debtAsset, wanted, px);
+            if (b == 0 && remaining != amount) break;
+            if (b == 0) b = wanted;
             pool.borrow(debtAsset, b);
             uint256 out = _swapExactIn(debtAsset, b, px);
             pool.supply(asset(), out, address(this));
             remaining -= b;
+            if (b < wanted) break;
         }
         return amount - remaining;
     }
@@ -347,28 +385,40 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             uint256 debt = pool.debtBalance(debtAsset, address(this));
             if (debt <= floorDebt) break;
             // A partial repayment clears at least its amount less one unit: ask for one more.
-            (uint256 paid, uint256 soldNow) = _deleverRound(debt - floorDebt + (floorDebt == 0 ? 0 : 1), px);
+            (uint256 paid, uint256 soldNow, bool cut) =
+                _deleverRound(debt - floorDebt + (floorDebt == 0 ? 0 : 1), px, debt == start);
             if (paid == 0) break;
             sold += soldNow;
+            if (cut) break;
         }
         repaid = start - pool.debtBalance(debtAsset, address(this));
     }
 
-    /// @dev One round: buy the exact `remaining` debt if the withdrawable collateral covers it, else sell
-    /// all that is withdrawable. Returns (debt repaid, collateral sold).
-    function _deleverRound(uint256 remaining, Prices memory px) internal returns (uint256 repaid, uint256 sold) {
+    /// @dev One round: buy the exact `remaining` debt if the withdrawable collateral covers it within the
+    /// slippage bound; else sell what is withdrawable, below what buys `remaining` (exact input), cut to the
+    /// largest sale the bound allows (`cut`: the caller stops). A cut to 0 trades nothing on a later round
+    /// and, on the first (`first`), sells in full to revert `SlippageExceeded`. Returns (debt repaid,
+    /// collateral sold, cut).
+    function _deleverRound(uint256 remaining, Prices memory px, bool first)
+        internal
+        returns (uint256 repaid, uint256 sold, bool cut)
+    {
         address coll = asset();
         uint256 maxOut = _withdrawable(px);
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(coll);
-        uint256 need = UniV2MathLib.getAmountIn(remaining, reserveIn, reserveOut);
-        if (need <= maxOut) {
+        (uint256 need, uint256 maxIn) = _exactOutQuote(remaining, px);
+        if (need <= maxOut && need <= maxIn) {
             pool.withdraw(coll, need, address(this));
             _swapExactOut(coll, remaining, px);
             (repaid, sold) = (remaining, need);
         } else {
-            if (maxOut == 0) return (0, 0);
-            pool.withdraw(coll, maxOut, address(this));
-            (repaid, sold) = (_swapExactIn(coll, maxOut, px), maxOut);
+            uint256 wanted = _min(maxOut, need - 1);
+            if (wanted == 0) return (0, 0, false);
+            sold = _maxInWithinBound(coll, wanted, px);
+            if (sold == 0 && !first) return (0, 0, true);
+            if (sold == 0) sold = wanted;
+            cut = sold < wanted;
+            pool.withdraw(coll, sold, address(this));
+            repaid = _swapExactIn(coll, sold, px);
         }
         pool.repay(debtAsset, repaid, address(this));
     }
@@ -396,24 +446,58 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
 
     /// @dev Exact input, output sent to this vault; reverts below the oracle value less the slippage limit.
     function _swapExactIn(address tokenIn, uint256 amountIn, Prices memory px) internal returns (uint256 out) {
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
-        out = UniV2MathLib.getAmountOut(amountIn, reserveIn, reserveOut);
-        uint256 fair = tokenIn == debtAsset
-            ? amountIn.mulDivDown(px.debt * _collUnit, px.coll * _debtUnit)
-            : amountIn.mulDivDown(px.coll * _debtUnit, px.debt * _collUnit);
-        uint256 minOut = fair.mulDivUp(BPS - _params.maxSlippageBps, BPS);
+        uint256 minOut;
+        (out, minOut) = _exactInQuote(tokenIn, amountIn, px);
         if (out < minOut) revert Errors.SlippageExceeded(out, minOut);
         _pairSwap(tokenIn, amountIn, out);
     }
 
     /// @dev Exact output of the debt asset for the asset; reverts above the oracle value plus the limit.
     function _swapExactOut(address tokenIn, uint256 amountOut, Prices memory px) internal returns (uint256 amountIn) {
-        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
-        amountIn = UniV2MathLib.getAmountIn(amountOut, reserveIn, reserveOut);
-        uint256 fair = amountOut.mulDivUp(px.debt * _collUnit, px.coll * _debtUnit);
-        uint256 maxIn = fair.bpsMulDown(BPS + _params.maxSlippageBps);
+        uint256 maxIn;
+        (amountIn, maxIn) = _exactOutQuote(amountOut, px);
         if (amountIn > maxIn) revert Errors.SlippageExceeded(amountIn, maxIn);
         _pairSwap(tokenIn, amountIn, amountOut);
+    }
+
+    /// @dev The pair's output for `amountIn` and the least output the bound accepts:
+    /// ⌈⌊amountIn at the oracle⌋ × (1 − maxSlippage)⌉.
+    function _exactInQuote(address tokenIn, uint256 amountIn, Prices memory px)
+        internal
+        view
+        returns (uint256 out, uint256 minOut)
+    {
+        (uint256 reserveIn, uint256 reserveOut) = _reserves(tokenIn);
+        out = UniV2MathLib.getAmountOut(amountIn, reserveIn, reserveOut);
+        uint256 fair = tokenIn == debtAsset
+            ? amountIn.mulDivDown(px.debt * _collUnit, px.coll * _debtUnit)
+            : amountIn.mulDivDown(px.coll * _debtUnit, px.debt * _collUnit);
+        minOut = fair.mulDivUp(BPS - _params.maxSlippageBps, BPS);
+    }
+
+    /// @dev The asset the pair asks for exactly `amountOut` of the debt asset, and the most the bound accepts:
+    /// ⌊⌈amountOut at the oracle⌉ × (1 + maxSlippage)⌋.
+    function _exactOutQuote(uint256 amountOut, Prices memory px) internal view returns (uint256 amountIn, uint256 maxIn) {
+        (uint256 reserveIn, uint256 reserveOut) = _reserves(asset());
+        amountIn = UniV2MathLib.getAmountIn(amountOut, reserveIn, reserveOut);
+        maxIn = amountOut.mulDivUp(px.debt * _collUnit, px.coll * _debtUnit).bpsMulDown(BPS + _params.maxSlippageBps);
+    }
+
+    /// @dev The largest exact input ≤ `amountIn` whose output the slippage bound accepts: bisection on
+    /// `_exactInQuote` (out ≥ minOut holds at 0 and, up to rounding, below some size and not above it). A cut
+    /// below MIN_CUT_BPS of `amountIn` counts as none (0): only rounding lets such dust through a pair that is
+    /// far from the oracle.
+    function _maxInWithinBound(address tokenIn, uint256 amountIn, Prices memory px) internal view returns (uint256) {
+        (uint256 out, uint256 minOut) = _exactInQuote(tokenIn, amountIn, px);
+        if (out >= minOut) return amountIn;
+        (uint256 lo, uint256 hi) = (0, amountIn);
+        while (hi - lo > 1) {
+            uint256 mid = (lo + hi) / 2;
+            (out, minOut) = _exactInQuote(tokenIn, mid, px);
+            if (out >= minOut) lo = mid;
+            else hi = mid;
+        }
+        return lo < amountIn.bpsMulDown(MIN_CUT_BPS) ? 0 : lo;
     }
 
     function _pairSwap(address tokenIn, uint256 amountIn, uint256 out) internal {

@@ -35,6 +35,12 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
     /// @notice Token units kept below the computed borrow capacity each round, so that the pool's
     /// protocol-favouring rounding (debt up, collateral down) never makes a full-capacity round revert.
     uint256 public constant ROUNDING_MARGIN = 4;
+    /// @notice Largest `maxSlippageBps` any entry point accepts: the sandwich bound t* of the pair's 0.3% fee
+    /// (docs/SPEC.md §9 S2). With γ = 997/1000 and u* > 0 the root of γ³u² + γ²(1 + γ)u + γ² − 1 = 0 (the
+    /// swap size, as a share of the input reserve, above which a front-run starts to pay), t* = 1 − γ³(1 + u*)
+    /// = 59.865 bps: a swap executing within t* of the oracle, on a pair at the oracle, is too small to be
+    /// sandwiched at a profit, whatever the front-run.
+    uint256 public constant MAX_SLIPPAGE_BPS = 59;
 
     LendingPool public immutable pool;
     IUniswapV2FactoryLike public immutable factory;
@@ -65,6 +71,9 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
     error NothingToUnwind();
     error UnwindShortfall(uint256 needed, uint256 available);
     error UnauthorizedCallback();
+    error DeadlineExpired(uint256 deadline);
+    error InsufficientOutput(uint256 amount, uint256 minimum);
+    error ExcessiveDebt(uint256 amount, uint256 maximum);
 
     event LoopOpened(
         address indexed user, address indexed collateral, address indexed debt, uint256 equity, uint256 supplied, uint256 borrowed
@@ -81,7 +90,10 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
     /// @notice Supplies `equity` of `collateral` (pulled from the caller) for the caller, then runs up to
     /// `rounds` rounds of: borrow `borrowFractionBps` of the caller's remaining borrow capacity in `debt`,
     /// swap it for `collateral`, supply that. Stops early when a round's borrow would be worth nothing.
-    /// @param maxSlippageBps Each swap must return at least (1 - this) of its input's worth at oracle prices.
+    /// @param maxSlippageBps Each swap must return at least (1 - this) of its input's worth at oracle prices;
+    /// at most MAX_SLIPPAGE_BPS (`InvalidSlippage`).
+    /// @param minSupplied The call reverts `InsufficientOutput` if it supplies less collateral in total.
+    /// @param deadline The call reverts `DeadlineExpired` if mined after this timestamp.
     /// @return supplied Collateral supplied in total (equity included); borrowed: debt taken in total.
     function openIterative(
         address collateral,
@@ -89,39 +101,39 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
         uint256 equity,
         uint256 rounds,
         uint256 borrowFractionBps,
-        uint256 maxSlippageBps
+        uint256 maxSlippageBps,
+        uint256 minSupplied,
+        uint256 deadline
     ) external nonReentrant returns (uint256 supplied, uint256 borrowed) {
+        _checkDeadlineAndSlippage(deadline, maxSlippageBps);
         if (rounds == 0 || rounds > MAX_ROUNDS) revert InvalidRounds(rounds);
         if (borrowFractionBps == 0 || borrowFractionBps > BPS) revert InvalidFraction(borrowFractionBps);
-        if (maxSlippageBps > BPS) revert InvalidSlippage(maxSlippageBps);
         IUniswapV2Pair pair = _pair(collateral, debt);
         IERC20(collateral).safeTransferFrom(msg.sender, address(this), equity);
         _supply(collateral, equity, msg.sender);
-        supplied = equity;
-        for (uint256 i; i < rounds; ++i) {
-            uint256 amount = _roundBorrow(debt, borrowFractionBps);
-            if (amount == 0) break;
-            pool.borrowOnBehalf(debt, amount, msg.sender, address(this));
-            uint256 out = _swapExactIn(pair, debt, amount, collateral, maxSlippageBps);
-            _supply(collateral, out, msg.sender);
-            (supplied, borrowed) = (supplied + out, borrowed + amount);
-        }
+        (supplied, borrowed) = _rounds(pair, collateral, debt, rounds, borrowFractionBps, maxSlippageBps);
+        supplied += equity;
+        if (supplied < minSupplied) revert InsufficientOutput(supplied, minSupplied);
         emit LoopOpened(msg.sender, collateral, debt, equity, supplied, borrowed);
     }
 
     /// @notice Opens `leverageBps / 10,000` times `equity` of `collateral` exposure in one step: flash-borrows
     /// the `debt` needed to buy the extra collateral on the pair (exact output), supplies equity and extra
     /// for the caller, and borrows the flash amount plus the pool's fee on the caller's account to repay it.
+    /// @param maxBorrowed The call reverts `ExcessiveDebt` if the caller's new debt (flash + fee) is above it.
+    /// @param deadline The call reverts `DeadlineExpired` if mined after this timestamp.
     /// @return supplied Collateral supplied (equity + extra); borrowed: the caller's new debt (flash + fee).
     function openWithFlashLoan(
         address collateral,
         address debt,
         uint256 equity,
         uint256 leverageBps,
-        uint256 maxSlippageBps
+        uint256 maxSlippageBps,
+        uint256 maxBorrowed,
+        uint256 deadline
     ) external nonReentrant returns (uint256 supplied, uint256 borrowed) {
+        _checkDeadlineAndSlippage(deadline, maxSlippageBps);
         if (leverageBps <= BPS || leverageBps > MAX_LEVERAGE_BPS) revert InvalidLeverage(leverageBps);
-        if (maxSlippageBps > BPS) revert InvalidSlippage(maxSlippageBps);
         FlashData memory d = FlashData(
             Mode.Open, msg.sender, collateral, _pair(collateral, debt), 0, equity.mulDivDown(leverageBps - BPS, BPS), maxSlippageBps
         );
@@ -132,20 +144,26 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
         pool.flashLoan(this, debt, flashAmount, abi.encode(d));
         supplied = d.collateralAmount;
         borrowed = flashAmount + flashAmount.bpsMulUp(pool.flashLoanFeeBps());
+        if (borrowed > maxBorrowed) revert ExcessiveDebt(borrowed, maxBorrowed);
         emit LoopOpened(msg.sender, collateral, debt, equity, supplied, borrowed);
     }
 
     /// @notice Repays `fractionBps` of the caller's `debt` debt (all of it at 10,000) with a flash loan,
     /// withdraws the same share of their `collateral` supply (all of it at 10,000), sells just enough of it
     /// on the pair to repay the flash loan and its fee, and sends the rest of the collateral to the caller.
+    /// @param minReturned The call reverts `InsufficientOutput` if it returns less collateral.
+    /// @param deadline The call reverts `DeadlineExpired` if mined after this timestamp.
     /// @return repaid Debt repaid; returned: collateral sent to the caller.
-    function unwind(address collateral, address debt, uint256 fractionBps, uint256 maxSlippageBps)
-        external
-        nonReentrant
-        returns (uint256 repaid, uint256 returned)
-    {
+    function unwind(
+        address collateral,
+        address debt,
+        uint256 fractionBps,
+        uint256 maxSlippageBps,
+        uint256 minReturned,
+        uint256 deadline
+    ) external nonReentrant returns (uint256 repaid, uint256 returned) {
+        _checkDeadlineAndSlippage(deadline, maxSlippageBps);
         if (fractionBps == 0 || fractionBps > BPS) revert InvalidFraction(fractionBps);
-        if (maxSlippageBps > BPS) revert InvalidSlippage(maxSlippageBps);
         FlashData memory d = FlashData(Mode.Unwind, msg.sender, collateral, _pair(collateral, debt), 0, 0, maxSlippageBps);
         pool.accrueAll();
         uint256 debtNow = pool.debtBalance(debt, msg.sender);
@@ -157,6 +175,7 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
         pool.flashLoan(this, debt, repaid, abi.encode(d));
         returned = _unwindLeftover;
         _unwindLeftover = 0;
+        if (returned < minReturned) revert InsufficientOutput(returned, minReturned);
         emit LoopUnwound(msg.sender, collateral, debt, repaid, d.collateralAmount, returned);
         if (returned != 0) IERC20(collateral).safeTransfer(msg.sender, returned);
     }
@@ -191,10 +210,35 @@ contract Looper is IFlashLoanReceiver, ReentrancyGuard {
 
     // ------------------------------------------------------------------ internals
 
+    /// @dev The guards every entry point checks first: `DeadlineExpired`, then `InvalidSlippage`.
+    function _checkDeadlineAndSlippage(uint256 deadline, uint256 maxSlippageBps) internal view {
+        if (block.timestamp > deadline) revert DeadlineExpired(deadline);
+        if (maxSlippageBps > MAX_SLIPPAGE_BPS) revert InvalidSlippage(maxSlippageBps);
+    }
+
     function _pair(address collateral, address debt) internal view returns (IUniswapV2Pair pair) {
         if (collateral == debt) revert NoPair(collateral, debt);
         pair = IUniswapV2Pair(factory.getPair(collateral, debt));
         if (address(pair) == address(0)) revert NoPair(collateral, debt);
+    }
+
+    /// @dev Up to `rounds` rounds of borrow → swap → supply for the caller; returns (collateral bought, debt taken).
+    function _rounds(
+        IUniswapV2Pair pair,
+        address collateral,
+        address debt,
+        uint256 rounds,
+        uint256 fractionBps,
+        uint256 maxSlippageBps
+    ) internal returns (uint256 bought, uint256 borrowed) {
+        for (uint256 i; i < rounds; ++i) {
+            uint256 amount = _roundBorrow(debt, fractionBps);
+            if (amount == 0) break;
+            pool.borrowOnBehalf(debt, amount, msg.sender, address(this));
+            uint256 out = _swapExactIn(pair, debt, amount, collateral, maxSlippageBps);
+            _supply(collateral, out, msg.sender);
+            (bought, borrowed) = (bought + out, borrowed + amount);
+        }
     }
 
     /// @dev `fractionBps` of the caller's remaining borrow capacity in `debt` units (rounded down), less

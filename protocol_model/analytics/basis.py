@@ -19,6 +19,12 @@ from protocol_model.exact.math_lib import RAY, WAD
 
 @dataclass(frozen=True)
 class CarryTrade:
+    """A cash-and-carry position (docs/basis_trade.md): prices and amounts in dollars (floats).
+
+    Raises ``ValueError`` if ``quantity``, ``spot_entry``, ``perp_entry`` or ``perp_margin`` is not positive
+    or ``borrowed`` is negative.
+    """
+
     quantity: float
     """Units of the asset held spot and shorted on the perp."""
     spot_entry: float
@@ -39,7 +45,11 @@ class CarryTrade:
 
 
 def pool_borrow_apr(rate: RateParams, utilization: float) -> float:
-    """The pool's annual (simple) borrow rate at a utilization, from the exact kinked model."""
+    """The pool's annual (simple) borrow rate at a utilization, from the exact kinked model.
+
+    ``KinkedRateModel.borrowRatePerSecondRay`` (RAY per second, ``borrow_rate_per_second_ray``) × seconds per year,
+    as a fraction; ``utilization`` is a fraction rounded to WAD. Raises ``ValueError`` if it is not within 0..1.
+    """
     if not 0 <= utilization <= 1:
         raise ValueError(f"utilization ({utilization}) must be within 0..1")
     per_second = borrow_rate_per_second_ray(rate, int(round(utilization * WAD)))
@@ -51,6 +61,10 @@ def carry_pnl(trade: CarryTrade, spot: np.ndarray, perp: np.ndarray, funding_per
     """Cumulative P&L by component at the end of each day (arrays of one value per day).
 
     funding_per_day: fraction of the spot price the short receives that day (negative: it pays).
+    ``spot``, ``perp``, ``funding_per_day``, ``utilization``: shape (days,); every returned array is shape
+    (days,) in dollars (``borrow_apr`` an annual fraction). Borrow interest is simple, APR / 365 per day
+    (docs/basis_trade.md). Raises ``ValueError`` if the arrays differ in length (and as
+    :func:`pool_borrow_apr`).
     """
     n = len(spot)
     if not len(perp) == len(funding_per_day) == len(utilization) == n:
@@ -66,7 +80,10 @@ def carry_pnl(trade: CarryTrade, spot: np.ndarray, perp: np.ndarray, funding_per
 
 
 def breakeven_days(trade: CarryTrade, funding_per_day: float, borrow_apr: float) -> float:
-    """Days of carry that pay back the entry basis being lost (perp converging to spot), inf if carry ≤ 0."""
+    """Days of carry that pay back the entry basis being lost (perp converging to spot), inf if carry ≤ 0.
+
+    q·(perp_entry − spot_entry) / (q·funding·spot_entry − borrowed·APR/365); fractions per day and per year.
+    """
     daily = trade.quantity * funding_per_day * trade.spot_entry - trade.borrowed * borrow_apr / 365
     return float("inf") if daily <= 0 else trade.quantity * (trade.perp_entry - trade.spot_entry) / daily
 
@@ -76,7 +93,8 @@ def frozen_venue_outcome(trade: CarryTrade, spot_path: np.ndarray) -> dict[str, 
 
     The short is liquidated on the first day its equity (margin + short P&L) falls below maintenance;
     from then on the spot leg is unhedged. Returns the liquidation day (-1 if none), the short's loss at
-    liquidation and the total P&L at the end of the path.
+    liquidation and the total P&L at the end of the path (dollars; ``hedged_total`` is the P&L had the venue
+    not frozen). ``spot_path`` is shape (days,), the perp assumed to track spot (docs/basis_trade.md).
     """
     q, m = trade.quantity, trade.perp_margin
     end = float(spot_path[-1])

@@ -15,7 +15,11 @@ import numpy as np
 @dataclass(frozen=True)
 class PushRule:
     """A new round when the market moved more than ``deviation_bps`` from the last published answer, or
-    when ``heartbeat_s`` passed since the last round."""
+    when ``heartbeat_s`` passed since the last round (Chainlink's deviation threshold + heartbeat trigger;
+    docs/oracles/feed_model.md).
+
+    Raises ``ValueError`` if ``deviation_bps`` or ``heartbeat_s`` is not positive.
+    """
 
     deviation_bps: int = 50
     heartbeat_s: int = 3600
@@ -27,6 +31,11 @@ class PushRule:
 
 @dataclass(frozen=True)
 class OraclePath:
+    """What a feed published along a market path (output of :func:`push_rule_path`).
+
+    Every array has the market's shape, (paths, samples) or (samples,); prices in USD floats.
+    """
+
     oracle: np.ndarray
     """Published answer at every sample (same shape as the market)."""
     updated: np.ndarray
@@ -35,16 +44,21 @@ class OraclePath:
     """oracle / market − 1."""
 
     def max_abs_error_bps(self) -> np.ndarray:
+        """Largest |oracle / market − 1| over the samples, in bps: shape (paths,) or a scalar for one path."""
         return np.abs(self.lag_error).max(axis=-1) * 10_000
 
     def rounds(self) -> np.ndarray:
+        """Number of rounds published (the first sample counts): shape (paths,) or a scalar for one path."""
         return self.updated.sum(axis=-1)
 
 
 def push_rule_path(times_s: np.ndarray, market: np.ndarray, rule: PushRule) -> OraclePath:
     """The oracle path a push-rule feed publishes from a market path (vectorized over paths).
 
-    The first sample is always published. Sequential in time, vectorized across paths."""
+    ``times_s``: shape (samples,), seconds, non-decreasing; ``market``: shape (samples,) or (paths, samples),
+    positive USD prices. The first sample is always published. Sequential in time, vectorized across paths.
+    Raises ``ValueError`` if the shapes disagree, the times decrease or a market price is not positive.
+    """
     times_s = np.asarray(times_s, dtype=np.int64)
     market = np.asarray(market, dtype=float)
     if times_s.ndim != 1 or market.shape[-1] != times_s.shape[0]:
@@ -71,7 +85,11 @@ def push_rule_path(times_s: np.ndarray, market: np.ndarray, rule: PushRule) -> O
 
 def osm_path(times_s: np.ndarray, market: np.ndarray, delay_s: int) -> np.ndarray:
     """An OSM-style delayed feed: at time t it publishes the market price of ``delay_s`` earlier (the
-    first price until then). ``delay_s = 0`` is the market itself."""
+    first price until then). ``delay_s = 0`` is the market itself (docs/oracles/delayed_feed.md).
+
+    ``times_s``: shape (samples,), seconds, sorted; ``market``: shape (..., samples); returns the market's shape.
+    Raises ``ValueError`` if ``delay_s < 0``.
+    """
     times_s = np.asarray(times_s, dtype=np.int64)
     market = np.asarray(market, dtype=float)
     if delay_s < 0:
@@ -82,7 +100,12 @@ def osm_path(times_s: np.ndarray, market: np.ndarray, delay_s: int) -> np.ndarra
 
 def twap(times_s: np.ndarray, spot: np.ndarray, window_s: int) -> np.ndarray:
     """Time-weighted average of a piecewise-constant spot price over the ``window_s`` before each sample
-    (Uniswap V2's cumulative-price reading; shorter history at the start)."""
+    (Uniswap V2's cumulative-price reading, (cum(t) − cum(t − w)) / w; shorter history at the start;
+    docs/oracles/spot_manipulation.md).
+
+    ``times_s``: shape (samples,), seconds, sorted; ``spot``: shape (..., samples); returns the spot's shape.
+    Raises ``ValueError`` if ``window_s`` is not positive.
+    """
     times_s = np.asarray(times_s, dtype=float)
     spot = np.asarray(spot, dtype=float)
     if window_s <= 0:
@@ -103,7 +126,9 @@ def twap(times_s: np.ndarray, spot: np.ndarray, window_s: int) -> np.ndarray:
 
 def sequencer_accepts(times_s: np.ndarray, down: list[tuple[int, int]], grace_s: int) -> np.ndarray:
     """True where a price is accepted: not inside a (start, end) outage and more than ``grace_s`` after
-    the end of the last outage (the router's ``SequencerDown`` / ``GracePeriodNotOver`` rules)."""
+    the end of the last outage (the router's ``SequencerDown`` / ``GracePeriodNotOver`` rules;
+    docs/oracles/sequencer_outage.md). ``times_s``: shape (samples,), seconds; returns a bool array of that shape.
+    """
     times_s = np.asarray(times_s, dtype=np.int64)
     ok = np.ones(times_s.shape, dtype=bool)
     for start, end in down:

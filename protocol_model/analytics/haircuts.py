@@ -15,6 +15,11 @@ from protocol_model.exact.math_lib import BPS, bps_mul_down
 
 @dataclass(frozen=True)
 class HaircutClass:
+    """A collateral class and its haircut in bps (docs/haircuts.md).
+
+    Raises ``ValueError`` if ``haircut_bps`` is not within 0..10,000.
+    """
+
     name: str
     haircut_bps: int
     """Share of market value not counted as margin."""
@@ -36,6 +41,11 @@ CLASSES = {c.name: c for c in (
 
 @dataclass(frozen=True)
 class Holding:
+    """One collateral holding: asset, its issuer (for the concentration limit) and haircut class name.
+
+    Raises ``ValueError`` if ``value_wad`` is negative.
+    """
+
     asset: str
     issuer: str
     haircut_class: str
@@ -49,6 +59,8 @@ class Holding:
 
 @dataclass(frozen=True)
 class HoldingMargin:
+    """A holding's margin: ``after_haircut_wad`` = ⌊value·(1 − haircut)⌋, then ``usable_wad`` (WAD dollars)."""
+
     holding: Holding
     after_haircut_wad: int
     usable_wad: int
@@ -58,7 +70,11 @@ class HoldingMargin:
 def usable_margin(holdings: list[Holding], issuer_limit_bps: int = BPS,
                   classes: dict[str, HaircutClass] = CLASSES) -> list[HoldingMargin]:
     """Each holding's usable margin: ⌊value·(1 − haircut)⌋, then each issuer's total capped at
-    ⌊limit · Σ after-haircut⌋ (the excess counts zero; the cap is shared pro rata, rounded down)."""
+    ⌊limit · Σ after-haircut⌋ (the excess counts zero; the cap is shared pro rata, rounded down).
+
+    Values in WAD dollars, rounded down with ``bps_mul_down``; one result per holding, in order (docs/haircuts.md).
+    Raises ``ValueError`` if ``issuer_limit_bps`` is not within 1..10,000 or a holding's class is unknown.
+    """
     if not 0 < issuer_limit_bps <= BPS:
         raise ValueError(f"issuer_limit_bps ({issuer_limit_bps}) must be within 1..{BPS}")
     after = []
@@ -79,4 +95,8 @@ def usable_margin(holdings: list[Holding], issuer_limit_bps: int = BPS,
 
 
 def total_usable_wad(holdings: list[Holding], issuer_limit_bps: int = BPS) -> int:
+    """Σ usable margin of :func:`usable_margin` with the default classes (WAD dollars, rounded down).
+
+    Raises ``ValueError`` as :func:`usable_margin`.
+    """
     return sum(m.usable_wad for m in usable_margin(holdings, issuer_limit_bps))

@@ -12,6 +12,12 @@ import numpy as np
 
 @dataclass(frozen=True)
 class RedemptionTerms:
+    """An issuer's par-redemption terms (docs/stablecoin_quality.md); amounts in dollars (floats).
+
+    Raises ``ValueError`` if ``delay_days`` or ``minimum`` is negative, ``fee_bps`` is not within 0..10,000
+    or ``daily_capacity`` is not positive.
+    """
+
     delay_days: float = 1.0
     """Settlement time of a par redemption once it is processed."""
     fee_bps: int = 10
@@ -32,7 +38,11 @@ class RedemptionTerms:
 
 
 def depeg_path(days: int, shock_day: int, trough: float, half_life_days: float) -> np.ndarray:
-    """Market price per day: 1 until ``shock_day``, then ``trough`` recovering towards 1 with a half-life."""
+    """Market price per day: 1 until ``shock_day``, then ``trough`` recovering towards 1 with a half-life.
+
+    p(t) = 1 − (1 − trough)·0.5^((t − shock_day)/half_life) for t ≥ shock_day; shape (days,), dollars.
+    Raises ``ValueError`` if ``trough`` is not within (0, 1] or ``half_life_days`` is not positive.
+    """
     if not 0 < trough <= 1:
         raise ValueError(f"trough ({trough}) must be within (0, 1]")
     if half_life_days <= 0:
@@ -44,7 +54,9 @@ def depeg_path(days: int, shock_day: int, trough: float, half_life_days: float) 
 
 def redemption_days(amount: float, queue_ahead: float, terms: RedemptionTerms) -> float:
     """Days until a redemption request pays: the queue ahead and this request are processed at
-    ``daily_capacity``, then settle after ``delay_days``; inf below the minimum size."""
+    ``daily_capacity``, then settle after ``delay_days``; inf below the minimum size:
+    (queue_ahead + amount) / daily_capacity + delay_days (docs/stablecoin_quality.md).
+    """
     if amount < terms.minimum:
         return float("inf")
     return (queue_ahead + amount) / terms.daily_capacity + terms.delay_days
@@ -53,7 +65,11 @@ def redemption_days(amount: float, queue_ahead: float, terms: RedemptionTerms) -
 def best_exit(amount: float, price_path: np.ndarray, day: int, queue_ahead: float, terms: RedemptionTerms,
               need_by_day: int | None = None) -> tuple[str, float]:
     """Dollars obtained by selling on ``day`` at the market price or redeeming at par less the fee; a
-    redemption that would pay after ``need_by_day`` (a margin call's deadline) is not an option."""
+    redemption that would pay after ``need_by_day`` (a margin call's deadline) is not an option.
+
+    ``price_path`` is shape (days,) (e.g. :func:`depeg_path`); returns (``"sell"`` or ``"redeem"``, dollars).
+    Raises ``IndexError`` if ``day`` is beyond the path.
+    """
     sell = amount * float(price_path[day])
     wait = redemption_days(amount, queue_ahead, terms)
     redeem = amount * (1 - terms.fee_bps / 10_000)
@@ -69,6 +85,9 @@ def wrong_way_liquidation_move(leverage: float, maintenance: float, beta: float,
     price × (1 − haircut). Per unit of posted capital: margin 1, notional L, move −x:
 
         (1 − βx)(1 − h) − L·x = m · L · (1 − x)   ⇒   x = ((1 − h) − mL) / ((1 − h)β + L − mL)
+
+    Fractions in, a fraction of the underlying's price out (docs/stablecoin_quality.md). Raises ``ValueError``
+    unless leverage > 0, 0 ≤ maintenance < 1, β ≥ 0 and 0 ≤ haircut < 1.
     """
     if leverage <= 0 or not 0 <= maintenance < 1 or beta < 0 or not 0 <= haircut < 1:
         raise ValueError("leverage > 0, 0 <= maintenance < 1, beta >= 0 and 0 <= haircut < 1 are required")

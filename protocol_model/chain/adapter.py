@@ -46,6 +46,8 @@ class ChainWorld(PoolDeployment):
         params = scenario.pool.params()
         if (params.close_factor_bps, params.full_close_hf_wad) != (w.pool.closeFactorBps(), w.pool.fullCloseHfWad()):
             w.pool.setCloseFactor(params.close_factor_bps, params.full_close_hf_wad, sender=d)
+        if params.min_leftover_usd_wad != w.pool.minLeftoverUsdWad():
+            w.pool.setMinLeftover(params.min_leftover_usd_wad, sender=d)
         for spec in scenario.assets:
             token = drv.deploy(project.MockERC20, spec.name, spec.name, spec.decimals, sender=d)
             feed = drv.deploy(feed_contract(w), 8, spec.answer(), f"{spec.name} / USD", sender=d)
@@ -114,11 +116,22 @@ class ChainWorld(PoolDeployment):
         return list(self.scenario.steps)
 
 
+def _on_behalf(w: PoolDeployment, a: Action) -> Call | None:
+    """``withdrawOnBehalf`` / ``borrowOnBehalf`` when the action names another account: the caller acts for
+    ``on_behalf`` and the tokens go to the caller; None for the caller's own withdraw / borrow."""
+    if a.on_behalf in ("", a.account):
+        return None
+    return w.call(a, w.pool, f"{a.kind}OnBehalf", w.token(a.asset), a.amount, w.address_of(a.on_behalf),
+                  w.address_of(a.account))
+
+
 POOL_CALLS: dict[str, Callable[[PoolDeployment, Action], Call | None]] = {
     "supply": lambda w, a: w.call(a, w.pool, "supply", w.token(a.asset), a.amount,
                                   w.address_of(a.on_behalf or a.account)),
-    "withdraw": lambda w, a: w.call(a, w.pool, "withdraw", w.token(a.asset), a.amount, w.address_of(a.account)),
-    "borrow": lambda w, a: w.call(a, w.pool, "borrow", w.token(a.asset), a.amount),
+    "withdraw": lambda w, a: _on_behalf(w, a) or w.call(a, w.pool, "withdraw", w.token(a.asset), a.amount,
+                                                        w.address_of(a.account)),
+    "borrow": lambda w, a: _on_behalf(w, a) or w.call(a, w.pool, "borrow", w.token(a.asset), a.amount),
+    "delegate": lambda w, a: w.call(a, w.pool, "setAuthorization", w.address_of(a.operator), a.enabled),
     "repay": lambda w, a: w.call(a, w.pool, "repay", w.token(a.asset), a.amount,
                                  w.address_of(a.on_behalf or a.account)),
     "liquidate": lambda w, a: w.call(a, w.pool, "liquidate", w.address_of(a.borrower), w.token(a.collateral),

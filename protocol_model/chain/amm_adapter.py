@@ -133,8 +133,10 @@ def _add_liquidity(w: PoolDeployment, a: Action) -> Call:
 def _loop_open(w: PoolDeployment, a: Action) -> Call:
     looper, coll, debt = _amm(w).looper, w.token(a.collateral), w.token(a.debt)
     if a.mode == "iterative":
-        return w.call(a, looper, "openIterative", coll, debt, a.amount, a.rounds, a.fraction_bps, a.max_slippage_bps)
-    return w.call(a, looper, "openWithFlashLoan", coll, debt, a.amount, a.leverage_bps, a.max_slippage_bps)
+        return w.call(a, looper, "openIterative", coll, debt, a.amount, a.rounds, a.fraction_bps, a.max_slippage_bps,
+                      0, UINT256_MAX)
+    return w.call(a, looper, "openWithFlashLoan", coll, debt, a.amount, a.leverage_bps, a.max_slippage_bps,
+                  UINT256_MAX, UINT256_MAX)
 
 
 def _price_from_pair(w: PoolDeployment, a: Action) -> Call:
@@ -154,7 +156,7 @@ AMM_CALLS: dict[str, Callable[[PoolDeployment, Action], Call | None]] = {
     "authorize": lambda w, a: w.call(a, w.pool, "setAuthorization", _amm(w).looper.address, a.enabled),
     "loop_open": _loop_open,
     "loop_unwind": lambda w, a: w.call(a, _amm(w).looper, "unwind", w.token(a.collateral), w.token(a.debt),
-                                       a.fraction_bps, a.max_slippage_bps),
+                                       a.fraction_bps, a.max_slippage_bps, 0, UINT256_MAX),
     "price_from_pair": _price_from_pair,
 }
 """AMM and loop step kinds (scenario.amm.AMM_KINDS) -> chain call."""

@@ -97,7 +97,7 @@ def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | Non
     labels = {to_checksum_address(k): v for k, v in (labels or {}).items()}
     lp = project.LendingPool.at(pool_address)
     router = project.PriceRouter.at(lp.priceRouter())
-    model = LendingPool(params=PoolParams(lp.closeFactorBps(), lp.fullCloseHfWad()).validate())
+    model = LendingPool(params=PoolParams(lp.closeFactorBps(), lp.fullCloseHfWad(), lp.minLeftoverUsdWad()).validate())
     model.set_pause(lp.supplyPaused(), lp.borrowPaused())
 
     asset_address: dict[str, str] = {}
@@ -135,6 +135,8 @@ def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | Non
             token = Contract(token_address, contract_type=project.MockERC20.contract_type)
             if sc := lp.scaledSupplyOf(token_address, address):
                 model.scaled_supply[(name, acct)] = sc
+            if lp.usesAsCollateral(address, token_address):
+                model.collateral_use.add((acct, name))
             if sd := lp.scaledDebtOf(token_address, address):
                 model.scaled_debt[(name, acct)] = sd
             if bal := token.balanceOf(address):

@@ -42,7 +42,10 @@ from protocol_model.world.model_world import Action, ModelWorld
 
 @dataclass(frozen=True)
 class LevOp:
-    """One operation. ``price``: new WETH answer (8 decimals), then ``erin`` arbitrages the pair to it."""
+    """One operation. ``price``: new WETH answer (8 decimals), then ``erin`` arbitrages the pair to it.
+    ``min_assets`` is the minimum out (assets of a redemption, shares of a deposit: ``depositWithMin``);
+    ``deadline`` 0 means none. ``supply_for``: ``account`` supplies ``amount`` WETH to the pool on behalf of
+    the vault; ``send``: ``account`` transfers ``amount`` WETH straight to the vault."""
 
     kind: str
     vault: str = ""
@@ -52,6 +55,7 @@ class LevOp:
     seconds: int = 0
     min_assets: int = 0
     token_in: str = ""
+    deadline: int = 0
 
     def describe(self) -> str:
         """``kind(field=value, ...)`` of the fields that are set."""
@@ -245,6 +249,26 @@ def _vault_op(method: str, model: Callable[[LevWorld, LevOp, int], str],
     return StepHandler(lambda w, op: Call(w.vaults_c[op.vault], method, args(w, op), w.sender(op)), model)
 
 
+def _deadline(op: LevOp) -> int:
+    """The op's deadline (seconds), or none (UINT256_MAX)."""
+    return op.deadline or UINT256_MAX
+
+
+def _deposit_call(w: LevWorld, op: LevOp) -> Call:
+    """``depositWithMin`` when the op sets a minimum or a deadline, else ``deposit``."""
+    vault, who = w.vaults_c[op.vault], w.sender(op)
+    if op.min_assets or op.deadline:
+        return Call(vault, "depositWithMin", (op.amount, who.address, op.min_assets, _deadline(op)), who)
+    return Call(vault, "deposit", (op.amount, who.address), who)
+
+
+def _deposit_model(w: LevWorld, op: LevOp, now: int) -> str:
+    vm = w.vaults_m[op.vault]
+    if op.min_assets or op.deadline:
+        return _model(vm.deposit, op.account, op.amount, op.account, now, op.min_assets, _deadline(op))
+    return _model(vm.deposit, op.account, op.amount, op.account, now)
+
+
 LEVERAGED_STEPS: StepRegistry[LevWorld, LevOp] = StepRegistry("leveraged token", {
     "price": StepHandler(lambda w, op: w.cw.call(_price_action(op), w.cw.feeds[COLL], "setAnswer", op.answer),
                          lambda w, op, now: w.mw.apply(_price_action(op), now)),
@@ -252,13 +276,19 @@ LEVERAGED_STEPS: StepRegistry[LevWorld, LevOp] = StepRegistry("leveraged token",
         lambda w, op: Call(w.swapper_c, "swapExactIn", (w.pair_c.address, w.cw.token(op.token_in), op.amount, 0,
                                                         w.cw.address_of(op.account)), w.sender(op)),
         lambda w, op, now: _model(w.pair_m.swap_exact_in, op.account, op.token_in, op.amount, 0, op.account, now)),
-    "deposit": _vault_op("deposit", lambda w, op, now: _model(w.vaults_m[op.vault].deposit, op.account, op.amount,
-                                                               op.account, now),
-                         lambda w, op: (op.amount, w.sender(op).address)),
+    "deposit": StepHandler(_deposit_call, _deposit_model),
     "redeem": _vault_op("redeemWithMin",
                         lambda w, op, now: _model(w.vaults_m[op.vault].redeem, op.account, op.amount, op.account,
-                                                  op.account, now, op.min_assets),
-                        lambda w, op: (op.amount, w.sender(op).address, w.sender(op).address, op.min_assets)),
+                                                  op.account, now, op.min_assets, _deadline(op)),
+                        lambda w, op: (op.amount, w.sender(op).address, w.sender(op).address, op.min_assets,
+                                       _deadline(op))),
+    "supply_for": StepHandler(
+        lambda w, op: Call(w.cw.pool, "supply", (w.cw.token(COLL), op.amount, w.vaults_c[op.vault].address),
+                           w.sender(op)),
+        lambda w, op, now: _model(w.mw.pool.supply, op.account, COLL, op.amount, op.vault, now)),
+    "send": StepHandler(
+        lambda w, op: Call(w.cw.tokens[COLL], "transfer", (w.vaults_c[op.vault].address, op.amount), w.sender(op)),
+        lambda w, op, now: _model(w.mw.pool.ledger.transfer, COLL, op.account, op.vault, op.amount)),
     "rebalance": _vault_op("rebalance", lambda w, op, now: _model(w.vaults_m[op.vault].rebalance, op.account, now)),
     "ripcord": _vault_op("ripcord", lambda w, op, now: _model(w.vaults_m[op.vault].ripcord, op.account, now)),
     "accrue": _vault_op("accrue", lambda w, op, now: _model(w.vaults_m[op.vault].accrue, now)),

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 
 class PoolError(Exception):
-    """A call the contracts would revert."""
+    """A call the contracts would revert; the subclass name is the Solidity custom error's name.
+
+    Every exception class below is a ``PoolError`` subclass named after an error in ErrorsLib.sol,
+    OracleErrorsLib.sol, FlashErrorsLib.sol, Looper.sol or OpenZeppelin; its arguments mirror the error's.
+    """
 
     @property
     def name(self) -> str:
+        """The revert's error name as the chain reports it (the exception's class name)."""
         return type(self).__name__
 
 
@@ -46,6 +51,9 @@ NoDebt = _make("NoDebt", "The account has no debt in this asset.")
 NoCollateral = _make("NoCollateral", "The account has no supply of this collateral asset.")
 CollateralNotEnabled = _make("CollateralNotEnabled", "The asset does not count as collateral.")
 HealthyAccount = _make("HealthyAccount", "Health factor >= 1: not liquidatable.")
+NothingToSeize = _make("NothingToSeize", "The liquidation would seize no collateral.")
+NothingToRepay = _make("NothingToRepay", "The liquidation would reduce no debt (less than one scaled unit).")
+MustNotLeaveDust = _make("MustNotLeaveDust", "The liquidation would leave a position worth less than the minimum.")
 FeedNotSet = _make("FeedNotSet", "No price feed for the asset.")
 InvalidPrice = _make("InvalidPrice", "The feed answered <= 0.")
 
@@ -74,9 +82,12 @@ FlashLoanFeeTooHigh = _make("FlashLoanFeeTooHigh", "Flash-loan fee above MAX_FLA
 InvalidRounds = _make("InvalidRounds", "Rounds not in 1..MAX_ROUNDS.")
 InvalidFraction = _make("InvalidFraction", "A fraction in bps not in 1..10,000.")
 InvalidLeverage = _make("InvalidLeverage", "Leverage not above 1x or above MAX_LEVERAGE_BPS.")
-InvalidSlippage = _make("InvalidSlippage", "Maximum slippage above 10,000 bps.")
+InvalidSlippage = _make("InvalidSlippage", "Maximum slippage above MAX_SLIPPAGE_BPS (the sandwich bound, 59 bps).")
 NoPair = _make("NoPair", "The factory has no pair of the collateral and debt assets.")
 SlippageExceeded = _make("SlippageExceeded", "A swap returns less than its input's oracle worth × (1 − max slippage).")
 NothingToUnwind = _make("NothingToUnwind", "The caller has no debt in the asset (or the share of it is zero).")
 UnwindShortfall = _make("UnwindShortfall", "The withdrawn collateral does not buy back the flash loan and its fee.")
 UnauthorizedCallback = _make("UnauthorizedCallback", "onFlashLoan not from the pool for a loan started here.")
+DeadlineExpired = _make("DeadlineExpired", "The call is mined after its deadline.")
+InsufficientOutput = _make("InsufficientOutput", "An open supplies, or an unwind returns, less than the minimum.")
+ExcessiveDebt = _make("ExcessiveDebt", "A flash open's new debt (flash + fee) is above the caller's maximum.")

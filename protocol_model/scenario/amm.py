@@ -11,21 +11,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from protocol_model.exact.math_lib import BPS
+from protocol_model.scenario.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
     """'ok' or the name of the error the call must revert with."""
 
 
-class PairFeedSpec(_Strict):
+class PairFeedSpec(Strict):
     """Price ``asset`` from this pair (PairPriceFeed): the pair's price in the other asset times that
     asset's own USD feed. ``spot``: current reserves; ``twap``: average since an observation at least
     ``window_s`` old (the first is taken when the feed is deployed)."""
@@ -43,7 +40,7 @@ class PairFeedSpec(_Strict):
         return self
 
 
-class PairSpec(_Strict):
+class PairSpec(Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     assets: tuple[str, str]
     reserves: dict[str, Decimal]
@@ -107,7 +104,8 @@ class LoopOpenOp(_Op):
     borrow_fraction_bps: int = Field(BPS, ge=0)
     leverage: Decimal = Field(Decimal(0), ge=0)
     """Target collateral ÷ equity (flash mode), e.g. 3 for 3×."""
-    max_slippage_bps: int = Field(100, ge=0)
+    max_slippage_bps: int = Field(50, ge=0)
+    """Each swap's worst execution versus the oracle; the Looper rejects more than 59 (docs/SPEC.md §9 S2)."""
 
     @model_validator(mode="after")
     def _mode_fields(self) -> LoopOpenOp:
@@ -126,7 +124,7 @@ class LoopUnwindOp(_Op):
     collateral: str
     debt: str
     fraction_bps: int = Field(BPS, ge=0)
-    max_slippage_bps: int = Field(100, ge=0)
+    max_slippage_bps: int = Field(50, ge=0)
 
 
 class PriceFromPairOp(_Op):

@@ -1,6 +1,6 @@
 """Scenario schema for oracles: the optional per-asset ``oracle`` block and the feed step ops.
 
-Kept apart from ``scenario.py`` (which imports it); validated with the same one-error-naming-the-field
+Kept apart from ``story.py`` (which imports it); validated with the same one-error-naming-the-field
 style (``ScenarioError``).
 """
 
@@ -9,22 +9,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from protocol_model.exact.math_lib import BPS, WAD
+from protocol_model.exact.math_lib import BPS
 from protocol_model.exact.oracle.oracle_policy import MAX_AGE_LIMIT_S, MAX_GRACE_PERIOD_S, OraclePolicy
 from protocol_model.exact.oracle.price_router import usd_to_answer
+from protocol_model.scenario.base import Strict
+from protocol_model.scenario.units import Bps, usd_to_wad
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def usd_to_wad(price_usd: Decimal) -> int:
-    return int((Decimal(price_usd) * WAD).to_integral_value())
-
-
-class OracleSpec(_Strict):
+class OracleSpec(Strict):
     """One asset's feed set-up and the router's policy for it. Zero disables a check."""
 
     max_age_s: int = Field(0, ge=0, le=MAX_AGE_LIMIT_S)
@@ -33,7 +27,7 @@ class OracleSpec(_Strict):
     """Prices at or below this are rejected."""
     max_price_usd: Decimal = Field(Decimal(0), ge=0)
     """Prices at or above this are rejected (0: no cap)."""
-    max_jump_bps: int = Field(0, ge=0, le=BPS)
+    max_jump_bps: Bps = Field(0, alias="max_jump", ge=0, le=BPS)
     """Circuit breaker: a move larger than this from the previous round is rejected."""
     fallback_price_usd: Decimal | None = Field(None, gt=0)
     """Deploys a fallback feed starting at this price, read when the primary is rejected."""
@@ -65,10 +59,10 @@ class OracleSpec(_Strict):
         """(minAnswer, maxAnswer) of the primary aggregator, in 8-decimal answers; (0, 0) = no clamp."""
         if self.feed_max_usd == 0:
             return 0, 0
-        return usd_to_answer(self.feed_min_usd), usd_to_answer(self.feed_max_usd)
+        return usd_to_answer(str(self.feed_min_usd)), usd_to_answer(str(self.feed_max_usd))
 
 
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
 
 
@@ -94,7 +88,7 @@ class FeedOp(_Op):
         return self
 
     def raw_answer(self) -> int:
-        return self.answer if self.answer is not None else usd_to_answer(self.price_usd)
+        return self.answer if self.answer is not None else usd_to_answer(str(self.price_usd))
 
 
 class FeedRevertOp(_Op):

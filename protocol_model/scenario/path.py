@@ -14,14 +14,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from protocol_model.scenario.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PathPoint(_Strict):
+class PathPoint(Strict):
     """One point of a price path: time passes, then the listed feeds publish new answers."""
 
     warp: int = Field(0, ge=0, le=10 * 365 * 86_400)
@@ -31,7 +29,7 @@ class PathPoint(_Strict):
     label: str = ""
 
 
-class KeeperSpec(_Strict):
+class KeeperSpec(Strict):
     """A liquidation bot: after every path point it liquidates whatever the model says is liquidatable."""
 
     account: str
@@ -39,7 +37,7 @@ class KeeperSpec(_Strict):
     max_liquidations_per_point: int = Field(50, ge=1, le=1_000)
 
 
-class Check(_Strict):
+class Check(Strict):
     """What must be true after path point ``at`` (after the keeper ran there)."""
 
     at: int = Field(ge=0)

@@ -1,6 +1,9 @@
-"""Perp stories as data (scenarios/perp/*.yaml): one schema for the model, the chain replay and the docs.
+"""Perp stories (``kind: perp_story``, scenarios/perp/*.yaml): one schema for the model, the chain replay
+and the docs.
 
-A bad file gets one ``ScenarioError`` naming the field, before anything is built or deployed.
+A perp story names a protocol with a ``perp:`` section (collateral, indexes, markets) and may override its
+fields; ``PerpScenario`` is the resolved form. A bad file gets one ``ScenarioError`` naming the file, the
+field and the rule, before anything is built or deployed.
 """
 
 from __future__ import annotations
@@ -9,62 +12,37 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.exact.perp import errors
-from protocol_model.exact.perp.params import MarketParams
-from protocol_model.scenario.story import ScenarioError, _format_error, to_units
+from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
+from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.params import ASSET_NAME, CollateralSpec
+from protocol_model.scenario.params import IndexSpec as IndexParams
+from protocol_model.scenario.params import MarketSpec as MarketParamsSpec
+from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class IndexSpec(IndexParams):
+    """A price index with its name (the resolved form)."""
+
+    name: str = Field(pattern=ASSET_NAME)
 
 
-class CollateralSpec(_Strict):
-    name: str = Field("USDC", pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
-    decimals: int = Field(6, ge=0, le=18)
+class MarketSpec(MarketParamsSpec):
+    """A perp market with its name (the resolved form)."""
 
-
-class IndexSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
-    price_usd: Decimal = Field(gt=0)
-
-
-class MarketSpec(_Strict):
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,23}$")
-    index: str
-    initial_margin_bps: int = Field(gt=0, le=10_000)
-    maintenance_margin_bps: int = Field(gt=0, lt=10_000)
-    trade_fee_bps: int = Field(5, ge=0, le=10_000)
-    liquidation_penalty_bps: int = Field(100, ge=0, le=10_000)
-    liquidator_share_bps: int = Field(5_000, ge=0, le=10_000)
-    close_factor_bps: int = Field(5_000, gt=0, le=10_000)
-    full_liquidation_bps: int = Field(5_000, ge=0, le=10_000)
-    max_funding_rate_bps: int = Field(75, ge=0, le=10_000)
-    price_band_bps: int = Field(200, ge=0, le=10_000)
-    funding_period_seconds: int = Field(8 * 3600, gt=0, lt=2**32)
-
-    @model_validator(mode="after")
-    def _margins(self) -> MarketSpec:
-        if self.maintenance_margin_bps >= self.initial_margin_bps:
-            raise ValueError(f"maintenance_margin_bps ({self.maintenance_margin_bps}) must be below "
-                             f"initial_margin_bps ({self.initial_margin_bps})")
-        return self
-
-    def params(self) -> MarketParams:
-        data = self.model_dump(exclude={"name", "index"})
-        return MarketParams(**data).validate()
 
 
-class AccountSpec(_Strict):
+class AccountSpec(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balance: Decimal = Field(Decimal(0), ge=0)
     """Whole settlement tokens minted to the account at the start."""
 
 
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
 
 
@@ -121,14 +99,27 @@ Step = Annotated[DepositOp | ModeOp | TransferOp | TradeOp | LiquidateOp | Price
                  Field(discriminator="op")]
 
 
-class PerpScenario(_Strict):
+class _PerpBody(Strict):
     name: str
     description: str = ""
+    accounts: list[AccountSpec] = Field(min_length=1)
+    steps: list[Step] = Field(default_factory=list)
+
+
+class PerpStoryFile(_PerpBody, ReferringFile):
+    """A perp story as written: a protocol with a ``perp:`` section, overrides, accounts and steps."""
+
+    kind: Literal["perp_story"]
+    markets: list[str] | None = None
+    """Which of the protocol's perp markets the engine lists, in this order (default: all)."""
+
+
+class PerpScenario(_PerpBody):
+    """A perp story resolved against its protocol."""
+
     collateral: CollateralSpec = CollateralSpec()
     indexes: list[IndexSpec] = Field(min_length=1)
     markets: list[MarketSpec] = Field(min_length=1)
-    accounts: list[AccountSpec] = Field(min_length=1)
-    steps: list[Step] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_exist(self) -> PerpScenario:
@@ -172,24 +163,53 @@ def wad(value: Decimal | str | int) -> int:
 
 
 def answer(price_usd: Decimal) -> int:
-    return usd_to_answer(price_usd)
+    return usd_to_answer(str(price_usd))
 
 
 def parse_perp_scenario(data: dict, source: str = "perp scenario") -> PerpScenario:
+    """Validate a perp story: a perp story file's contents (resolved against its protocol) or the resolved
+    form (collateral, indexes and markets in full). Raises ScenarioError naming the field and the rule."""
+    if "protocol" in data or "kind" in data:
+        return resolve_perp_story(data, source)
     try:
         return PerpScenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format_error(err, source)) from None
+        raise ScenarioError(format_error(err, source)) from None
     except ValueError as err:  # to_units raised inside a validator after pydantic's own checks
         raise ScenarioError(f"{source}: {err}") from None
 
 
-def load_perp_scenario(path: str | Path) -> PerpScenario:
-    path = Path(path)
+def perp_scenario_on(protocol: ProtocolFile, story: dict, markets: list[str] | None = None,
+                     source: str = "perp scenario") -> PerpScenario:
+    """A perp story (accounts, steps as data) on ``protocol``'s perp engine and the named markets
+    (default: all); the indexes are those the markets use, in the protocol's order."""
+    perp = protocol.perp
+    if perp is None:
+        raise ScenarioError(f"{source}: protocol: '{protocol.name}' has no perp section")
+    names = markets or list(perp.markets)
+    for name in names:
+        if name not in perp.markets:
+            raise ScenarioError(f"{source}: markets: '{name}' is not a market of protocol {protocol.name} "
+                                f"(known: {list(perp.markets)})")
+    used = {perp.markets[n].index for n in names}
+    data = {k: v for k, v in story.items() if k not in ("kind", "protocol", "overrides", "markets")}
+    data["collateral"] = perp.collateral
+    data["indexes"] = [IndexSpec(name=n, price_usd=i.price_usd) for n, i in perp.indexes.items() if n in used]
+    data["markets"] = [MarketSpec.model_validate({**perp.markets[n].model_dump(), "name": n}) for n in names]
+    return parse_perp_scenario(data, source)
+
+
+def resolve_perp_story(data: dict, source: str | Path) -> PerpScenario:
+    """A perp story file's contents resolved against its protocol's ``perp:`` section, validated."""
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: (top level): expected a mapping")
-    return parse_perp_scenario(data, str(path))
+        PerpStoryFile.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_error(err, str(source))) from None
+    return perp_scenario_on(referred_protocol(data, source), data, data.get("markets"), str(source))
+
+
+def load_perp_scenario(path: str | Path) -> PerpScenario:
+    """Read a perp story file (``kind: perp_story``) and resolve it; ``ScenarioError`` names the file,
+    the field and the rule (a file of another kind: which command takes it)."""
+    _, data = read_kind(path, "perp_story")
+    return resolve_perp_story(data, path)

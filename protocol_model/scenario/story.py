@@ -1,102 +1,35 @@
-"""Scenario files: a protocol stated once as data, replayed by the exact model and on chain.
+"""Stories (``kind: story``): accounts and steps played on a protocol by the exact model and on chain.
 
-One schema (pydantic) for tests, stories and deployment scripts. An invalid file gets one error that
-names the field (``ScenarioError``), before anything is built or deployed.
+A story file names its protocol (``protocol:``, see ``scenario/protocol.py``), may pick and order the
+protocol's assets (``assets: [USDC, WETH]``) and change named fields (``overrides:``). Loading it gives a
+``Scenario``: the resolved form (pool and assets in full) that the model worlds, the chain adapters and
+deployment records use. An invalid file gets one error naming the file, the field and the rule
+(``ScenarioError``), before anything is built or deployed.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from protocol_model.exact import errors
-from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
-from protocol_model.exact.math_lib import BPS, WAD
-from protocol_model.exact.oracle.price_router import usd_to_answer
-from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, OracleSpec, SequencerOp, check_references
+from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
+from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, MarketOp, SequencerOp, check_references
+from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
+from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
+
+__all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "StoryFile", "load_scenario",
+           "parse_scenario", "to_units"]
 
 MAX = "max"
 
 
-class ScenarioError(ValueError):
-    """A scenario file is invalid; the message names the field."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RateSpec(_Strict):
-    """Kinked curve in annual basis points (simple rate), converted once to per-second RAY."""
-
-    base_bps: int = Field(0, ge=0)
-    slope1_bps: int = Field(400, ge=0)
-    slope2_bps: int = Field(30_000, ge=0)
-    optimal_bps: int = Field(8_000, gt=0, lt=BPS)
-
-    def params(self) -> RateParams:
-        return RateParams.from_annual_bps(self.base_bps, self.slope1_bps, self.slope2_bps, self.optimal_bps)
-
-
-class AssetSpec(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
-    decimals: int = Field(ge=0, le=30)
-    price_usd: Decimal = Field(gt=0)
-    ltv_bps: int = Field(ge=0, lt=BPS)
-    liquidation_threshold_bps: int = Field(ge=0, lt=BPS)
-    liquidation_bonus_bps: int = Field(ge=0, le=5_000)
-    liquidation_protocol_fee_bps: int = Field(0, ge=0, le=BPS)
-    reserve_factor_bps: int = Field(1_000, ge=0, le=BPS)
-    collateral_enabled: bool = True
-    borrow_enabled: bool = True
-    supply_cap: Decimal = Field(Decimal(0), ge=0)
-    borrow_cap: Decimal = Field(Decimal(0), ge=0)
-    rate: RateSpec = RateSpec()
-    oracle: OracleSpec | None = None
-    """Feed set-up and oracle policy (none: one feed, only answers <= 0 rejected)."""
-
-    @model_validator(mode="after")
-    def _risk_config_is_valid(self) -> AssetSpec:
-        try:
-            self.config()
-        except errors.LtvAboveThreshold:
-            raise ValueError(f"ltv_bps ({self.ltv_bps}) is above liquidation_threshold_bps "
-                             f"({self.liquidation_threshold_bps})") from None
-        except errors.LiquidationBonusTooHigh:
-            raise ValueError("liquidation_threshold_bps × (1 + liquidation_bonus_bps) must stay below 100%: "
-                             "a liquidation could never restore health") from None
-        return self
-
-    def units(self, amount: Decimal | str | int) -> int:
-        return to_units(amount, self.decimals, self.name)
-
-    def config(self) -> AssetConfig:
-        return AssetConfig(
-            self.ltv_bps, self.liquidation_threshold_bps, self.liquidation_bonus_bps,
-            self.liquidation_protocol_fee_bps, self.reserve_factor_bps, self.collateral_enabled,
-            self.borrow_enabled, self.units(self.supply_cap), self.units(self.borrow_cap),
-        ).validate()
-
-    def answer(self) -> int:
-        return usd_to_answer(self.price_usd)
-
-
-class PoolSpec(_Strict):
-    close_factor_bps: int = Field(5_000, gt=0, le=BPS)
-    full_close_hf_bps: int = Field(9_500, ge=0, le=BPS)
-    flash_loan_fee_bps: int = Field(0, ge=0, le=1_000)
-    """Fee of a pool flash loan (bps of the amount, to reserves); at most MAX_FLASH_LOAN_FEE_BPS."""
-
-    def params(self) -> PoolParams:
-        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * WAD // BPS).validate()
-
-
-class AccountSpec(_Strict):
+class AccountSpec(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balances: dict[str, Decimal] = Field(default_factory=dict)
     """Whole tokens minted to the account at the start, by asset name."""
@@ -109,7 +42,7 @@ class AccountSpec(_Strict):
 Amount = Union[Decimal, Literal["max"]]
 
 
-class _Op(_Strict):
+class _Op(Strict):
     expect: str = "ok"
     """'ok' or the name of the error the call must revert with."""
 
@@ -177,20 +110,34 @@ Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, Pri
                  Field(discriminator="op")]
 
 
-class Scenario(_Strict):
+class _StoryBody(Strict):
+    """What a story adds to a protocol: accounts, steps, a price path with a keeper and checks, AMM pairs."""
+
     name: str
     description: str = ""
-    pool: PoolSpec = PoolSpec()
-    assets: list[AssetSpec] = Field(min_length=1)
     accounts: list[AccountSpec] = Field(min_length=1)
     steps: list[Step] = Field(default_factory=list)
     path: list[PathPoint] = Field(default_factory=list)
     """Price path walked by ``ape run play`` (after the steps), with the keeper liquidating."""
     keeper: KeeperSpec | None = None
     checks: list[Check] = Field(default_factory=list)
-
     amm_pairs: list[PairSpec] = Field(default_factory=list)
-    """Uniswap V2 pairs deployed with the pool (initial reserves from the deployer); see scenario_amm.py."""
+    """Uniswap V2 pairs deployed with the pool (initial reserves from the deployer); see scenario/amm.py."""
+
+
+class StoryFile(_StoryBody, ReferringFile):
+    """A story file as written: a protocol reference, which of its assets to list, overrides, the story."""
+
+    kind: Literal["story"]
+    assets: list[str] | None = None
+    """Which of the protocol's assets the pool lists, in this order (default: all, in the protocol's order)."""
+
+
+class Scenario(_StoryBody):
+    """A story resolved against its protocol: the pool and every listed asset in full."""
+
+    pool: PoolSpec = PoolSpec()
+    assets: list[AssetSpec] = Field(min_length=1)
 
     @field_validator("assets")
     @classmethod
@@ -218,10 +165,10 @@ class Scenario(_Strict):
                 val = getattr(step, fld, None)
                 if val is not None and val not in accounts:
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")
-            amount = getattr(step, "amount", None)
-            if isinstance(amount, Decimal):
-                asset_name = getattr(step, "asset", None) or step.debt
-                self.asset(asset_name).units(amount)
+            step_amount = getattr(step, "amount", None)
+            if isinstance(step_amount, Decimal):
+                asset_name = getattr(step, "asset", None) or getattr(step, "debt", "")
+                self.asset(str(asset_name)).units(step_amount)
             if step.expect != "ok" and not hasattr(errors, step.expect):
                 raise ValueError(f"steps.{i}.expect: '{step.expect}' is neither 'ok' nor a pool error name")
         return self
@@ -284,38 +231,41 @@ class Scenario(_Strict):
         raise KeyError(name)
 
 
-def to_units(amount: Decimal | str | int, decimals: int, what: str = "amount") -> int:
-    """Whole tokens (exact decimal) -> integer token units; a fraction below one unit is an error."""
-    try:
-        value = Decimal(str(amount)) * (Decimal(10) ** decimals)
-    except InvalidOperation:
-        raise ValueError(f"{what}: '{amount}' is not a number") from None
-    if value != value.to_integral_value():
-        raise ValueError(f"{what}: {amount} has more than {decimals} decimals")
-    return int(value)
-
-
-def _format_error(err: ValidationError, source: str) -> str:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    msg = first["msg"].removeprefix("Value error, ")
-    return f"{source}: {loc}: {msg}"
-
-
 def parse_scenario(data: dict, source: str = "scenario") -> Scenario:
+    """Validate a story: a story file's contents (``kind: story``, resolved against its protocol, a
+    relative protocol path taken from ``source``) or the resolved form (pool and assets in full, as
+    ``Scenario.model_dump`` writes it). Raises ScenarioError naming the source, the field and the rule."""
+    if "protocol" in data or "kind" in data:
+        return resolve_story(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format_error(err, source)) from None
+        raise ScenarioError(format_error(err, source)) from None
+
+
+def scenario_on(protocol: ProtocolFile, story: dict, assets: list[str] | None = None,
+                source: str = "scenario") -> Scenario:
+    """A story (accounts, steps, ... as data) on ``protocol``'s pool and the named assets (default: all)."""
+    data = {k: v for k, v in story.items() if k not in ("kind", "protocol", "overrides", "assets")}
+    data["pool"] = protocol.pool
+    data["assets"] = protocol.asset_specs(assets, source)
+    return parse_scenario(data, source)
+
+
+def resolve_story(data: dict, source: str | Path) -> Scenario:
+    """A story file's contents resolved against its protocol (overrides applied), validated.
+
+    Raises ScenarioError naming the file, the field path and the rule.
+    """
+    try:
+        StoryFile.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(format_error(err, str(source))) from None
+    return scenario_on(referred_protocol(data, source), data, data.get("assets"), str(source))
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a YAML scenario file; ``ScenarioError`` names the bad field."""
-    path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{path}: (top level): expected a mapping")
-    return parse_scenario(data, str(path))
+    """Read a story file (``kind: story``) and resolve it; ``ScenarioError`` names the file, field and rule
+    (a file of another kind: which command takes it)."""
+    _, data = read_kind(path, "story")
+    return resolve_story(data, path)

@@ -16,6 +16,13 @@ from protocol_model.sim.config import CascadeParams
 
 @dataclass(frozen=True)
 class Book:
+    """A lab book: one row per position, all arrays shape (positions,), sorted by (collateral, debt) pair.
+
+    Raises ``ValueError`` if the arrays differ in length, an amount is negative, a position has debt but
+    no collateral, its collateral and debt are the same asset, or the rows are not sorted (use
+    :meth:`Book.sorted`).
+    """
+
     coll_asset: np.ndarray
     """int, index into ``CascadeParams.assets``"""
     debt_asset: np.ndarray
@@ -44,6 +51,10 @@ class Book:
 
     @classmethod
     def sorted(cls, coll_asset, debt_asset, coll_tokens, debt_tokens, names=()) -> Book:
+        """A book from unsorted columns (array-likes of length positions), stably sorted by (collateral, debt).
+
+        Raises ``ValueError`` as the constructor.
+        """
         coll_asset, debt_asset = np.asarray(coll_asset, dtype=np.int64), np.asarray(debt_asset, dtype=np.int64)
         order = np.lexsort((np.arange(len(coll_asset)), debt_asset, coll_asset))
         names = tuple(names[i] for i in order) if names else ()
@@ -61,13 +72,16 @@ class Book:
         return out
 
     def health_factors(self, params: CascadeParams, prices) -> np.ndarray:
+        """HF of every position at ``prices`` (USD per whole token, one per asset): collateral × price ×
+        liquidation threshold ÷ (debt × price), shape (positions,); inf without debt (the lending pool's HF).
+        """
         p = np.asarray(prices, dtype=float)
         lt = np.array([a.liquidation_threshold_bps for a in params.assets])[self.coll_asset] / 10_000
         with np.errstate(divide="ignore"):
             return self.coll_tokens * p[self.coll_asset] * lt / (self.debt_tokens * p[self.debt_asset])
 
     def quantized(self, params: CascadeParams) -> Book:
-        """Amounts rounded down to whole token units (what a chain can hold)."""
+        """Amounts rounded down to whole token units (what a chain can hold), at each asset's decimals."""
         dec = np.array([a.decimals for a in params.assets])
         cd, dd = 10.0 ** dec[self.coll_asset], 10.0 ** dec[self.debt_asset]
         return Book(self.coll_asset, self.debt_asset, np.floor(self.coll_tokens * cd) / cd,
@@ -86,6 +100,9 @@ def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions:
       step 0 is ``threshold / (u × LTV)``);
     * loops: a share ``loop_share`` of positions are leverage loops at ``loop_leverage``× equity
       (debt / collateral value = (L − 1) / L, capped at the LTV).
+
+    Amounts in whole tokens at ``params.initial_prices``. Raises ``ValueError`` unless some asset other than
+    ``debt_asset`` has a positive weight, and ``KeyError`` for an unknown ``debt_asset``.
     """
     names = [a.name for a in params.assets]
     weights = np.array([float(collateral_weights.get(n, 0.0)) for n in names])

@@ -34,7 +34,7 @@ import numpy as np
 from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import AssetRisk, CascadeParams
-from protocol_model.sim.outcome import PATH_FIELDS, CascadeOutcome, Event
+from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
 from protocol_model.sim.paths import MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
@@ -43,7 +43,10 @@ _SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_deb
 
 
 def quantize_oracle(price: np.ndarray) -> np.ndarray:
-    """A feed answer: rounded to 8 decimals, never below one unit (an answer of 0 is rejected on chain)."""
+    """A feed answer: rounded to 8 decimals, never below one unit (an answer of 0 is rejected on chain).
+
+    Any shape; USD in, USD out (the router's ``InvalidPrice`` rejects answers <= 0).
+    """
     return np.maximum(np.round(price / ORACLE_UNIT) * ORACLE_UNIT, ORACLE_UNIT)
 
 
@@ -115,12 +118,14 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     hf = C * pc * b.lt / (D * pd)
     np.multiply(D, cf, out=repaid)
     np.copyto(repaid, D, where=hf < fchf)
-    seized = repaid * pd / pc * b.bonus1
+    # at or above the full-close line the bonus is capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
+    bonus1 = np.where(hf >= fchf, np.minimum(b.bonus1, np.maximum(1.0, np.floor(hf / b.lt * 1e4) / 1e4)), b.bonus1)
+    seized = repaid * pd / pc * bonus1
     sa = np.flatnonzero(seized >= C)  # seize-all: all the collateral goes, the repayment shrinks to match
     np.minimum(seized, C, out=seized)
     if sa.size:
-        repaid[sa] = np.minimum(C[sa] / b.bonus1 * pc[sa] / pd[sa], D[sa])
-    np.divide(seized, b.bonus1, out=fee)
+        repaid[sa] = np.minimum(C[sa] / bonus1[sa] * pc[sa] / pd[sa], D[sa])
+    np.divide(seized, bonus1, out=fee)
     np.subtract(seized, fee, out=fee)
     fee *= b.fee_frac
     np.subtract(seized, fee, out=sold)
@@ -145,6 +150,16 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
 
 def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
                 n_steps: int, *, record_series: bool = False, record_events: bool = False) -> CascadeOutcome:
+    """Run ``n_paths`` paths of ``n_steps`` steps of the liquidation cascade on ``book`` (rules in the module
+    docstring and docs/risk_lab.md; ``LendingPool.liquidate`` semantics in floats).
+
+    Returns per-path metrics (``PATH_FIELDS`` → (paths,), USD or counts), bad debt in whole tokens
+    (paths, assets), per-asset metrics (``ASSET_FIELDS`` → (paths, assets): bad debt and liquidation volume by
+    collateral asset, lowest market and fundamental prices relative to step 0), and when asked the series
+    (``oracle``/``market``/``fundamental`` (paths, steps + 1, assets) USD;
+    cumulative ``bad_debt_usd``/``liquidation_volume_usd`` (paths, steps + 1)) and the events in order of
+    execution. Raises ``ValueError`` if the market's drivers do not match the assets.
+    """
     assets, K, P = params.assets, len(params.assets), n_paths
     p0 = np.array(params.initial_prices)
     stream = market.stream(rng, P, p0, n_steps)
@@ -167,13 +182,18 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     series = _series_buffers(P, n_steps, K) if record_series else {}
     events: list[Event] = []
     market_px = np.broadcast_to(p0, (P, K)).copy()
+    by_coll = {k: np.zeros((P, K)) for k in ASSET_FIELDS[:2]}
+    min_market, min_fund = market_px.copy(), market_px.copy()  # lowest prices so far (step 0 included)
     if record_series:
-        series["oracle"][:, 0], series["market"][:, 0] = oracle, market_px
+        series["oracle"][:, 0], series["market"][:, 0], series["fundamental"][:, 0] = oracle, market_px, market_px
     with np.errstate(divide="ignore", invalid="ignore"):
         for b in blocks:
             np.minimum(min_hf, oracle[:, b.c] / oracle[:, b.d] / b.maxtrig, out=min_hf)
         for t in range(1, n_steps + 1):
             market_px = stream.next()
+            np.minimum(min_fund, market_px, out=min_fund)
+            if record_series:
+                series["fundamental"][:, t] = market_px
             if arb_keep != 1.0:
                 dislocation **= arb_keep
             market_px *= dislocation
@@ -198,9 +218,11 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 if h is not None:
                     hits.append((b, h))
             if hits:
-                market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out)
+                market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out,
+                                    by_coll)
                 if record_events:
                     events += _events(t, [h for _, h in hits])
+            np.minimum(min_market, market_px, out=min_market)
             if amm_cols:  # other assets' dislocation stays exactly 1 (no sales, 1 ** k = 1)
                 lowest = dislocation[:, amm_cols[0]].copy()
                 for c in amm_cols[1:]:
@@ -213,15 +235,17 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
 
     out["min_health_factor"] = min_hf
     out["reserves_end_usd"] = (reserves * oracle).sum(axis=1)
-    return CascadeOutcome({k: out[k] for k in PATH_FIELDS}, bad_tokens, series, events)
+    per_asset = {**by_coll, "min_market_rel": min_market / p0, "min_fundamental_rel": min_fund / p0}
+    return CascadeOutcome({k: out[k] for k in PATH_FIELDS}, bad_tokens, series, events, per_asset)
 
 
 def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
             dislocation: np.ndarray, reserves: np.ndarray, bad_tokens: np.ndarray, liq: np.ndarray,
-            deep: np.ndarray, out: dict[str, np.ndarray]) -> np.ndarray:
+            deep: np.ndarray, out: dict[str, np.ndarray], by_coll: dict[str, np.ndarray]) -> np.ndarray:
     """Book one step's liquidations: fees to reserves, bad-debt write-off, liquidators' AMM sales.
 
-    Updates ``dislocation``, ``reserves``, ``bad_tokens`` and ``out`` in place; returns the market prices
+    Updates ``dislocation``, ``reserves``, ``bad_tokens``, ``out`` and ``by_coll`` (per collateral asset,
+    (paths, assets) USD) in place; returns the market prices
     after the sales. Only the paths that liquidated are touched."""
     fee_pk, sold_pk, repaid_pk, bad_pk = (np.zeros((P, K)) for _ in range(4))
     any_bad = False
@@ -230,10 +254,12 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
         fee_pk[hp, b.c] += h.sums[0]
         sold_pk[hp, b.c] += h.sums[1]
         repaid_pk[hp, b.d] += h.sums[2]
+        by_coll["liquidation_volume_by_collateral_usd"][hp, b.c] += h.sums[2] * oracle[hp, b.d]
         out["liquidation_count"][hp] += h.count
         if h.bad_idx.size:
             any_bad = True
             bad_pk[hp, b.d] += h.sums[3]
+            by_coll["bad_debt_by_collateral_usd"][hp, b.c] += h.sums[3] * oracle[hp, b.d]
             out["bad_debt_count"] += np.bincount(h.path[h.bad_idx], h.bad[h.bad_idx] > 0, P)
     if len(hits) == 1:
         H = hits[0][1].hit_paths
@@ -276,4 +302,5 @@ def _events(t: int, hits: list[_Hits]) -> list[Event]:
 
 def _series_buffers(P: int, T: int, K: int) -> dict[str, np.ndarray]:
     return {"oracle": np.zeros((P, T + 1, K)), "market": np.zeros((P, T + 1, K)),
+            "fundamental": np.zeros((P, T + 1, K)),
             "bad_debt_usd": np.zeros((P, T + 1)), "liquidation_volume_usd": np.zeros((P, T + 1))}

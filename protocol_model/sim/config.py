@@ -8,10 +8,12 @@ the contracts would reject never reaches the lab.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 
 from protocol_model.exact.lending.params import AssetConfig, PoolParams
 from protocol_model.exact.math_lib import BPS
+from protocol_model.scenario.params import AssetSpec, PoolSpec
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,21 @@ class AssetRisk:
     collateral into, at the starting price; ``inf`` = no price impact."""
     reserves_tokens: float = 0.0
     """Protocol reserves of this asset at step 0 (whole tokens); absorb bad debt before suppliers."""
+
+    @classmethod
+    def from_spec(cls, spec: AssetSpec, amm_depth_usd: float = math.inf, reserves_tokens: float = 0.0,
+                  **override: int) -> AssetRisk:
+        """The lab's view of a protocol asset (``scenario.params.AssetSpec``): its risk parameters (a sweep
+        cell may ``override`` ``ltv_bps``, ``liquidation_threshold_bps``, ``liquidation_bonus_bps``), its
+        starting price as a float and the market it is sold into. Validated like the contracts."""
+        risk = cls(name=spec.name, price_usd=float(spec.price_usd), ltv_bps=spec.ltv_bps,
+                   liquidation_threshold_bps=spec.liquidation_threshold_bps,
+                   liquidation_bonus_bps=spec.liquidation_bonus_bps,
+                   liquidation_protocol_fee_bps=spec.liquidation_protocol_fee_bps, decimals=spec.decimals,
+                   amm_depth_usd=amm_depth_usd, reserves_tokens=reserves_tokens)
+        risk = replace(risk, **override)
+        risk.config()
+        return risk
 
     def config(self) -> AssetConfig:
         """The exact engine's configuration (validated like ``LendingPool._validate``)."""
@@ -91,7 +108,10 @@ class CascadeParams:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
 
     def pool_params(self) -> PoolParams:
-        return PoolParams(self.close_factor_bps, self.full_close_hf_bps * 10**18 // BPS).validate()
+        """The exact engine's pool parameters (the one conversion: ``scenario.params.PoolSpec``). The minimum
+        leftover is 0: the vectorized engine has no dust rule (docs/SPEC.md §3.6)."""
+        return PoolSpec(close_factor_bps=self.close_factor_bps, full_close_hf_bps=self.full_close_hf_bps,
+                        min_leftover_usd=Decimal(0)).params()
 
     def index(self, name: str) -> int:
         for i, a in enumerate(self.assets):

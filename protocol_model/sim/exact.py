@@ -28,6 +28,8 @@ ZERO_RATES = {"base_bps": 0, "slope1_bps": 0, "slope2_bps": 0, "optimal_bps": 80
 
 @dataclass(frozen=True)
 class ExactRun:
+    """One lab path replayed in the exact engine by :func:`exact_keeper`."""
+
     scenario: Scenario
     """opening + price steps + the keeper's liquidations, every step expected 'ok'"""
     events: list[tuple[int, int, int, int, int, int]]
@@ -37,10 +39,12 @@ class ExactRun:
 
     @property
     def liquidation_count(self) -> int:
+        """Number of liquidate calls the keeper made."""
         return len(self.events)
 
 
 def units(tokens: float, decimals: int) -> int:
+    """Whole tokens (float) → integer token units at ``decimals``, rounded to nearest."""
     return int(round(tokens * 10**decimals))
 
 
@@ -53,7 +57,12 @@ def _price(p: float) -> str:
 
 
 def opening(params: CascadeParams, book: Book, prices0, names: list[str], supplier: str, keeper: str) -> dict:
-    """The scenario (as data) that opens the book at ``prices0``: suppliers, collateral, borrows."""
+    """The scenario (as data) that opens the book at ``prices0``: suppliers, collateral, borrows.
+
+    ``prices0``: USD per whole token, one per asset (posted as 8-decimal feed answers); amounts become token
+    units at each asset's decimals. Raises ``ValueError`` if an asset has nonzero ``reserves_tokens`` or
+    there are fewer ``names`` than positions.
+    """
     if any(a.reserves_tokens for a in params.assets):
         raise ValueError("reserves_tokens: the exact engine starts with zero reserves; set them to 0")
     if len(names) < len(book):
@@ -85,7 +94,12 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
 
 def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, names: list[str] | None = None,
                  supplier: str = "supplier", keeper: str = "keeper") -> ExactRun:
-    """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine."""
+    """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine.
+
+    Each step posts the changed prices, then liquidates (``amount: max``) every borrower whose exact HF is
+    below 1 WAD, as ``LendingPool.liquidate``. Raises ``ValueError`` as :func:`opening` and
+    ``AssertionError`` if the exact engine reverts a step (a lab book the pool would not accept).
+    """
     names = names or [f"b{i}" for i in range(len(book))]
     data = opening(params, book, oracle_path[0], names, supplier, keeper)
     opened = parse_scenario(data, "lab opening")

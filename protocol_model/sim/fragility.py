@@ -38,6 +38,14 @@ VOL_PRICE_USD = 2_000.0
 
 @dataclass(frozen=True)
 class FragilityParams:
+    """The two 3× short structures of seed 000 and the lab run that compares them (docs/perp_margin.md).
+
+    Fractions are of notional or capital; bps as in the pool; ``capital_usd`` in USD.
+    Raises ``ValueError`` unless leverage > 1, days > 0, paths > 0, daily_vol ≥ 0, the bridge loss median is
+    within [0, 1), the bridge event rate is ≥ 0 and the pool would lend the loop's debt (debt ÷ collateral
+    ≤ ``loop_ltv_bps``).
+    """
+
     leverage: float = 3.0
     days: int = 30
     daily_vol: float = 0.04
@@ -76,6 +84,9 @@ class FragilityParams:
         return (1 + self.leverage) * (1 - self.loop_entry_cost_per_leg * self.loop_legs)
 
     def market(self) -> MarketModel:
+        """VOL as GBM (daily vol × √365 annual) and the bridged stablecoin as a driftless jump diffusion: Poisson
+        bridge events with log-normal losses around ``bridge_loss_median``; daily steps.
+        """
         vol = Gbm(self.daily_vol * math.sqrt(365))
         bridge = JumpDiffusion(0.0, self.bridge_events_per_year, math.log(1 - self.bridge_loss_median),
                                self.bridge_loss_log_std)
@@ -117,7 +128,10 @@ def _chunk(p: FragilityParams, job: Job, seed: np.random.SeedSequence, n: int) -
 
 def simulate(p: FragilityParams = FragilityParams(), *, workers: int | None = 1) -> dict[str, np.ndarray]:
     """Per path: loss of capital (fraction) of the perp and of the loop, whether each was liquidated, and
-    the pool's bad debt from the loop. Same paths for both; reproducible for a seed."""
+    the pool's bad debt from the loop. Same paths for both; reproducible for a seed.
+
+    Every array has shape (paths,); losses are fractions of capital, bad debt USD.
+    """
     job = p.job()
     parts = map_chunks(_chunk, [(p, *c) for c in job.chunks()], workers=workers)
     return {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
@@ -140,7 +154,9 @@ def _perp_loss(equity: np.ndarray, liq_day: np.ndarray, notional: np.ndarray, p:
 
 def summary(result: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Loss distribution of each structure: P(liquidated), mean, P(loss > half), VaR/CVaR at 90, 95, 99%
-    (``sim.metrics.var_cvar``: the worst ⌈(1 − a)·n⌉ paths)."""
+    (``sim.metrics.var_cvar``: the worst ⌈(1 − a)·n⌉ paths). ``result`` is :func:`simulate`'s output;
+    losses are fractions of capital.
+    """
     out = {}
     for name in ("perp", "loop"):
         loss = result[f"{name}_loss"]

@@ -42,7 +42,11 @@ EPISODES: dict[str, dict[str, tuple[tuple[float, float], ...]]] = {
 
 
 def relative_path(episode: str, series: str, n_steps: int, step_seconds: float) -> np.ndarray:
-    """Price relative to the start at steps 0..n_steps (length n_steps + 1), log-linear between anchors."""
+    """Price relative to the start at steps 0..n_steps (length n_steps + 1), log-linear between anchors.
+
+    ``step_seconds`` is the length of one step; returns shape (n_steps + 1,), 1.0 at step 0.
+    Raises ``KeyError`` naming the known episodes for an unknown ``episode``/``series``.
+    """
     try:
         anchors = EPISODES[episode][series]
     except KeyError:

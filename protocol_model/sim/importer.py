@@ -10,6 +10,13 @@ from protocol_model.world.model_world import run_model
 
 
 def book_from_scenario(path: str, params: CascadeParams) -> Book:
+    """Play the scenario file at ``path`` in the exact model (``run_model``) and return its indebted accounts
+    as a lab :class:`Book` (whole tokens, floats; names = account names).
+
+    Raises ``ValueError`` if an account has more than one collateral or debt asset, uses an asset the
+    simulation (``params.assets``) does not list, or no account has debt; the scenario loader's errors
+    (``ScenarioError``) for a bad file.
+    """
     scenario = load_scenario(path)
     world, _ = run_model(scenario)
     pool = world.pool

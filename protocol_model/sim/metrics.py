@@ -14,6 +14,12 @@ LEVELS = (0.95, 0.99)
 
 
 def var_cvar(losses, level: float) -> tuple[float, float]:
+    """(VaR, CVaR) of ``losses`` (any 1-d array-like, one value per path, in its own unit) at ``level``.
+
+    The tail is the k = ⌈(1 − level)·n⌉ largest losses: VaR is the smallest of them (the empirical
+    level-quantile, no interpolation), CVaR (expected shortfall, Acerbi–Tasche 2002) their mean.
+    Raises ``ValueError`` if ``losses`` is empty or ``level`` is not within (0, 1).
+    """
     x = np.sort(np.asarray(losses, dtype=float))[::-1]
     if x.size == 0:
         raise ValueError("no paths")
@@ -24,7 +30,12 @@ def var_cvar(losses, level: float) -> tuple[float, float]:
 
 
 def summarize(per_path: dict[str, np.ndarray]) -> dict[str, float]:
-    """The numbers a designer quotes: tail bad debt, how often, liquidations-at-risk, lowest HFs."""
+    """The numbers a designer quotes: tail bad debt, how often, liquidations-at-risk, lowest HFs.
+
+    ``per_path``: ``outcome.PATH_FIELDS`` → array (paths,). Returns metric name → float (USD for ``*_usd``,
+    probabilities as fractions, VaR/CVaR at ``LEVELS``; docs/risk_lab.md). Raises ``KeyError`` for a missing
+    field and ``ValueError`` (from :func:`var_cvar`) with no paths.
+    """
     bad = per_path["bad_debt_usd"]
     out: dict[str, float] = {"paths": float(bad.size), "bad_debt_mean_usd": float(bad.mean()),
                              "bad_debt_probability": float((bad > 0).mean())}

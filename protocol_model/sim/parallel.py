@@ -18,7 +18,9 @@ def map_chunks(fn: Callable, tasks: Sequence[tuple], *, workers: int | None = No
     """``[fn(*task) for task in tasks]``, in order, computed in parallel.
 
     ``scheduler``: a Dask scheduler address (``tcp://host:8786``) or a ``distributed.Client``; otherwise
-    local processes, ``workers`` of them (default ``os.cpu_count()``; 1 = in this process)."""
+    local processes, ``workers`` of them (default ``os.cpu_count()``; 1 = in this process).
+    ``fn`` and the tasks must pickle for more than one worker; an exception in any task is re-raised here.
+    """
     if scheduler is not None:
         return _dask(fn, tasks, scheduler, progress, label)
     workers = workers or os.cpu_count() or 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -65,8 +66,23 @@ class Historical:
 Driver = Gbm | JumpDiffusion | Bridge | Historical
 
 
+class PriceStream(Protocol):
+    """What :meth:`MarketModel.stream` returns (a :class:`PathStream`, or a wrapper such as ``StableStream``)."""
+
+    def next(self) -> np.ndarray:
+        """The prices after one more step, shape (paths, assets), USD per whole token."""
+        ...
+
+
 @dataclass(frozen=True)
 class MarketModel:
+    """The lab's market: one driver per asset, an optional correlation matrix of their normal draws and the
+    step length in seconds. :meth:`stream` yields (paths, assets) USD prices step by step.
+
+    Raises ``ValueError`` if the correlation is not a symmetric assets × assets matrix with a unit diagonal
+    or is not positive definite.
+    """
+
     drivers: tuple[Driver, ...]
     """One per asset, in the order of ``CascadeParams.assets``."""
     correlation: tuple[tuple[float, ...], ...] | None = None
@@ -84,7 +100,11 @@ class MarketModel:
             raise ValueError("correlation: matrix is not positive definite") from None
         object.__setattr__(self, "_chol", chol)
 
-    def stream(self, rng: np.random.Generator, n_paths: int, initial_prices, n_steps: int) -> PathStream:
+    def stream(self, rng: np.random.Generator, n_paths: int, initial_prices, n_steps: int) -> PriceStream:
+        """A :class:`PathStream` of ``n_paths`` paths from ``initial_prices`` (USD, one per asset) over
+        ``n_steps`` steps. Raises ``ValueError`` if the number of prices is not the number of drivers, and
+        ``KeyError`` for an unknown historical episode.
+        """
         return PathStream(self, rng, n_paths, np.asarray(initial_prices, dtype=float), n_steps)
 
 
@@ -103,6 +123,11 @@ class PathStream:
                      for j, d in enumerate(model.drivers) if isinstance(d, Historical)}
 
     def next(self) -> np.ndarray:
+        """The fundamental prices after one more step, shape (paths, assets), USD per whole token.
+
+        Draws the correlated normals, then each jump driver's draws in asset order (see the module docstring).
+        A historical driver stepped beyond its ``n_steps`` raises ``IndexError``.
+        """
         m, dt, t = self.model, self.dt, self.t
         z = self.rng.standard_normal((self.n_paths, len(self.p0))) @ m._chol.T
         sq = math.sqrt(dt)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -13,22 +14,30 @@ import numpy as np  # noqa: E402
 BANDS = ((5, 95), (25, 75))
 
 
-def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: str) -> Path:
+def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: str, *,
+            xlabel: str | None = None, ylabel: str | None = None, colorbar: str | None = None,
+            xfmt: Callable[[float], str] = "{:g}".format, yfmt: Callable[[float], str] = "{:g}".format,
+            cellfmt: Callable[[float], str] | None = None) -> Path:
+    """A heatmap of ``metric`` over the grid of ``x`` × ``y`` values in ``rows`` (one dict per sweep cell),
+    annotated with each cell's value (``cellfmt``, default short USD-like numbers); tick labels through
+    ``xfmt``/``yfmt`` (e.g. percent, $M). Saved as PNG at ``path``, which is returned.
+    """
     xs, ys = sorted({r[x] for r in rows}), sorted({r[y] for r in rows})
     grid = np.full((len(ys), len(xs)), np.nan)
     for r in rows:
         grid[ys.index(r[y]), xs.index(r[x])] = r[metric]
-    fig, ax = plt.subplots(figsize=(1.2 * len(xs) + 3, 0.8 * len(ys) + 2.5))
+    fig, ax = plt.subplots(figsize=(min(1.2 * len(xs) + 3, 10), 0.8 * len(ys) + 2.5))
     im = ax.imshow(grid, origin="lower", cmap="magma_r", aspect="auto")
-    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs])
-    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys])
-    ax.set_xlabel(x)
-    ax.set_ylabel(y)
+    ax.set_xticks(range(len(xs)), [xfmt(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [yfmt(v) for v in ys])
+    ax.set_xlabel(xlabel or x)
+    ax.set_ylabel(ylabel or y)
+    fmt = cellfmt or _short
     for i in range(len(ys)):
         for j in range(len(xs)):
-            ax.text(j, i, _short(grid[i, j]), ha="center", va="center", fontsize=8,
+            ax.text(j, i, fmt(grid[i, j]) if np.isfinite(grid[i, j]) else "–", ha="center", va="center", fontsize=8,
                     color="white" if grid[i, j] > np.nanmean(grid) else "black")
-    fig.colorbar(im, ax=ax, label=metric)
+    fig.colorbar(im, ax=ax, label=colorbar or metric)
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -36,12 +45,17 @@ def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: st
     return path
 
 
-def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str) -> Path:
+def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str, *, labels: dict[str, str] | None = None,
+         xlabel: str | None = None, xfmt: Callable[[float], str] | None = None) -> Path:
+    """One line per metric of ``metrics`` (USD) against ``x`` over ``rows`` (legend from ``labels``, ticks
+    through ``xfmt``); saved as PNG at ``path``, returned."""
     xs = [r[x] for r in rows]
     fig, ax = plt.subplots(figsize=(7, 4))
     for m in metrics:
-        ax.plot(xs, [r[m] for r in rows], marker="o", label=m)
-    ax.set_xlabel(x)
+        ax.plot(xs, [r[m] for r in rows], marker="o", label=(labels or {}).get(m, m))
+    if xfmt is not None:
+        ax.set_xticks(xs, [xfmt(v) for v in xs])
+    ax.set_xlabel(xlabel or x)
     ax.set_ylabel("USD")
     ax.legend(fontsize=8)
     ax.set_title(title)
@@ -52,15 +66,23 @@ def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str) -
     return path
 
 
-def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_label: str = "step") -> Path:
-    """Median and 25-75 / 5-95 percentile bands across paths, per step."""
-    steps = np.arange(series.shape[1])
+def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_label: str = "step",
+              days_per_step: float | None = None, overlay: dict[str, np.ndarray] | None = None) -> Path:
+    """Median and 25-75 / 5-95 percentile bands across paths, per step; ``series`` shape (paths, steps).
+
+    With ``days_per_step`` the x axis is in days. ``overlay``: label -> (paths, steps) series drawn as a
+    dashed median (e.g. the exogenous price next to the market price). Saved as PNG at ``path``, returned.
+    """
+    steps = np.arange(series.shape[1]) * (days_per_step or 1.0)
     fig, ax = plt.subplots(figsize=(7, 4))
     for (lo, hi), alpha in zip(BANDS, (0.2, 0.35), strict=True):
         ax.fill_between(steps, np.percentile(series, lo, axis=0), np.percentile(series, hi, axis=0),
                         alpha=alpha, color="tab:red", label=f"p{lo}–p{hi}")
     ax.plot(steps, np.median(series, axis=0), color="tab:red", label="median")
-    ax.set_xlabel(step_label)
+    for (label, other), color in zip((overlay or {}).items(), ("black", "tab:blue", "tab:green"), strict=False):
+        ax.plot(steps, np.median(other, axis=0), color=color, linestyle="--", label=label)
+        ax.plot(steps, np.percentile(other, 5, axis=0), color=color, linestyle=":", linewidth=0.8)
+    ax.set_xlabel("days" if days_per_step else step_label)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(fontsize=8)
@@ -71,7 +93,39 @@ def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_labe
     return path
 
 
+def tail_histogram(samples: dict[str, np.ndarray], path: Path, title: str, xlabel: str,
+                   marks: dict[str, float] | None = None) -> Path:
+    """Histogram of the positive values of each sample (label -> (paths,)) on log-spaced bins and a log x
+    axis (the tail of a loss distribution spans decades), with the share of zero paths in the legend and a
+    dashed line per ``marks`` entry (label -> x). Saved as PNG at ``path``, which is returned.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4))
+    positive = [v[v > 0] for v in samples.values()]
+    lo = min((float(v.min()) for v in positive if v.size), default=1.0)
+    hi = max((float(v.max()) for v in positive if v.size), default=10.0)
+    bins = np.geomspace(lo, max(hi, lo * 10), 40).tolist()
+    for (label, v), pos in zip(samples.items(), positive, strict=True):
+        ax.hist(pos, bins=bins, alpha=0.55, label=f"{label} ({(v <= 0).mean():.0%} of paths at zero)")
+    for label, x in (marks or {}).items():
+        if x > 0:
+            ax.axvline(x, linestyle="--", color="black", linewidth=0.8)
+            ax.text(x, ax.get_ylim()[1] * 0.92, f" {label}", fontsize=7, rotation=90, va="top")
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("paths")
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: dict[str, float]) -> Path:
+    """A 50-bin histogram of ``values`` (one per path) with a dashed line per ``marks`` entry (label → x); saved
+    as PNG at ``path``, which is returned.
+    """
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.hist(values, bins=50, color="tab:blue", alpha=0.8)
     for label, v in marks.items():

@@ -3,6 +3,9 @@
 Kept for correctness only (small sizes): it restates ``cascade.run_cascade``'s rules in the most direct
 form — no trigger bookkeeping, no batching — so the vectorized engine can be checked against it on the
 same seeds. Prices come from the same ``paths`` stream (the path generator is shared; the cascade is not).
+It also records the per-asset fields (``outcome.ASSET_FIELDS``): bad debt and liquidation volume by collateral
+asset, and each asset's lowest market and fundamental (exogenous) price, so the split of a price drop into
+its exogenous and liquidation-induced parts is checked too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import numpy as np
 from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
-from protocol_model.sim.outcome import PATH_FIELDS, CascadeOutcome
+from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome
 from protocol_model.sim.paths import MarketModel
 
 
@@ -24,12 +27,17 @@ def _quantize(price: float) -> float:
 
 def run_reference(params: CascadeParams, book: Book, market: MarketModel, rng: np.random.Generator, n_paths: int,
                   n_steps: int) -> CascadeOutcome:
+    """The scalar twin of :func:`~protocol_model.sim.cascade.run_cascade` (same arguments, same rules, same
+    price stream): per-path metrics, bad debt (paths, assets) and every liquidation event; no series.
+    Pure Python, one path and position at a time: for checking the vectorized engine on small sizes.
+    """
     stream = market.stream(rng, n_paths, np.array(params.initial_prices), n_steps)
     fundamentals = [stream.next().tolist() for _ in range(n_steps)]  # [step][path][asset]
     results = [_one_path(params, book, [f[p] for f in fundamentals]) for p in range(n_paths)]
     per_path = {k: np.array([r[0][k] for r in results]) for k in PATH_FIELDS}
     events = [(p, *e) for p, r in enumerate(results) for e in r[2]]
-    return CascadeOutcome(per_path, np.array([r[1] for r in results]), {}, events)
+    per_asset = {k: np.array([r[3][k] for r in results]) for k in ASSET_FIELDS}
+    return CascadeOutcome(per_path, np.array([r[1] for r in results]), {}, events, per_asset)
 
 
 def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]):
@@ -48,6 +56,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     res = dict.fromkeys(PATH_FIELDS, 0.0)
     bad_tokens = [0.0] * K
     events = []
+    by_coll = {k: [0.0] * K for k in ASSET_FIELDS}
+    low_market, low_fund = list(p0), list(p0)
 
     def hf(i):
         c, d = ca[i], da[i]
@@ -56,6 +66,7 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     min_hf = min([hf(i) for i in range(len(coll)) if debt[i] > 0], default=math.inf)
     for t, fund in enumerate(fundamentals, start=1):
         for k in range(K):
+            low_fund[k] = min(low_fund[k], fund[k])
             disloc[k] = disloc[k] ** (1.0 - params.arb_recovery)
             market[k] = fund[k] * disloc[k]
         history.append(list(market))
@@ -71,6 +82,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             c, d = ca[i], da[i]
             b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
             h = hf(i)
+            if h >= fchf:  # the bonus capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
+                b1 = min(b1, max(1.0, math.floor(h / (assets[c].liquidation_threshold_bps / 1e4) * 1e4) / 1e4))
             repaid = debt[i] if h < fchf else debt[i] * cf
             seized = repaid * oracle[d] / oracle[c] * b1
             bad = 0.0
@@ -88,6 +101,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             cost += repaid * market[d]
             res["liquidation_count"] += 1
             res["liquidation_volume_usd"] += repaid * oracle[d]
+            by_coll["liquidation_volume_by_collateral_usd"][c] += repaid * oracle[d]
+            by_coll["bad_debt_by_collateral_usd"][c] += bad * oracle[d]
             res["bad_debt_count"] += bad > 0
             events.append((t, i, repaid, seized, fee, bad))
         proceeds = 0.0
@@ -107,9 +122,12 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
                 proceeds += got
             else:
                 proceeds += sold[k] * market[k]
+            low_market[k] = min(low_market[k], market[k])
         if liquidatable:
             res["liquidator_pnl_usd"] += proceeds - cost
         res["max_amm_discount"] = max(res["max_amm_discount"], max(1.0 - x for x in disloc))
     res["min_health_factor"] = min_hf
     res["reserves_end_usd"] = sum(r * o for r, o in zip(reserves, oracle, strict=True))
-    return res, bad_tokens, events
+    by_coll["min_market_rel"] = [lo / p for lo, p in zip(low_market, p0, strict=True)]
+    by_coll["min_fundamental_rel"] = [lo / p for lo, p in zip(low_fund, p0, strict=True)]
+    return res, bad_tokens, events, by_coll

@@ -1,51 +1,128 @@
-"""Reports a designer can attach to a governance proposal: Markdown and HTML, PNG plots, CSV and JSON.
+"""Reports a designer can attach to a governance proposal: Markdown and a self-contained HTML page (images
+embedded), PNG plots, CSV and JSON.
 
 Everything is written into one output directory; ``render(dir)`` rebuilds report.md / report.html from
-the JSON alone (the ``report`` command)."""
+the JSON alone (the ``report`` command). Numbers are written as a designer reads them
+(``report_format``): plain metric names, percents for probabilities and parameters, dollars with
+thousands separators, a method paragraph, and the book the run holds.
+"""
 
 from __future__ import annotations
 
 import csv
-import html
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from protocol_model.sim import plots
-from protocol_model.sim.outcome import PATH_FIELDS
+from protocol_model.sim import report_format as fmt
+from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
 from protocol_model.sim.run import SimulationResult
 from protocol_model.sim.sweep import SweepResult
 
 HEAT_METRICS = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_probability", "liquidations_at_risk99_usd")
+TABLE_METRICS = ("bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var95_usd", "bad_debt_var99_usd",
+                 "bad_debt_cvar99_usd", "liquidations_at_risk99_usd", "min_health_factor_p1")
+"""Metrics of a sweep's table, one column each."""
 
 
-def write_simulation(result: SimulationResult, out: Path, source: str = "") -> Path:
+def price_drops(outcome) -> dict[str, float]:
+    """The summary of the exogenous / liquidation-induced split of the largest price drop, over paths, of
+    the asset that fell most on each path: drop exceeded on 1% of paths and the two parts on those paths
+    (fractions of the starting price). Empty if the outcome has no per-asset fields."""
+    pa = outcome.per_asset
+    if not pa:
+        return {}
+    drop = 1.0 - pa["min_market_rel"]
+    rows = np.arange(drop.shape[0])
+    worst = np.argmax(drop, axis=1)
+    total, induced = drop[rows, worst], liquidation_induced_drop(pa)[rows, worst]
+    k = max(1, int(np.ceil(0.01 * total.size - 1e-9)))
+    tail = np.argsort(-total, kind="stable")[:k]
+    return {"price_drop_p99": float(total[tail].min()), "exogenous_drop_p99": float((total - induced)[tail].mean()),
+            "induced_drop_p99": float(induced[tail].mean())}
+
+
+def _method(doc: dict) -> str:
+    days = doc["steps"] * doc.get("step_seconds", 86_400) / 86_400
+    return (f"Method. {doc['paths']:,} Monte Carlo paths of {doc['steps']:,} steps ({days:g} days), seed "
+            f"{doc['seed']}, {doc['positions']:,} positions. Market model: {doc.get('market', '')}. Keepers "
+            f"liquidate every position with a health factor below 1 once per step, exactly as "
+            f"LendingPool.liquidate, and sell the seized collateral into the asset's constant-product pool, which "
+            f"moves the price. VaR/CVaR: the empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is "
+            f"valued at the oracle price when written off. {fmt.NOT_MODELLED} Semantics and tolerances: "
+            f"docs/risk_lab.md.")
+
+
+def _spec_fields(spec, positions: int) -> dict:
+    return {"step_seconds": spec.step_seconds, "market": fmt.market_text(spec.assets), "positions": positions,
+            "days_per_step": spec.step_seconds / 86_400}
+
+
+def write_simulation(result: SimulationResult, out: Path, source: str = "", spec=None) -> Path:
+    """Write paths.csv, summary.json, the plots and report.md/report.html of a simulation into ``out``
+    (created if missing); returns report.md's path. ``source`` is the definition file, for the record;
+    ``spec`` (the ``SimulationSpec``) adds the market model and days to the report.
+    """
     out.mkdir(parents=True, exist_ok=True)
     per = result.outcome.per_path
+    job = result.job
+    names = [a.name for a in job.params.assets]
+    cols = {**{k: per[k] for k in PATH_FIELDS}, **drop_columns(result.outcome, names)}
     with open(out / "paths.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["path", *PATH_FIELDS])
+        w.writerow(["path", *cols])
         for i in range(result.outcome.n_paths):
-            w.writerow([i, *(repr(float(per[k][i])) for k in PATH_FIELDS)])
-    summary = result.summary()
-    figures = [plots.histogram(per["bad_debt_usd"], out / "bad_debt_hist.png", "Bad debt per path", "USD",
-                               {"VaR99": summary["bad_debt_var99_usd"], "VaR95": summary["bad_debt_var95_usd"]}).name]
+            w.writerow([i, *(repr(float(c[i])) for c in cols.values())])
+    summary = {**result.summary(), **price_drops(result.outcome)}
+    days = spec.step_seconds / 86_400 if spec is not None else None
+    figures = [(plots.tail_histogram({"bad debt": per["bad_debt_usd"]}, out / "bad_debt_hist.png",
+                                     "Bad debt per path (paths with bad debt; log scale)", "bad debt (USD, log scale)",
+                                     {"VaR 99%": summary["bad_debt_var99_usd"],
+                                      "VaR 95%": summary["bad_debt_var95_usd"]}).name,
+                "Bad debt per path on a log scale, with the 95% and 99% VaR.")]
     s = result.outcome.series
     if s:
-        figures.append(plots.fan_chart(s["bad_debt_usd"], out / "fan_bad_debt.png", "Cumulative bad debt",
-                                       "USD").name)
-        figures.append(plots.fan_chart(s["liquidation_volume_usd"], out / "fan_liquidations.png",
-                                       "Cumulative liquidation volume", "USD").name)
-    job = result.job
+        figures.append((plots.fan_chart(s["bad_debt_usd"], out / "fan_bad_debt.png", "Cumulative bad debt", "USD",
+                                        days_per_step=days).name, "Cumulative bad debt: median and percentile bands."))
+        figures.append((plots.fan_chart(s["liquidation_volume_usd"], out / "fan_liquidations.png",
+                                        "Cumulative liquidated debt", "USD", days_per_step=days).name,
+                        "Cumulative liquidated debt: median and percentile bands."))
+        figures += _price_fans(s, names, job.params, out, days, "")
     doc = {"kind": "simulation", "name": result.name, "source": source, "paths": job.n_paths, "steps": job.n_steps,
-           "positions": len(job.book), "seed": job.seed, "summary": summary, "figures": figures,
-           "parameters": _params(job.params)}
+           "positions": len(job.book), "seed": job.seed, "summary": summary, "figures": [list(f) for f in figures],
+           "parameters": _params(job.params), "book": "drawn by the simulation's book rule"}
+    if spec is not None:
+        doc.update(_spec_fields(spec, len(job.book)))
     (out / "summary.json").write_text(json.dumps(doc, indent=2))
     return render(out)
 
 
+def _price_fans(series: dict, names: list[str], params, out: Path, days: float | None,
+                what: str) -> list[tuple[str, str]]:
+    """One price fan chart per asset with a finite pool: market price bands, exogenous price dashed."""
+    figs = []
+    for k, a in enumerate(params.assets):
+        if not np.isfinite(a.amm_depth_usd) or "fundamental" not in series:
+            continue
+        figs.append((plots.fan_chart(series["market"][:, :, k], out / f"fan_price_{names[k]}.png",
+                                     f"{names[k]} price{what}: market (bands) vs exogenous (dashed)", "USD",
+                                     days_per_step=days,
+                                     overlay={"exogenous median (p5 dotted)": series["fundamental"][:, :, k]}).name,
+                     f"{names[k]} price: the bands are the market price liquidators sell into, the dashed line the "
+                     f"market model's own (exogenous) price; the gap is the drop liquidation selling caused."))
+    return figs
+
+
 def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
+    """Write sweep.csv, sweep.json, heatmaps (two axes) or line charts (one axis), fan charts and
+    report.md/report.html of a sweep into ``out``; returns report.md's path.
+
+    Raises ``IndexError`` for a sweep with no rows.
+    """
     out.mkdir(parents=True, exist_ok=True)
     rows = result.rows
     with open(out / "sweep.csv", "w", newline="") as f:
@@ -53,32 +130,52 @@ def write_sweep(result: SweepResult, out: Path, source: str = "") -> Path:
         w.writeheader()
         w.writerows(rows)
     axes = [a.parameter for a in result.sweep.axes]
-    figures = []
+    spec = result.base
+    days = spec.step_seconds / 86_400 if spec is not None else None
+    figures: list[tuple[str, str]] = []
     if len(axes) == 2:
+        def tick(axis: str) -> Callable[[float], str]:
+            return lambda v: fmt.axis_value(axis, v)
+
+        def cell(unit: str) -> Callable[[float], str]:
+            return lambda v: fmt.short(v, unit)
+
         for m in HEAT_METRICS:
-            figures.append(plots.heatmap(rows, axes[0], axes[1], m, out / f"heatmap_{m}.png", m).name)
+            label, unit = fmt.METRIC_LABELS[m]
+            figures.append((plots.heatmap(
+                rows, axes[0], axes[1], m, out / f"heatmap_{m}.png", label, xlabel=fmt.axis_label(axes[0]),
+                ylabel=fmt.axis_label(axes[1]), colorbar="USD" if unit == "usd" else "probability",
+                xfmt=tick(axes[0]), yfmt=tick(axes[1]), cellfmt=cell(unit)).name,
+                f"{label} by {fmt.axis_label(axes[0])} and {fmt.axis_label(axes[1])}."))
     else:
-        figures.append(plots.line(rows, axes[0], ["bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_mean_usd"],
-                                  out / "sweep_bad_debt.png", f"Bad debt vs {axes[0]}").name)
-        figures.append(plots.line(rows, axes[0], ["liquidations_at_risk99_usd", "liquidation_volume_mean_usd"],
-                                  out / "sweep_liquidations.png", f"Liquidations vs {axes[0]}").name)
-    if result.fan is not None and result.fan.series:
-        figures.append(plots.fan_chart(result.fan.series["bad_debt_usd"], out / "fan_bad_debt.png",
-                                       "Base parameters: cumulative bad debt", "USD").name)
-        oracle = result.fan.series["oracle"]
-        figures.append(plots.fan_chart(oracle[:, :, _first_collateral(oracle)],
-                                       out / "fan_price.png", "Base parameters: oracle price of the main collateral",
-                                       "USD").name)
-    doc = {"kind": "sweep", "name": result.sweep.name, "description": result.sweep.description, "source": source,
-           "axes": axes, "rows": rows, "figures": figures}
+        labels = {k: v[0] for k, v in fmt.METRIC_LABELS.items()}
+
+        def xfmt(v: float) -> str:
+            return fmt.axis_value(axes[0], v)
+
+        figures.append((plots.line(rows, axes[0], ["bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_mean_usd"],
+                                   out / "sweep_bad_debt.png", f"Bad debt vs {fmt.axis_label(axes[0])}",
+                                   labels=labels, xlabel=fmt.axis_label(axes[0]), xfmt=xfmt).name,
+                        f"Bad debt VaR 99%, CVaR 99% and mean against {fmt.axis_label(axes[0])}."))
+        figures.append((plots.line(rows, axes[0], ["liquidations_at_risk99_usd", "liquidation_volume_mean_usd"],
+                                   out / "sweep_liquidations.png", f"Liquidations vs {fmt.axis_label(axes[0])}",
+                                   labels=labels, xlabel=fmt.axis_label(axes[0]), xfmt=xfmt).name,
+                        f"Liquidations at risk (99%) and average liquidated debt against {fmt.axis_label(axes[0])}."))
+    if result.fan is not None and result.fan.series and spec is not None:
+        figures.append((plots.fan_chart(result.fan.series["bad_debt_usd"], out / "fan_bad_debt.png",
+                                        "Base parameters: cumulative bad debt", "USD", days_per_step=days).name,
+                        "Cumulative bad debt at the base parameters: median and percentile bands."))
+        params = spec.params()
+        figures += _price_fans(result.fan.series, [a.name for a in spec.assets], params, out, days,
+                               " (base parameters)")
+    doc: dict[str, Any] = {"kind": "sweep", "name": result.sweep.name, "description": result.sweep.description,
+                           "source": source, "axes": axes, "rows": rows, "figures": [list(f) for f in figures],
+                           "book": result.sweep.book}
+    if spec is not None:
+        doc.update(paths=result.sweep.paths or spec.paths, steps=spec.steps, seed=spec.seed,
+                   **_spec_fields(spec, result.positions))
     (out / "sweep.json").write_text(json.dumps(doc, indent=2))
     return render(out)
-
-
-def _first_collateral(oracle: np.ndarray) -> int:
-    """Asset column charted from a (paths, steps, assets) oracle series: 1 when there are several assets
-    (0 is the debt stablecoin in the shipped sweeps), else 0."""
-    return 1 if oracle.shape[2] > 1 else 0
 
 
 def _params(params) -> dict:
@@ -88,70 +185,61 @@ def _params(params) -> dict:
                        for a in params.assets]}
 
 
+BOOK_TEXT = {"fixed": "Book: fixed — every cell runs the base simulation's book (today's borrowers after the "
+                      "change).",
+             "rebuilt": "Book: rebuilt — each cell draws its own book at the cell's parameters (a new market at "
+                        "those parameters, not today's borrowers after a change)."}
+"""How a sweep report states the book it holds."""
+
+
+def _param_rows(params: dict) -> list[list[str]]:
+    rows = [["pool", "close factor", fmt.parameter("close_factor_bps", params["close_factor_bps"])],
+            ["pool", "full-close health factor", fmt.parameter("full_close_hf_bps", params["full_close_hf_bps"])]]
+    for a in params["assets"]:
+        for k in ("ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps", "liquidation_protocol_fee_bps"):
+            rows.append([a["name"], fmt.parameter_label(k), fmt.parameter(k, a[k])])
+    return rows
+
+
 def render(out: Path) -> Path:
-    """report.md and report.html from summary.json or sweep.json in ``out``."""
+    """report.md and report.html from compare.json, sweep.json or summary.json in ``out``; returns report.md's
+    path. Raises ``FileNotFoundError`` if ``out`` holds none of them.
+    """
+    if (out / "compare.json").is_file():
+        from protocol_model.sim.report_compare import render_compare
+
+        return render_compare(out)
     blocks: list[tuple] = []
     if (out / "sweep.json").is_file():
         doc = json.loads((out / "sweep.json").read_text())
         blocks.append(("h1", f"Sweep: {doc['name']}"))
         if doc.get("description"):
             blocks.append(("p", doc["description"]))
-        blocks.append(("p", f"Axes: {', '.join(doc['axes'])}. Every cell runs the same seed. Source: {doc['source']}."))
-        cols = doc["axes"] + ["bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var95_usd", "bad_debt_var99_usd",
-                              "bad_debt_cvar99_usd", "liquidations_at_risk99_usd", "min_health_factor_p1"]
-        blocks.append(("table", cols, [[_fmt(r[c]) for c in cols] for r in doc["rows"]]))
+        blocks.append(("p", BOOK_TEXT[doc.get("book", "rebuilt")] + " Every cell runs the same paths (same seed)."
+                       f" Axes: {', '.join(fmt.axis_label(a) for a in doc['axes'])}. Source: {doc['source']}."))
+        header = [fmt.axis_label(a) for a in doc["axes"]] + [fmt.METRIC_LABELS[m][0] for m in TABLE_METRICS]
+        blocks.append(("table", header, [[fmt.axis_value(a, r[a]) for a in doc["axes"]]
+                                         + [fmt.value(r[m], fmt.METRIC_LABELS[m][1]) for m in TABLE_METRICS]
+                                         for r in doc["rows"]]))
     elif (out / "summary.json").is_file():
         doc = json.loads((out / "summary.json").read_text())
         blocks.append(("h1", f"Simulation: {doc['name']}"))
-        blocks.append(("p", f"{doc['paths']} paths × {doc['positions']} positions × {doc['steps']} steps, "
-                            f"seed {doc['seed']}. Source: {doc['source']}."))
-        blocks.append(("table", ["metric", "value"], [[k, _fmt(v)] for k, v in doc["summary"].items()]))
+        blocks.append(("p", f"Book: {doc.get('book', 'drawn by the simulation')}, {doc['positions']:,} positions. "
+                            f"{doc['paths']:,} paths × {doc['steps']:,} steps, seed {doc['seed']}. "
+                            f"Source: {doc['source']}."))
+        blocks.append(("table", ["Metric", "Value"],
+                       [[fmt.METRIC_LABELS.get(k, (k, "number"))[0],
+                         fmt.value(v, fmt.METRIC_LABELS.get(k, (k, "number"))[1])]
+                        for k, v in doc["summary"].items()]))
+        blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], _param_rows(doc["parameters"]))]
     else:
-        raise FileNotFoundError(f"{out}: neither sweep.json nor summary.json")
-    blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at the "
-                        "oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
-    blocks += [("img", f) for f in doc["figures"]]
-    (out / "report.md").write_text(_markdown(blocks))
-    (out / "report.html").write_text(_html(blocks, doc["name"]))
+        raise FileNotFoundError(f"{out}: none of compare.json, sweep.json, summary.json")
+    if "market" in doc:
+        blocks += [("h2", "Method"), ("p", _method(doc))]
+    else:
+        blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at "
+                            "the oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
+    blocks += [("img", *f) if isinstance(f, list) else ("img", f, f) for f in doc["figures"]]
+    (out / "report.md").write_text(fmt.markdown(blocks))
+    (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
     return out / "report.md"
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 100 else f"{v:,.0f}"
-    return str(v)
-
-
-def _markdown(blocks) -> str:
-    lines = []
-    for b in blocks:
-        if b[0] == "h1":
-            lines += [f"# {b[1]}", ""]
-        elif b[0] == "p":
-            lines += [b[1], ""]
-        elif b[0] == "table":
-            lines += ["| " + " | ".join(b[1]) + " |", "|" + "---|" * len(b[1])]
-            lines += ["| " + " | ".join(r) + " |" for r in b[2]] + [""]
-        else:
-            lines += [f"![{b[1]}]({b[1]})", ""]
-    return "\n".join(lines)
-
-
-def _html(blocks, title: str) -> str:
-    e = html.escape
-    body = []
-    for b in blocks:
-        if b[0] == "h1":
-            body.append(f"<h1>{e(b[1])}</h1>")
-        elif b[0] == "p":
-            body.append(f"<p>{e(b[1])}</p>")
-        elif b[0] == "table":
-            head = "".join(f"<th>{e(c)}</th>" for c in b[1])
-            rows = "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b[2])
-            body.append(f"<table><tr>{head}</tr>{rows}</table>")
-        else:
-            body.append(f'<img src="{e(b[1])}" alt="{e(b[1])}">')
-    style = ("body{font-family:sans-serif;max-width:1000px;margin:auto}table{border-collapse:collapse}"
-             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}img{max-width:100%}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{e(title)}</title><style>{style}</style>"
-            f"</head><body>{''.join(body)}</body></html>\n")

@@ -30,34 +30,49 @@ class Job:
     record_series: bool = False
 
     def chunks(self) -> list[tuple]:
+        """``(job, seed, n_paths)`` per chunk of at most ``paths_per_chunk`` paths, seeds from
+        ``SeedSequence(seed).spawn(2)[1].spawn(n_chunks)``: fixed by the job, never by the number of workers.
+        """
         sizes = [min(self.paths_per_chunk, self.n_paths - s) for s in range(0, self.n_paths, self.paths_per_chunk)]
         seeds = np.random.SeedSequence(self.seed).spawn(2)[1].spawn(len(sizes))
         return [(self, ss, n) for ss, n in zip(seeds, sizes, strict=True)]
 
 
 def run_chunk(job: Job, seed: np.random.SeedSequence, n_paths: int) -> CascadeOutcome:
+    """One chunk of ``job`` (``n_paths`` paths from ``seed``) on the vectorized engine."""
     return run_cascade(job.params, job.book, job.market, np.random.default_rng(seed), n_paths, job.n_steps,
                        record_series=job.record_series)
 
 
 @dataclass
 class SimulationResult:
+    """A finished simulation: the job, its outcome (all chunks, in order), the definition's name and extras."""
+
     job: Job
     outcome: CascadeOutcome
     name: str = ""
     extra: dict = field(default_factory=dict)
 
     def summary(self) -> dict[str, float]:
+        """The run's tail metrics (:func:`~protocol_model.sim.metrics.summarize`; USD and fractions)."""
         return summarize(self.outcome.per_path)
 
 
 def run_job(job: Job, *, workers: int | None = None, scheduler=None, progress: bool = False) -> CascadeOutcome:
+    """Every chunk of ``job`` via :func:`~protocol_model.sim.parallel.map_chunks` (local processes, or Dask
+    given ``scheduler``), concatenated in chunk order: identical results whatever runs them.
+    """
     parts = map_chunks(run_chunk, job.chunks(), workers=workers, scheduler=scheduler, progress=progress,
                        label="path chunks")
     return CascadeOutcome.concat(parts)
 
 
 def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
+    """The book a simulation definition asks for: synthetic (drawn from ``spec.book_rng()``) or imported from a
+    scenario file (:func:`~protocol_model.sim.importer.book_from_scenario`).
+
+    Raises ``LabSpecError`` when neither is given or the scenario cannot become a book.
+    """
     s, scenario = spec.book.synthetic, spec.book.scenario
     if s is not None:
         return synthetic_book(spec.book_rng(), params, s.positions, collateral_weights=s.collateral_weights,
@@ -75,6 +90,10 @@ def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
 
 
 def job_from_spec(spec: SimulationSpec, *, paths: int | None = None, record_series: bool = False) -> Job:
+    """The :class:`Job` of a validated definition (``paths`` overrides its path count).
+
+    Raises ``LabSpecError`` as :func:`build_book`.
+    """
     params = spec.params()
     return Job(params, spec.market(), build_book(spec, params), paths or spec.paths, spec.steps, spec.seed,
                spec.paths_per_chunk, record_series)
@@ -82,6 +101,9 @@ def job_from_spec(spec: SimulationSpec, *, paths: int | None = None, record_seri
 
 def simulate(spec: SimulationSpec, *, paths: int | None = None, workers: int | None = None, scheduler=None,
              progress: bool = False, record_series: bool = False) -> SimulationResult:
-    """Run a validated simulation definition (``load_simulation``) on every local core, or on Dask."""
+    """Run a validated simulation definition (``load_simulation``) on every local core, or on Dask.
+
+    Raises ``LabSpecError`` as :func:`build_book`.
+    """
     job = job_from_spec(spec, paths=paths, record_series=record_series)
     return SimulationResult(job, run_job(job, workers=workers, scheduler=scheduler, progress=progress), spec.name)

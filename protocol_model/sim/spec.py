@@ -1,5 +1,10 @@
-"""Simulation and sweep definition files (YAML), validated by pydantic: a bad file gets one
-``LabSpecError`` naming the field (same style as ``protocol_model.scenario.story.ScenarioError``)."""
+"""Simulation (``kind: simulation``) and sweep (``kind: sweep``) files, validated by pydantic.
+
+A simulation names its protocol (``protocol:``, with optional ``overrides:``) and gives each asset it
+simulates a market model (``assets: {WETH: {driver: ..., amm_depth_usd: ...}}``, in the order of the
+correlation matrix); the risk parameters come from the protocol only. ``SimulationSpec`` is the resolved
+form. A bad file gets one ``LabSpecError`` (= ``ScenarioError``) naming the file, the field and the rule.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,23 @@ from pathlib import Path
 from typing import Annotated, Literal, TypedDict
 
 import numpy as np
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-from protocol_model.exact import errors
-from protocol_model.scenario.story import _format_error
+from protocol_model.scenario.base import ScenarioError, Strict, format_error
+from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.params import AssetSpec, PoolSpec
+from protocol_model.scenario.protocol import ReferringFile, referred_protocol
 from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
 from protocol_model.sim.stable import stable_market
 
-
-class LabSpecError(ValueError):
-    """A simulation or sweep file is invalid; the message names the field."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+LabSpecError = ScenarioError
+"""A simulation or sweep file is invalid (the one file error type)."""
 
 
-class GbmSpec(_Strict):
+
+
+class GbmSpec(Strict):
     kind: Literal["gbm"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     drift_annual: float = Field(default=0.0, ge=-10, le=10)
@@ -35,7 +38,7 @@ class GbmSpec(_Strict):
         return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
 
 
-class JumpSpec(_Strict):
+class JumpSpec(Strict):
     kind: Literal["jump"]
     sigma_annual: float = Field(ge=0, le=20)
     jumps_per_year: float = Field(ge=0, le=10_000)
@@ -48,7 +51,7 @@ class JumpSpec(_Strict):
                              self.jump_std_log * vol_scale, self.drift_annual)
 
 
-class BridgeSpec(_Strict):
+class BridgeSpec(Strict):
     kind: Literal["bridge"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     pins: list[tuple[int, float]] = Field(min_length=1)
@@ -63,7 +66,7 @@ class BridgeSpec(_Strict):
         return Bridge(self.sigma_annual * vol_scale, tuple(self.pins))
 
 
-class HistoricalSpec(_Strict):
+class HistoricalSpec(Strict):
     kind: Literal["historical"]
     episode: str
     series: str
@@ -85,7 +88,7 @@ class HistoricalSpec(_Strict):
 DriverSpec = Annotated[GbmSpec | JumpSpec | BridgeSpec | HistoricalSpec, Field(discriminator="kind")]
 
 
-class RedemptionSpec(_Strict):
+class RedemptionSpec(Strict):
     """Issuer redemption at par of a stablecoin (``protocol_model.sim.stable.Redemption``)."""
 
     delay_days: float = Field(1.0, ge=0, le=365)
@@ -106,7 +109,7 @@ class RedemptionSpec(_Strict):
         return self
 
 
-class WrongWaySpec(_Strict):
+class WrongWaySpec(Strict):
     """The coin weakens by ``beta`` × another asset's rise (or fall) since step 0."""
 
     asset: str
@@ -122,58 +125,39 @@ class AssetOverrides(TypedDict, total=False):
     amm_depth_usd: float
 
 
-class LabAsset(_Strict):
-    name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_.]{0,15}$")
-    price_usd: float = Field(gt=0, allow_inf_nan=False)
-    decimals: int = Field(default=18, ge=0, le=30)
-    ltv_bps: int = Field(ge=0, lt=10_000)
-    liquidation_threshold_bps: int = Field(ge=0, lt=10_000)
-    liquidation_bonus_bps: int = Field(ge=0, le=5_000)
-    liquidation_protocol_fee_bps: int = Field(default=0, ge=0, le=10_000)
+class LabMarket(Strict):
+    """How the lab simulates one asset's market (the asset's parameters come from the protocol)."""
+
     amm_depth_usd: float | None = Field(default=None, gt=0)
     """USD per side of the constant-product pool liquidators sell into; omitted = no price impact"""
     reserves_tokens: float = Field(default=0.0, ge=0)
+    """protocol reserves of this asset at step 0 (whole tokens); absorb bad debt before suppliers"""
     driver: DriverSpec = GbmSpec(kind="gbm")
+    """the price process"""
     redemption: RedemptionSpec | None = None
     """a stablecoin's issuer redemption (docs/stablecoin_quality.md)"""
     wrong_way: WrongWaySpec | None = None
+    """the coin weakens as another asset moves"""
 
     @model_validator(mode="after")
-    def _redemption_depth(self) -> LabAsset:
+    def _redemption_depth(self) -> LabMarket:
         if self.redemption is not None and self.redemption.depth_usd is None and self.amm_depth_usd is None:
             raise ValueError("redemption.depth_usd: needed when the asset has no amm_depth_usd")
         return self
 
-    @model_validator(mode="after")
-    def _risk(self) -> LabAsset:
-        try:
-            self.risk()
-        except errors.LtvAboveThreshold:
-            raise ValueError(f"ltv_bps ({self.ltv_bps}) is above liquidation_threshold_bps "
-                             f"({self.liquidation_threshold_bps})") from None
-        except errors.LiquidationBonusTooHigh:
-            raise ValueError("liquidation_threshold_bps × (1 + liquidation_bonus_bps) must stay below 100%") from None
-        return self
+
+class LabAsset(AssetSpec, LabMarket):
+    """A simulated asset: the protocol's parameters (``AssetSpec``) and its market model (``LabMarket``)."""
 
     def risk(self, override: AssetOverrides | None = None) -> AssetRisk:
         """The cascade's parameters of this asset, with a sweep cell's ``override`` applied."""
         o: AssetOverrides = override or {}
-        a = AssetRisk(name=self.name, price_usd=self.price_usd, ltv_bps=o.get("ltv_bps", self.ltv_bps),
-                      liquidation_threshold_bps=o.get("liquidation_threshold_bps", self.liquidation_threshold_bps),
-                      liquidation_bonus_bps=o.get("liquidation_bonus_bps", self.liquidation_bonus_bps),
-                      liquidation_protocol_fee_bps=self.liquidation_protocol_fee_bps, decimals=self.decimals,
-                      amm_depth_usd=o.get("amm_depth_usd", self.amm_depth_usd or math.inf),
-                      reserves_tokens=self.reserves_tokens)
-        a.config()
-        return a
+        risk = {k: int(v) for k, v in dict(o).items() if k != "amm_depth_usd" and isinstance(v, (int, float))}
+        return AssetRisk.from_spec(self, o.get("amm_depth_usd", self.amm_depth_usd or math.inf),
+                                   self.reserves_tokens, **risk)
 
 
-class PoolSpec(_Strict):
-    close_factor_bps: int = Field(default=5_000, gt=0, le=10_000)
-    full_close_hf_bps: int = Field(default=9_500, ge=0, le=10_000)
-
-
-class SyntheticBook(_Strict):
+class SyntheticBook(Strict):
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
@@ -184,7 +168,7 @@ class SyntheticBook(_Strict):
     loop_leverage: float = Field(default=4.0, ge=1, le=100)
 
 
-class BookSpec(_Strict):
+class BookSpec(Strict):
     synthetic: SyntheticBook | None = None
     scenario: str | None = None
     """a scenario file (protocol_model.scenario.story): positions after its steps, played in the exact model"""
@@ -196,21 +180,37 @@ class BookSpec(_Strict):
         return self
 
 
-class SimulationSpec(_Strict):
+class _SimulationBody(Strict):
     name: str
     description: str = ""
     seed: int = Field(ge=0)
+    """seed of the book and of every path (common random numbers across runs)"""
     paths: int = Field(ge=1, le=10_000_000)
     steps: int = Field(ge=1, le=100_000)
     step_seconds: float = Field(default=86_400.0, gt=0)
     paths_per_chunk: int = Field(default=500, ge=1)
-    pool: PoolSpec = PoolSpec()
     oracle: dict[str, int] = Field(default_factory=dict)
     """delay_steps, deviation_bps, heartbeat_steps (see OracleLag)"""
     arb_recovery: float = Field(default=0.5, ge=0, le=1)
-    assets: list[LabAsset] = Field(min_length=1)
+    """fraction of an AMM's log price dislocation that arbitrage removes per step"""
     correlation: list[list[float]] | None = None
+    """correlation of the assets' price shocks, in the order of ``assets``"""
     book: BookSpec
+
+
+class SimulationFile(_SimulationBody, ReferringFile):
+    """A simulation file as written: a protocol reference, overrides, a market model per asset, a book."""
+
+    kind: Literal["simulation"]
+    assets: dict[str, LabMarket] = Field(min_length=1)
+    """The simulated assets (protocol asset names) and their market models, in the correlation's order."""
+
+
+class SimulationSpec(_SimulationBody):
+    """A simulation resolved against its protocol: the pool and each simulated asset in full."""
+
+    pool: PoolSpec = PoolSpec()
+    assets: list[LabAsset] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationSpec:
@@ -225,8 +225,6 @@ class SimulationSpec(_Strict):
             self.market()
         except ValueError as err:
             raise ValueError(str(err)) from None
-        if self.pool.full_close_hf_bps > 10_000:
-            raise ValueError("pool.full_close_hf_bps must be <= 10000")
         syn = self.book.synthetic
         if syn is not None:
             if syn.debt_asset not in names:
@@ -257,7 +255,7 @@ class SimulationSpec(_Strict):
         return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(2)[0])
 
 
-class Axis(_Strict):
+class Axis(Strict):
     parameter: Literal["liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "close_factor_bps",
                        "volatility_scale", "amm_depth_usd", "oracle_delay_steps"]
     values: list[float] = Field(min_length=1, max_length=50)
@@ -265,7 +263,10 @@ class Axis(_Strict):
     """assets the per-asset parameters apply to (default: every collateral asset of the book)"""
 
 
-class SweepSpec(_Strict):
+class SweepSpec(Strict):
+    """A parameter sweep: one or two axes over a base simulation, every cell on the same seed."""
+
+    kind: Literal["sweep"]
     name: str
     description: str = ""
     simulation: str
@@ -274,25 +275,18 @@ class SweepSpec(_Strict):
     """override the base file's path count for every cell"""
     axes: list[Axis] = Field(min_length=1, max_length=2)
     fan_chart_paths: int = Field(default=200, ge=0, le=100_000)
-
-
-def _load_yaml(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise LabSpecError(f"{path}: not valid YAML: {err}") from None
-    except OSError as err:
-        raise LabSpecError(f"{path}: {err.strerror}") from None
-    if not isinstance(data, dict):
-        raise LabSpecError(f"{path}: (top level): expected a mapping")
-    return data
+    book: Literal["fixed", "rebuilt"] = "fixed"
+    """``fixed``: every cell runs the base simulation's book (today's borrowers after a parameter change);
+    ``rebuilt``: each cell draws its book at the cell's parameters (a new market at those parameters: a
+    synthetic book borrows against the cell's LTV). Printed in every report."""
 
 
 def parse_simulation(data: dict, source: str = "simulation", base_dir: Path | None = None) -> SimulationSpec:
+    """Validate a resolved simulation (pool and assets in full); a book scenario is found from ``base_dir``."""
     try:
         spec = SimulationSpec.model_validate(data)
     except ValidationError as err:
-        raise LabSpecError(_format_error(err, source)) from None
+        raise LabSpecError(format_error(err, source)) from None
     if spec.book.scenario is not None and base_dir is not None:
         scen = (base_dir / spec.book.scenario)
         if not scen.is_file():
@@ -301,17 +295,35 @@ def parse_simulation(data: dict, source: str = "simulation", base_dir: Path | No
     return spec
 
 
+def resolve_simulation(data: dict, source: str | Path) -> SimulationSpec:
+    """A simulation file's contents resolved against its protocol (overrides applied), validated."""
+    source = Path(source)
+    try:
+        SimulationFile.model_validate(data)
+    except ValidationError as err:
+        raise LabSpecError(format_error(err, str(source))) from None
+    protocol = referred_protocol(data, source)
+    assets = protocol.asset_specs(list(data["assets"]), str(source))
+    resolved = {k: v for k, v in data.items() if k not in ("kind", "protocol", "overrides", "assets")}
+    resolved["pool"] = protocol.pool
+    resolved["assets"] = [{**a.model_dump(), **(data["assets"][a.name] or {})} for a in assets]
+    return parse_simulation(resolved, str(source), source.parent)
+
+
 def load_simulation(path: str | Path) -> SimulationSpec:
-    path = Path(path)
-    return parse_simulation(_load_yaml(path), str(path), path.parent)
+    """Read a simulation file (``kind: simulation``) and resolve it against its protocol."""
+    _, data = read_kind(path, "simulation")
+    return resolve_simulation(data, path)
 
 
 def load_sweep(path: str | Path) -> tuple[SweepSpec, SimulationSpec]:
+    """Read a sweep file (``kind: sweep``) and the simulation it names (relative to the sweep file)."""
     path = Path(path)
+    _, data = read_kind(path, "sweep")
     try:
-        sweep = SweepSpec.model_validate(_load_yaml(path))
+        sweep = SweepSpec.model_validate(data)
     except ValidationError as err:
-        raise LabSpecError(_format_error(err, str(path))) from None
+        raise LabSpecError(format_error(err, str(path))) from None
     base = path.parent / sweep.simulation
     if not base.is_file():
         raise LabSpecError(f"{path}: simulation: no such file '{sweep.simulation}'")

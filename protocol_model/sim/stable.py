@@ -40,6 +40,12 @@ MIN_RELATIVE = 1e-6
 
 @dataclass(frozen=True)
 class Redemption:
+    """An issuer's redemption channel for one stablecoin in the lab (module docstring, step 2).
+
+    Raises ``ValueError`` if ``depth_usd`` is not positive, ``wait_cost_bps_per_day`` is not within 0..10,000
+    or a closed window is not ``0 <= start < end``.
+    """
+
     terms: RedemptionTerms
     """fee, delay, minimum size and daily capacity (``protocol_model.analytics.stablecoin``)"""
     depth_usd: float
@@ -59,6 +65,9 @@ class Redemption:
                 raise ValueError(f"closed_steps: window [{a}, {b}) must have 0 <= start < end")
 
     def floor(self, queue_usd: np.ndarray, reopen_days: float) -> np.ndarray:
+        """The arbitrage floor relative to par: ``(1 − fee) · max(1 − wait_cost · wait, 0)`` with ``wait =
+        reopen_days + queue / daily_capacity + delay_days``; ``queue_usd`` shape (paths,), result the same.
+        """
         wait = reopen_days + queue_usd / self.terms.daily_capacity + self.terms.delay_days
         return (1 - self.terms.fee_bps / 10_000) * np.maximum(1 - self.wait_cost_bps_per_day / 10_000 * wait, 0.0)
 
@@ -69,6 +78,12 @@ class Redemption:
 
 @dataclass(frozen=True)
 class WrongWay:
+    """A wrong-way link (module docstring, step 1): the coin falls ``beta`` × the relative ``rise``/``fall``
+    of asset ``asset``'s base price since step 0.
+
+    Raises ``ValueError`` if ``beta`` < 0 or ``when`` is not ``"rise"`` or ``"fall"``.
+    """
+
     asset: int
     """index of the asset whose move weakens the coin"""
     beta: float
@@ -81,6 +96,8 @@ class WrongWay:
 
 @dataclass(frozen=True)
 class StableCoin:
+    """Asset index ``asset`` treated as a stablecoin: its redemption channel and wrong-way link, if any."""
+
     asset: int
     redemption: Redemption | None = None
     wrong_way: WrongWay | None = None
@@ -88,13 +105,21 @@ class StableCoin:
 
 @dataclass(frozen=True)
 class StableMarket(MarketModel):
+    """A :class:`MarketModel` whose stream applies each stablecoin's transforms after the base drivers move
+    (no random draws of its own: the base paths are the same with and without them).
+    """
+
     stables: tuple[StableCoin, ...] = field(default=())
 
     @classmethod
     def wrap(cls, base: MarketModel, stables: tuple[StableCoin, ...]) -> StableMarket:
+        """``base``'s drivers, correlation and step length with ``stables`` added."""
         return cls(base.drivers, base.correlation, base.step_seconds, stables)
 
     def stream(self, rng: np.random.Generator, n_paths: int, initial_prices, n_steps: int) -> StableStream:
+        """A :class:`StableStream` over the base :class:`PathStream` (shapes and errors as ``MarketModel.stream``;
+        ``ValueError`` also for a wrong-way link to an asset that does not exist).
+        """
         return StableStream(self, PathStream(self, rng, n_paths, np.asarray(initial_prices, dtype=float), n_steps))
 
 
@@ -115,9 +140,13 @@ class StableStream:
 
     @property
     def t(self) -> int:
+        """Steps taken so far (the base stream's)."""
         return self.inner.t
 
     def next(self) -> np.ndarray:
+        """Prices after one more step, shape (paths, assets), USD: the base stream's with each stablecoin's
+        wrong-way link, then its redemption floor, applied; updates the per-path statistics.
+        """
         base = self.inner.next()
         out = base.copy()
         p0, t = self.inner.p0, self.inner.t
@@ -154,7 +183,11 @@ class StableStream:
 def stable_stats(market: StableMarket, rng: np.random.Generator, n_paths: int, initial_prices,
                  n_steps: int) -> dict[int, dict[str, np.ndarray]]:
     """Per stablecoin, per path: lowest relative price, longest wait, par value queued for redemption and
-    steps the floor held, from the same stream a cascade with this generator would see."""
+    steps the floor held, from the same stream a cascade with this generator would see.
+
+    Returns asset index → {``min_relative_price``, ``max_wait_days``, ``redeemed_usd``, ``floor_steps``},
+    each shape (paths,).
+    """
     s = market.stream(rng, n_paths, initial_prices, n_steps)
     for _ in range(n_steps):
         s.next()
@@ -165,7 +198,10 @@ def stable_stats(market: StableMarket, rng: np.random.Generator, n_paths: int, i
 
 def arbitrage_tokens(depth_usd: float, price: float, floor: float) -> float:
     """Par value bought to lift a constant-product pool with ``depth_usd`` per side at par from ``price``
-    to ``floor`` (both relative to par): ``depth · (1/√price − 1/√floor)``."""
+    to ``floor`` (both relative to par): ``depth · (1/√price − 1/√floor)`` (constant product: the pool's token
+    side is ``depth/√price`` at relative price ``price``). Raises ``ValueError``/``ZeroDivisionError`` if
+    ``price`` or ``floor`` is not positive.
+    """
     return depth_usd * (1 / math.sqrt(price) - 1 / math.sqrt(floor))
 
 
@@ -188,9 +224,10 @@ def stable_market(base: MarketModel, assets: Sequence[Any]) -> StableMarket:
                              tuple(tuple(w) for w in r.closed_steps))
         if a.wrong_way is not None:
             if a.wrong_way.asset not in names:
-                raise ValueError(f"assets.{i}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' (known: {names})")
+                raise ValueError(f"assets.{a.name}.wrong_way.asset: unknown asset '{a.wrong_way.asset}' "
+                                 f"(known: {names})")
             if a.wrong_way.asset == a.name:
-                raise ValueError(f"assets.{i}.wrong_way.asset: '{a.name}' cannot follow itself")
+                raise ValueError(f"assets.{a.name}.wrong_way.asset: '{a.name}' cannot follow itself")
             ww = WrongWay(names.index(a.wrong_way.asset), a.wrong_way.beta, a.wrong_way.when)
         coins.append(StableCoin(i, red, ww))
     return StableMarket.wrap(base, tuple(coins))

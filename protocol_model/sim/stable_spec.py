@@ -23,7 +23,10 @@ def _without(spec: SimulationSpec, redemption: bool = True, wrong_way: bool = Tr
 
 
 def variants(spec: SimulationSpec, source: str = "") -> dict[str, SimulationSpec]:
-    """The file as written and without each of its frictions (only those it has)."""
+    """The file as written and without each of its frictions (only those it has), keyed by ``VARIANTS`` label.
+
+    Raises ``LabSpecError`` if no asset has ``redemption`` or ``wrong_way``.
+    """
     has_red = any(a.redemption is not None for a in spec.assets)
     has_ww = any(a.wrong_way is not None for a in spec.assets)
     if not (has_red or has_ww):
@@ -40,7 +43,9 @@ def variants(spec: SimulationSpec, source: str = "") -> dict[str, SimulationSpec
 
 def coin_stats(spec: SimulationSpec, coins: list[int], paths: int | None = None) -> dict[str, dict[str, float]]:
     """Price and redemption statistics of the assets ``coins`` over the run's own chunks and seeds (the
-    prices the cascade saw before its AMM dislocations)."""
+    prices the cascade saw before its AMM dislocations). Returns coin name → statistic (prices relative to
+    par, days, USD, probability). Raises ``LabSpecError`` as ``job_from_spec``.
+    """
     job = job_from_spec(spec, paths=paths)
     kept = {c.asset: c for c in getattr(job.market, "stables", ())}
     market = StableMarket.wrap(job.market, tuple(kept.get(k, StableCoin(k)) for k in coins))
@@ -60,7 +65,10 @@ def coin_stats(spec: SimulationSpec, coins: list[int], paths: int | None = None)
 
 def compare(spec: SimulationSpec, *, paths: int | None = None, workers: int | None = None, scheduler=None,
             progress: bool = False, source: str = "") -> list[dict]:
-    """One row per variant: bad-debt tail, liquidations and the coins' redemption statistics."""
+    """One row per variant: bad-debt tail, liquidations and the coins' redemption statistics (USD, fractions).
+
+    Raises ``LabSpecError`` as :func:`variants` and ``job_from_spec``.
+    """
     rows = []
     coins = [i for i, a in enumerate(spec.assets) if a.redemption is not None or a.wrong_way is not None]
     for label, v in variants(spec, source).items():
@@ -84,7 +92,7 @@ COLUMNS = ("variant", "bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var
 
 
 def write(rows: list[dict], spec: SimulationSpec, out: Path, source: str = "") -> Path:
-    """stable.json and stable.md in ``out``."""
+    """Write stable.json and stable.md (the rows of :func:`compare`) into ``out``; returns stable.md's path."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "stable.json").write_text(json.dumps({"kind": "stablecoin", "name": spec.name, "source": source,
                                                  "seed": spec.seed, "rows": rows}, indent=2))

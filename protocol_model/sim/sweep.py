@@ -1,5 +1,9 @@
 """Parameter sweeps: a grid of one or two axes over a base simulation, every cell on the same seed
-(common random numbers: cells differ by their parameters, not by their luck)."""
+(common random numbers: cells differ by their parameters, not by their luck).
+
+The book a sweep holds is its ``book:`` field: ``fixed`` (default: the base simulation's book in every
+cell, the question "what does this change do to today's borrowers") or ``rebuilt`` (each cell draws its
+book at its own parameters: "a new market at these parameters"). Every report prints which."""
 
 from __future__ import annotations
 
@@ -26,6 +30,10 @@ class SweepResult:
     """one per cell: the axis values, then ``metrics.summarize``"""
     fan: CascadeOutcome | None
     """the base simulation with per-step series, for fan charts"""
+    base: SimulationSpec | None = None
+    """the base simulation (for the report's method paragraph)"""
+    positions: int = 0
+    """positions of the base book"""
 
 
 def _targets(axis: Axis, spec: SimulationSpec, book) -> list[str]:
@@ -35,7 +43,10 @@ def _targets(axis: Axis, spec: SimulationSpec, book) -> list[str]:
 
 
 def cell_job(sweep: SweepSpec, spec: SimulationSpec, values: tuple[float, ...], record_series=False) -> Job:
-    """The job of one grid cell: the base simulation with the axes' values applied."""
+    """The job of one grid cell: the base simulation with the axes' values applied, on the base book
+    (``sweep.book == "fixed"``) or on a book drawn at the cell's parameters (``"rebuilt"``).
+
+    Raises ``LabSpecError`` naming the cell when its parameters are not a valid configuration."""
     base_params = spec.params()
     base_book = build_book(spec, base_params)
     overrides: dict[str, AssetOverrides] = {}
@@ -69,8 +80,8 @@ def cell_job(sweep: SweepSpec, spec: SimulationSpec, values: tuple[float, ...], 
         cell = ", ".join(f"{a.parameter}={v:g}" for a, v in zip(sweep.axes, values, strict=True))
         raise LabSpecError(f"axes: the cell {cell} is not a valid configuration: {err!r}") from None
     paths = sweep.paths or spec.paths
-    return Job(params, spec.market(vol), build_book(spec, params), paths, spec.steps, spec.seed,
-               spec.paths_per_chunk, record_series)
+    book = base_book if sweep.book == "fixed" else build_book(spec, params)
+    return Job(params, spec.market(vol), book, paths, spec.steps, spec.seed, spec.paths_per_chunk, record_series)
 
 
 def run_sweep(sweep: SweepSpec, spec: SimulationSpec, *, workers: int | None = None, scheduler=None,
@@ -97,4 +108,5 @@ def run_sweep(sweep: SweepSpec, spec: SimulationSpec, *, workers: int | None = N
         row.update(summarize(outcome.per_path))
         rows.append(row)
     fan_parts = [p for p, o in zip(parts, owner, strict=True) if o == -1]
-    return SweepResult(sweep, rows, CascadeOutcome.concat(fan_parts) if fan_parts else None)
+    return SweepResult(sweep, rows, CascadeOutcome.concat(fan_parts) if fan_parts else None, spec,
+                       len(jobs[0].book) if sweep.book == "fixed" else len(build_book(spec, spec.params())))

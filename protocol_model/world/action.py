@@ -16,6 +16,8 @@ class Action:
     asset: str = ""
     amount: int = 0
     on_behalf: str = ""
+    """supply / repay: the account credited; withdraw / borrow: the account acted for (empty: the caller),
+    sent through ``withdrawOnBehalf`` / ``borrowOnBehalf`` when it is not the caller."""
     borrower: str = ""
     collateral: str = ""
     debt: str = ""
@@ -38,9 +40,13 @@ class Action:
     leverage_bps: int = 0
     max_slippage_bps: int = 0
     operator: str = ""
+    """'delegate' (pool.setAuthorization) and 'authorize' (the Looper): the operator account."""
     enabled: bool = False
 
     def describe(self) -> str:
+        """``kind(field=value, ...)`` with the non-default fields only (``amount=max`` for ``UINT256_MAX``), for
+        reports and mismatch messages.
+        """
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
         if fields.get("amount") == UINT256_MAX:
             fields["amount"] = "max"

@@ -21,7 +21,10 @@ DEPLOYER = "deployer"
 
 
 def resolve_amm(step, scenario: Scenario) -> Action:
-    """A validated AMM or loop step -> Action (whole tokens -> units, leverage -> bps)."""
+    """A validated AMM or loop step -> Action (whole tokens -> units, leverage -> bps).
+
+    Raises ``ValueError`` for an unknown step kind.
+    """
     kind = step.op
     if kind == "swap":
         pair = scenario.pair(step.pair)
@@ -51,12 +54,19 @@ def resolve_amm(step, scenario: Scenario) -> Action:
 def pair_price_answer(asset_reserve: int, other_reserve: int, asset_decimals: int, other_decimals: int,
                       other_answer: int) -> int:
     """Feed answer (8 decimals) for ``asset``: the pair's spot price in the other asset times that asset's
-    own feed answer, rounded down. The same integer formula runs on chain data in the adapter."""
+    own feed answer, rounded down. The same integer formula runs on chain data in the adapter:
+    ``R_other·10^dec_asset·answer_other / (R_asset·10^dec_other)``. Raises ``ZeroDivisionError`` if
+    ``asset_reserve`` is 0.
+    """
     return other_reserve * 10**asset_decimals * other_answer // (asset_reserve * 10**other_decimals)
 
 
 class AmmWorld:
-    """The scenario's pairs on the pool's ledger, and the Looper twin."""
+    """The scenario's pairs on the pool's ledger, and the Looper twin.
+
+    Raises the pairs' ``AmmError`` if a pair's initial reserves cannot be minted, and ``PairFeedError`` for
+    an impossible pair price feed.
+    """
 
     def __init__(self, scenario: Scenario, pool: LendingPool, listed_at: dict[str, int]):
         self.scenario, self.pool = scenario, pool
@@ -81,7 +91,13 @@ class AmmWorld:
                 ledger.approve(listed.name, acct, SWAPPER, UINT256_MAX)
 
     def apply(self, a: Action, now: int) -> None:
-        """Run one AMM / loop action (raises the revert's PoolError)."""
+        """Run one AMM / loop action (raises the revert's PoolError).
+
+        Swaps go through ``PairSwapper.swapExactIn``, loops through ``Looper`` (``openIterative``,
+        ``openWithFlashLoan``, ``unwind``); ``price_from_pair`` sets the asset's feed to
+        :func:`pair_price_answer`. Raises ``AmmError`` and the pool's and Looper's ``PoolError`` s, and
+        ``ValueError`` for an unknown action kind.
+        """
         pool = self.pool
         if a.kind == "swap":
             pair = self.pairs[a.pair]
@@ -118,7 +134,7 @@ class AmmWorld:
         refresh_pair_feeds(self.pool, self.pair_feeds, now)
 
     def snapshot(self) -> dict:
-        """``pairs`` and ``holdings`` tables of the Snapshot (see snapshot.PAIR_FIELDS)."""
+        """``pairs`` and ``holdings`` tables of the Snapshot (see snapshot.PAIR_FIELDS; token and LP units)."""
         ledger = self.pool.ledger
         pairs = {}
         for name, p in self.pairs.items():
@@ -140,6 +156,11 @@ def pair_feed_key(pair: str) -> str:
 
 def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: dict[str, int],
                       default_t: int) -> dict:
+    """asset -> ``PairPriceFeed`` (the contract's constructor) for every pair with a ``price_feed``, deployed
+    at ``listed_at[pair_feed_key(pair)]`` (default ``default_t``).
+
+    Raises ``PairFeedError`` (``NotInPair``, ``InvalidWindow``) as the constructor.
+    """
     from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
 
     feeds = {}
@@ -155,6 +176,10 @@ def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: d
 
 
 def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
+    """Set each pair-fed asset's feed in ``pool`` to what its ``PairPriceFeed.latestRoundData`` answers at
+    ``now`` (8 decimals, given the quote asset's feed); a read that would revert (a ``PairFeedError``, or
+    the quote feed reverting) becomes a reverting feed. Raises nothing of its own.
+    """
     from protocol_model.exact.oracle.pair_price_feed import FEED_DECIMALS, PairFeedError
     from protocol_model.exact.oracle.price_router import Feed
 

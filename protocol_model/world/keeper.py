@@ -21,6 +21,10 @@ from protocol_model.world.model_world import Action
 
 @dataclass(frozen=True)
 class Decision:
+    """The keeper's decision for one borrower below HF 1; ``health_factor_wad`` is its HF (WAD) at the call,
+    ``reason`` why there is no action.
+    """
+
     action: Action | None
     """The liquidation to send, or None when the borrower cannot be liquidated by this keeper."""
     borrower: str
@@ -36,7 +40,8 @@ def accrued(pool: LendingPool, now: int) -> LendingPool:
 
 
 def health_factor_at(pool: LendingPool, account: str) -> int | None:
-    """HF of ``account`` (UINT256_MAX without debt), or None if a price it needs is rejected."""
+    """HF of ``account`` in WAD (UINT256_MAX without debt), as ``LendingPool.accountValues``, or None if a
+    price it needs is rejected."""
     try:
         return pool.account_values(account).health_factor_wad
     except errors.PoolError:
@@ -44,12 +49,19 @@ def health_factor_at(pool: LendingPool, account: str) -> int | None:
 
 
 def liquidatable(pool: LendingPool, accounts: list[str], now: int) -> list[str]:
+    """The ``accounts`` (in their order) whose health factor at ``now`` (every asset accrued) is below 1 WAD;
+    an account whose prices are rejected (``PoolError``) is left out.
+    """
     view = accrued(pool, now)
     return [a for a in accounts if (hf := health_factor_at(view, a)) is not None and hf < WAD]
 
 
 def decide(pool: LendingPool, keeper: str, borrower: str, now: int) -> Decision | None:
-    """The keeper's liquidation of ``borrower`` at ``now``, or None if the borrower is not liquidatable."""
+    """The keeper's liquidation of ``borrower`` at ``now``, or None if the borrower is not liquidatable.
+
+    Choice rule in the module docstring; values compared at the raw feed prices (debt rounded up, collateral
+    down, WAD USD). Raises ``FeedNotSet`` / ``InvalidPrice`` if a listed asset's feed is missing or <= 0.
+    """
     view = accrued(pool, now)
     hf = health_factor_at(view, borrower)
     if hf is None or hf >= WAD:

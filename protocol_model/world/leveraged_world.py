@@ -28,14 +28,10 @@ ACTORS = (*DEPOSITORS, KEEPER, TREASURY)
 SCENARIO = {
     "name": "leveraged-tokens",
     "description": "WETH/USDC pool for the 2x and 3x tokens; dave lends USDC, erin makes the pair and arbitrages it.",
-    "assets": [
-        {"name": DEBT, "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
-         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000,
-         "rate": {"base_bps": 0, "slope1_bps": 600, "slope2_bps": 6000, "optimal_bps": 9000}},
-        {"name": COLL, "decimals": 18, "price_usd": "2000", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
-         "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1500,
-         "rate": {"base_bps": 0, "slope1_bps": 270, "slope2_bps": 8000, "optimal_bps": 8000}},
-    ],
+    "kind": "story",
+    "protocol": "generic",
+    "assets": [DEBT, COLL],
+    "overrides": {f"assets.{COLL}.liquidation_threshold": "85%"},
     "accounts": [
         {"name": "alice", "balances": {COLL: "1000"}},
         {"name": "bob", "balances": {COLL: "1000"}},
@@ -50,11 +46,16 @@ LENDER_SUPPLY = 20_000_000 * 10**6
 
 
 def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedTokenParams:
-    """Parameters from decimal leverages, e.g. ``band("2", "1.7", "2.3", "2.7")`` (Index Coop's FLI band)."""
+    """Parameters from decimal leverages, e.g. ``band("2", "1.7", "2.3", "2.7")`` (Index Coop's FLI band).
+
+    Leverages become WAD; ``kw`` overrides the defaults. Raises ``LeveragedTokenParams.validate``'s errors
+    (``InvalidLeverageBand``, ``MaxSlippageTooHigh``, ``RebalanceFeeTooHigh``, ``ManagementFeeTooHigh``,
+    ``InvalidMaxRounds``).
+    """
     from decimal import Decimal
 
     wad = lambda x: int(Decimal(x) * WAD)  # noqa: E731
-    defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=200, rebalance_fee_bps=10,
+    defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=50, rebalance_fee_bps=10,
                     management_fee_per_second_wad=management_fee_per_second_wad(200),
                     ripcord_reward_assets=5 * 10**16, max_rounds=16)
     defaults.update(kw)
@@ -68,7 +69,11 @@ DEFAULT_VAULTS = {"lev2x": band("2", "1.7", "2.3", "2.7"), "lev3x": band("3", "2
 
 def arbitrage_trade(pool: LendingPool, pair: V2Pair) -> tuple[str, int] | None:
     """The swap (token in, amount) that brings the pair's WETH price to the oracle's (the 0.3% fee is
-    ignored, so the pair ends within about 0.3% of the oracle); ``None`` if it is already there."""
+    ignored, so the pair ends within about 0.3% of the oracle); ``None`` if it is already there.
+
+    Target reserves from the constant product: x' = √(k·P_debt/P_coll) in token units; the amount is in
+    units of the token sold. Raises ``FeedNotSet`` / ``InvalidPrice`` for a missing or non-positive feed.
+    """
     num = price_wad(COLL, pool.feeds[COLL]) * 10 ** pool.assets[DEBT].state.decimals
     den = price_wad(DEBT, pool.feeds[DEBT]) * 10 ** pool.assets[COLL].state.decimals
     r_coll, r_debt = pair.reserves(COLL)
@@ -94,6 +99,12 @@ class ModelLevWorld:
     @classmethod
     def build(cls, vault_params: dict[str, LeveragedTokenParams] | None = None, start: int = 1_700_000_000,
               token0: str = DEBT) -> ModelLevWorld:
+        """The world at ``start``: the pool of ``SCENARIO``, the pair (``token0`` first) seeded by ``ARB`` with
+        ``PAIR_LIQUIDITY``, ``LENDER``'s USDC supply, then one vault per entry of ``vault_params`` (default
+        ``DEFAULT_VAULTS``) approved by the depositors. One second per call.
+
+        Raises the vaults' and pair's ``PoolError`` s, and ``AssertionError`` if the lender's supply reverts.
+        """
         scenario = parse_scenario(SCENARIO, "leveraged-tokens")
         mw = ModelWorld(scenario, {a.name: start for a in scenario.assets})
         pair = V2Pair("pair", token0, COLL if token0 == DEBT else DEBT, mw.pool.ledger)
@@ -109,6 +120,7 @@ class ModelLevWorld:
         return w
 
     def tick(self, seconds: int = 1) -> int:
+        """Advance the clock by ``seconds`` and return the new block time."""
         self.now += seconds
         return self.now
 
@@ -123,6 +135,10 @@ class ModelLevWorld:
             self.pair.swap_exact_in(ARB, trade[0], trade[1], 0, ARB, self.tick())
 
     def price_wad(self) -> int:
+        """The WETH oracle price, WAD USD per whole WETH (``price_wad``).
+
+        Raises ``FeedNotSet`` / ``InvalidPrice`` if the feed is missing or non-positive.
+        """
         return price_wad(COLL, self.mw.pool.feeds[COLL])
 
 

@@ -7,6 +7,7 @@ model and chain are driven by one description.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
@@ -22,7 +23,8 @@ from protocol_model.world.snapshot import Snapshot
 
 
 def resolve(step, scenario: Scenario) -> Action:
-    """A validated scenario step -> Action (whole tokens -> units)."""
+    """A validated scenario step -> Action (whole tokens -> units at the asset's decimals, ``max`` ->
+    ``UINT256_MAX``, USD prices -> 8-decimal feed answers). Raises ``ValueError`` for an unknown step kind."""
     kind = step.op
 
     def units(asset: str, amount) -> int:
@@ -50,7 +52,12 @@ def resolve(step, scenario: Scenario) -> Action:
 
 
 class ModelWorld:
-    """The exact engine plus token ledger, built from a scenario."""
+    """The exact engine plus token ledger, built from a scenario.
+
+    ``listed_at``: asset (or pair, feed) name -> block time it was listed/deployed, as the chain adapter
+    recorded it; ``feed_times`` the feeds' own update times when they differ. Raises the pool's
+    ``PoolError``s (e.g. ``InvalidDecimals``) for a configuration the contracts would reject.
+    """
 
     def __init__(self, scenario: Scenario, listed_at: dict[str, int], feed_times: dict[str, int] | None = None):
         self.scenario = scenario
@@ -72,13 +79,17 @@ class ModelWorld:
         """Block time views are read at (the chain's head block after the last step)."""
         setup_oracle(self, scenario, listed_at, feed_times)
 
-        self.amm = None
+        self.amm: AmmWorld | None = None
         """AMM pairs and the Looper (amm_world.AmmWorld) when the scenario has ``amm_pairs``."""
         if scenario.amm_pairs:
             self.amm = AmmWorld(scenario, self.pool, listed_at)
 
     def apply(self, action: Action, now: int) -> str:
-        """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged)."""
+        """Run one action at block time ``now``; returns 'ok' or the error name (state unchanged).
+
+        Every ``PoolError`` (the contracts' revert) becomes its name; raises ``ValueError`` for an unknown
+        action kind (a bug, not a revert).
+        """
         p, a = self.pool, action
         self.view_now = max(self.view_now, now)
         if self.amm is not None:
@@ -87,9 +98,11 @@ class ModelWorld:
             if a.kind == "supply":
                 p.supply(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
             elif a.kind == "withdraw":
-                p.withdraw(a.account, a.asset, a.amount, a.account, now)
+                p.withdraw_on_behalf(a.account, a.asset, a.amount, a.on_behalf or a.account, a.account, now)
             elif a.kind == "borrow":
-                p.borrow(a.account, a.asset, a.amount, now)
+                p.borrow_on_behalf(a.account, a.asset, a.amount, a.on_behalf or a.account, a.account, now)
+            elif a.kind == "delegate":
+                p.set_authorization(a.account, a.operator, a.enabled)
             elif a.kind == "repay":
                 p.repay(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
             elif a.kind == "liquidate":
@@ -103,7 +116,7 @@ class ModelWorld:
                 apply_oracle(self, a, now)
 
             elif a.kind in AMM_KINDS:
-                self.amm.apply(a, now)
+                cast(AmmWorld, self.amm).apply(a, now)  # AMM steps validate only with amm_pairs
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
@@ -111,6 +124,9 @@ class ModelWorld:
         return "ok"
 
     def snapshot(self) -> Snapshot:
+        """The :class:`Snapshot` read at ``view_now`` (the chain's head after the last step): feeds of AMM pairs
+        are refreshed and unreadable prices or account values become ``price_ok``/``values_ok`` = 0.
+        """
         p = self.pool
         p.oracle_now = self.view_now
         if self.amm is not None:
@@ -146,7 +162,10 @@ def whole(units: int, decimals: int) -> Decimal:
 
 
 def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str]]:
-    """Play a scenario in the model alone (one second per step, warps as written); returns outcomes."""
+    """Play a scenario in the model alone (one second per step, warps as written); returns outcomes.
+
+    Each outcome is 'ok' or a revert's error name. Raises ``ValueError`` as :func:`resolve`.
+    """
     world = ModelWorld(scenario, {a.name: start for a in scenario.assets})
     now, outcomes = start, []
     for step in scenario.steps:

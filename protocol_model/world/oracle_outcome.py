@@ -9,16 +9,22 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import LendingPool
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.world.action import Action
+
+if TYPE_CHECKING:
+    from protocol_model.scenario.story import Scenario
+    from protocol_model.world.model_world import ModelWorld
 
 USD_WAD = Decimal(WAD)
 
 
-def market_pool(world) -> LendingPool:
+def market_pool(world: ModelWorld) -> LendingPool:
     """A copy of the pool whose only price source is the market (no policy, no fallback, no sequencer)."""
     pool = copy.deepcopy(world.pool)
     pool.feeds = {a: Feed(world.market[a], 8) for a in world.asset_names}
@@ -32,6 +38,8 @@ def _value_wad(units: int, answer: int, decimals: int) -> int:
 
 @dataclass
 class Outcome:
+    """What an oracle story cost, measured at market prices (USD as ``Decimal``)."""
+
     liquidations: int = 0
     wrongly_liquidated: list[str] = field(default_factory=list)
     """Accounts liquidated while their health factor at market prices was >= 1."""
@@ -44,9 +52,11 @@ class Outcome:
 
     @property
     def loss_usd(self) -> Decimal:
+        """Bad debt written off plus hidden insolvency (USD)."""
         return self.bad_debt_usd + self.hidden_insolvency_usd
 
     def rows(self) -> list[tuple[str, str]]:
+        """(label, value) rows of a report table; accounts with zero profit are left out."""
         out = [("liquidations executed", str(self.liquidations)),
                ("users wrongly liquidated", ", ".join(self.wrongly_liquidated) or "none"),
                ("bad debt written off (USD)", f"{self.bad_debt_usd:,.2f}"),
@@ -55,7 +65,7 @@ class Outcome:
         return out
 
 
-def holdings(world, account: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+def holdings(world: ModelWorld, account: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     """(wallet, supply, debt) of ``account`` in token units, by asset."""
     p = world.pool
     return ({a: p.ledger.balance(a, account) for a in world.asset_names},
@@ -63,7 +73,7 @@ def holdings(world, account: str) -> tuple[dict[str, int], dict[str, int], dict[
             {a: p.debt_balance(a, account) for a in world.asset_names})
 
 
-def equity_wad(world, held) -> int:
+def equity_wad(world: ModelWorld, held: tuple[dict[str, int], dict[str, int], dict[str, int]]) -> int:
     """Wallet + max(supply − debt, 0) at the world's current market prices (WAD USD): an account can walk
     away from a position worth less than nothing (limited liability), so that loss is the pool's."""
     wallet, supply, debt = held
@@ -76,12 +86,19 @@ def equity_wad(world, held) -> int:
 
 
 class OutcomeTracker:
-    def __init__(self, world):
+    """Measures an :class:`Outcome` around every step of a run: call :meth:`before` and :meth:`after` around
+    each action, then :meth:`finish` once. ``world`` is a ``ModelWorld``.
+    """
+
+    def __init__(self, world: ModelWorld):
         self.outcome = Outcome()
         self.start = {a: holdings(world, a) for a in world.account_names}
         self._hf_market: int | None = None
 
-    def before(self, world, action) -> None:
+    def before(self, world: ModelWorld, action: Action) -> None:
+        """Before a ``liquidate`` action: remember the borrower's health factor at market prices (None if it
+        cannot be read).
+        """
         self._hf_market = None
         if action.kind == "liquidate":
             try:
@@ -89,14 +106,20 @@ class OutcomeTracker:
             except errors.PoolError:
                 self._hf_market = None
 
-    def after(self, world, action, outcome: str) -> None:
+    def after(self, world: ModelWorld, action: Action, outcome: str) -> None:
+        """After an action with its ``outcome`` ('ok' or an error name): count a successful liquidation, and its
+        borrower as wrongly liquidated if the HF at market prices was >= 1 WAD.
+        """
         if action.kind == "liquidate" and outcome == "ok":
             self.outcome.liquidations += 1
             hf = self._hf_market
             if hf is not None and hf >= WAD and action.borrower not in self.outcome.wrongly_liquidated:
                 self.outcome.wrongly_liquidated.append(action.borrower)
 
-    def finish(self, world) -> Outcome:
+    def finish(self, world: ModelWorld) -> Outcome:
+        """Fill in bad debt, hidden insolvency and each account's profit at the final market prices; returns the
+        tracker's :class:`Outcome`.
+        """
         p, o = world.pool, self.outcome
         bad = sum(_value_wad(p.assets[a].state.bad_debt, world.market[a], p.assets[a].state.decimals)
                   for a in world.asset_names)
@@ -117,8 +140,11 @@ class OutcomeTracker:
         return o
 
 
-def run_story_model(scenario, start: int = 1_700_000_000):
-    """Play a scenario in the model alone (as ``world.run_model``) and measure its outcome."""
+def run_story_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str], Outcome]:
+    """Play a scenario in the model alone (as ``world.run_model``) and measure its outcome.
+
+    Returns (world, outcomes, Outcome). Raises ``ValueError`` for an unknown step kind.
+    """
     from protocol_model.world.model_world import ModelWorld, resolve
 
     world = ModelWorld(scenario, {a.name: start for a in scenario.assets})

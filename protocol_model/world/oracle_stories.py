@@ -19,6 +19,10 @@ STORIES = {
 
 
 def story_path(name: str, variant: str) -> Path:
+    """The file ``scenarios/oracle/{name}_{variant}.yaml`` (it may not exist: see :func:`available`).
+
+    Raises ``KeyError`` naming the known stories or variants for an unknown one.
+    """
     if name not in STORIES:
         raise KeyError(f"unknown story '{name}' (known: {', '.join(STORIES)})")
     if variant not in VARIANTS:

@@ -14,6 +14,7 @@ FEED_DECIMALS = 8
 
 
 def fallback_key(asset: str) -> str:
+    """The ``feed_times`` / ``listed_at`` key of an asset's fallback feed (its deployment time)."""
     return f"{asset}/fallback"
 
 
@@ -21,7 +22,7 @@ SEQUENCER = "sequencer"
 
 
 def resolve_oracle(step, action_cls):
-    """A validated oracle step -> Action."""
+    """A validated oracle step -> Action (USD prices -> 8-decimal answers); ``ValueError`` for an unknown op."""
     if step.op == "feed":
         return action_cls("feed", asset=step.asset, source=step.source, answer=step.raw_answer(), seconds=step.age_s)
     if step.op == "feed_revert":
@@ -56,7 +57,11 @@ def setup_oracle(world, scenario, listed_at: dict[str, int], feed_times: dict[st
 
 
 def apply_oracle(world, action, now: int) -> None:
-    """Run one oracle action in the model (feeds never revert on these calls)."""
+    """Run one oracle action in the model (feeds never revert on these calls).
+
+    Raises ``ValueError`` for an unknown action kind and ``KeyError`` for a fallback feed the scenario did
+    not configure (the scenario schema rules both out).
+    """
     pool, a = world.pool, action
     if a.kind == "feed":
         book = pool.fallback_feeds if a.source == "fallback" else pool.feeds

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
@@ -12,7 +14,7 @@ from protocol_model.scenario.perp import PerpScenario, answer, wad
 
 GLOBAL_FIELDS = ("insurance_fund_wad", "unsocialized_loss_wad", "engine_token_balance")
 MARKET_FIELDS = ("cum_long_wad", "cum_short_wad", "mark_price_wad", "long_oi_wad", "short_oi_wad",
-                 "last_funding_time", "index_ok", "index_price_wad")
+                 "last_funding_time", "index_ok", "index_price_wad", "mark_time")
 ACCOUNT_FIELDS = ("cross_balance_wad", "token_balance", "cross_ok", "cross_equity_wad", "cross_initial_wad",
                   "cross_maintenance_wad")
 POSITION_FIELDS = ("size_wad", "open_notional_wad", "funding_snapshot_wad", "isolated", "isolated_balance_wad",
@@ -38,11 +40,15 @@ class PerpAction:
     seconds: int = 0
 
     def describe(self) -> str:
+        """``kind(field=value, ...)`` with the non-default fields only, for reports and mismatch messages."""
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0, False) and k != "kind"}
         return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
 
 
 def resolve(step, sc: PerpScenario) -> PerpAction:
+    """A validated perp step -> :class:`PerpAction` (token amounts -> units, sizes/prices/margin -> WAD, USD
+    index prices -> 8-decimal answers). Raises ``ValueError`` for an unknown step kind.
+    """
     k = step.op
     if k in ("deposit", "fund_insurance", "withdraw"):
         return PerpAction(k, step.account, amount=sc.units(step.amount))
@@ -64,17 +70,27 @@ def resolve(step, sc: PerpScenario) -> PerpAction:
 
 @dataclass(frozen=True)
 class PerpSnapshot:
+    """The observable state of a perp engine, the same tables from the model and from ``PerpLens`` on chain.
+
+    ``globals_`` -> GLOBAL_FIELDS; market id -> MARKET_FIELDS; account -> ACCOUNT_FIELDS; (account, market id)
+    -> POSITION_FIELDS. Integers: WAD quote/base units, token units for token balances, seconds, 0/1 flags
+    (``*_ok`` = 0 with zeros where a price or margin cannot be read).
+    """
+
     globals_: tuple[int, ...]
-    markets: dict[int, tuple[int, ...]]
-    accounts: dict[str, tuple[int, ...]]
-    positions: dict[tuple[str, int], tuple[int, ...]]
+    markets: Mapping[int, tuple[int, ...]]
+    accounts: Mapping[str, tuple[int, ...]]
+    positions: Mapping[tuple[str, int], tuple[int, ...]]
 
     def diff(self, other: PerpSnapshot) -> list[str]:
+        """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
                if a != b]
-        for label, mine, theirs, names in (("market", self.markets, other.markets, MARKET_FIELDS),
-                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
-                                           ("position", self.positions, other.positions, POSITION_FIELDS)):
+        tables: list[tuple[str, Mapping[Any, tuple[int, ...]], Mapping[Any, tuple[int, ...]], tuple[str, ...]]] = [
+            ("market", self.markets, other.markets, MARKET_FIELDS),
+            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+            ("position", self.positions, other.positions, POSITION_FIELDS)]
+        for label, mine, theirs, names in tables:
             for key in sorted(set(mine) | set(theirs), key=str):
                 a, b = mine.get(key), theirs.get(key)
                 if a is None or b is None:
@@ -84,22 +100,35 @@ class PerpSnapshot:
         return out
 
     def field(self, kind: str, key, name: str) -> int:
+        """One value: ``kind`` is ``global``/``market``/``account``/``position``. Raises ``KeyError`` for an unknown
+        kind or key and ``ValueError`` for an unknown field name.
+        """
         if kind == "global":
             return self.globals_[GLOBAL_FIELDS.index(name)]
-        table, names = {"market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
-                        "position": (self.positions, POSITION_FIELDS)}[kind]
+        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]] = {
+            "market": (self.markets, MARKET_FIELDS), "account": (self.accounts, ACCOUNT_FIELDS),
+            "position": (self.positions, POSITION_FIELDS)}
+        table, names = tables[kind]
         return table[key][names.index(name)]
 
     def n_fields(self) -> int:
+        """Number of values the snapshot holds (what a model == chain check compares)."""
         return (len(self.globals_) + sum(map(len, self.markets.values())) + sum(map(len, self.accounts.values()))
                 + sum(map(len, self.positions.values())))
 
 
 class PerpModelWorld:
-    """The exact engine, its feeds and every account's tokens, built from a perp scenario."""
+    """The exact engine, its feeds and every account's tokens, built from a perp scenario.
+
+    ``listed_at``: block time each market was listed (one per market). Raises ``PerpEngine.list_market``'s
+    errors (``MarginRatiosInvalid``, ``BpsOutOfRange``, ``ZeroFundingPeriod``, ``FeedNotSet``,
+    ``InvalidPrice``) for a market the contract would reject.
+    """
 
     def __init__(self, scenario: PerpScenario, listed_at: list[int]):
         self.scenario = scenario
+        self.view_time = max(listed_at)
+        """Time of the last call that changed the chain (the block the chain's views are read in)."""
         self.account_names = [a.name for a in scenario.accounts]
         c = scenario.collateral
         self.engine = PerpEngine(c.name, c.decimals)
@@ -112,6 +141,9 @@ class PerpModelWorld:
             self.engine.ledger.approve(c.name, acct.name, ENGINE, UINT256_MAX)
 
     def apply(self, a: PerpAction, now: int) -> str:
+        """Run one action at block time ``now`` on the ``PerpEngine`` twin; returns 'ok' or the revert's error
+        name (state unchanged). Raises ``ValueError`` for an unknown action kind.
+        """
         e = self.engine
         try:
             if a.kind == "deposit":
@@ -135,40 +167,47 @@ class PerpModelWorld:
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
             return err.name
+        if a.kind != "warp":
+            self.view_time = now
         return "ok"
 
     def snapshot(self) -> PerpSnapshot:
-        e = self.engine
+        """Every readable field, margin views as of ``view_time`` (pending funding included, as on chain)."""
+        e, now = self.engine, self.view_time
         glob = (e.insurance_fund_wad, e.unsocialized_loss_wad, e.ledger.balance(e.collateral, ENGINE))
-        markets = {}
+        markets: dict[int, tuple[int, ...]] = {}
         for i, m in enumerate(e.markets):
             try:
                 ok, price = 1, e.index_price(m.index_asset)
             except errors.PoolError:
                 ok, price = 0, 0
             markets[i] = (m.cum_long_wad, m.cum_short_wad, m.mark_price_wad, m.long_oi_wad, m.short_oi_wad,
-                          m.last_funding_time, ok, price)
-        accounts, positions = {}, {}
+                          m.last_funding_time, ok, price, m.mark_time)
+        accounts: dict[str, tuple[int, ...]] = {}
+        positions: dict[tuple[str, int], tuple[int, ...]] = {}
         for a in self.account_names:
             accounts[a] = (e.cross_balance_wad.get(a, 0), e.ledger.balance(e.collateral, a)) + _margin_fields(
-                e, a, False, 0)
+                e, a, False, 0, now)
             for i in range(len(e.markets)):
                 p = e.position(a, i)
                 positions[(a, i)] = (p.size_wad, p.open_notional_wad, p.funding_snapshot_wad, int(p.isolated),
-                                     e.isolated(a, i)) + _margin_fields(e, a, True, i)
+                                     e.isolated(a, i)) + _margin_fields(e, a, True, i, now)
         return PerpSnapshot(glob, markets, accounts, positions)
 
 
-def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int) -> tuple[int, ...]:
+def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int, now: int) -> tuple[int, ...]:
     try:
-        mg = e.margin(account, iso, market)
+        mg = e.margin(account, iso, market, now)
     except errors.PoolError:
         return (0, 0, 0, 0)
     return (1, mg.equity_wad, mg.initial_wad, mg.maintenance_wad)
 
 
 def run_perp_model(scenario: PerpScenario, start: int = 1_700_000_000) -> tuple[PerpModelWorld, list[str]]:
-    """Play a story in the model alone (one second per step, warps as written); returns the outcomes."""
+    """Play a story in the model alone (one second per step, warps as written); returns the outcomes.
+
+    Each outcome is 'ok' or a revert's error name. Raises ``ValueError`` as :func:`resolve`.
+    """
     world = PerpModelWorld(scenario, [start] * len(scenario.markets))
     now, outcomes = start, []
     for step in scenario.steps:

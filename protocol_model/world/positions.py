@@ -27,8 +27,11 @@ def opening_actions(scenario: Scenario) -> list[tuple[str, Action]]:
 
 
 def path_actions(scenario: Scenario, index: int) -> list[Action]:
-    """Point ``index`` of the path: a warp (if any), then one feed update per listed price."""
+    """Point ``index`` of the path: a warp (if any), then one feed update per listed price (8-decimal answers).
+
+    Raises ``IndexError`` if the scenario's path has no point ``index``.
+    """
     point = scenario.path[index]
     actions = [Action("warp", seconds=point.warp)] if point.warp else []
-    actions += [Action("price", asset=asset, answer=usd_to_answer(price)) for asset, price in point.prices.items()]
+    actions += [Action("price", asset=asset, answer=usd_to_answer(str(price))) for asset, price in point.prices.items()]
     return actions

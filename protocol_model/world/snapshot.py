@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 ASSET_FIELDS = ("total_scaled_supply", "total_scaled_debt", "supply_index_ray", "borrow_index_ray", "reserves",
                 "bad_debt", "last_update", "pool_token_balance", "price_ok", "price_wad")
@@ -16,20 +18,28 @@ HOLDING_FIELDS = ("balance",)
 
 @dataclass(frozen=True)
 class Snapshot:
-    assets: dict[str, tuple[int, ...]]
+    """The observable state of a pool after a step, the same tables from the model (``ModelWorld.snapshot``)
+    and from a chain (``PoolLens`` / ``AmmLens``); model == chain means ``diff`` is empty.
+
+    Every value is an integer: token units (balances, reserves, bad debt, LP units), scaled units, RAY
+    indices, WAD prices and account values (``LendingPool.accountValues``), block seconds, 0/1 flags.
+    """
+
+    assets: Mapping[str, tuple[int, ...]]
     """asset -> ASSET_FIELDS"""
-    positions: dict[tuple[str, str], tuple[int, ...]]
+    positions: Mapping[tuple[str, str], tuple[int, ...]]
     """(asset, account) -> POSITION_FIELDS"""
-    accounts: dict[str, tuple[int, ...]]
+    accounts: Mapping[str, tuple[int, ...]]
     """account -> ACCOUNT_FIELDS"""
-    pairs: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    pairs: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """pair -> PAIR_FIELDS (scenarios with amm_pairs)"""
-    holdings: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    holdings: Mapping[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     """(token or pair LP token, holder) -> HOLDING_FIELDS: the Looper's tokens, every account's LP units"""
 
     def diff(self, other: Snapshot) -> list[str]:
-        """Every field that differs, as 'where.field: self != other'."""
+        """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out: list[str] = []
+        key: Any
         for label, mine, theirs, names in (("asset", self.assets, other.assets, ASSET_FIELDS),
                                            ("position", self.positions, other.positions, POSITION_FIELDS),
                                            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
@@ -44,7 +54,13 @@ class Snapshot:
         return out
 
     def field(self, kind: str, key, name: str) -> int:
-        table, names = {"asset": (self.assets, ASSET_FIELDS), "position": (self.positions, POSITION_FIELDS),
-                        "account": (self.accounts, ACCOUNT_FIELDS), "pair": (self.pairs, PAIR_FIELDS),
-                        "holding": (self.holdings, HOLDING_FIELDS)}[kind]
+        """One value: ``kind`` is ``asset``/``position``/``account``/``pair``/``holding``, ``key`` the table's key,
+        ``name`` one of that table's ``*_FIELDS``. Raises ``KeyError`` for an unknown kind or key and
+        ``ValueError`` for an unknown field name.
+        """
+        tables: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...]]]
+        tables = {"asset": (self.assets, ASSET_FIELDS), "position": (self.positions, POSITION_FIELDS),
+                  "account": (self.accounts, ACCOUNT_FIELDS), "pair": (self.pairs, PAIR_FIELDS),
+                  "holding": (self.holdings, HOLDING_FIELDS)}
+        table, names = tables[kind]
         return table[key][names.index(name)]

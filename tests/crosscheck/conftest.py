@@ -13,6 +13,9 @@ class CrosscheckStats:
     sequences: int = 0
     operations: int = 0
     mismatches: int = 0
+    on_behalf_authorized: int = 0
+    """borrowOnBehalf / withdrawOnBehalf calls whose caller was the account or its operator."""
+    on_behalf_unauthorized: int = 0
 
 
 _STATS = pytest.StashKey[CrosscheckStats]()
@@ -56,3 +59,6 @@ def pytest_terminal_summary(terminalreporter, config):
     if stats is not None and stats.sequences:
         terminalreporter.write_line(
             f"crosscheck: {stats.sequences} sequences, {stats.operations} operations, {stats.mismatches} mismatches")
+        terminalreporter.write_line(
+            f"crosscheck on-behalf: {stats.on_behalf_authorized} authorized, "
+            f"{stats.on_behalf_unauthorized} unauthorized calls of borrowOnBehalf / withdrawOnBehalf")

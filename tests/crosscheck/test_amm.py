@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from protocol_model.chain.driver import Call, restoring
 from protocol_model.chain.uniswap import create_pair, deploy_factory
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, ZERO_ADDRESS, V2Pair
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import UINT256_MAX
 
 EXAMPLES = max(5, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)

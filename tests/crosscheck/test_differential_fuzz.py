@@ -18,7 +18,6 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from protocol_model.exact import math_lib as fp
 from protocol_model.exact.lending.lending_pool import POOL
-from protocol_model.exact.lending.liquidation import hf_improvement_bound_wad
 from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.scenario.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
 from protocol_model.world.model_world import Action, ModelWorld
@@ -82,17 +81,42 @@ def make_machine(world, base_model, stats):
                     assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
             for event in new_bad_debt:
                 assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
+            pre = copy.deepcopy(before)
+            pre._accrue_all(self.now)
+            self.check_supply_rate(before, pre)
             if action.kind == "liquidate" and outcome == "ok":
-                pre = copy.deepcopy(before)
-                pre._accrue_all(self.now)
-                hf_before = pre.health_factor(action.borrower)
-                assert hf_before < fp.WAD, "a healthy account was liquidated"
-                cfg = after.assets[action.collateral].config
-                bound = hf_improvement_bound_wad(cfg.liquidation_threshold_bps, cfg.liquidation_bonus_bps)
-                hf_after = after.health_factor(action.borrower)
-                if hf_before > bound and hf_after != fp.UINT256_MAX:
-                    # Rounding moves each value by at most a few wei; the bound's slack covers it.
-                    assert hf_after >= hf_before - 1, f"HF fell {hf_before} -> {hf_after} above bound {bound}"
+                self.check_liquidation(action, pre, after)
+
+        def check_supply_rate(self, before, accrued):
+            """Issue #14 item 5: suppliers earn at most the interest on what they funded: supply rate <=
+            borrow rate × utilization, i.e. gain · D <= interest · min(S, D) (one unit of rounding)."""
+            for name in ASSETS:
+                b, a = before.assets[name].state, accrued.assets[name].state
+                debt, supplied = b.total_debt(), b.total_supply()
+                interest = a.total_debt() - debt
+                gain = fp.ray_mul_down(b.total_scaled_supply, a.supply_index_ray) - supplied
+                assert gain * debt <= interest * min(supplied, debt) + debt, (
+                    f"{name}: suppliers gained {gain} of {interest} interest with S={supplied}, D={debt}")
+
+        def check_liquidation(self, action, pre, after):
+            """Issue #14 items 1 and 4: no dust left, and HF never falls at or above the full-close line."""
+            adjusted, debt_value = pre.liquidation_values(action.borrower)
+            hf_before = fp.wad_div_down(adjusted, debt_value)
+            assert hf_before < fp.WAD, "a healthy account was liquidated"
+            cfg = after.assets[action.collateral].config
+            lt_wad = cfg.liquidation_threshold_bps * fp.WAD // fp.BPS
+            adjusted, debt_value = after.liquidation_values(action.borrower)
+            if debt_value and hf_before >= max(after.params.full_close_hf_wad, lt_wad):
+                hf_after = fp.wad_div_down(adjusted, debt_value)
+                # The capped bonus keeps lt·(1 + b) <= HF; rounding moves each value by at most a few wei.
+                assert hf_after >= hf_before - 1, f"HF fell {hf_before} -> {hf_after} above the full-close line"
+            minimum = after.params.min_leftover_usd_wad
+            left = [(action.debt, after.debt_balance(action.debt, action.borrower)),
+                    (action.collateral, after.supply_balance(action.collateral, action.borrower))]
+            if all(units for _, units in left):
+                for asset, units in left:
+                    value = fp.mul_div_down(units, after._price_wad(asset), 10 ** after.assets[asset].state.decimals)
+                    assert value + 1 >= minimum, f"{asset}: a liquidation left dust worth {value}"
 
         # -------------------------------------------------------------- amounts from the model's state
 
@@ -116,6 +140,17 @@ def make_machine(world, base_model, stats):
             amount = max(whole * 10**dec // scale + frac, 1)
             self.do(Action("supply", account, asset, amount, on_behalf=account))
 
+        @rule(payer=accounts_st, account=accounts_st, asset=assets_st, whole=st.integers(0, 100))
+        def supply_for_another(self, payer, account, asset, whole):
+            """A third party supplies on `account`'s behalf (from 1 unit): credited, never made collateral."""
+            pool = self.model.pool
+            amount = max(whole * 10 ** pool.assets[asset].state.decimals // 100, 1)
+            consented = (account, asset) in pool.collateral_use
+            authorized = payer == account or (account, payer) in pool.authorizations
+            self.do(Action("supply", payer, asset, amount, on_behalf=account))
+            if not authorized:
+                assert ((account, asset) in self.model.pool.collateral_use) == consented, "collateral planted"
+
         @rule(account=accounts_st, asset=assets_st, percent=percent_st)
         def borrow(self, account, asset, percent):
             self.do(Action("borrow", account, asset, self.units_worth(account, asset, percent, "capacity")))
@@ -125,6 +160,28 @@ def make_machine(world, base_model, stats):
             balance = self.model.pool.supply_balance(asset, account)
             amount = MAX if everything else max(balance * percent // 100, 1)
             self.do(Action("withdraw", account, asset, amount))
+
+        @rule(caller=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, borrow=st.booleans(),
+              everything=st.booleans(), grant=st.sampled_from([None, True, False]))
+        def act_on_behalf(self, caller, account, asset, percent, borrow, everything, grant):
+            """borrowOnBehalf / withdrawOnBehalf by `caller` for `account`, after `account` granted (True) or
+            revoked (False) `caller`'s authorization, or neither (None); an unauthorized call is Unauthorized."""
+            pool = self.model.pool
+            if grant is not None:
+                self.do(Action("delegate", account, operator=caller, enabled=grant))
+            authorized = caller == account or (account, caller) in pool.authorizations
+            if caller != account:
+                if authorized:
+                    stats.on_behalf_authorized += 1
+                else:
+                    stats.on_behalf_unauthorized += 1
+            if borrow:
+                amount = self.units_worth(account, asset, percent, "capacity")
+            else:
+                balance = pool.supply_balance(asset, account)
+                amount = MAX if everything else max(balance * percent // 100, 1)
+            outcome = self.do(Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account))
+            assert authorized or outcome == "Unauthorized", f"unauthorized call gave {outcome}"
 
         @rule(payer=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
         def repay(self, payer, account, asset, percent, everything):

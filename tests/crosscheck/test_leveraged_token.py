@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.strategies.leveraged_token import VIRTUAL_SHARES
 from protocol_model.world.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
@@ -89,13 +90,16 @@ def test_story_band_schedule_ripcord_fees_and_redemptions(lev, crosscheck_stats)
         assert 2_900 * E18 // 1000 < v3.leverage_wad() < 3_100 * E18 // 1000, v3.leverage_wad()
         assert lev.mw.pool.ledger.balance(COLL, KEEPER) == v3.params.ripcord_reward_assets
         assert v2.balance_of(TREASURY) > 0 and v3.balance_of(TREASURY) > 0
-        # Everyone leaves: the last redemption repays all remaining debt; an empty vault has nothing to do.
+        # Everyone leaves. The virtual shares' part of the position stays (SPEC §9 S1): the last redemption
+        # takes ⌊C·s/(s + V)⌋ of the collateral and ⌈D·s/(s + V)⌉ of the debt, never the whole vault.
         for name, vm in lev.vaults_m.items():
             for who in (*DEPOSITORS, TREASURY, TREASURY, TREASURY):  # the fee accrues again on each call
                 if vm.balance_of(who):
-                    run(lev, LevOp("redeem", name, who, vm.balance_of(who)), "ok", crosscheck_stats)
-            assert vm.total_supply == 0 and vm.debt() == 0 and vm.collateral() == 0
-            run(lev, LevOp("rebalance", name, KEEPER), "NothingToRebalance", crosscheck_stats)
+                    s, c, d = vm.balance_of(who), vm.collateral(), vm.debt()
+                    left_c, left_d = c - c * s // (s + VIRTUAL_SHARES), d - -(-d * s // (s + VIRTUAL_SHARES))
+                    run(lev, LevOp("redeem", name, who, s), "ok", crosscheck_stats)
+            assert vm.total_supply == 0 and 0 < vm.collateral() and vm.debt() <= left_d
+            assert vm.collateral() >= left_c - 1  # the pool's withdrawal rounding (≤ 1 unit) falls on the vault
         crosscheck_stats.sequences += 1
     finally:
         lev.restore(saved)
@@ -170,5 +174,75 @@ def test_nav_per_share_tracks_leverage_times_the_move(lev):
         got = v.convert_to_assets(WAD) / nav_before - 1
         assert abs(got - expected) < 1e-6, (got, expected)
         assert DEBT in lev.mw.asset_names
+    finally:
+        lev.restore(saved)
+
+
+# ------------------------------------------------------------------ share inflation (issue 14, item 8)
+
+
+def test_a_donation_to_an_empty_vault_does_not_pay(lev, crosscheck_stats):
+    """bob deposits 10 wei into the empty 2x vault, then supplies 55 WETH to the pool on its behalf; alice
+    deposits 10 WETH. Before the fix alice got 1 share and lost 40.9% while bob made 4.09 WETH. Now both
+    conversions divide by supply + V (V = 10^6 virtual shares) and the donation is shared with V."""
+    saved = lev.checkpoint()
+    v = lev.vaults_m["lev2x"]
+    try:
+        bob0, alice0 = (lev.mw.pool.ledger.balance(COLL, who) for who in ("bob", "alice"))
+        run(lev, LevOp("deposit", "lev2x", "bob", 10), "ok", crosscheck_stats)
+        run(lev, LevOp("supply_for", "lev2x", "bob", 55 * E18), "ok", crosscheck_stats)
+        # alice's guard: she expects about 10 WETH worth of shares at the NAV she saw (10 wei, 10^7 shares)
+        run(lev, LevOp("deposit", "lev2x", "alice", 10 * E18, min_assets=10 * E18 * 10**6 * 99 // 100),
+            "InsufficientSharesOut", crosscheck_stats)
+        run(lev, LevOp("deposit", "lev2x", "alice", 10 * E18), "ok", crosscheck_stats)
+        bob_shares, alice_shares = 10 * VIRTUAL_SHARES, 10 * E18 * 11 * VIRTUAL_SHARES // (55 * E18 + 11)
+        assert (v.balance_of("bob"), v.balance_of("alice")) == (bob_shares, alice_shares) == (10**7, 1_999_999)
+        run(lev, LevOp("redeem", "lev2x", "bob", bob_shares), "ok", crosscheck_stats)
+        c = 65 * E18 + 10
+        bob_out = c * bob_shares // (bob_shares + alice_shares + VIRTUAL_SHARES)
+        run(lev, LevOp("redeem", "lev2x", "alice", alice_shares), "ok", crosscheck_stats)
+        alice_out = (c - bob_out) * alice_shares // (alice_shares + VIRTUAL_SHARES)
+        ledger = lev.mw.pool.ledger
+        assert ledger.balance(COLL, "bob") - bob0 == bob_out - 55 * E18 - 10
+        assert ledger.balance(COLL, "alice") - alice0 == alice_out - 10 * E18
+        assert bob_out - 55 * E18 - 10 < -4 * E18  # the attacker loses about 5 WETH (1/13 of 65 to V) ...
+        assert 0 <= 10 * E18 - alice_out < 10 * E18 // 10**5  # ... the victim less than 0.001%
+    finally:
+        lev.restore(saved)
+
+
+def test_tokens_sent_to_the_vault_are_not_nav(lev, crosscheck_stats):
+    """alice deposits 100 WETH, bob sends 100 WETH straight to the vault, then deposits 100 and redeems:
+    before the fix the gift counted in NAV but was never paid, and bob redeemed 66.67. Now NAV counts only the
+    pool position redemptions pay from: bob's 10^26 shares redeem 100 WETH less one wei of rounding."""
+    saved = lev.checkpoint()
+    v = lev.vaults_m["lev2x"]
+    try:
+        run(lev, LevOp("deposit", "lev2x", "alice", 100 * E18), "ok", crosscheck_stats)
+        run(lev, LevOp("send", "lev2x", "bob", 100 * E18), "ok", crosscheck_stats)
+        assert v.total_assets() == 100 * E18
+        bob0 = lev.mw.pool.ledger.balance(COLL, "bob")
+        run(lev, LevOp("deposit", "lev2x", "bob", 100 * E18), "ok", crosscheck_stats)
+        # The management fee (2%/year) minted the treasury a few shares first: S = alice's 10^26 + those.
+        supply = 10**26 + v.balance_of(TREASURY)
+        shares = 100 * E18 * (supply + VIRTUAL_SHARES) // (100 * E18 + 1)
+        assert v.balance_of("bob") == shares
+        run(lev, LevOp("redeem", "lev2x", "bob", shares), "ok", crosscheck_stats)
+        paid = lev.mw.pool.ledger.balance(COLL, "bob") - bob0 + 100 * E18
+        assert paid == 200 * E18 * shares // (v.total_supply + shares + VIRTUAL_SHARES)
+        # 100 WETH less the fee's dilution over 3 seconds (2%/year) and rounding: not 66.67.
+        assert 0 <= 100 * E18 - paid <= 100 * E18 * 2 * 3 // (100 * 365 * 86_400) + 2
+    finally:
+        lev.restore(saved)
+
+
+def test_entry_points_take_a_deadline(lev, crosscheck_stats):
+    saved = lev.checkpoint()
+    try:
+        run(lev, LevOp("deposit", "lev2x", "alice", E18, deadline=lev.now), "DeadlineExpired", crosscheck_stats)
+        run(lev, LevOp("deposit", "lev2x", "alice", E18, deadline=lev.now + 1), "ok", crosscheck_stats)
+        held = lev.vaults_m["lev2x"].balance_of("alice")
+        run(lev, LevOp("redeem", "lev2x", "alice", held, deadline=lev.now), "DeadlineExpired", crosscheck_stats)
+        run(lev, LevOp("redeem", "lev2x", "alice", held, deadline=lev.now + 1), "ok", crosscheck_stats)
     finally:
         lev.restore(saved)

@@ -72,18 +72,26 @@ def make_machine(world, base_model, stats):
             assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
             assert not diff, f"{action.describe()}: {diff[:6]}"
             if action.kind == "liquidate" and model_out == "ok":
-                before._accrue_all(self.now)
                 p = before.position(action.target, action.market)
-                mg = before.margin(action.target, p.isolated, action.market)
+                mg = before.margin(action.target, p.isolated, action.market, self.now)
                 assert mg.equity_wad < mg.maintenance_wad, "an account at or above maintenance was liquidated"
+            if model_out == "InvalidPrice":
+                broken = [i for i in MARKETS if self.index_of(before, i) is None]
+                assert set(reads(before, action)) & set(broken), (
+                    f"{action.describe()}: InvalidPrice though it reads only {reads(before, action)}, "
+                    f"broken {broken}")
             return model_out
 
-        def index(self, market: int) -> int:
-            e = self.model.engine
+        @staticmethod
+        def index_of(e, market: int) -> int | None:
             try:
                 return e.index_price(e.markets[market].index_asset)
             except errors.PoolError:
-                return BASE_ANSWER[market] * 10**10
+                return None
+
+        def index(self, market: int) -> int:
+            price = self.index_of(self.model.engine, market)
+            return BASE_ANSWER[market] * 10**10 if price is None else price
 
         @rule(account=accounts_st, amount=st.one_of(st.integers(1, 50_000), st.integers(1, 20)))
         def deposit(self, account, amount):
@@ -113,7 +121,7 @@ def make_machine(world, base_model, stats):
             """Equity above initial margin in the bucket a trade in `market` would use (0 if unreadable)."""
             e = self.model.engine
             try:
-                mg = e.margin(account, e.position(account, market).isolated, market)
+                mg = e.margin(account, e.position(account, market).isolated, market, self.now)
             except errors.PoolError:
                 return 0
             return max(mg.equity_wad - mg.initial_wad, 0)
@@ -179,9 +187,10 @@ def make_machine(world, base_model, stats):
             if not hasattr(self, "model"):
                 return
             e = self.model.engine
+            now = self.model.view_time
             try:
                 owed = e.insurance_fund_wad + sum(
-                    e.margin(a, False, 0).equity_wad + sum(e.margin(a, True, i).equity_wad for i in MARKETS)
+                    e.margin(a, False, 0, now).equity_wad + sum(e.margin(a, True, i, now).equity_wad for i in MARKETS)
                     for a in FUZZ_ACCOUNTS)
             except errors.PoolError:
                 return
@@ -189,7 +198,55 @@ def make_machine(world, base_model, stats):
             held = e.ledger.balance(e.collateral, ENGINE) * e.unit_scale
             assert owed <= held + e.unsocialized_loss_wad + slack, f"owes {owed}, holds {held}"
 
+        @invariant()
+        def views_include_pending_funding(self):
+            """Every margin view equals the same view after its markets' funding is accrued (nothing pending is
+            left out), and funding never runs on a stale mark (issue 14, item 11)."""
+            if not hasattr(self, "model"):
+                return
+            e, now = self.model.engine, self.model.view_time
+            accrued = copy.deepcopy(e)
+            for i in MARKETS:
+                try:
+                    accrued._accrue(i, now)
+                except errors.PoolError:
+                    continue
+                m = e.markets[i]
+                if m.last_funding_time >= m.mark_time + m.params.mark_max_age_seconds:
+                    assert accrued.markets[i].cum_long_wad == m.cum_long_wad, f"market {i}: funding on a stale mark"
+            for a in FUZZ_ACCOUNTS:
+                for iso, i in [(False, 0)] + [(True, j) for j in MARKETS]:
+                    try:
+                        view = e.margin(a, iso, i, now)
+                    except errors.PoolError:
+                        continue
+                    assert view == accrued.margin(a, iso, i, now), f"{a} {iso} {i}: view misses pending funding"
+
     return PerpMachine
+
+
+def reads(e, action: PerpAction) -> list[int]:
+    """The markets whose index price ``action`` may read (issue 14, item 10): the market it trades or liquidates
+    and the markets of each bucket whose margin it checks, as the engine was before the call."""
+    def bucket(account: str, iso: bool, market: int) -> list[int]:
+        if iso:
+            return [market]
+        return [j for j in MARKETS if e.position(account, j).size_wad != 0 and not e.position(account, j).isolated]
+
+    def mode(account: str) -> bool:
+        return e.position(account, action.market).isolated
+
+    if action.kind == "withdraw":
+        return bucket(action.account, False, 0)
+    if action.kind == "transfer_margin":
+        return bucket(action.account, action.amount < 0, action.market)
+    if action.kind == "trade":
+        return [action.market] + bucket(action.buyer, mode(action.buyer), action.market) + bucket(
+            action.seller, mode(action.seller), action.market)
+    if action.kind == "liquidate":
+        return [action.market] + bucket(action.target, mode(action.target), action.market) + bucket(
+            action.account, mode(action.account), action.market)
+    return []
 
 
 def fuzz_settings(examples: int, shrink: bool = True) -> settings:

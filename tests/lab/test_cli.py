@@ -18,7 +18,7 @@ def test_simulate_sweep_report(tmp_path):
     sim.update(paths=40, steps=25, paths_per_chunk=20)
     sim["book"]["synthetic"]["positions"] = 80
     (tmp_path / "sim.yaml").write_text(yaml.safe_dump(sim))
-    sweep = {"name": "t", "simulation": "sim.yaml", "axes": [
+    sweep = {"kind": "sweep", "name": "t", "simulation": "sim.yaml", "axes": [
         {"parameter": "liquidation_bonus_bps", "values": [300, 800]},
         {"parameter": "oracle_delay_steps", "values": [0, 2]}], "fan_chart_paths": 30}
     (tmp_path / "sweep.yaml").write_text(yaml.safe_dump(sweep))
@@ -36,14 +36,17 @@ def test_simulate_sweep_report(tmp_path):
         assert (tmp_path / "w" / f).stat().st_size > 0, f
     (tmp_path / "w" / "report.md").unlink()
     assert main(["report", str(tmp_path / "w")]) == 0
-    assert "| liquidation_bonus_bps | oracle_delay_steps |" in (tmp_path / "w" / "report.md").read_text()
+    md = (tmp_path / "w" / "report.md").read_text()
+    assert "| liquidation bonus (%) | oracle delay (steps) |" in md and "| 3% | 0 |" in md
+    assert "Book: fixed" in md
 
 
 def test_bad_file_exits_2_naming_the_field(tmp_path, capsys):
     sim = yaml.safe_load((LAB / "eth_crash.yaml").read_text())
-    sim["assets"][0]["liquidation_threshold_bps"] = 10_000
+    sim["overrides"] = {"assets.USDC.liquidation_threshold": "100%"}
     (tmp_path / "bad.yaml").write_text(yaml.safe_dump(sim))
     assert main(["simulate", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "assets.0.liquidation_threshold_bps" in err and err.count("\n") == 1
+    assert "overrides.assets.USDC.liquidation_threshold: assets.USDC.liquidation_threshold" in err
+    assert err.count("\n") == 1
     assert not (tmp_path / "o").exists()

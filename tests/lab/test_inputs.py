@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
+from protocol_model.scenario.protocol import load_protocol
 from protocol_model.sim import amm
 from protocol_model.sim.history import relative_path
 from protocol_model.sim.metrics import var_cvar
@@ -75,10 +76,16 @@ def _write(tmp_path, data, name="sim.yaml"):
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["assets"][2].update(ltv_bps=9000), "assets.2: ltv_bps (9000) is above liquidation_threshold_bps"),
-    (lambda d: d["assets"][1].update(price_usd=-5), "assets.1.price_usd"),
+    (lambda d: d.update(overrides={"assets.WETH.ltv": "90%"}),
+     "overrides.assets.WETH.ltv: assets.WETH: ltv (90%) is above liquidation_threshold (82.5%)"),
+    (lambda d: d.update(overrides={"assets.WBTC.price_usd": -5}), "assets.WBTC.price_usd"),
+    (lambda d: d.update(overrides={"assets.WETH.ltv_bps": 9000}), "overrides.assets.WETH.ltv_bps: no field 'ltv_bps'"),
+    (lambda d: d["assets"]["WETH"].update(ltv="80%"), "assets.WETH.ltv: Extra inputs are not permitted"),
+    (lambda d: d["assets"].update(DOGE={}), "assets: 'DOGE' is not an asset of protocol generic"),
+    (lambda d: d.pop("protocol"), "protocol: Field required"),
+    (lambda d: d.update(kind="story"), "kind: this is a story file, not a simulation file; use `protocol-model story`"),
     (lambda d: d["book"]["synthetic"].update(debt_asset="DAI"), "book.synthetic.debt_asset: unknown asset 'DAI'"),
-    (lambda d: d["assets"][2]["driver"].update(kind="levy"), "assets.2.driver"),
+    (lambda d: d["assets"]["WETH"]["driver"].update(kind="levy"), "assets.WETH.driver"),
     (lambda d: d.update(pathz=5), "pathz"),
     (lambda d: d.update(correlation=[[1, 2], [2, 1]]), "correlation"),
     (lambda d: d["oracle"].update(heartbeat_steps=0), "oracle: heartbeat_steps"),
@@ -95,7 +102,7 @@ def test_bad_simulation_file_names_the_field(tmp_path, mutate, message):
 
 def test_bad_sweep_file_names_the_field(tmp_path):
     sim = _write(tmp_path, yaml.safe_load((LAB / "eth_crash.yaml").read_text()), "base.yaml")
-    bad = {"name": "x", "simulation": sim.name, "axes": [{"parameter": "ltv", "values": [1]}]}
+    bad = {"kind": "sweep", "name": "x", "simulation": sim.name, "axes": [{"parameter": "ltv", "values": [1]}]}
     with pytest.raises(LabSpecError, match=r"axes\.0\.parameter"):
         load_sweep(_write(tmp_path, bad, "sweep.yaml"))
     bad["axes"] = [{"parameter": "ltv_bps", "values": [7000], "assets": ["DOGE"]}]
@@ -113,7 +120,10 @@ def _write_text(tmp_path, text):
 
 def test_every_shipped_lab_file_loads():
     for path in LAB.glob("*.yaml"):
-        if "simulation" in yaml.safe_load(path.read_text()):
+        kind = yaml.safe_load(path.read_text())["kind"]
+        if kind == "sweep":
             load_sweep(path)
+        elif kind == "protocol":  # a proposal for `protocol-model compare` (a variant of a protocol)
+            load_protocol(path)
         else:
             load_simulation(path)

@@ -91,14 +91,16 @@ def _write(tmp_path, data, name="sim.yaml") -> Path:
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda d: d["assets"][0]["redemption"].update(fee_bps=-1), "assets.0.redemption.fee_bps"),
-    (lambda d: d["assets"][0]["redemption"].update(daily_capacity_usd=0), "assets.0.redemption.daily_capacity_usd"),
-    (lambda d: d["assets"][0]["redemption"].update(closed_steps=[[5, 2]]), "closed_steps.0: window [5, 2)"),
-    (lambda d: d["assets"][0]["redemption"].update(queue=1), "assets.0.redemption.queue"),
-    (lambda d: d["assets"][0].pop("amm_depth_usd"), "redemption.depth_usd: needed"),
-    (lambda d: d["assets"][0]["wrong_way"].update(asset="WBTC"), "assets.0.wrong_way.asset: unknown asset 'WBTC'"),
-    (lambda d: d["assets"][0]["wrong_way"].update(asset="USDC"), "cannot follow itself"),
-    (lambda d: d["assets"][0]["wrong_way"].update(when="sideways"), "assets.0.wrong_way.when"),
+    (lambda d: d["assets"]["USDC"]["redemption"].update(fee_bps=-1), "assets.USDC.redemption.fee_bps"),
+    (lambda d: d["assets"]["USDC"]["redemption"].update(daily_capacity_usd=0),
+     "assets.USDC.redemption.daily_capacity_usd"),
+    (lambda d: d["assets"]["USDC"]["redemption"].update(closed_steps=[[5, 2]]), "closed_steps.0: window [5, 2)"),
+    (lambda d: d["assets"]["USDC"]["redemption"].update(queue=1), "assets.USDC.redemption.queue"),
+    (lambda d: d["assets"]["USDC"].pop("amm_depth_usd"), "redemption.depth_usd: needed"),
+    (lambda d: d["assets"]["USDC"]["wrong_way"].update(asset="WBTC"),
+     "assets.USDC.wrong_way.asset: unknown asset 'WBTC'"),
+    (lambda d: d["assets"]["USDC"]["wrong_way"].update(asset="USDC"), "cannot follow itself"),
+    (lambda d: d["assets"]["USDC"]["wrong_way"].update(when="sideways"), "assets.USDC.wrong_way.when"),
 ])
 def test_bad_stablecoin_fields_are_named(tmp_path, mutate, message):
     data = yaml.safe_load(STABLE.read_text())

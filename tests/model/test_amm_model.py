@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, AmmError, V2Pair, get_amount_in, get_amount_out
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import UINT256_MAX
 
 reserve_st = st.integers(10**3, 10**30)

@@ -86,7 +86,7 @@ def test_closed_forms_agree_with_each_other():
 @pytest.mark.parametrize("rounds", [1, 3, 5, 10, 20])
 def test_iterative_leverage_matches_geometric_series(rounds):
     looper = world()
-    opened = looper.open_iterative("alice", "WETH", "USDC", EQUITY, rounds, BPS, 100, T0 + 1)
+    opened = looper.open_iterative("alice", "WETH", "USDC", EQUITY, rounds, BPS, 50, T0 + 1)
     assert opened.rounds == rounds
     coll, debt = position(looper)
     expected = loop_shape(LTV, rounds, V2_FEE)
@@ -100,7 +100,7 @@ def test_iterative_leverage_matches_geometric_series(rounds):
 
 def test_max_loop_health_factor_is_threshold_over_ltv():
     looper = world()
-    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 20, BPS, 100, T0 + 1)
+    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 20, BPS, 50, T0 + 1)
     hf = looper.pool.health_factor("alice") / WAD
     q = LTV * (1 - V2_FEE)
     assert hf == pytest.approx(LT / LTV * (1 - q**21) / (1 - q**20), rel=1e-6)
@@ -109,7 +109,7 @@ def test_max_loop_health_factor_is_threshold_over_ltv():
 
 def test_the_price_move_that_liquidates_a_loop():
     looper = world()
-    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 20, BPS, 100, T0 + 1)
+    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 20, BPS, 50, T0 + 1)
     pool = looper.pool
     hf = pool.health_factor("alice") / WAD
     move = liquidating_price_move(hf)
@@ -129,7 +129,7 @@ def test_the_price_move_that_liquidates_a_loop():
 @pytest.mark.parametrize("leverage_bps", [20_000, 30_000, 45_000])
 def test_flash_loop_shape(leverage_bps):
     looper = world(fee_bps=9)
-    looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, leverage_bps, 100, T0 + 1)
+    looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, leverage_bps, 50, T0 + 1)
     coll, debt = position(looper)
     expected = flash_loop_shape(leverage_bps / BPS, V2_FEE, 0.0009)
     assert coll == pytest.approx(expected.collateral, rel=1e-9)
@@ -140,16 +140,16 @@ def test_flash_loop_ceiling():
     ceiling = max_flash_leverage(LTV, V2_FEE, 0.0009)  # 4.913...
     below, above = math.floor(ceiling * 100 - 1) * 100, math.ceil(ceiling * 100 + 1) * 100
     looper = world(fee_bps=9)
-    looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, below, 100, T0 + 1)
+    looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, below, 50, T0 + 1)
     looper = world(fee_bps=9)
     with pytest.raises(errors.InsufficientCollateral):
-        looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, above, 100, T0 + 1)
+        looper.open_with_flash_loan("alice", "WETH", "USDC", EQUITY, above, 50, T0 + 1)
     assert max_flash_leverage(LTV) == pytest.approx(max_leverage(LTV))
 
 
 def test_net_yield_over_a_year():
     looper = world()
-    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 10, BPS, 100, T0 + 1)
+    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 10, BPS, 50, T0 + 1)
     pool = looper.pool
     # someone borrows WETH so that WETH suppliers earn: bob posts USDC, borrows 30% of WETH supply
     weth_supply = pool.assets["WETH"].state.total_supply()
@@ -180,14 +180,14 @@ def test_swap_cost_is_fee_plus_impact():
 
 
 def test_unwind_returns_equity_less_unwind_cost():
-    looper = world(weth_reserve=20_000 * 10**18)  # a pair where size matters
-    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 5, BPS, 300, T0 + 1)
+    looper = world(weth_reserve=400_000 * 10**18)  # shallow enough for size to matter, deep enough for 50 bps
+    looper.open_iterative("alice", "WETH", "USDC", EQUITY, 5, BPS, 50, T0 + 1)
     pool, pair = looper.pool, looper.pairs[frozenset(("WETH", "USDC"))]
     coll = pool.supply_balance("WETH", "alice")
     debt = pool.debt_balance("USDC", "alice")
     cost = unwind_cost(debt, pair.reserve0, pair.reserve1)
     mid_value_of_debt = debt * pair.reserve0 // pair.reserve1
-    out = looper.unwind("alice", "WETH", "USDC", BPS, 300, T0 + 1)
+    out = looper.unwind("alice", "WETH", "USDC", BPS, 50, T0 + 1)
     assert out.returned == coll - mid_value_of_debt - cost
     assert pool.ledger.balance("WETH", "alice") == out.returned
     assert pool.debt_balance("USDC", "alice") == 0 and pool.supply_balance("WETH", "alice") == 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.oracle.pair_price_feed import PairFeedError, PairPriceFeed
 from protocol_model.scenario.story import ScenarioError, load_scenario
 

@@ -64,7 +64,8 @@ def test_bound_formula(lt, bonus):
 def _liq(**over):
     args = dict(user_scaled_debt=12_000 * 10**6, user_scaled_coll=10 * 10**18, borrow_index_ray=RAY,
                 supply_index_ray=RAY, repay_request=2**256 - 1, hf_wad=96 * WAD // 100, close_factor_bps=5_000,
-                full_close_hf_wad=95 * WAD // 100, bonus_bps=500, protocol_fee_bps=1_000,
+                full_close_hf_wad=95 * WAD // 100, min_leftover_usd_wad=100 * WAD, liquidation_threshold_bps=8_250,
+                bonus_bps=500, protocol_fee_bps=1_000,
                 debt_price_wad=WAD, coll_price_wad=1_400 * WAD, debt_decimals=6, coll_decimals=18)
     args.update(over)
     return liquidation_amounts(**args)

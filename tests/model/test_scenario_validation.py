@@ -14,6 +14,11 @@ DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 BASE = yaml.safe_load(DEFAULT.read_text())
 
 
+def override(**changes):
+    """An edit that adds overrides (field path -> value, ``__`` for ``.``) to the story."""
+    return lambda d: d.setdefault("overrides", {}).update({k.replace("__", "."): v for k, v in changes.items()})
+
+
 def broken(edit) -> dict:
     data = copy.deepcopy(BASE)
     edit(data)
@@ -21,12 +26,20 @@ def broken(edit) -> dict:
 
 
 @pytest.mark.parametrize("edit,needle", [
-    (lambda d: d["assets"][0].update(ltv_bps=9000), "ltv_bps (9000) is above liquidation_threshold_bps"),
-    (lambda d: d["assets"][2].update(price_usd="-5"), "assets.2.price_usd"),
-    (lambda d: d["assets"][1].update(decimals="eight"), "assets.1.decimals"),
-    (lambda d: d["assets"][0].update(liquidation_threshold_bps=9700, liquidation_bonus_bps=400),
+    (override(assets__USDC__ltv=9000), "overrides.assets.USDC.ltv: assets.USDC: ltv (90%) is above "
+                                       "liquidation_threshold (88%)"),
+    (override(assets__USDC__ltv="90%"), "ltv (90%) is above liquidation_threshold (88%)"),
+    (override(assets__WETH__price_usd="-5"), "assets.WETH.price_usd"),
+    (override(assets__WBTC__decimals="eight"), "assets.WBTC.decimals"),
+    (override(assets__USDC__liquidation_threshold="97%", assets__USDC__liquidation_bonus="4%"),
      "a liquidation could never restore health"),
-    (lambda d: d["assets"][0].update(ltv_pbs=100), "assets.0.ltv_pbs"),
+    (override(assets__USDC__ltv_pbs=100), "overrides.assets.USDC.ltv_pbs: no field 'ltv_pbs'"),
+    (override(assets__DOGE__ltv="50%"), "overrides.assets.DOGE.ltv: 'DOGE' is not listed in assets"),
+    (override(assets__USDC__ltv="80.001%"), "'80.001%' is finer than one basis point"),
+    (override(assets__USDC__ltv=0.8), "write a share as a percent"),
+    (lambda d: d.update(assets=["USDC", "DOGE"]), "assets: 'DOGE' is not an asset of protocol generic"),
+    (lambda d: d.update(protocol="nonexistent"), "protocol: no such file 'nonexistent'"),
+    (lambda d: d.update(ltv="80%"), "s.yaml: ltv: Extra inputs are not permitted"),
     (lambda d: d["accounts"][0]["balances"].update(DOGE="1"), "unknown asset 'DOGE'"),
     (lambda d: d["steps"].append({"op": "borrow", "account": "mallory", "asset": "USDC", "amount": "1"}),
      "unknown account 'mallory'"),
@@ -36,7 +49,7 @@ def broken(edit) -> dict:
      "has more than 6 decimals"),
     (lambda d: d["steps"].append({"op": "teleport"}), "'teleport' found using 'op' does not match"),
     (lambda d: d["steps"].append({"op": "warp", "seconds": 5, "expect": "Oops"}), "neither 'ok' nor a pool error"),
-    (lambda d: d["pool"].update(close_factor_bps=0), "pool.close_factor_bps"),
+    (override(pool__close_factor="0%"), "pool.close_factor"),
 ])
 def test_one_clear_error_naming_the_field(edit, needle):
     with pytest.raises(ScenarioError) as err:

@@ -21,7 +21,7 @@ POPULATED = ROOT / "scenarios" / "fork" / "populated.yaml"
 
 
 @pytest.mark.parametrize("edit,needle", [
-    (lambda d: d["assets"][0].update(decimals="six"), "assets.0.decimals"),
+    (lambda d: d.setdefault("overrides", {}).update({"assets.USDC.decimals": "six"}), "assets.USDC.decimals"),
     (lambda d: d["accounts"][1]["borrows"].update(USDC="20000"), "accounts.1.borrows.USDC"),
 ])
 def test_bad_scenario_deploys_nothing_and_writes_no_record(tmp_path, edit, needle):

@@ -32,8 +32,19 @@ def set_price(e: PerpEngine, usd: Fraction | int, now: int) -> None:
     e.set_feed("ETH", Feed(int(Fraction(usd) * 10**8), 8, updated_at=now))
 
 
-def equity(e: PerpEngine, who: str) -> Fraction:
-    return Fraction(e.margin(who, False, 0).equity_wad, WAD)
+def equity(e: PerpEngine, who: str, now: int) -> Fraction:
+    return Fraction(e.margin(who, False, 0, now).equity_wad, WAD)
+
+
+def keep_mark(e: PerpEngine, price_wad: int, start: int, hours: int) -> int:
+    """Two other traders trade 0.001 ETH at ``price_wad`` every 8 h for ``hours`` after ``start``, so the mark
+    stays there and stays fresh (a mark older than its maximum age, 8 h here, stops funding). Returns the
+    time of the last trade. Each trade accrues funding, like any call touching the market."""
+    now = start
+    for _ in range(hours // 8):
+        now += 8 * 3600
+        e.trade(0, "carol", "dave", 10**15, price_wad, now)
+    return now
 
 
 NO_FRICTION = MarketParams(2_000, 500, trade_fee_bps=0, max_funding_rate_bps=0)
@@ -46,13 +57,14 @@ def test_1000_posted_5000_notional_ten_percent_is_half_the_capital(move_pct, exp
     e.trade(0, "alice", "bob", 2_500 * 10**15, 2_000 * WAD, T0 + 1)  # 2.5 ETH × 2,000 = 5,000 notional
     set_price(e, 2_000 * (100 + move_pct) // 100, T0 + 2)
     assert 5_000 * Fraction(move_pct, 100) == expected  # the seed's arithmetic
-    assert equity(e, "alice") - 1_000 == expected
-    assert (equity(e, "alice") - 1_000) / 1_000 == Fraction(expected, 1_000)  # ±50% of the capital
-    assert equity(e, "bob") - 100_000 == -expected  # zero-sum: the short side mirrors it
+    assert equity(e, "alice", T0 + 2) - 1_000 == expected
+    assert (equity(e, "alice", T0 + 2) - 1_000) / 1_000 == Fraction(expected, 1_000)  # ±50% of the capital
+    assert equity(e, "bob", T0 + 2) - 100_000 == -expected  # zero-sum: the short side mirrors it
 
 
 # The second example with stated frictions: 5 bps fee each way, entry 0.05% over the index (2,001),
-# 72 hours with the mark 0.05% over the index (funding 1 per ETH per 8 h), exit 0.1% under the index.
+# 72 hours with the mark 0.05% over the index (funding 1 per ETH per 8 h; the mark is kept there by other
+# traders, `keep_mark`), exit 0.1% under the index.
 FRICTION = MarketParams(1_000, 500, trade_fee_bps=5, max_funding_rate_bps=75, price_band_bps=200)
 SIZE = 25 * WAD  # 25 ETH × 2,000 = 50,000 notional on 10,000 posted
 
@@ -62,13 +74,13 @@ def test_10000_posted_50000_notional_eight_percent_is_4000_before_fees():
     e.trade(0, "alice", "bob", SIZE, 2_000 * WAD, T0 + 1)
     set_price(e, 1_840, T0 + 2)
     assert 50_000 * Fraction(8, 100) == 4_000
-    assert equity(e, "alice") == 10_000 - 4_000
+    assert equity(e, "alice", T0 + 2) == 10_000 - 4_000
 
 
 def seed_two_with_frictions() -> tuple[PerpEngine, dict[str, Fraction]]:
-    e = engine_with(FRICTION, {"alice": 10_000, "bob": 1_000_000})
+    e = engine_with(FRICTION, {"alice": 10_000, "bob": 1_000_000, "carol": 10_000, "dave": 10_000})
     e.trade(0, "alice", "bob", SIZE, 2_001 * WAD, T0 + 1)
-    e.withdraw("bob", 1, T0 + 1 + 72 * 3600)  # any call that accrues funding: 9 periods at the mark premium
+    assert keep_mark(e, 2_001 * WAD, T0 + 1, 72) == T0 + 1 + 72 * 3600  # 9 periods at the mark premium
     set_price(e, 1_840, T0 + 72 * 3600 + 2)
     e.trade(0, "bob", "alice", SIZE, 1_838_160 * WAD // 1000, T0 + 72 * 3600 + 3)
     # Independent derivation, in exact fractions:
@@ -104,13 +116,13 @@ def liquidation_price(balance: Fraction, open_notional: Fraction, size: Fraction
 @pytest.mark.parametrize("frictions", [False, True])
 def test_where_liquidation_happens(frictions):
     params = FRICTION if frictions else NO_FRICTION
-    e = engine_with(params, {"alice": 10_000, "bob": 1_000_000, "frank": 1_000_000})
+    e = engine_with(params, {"alice": 10_000, "bob": 1_000_000, "frank": 1_000_000, "carol": 10_000,
+                             "dave": 10_000})
     entry = 2_001 if frictions else 2_000
     e.trade(0, "alice", "bob", SIZE, entry * WAD, T0 + 1)
     now = T0 + 2
     if frictions:
-        now = T0 + 1 + 72 * 3600
-        e.withdraw("bob", 1, now)
+        now = keep_mark(e, 2_001 * WAD, T0 + 1, 72)
     p = e.position("alice", 0)
     pending_funding = 25 * 9 if frictions else 0  # 1 per ETH per 8 h over 72 h, not yet settled into the balance
     star = liquidation_price(Fraction(e.cross_balance_wad["alice"], WAD) - pending_funding,

@@ -2,18 +2,19 @@
 
 The pair on chain is the compiled ``@uniswap/v2-core`` 1.0.1 artifact; this is its exact twin, so a
 loop's slippage, a liquidator's sale and a TWAP are the same numbers in the model and on chain.
-Token balances live in the shared :class:`~protocol_model.exact.lending.pool_state.Ledger` (the pair is an account in
+Token balances live in the shared :class:`~protocol_model.exact.ledger.Ledger` (the pair is an account in
 it), so the pair composes with the lending pool's model in one world.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from math import isqrt
+from typing import ClassVar
 
 from protocol_model.exact.errors import PoolError
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 
 FEE_NUMERATOR = 997
 """Input kept after the 0.3% fee, per 1000."""
@@ -35,11 +36,18 @@ class AmmError(PoolError):
 
     @property
     def name(self) -> str:
+        """The revert string (``"UniswapV2: K"``) or custom error name (``"SlippageExceeded"``) seen on chain."""
         return self.reason
 
 
 def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
-    """Output of an exact-input swap after the 0.3% fee (rounded down, as UniswapV2Library)."""
+    """Output of an exact-input swap after the 0.3% fee, rounded down (token units of the output token).
+
+    Twin of ``UniV2MathLib.getAmountOut`` (contracts/amm/UniV2MathLib.sol), the formula of
+    ``UniswapV2Library.getAmountOut``: ``in·997·R_out / (R_in·1000 + in·997)``.
+    Raises ``AmmError("InsufficientInputAmount")`` if ``amount_in <= 0`` and
+    ``AmmError("InsufficientAmmLiquidity")`` if either reserve is zero.
+    """
     if amount_in <= 0:
         raise AmmError("InsufficientInputAmount")
     if reserve_in <= 0 or reserve_out <= 0:
@@ -49,7 +57,13 @@ def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
 
 
 def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
-    """Input needed for an exact output (rounded up by adding one, as UniswapV2Library)."""
+    """Input needed for an exact output, rounded up by adding one (token units of the input token).
+
+    Twin of ``UniV2MathLib.getAmountIn``, the formula of ``UniswapV2Library.getAmountIn``:
+    ``R_in·out·1000 / ((R_out − out)·997) + 1``.
+    Raises ``AmmError("InsufficientOutputAmount")`` if ``amount_out <= 0`` and
+    ``AmmError("InsufficientAmmLiquidity")`` if ``reserve_in`` is zero or ``reserve_out <= amount_out``.
+    """
     if amount_out <= 0:
         raise AmmError("InsufficientOutputAmount")
     if reserve_in <= 0 or reserve_out <= amount_out:
@@ -57,30 +71,14 @@ def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
     return reserve_in * amount_out * FEE_DENOMINATOR // ((reserve_out - amount_out) * FEE_NUMERATOR) + 1
 
 
-def _atomic(method):
-    """A revert: on AmmError restore the pair and every ledger balance/allowance as they were."""
-
-    @functools.wraps(method)
-    def wrapper(self: V2Pair, *args, **kwargs):
-        saved = (dict(self.__dict__), dict(self.lp), dict(self.ledger.balances), dict(self.ledger.allowances))
-        try:
-            return method(self, *args, **kwargs)
-        except PoolError:
-            state, lp, balances, allowances = saved
-            self.__dict__.update(state)
-            self.lp = lp
-            self.ledger.balances.clear()
-            self.ledger.balances.update(balances)
-            self.ledger.allowances.clear()
-            self.ledger.allowances.update(allowances)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class V2Pair:
-    """One pair's storage. ``address`` is the pair's name in the ledger; token0 sorts first on chain."""
+    """One pair's storage, twin of ``UniswapV2Pair`` (v2-core 1.0.1, protocol fee off).
+
+    ``address`` is the pair's name in the ledger; token0 sorts first on chain. Reserves are token units (uint112);
+    ``lp`` maps holder → LP units (``balanceOf``), ``total_supply`` is ``totalSupply``. Every mutating method is
+    atomic: on a ``PoolError`` the pair and the ledger are restored, as a revert would.
+    """
 
     address: str
     token0: str
@@ -96,10 +94,16 @@ class V2Pair:
     total_supply: int = 0
     lp: dict[str, int] = field(default_factory=dict)
 
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the pair and the token ledger (protocol_model.exact.journal)."""
+
     # ------------------------------------------------------------------ the pair (UniswapV2Pair)
 
     def reserves(self, token_in: str) -> tuple[int, int]:
-        """(reserve of ``token_in``, reserve of the other token)."""
+        """(reserve of ``token_in``, reserve of the other token), as ``PairSwapper._reserves``.
+
+        Raises ``AmmError("InvalidToken")`` if ``token_in`` is neither token of the pair.
+        """
         if token_in == self.token0:
             return self.reserve0, self.reserve1
         if token_in == self.token1:
@@ -125,9 +129,16 @@ class V2Pair:
         self.lp[to] = self.lp.get(to, 0) + amount
         self.total_supply += amount
 
-    @_atomic
+    @reverts_atomically
     def mint(self, to: str, now: int) -> int:
-        """LP units for the tokens sent to the pair since the last update."""
+        """``UniswapV2Pair.mint``: LP units for the tokens sent to the pair since the last update (rounded down).
+
+        First mint: sqrt(amount0·amount1) − MINIMUM_LIQUIDITY (the minimum locked at the zero address); later:
+        min(amount0·supply/reserve0, amount1·supply/reserve1). ``now`` is the block time (seconds).
+        Raises ``AmmError("ds-math-sub-underflow")`` if the first deposit's sqrt is below MINIMUM_LIQUIDITY,
+        ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED")`` if no LP unit is minted and
+        ``AmmError("UniswapV2: OVERFLOW")`` if a balance exceeds uint112.
+        """
         balance0, balance1 = self._balances()
         amount0, amount1 = balance0 - self.reserve0, balance1 - self.reserve1
         if self.total_supply == 0:
@@ -143,9 +154,12 @@ class V2Pair:
         self._update(balance0, balance1, now)
         return liquidity
 
-    @_atomic
+    @reverts_atomically
     def burn(self, to: str, now: int) -> tuple[int, int]:
-        """Redeem the LP units sent to the pair, pro rata (rounded down)."""
+        """``UniswapV2Pair.burn``: redeem the LP units sent to the pair, pro rata (rounded down); returns token units.
+
+        Raises ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")`` if either amount is zero.
+        """
         balance0, balance1 = self._balances()
         liquidity = self.lp.get(self.address, 0)
         amount0 = liquidity * balance0 // self.total_supply
@@ -159,9 +173,16 @@ class V2Pair:
         self._update(*self._balances(), now)
         return amount0, amount1
 
-    @_atomic
+    @reverts_atomically
     def swap(self, amount0_out: int, amount1_out: int, to: str, now: int) -> None:
-        """Send the outputs, then require the fee-adjusted product not to fall (the 'K' check)."""
+        """``UniswapV2Pair.swap`` (no callback data): send the outputs, then require the fee-adjusted product not
+        to fall (the 'K' check: (b0·1000 − in0·3)·(b1·1000 − in1·3) ≥ r0·r1·1000²).
+
+        Raises ``AmmError`` with the pair's revert strings: ``"UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"``,
+        ``"UniswapV2: INSUFFICIENT_LIQUIDITY"``, ``"UniswapV2: INVALID_TO"``,
+        ``"UniswapV2: INSUFFICIENT_INPUT_AMOUNT"``, ``"UniswapV2: K"``, ``"UniswapV2: OVERFLOW"``; the ledger's
+        ``ERC20InsufficientBalance`` cannot occur (outputs are below the reserves).
+        """
         if amount0_out <= 0 and amount1_out <= 0:
             raise AmmError("UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT")
         if amount0_out >= self.reserve0 or amount1_out >= self.reserve1:
@@ -185,9 +206,14 @@ class V2Pair:
 
     # ---------------------------------------------------------- the helper (contracts/amm/PairSwapper.sol)
 
-    @_atomic
+    @reverts_atomically
     def swap_exact_in(self, sender: str, token_in: str, amount_in: int, min_out: int, to: str, now: int) -> int:
-        """``PairSwapper.swapExactIn``: pull ``amount_in`` from ``sender`` into the pair, send the quote."""
+        """``PairSwapper.swapExactIn``: pull ``amount_in`` from ``sender`` into the pair, send the quote to ``to``.
+
+        Returns the output in token units. Raises ``AmmError("InvalidToken")``, the ``get_amount_out`` errors,
+        ``AmmError("SlippageExceeded")`` if the quote is below ``min_out``, ``ERC20InsufficientAllowance`` /
+        ``ERC20InsufficientBalance`` from the ledger and the ``swap`` errors.
+        """
         reserve_in, reserve_out = self.reserves(token_in)
         out = get_amount_out(amount_in, reserve_in, reserve_out)
         if out < min_out:
@@ -196,9 +222,14 @@ class V2Pair:
         self.swap(*((0, out) if token_in == self.token0 else (out, 0)), to, now)
         return out
 
-    @_atomic
+    @reverts_atomically
     def swap_exact_out(self, sender: str, token_in: str, amount_out: int, max_in: int, to: str, now: int) -> int:
-        """``PairSwapper.swapExactOut``: pull the quoted input (at most ``max_in``), send ``amount_out``."""
+        """``PairSwapper.swapExactOut``: pull the quoted input (at most ``max_in``), send ``amount_out`` to ``to``.
+
+        Returns the input in token units. Raises ``AmmError("InvalidToken")``, the ``get_amount_in`` errors,
+        ``AmmError("SlippageExceeded")`` if the quote exceeds ``max_in``, ``ERC20InsufficientAllowance`` /
+        ``ERC20InsufficientBalance`` from the ledger and the ``swap`` errors.
+        """
         reserve_in, reserve_out = self.reserves(token_in)
         amount_in = get_amount_in(amount_out, reserve_in, reserve_out)
         if amount_in > max_in:
@@ -207,16 +238,24 @@ class V2Pair:
         self.swap(*((0, amount_out) if token_in == self.token0 else (amount_out, 0)), to, now)
         return amount_in
 
-    @_atomic
+    @reverts_atomically
     def add_liquidity(self, sender: str, amount0: int, amount1: int, to: str, now: int) -> int:
-        """``PairSwapper.addLiquidity``: pull both amounts as given into the pair and mint."""
+        """``PairSwapper.addLiquidity``: pull both amounts (token units, pair order) into the pair and mint.
+
+        Returns the LP units minted to ``to``. Raises the ledger's ``ERC20InsufficientAllowance`` /
+        ``ERC20InsufficientBalance`` and the ``mint`` errors.
+        """
         self.ledger.transfer_from(self.token0, SWAPPER, sender, self.address, amount0)
         self.ledger.transfer_from(self.token1, SWAPPER, sender, self.address, amount1)
         return self.mint(to, now)
 
-    @_atomic
+    @reverts_atomically
     def remove_liquidity(self, sender: str, liquidity: int, to: str, now: int) -> tuple[int, int]:
-        """``PairSwapper.removeLiquidity``: pull LP units into the pair and burn them."""
+        """``PairSwapper.removeLiquidity``: pull LP units into the pair and burn them; returns (amount0, amount1).
+
+        Raises ``AmmError("ds-math-sub-underflow")`` if ``sender`` holds fewer than ``liquidity`` LP units (the
+        pair's SafeMath ERC-20; LP allowances are not modelled) and the ``burn`` errors.
+        """
         have = self.lp.get(sender, 0)
         if have < liquidity:
             raise AmmError("ds-math-sub-underflow")
@@ -227,12 +266,19 @@ class V2Pair:
     # ------------------------------------------------------------------ views
 
     def spot_price_wad(self, token: str, decimals_token: int, decimals_other: int) -> int:
-        """Price of one whole ``token`` in whole units of the other token, WAD (rounded down)."""
+        """Price of one whole ``token`` in whole units of the other token, WAD (rounded down).
+
+        ``R_other·1e18·10^dec_token / (R_token·10^dec_other)``. Raises ``AmmError("InvalidToken")`` for a token
+        not in the pair and ``ZeroDivisionError`` if the pair is empty.
+        """
         reserve_t, reserve_o = self.reserves(token)
         return reserve_o * 10**18 * 10**decimals_token // (reserve_t * 10**decimals_other)
 
     def cumulative_prices(self, now: int) -> tuple[int, int]:
-        """The cumulative prices a TWAP reader would see at ``now`` (counterfactual, as UniswapV2OracleLibrary)."""
+        """The cumulative prices a TWAP reader would see at ``now`` (counterfactual, as UniswapV2OracleLibrary).
+
+        Returns (price0Cumulative, price1Cumulative): Σ UQ112x112 price × seconds, wrapping at 2**256.
+        """
         p0, p1 = self.price0_cumulative_last, self.price1_cumulative_last
         elapsed = (now % 2**32 - self.block_timestamp_last) % 2**32
         if elapsed and self.reserve0 and self.reserve1:

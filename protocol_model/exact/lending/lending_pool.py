@@ -1,20 +1,21 @@
 """The exact engine: ``LendingPool.sol`` in Python integers, check for check and rounding for rounding.
 
 Every operation takes the caller and the block timestamp, and either applies fully or raises the
-contract's error and leaves the state untouched (a revert).
+contract's error and leaves the pool and the token ledger untouched (a revert: ``exact/journal.py``).
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from protocol_model.exact import errors
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.lending.kinked_rate_model import accrue
 from protocol_model.exact.lending.liquidation import LiquidationAmounts, liquidation_amounts
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
-from protocol_model.exact.lending.pool_state import AssetState, Ledger
+from protocol_model.exact.lending.pool_state import AssetState
 from protocol_model.exact.math_lib import (
     RAY,
     UINT256_MAX,
@@ -62,25 +63,6 @@ class BadDebt:
     from_suppliers: int
 
 
-def _atomic(method):
-    """Run an operation on the pool; on a PoolError restore the state as it was (a revert)."""
-
-    @functools.wraps(method)
-    def wrapper(self: LendingPool, *args, **kwargs):
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            ledger = self.ledger  # restored in place: AMM pairs share this ledger object
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            ledger.balances, ledger.allowances = self.ledger.balances, self.ledger.allowances
-            self.ledger = ledger
-            raise
-
-    return wrapper
-
-
 @dataclass
 class LendingPool:
     params: PoolParams = field(default_factory=PoolParams)
@@ -98,11 +80,16 @@ class LendingPool:
     fallback_feeds: dict[str, Feed] = field(default_factory=dict)
     sequencer_feed: Feed | None = None
     oracle_now: int = 0
+    collateral_use: set[tuple[str, str]] = field(default_factory=set)
+    """``usesAsCollateral``: (account, asset) pairs the account consented to count as collateral."""
     """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
+
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the pool and the token ledger (protocol_model.exact.journal)."""
 
     # ---------------------------------------------------------------- configuration
 
-    @_atomic
+    @reverts_atomically
     def list_asset(self, asset: str, rate: RateParams, config: AssetConfig, decimals: int, now: int) -> None:
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
@@ -111,21 +98,22 @@ class LendingPool:
             raise errors.InvalidDecimals(decimals)
         self.assets[asset] = ListedAsset(config, rate, AssetState(decimals=decimals, last_update=now))
 
-    @_atomic
+    @reverts_atomically
     def set_asset_config(self, asset: str, config: AssetConfig, now: int) -> None:
         listed = self._listed(asset)
         config.validate()
         self._accrue(asset, now)
         listed.config = config
 
-    @_atomic
+    @reverts_atomically
     def set_rate_model(self, asset: str, rate: RateParams, now: int) -> None:
         listed = self._listed(asset)
         self._accrue(asset, now)
         listed.rate = rate
 
-    @_atomic
+    @reverts_atomically
     def set_close_factor(self, params: PoolParams) -> None:
+        """``setCloseFactor`` and ``setMinLeftover``: replaces the pool parameters (InvalidCloseFactor)."""
         self.params = params.validate()
 
     def set_pause(self, supply_paused: bool, borrow_paused: bool) -> None:
@@ -136,7 +124,7 @@ class LendingPool:
 
     # ---------------------------------------------------------------- supply / withdraw
 
-    @_atomic
+    @reverts_atomically
     def supply(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -155,18 +143,47 @@ class LendingPool:
             raise errors.SupplyCapExceeded(asset)
         s.total_scaled_supply = new_total
         self._add(self.scaled_supply, asset, on_behalf, scaled)
+        if self._is_authorized(sender, on_behalf):  # a third party's supply never becomes collateral
+            self.collateral_use.add((on_behalf, asset))
         self.ledger.transfer_from(asset, POOL, sender, POOL, amount)
         return scaled
 
-    @_atomic
+    @reverts_atomically
+    def set_use_as_collateral(self, sender: str, asset: str, enabled: bool, now: int) -> None:
+        """``LendingPool.setUseAsCollateral``: the sender's ``asset`` supply counts as collateral or stops;
+        raises AssetNotListed, then (accrue) price errors and HealthFactorTooLow when stopping with debt."""
+        self._listed(asset)
+        self._accrue_all(now)
+        if enabled:
+            self.collateral_use.add((sender, asset))
+        else:
+            self.collateral_use.discard((sender, asset))
+            if self._has_debt(sender):
+                values = self.account_values(sender)
+                if values.adjusted_collateral_wad < values.debt_wad:
+                    raise errors.HealthFactorTooLow()
+
     def withdraw(self, sender: str, asset: str, amount: int, to: str, now: int) -> int:
+        """``LendingPool.withdraw``: ``withdraw_on_behalf`` for the sender's own supply."""
+        return self.withdraw_on_behalf(sender, asset, amount, sender, to, now)
+
+    @reverts_atomically
+    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
+                           now: int) -> int:
+        """``LendingPool._withdraw``, the one withdraw path: ``amount`` token units (UINT256_MAX: all) of
+        ``on_behalf``'s supply to ``receiver``; returns the amount paid out.
+
+        Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue) ZeroAmount /
+        InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow (docs/SPEC.md §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
-        self._nonzero(to)
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
         listed = self._listed(asset)
         self._accrue_all(now)
         s = listed.state
-        user_scaled = self.scaled_supply.get((asset, sender), 0)
+        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
         balance = ray_mul_down(user_scaled, s.supply_index_ray)
         if amount == UINT256_MAX:
             amount, scaled = balance, user_scaled
@@ -176,30 +193,42 @@ class LendingPool:
             if amount > balance:
                 raise errors.InsufficientBalance()
             scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
-        if amount > self.ledger.balance(asset, POOL):
+        if amount > self.lendable(asset):
             raise errors.InsufficientLiquidity(asset)
-        self.scaled_supply[(asset, sender)] = user_scaled - scaled
+        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
         s.total_scaled_supply -= scaled
-        if self._has_debt(sender):
-            values = self.account_values(sender)
+        if self._has_debt(on_behalf):
+            values = self.account_values(on_behalf)
             if values.adjusted_collateral_wad < values.debt_wad:
                 raise errors.HealthFactorTooLow()
-        self.ledger.transfer(asset, POOL, to, amount)
+        self.ledger.transfer(asset, POOL, receiver, amount)
         return amount
 
     # ---------------------------------------------------------------- borrow / repay
 
-    @_atomic
     def borrow(self, sender: str, asset: str, amount: int, now: int) -> int:
+        """``LendingPool.borrow``: ``borrow_on_behalf`` for the sender, tokens to the sender."""
+        return self.borrow_on_behalf(sender, asset, amount, sender, sender, now)
+
+    @reverts_atomically
+    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
+        """``LendingPool._borrow``, the one borrow path: ``amount`` token units of debt for ``on_behalf``,
+        sent to ``receiver``; returns the scaled debt minted (rounded up).
+
+        Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused, BorrowNotEnabled,
+        (accrue) InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral (SPEC §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
+        self._nonzero(on_behalf)
+        self._nonzero(receiver)
+        self._require_authorized(sender, on_behalf)
         listed = self._listed(asset)
         if self.borrow_paused:
             raise errors.BorrowPaused()
         if not listed.config.borrow_enabled:
             raise errors.BorrowNotEnabled(asset)
         self._accrue_all(now)
-        if amount > self.ledger.balance(asset, POOL):
+        if amount > self.lendable(asset):
             raise errors.InsufficientLiquidity(asset)
         s = listed.state
         scaled = ray_div_up(amount, s.borrow_index_ray)
@@ -208,14 +237,14 @@ class LendingPool:
         if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
             raise errors.BorrowCapExceeded(asset)
         s.total_scaled_debt = new_total
-        self._add(self.scaled_debt, asset, sender, scaled)
-        values = self.account_values(sender)
+        self._add(self.scaled_debt, asset, on_behalf, scaled)
+        values = self.account_values(on_behalf)
         if values.debt_wad > values.borrow_capacity_wad:
             raise errors.InsufficientCollateral()
-        self.ledger.transfer(asset, POOL, sender, amount)
+        self.ledger.transfer(asset, POOL, receiver, amount)
         return scaled
 
-    @_atomic
+    @reverts_atomically
     def repay(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
         if amount == 0:
             raise errors.ZeroAmount()
@@ -238,9 +267,13 @@ class LendingPool:
 
     # ---------------------------------------------------------------- liquidation
 
-    @_atomic
+    @reverts_atomically
     def liquidate(self, sender: str, borrower: str, collateral: str, debt_asset: str, repay_amount: int,
                   now: int) -> LiquidationAmounts:
+        """``LendingPool.liquidate``: repay up to ``repay_amount`` of the borrower's ``debt_asset`` debt and
+        seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
+        CollateralNotEnabled, (accrue) NoDebt, NoCollateral, price errors of the two assets, HealthyAccount,
+        NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
         c = self._listed(collateral)
@@ -251,20 +284,21 @@ class LendingPool:
         user_scaled_debt = self.scaled_debt.get((debt_asset, borrower), 0)
         if user_scaled_debt == 0:
             raise errors.NoDebt()
-        user_scaled_coll = self.scaled_supply.get((collateral, borrower), 0)
+        user_scaled_coll = self._collateral_scaled(collateral, borrower)
         if user_scaled_coll == 0:
             raise errors.NoCollateral()
-        values = self.account_values(borrower)
-        hf = wad_div_down(values.adjusted_collateral_wad, values.debt_wad)
-        if hf >= WAD:
-            raise errors.HealthyAccount()
         debt_price = self._price_wad(debt_asset)
         coll_price = self._price_wad(collateral)
+        adjusted, debt_value = self.liquidation_values(borrower)
+        hf = wad_div_down(adjusted, debt_value)
+        if hf >= WAD:
+            raise errors.HealthyAccount()
         liq = liquidation_amounts(
             user_scaled_debt=user_scaled_debt, user_scaled_coll=user_scaled_coll,
             borrow_index_ray=d.state.borrow_index_ray, supply_index_ray=c.state.supply_index_ray,
             repay_request=repay_amount, hf_wad=hf, close_factor_bps=self.params.close_factor_bps,
-            full_close_hf_wad=self.params.full_close_hf_wad, bonus_bps=c.config.liquidation_bonus_bps,
+            full_close_hf_wad=self.params.full_close_hf_wad, min_leftover_usd_wad=self.params.min_leftover_usd_wad,
+            liquidation_threshold_bps=c.config.liquidation_threshold_bps, bonus_bps=c.config.liquidation_bonus_bps,
             protocol_fee_bps=c.config.liquidation_protocol_fee_bps, debt_price_wad=debt_price,
             coll_price_wad=coll_price, debt_decimals=d.state.decimals, coll_decimals=c.state.decimals,
         )
@@ -292,7 +326,7 @@ class LendingPool:
         adjusted = capacity = debt = 0
         for asset, listed in self.assets.items():
             cfg, s = listed.config, listed.state
-            sc = self.scaled_supply.get((asset, account), 0) if cfg.collateral_enabled else 0
+            sc = self._collateral_scaled(asset, account)
             sd = self.scaled_debt.get((asset, account), 0)
             if sc == 0 and sd == 0:
                 continue
@@ -305,6 +339,33 @@ class LendingPool:
             if sd:
                 debt += mul_div_up(ray_mul_up(sd, s.borrow_index_ray), price, unit)
         return AccountValues(adjusted, capacity, debt)
+
+    def liquidation_values(self, account: str) -> tuple[int, int]:
+        """``LendingPool._liquidationValues``: (adjusted collateral, debt) in USD WAD as ``account_values``,
+        except that an asset whose price the router rejects counts as zero (SPEC §3.6, unpriceable assets)."""
+        adjusted = debt = 0
+        for asset, listed in self.assets.items():
+            sc = self._collateral_scaled(asset, account)
+            sd = self.scaled_debt.get((asset, account), 0)
+            if sc == 0 and sd == 0:
+                continue
+            try:
+                price = self._price_wad(asset)
+            except errors.PoolError:
+                continue
+            s, unit = listed.state, 10**listed.state.decimals
+            if sc:
+                value = mul_div_down(ray_mul_down(sc, s.supply_index_ray), price, unit)
+                adjusted += bps_mul_down(value, listed.config.liquidation_threshold_bps)
+            if sd:
+                debt += mul_div_up(ray_mul_up(sd, s.borrow_index_ray), price, unit)
+        return adjusted, debt
+
+    def lendable(self, asset: str) -> int:
+        """``LendingPool._lendable``: the pool's cash of ``asset`` minus its reserves (0 if reserves exceed it):
+        what borrowers and withdrawing suppliers may take (SPEC §3.5)."""
+        cash, reserves = self.ledger.balance(asset, POOL), self.assets[asset].state.reserves
+        return cash - reserves if cash > reserves else 0
 
     def health_factor(self, account: str) -> int:
         return self.account_values(account).health_factor_wad
@@ -341,9 +402,14 @@ class LendingPool:
     def _has_debt(self, account: str) -> bool:
         return any(self.scaled_debt.get((a, account), 0) for a in self.assets)
 
+    def _collateral_scaled(self, asset: str, account: str) -> int:
+        """``_collateralScaled``: the scaled supply if the asset is collateral and the account consented, else 0."""
+        if not self.assets[asset].config.collateral_enabled or (account, asset) not in self.collateral_use:
+            return 0
+        return self.scaled_supply.get((asset, account), 0)
+
     def _has_collateral(self, account: str) -> bool:
-        return any(listed.config.collateral_enabled and self.scaled_supply.get((a, account), 0)
-                   for a, listed in self.assets.items())
+        return any(self._collateral_scaled(a, account) for a in self.assets)
 
     def _write_off_bad_debt(self, account: str) -> None:
         for asset, listed in self.assets.items():
@@ -378,7 +444,7 @@ class LendingPool:
     """(account, operator): the operator may borrow and withdraw for the account."""
     flash_loan_active: bool = False
 
-    @_atomic
+    @reverts_atomically
     def set_flash_loan_fee(self, fee_bps: int) -> None:
         if fee_bps > MAX_FLASH_LOAN_FEE_BPS:
             raise errors.FlashLoanFeeTooHigh(fee_bps)
@@ -387,7 +453,7 @@ class LendingPool:
     def flash_loan_fee(self, amount: int) -> int:
         return bps_mul_up(amount, self.flash_loan_fee_bps)
 
-    @_atomic
+    @reverts_atomically
     def flash_loan(self, sender: str, receiver: str, asset: str, amount: int, callback, now: int) -> int:
         """Send ``amount`` to ``receiver``, run ``callback(initiator, asset, amount, fee)`` (the receiver's
         ``onFlashLoan``; it must return True, the magic value), then pull ``amount + fee``. Returns the fee."""
@@ -418,74 +484,18 @@ class LendingPool:
         else:
             self.authorizations.discard((account, operator))
 
-    @_atomic
+    @reverts_atomically
     def accrue_all(self, now: int) -> None:
         self._accrue_all(now)
 
-    @_atomic
-    def borrow_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str, now: int) -> int:
-        if amount == 0:
-            raise errors.ZeroAmount()
-        self._nonzero(on_behalf)
-        self._nonzero(receiver)
-        self._require_authorized(sender, on_behalf)
-        listed = self._listed(asset)
-        if self.borrow_paused:
-            raise errors.BorrowPaused()
-        if not listed.config.borrow_enabled:
-            raise errors.BorrowNotEnabled(asset)
-        self._accrue_all(now)
-        if amount > self.ledger.balance(asset, POOL):
-            raise errors.InsufficientLiquidity(asset)
-        s = listed.state
-        scaled = ray_div_up(amount, s.borrow_index_ray)
-        new_total = s.total_scaled_debt + scaled
-        cap = listed.config.borrow_cap
-        if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
-            raise errors.BorrowCapExceeded(asset)
-        s.total_scaled_debt = new_total
-        self._add(self.scaled_debt, asset, on_behalf, scaled)
-        values = self.account_values(on_behalf)
-        if values.debt_wad > values.borrow_capacity_wad:
-            raise errors.InsufficientCollateral()
-        self.ledger.transfer(asset, POOL, receiver, amount)
-        return scaled
-
-    @_atomic
-    def withdraw_on_behalf(self, sender: str, asset: str, amount: int, on_behalf: str, receiver: str,
-                           now: int) -> int:
-        if amount == 0:
-            raise errors.ZeroAmount()
-        self._nonzero(on_behalf)
-        self._nonzero(receiver)
-        self._require_authorized(sender, on_behalf)
-        listed = self._listed(asset)
-        self._accrue_all(now)
-        s = listed.state
-        user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
-        balance = ray_mul_down(user_scaled, s.supply_index_ray)
-        if amount == UINT256_MAX:
-            amount, scaled = balance, user_scaled
-            if amount == 0:
-                raise errors.ZeroAmount()
-        else:
-            if amount > balance:
-                raise errors.InsufficientBalance()
-            scaled = min(ray_div_up(amount, s.supply_index_ray), user_scaled)
-        if amount > self.ledger.balance(asset, POOL):
-            raise errors.InsufficientLiquidity(asset)
-        self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
-        s.total_scaled_supply -= scaled
-        if self._has_debt(on_behalf):
-            values = self.account_values(on_behalf)
-            if values.adjusted_collateral_wad < values.debt_wad:
-                raise errors.HealthFactorTooLow()
-        self.ledger.transfer(asset, POOL, receiver, amount)
-        return amount
-
     def _require_authorized(self, sender: str, on_behalf: str) -> None:
-        if sender != on_behalf and (on_behalf, sender) not in self.authorizations:
+        """``LendingPool._requireSenderAuthorized``: the sender is ``on_behalf`` or its operator, else Unauthorized."""
+        if not self._is_authorized(sender, on_behalf):
             raise errors.Unauthorized(sender, on_behalf)
+
+    def _is_authorized(self, sender: str, on_behalf: str) -> bool:
+        """``_isSenderAuthorized``."""
+        return sender == on_behalf or (on_behalf, sender) in self.authorizations
 
 
 MAX_FLASH_LOAN_FEE_BPS = 1_000

@@ -1,11 +1,14 @@
-"""Liquidation arithmetic, twin of ``LendingPool._liquidationAmounts`` (docs/SPEC.md, "Liquidation")."""
+"""Liquidation arithmetic, twin of ``LendingPool._liquidationAmounts`` / ``_seizedAndDust`` /
+``_hfPreservingBonusBps`` (docs/SPEC.md §3.6, §5.6)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from protocol_model.exact import errors
 from protocol_model.exact.math_lib import (
     BPS,
+    WAD,
     bps_mul_down,
     bps_mul_up,
     mul_div_down,
@@ -28,6 +31,19 @@ class LiquidationAmounts:
     """Part of ``seized`` kept as reserves of the collateral asset."""
     scaled_repaid: int
     scaled_seized: int
+    bonus_bps: int = 0
+    """The bonus applied: the collateral's, capped at or above the full-close line (``hf_preserving_bonus_bps``)."""
+
+
+def hf_preserving_bonus_bps(liquidation_threshold_bps: int, bonus_bps: int, hf_wad: int) -> int:
+    """``LendingPool._hfPreservingBonusBps``: min(bonus, ⌊HF·BPS²/(lt·WAD)⌋ − BPS), at least 0, so that
+    lt·(1 + bonus) <= HF and the liquidation cannot lower HF (SPEC §5.6). lt = 0: the bonus unchanged."""
+    if liquidation_threshold_bps == 0:
+        return bonus_bps
+    cap = mul_div_down(hf_wad, BPS * BPS, liquidation_threshold_bps * WAD)
+    if cap >= BPS + bonus_bps:
+        return bonus_bps
+    return cap - BPS if cap > BPS else 0
 
 
 def liquidation_amounts(
@@ -40,6 +56,8 @@ def liquidation_amounts(
     hf_wad: int,
     close_factor_bps: int,
     full_close_hf_wad: int,
+    min_leftover_usd_wad: int,
+    liquidation_threshold_bps: int,
     bonus_bps: int,
     protocol_fee_bps: int,
     debt_price_wad: int,
@@ -47,27 +65,48 @@ def liquidation_amounts(
     debt_decimals: int,
     coll_decimals: int,
 ) -> LiquidationAmounts:
-    """Close factor, then seized = repaid × price ratio × (1 + bonus), all rounded down; when that
-    exceeds the collateral, seize it all and shrink the repayment to match, rounded up (against the
-    liquidator). The protocol fee is a share of the bonus part, rounded up."""
+    """Amounts of one liquidation (token units; prices USD WAD; SPEC §3.6), in the contract's order:
+
+    close factor (lifted below the full-close line or when it would leave a dust debt); the bonus capped at
+    or above the line; seized = ⌊⌊requested·dU/cU⌋·(BPS+b)/BPS⌋ at most all the collateral; the repayment
+    derived from it, ⌈⌈seized·BPS/(BPS+b)⌉·cU/dU⌉ at most the request (a full repayment that does not seize
+    all stays full). Raises NothingToSeize, NothingToRepay, then MustNotLeaveDust when both positions
+    remain and one is worth less than ``min_leftover_usd_wad``."""
     debt = ray_mul_up(user_scaled_debt, borrow_index_ray)
-    max_repay = debt if hf_wad < full_close_hf_wad else bps_mul_up(debt, close_factor_bps)
-    repaid = min(repay_request, max_repay)
+    above_line = hf_wad >= full_close_hf_wad
+    dust_debt = mul_div_up(debt, debt_price_wad, 10**debt_decimals) * (BPS - close_factor_bps) \
+        < min_leftover_usd_wad * BPS
+    requested = min(repay_request, bps_mul_up(debt, close_factor_bps) if above_line and not dust_debt else debt)
+    if above_line:
+        bonus_bps = hf_preserving_bonus_bps(liquidation_threshold_bps, bonus_bps, hf_wad)
     debt_unit_value = debt_price_wad * 10**coll_decimals
     coll_unit_value = coll_price_wad * 10**debt_decimals
     coll_balance = ray_mul_down(user_scaled_coll, supply_index_ray)
-    seized = bps_mul_down(mul_div_down(repaid, debt_unit_value, coll_unit_value), BPS + bonus_bps)
-    if seized > coll_balance:
-        seized = coll_balance
-        repaid = min(mul_div_up(mul_div_up(coll_balance, BPS, BPS + bonus_bps), coll_unit_value, debt_unit_value), debt)
+    seized = min(bps_mul_down(mul_div_down(requested, debt_unit_value, coll_unit_value), BPS + bonus_bps),
+                 coll_balance)
+    if requested == debt and seized < coll_balance:
+        repaid = requested
+    else:
+        repaid = min(mul_div_up(mul_div_up(seized, BPS, BPS + bonus_bps), coll_unit_value, debt_unit_value), requested)
+    scaled_repaid = user_scaled_debt if repaid == debt else ray_div_down(repaid, borrow_index_ray)
+    if seized == 0:
+        raise errors.NothingToSeize()
+    if scaled_repaid == 0:
+        raise errors.NothingToRepay()
     scaled_seized = (user_scaled_coll if seized == coll_balance
                      else min(ray_div_up(seized, supply_index_ray), user_scaled_coll))
     protocol_fee = bps_mul_up(seized - mul_div_up(seized, BPS, BPS + bonus_bps), protocol_fee_bps)
-    scaled_repaid = user_scaled_debt if repaid == debt else ray_div_down(repaid, borrow_index_ray)
-    return LiquidationAmounts(debt, repaid, seized, protocol_fee, scaled_repaid, scaled_seized)
+    if repaid < debt and seized < coll_balance:
+        debt_left = mul_div_up(ray_mul_up(user_scaled_debt - scaled_repaid, borrow_index_ray), debt_price_wad,
+                               10**debt_decimals)
+        coll_left = mul_div_down(ray_mul_down(user_scaled_coll - scaled_seized, supply_index_ray), coll_price_wad,
+                                 10**coll_decimals)
+        if debt_left < min_leftover_usd_wad or coll_left < min_leftover_usd_wad:
+            raise errors.MustNotLeaveDust()
+    return LiquidationAmounts(debt, repaid, seized, protocol_fee, scaled_repaid, scaled_seized, bonus_bps)
 
 
 def hf_improvement_bound_wad(liquidation_threshold_bps: int, bonus_bps: int) -> int:
-    """HF above which a liquidation seizing this collateral cannot lower the HF (docs/SPEC.md):
+    """HF above which a liquidation seizing this collateral with this bonus cannot lower the HF (SPEC §5.6):
     HF' >= HF  <=>  HF >= threshold × (1 + bonus) of the seized collateral."""
     return liquidation_threshold_bps * (BPS + bonus_bps) * 10**18 // (BPS * BPS)

@@ -77,10 +77,12 @@ class AssetConfig:
 
 @dataclass(frozen=True)
 class PoolParams:
-    """Pool-wide liquidation parameters (``LendingPool.closeFactorBps`` / ``fullCloseHfWad``)."""
+    """Pool-wide liquidation parameters (``LendingPool.closeFactorBps``, ``fullCloseHfWad``, ``minLeftoverUsdWad``)."""
 
     close_factor_bps: int = 5_000
     full_close_hf_wad: int = 95 * WAD // 100
+    min_leftover_usd_wad: int = 100 * WAD
+    """``LendingPool.minLeftoverUsdWad``: no liquidation leaves a debt or collateral position worth less (USD WAD)."""
 
     def validate(self) -> PoolParams:
         if self.close_factor_bps == 0 or self.close_factor_bps > BPS or self.full_close_hf_wad > WAD:

@@ -1,8 +1,9 @@
-"""Mutable state of the exact engine (the contract's storage, field for field)."""
+"""Mutable state of the exact engine (the contract's storage, field for field); the token ledger is in
+:mod:`protocol_model.exact.ledger`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from protocol_model.exact.math_lib import RAY, ray_mul_down, ray_mul_up
 
@@ -27,39 +28,3 @@ class AssetState:
     def total_debt(self) -> int:
         """Borrowers' debt in token units (rounded up)."""
         return ray_mul_up(self.total_scaled_debt, self.borrow_index_ray)
-
-
-@dataclass
-class Ledger:
-    """ERC-20 balances and allowances of every token the pool touches (OpenZeppelin semantics)."""
-
-    balances: dict[tuple[str, str], int] = field(default_factory=dict)
-    allowances: dict[tuple[str, str, str], int] = field(default_factory=dict)
-
-    def balance(self, token: str, account: str) -> int:
-        return self.balances.get((token, account), 0)
-
-    def mint(self, token: str, account: str, amount: int) -> None:
-        self.balances[(token, account)] = self.balance(token, account) + amount
-
-    def approve(self, token: str, owner: str, spender: str, amount: int) -> None:
-        self.allowances[(token, owner, spender)] = amount
-
-    def transfer(self, token: str, src: str, dst: str, amount: int) -> None:
-        from protocol_model.exact import errors
-
-        have = self.balance(token, src)
-        if have < amount:
-            raise errors.ERC20InsufficientBalance(src, have, amount)
-        self.balances[(token, src)] = have - amount
-        self.balances[(token, dst)] = self.balance(token, dst) + amount
-
-    def transfer_from(self, token: str, spender: str, src: str, dst: str, amount: int) -> None:
-        from protocol_model.exact import errors
-
-        allowed = self.allowances.get((token, src, spender), 0)
-        if allowed != 2**256 - 1:
-            if allowed < amount:
-                raise errors.ERC20InsufficientAllowance(spender, allowed, amount)
-            self.allowances[(token, src, spender)] = allowed - amount
-        self.transfer(token, src, dst, amount)

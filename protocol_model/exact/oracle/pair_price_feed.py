@@ -9,9 +9,11 @@ down, with the contract's integer formula: ``price_x112 · 10**base_dec · quote
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from protocol_model.exact.amm.uniswap_v2_pair import Q112, UINT256, V2Pair
 from protocol_model.exact.errors import PoolError
+from protocol_model.exact.journal import reverts_atomically
 
 FEED_DECIMALS = 8
 
@@ -47,6 +49,9 @@ class PairPriceFeed:
     newest: Observation
     previous: Observation
 
+    journal_links: ClassVar[tuple[str, ...]] = ("pair",)
+    """The pair (and through it the ledger holding the journal) this feed reads."""
+
     @classmethod
     def deploy(cls, pair: V2Pair, base: str, base_decimals: int, quote_decimals: int, twap: bool,
                window_s: int, now: int) -> PairPriceFeed:
@@ -62,6 +67,7 @@ class PairPriceFeed:
     def quote(self) -> str:
         return self.pair.token1 if self.base == self.pair.token0 else self.pair.token0
 
+    @reverts_atomically
     def update(self, now: int) -> bool:
         """``update()``: record an observation once the newest is a window old."""
         if now - self.newest.timestamp < self.window_s:

@@ -29,8 +29,13 @@ class MarketParams:
     price_band_bps: int = 200
     """A trade price must lie within index × (1 ± band)."""
     funding_period_seconds: int = 8 * 3600
+    mark_max_age_seconds: int = 8 * 3600
+    """The mark (last trade price) drives funding for this long after the trade that set it; after that it is
+    stale and the premium counts as zero until the next trade (docs/perp_margin.md, "Stale mark")."""
 
     def validate(self) -> MarketParams:
+        """Twin of ``PerpEngine._validate``: raises ``MarginRatiosInvalid``, ``BpsOutOfRange``,
+        ``ZeroFundingPeriod`` or ``ZeroMarkMaxAge`` in the contract's order; returns self."""
         im, mm = self.initial_margin_bps, self.maintenance_margin_bps
         if mm == 0 or mm >= im or im > BPS:
             raise errors.MarginRatiosInvalid(im, mm)
@@ -43,6 +48,8 @@ class MarketParams:
             raise errors.BpsOutOfRange(0)
         if self.funding_period_seconds == 0:
             raise errors.ZeroFundingPeriod()
+        if self.mark_max_age_seconds == 0:
+            raise errors.ZeroMarkMaxAge()
         return self
 
     def as_tuple(self) -> tuple[int, ...]:

@@ -7,11 +7,11 @@ base units. Formulas: docs/perp_margin.md.
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
-from protocol_model.exact.lending.pool_state import Ledger
+from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import BPS, WAD, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
 from protocol_model.exact.oracle.price_router import Feed, price_wad
 from protocol_model.exact.perp import errors
@@ -30,22 +30,6 @@ ENGINE = "engine"
 """The engine's name in the token ledger."""
 
 
-def atomic(method):
-    """On a PoolError restore the engine's state as it was (a revert), then re-raise."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        saved = copy.deepcopy(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            self.__dict__.clear()
-            self.__dict__.update(saved)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class PerpEngine:
     collateral: str
@@ -61,6 +45,9 @@ class PerpEngine:
     ledger: Ledger = field(default_factory=Ledger)
     events: list = field(default_factory=list)
 
+    journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
+    """A revert restores the engine and the token ledger (protocol_model.exact.journal)."""
+
     def __post_init__(self) -> None:
         if self.collateral_decimals > 18:
             raise errors.InvalidDecimals(self.collateral_decimals)
@@ -71,14 +58,14 @@ class PerpEngine:
 
     # ------------------------------------------------------------------ configuration
 
-    @atomic
+    @reverts_atomically
     def list_market(self, index_asset: str, params: MarketParams, now: int) -> int:
         params.validate()
         index = self.index_price(index_asset)
-        self.markets.append(Market(index_asset, params, index, now))
+        self.markets.append(Market(index_asset, params, index, now, now))
         return len(self.markets) - 1
 
-    @atomic
+    @reverts_atomically
     def set_market_params(self, market: int, params: MarketParams, now: int) -> None:
         self._require_listed(market)
         params.validate()
@@ -93,35 +80,38 @@ class PerpEngine:
 
     # ------------------------------------------------------------------ collateral
 
-    @atomic
+    @reverts_atomically
     def deposit(self, account: str, amount: int) -> None:
         if amount == 0:
             raise errors.ZeroAmount()
         self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + amount * self.unit_scale
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
-    @atomic
+    @reverts_atomically
     def fund_insurance(self, account: str, amount: int) -> None:
         if amount == 0:
             raise errors.ZeroAmount()
         self.insurance_fund_wad += amount * self.unit_scale
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
-    @atomic
+    @reverts_atomically
     def withdraw(self, account: str, amount: int, now: int) -> None:
+        """Twin of ``PerpEngine.withdraw``: accrues only the cross positions' markets; the cross bucket must keep
+        equity ≥ initial margin. Raises ``ZeroAmount``, price errors, ``InsufficientBalance``,
+        ``InsufficientMargin``."""
         if amount == 0:
             raise errors.ZeroAmount()
-        self._accrue_all(now)
+        self._accrue_bucket(account, False, 0, now)
         wad = amount * self.unit_scale
         if self.cross_balance_wad.get(account, 0) < wad:
             raise errors.InsufficientBalance()
         self.cross_balance_wad[account] -= wad
-        mg = self.margin(account, False, 0)
+        mg = self.margin(account, False, 0, now)
         if mg.equity_wad < mg.initial_wad:
             raise errors.InsufficientMargin(account)
         self.ledger.transfer(self.collateral, ENGINE, account, amount)
 
-    @atomic
+    @reverts_atomically
     def set_margin_mode(self, account: str, market: int, isolated: bool) -> None:
         self._require_listed(market)
         p = self.position(account, market)
@@ -129,26 +119,29 @@ class PerpEngine:
             raise errors.PositionOpen()
         self.positions.setdefault((account, market), p).isolated = isolated
 
-    @atomic
+    @reverts_atomically
     def transfer_margin(self, account: str, market: int, amount_wad: int, now: int) -> None:
         if amount_wad == 0:
             raise errors.ZeroAmount()
         self._require_listed(market)
-        self._accrue_all(now)
         from_cross = amount_wad > 0
+        self._accrue_bucket(account, not from_cross, market, now)
         source = self.cross_balance_wad.get(account, 0) if from_cross else self.isolated(account, market)
         if source < abs(amount_wad):
             raise errors.InsufficientBalance()
         self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) - amount_wad
         self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + amount_wad
-        mg = self.margin(account, not from_cross, market)
+        mg = self.margin(account, not from_cross, market, now)
         if mg.equity_wad < mg.initial_wad:
             raise errors.InsufficientMargin(account)
 
     # ------------------------------------------------------------------ trading
 
-    @atomic
+    @reverts_atomically
     def trade(self, market: int, buyer: str, seller: str, size_wad: int, price: int, now: int) -> None:
+        """Twin of ``PerpEngine.trade``: accrues ``market`` and the markets of the buyer's and seller's buckets (no
+        other market's price is read), checks the band, fills both sides, charges fees, sets the mark and its
+        time, then checks margins. Errors in the order of docs/perp_margin.md."""
         if size_wad == 0 or price == 0:
             raise errors.ZeroAmount()
         if not buyer or not seller:
@@ -156,7 +149,9 @@ class PerpEngine:
         self._require_listed(market)
         if buyer == seller:
             raise errors.SelfTrade()
-        self._accrue_all(now)
+        self._accrue(market, now)
+        self._accrue_bucket(buyer, self.position(buyer, market).isolated, market, now)
+        self._accrue_bucket(seller, self.position(seller, market).isolated, market, now)
         m = self.markets[market]
         index = self.index_price(m.index_asset)
         band = bps_mul_down(index, m.params.price_band_bps)
@@ -168,34 +163,61 @@ class PerpEngine:
         seller_up = self.fill(seller, market, -size_wad, price)
         self._charge_fee(seller, market, fee)
         m.mark_price_wad = price
-        self.check_margin(buyer, market, buyer_up)
-        self.check_margin(seller, market, seller_up)
+        m.mark_time = now
+        self.check_margin(buyer, market, buyer_up, now)
+        self.check_margin(seller, market, seller_up, now)
 
     # ------------------------------------------------------------------ funding
 
-    def _accrue_all(self, now: int) -> None:
-        for i in range(len(self.markets)):
-            self._accrue(i, now)
+    def _accrue_bucket(self, account: str, iso: bool, market: int, now: int) -> None:
+        """Twin of ``_accrueBucket``: accrue the markets a margin check of this bucket reads (``market`` for an
+        isolated bucket; every market of a cross position, in id order, for the cross bucket)."""
+        if iso:
+            self._accrue(market, now)
+            return
+        for j in range(len(self.markets)):
+            p = self.position(account, j)
+            if p.size_wad != 0 and not p.isolated:
+                self._accrue(j, now)
 
-    def _accrue(self, market: int, now: int) -> None:
-        m = self.markets[market]
-        dt = now - m.last_funding_time
-        if dt == 0:
-            return
-        if dt < 0:
-            raise ValueError(f"time went backwards: {m.last_funding_time} -> {now}")
-        m.last_funding_time = now
-        if m.long_oi_wad == 0:
-            return
-        index = self.index_price(m.index_asset)
+    @staticmethod
+    def fresh_seconds(m: Market, now: int) -> int:
+        """Seconds of (last_funding_time, now] while the mark was fresh (≤ mark_max_age after its trade)."""
+        end = min(now, m.mark_time + m.params.mark_max_age_seconds)
+        return max(end - m.last_funding_time, 0)
+
+    @staticmethod
+    def funding_step(m: Market, index: int, fresh: int) -> tuple[int, int, int]:
+        """(premium, rate, index step) for ``fresh`` seconds at ``index``, all WAD: rate = clamp((mark −
+        index)/index toward zero, ±cap); step = sign·⌊|rate|·fresh·index / (WAD·period)⌋. Twin of ``_fundingStep``."""
         premium = trunc_div((m.mark_price_wad - index) * WAD, index)
         cap = m.params.max_funding_rate_bps * WAD // BPS
         rate = max(-cap, min(cap, premium))
-        magnitude = mul_div_down(abs(rate) * dt, index, WAD * m.params.funding_period_seconds)
-        delta = magnitude if rate >= 0 else -magnitude
+        magnitude = mul_div_down(abs(rate) * fresh, index, WAD * m.params.funding_period_seconds)
+        return premium, rate, magnitude if rate >= 0 else -magnitude
+
+    def _accrue(self, market: int, now: int) -> None:
+        m = self.markets[market]
+        if now == m.last_funding_time:
+            return
+        if now < m.last_funding_time:
+            raise ValueError(f"time went backwards: {m.last_funding_time} -> {now}")
+        fresh = self.fresh_seconds(m, now)
+        m.last_funding_time = now
+        if m.long_oi_wad == 0 or fresh == 0:
+            return
+        premium, rate, delta = self.funding_step(m, self.index_price(m.index_asset), fresh)
         m.cum_long_wad += delta
         m.cum_short_wad += delta
         self.events.append(FundingEvent(market, premium, rate, delta))
+
+    def side_index_now(self, m: Market, size: int, price: int, now: int) -> int:
+        """The funding index of ``size``'s side as of ``now``, pending funding included (twin of ``_sideIndexNow``)."""
+        idx = self.side_index(m, size)
+        if m.long_oi_wad == 0:
+            return idx
+        fresh = self.fresh_seconds(m, now)
+        return idx if fresh == 0 else idx + self.funding_step(m, price, fresh)[2]
 
     # ------------------------------------------------------------------ positions and buckets
 
@@ -259,8 +281,8 @@ class PerpEngine:
         self.add_balance(account, self.position(account, market).isolated, market, -fee)
         self.insurance_fund_wad += fee
 
-    def check_margin(self, account: str, market: int, increased: bool) -> None:
-        mg = self.margin(account, self.position(account, market).isolated, market)
+    def check_margin(self, account: str, market: int, increased: bool, now: int) -> None:
+        mg = self.margin(account, self.position(account, market).isolated, market, now)
         if mg.equity_wad < (mg.initial_wad if increased else mg.maintenance_wad):
             raise errors.InsufficientMargin(account)
 
@@ -270,8 +292,10 @@ class PerpEngine:
         return any(self.position(account, j).size_wad != 0 and not self.position(account, j).isolated
                    for j in range(len(self.markets)))
 
-    def margin(self, account: str, iso: bool, market: int) -> Margin:
-        """Equity and initial/maintenance requirement of the cross bucket (iso False) or an isolated one."""
+    def margin(self, account: str, iso: bool, market: int, now: int) -> Margin:
+        """Equity and initial/maintenance requirement (WAD quote) of the cross bucket (iso False, ``market``
+        ignored) or market ``market``'s isolated bucket as of ``now``, funding not yet accrued included. Reads only
+        the prices of the bucket's positions (price errors otherwise). Twin of ``crossMargin``/``isolatedMargin``."""
         equity, im, mm = self.balance(account, iso, market), 0, 0
         ids = ([market] if self.position(account, market).isolated else []) if iso else [
             j for j in range(len(self.markets)) if not self.position(account, j).isolated]
@@ -281,7 +305,7 @@ class PerpEngine:
             if s == 0:
                 continue
             price = self.index_price(m.index_asset)
-            owed = ceil_div(s * (self.side_index(m, s) - p.funding_snapshot_wad), WAD)
+            owed = ceil_div(s * (self.side_index_now(m, s, price, now) - p.funding_snapshot_wad), WAD)
             equity += floor_div(s * price, WAD) - p.open_notional_wad - owed
             notional = mul_div_up(abs(s), price, WAD)
             im += bps_mul_up(notional, m.params.initial_margin_bps)
@@ -292,7 +316,7 @@ class PerpEngine:
         if not 0 <= market < len(self.markets):
             raise errors.MarketNotListed(market)
 
-    @atomic
+    @reverts_atomically
     def liquidate(self, liquidator: str, account: str, market: int, now: int) -> None:
         """Twin of ``PerpEngine.liquidate``: the liquidator takes over the closed part of the position at the index
         price. A bucket left with no position and a negative balance is bankrupt: the insurance fund pays first,
@@ -307,10 +331,12 @@ class PerpEngine:
         p = self.position(account, market)
         if p.size_wad == 0:
             raise errors.NoPosition()
-        self._accrue_all(now)
         iso, was_long = p.isolated, p.size_wad > 0
+        self._accrue(market, now)
+        self._accrue_bucket(account, iso, market, now)
+        self._accrue_bucket(liquidator, self.position(liquidator, market).isolated, market, now)
         m = self.markets[market]
-        mg = self.margin(account, iso, market)
+        mg = self.margin(account, iso, market, now)
         if mg.equity_wad >= mg.maintenance_wad:
             raise errors.NotLiquidatable()
         price = self.index_price(m.index_asset)
@@ -348,4 +374,4 @@ class PerpEngine:
                     self.unsocialized_loss_wad += rest
             self.events.append(BankruptcyEvent(market, account, shortfall, from_insurance, socialized,
                                                  rest - socialized))
-        self.check_margin(liquidator, market, liquidator_up)
+        self.check_margin(liquidator, market, liquidator_up, now)

@@ -9,12 +9,12 @@ order, same rounding, same error names; a failing call leaves pool, pair, ledger
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.lending.params import SECONDS_PER_YEAR
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up
@@ -22,13 +22,20 @@ from protocol_model.exact.oracle.price_router import price_wad
 
 SAFETY_BPS = 9_900
 """Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses."""
-MAX_SLIPPAGE_BPS = 1_000
+MAX_SLIPPAGE_BPS = 59
+"""⌊t*⌋, the sandwich bound of the pair's 0.3% fee (docs/SPEC.md §9 S2; ``sandwich.sandwich_bound_bps``)."""
+MIN_CUT_BPS = 1
+"""A swap the slippage bound cuts to less than this share of the wanted amount is not made."""
 MAX_REBALANCE_FEE_BPS = 100
 MAX_MANAGEMENT_FEE_PER_SECOND_WAD = 3_170_979_198
 """10% a year, per second (WAD)."""
 MAX_ROUNDS = 32
 MAX_FEE_FRACTION_WAD = WAD // 2
 """At most this fraction of the supply is minted as management fee in one accrual."""
+DECIMALS_OFFSET = 6
+VIRTUAL_SHARES = 10**DECIMALS_OFFSET
+"""Virtual shares in every conversion, deposit and redemption alike (never redeemed): a donation to the vault is
+shared with them, so inflating the share price costs the attacker about this many times what the victim loses."""
 
 
 def _err(name: str, doc: str) -> type[errors.PoolError]:
@@ -38,14 +45,17 @@ def _err(name: str, doc: str) -> type[errors.PoolError]:
 ZeroShares = _err("ZeroShares", "A deposit worth zero shares, or a redemption of zero shares.")
 NothingToRebalance = _err("NothingToRebalance", "The vault holds no collateral.")
 RebalanceNotDue = _err("RebalanceNotDue", "Leverage inside the band and the interval not elapsed.")
+RebalanceTooSoon = _err("RebalanceTooSoon", "A rebalance or ripcord already ran in this block.")
 RipcordNotArmed = _err("RipcordNotArmed", "Leverage below the ripcord limit.")
 Insolvent = _err("Insolvent", "Debt value ≥ collateral value: no target debt exists.")
 SlippageExceeded = _err("SlippageExceeded", "A swap would execute worse than the oracle less the limit.")
 UnwindIncomplete = _err("UnwindIncomplete", "A redemption could not repay its debt share in maxRounds rounds.")
 RedeemUnderwater = _err("RedeemUnderwater", "Repaying the debt share sold more than the collateral share.")
 InsufficientAssetsOut = _err("InsufficientAssetsOut", "The redemption pays less than minAssets.")
+InsufficientSharesOut = _err("InsufficientSharesOut", "The deposit mints fewer shares than minShares.")
+DeadlineExpired = _err("DeadlineExpired", "The call is mined after its deadline.")
 InvalidLeverageBand = _err("InvalidLeverageBand", "Not 1 < min ≤ target ≤ max < ripcord.")
-MaxSlippageTooHigh = _err("MaxSlippageTooHigh", "maxSlippageBps above 1,000.")
+MaxSlippageTooHigh = _err("MaxSlippageTooHigh", "maxSlippageBps above MAX_SLIPPAGE_BPS (59, the sandwich bound).")
 RebalanceFeeTooHigh = _err("RebalanceFeeTooHigh", "rebalanceFeeBps above 100.")
 ManagementFeeTooHigh = _err("ManagementFeeTooHigh", "Management fee above 10% a year.")
 InvalidMaxRounds = _err("InvalidMaxRounds", "maxRounds not in 1..32.")
@@ -66,8 +76,8 @@ class LeveragedTokenParams:
     max_leverage_wad: int
     ripcord_leverage_wad: int
     rebalance_interval_sec: int = 86_400
-    max_slippage_bps: int = 200
-    """Worst execution accepted on any swap, versus the oracle."""
+    max_slippage_bps: int = 50
+    """Worst execution accepted on any swap, versus the oracle; at most ``MAX_SLIPPAGE_BPS``."""
     rebalance_fee_bps: int = 10
     """On the traded notional, minted as shares."""
     management_fee_per_second_wad: int = 0
@@ -104,33 +114,6 @@ class Prices:
     debt_wad: int
 
 
-def _atomic(method):
-    """A revert: restore pool, pair, the shared ledger (in place) and the vault as they were."""
-
-    @functools.wraps(method)
-    def wrapper(self: LeveragedToken, *args, **kwargs):
-        ledger = self.pool.ledger
-        own = {k: v for k, v in self.__dict__.items() if k not in ("pool", "pair")}
-        saved = copy.deepcopy((self.pool.__dict__, self.pair.__dict__, own))
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            pool_d, pair_d, own_d = saved
-            ledger.balances.clear()
-            ledger.balances.update(pool_d["ledger"].balances)
-            ledger.allowances.clear()
-            ledger.allowances.update(pool_d["ledger"].allowances)
-            pool_d["ledger"] = pair_d["ledger"] = ledger
-            self.pool.__dict__.clear()
-            self.pool.__dict__.update(pool_d)
-            self.pair.__dict__.clear()
-            self.pair.__dict__.update(pair_d)
-            self.__dict__.update(own_d)
-            raise
-
-    return wrapper
-
-
 @dataclass
 class LeveragedToken:
     """One vault. ``address`` is its name in the pool and the ledger; ``asset`` the collateral token."""
@@ -148,6 +131,9 @@ class LeveragedToken:
     total_supply: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    journal_links: ClassVar[tuple[str, ...]] = ("pool", "pair")
+    """A revert restores the vault, the pool, the pair and the token ledger (protocol_model.exact.journal)."""
 
     def __post_init__(self) -> None:
         self.params.validate()
@@ -178,18 +164,24 @@ class LeveragedToken:
         return self.pool.debt_balance(self.debt_asset, self.address)
 
     def total_assets(self) -> int:
-        """NAV in asset units: collateral + idle asset − debt in the asset (rounded up), floored at 0."""
+        """NAV in asset units: collateral supplied to the pool − debt in the asset (rounded up), floored at 0.
+        Tokens sent to the vault are not counted (redemptions pay only from the pool position)."""
         px = self.prices()
-        gross = self.collateral() + self.pool.ledger.balance(self.asset, self.address)
         debt_in_asset = mul_div_up(self.debt(), px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
-        return max(gross - debt_in_asset, 0)
+        return max(self.collateral() - debt_in_asset, 0)
+
+    @property
+    def decimals(self) -> int:
+        """Share decimals: the asset's plus ``DECIMALS_OFFSET`` (OpenZeppelin ERC4626)."""
+        return self.pool.assets[self.asset].state.decimals + DECIMALS_OFFSET
 
     def convert_to_shares(self, assets: int) -> int:
-        return mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        """OpenZeppelin ERC4626 with ``10**DECIMALS_OFFSET`` virtual shares and one virtual asset, rounded down."""
+        return mul_div_down(assets, self.total_supply + VIRTUAL_SHARES, self.total_assets() + 1)
 
     def convert_to_assets(self, shares: int) -> int:
-        """OpenZeppelin ERC4626 (offset 0), rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
-        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + 1)
+        """Same conversion the other way, rounded down; ``convert_to_assets(10**decimals)`` is NAV per share."""
+        return mul_div_down(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
 
     def balance_of(self, account: str) -> int:
         return self.shares.get(account, 0)
@@ -206,23 +198,36 @@ class LeveragedToken:
     def approve(self, owner: str, spender: str, shares: int) -> None:
         self.allowances[(owner, spender)] = shares
 
-    @_atomic
-    def deposit(self, sender: str, assets: int, receiver: str, now: int) -> int:
+    @reverts_atomically
+    def deposit(self, sender: str, assets: int, receiver: str, now: int, min_shares: int = 0,
+                deadline: int = UINT256_MAX) -> int:
+        """``depositWithMin`` (``deposit`` is the same with no minimum and no deadline): shares
+        ⌊assets·(S + V)/(NAV + 1)⌋. Raises ``DeadlineExpired``, ``ZeroShares``, token and pool errors, then
+        ``InsufficientSharesOut``."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
-        shares = mul_div_down(assets, self.total_supply + 1, self.total_assets() + 1)
+        shares = self.convert_to_shares(assets)
         self._deposit(sender, receiver, assets, shares, now)
+        if shares < min_shares:
+            raise InsufficientSharesOut(shares, min_shares)
         return shares
 
-    @_atomic
+    @reverts_atomically
     def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
         self._accrue(now)
-        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + 1)
+        assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
         self._deposit(sender, receiver, assets, shares, now)
         return assets
 
-    @_atomic
-    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0) -> int:
-        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0``)."""
+    @reverts_atomically
+    def redeem(self, sender: str, shares: int, receiver: str, owner: str, now: int, min_assets: int = 0,
+               deadline: int = UINT256_MAX) -> int:
+        """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0`` and no deadline): collateral share
+        ⌊C·s/(S + V)⌋, debt share ⌈D·s/(S + V)⌉; the virtual shares' part stays in the vault. Raises
+        ``DeadlineExpired`` first, then the checks of ``LeveragedToken.redeemWithMin`` in its order."""
+        if now > deadline:
+            raise DeadlineExpired(deadline)
         self._accrue(now)
         if shares == 0:
             raise ZeroShares()
@@ -230,10 +235,9 @@ class LeveragedToken:
             raise errors.ZeroAddress()
         if shares > self.balance_of(owner):
             raise ERC4626ExceededMaxRedeem(owner, shares, self.balance_of(owner))
-        everything = shares == self.total_supply
-        coll_share = mul_div_down(self.collateral(), shares, self.total_supply)
-        debt = self.debt()
-        debt_share = debt if everything else mul_div_up(debt, shares, self.total_supply)
+        denominator = self.total_supply + VIRTUAL_SHARES
+        coll_share = mul_div_down(self.collateral(), shares, denominator)
+        debt_share = mul_div_up(self.debt(), shares, denominator)
         if sender != owner:
             allowed = self.allowances.get((owner, sender), 0)
             if allowed != UINT256_MAX:
@@ -249,16 +253,19 @@ class LeveragedToken:
                 raise UnwindIncomplete(debt_share - repaid)
         if sold > coll_share:
             raise RedeemUnderwater(coll_share, sold)
-        assets = self.collateral() if everything else coll_share - sold
+        assets = coll_share - sold
         if assets < min_assets:
             raise InsufficientAssetsOut(assets, min_assets)
         if assets:
-            self.pool.withdraw(self.address, self.asset, UINT256_MAX if everything else assets, receiver, now)
+            self.pool.withdraw(self.address, self.asset, assets, receiver, now)
         return assets
 
-    @_atomic
+    @reverts_atomically
     def rebalance(self, sender: str, now: int) -> int:
-        """Back to the target when due; returns the leverage after (WAD)."""
+        """``LeveragedToken.rebalance``: toward the target when due, at most once a block, each swap within the
+        slippage bound (a trade it does not allow in full is cut). Returns the leverage after (WAD). Raises
+        ``NothingToRebalance``, ``RebalanceNotDue``, ``RebalanceTooSoon``, ``Insolvent``, ``SlippageExceeded``
+        and pool/pair errors."""
         self._accrue(now)
         px = self.prices()
         before = self._leverage(px)
@@ -266,12 +273,14 @@ class LeveragedToken:
             raise NothingToRebalance()
         if not self._due(before, now):
             raise RebalanceNotDue(before, self.last_rebalance + self.params.rebalance_interval_sec)
+        if now == self.last_rebalance:
+            raise RebalanceTooSoon(self.last_rebalance)
         traded = self._rebalance_to(px, now)
         self.last_rebalance = now
         self._mint_rebalance_fee(traded, px)
         return self._leverage(px)
 
-    @_atomic
+    @reverts_atomically
     def ripcord(self, sender: str, now: int) -> int:
         """Emergency delever past the hard limit; returns the reward paid to ``sender``."""
         self._accrue(now)
@@ -279,6 +288,8 @@ class LeveragedToken:
         before = self._leverage(px)
         if before < self.params.ripcord_leverage_wad:
             raise RipcordNotArmed(before, self.params.ripcord_leverage_wad)
+        if now == self.last_rebalance:
+            raise RebalanceTooSoon(self.last_rebalance)
         self._rebalance_to(px, now)
         self.last_rebalance = now
         reward = min(self.params.ripcord_reward_assets, self.total_assets())
@@ -286,11 +297,11 @@ class LeveragedToken:
             self.pool.withdraw(self.address, self.asset, reward, sender, now)
         return reward
 
-    @_atomic
+    @reverts_atomically
     def accrue(self, now: int) -> None:
         self._accrue(now)
 
-    @_atomic
+    @reverts_atomically
     def set_params(self, params: LeveragedTokenParams, now: int) -> None:
         params.validate()
         self._accrue(now)
@@ -359,13 +370,19 @@ class LeveragedToken:
                 break
             room = bps_mul_down(mul_div_down(values.borrow_capacity_wad - values.debt_wad, self.debt_unit,
                                              px.debt_wad), SAFETY_BPS)
-            b = min(remaining, room)
-            if b == 0:
+            wanted = min(remaining, room)
+            if wanted == 0:
                 break
+            b = self._max_in_within_bound(self.debt_asset, wanted, px)
+            if b == 0 and remaining != amount:
+                break
+            b = b or wanted  # nothing traded yet: swap in full and revert SlippageExceeded
             self.pool.borrow(self.address, self.debt_asset, b, now)
             out = self._swap_exact_in(self.debt_asset, b, px, now)
             self.pool.supply(self.address, self.asset, out, self.address, now)
             remaining -= b
+            if b < wanted:
+                break
         return amount - remaining
 
     def _delever(self, amount: int, px: Prices, now: int) -> tuple[int, int]:
@@ -378,27 +395,38 @@ class LeveragedToken:
             if debt <= floor_debt:
                 break
             # A partial repayment clears at least its amount less one unit: ask for one more.
-            paid, sold_now = self._delever_round(debt - floor_debt + (1 if floor_debt else 0), px, now)
+            paid, sold_now, cut = self._delever_round(debt - floor_debt + (1 if floor_debt else 0), px, now,
+                                                      debt == start)
             if paid == 0:
                 break
             sold += sold_now
+            if cut:
+                break
         return start - self.debt(), sold
 
-    def _delever_round(self, remaining: int, px: Prices, now: int) -> tuple[int, int]:
+    def _delever_round(self, remaining: int, px: Prices, now: int, first: bool) -> tuple[int, int, bool]:
+        """``_deleverRound``: buy exactly ``remaining`` if the withdrawable collateral covers it within the bound,
+        else sell what is withdrawable below that (exact input), cut by the bound. Returns (repaid, sold, cut)."""
         max_out = self._withdrawable(px)
-        reserve_in, reserve_out = self.pair.reserves(self.asset)
-        need = get_amount_in(remaining, reserve_in, reserve_out)
-        if need <= max_out:
+        need, max_in = self._exact_out_quote(remaining, px)
+        cut = False
+        if need <= max_out and need <= max_in:
             self.pool.withdraw(self.address, self.asset, need, self.address, now)
             self._swap_exact_out(remaining, px, now)
             repaid, sold = remaining, need
         else:
-            if max_out == 0:
-                return 0, 0
-            self.pool.withdraw(self.address, self.asset, max_out, self.address, now)
-            repaid, sold = self._swap_exact_in(self.asset, max_out, px, now), max_out
+            wanted = min(max_out, need - 1)
+            if wanted == 0:
+                return 0, 0, False
+            sold = self._max_in_within_bound(self.asset, wanted, px)
+            if sold == 0 and not first:
+                return 0, 0, True
+            sold = sold or wanted  # the first round: sell in full and revert SlippageExceeded
+            cut = sold < wanted
+            self.pool.withdraw(self.address, self.asset, sold, self.address, now)
+            repaid = self._swap_exact_in(self.asset, sold, px, now)
         self.pool.repay(self.address, self.debt_asset, repaid, self.address, now)
-        return repaid, sold
+        return repaid, sold, cut
 
     def _withdrawable(self, px: Prices) -> int:
         lt_bps = self.pool.assets[self.asset].config.liquidation_threshold_bps
@@ -421,14 +449,7 @@ class LeveragedToken:
         return shares
 
     def _swap_exact_in(self, token_in: str, amount_in: int, px: Prices, now: int) -> int:
-        reserve_in, reserve_out = self.pair.reserves(token_in)
-        out = get_amount_out(amount_in, reserve_in, reserve_out)
-        cu, du = self.coll_unit, self.debt_unit
-        if token_in == self.debt_asset:
-            fair = mul_div_down(amount_in, px.debt_wad * cu, px.coll_wad * du)
-        else:
-            fair = mul_div_down(amount_in, px.coll_wad * du, px.debt_wad * cu)
-        min_out = mul_div_up(fair, BPS - self.params.max_slippage_bps, BPS)
+        out, min_out = self._exact_in_quote(token_in, amount_in, px)
         if out < min_out:
             raise SlippageExceeded(out, min_out)
         self._pair_swap(token_in, amount_in, out, now)
@@ -436,14 +457,44 @@ class LeveragedToken:
 
     def _swap_exact_out(self, amount_out: int, px: Prices, now: int) -> int:
         """Buy exactly ``amount_out`` of the debt asset with the asset."""
-        reserve_in, reserve_out = self.pair.reserves(self.asset)
-        amount_in = get_amount_in(amount_out, reserve_in, reserve_out)
-        fair = mul_div_up(amount_out, px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
-        max_in = bps_mul_down(fair, BPS + self.params.max_slippage_bps)
+        amount_in, max_in = self._exact_out_quote(amount_out, px)
         if amount_in > max_in:
             raise SlippageExceeded(amount_in, max_in)
         self._pair_swap(self.asset, amount_in, amount_out, now)
         return amount_in
+
+    def _exact_in_quote(self, token_in: str, amount_in: int, px: Prices) -> tuple[int, int]:
+        """``_exactInQuote``: (pair output, least output the bound accepts ⌈⌊in at the oracle⌋·(1 − t)⌉)."""
+        out = get_amount_out(amount_in, *self.pair.reserves(token_in))
+        cu, du = self.coll_unit, self.debt_unit
+        if token_in == self.debt_asset:
+            fair = mul_div_down(amount_in, px.debt_wad * cu, px.coll_wad * du)
+        else:
+            fair = mul_div_down(amount_in, px.coll_wad * du, px.debt_wad * cu)
+        return out, mul_div_up(fair, BPS - self.params.max_slippage_bps, BPS)
+
+    def _exact_out_quote(self, amount_out: int, px: Prices) -> tuple[int, int]:
+        """``_exactOutQuote``: (asset the pair asks for ``amount_out`` of the debt asset, most the bound accepts
+        ⌊⌈out at the oracle⌉·(1 + t)⌋)."""
+        amount_in = get_amount_in(amount_out, *self.pair.reserves(self.asset))
+        fair = mul_div_up(amount_out, px.debt_wad * self.coll_unit, px.coll_wad * self.debt_unit)
+        return amount_in, bps_mul_down(fair, BPS + self.params.max_slippage_bps)
+
+    def _max_in_within_bound(self, token_in: str, amount_in: int, px: Prices) -> int:
+        """``_maxInWithinBound``: the largest exact input ≤ ``amount_in`` the bound accepts, by the contract's
+        bisection; 0 if that is below ``MIN_CUT_BPS`` of ``amount_in`` (dust only rounding lets through)."""
+        out, min_out = self._exact_in_quote(token_in, amount_in, px)
+        if out >= min_out:
+            return amount_in
+        lo, hi = 0, amount_in
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            out, min_out = self._exact_in_quote(token_in, mid, px)
+            if out >= min_out:
+                lo = mid
+            else:
+                hi = mid
+        return 0 if lo < bps_mul_down(amount_in, MIN_CUT_BPS) else lo
 
     def _pair_swap(self, token_in: str, amount_in: int, out: int, now: int) -> None:
         self.pool.ledger.transfer(token_in, self.address, self.pair.address, amount_in)

@@ -7,12 +7,12 @@ revert the pool, every pair and the shared token ledger are restored together.
 
 from __future__ import annotations
 
-import copy
-import functools
 from dataclasses import dataclass
+from typing import ClassVar
 
 from protocol_model.exact import errors
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_amount_out
+from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
 from protocol_model.exact.oracle.price_router import price_wad
@@ -23,6 +23,9 @@ MAX_ROUNDS = 20
 MAX_LEVERAGE_BPS = 1_000_000
 ROUNDING_MARGIN = 4
 """Debt units kept below the computed capacity each round (``Looper.ROUNDING_MARGIN``)."""
+MAX_SLIPPAGE_BPS = 59
+"""Largest ``max_slippage_bps`` accepted (``Looper.MAX_SLIPPAGE_BPS``): ⌊t*⌋ of the pair's 0.3% fee, the tolerance
+below which no sandwich pays (docs/SPEC.md §9 S2, ``sandwich.sandwich_bound_bps``)."""
 
 
 @dataclass(frozen=True)
@@ -44,28 +47,13 @@ class Unwound:
     """Collateral sold on the pair to repay the flash loan and its fee."""
 
 
-def _transaction(method):
-    """A revert anywhere inside restores the pool, the pairs and the ledger as they were (one object each)."""
-
-    @functools.wraps(method)
-    def wrapper(self: Looper, *args, **kwargs):
-        pairs = list(self.pairs.values())
-        saved_pool, saved_pairs = copy.deepcopy((self.pool.__dict__, [p.__dict__ for p in pairs]))
-        try:
-            return method(self, *args, **kwargs)
-        except errors.PoolError:
-            ledger = self.pool.ledger
-            self.pool.__dict__.clear()
-            self.pool.__dict__.update(saved_pool)
-            ledger.balances, ledger.allowances = self.pool.ledger.balances, self.pool.ledger.allowances
-            self.pool.ledger = ledger
-            for pair, saved in zip(pairs, saved_pairs, strict=True):
-                pair.__dict__.clear()
-                pair.__dict__.update(saved)
-                pair.ledger = ledger
-            raise
-
-    return wrapper
+def _check_deadline_and_slippage(now: int, deadline: int, max_slippage_bps: int) -> None:
+    """``Looper._checkDeadlineAndSlippage``: ``DeadlineExpired`` after ``deadline``, then ``InvalidSlippage``
+    above ``MAX_SLIPPAGE_BPS``."""
+    if now > deadline:
+        raise errors.DeadlineExpired(deadline)
+    if max_slippage_bps > MAX_SLIPPAGE_BPS:
+        raise errors.InvalidSlippage(max_slippage_bps)
 
 
 @dataclass
@@ -74,17 +62,24 @@ class Looper:
     pairs: dict[frozenset[str], V2Pair]
     """The factory's pairs, keyed by their two assets."""
 
+    journal_links: ClassVar[tuple[str, ...]] = ("pool", "pairs")
+    """A revert restores the pool, every pair and the token ledger (protocol_model.exact.journal)."""
+
     # ---------------------------------------------------------------- entry points
 
-    @_transaction
+    @reverts_atomically
     def open_iterative(self, user: str, collateral: str, debt: str, equity: int, rounds: int,
-                       borrow_fraction_bps: int, max_slippage_bps: int, now: int) -> Opened:
+                       borrow_fraction_bps: int, max_slippage_bps: int, now: int, min_supplied: int = 0,
+                       deadline: int = UINT256_MAX) -> Opened:
+        """``Looper.openIterative``: supply ``equity`` (collateral units) for ``user``, then up to ``rounds`` rounds
+        of borrow → swap (exact input) → supply. Raises ``DeadlineExpired``, ``InvalidSlippage`` (above
+        ``MAX_SLIPPAGE_BPS``), ``InvalidRounds``, ``InvalidFraction``, ``NoPair``, pool/pair/token errors,
+        ``SlippageExceeded``, then ``InsufficientOutput`` if less than ``min_supplied`` is supplied in total."""
+        _check_deadline_and_slippage(now, deadline, max_slippage_bps)
         if rounds == 0 or rounds > MAX_ROUNDS:
             raise errors.InvalidRounds(rounds)
         if borrow_fraction_bps == 0 or borrow_fraction_bps > BPS:
             raise errors.InvalidFraction(borrow_fraction_bps)
-        if max_slippage_bps > BPS:
-            raise errors.InvalidSlippage(max_slippage_bps)
         pair = self._pair(collateral, debt)
         ledger = self.pool.ledger
         ledger.transfer_from(collateral, LOOPER, user, LOOPER, equity)
@@ -98,15 +93,21 @@ class Looper:
             out = self._swap_exact_in(pair, debt, amount, collateral, max_slippage_bps, now)
             self._supply(collateral, out, user, now)
             supplied, borrowed, done = supplied + out, borrowed + amount, done + 1
+        if supplied < min_supplied:
+            raise errors.InsufficientOutput(supplied, min_supplied)
         return Opened(supplied, borrowed, done)
 
-    @_transaction
+    @reverts_atomically
     def open_with_flash_loan(self, user: str, collateral: str, debt: str, equity: int, leverage_bps: int,
-                             max_slippage_bps: int, now: int) -> Opened:
+                             max_slippage_bps: int, now: int, max_borrowed: int = UINT256_MAX,
+                             deadline: int = UINT256_MAX) -> Opened:
+        """``Looper.openWithFlashLoan``: buy ``⌊equity·(L − 1)⌋`` collateral (exact output) with a flash loan of the
+        debt asset, supply it with the equity, borrow flash + fee. Raises ``DeadlineExpired``,
+        ``InvalidSlippage``, ``InvalidLeverage``, ``NoPair``, pool/pair/token errors, ``SlippageExceeded``,
+        then ``ExcessiveDebt`` if the new debt is above ``max_borrowed``."""
+        _check_deadline_and_slippage(now, deadline, max_slippage_bps)
         if leverage_bps <= BPS or leverage_bps > MAX_LEVERAGE_BPS:
             raise errors.InvalidLeverage(leverage_bps)
-        if max_slippage_bps > BPS:
-            raise errors.InvalidSlippage(max_slippage_bps)
         pair = self._pair(collateral, debt)
         extra = mul_div_down(equity, leverage_bps - BPS, BPS)
         self.pool.ledger.transfer_from(collateral, LOOPER, user, LOOPER, equity)
@@ -122,15 +123,21 @@ class Looper:
             return True
 
         self.pool.flash_loan(LOOPER, LOOPER, debt, flash_amount, on_flash_loan, now)
-        return Opened(supplied, flash_amount + self.pool.flash_loan_fee(flash_amount))
+        borrowed = flash_amount + self.pool.flash_loan_fee(flash_amount)
+        if borrowed > max_borrowed:
+            raise errors.ExcessiveDebt(borrowed, max_borrowed)
+        return Opened(supplied, borrowed)
 
-    @_transaction
+    @reverts_atomically
     def unwind(self, user: str, collateral: str, debt: str, fraction_bps: int, max_slippage_bps: int,
-               now: int) -> Unwound:
+               now: int, min_returned: int = 0, deadline: int = UINT256_MAX) -> Unwound:
+        """``Looper.unwind``: repay ``fraction_bps`` of the debt with a flash loan, withdraw that share of the
+        collateral, sell just enough of it (exact output) and return the rest. Raises ``DeadlineExpired``,
+        ``InvalidSlippage``, ``InvalidFraction``, ``NoPair``, ``NothingToUnwind``, pool/pair/token errors,
+        ``UnwindShortfall``, ``SlippageExceeded``, then ``InsufficientOutput`` below ``min_returned``."""
+        _check_deadline_and_slippage(now, deadline, max_slippage_bps)
         if fraction_bps == 0 or fraction_bps > BPS:
             raise errors.InvalidFraction(fraction_bps)
-        if max_slippage_bps > BPS:
-            raise errors.InvalidSlippage(max_slippage_bps)
         pair = self._pair(collateral, debt)
         self.pool.accrue_all(now)
         debt_now = self.pool.debt_balance(debt, user)
@@ -156,6 +163,8 @@ class Looper:
             return True
 
         self.pool.flash_loan(LOOPER, LOOPER, debt, repaid, on_flash_loan, now)
+        if result["left"] < min_returned:
+            raise errors.InsufficientOutput(result["left"], min_returned)
         if result["left"]:
             self.pool.ledger.transfer(collateral, LOOPER, user, result["left"])
         return Unwound(repaid, result["left"], result["sold"])

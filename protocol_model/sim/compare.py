@@ -1,0 +1,392 @@
+"""The designer's question: current vs proposed parameters, for today's borrowers (issue #18).
+
+``compare CURRENT PROPOSED --simulation SIM [--book BOOK]`` runs one simulation's market model under two
+protocol files on
+
+* **the same book, held fixed**: generated once from CURRENT's parameters (or read from a book file, e.g.
+  the ``book.csv`` a previous compare wrote), so the proposal is judged on the borrowers the market has
+  today, not on a new market drawn at the proposed LTV (which is what a ``book: rebuilt`` sweep answers);
+* **the same price paths** (common random numbers: both runs use the simulation's seed and chunks), so the
+  difference between the two columns is the parameters', not the luck's.
+
+Reported per collateral asset and in total, each with a paired percentile-bootstrap confidence interval
+(the same resampled paths for both configurations) and the path count: VaR/CVaR of bad debt at 95/99%,
+liquidations at risk, P(bad debt), the largest price drop and its liquidation-induced part; and, exact for
+the book (no sampling): positions made liquidatable at once by the change and the debt they carry, and
+borrowing capacity gained or lost. The parameter diff lists every changed field and says which ones the
+lab models.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protocol_model.scenario.base import ScenarioError
+from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile, load_protocol
+from protocol_model.sim.books import Book
+from protocol_model.sim.cascade import quantize_oracle
+from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.outcome import CascadeOutcome, liquidation_induced_drop
+from protocol_model.sim.parallel import map_chunks
+from protocol_model.sim.run import Job, build_book, run_chunk
+from protocol_model.sim.spec import SimulationSpec, resolve_simulation
+
+LAB_FIELDS = ("price_usd", "decimals", "ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
+              "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps")
+"""Protocol fields the lab's cascade reads; a change to any other field is listed but not modelled."""
+
+BOOK_COLUMNS = ("position", "collateral", "debt", "collateral_tokens", "debt_tokens")
+"""Columns of a book file (CSV, whole tokens)."""
+
+CONFIDENCE = 0.95
+"""Two-sided level of the bootstrap intervals."""
+
+WORST_PATHS = 3
+"""Worst paths per configuration listed for an on-chain replay (``--verify-on-chain``)."""
+
+
+def protocol_file(ref: str | Path) -> Path:
+    """The file of a protocol reference: a path, or a bare name looked up in ``protocols/``.
+
+    Raises ScenarioError if there is no such file.
+    """
+    text = str(ref)
+    path = Path(text) if ("/" in text or text.endswith((".yaml", ".yml"))) else PROTOCOLS_DIR / f"{text}.yaml"
+    if not path.is_file():
+        raise ScenarioError(f"{ref}: no such protocol file ({path})")
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Side:
+    """One configuration: its protocol file, the protocol, and the simulation resolved against it."""
+
+    label: str
+    """'current' or 'proposed'"""
+    source: str
+    protocol: ProtocolFile
+    spec: SimulationSpec
+
+    @property
+    def params(self) -> CascadeParams:
+        """The cascade parameters of this configuration."""
+        return self.spec.params()
+
+
+def load_sides(current: str | Path, proposed: str | Path, simulation: str | Path) -> tuple[Side, Side, list[str]]:
+    """Resolve ``simulation`` against each protocol (its own ``protocol:`` and ``overrides:`` are replaced).
+
+    Returns (current, proposed, notes). Raises ScenarioError naming the file and field for a bad protocol,
+    a bad simulation, or a simulated asset a protocol does not list.
+    """
+    _, data = read_kind(simulation, "simulation")
+    notes = []
+    if data.get("overrides"):
+        notes.append(f"{simulation}: its overrides ({', '.join(map(str, data['overrides']))}) are not applied: "
+                     f"the parameters come from CURRENT and PROPOSED only")
+    sides = []
+    for label, ref in (("current", current), ("proposed", proposed)):
+        path = protocol_file(ref)
+        protocol = load_protocol(path)
+        spec = resolve_simulation({**data, "protocol": str(path), "overrides": {}}, simulation)
+        sides.append(Side(label, str(ref), protocol, spec))
+    return sides[0], sides[1], notes
+
+
+def _flat(prefix: str, value: Any, out: dict[str, Any]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flat(f"{prefix}.{k}" if prefix else str(k), v, out)
+    else:
+        out[prefix] = value
+
+
+def parameter_diff(current: ProtocolFile, proposed: ProtocolFile, simulated: list[str]) -> list[dict[str, Any]]:
+    """Every protocol field that differs: ``{"field", "asset", "name", "current", "proposed", "modelled"}``.
+
+    ``field`` is the full path (``assets.WETH.liquidation_threshold_bps``), ``asset`` the asset (or
+    ``"pool"``), ``name`` the last part; ``modelled`` says whether the lab's cascade reads it (``LAB_FIELDS``
+    of a simulated asset or of the pool). Values in the models' units (bps for shares, Decimal USD).
+    """
+    a: dict[str, Any] = {}
+    b: dict[str, Any] = {}
+    for proto, flat in ((current, a), (proposed, b)):
+        _flat("", proto.model_dump(include={"pool", "assets", "perp"}), flat)
+    rows = []
+    for key in sorted(set(a) | set(b)):
+        if a.get(key) == b.get(key):
+            continue
+        parts = key.split(".")
+        asset = parts[1] if parts[0] == "assets" else parts[0]
+        modelled = parts[-1] in LAB_FIELDS and (asset == "pool" or asset in simulated)
+        rows.append({"field": key, "asset": asset, "name": parts[-1], "current": a.get(key), "proposed": b.get(key),
+                     "modelled": modelled})
+    return rows
+
+
+def read_book(path: str | Path, params: CascadeParams) -> Book:
+    """A book file (CSV with ``BOOK_COLUMNS``; amounts in whole tokens; assets by name) as a lab book.
+
+    Raises ScenarioError naming the file, the row and the column for an unknown asset, a bad number, a
+    missing column, or a book the lab rejects (``Book``'s rules).
+    """
+    path = Path(path)
+    names = [a.name for a in params.assets]
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    except OSError as err:
+        raise ScenarioError(f"{path}: cannot read the book file ({err.strerror})") from None
+    if not rows:
+        raise ScenarioError(f"{path}: the book file has no positions")
+    missing = [c for c in BOOK_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ScenarioError(f"{path}: missing column(s) {missing} (a book file has {list(BOOK_COLUMNS)})")
+    cols: dict[str, list] = {c: [] for c in BOOK_COLUMNS}
+    for i, row in enumerate(rows, start=2):
+        for c in ("collateral", "debt"):
+            if row[c] not in names:
+                raise ScenarioError(f"{path}: line {i}: {c}: unknown asset '{row[c]}' (known: {names})")
+            cols[c].append(names.index(row[c]))
+        for c in ("collateral_tokens", "debt_tokens"):
+            try:
+                v = float(row[c])
+            except ValueError:
+                raise ScenarioError(f"{path}: line {i}: {c}: not a number: '{row[c]}'") from None
+            if not math.isfinite(v):
+                raise ScenarioError(f"{path}: line {i}: {c}: not a finite number: '{row[c]}'")
+            cols[c].append(v)
+        cols["position"].append(row["position"])
+    try:
+        return Book.sorted(cols["collateral"], cols["debt"], cols["collateral_tokens"], cols["debt_tokens"],
+                           tuple(cols["position"]))
+    except ValueError as err:
+        raise ScenarioError(f"{path}: {err}") from None
+
+
+def write_book(book: Book, params: CascadeParams, path: Path) -> Path:
+    """Write ``book`` as a book file (``BOOK_COLUMNS``; floats in full precision); returns ``path``."""
+    names = [a.name for a in params.assets]
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(BOOK_COLUMNS)
+        for i in range(len(book)):
+            w.writerow([book.names[i] if book.names else f"p{i}", names[book.coll_asset[i]],
+                        names[book.debt_asset[i]], repr(float(book.coll_tokens[i])), repr(float(book.debt_tokens[i]))])
+    return path
+
+
+# --- statistics -------------------------------------------------------------------------------------------------
+
+def _tail(level: float, mean: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """VaR (``mean=False``) or CVaR at ``level`` of every row of a (rows, paths) array, as ``metrics.var_cvar``."""
+    def stat(x: np.ndarray) -> np.ndarray:
+        k = max(1, math.ceil((1.0 - level) * x.shape[1] - 1e-9))
+        top = -np.partition(-x, k - 1, axis=1)[:, :k]  # the k largest, unordered; the k-th largest is their min
+        return top.mean(axis=1) if mean else top.min(axis=1)
+    return stat
+
+
+STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "mean": lambda x: x.mean(axis=1),
+    "probability": lambda x: (x > 0).mean(axis=1),
+    "var95": _tail(0.95, False), "cvar95": _tail(0.95, True),
+    "var99": _tail(0.99, False), "cvar99": _tail(0.99, True),
+}
+"""Statistic name -> function of a (rows, paths) array giving one value per row."""
+
+METRICS: tuple[tuple[str, str, str, str, str], ...] = (
+    # key, plain-language label, per-path series, statistic, unit
+    ("bad_debt_probability", "Chance of any bad debt", "bad_debt", "probability", "share"),
+    ("bad_debt_mean_usd", "Average bad debt", "bad_debt", "mean", "usd"),
+    ("bad_debt_var95_usd", "Bad debt exceeded on 5% of paths (VaR 95%)", "bad_debt", "var95", "usd"),
+    ("bad_debt_cvar95_usd", "Average bad debt on the worst 5% of paths (CVaR 95%)", "bad_debt", "cvar95", "usd"),
+    ("bad_debt_var99_usd", "Bad debt exceeded on 1% of paths (VaR 99%)", "bad_debt", "var99", "usd"),
+    ("bad_debt_cvar99_usd", "Average bad debt on the worst 1% of paths (CVaR 99%)", "bad_debt", "cvar99", "usd"),
+    ("liquidations_at_risk95_usd", "Liquidations exceeded on 5% of paths (LaR 95%)", "liquidations", "var95",
+     "usd"),
+    ("liquidations_at_risk99_usd", "Liquidations exceeded on 1% of paths (LaR 99%)", "liquidations", "var99",
+     "usd"),
+    ("liquidation_volume_mean_usd", "Average liquidated debt", "liquidations", "mean", "usd"),
+    ("price_drop_var99", "Largest price drop, exceeded on 1% of paths", "drop", "var99", "share"),
+    ("induced_drop_mean", "Part of the largest drop caused by liquidation selling (average)", "induced", "mean",
+     "share"),
+    ("induced_drop_var99", "Part of the largest drop caused by liquidation selling, exceeded on 1% of paths",
+     "induced", "var99", "share"),
+)
+"""The sampled metrics of a compare, in report order."""
+
+
+def bootstrap(current: np.ndarray, proposed: np.ndarray, stat: Callable[[np.ndarray], np.ndarray],
+              rng: np.random.Generator, resamples: int, confidence: float = CONFIDENCE,
+              block: int = 200) -> dict[str, float]:
+    """Point values and paired percentile-bootstrap intervals of ``stat`` for two per-path samples.
+
+    ``current``/``proposed``: (paths,) on the same paths (common random numbers); every resample draws the
+    same path indices for both, so the interval of the change is the change's own. ``stat`` maps a
+    (rows, paths) array to (rows,). Returns current, proposed, change and ``*_lo``/``*_hi`` of each.
+    Raises ``ValueError`` for empty or unequal samples or ``resamples < 1``.
+    """
+    n = current.size
+    if n == 0 or proposed.size != n or resamples < 1:
+        raise ValueError("bootstrap: need two non-empty samples of the same paths and resamples >= 1")
+    point = stat(np.stack([current, proposed]))
+    draws = np.empty((resamples, 2))
+    for s in range(0, resamples, block):
+        idx = rng.integers(0, n, (min(block, resamples - s), n))
+        draws[s:s + idx.shape[0], 0] = stat(current[idx])
+        draws[s:s + idx.shape[0], 1] = stat(proposed[idx])
+    tail = (1.0 - confidence) / 2 * 100
+    out = {"current": float(point[0]), "proposed": float(point[1]), "change": float(point[1] - point[0])}
+    for name, col in (("current", draws[:, 0]), ("proposed", draws[:, 1]), ("change", draws[:, 1] - draws[:, 0])):
+        lo, hi = np.percentile(col, [tail, 100 - tail])
+        out[f"{name}_lo"], out[f"{name}_hi"] = float(lo), float(hi)
+    return out
+
+
+def _series(outcome: CascadeOutcome, scope: int | None) -> dict[str, np.ndarray]:
+    """The per-path series of one scope: the whole book (``None``) or one collateral asset's positions."""
+    pa = outcome.per_asset
+    if scope is None:
+        drop = 1.0 - pa["min_market_rel"]
+        induced = liquidation_induced_drop(pa)
+        worst = np.argmax(drop, axis=1)  # the asset that fell most on each path
+        rows = np.arange(drop.shape[0])
+        per = outcome.per_path
+        return {"bad_debt": per["bad_debt_usd"], "liquidations": per["liquidation_volume_usd"],
+                "drop": drop[rows, worst], "induced": induced[rows, worst]}
+    return {"bad_debt": pa["bad_debt_by_collateral_usd"][:, scope],
+            "liquidations": pa["liquidation_volume_by_collateral_usd"][:, scope],
+            "drop": 1.0 - pa["min_market_rel"][:, scope], "induced": liquidation_induced_drop(pa)[:, scope]}
+
+
+def book_effects(book: Book, current: CascadeParams, proposed: CascadeParams, scope: int | None) -> list[dict]:
+    """What the change does to the fixed book at the starting oracle prices (exact for the book, no paths).
+
+    Rows: positions liquidatable (HF < 1) under each and their debt (USD); positions made liquidatable at
+    once (HF < 1 under PROPOSED, >= 1 under CURRENT; ``current`` is None, ``change`` the count) and the debt
+    they carry, positions no longer liquidatable; and borrowing capacity (collateral value × LTV, USD) and
+    headroom (capacity − debt where positive, USD) under both. ``scope``: a collateral asset index, or None
+    for the whole book.
+    """
+    prices = quantize_oracle(np.array(current.initial_prices))
+    sel = np.ones(len(book), dtype=bool) if scope is None else book.coll_asset == scope
+    indebted = sel & (book.debt_tokens > 0)
+    hf_a, hf_b = book.health_factors(current, prices), book.health_factors(proposed, prices)
+    newly = indebted & (hf_b < 1.0) & (hf_a >= 1.0)
+    cured = indebted & (hf_a < 1.0) & (hf_b >= 1.0)
+    debt_usd = book.debt_tokens * prices[book.debt_asset]
+    coll_usd = book.coll_tokens * prices[book.coll_asset]
+
+    def capacity(p: CascadeParams) -> tuple[float, float]:
+        cap = coll_usd * np.array([a.ltv_bps for a in p.assets])[book.coll_asset] / 1e4
+        return float(cap[sel].sum()), float(np.maximum(cap - debt_usd, 0.0)[sel].sum())
+
+    (cap_a, head_a), (cap_b, head_b) = capacity(current), capacity(proposed)
+    liq_a, liq_b = indebted & (hf_a < 1.0), indebted & (hf_b < 1.0)
+    rows = [("positions_liquidatable", "Positions liquidatable at the starting prices",
+             float(liq_a.sum()), float(liq_b.sum()), "count"),
+            ("debt_liquidatable_usd", "Debt of positions liquidatable at the starting prices",
+             float(debt_usd[liq_a].sum()), float(debt_usd[liq_b].sum()), "usd"),
+            ("positions_liquidatable_at_once", "Positions made liquidatable at once by the change", None,
+             float(newly.sum()), "count"),
+            ("debt_liquidatable_at_once_usd", "Debt of those positions", None, float(debt_usd[newly].sum()), "usd"),
+            ("positions_no_longer_liquidatable", "Positions no longer liquidatable after the change", None,
+             float(cured.sum()), "count"),
+            ("borrowing_capacity_usd", "Borrowing capacity (collateral value × LTV)", cap_a, cap_b, "usd"),
+            ("borrowing_headroom_usd", "Borrowing headroom (capacity − debt, where positive)", head_a, head_b, "usd")]
+    return [{"key": k, "label": label, "unit": unit, "current": a, "proposed": b,
+             "change": b if a is None else b - a, "exact": True} for k, label, a, b, unit in rows]
+
+
+# --- the run ----------------------------------------------------------------------------------------------------
+
+@dataclass
+class CompareResult:
+    """A finished compare: both sides, the fixed book, the outcomes on the same paths and the tables."""
+
+    current: Side
+    proposed: Side
+    book: Book
+    book_source: str
+    """'generated once from CURRENT (...)' or the book file"""
+    outcomes: dict[str, CascadeOutcome]
+    """'current'/'proposed' -> all paths; 'current_fan'/'proposed_fan' -> the first paths with series"""
+    paths: int
+    diff: list[dict[str, Any]]
+    scopes: dict[str, list[dict[str, Any]]]
+    """'Total' and each collateral asset -> metric rows (sampled with intervals, then exact book rows)"""
+    notes: list[str] = field(default_factory=list)
+    resamples: int = 0
+
+    def worst_paths(self, n: int = WORST_PATHS) -> dict[str, list[int]]:
+        """Per side, the ``n`` paths with the most bad debt (then liquidation volume): the paths to replay."""
+        out = {}
+        for side in ("current", "proposed"):
+            pp = self.outcomes[side].per_path
+            order = np.lexsort((-pp["liquidation_volume_usd"], -pp["bad_debt_usd"]))
+            out[side] = [int(i) for i in order[:n]]
+        return out
+
+
+def collateral_scopes(book: Book, params: CascadeParams) -> dict[str, int | None]:
+    """'Total' -> None, then each collateral asset of the book (name -> asset index), in asset order."""
+    scopes: dict[str, int | None] = {"Total": None}
+    for i in sorted({int(c) for c in np.unique(book.coll_asset)}):
+        scopes[params.assets[i].name] = i
+    return scopes
+
+
+def compare(current: Side, proposed: Side, *, book: Book | None = None, book_source: str = "",
+            paths: int | None = None, fan_paths: int = 200, resamples: int = 1_000, workers: int | None = None,
+            scheduler=None, progress: bool = False, notes: list[str] | None = None) -> CompareResult:
+    """Run both configurations on one fixed book and the same paths; tabulate the change.
+
+    ``book``: the book held fixed (default: generated once from CURRENT's parameters by the simulation's
+    book rule). Both jobs use CURRENT's simulation seed, path count (or ``paths``), steps and chunks, so
+    path ``i`` has the same prices in both runs until liquidations differ. ``fan_paths`` paths of each
+    side are run again with per-step series for the charts. Raises ``LabSpecError`` as ``build_book``.
+    """
+    spec = current.spec
+    if book is None:
+        book = build_book(spec, current.params)
+        book_source = book_source or f"generated once from CURRENT ({current.source}) by the simulation's book rule"
+    n = paths or spec.paths
+    jobs = {side.label: Job(side.params, side.spec.market(), book, n, spec.steps, spec.seed, spec.paths_per_chunk)
+            for side in (current, proposed)}
+    fan_n = min(fan_paths, n)
+    if fan_n:
+        for side in (current, proposed):
+            jobs[f"{side.label}_fan"] = Job(side.params, side.spec.market(), book, fan_n, spec.steps, spec.seed,
+                                            spec.paths_per_chunk, record_series=True)
+    tasks, owner = [], []
+    for name, job in jobs.items():
+        for t in job.chunks():
+            tasks.append(t)
+            owner.append(name)
+    parts = map_chunks(run_chunk, tasks, workers=workers, scheduler=scheduler, progress=progress,
+                       label="compare")
+    outcomes = {name: CascadeOutcome.concat([p for p, o in zip(parts, owner, strict=True) if o == name])
+                for name in jobs}
+    simulated = [a.name for a in spec.assets]
+    result = CompareResult(current, proposed, book, book_source, outcomes, n,
+                           parameter_diff(current.protocol, proposed.protocol, simulated), {}, list(notes or []),
+                           resamples)
+    rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 18]))
+    for name, scope in collateral_scopes(book, current.params).items():
+        a, b = _series(outcomes["current"], scope), _series(outcomes["proposed"], scope)
+        rows = []
+        for key, label, series, stat, unit in METRICS:
+            row = bootstrap(a[series], b[series], STATS[stat], rng, resamples)
+            rows.append({"key": key, "label": label, "unit": unit, "exact": False, **row})
+        rows += book_effects(book, current.params, proposed.params, scope)
+        result.scopes[name] = rows
+    return result

@@ -1,0 +1,186 @@
+"""The compare report: current vs proposed on a fixed book, ready to post (Markdown + self-contained HTML).
+
+``write_compare(result, out)`` writes compare.json (everything the report shows), compare.csv (one row per
+scope and metric, with intervals), paths.csv (per path and side: bad debt, liquidations, each asset's price
+drop split into exogenous and liquidation-induced), book.csv (the fixed book, reusable with ``--book``),
+the charts, and report.md / report.html; ``render_compare(out)`` rebuilds the two reports from the JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from protocol_model.sim import plots
+from protocol_model.sim import report_format as fmt
+from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
+from protocol_model.sim.outcome import drop_columns
+
+HEADLINE = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_var95_usd", "bad_debt_probability",
+            "liquidations_at_risk99_usd", "induced_drop_var99", "positions_liquidatable_at_once",
+            "debt_liquidatable_at_once_usd", "borrowing_capacity_usd")
+"""Rows of the first metric table (the rest are in the per-asset tables)."""
+
+
+def _method(result: CompareResult) -> str:
+    spec = result.current.spec
+    days = spec.steps * spec.step_seconds / 86_400
+    unmodelled = sorted({f"{d['asset']} {fmt.parameter_label(d['name'])}" for d in result.diff if not d["modelled"]})
+    lag = spec.oracle
+    delay = f" after {lag['delay_steps']} steps" if lag.get("delay_steps") else ""
+    deviation = f" on a {fmt.pct(lag['deviation_bps'] / 1e4)} deviation" if lag.get("deviation_bps") else ""
+    return (f"Method. {result.paths:,} Monte Carlo paths of {spec.steps:,} steps ({days:g} days), seed {spec.seed}; "
+            f"both configurations run on the same paths (common random numbers) and on the same book of "
+            f"{len(result.book):,} positions, held fixed ({result.book_source}). Market model: "
+            f"{fmt.market_text(spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
+            f"pool's dislocation per step; the oracle posts the market price{delay}{deviation}. "
+            f"Keepers liquidate every position with a health factor below 1 once per step, exactly as "
+            f"LendingPool.liquidate (close factor, full-close line, bonus, protocol fee, seize-all and bad-debt "
+            f"write-off, reserves first), and sell the seized collateral into the asset's constant-product pool, "
+            f"which moves the price: the largest drop of each path is split into the market model's (exogenous) "
+            f"part and the part liquidation selling caused. Intervals: {CONFIDENCE:.0%} paired percentile "
+            f"bootstrap over paths ({result.resamples:,} resamples). {fmt.NOT_MODELLED}"
+            + (f" Changed parameters the lab does not read: {', '.join(unmodelled)}." if unmodelled else ""))
+
+
+def _doc(result: CompareResult, source: dict[str, str], figures: list[tuple[str, str]]) -> dict[str, Any]:
+    spec = result.current.spec
+    name = f"{spec.name}: {result.current.protocol.name} vs {result.proposed.protocol.name}"
+    return {"kind": "compare", "name": name,
+            "source": source, "book": {"held": "fixed", "source": result.book_source, "positions": len(result.book)},
+            "paths": result.paths, "steps": spec.steps, "step_seconds": spec.step_seconds, "seed": spec.seed,
+            "resamples": result.resamples, "confidence": CONFIDENCE, "method": _method(result),
+            "diff": [{**d, "current": _jsonable(d["current"]), "proposed": _jsonable(d["proposed"])}
+                     for d in result.diff],
+            "scopes": result.scopes, "worst_paths": result.worst_paths(), "notes": result.notes,
+            "figures": [list(f) for f in figures]}
+
+
+def _jsonable(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    return str(v)
+
+
+def write_compare(result: CompareResult, out: Path, source: dict[str, str] | None = None) -> Path:
+    """Write the compare's files into ``out`` (created if missing); returns report.md's path."""
+    out.mkdir(parents=True, exist_ok=True)
+    params = result.current.params
+    names = [a.name for a in params.assets]
+    write_book(result.book, params, out / "book.csv")
+    with open(out / "compare.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        cols = ["current", "current_lo", "current_hi", "proposed", "proposed_lo", "proposed_hi", "change",
+                "change_lo", "change_hi"]
+        w.writerow(["scope", "key", "label", "unit", *cols, "exact", "paths"])
+        for scope, rows in result.scopes.items():
+            for r in rows:
+                w.writerow([scope, r["key"], r["label"], r["unit"], *(repr(r[c]) if c in r else "" for c in cols),
+                            r["exact"], result.paths])
+    _write_paths(result, names, out / "paths.csv")
+    figures = _figures(result, out)
+    doc = _doc(result, source or {}, figures)
+    (out / "compare.json").write_text(json.dumps(doc, indent=2))
+    return render_compare(out)
+
+
+def _write_paths(result: CompareResult, names: list[str], path: Path) -> None:
+    cols: dict[str, np.ndarray] = {}
+    for side in ("current", "proposed"):
+        o = result.outcomes[side]
+        cols[f"{side}_bad_debt_usd"] = o.per_path["bad_debt_usd"]
+        cols[f"{side}_liquidation_volume_usd"] = o.per_path["liquidation_volume_usd"]
+        cols.update(drop_columns(o, names, f"{side}_"))
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", *cols])
+        for i in range(result.paths):
+            w.writerow([i, *(repr(float(c[i])) for c in cols.values())])
+
+
+def _figures(result: CompareResult, out: Path) -> list[tuple[str, str]]:
+    spec = result.current.spec
+    days = spec.step_seconds / 86_400
+    a, b = result.outcomes["current"], result.outcomes["proposed"]
+    total = {r["key"]: r for r in result.scopes["Total"]}
+    figs = [(plots.tail_histogram({"current": a.per_path["bad_debt_usd"], "proposed": b.per_path["bad_debt_usd"]},
+                                  out / "bad_debt_tail.png", "Bad debt per path (paths with bad debt; log scale)",
+                                  "bad debt (USD, log scale)",
+                                  {"VaR 99% current": total["bad_debt_var99_usd"]["current"],
+                                   "VaR 99% proposed": total["bad_debt_var99_usd"]["proposed"]}).name,
+             "Bad debt per path, current and proposed, on a log scale: the tail the VaR and CVaR rows summarize.")]
+    fa, fb = result.outcomes.get("current_fan"), result.outcomes.get("proposed_fan")
+    if fa is None or fb is None or not fb.series:
+        return figs
+    n = fb.n_paths
+    figs.append((plots.fan_chart(fb.series["bad_debt_usd"], out / "fan_bad_debt.png",
+                                 f"Cumulative bad debt, proposed (bands) vs current (dashed), first {n} paths",
+                                 "USD", days_per_step=days, overlay={"current median": fa.series["bad_debt_usd"]}).name,
+                 "Cumulative bad debt over the horizon: percentile bands under the proposed parameters, the current "
+                 "parameters' median dashed."))
+    for k, asset in enumerate(spec.assets):
+        if asset.name not in result.scopes or not asset.amm_depth_usd:
+            continue
+        figs.append((plots.fan_chart(fb.series["market"][:, :, k], out / f"fan_price_{asset.name}.png",
+                                     f"{asset.name} price: market with liquidation selling (bands, proposed) vs "
+                                     f"exogenous (dashed)", "USD", days_per_step=days,
+                                     overlay={"exogenous median (p5 dotted)": fb.series["fundamental"][:, :, k]}).name,
+                     f"{asset.name} price over the horizon under the proposed parameters: the bands are the market "
+                     f"price liquidators sell into; the dashed line is the market model's own (exogenous) path; "
+                     f"the gap is the drop liquidation selling caused."))
+    return figs
+
+
+def _row(r: dict[str, Any]) -> list[str]:
+    unit = r["unit"]
+    if r["exact"]:
+        return [r["label"], fmt.value(r["current"], unit), fmt.value(r["proposed"], unit),
+                fmt.value(r["change"], unit, signed=True) + " (exact for the book)"]
+    ci = lambda name, signed=False: f" (95% CI {fmt.interval(r[name + '_lo'], r[name + '_hi'], unit, signed)})"  # noqa: E731
+    return [r["label"], fmt.value(r["current"], unit) + ci("current"), fmt.value(r["proposed"], unit) + ci("proposed"),
+            fmt.value(r["change"], unit, signed=True) + ci("change", True)]
+
+
+def render_compare(out: Path) -> Path:
+    """report.md and report.html from ``out``/compare.json; returns report.md's path.
+
+    Raises ``FileNotFoundError`` if there is no compare.json, ``KeyError`` for a JSON of another shape.
+    """
+    doc = json.loads((out / "compare.json").read_text())
+    src = doc["source"]
+    blocks: list[tuple] = [("h1", f"Current vs proposed: {doc['name']}"),
+                           ("p", f"Book: fixed — {doc['book']['positions']:,} positions ({doc['book']['source']}). "
+                                 f"{doc['paths']:,} paths per configuration. Current: {src.get('current', '')}; "
+                                 f"proposed: {src.get('proposed', '')}; market: {src.get('simulation', '')}.")]
+    modelled = [d for d in doc["diff"] if d["modelled"]]
+    blocks.append(("h2", "Parameters"))
+    if doc["diff"]:
+        blocks.append(("table", ["Parameter", "Current", "Proposed", "In the simulation"],
+                       [[f"{d['asset']} {fmt.parameter_label(d['name'])}", fmt.parameter(d["name"], d["current"]),
+                         fmt.parameter(d["name"], d["proposed"]), "yes" if d["modelled"] else "no (not modelled)"]
+                        for d in doc["diff"]]))
+    else:
+        blocks.append(("p", "The two protocol files have the same parameters."))
+    if doc["diff"] and not modelled:
+        blocks.append(("p", "No changed parameter is one the simulation reads: both columns below are the same."))
+    header = ["Metric", "Current", "Proposed", "Change"]
+    total = {r["key"]: r for r in doc["scopes"]["Total"]}
+    blocks += [("h2", "What changes (whole book)"),
+               ("table", header, [_row(total[k]) for k in HEADLINE if k in total])]
+    for scope, rows in doc["scopes"].items():
+        title = "Whole book, every metric" if scope == "Total" else f"Positions backed by {scope}"
+        blocks += [("h2", title), ("table", header, [_row(r) for r in rows])]
+    wp = doc["worst_paths"]
+    blocks += [("h2", "Method"), ("p", doc["method"]),
+               ("p", f"Worst paths (most bad debt) to replay on chain: current {wp['current']}, proposed "
+                     f"{wp['proposed']} (paths.csv has every path). On-chain verification of these paths "
+                     f"(--verify-on-chain) is not available yet."),
+               *[("p", f"Note: {n}") for n in doc["notes"]]]
+    blocks += [("img", f, caption) for f, caption in doc["figures"]]
+    (out / "report.md").write_text(fmt.markdown(blocks))
+    (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
+    return out / "report.md"
