@@ -45,7 +45,7 @@ demo: setup
 	$(APE) run demo --network $(NETWORK)
 
 # The whole suite on anvil (model-only tests run in the same session).
-test: setup browser
+test: setup lint browser
 	./toolchain/install_solc.sh >/dev/null
 	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)

@@ -27,7 +27,8 @@ from ape.logging import logger
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model.chain.adapter import GAS_LIMIT, ChainWorld
+from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import GAS_LIMIT
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.story import load_scenario
 

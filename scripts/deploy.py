@@ -16,6 +16,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
+from protocol_model.chain.driver import is_anvil
 from protocol_model.chain.play import deploy_and_open, preflight
 from protocol_model.chain.record import record_of, scenario_signers
 from protocol_model.chain.state import dump_state
@@ -38,8 +39,8 @@ def cli(path, out, state, mine_to):
         signers = scenario_signers(scenario, accounts.test_accounts)
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
-    if state and chain.provider.name != "foundry":
-        raise click.ClickException(f"--state needs an anvil (foundry) provider, not {chain.provider.name}")
+    if state and not is_anvil():
+        raise click.ClickException(f"--state needs an anvil node, not {chain.provider.name}")
     replay = deploy_and_open(scenario, project, accounts.test_accounts[0], signers)
     if mine_to is not None:
         head = chain.blocks.head.number

@@ -8,13 +8,14 @@ the lab's liquidation count and bad debt next to the chain's. Exits non-zero on 
 from __future__ import annotations
 
 import click
-from ape import accounts, chain
+from ape import accounts
 from ape import project as ape_project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.replay import Replay
 from protocol_model.sim.onchain import BORROWERS, KEEPER, SUPPLIER, default_case, pick_paths
 
@@ -37,16 +38,14 @@ def cli(paths, steps, n_random, seed):
                 "model == chain"):
         table.add_column(col)
     failed = False
+    driver = connect(ape_project)
     usdc = [a.name for a in case.params.assets].index("USDC")
     for n, p in enumerate(picks):
         scenario = case.exact(lab, p).scenario
-        snap = chain.snapshot()
-        try:
-            world = ChainWorld.deploy(scenario, ape_project, accounts.test_accounts[0], signers)
+        with restoring(driver):
+            world = ChainWorld.deploy(scenario, ape_project, accounts.test_accounts[0], signers, driver)
             replay = Replay.start(scenario, world)
             results = replay.run()
-        finally:
-            chain.restore(snap)
         chain_liqs = sum(r.action.kind == "liquidate" and r.chain == "ok" for r in results)
         chain_bad = results[-1].snapshot.field("asset", "USDC", "bad_debt") / 1e6
         lab_bad = lab.bad_debt_tokens[p][usdc]

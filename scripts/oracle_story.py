@@ -4,12 +4,13 @@ the exact model; prints its outcome table (and any model/chain disagreement)."""
 from __future__ import annotations
 
 import click
-from ape import accounts, chain, project
+from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.oracle_replay import replay_story
 from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, story_path
@@ -26,17 +27,15 @@ def cli(name):
     signers = {n: accounts.test_accounts[i + 1] for i, n in enumerate(NAMES)}
     deployer = accounts.test_accounts[0]
     outcomes, disagreements = {}, 0
+    driver = connect(project)
     for variant in VARIANTS:
         try:
             scenario = load_scenario(story_path(name, variant))
         except ScenarioError as err:
             raise click.ClickException(str(err)) from None
-        snap = chain.snapshot()
-        try:
+        with restoring(driver):
             results, outcomes[variant], replay = replay_story(
-                scenario, ChainWorld.deploy(scenario, project, deployer, signers))
-        finally:
-            chain.restore(snap)
+                scenario, ChainWorld.deploy(scenario, project, deployer, signers, driver))
         disagreements += replay.mismatches
         for r in results:
             if not r.agrees or not r.as_expected:

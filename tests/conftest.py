@@ -23,12 +23,25 @@ def signers(accounts):
 
 
 @pytest.fixture(scope="session")
-def deploy_world(project, admin, signers):
-    """Factory: deploy a scenario on the connected chain."""
+def driver(project, chain):
+    """The session's chain driver (protocol_model.chain.driver): anvil's raw JSON-RPC path on anvil, ape's
+    path on any other provider (e.g. ``--network ethereum:local:test``)."""
+    from protocol_model.chain.driver import connect
+
+    return connect(project)
+
+
+@pytest.fixture(scope="session")
+def deploy_world(project, admin, signers, driver):
+    """Factory: deploy a scenario on the connected chain (a perp scenario as a PerpChainWorld, any other
+    story as a ChainWorld), driven by the session's driver."""
     from protocol_model.chain.adapter import ChainWorld
+    from protocol_model.chain.perp_adapter import PerpChainWorld
+    from protocol_model.scenario.perp import PerpScenario
 
     def _deploy(scenario):
-        return ChainWorld.deploy(scenario, project, admin, signers)
+        kind = PerpChainWorld if isinstance(scenario, PerpScenario) else ChainWorld
+        return kind.deploy(scenario, project, admin, signers, driver)
 
     return _deploy
 

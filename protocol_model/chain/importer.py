@@ -14,10 +14,13 @@ The caller executes the same calls on chain and compares (tests/fork/test_import
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 
+from protocol_model.chain.driver import Contract
 from protocol_model.exact.lending.lending_pool import POOL, BadDebt, LendingPool
 from protocol_model.exact.lending.liquidation import LiquidationAmounts
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
@@ -55,12 +58,12 @@ class ImportedPool:
         return ModelWorld.snapshot(self)  # type: ignore[arg-type]
 
 
-def _event_topic(contract, name: str) -> str:
+def _event_topic(contract: Contract, name: str) -> str:
     abi = next(e for e in contract.contract_type.events if e.name == name)
     return "0x" + event_abi_to_log_topic(abi.model_dump(mode="json", by_alias=True)).hex()
 
 
-def position_accounts(pool_contract, from_block: int, to_block: int) -> list[str]:
+def position_accounts(pool_contract: Contract, from_block: int, to_block: int) -> list[str]:
     """Every address that ever received a supply or took a borrow, in order of first appearance."""
     from ape import chain
 
@@ -80,8 +83,8 @@ def position_accounts(pool_contract, from_block: int, to_block: int) -> list[str
     return list(seen)
 
 
-def import_pool(project, pool_address: str, *, labels: dict[str, str] | None = None,
-                extra_accounts: list[str] = (), from_block: int = 0, block_number: int | None = None
+def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | None = None,
+                extra_accounts: Sequence[str] = (), from_block: int = 0, block_number: int | None = None
                 ) -> ImportedPool:
     """Read the pool at ``pool_address`` (at the head block) into a LendingPool.
 
@@ -145,6 +148,9 @@ def import_pool(project, pool_address: str, *, labels: dict[str, str] | None = N
 
 @dataclass(frozen=True)
 class PredictedLiquidation:
+    """One liquidation the keeper makes in a prediction: when (block time, seconds), the call, the
+    borrower's health factor before it (WAD), the amounts repaid / seized / fee, and any bad debt written off."""
+
     time: int
     action: Action
     health_factor_wad: int
@@ -180,7 +186,8 @@ def predict_price_move(imported: ImportedPool, answers: dict[str, int], keeper: 
         now += 1
     borrowers = [a for a in after.account_names if a != keeper]
     first = liquidatable(pool, borrowers, now)
-    liquidations, skipped = [], {}
+    liquidations: list[PredictedLiquidation] = []
+    skipped: dict[str, str] = {}
     while len(liquidations) < max_liquidations:
         todo = [a for a in liquidatable(pool, borrowers, now) if a not in skipped]
         if not todo:

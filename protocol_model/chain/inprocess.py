@@ -21,11 +21,11 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
+from protocol_model.chain.driver import GAS_LIMIT, OK, Call, ChainCallFailed, Outcome
 from protocol_model.chain.inprocess_abi import Artifact, Artifacts, Function
 
-GAS_LIMIT = 20_000_000
-"""Gas of every call (as the anvil path's raw transactions): ample for a 20-round loop, and it bounds runaway
-code the same way."""
+__all__ = ["OK", "Call", "ChainCallFailed", "InProcessChain", "Outcome", "TransactionReverted"]
+
 CHAIN_ID = 31337
 """anvil's chain id (``block.chainid`` reads it)."""
 SPEC_ID = "Cancun"
@@ -43,11 +43,6 @@ _REVERT = re.compile(r"^Revert \{ gas_used: \d+, output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"^Halt \{ reason: ([A-Za-z]+)")
 
 
-class ChainCallFailed(RuntimeError):
-    """A call could not run as asked (a transaction sent with ``sender=`` reverted, a view reverted, the EVM
-    rejected the transaction, or a time ran backwards)."""
-
-
 class TransactionReverted(ChainCallFailed):
     """A transaction sent through a contract handle (``fn(*args, sender=...)``) or ``deploy`` reverted;
     ``name`` is the revert's name (custom error, reason string or Panic)."""
@@ -55,40 +50,6 @@ class TransactionReverted(ChainCallFailed):
     def __init__(self, what: str, name: str):
         super().__init__(f"{what}: {name}")
         self.name = name
-
-
-@dataclass(frozen=True)
-class Call:
-    """One contract call to send: ``contract.method(*args)`` from ``sender`` (the driver interface's Call)."""
-
-    contract: Any
-    method: str
-    args: tuple
-    sender: Any
-
-    def describe(self) -> str:
-        """``method(args...)`` for error messages."""
-        return f"{self.method}{self.args}"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What a sent call did: ``revert`` is None when it was mined, else the revert's name."""
-
-    revert: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """True when the call passed and was mined."""
-        return self.revert is None
-
-    @property
-    def name(self) -> str:
-        """'ok' or the revert's name: what the model's ``apply`` returns for the same step."""
-        return "ok" if self.revert is None else self.revert
-
-
-OK = Outcome()
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,14 @@ outcomes; ``observe_*`` read every field the two can be compared on.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from ape import chain
+from typing import Any
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import Account, Call, Contract
+from protocol_model.chain.steps import StepHandler, StepRegistry
 from protocol_model.chain.uniswap import create_pair, deploy_factory
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, V2Pair
 from protocol_model.exact.errors import PoolError
@@ -36,8 +39,6 @@ from protocol_model.world.leveraged_world import (
 )
 from protocol_model.world.model_world import Action, ModelWorld
 
-GAS_LIMIT = 12_000_000
-
 
 @dataclass(frozen=True)
 class LevOp:
@@ -57,56 +58,67 @@ class LevOp:
     deadline: int = 0
 
     def describe(self) -> str:
+        """``kind(field=value, ...)`` of the fields that are set."""
         fields = {k: v for k, v in self.__dict__.items() if v not in ("", 0) and k != "kind"}
         return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
 
 
 @dataclass
 class LevWorld:
+    """The pool (``ChainWorld`` / ``ModelWorld``), the pair and the vaults on chain (``*_c``) and in the model
+    (``*_m``), stepped together at block time ``now``; ``LEVERAGED_STEPS`` says what each op does on each."""
+
     cw: ChainWorld
     mw: ModelWorld
-    pair_c: object
-    swapper_c: object
+    pair_c: Contract
+    swapper_c: Contract
     pair_m: V2Pair
-    vaults_c: dict[str, object] = field(default_factory=dict)
+    vaults_c: dict[str, Contract] = field(default_factory=dict)
     vaults_m: dict[str, LeveragedToken] = field(default_factory=dict)
     now: int = 0
 
     @classmethod
-    def deploy(cls, project, deployer, signers, vault_params: dict[str, LeveragedTokenParams] | None = None,
+    def deploy(cls, project: Any, deployer: Account, signers: dict[str, Account],
+               vault_params: dict[str, LeveragedTokenParams] | None = None,
                scenario: Scenario | None = None) -> LevWorld:
+        """The pool from ``scenario`` (default: the leveraged-token scenario), a pair seeded by the arbitrageur,
+        the lender's supply and one vault per ``vault_params`` entry (default: 2x and 3x)."""
         scenario = scenario or parse_scenario(SCENARIO, "leveraged-tokens")
         cw = ChainWorld.deploy(scenario, project, deployer, signers)
+        drv = cw.driver
         mw = ModelWorld(scenario, cw.listed_at)
-        factory = deploy_factory(deployer)
-        pair_c = create_pair(factory, cw.tokens[COLL], cw.tokens[DEBT], deployer)
-        swapper_c = deployer.deploy(project.PairSwapper)
-        token0 = COLL if pair_c.token0() == cw.tokens[COLL].address else DEBT
+        factory = deploy_factory(drv, deployer)
+        pair_c = create_pair(drv, factory, cw.tokens[COLL], cw.tokens[DEBT], deployer)
+        swapper_c = drv.deploy(project.PairSwapper, sender=deployer)
+        token0 = COLL if drv.view(pair_c, "token0") == cw.tokens[COLL].address else DEBT
         pair_m = V2Pair("pair", token0, DEBT if token0 == COLL else COLL, mw.pool.ledger)
-        w = cls(cw, mw, pair_c, swapper_c, pair_m, now=chain.blocks.head.timestamp)
+        w = cls(cw, mw, pair_c, swapper_c, pair_m, now=drv.now())
         arb = signers[ARB]
         for name in (COLL, DEBT):
             cw.tokens[name].approve(swapper_c, UINT256_MAX, sender=arb)
             mw.pool.ledger.approve(name, ARB, SWAPPER, UINT256_MAX)
-        w.now = max(w.now, chain.blocks.head.timestamp) + 1
+        w.now = max(w.now, drv.now()) + 1
         a0, a1 = PAIR_LIQUIDITY[token0], PAIR_LIQUIDITY[pair_m.token1]
-        w._both(lambda: pair_m.add_liquidity(ARB, a0, a1, ARB, w.now),
-                swapper_c, "addLiquidity", (pair_c.address, a0, a1, arb.address), arb)
+        seeded = w._run(StepHandler(lambda lw, op: Call(swapper_c, "addLiquidity", (pair_c.address, a0, a1,
+                                                                                     arb.address), arb),
+                                    lambda lw, op, now: _model(pair_m.add_liquidity, ARB, a0, a1, ARB, now)),
+                        LevOp("add_liquidity"))
+        assert seeded == ("ok", "ok"), seeded
         w.now += 1
-        assert cw.apply(Action("supply", LENDER, DEBT, LENDER_SUPPLY, LENDER), w.now) == "ok"
-        assert mw.apply(Action("supply", LENDER, DEBT, LENDER_SUPPLY, LENDER), w.now) == "ok"
+        supply = Action("supply", LENDER, DEBT, LENDER_SUPPLY, LENDER)
+        assert (mw.apply(supply, w.now), cw.apply(supply, w.now)) == ("ok", "ok")
         for name, params in (vault_params or DEFAULT_VAULTS).items():
             w.add_vault(project, deployer, name, params)
         return w
 
-    def add_vault(self, project, deployer, name: str, params: LeveragedTokenParams) -> None:
-        cw = self.cw
-        self.now = max(self.now, chain.blocks.head.timestamp) + 1
-        chain.pending_timestamp = self.now
-        vault = deployer.deploy(project.LeveragedToken, f"WETH {name}", name.upper(), cw.tokens[COLL],
-                                cw.tokens[DEBT], cw.pool, self.pair_c, params.as_tuple(), deployer,
-                                cw.signers[TREASURY])
-        deployed_at = chain.blocks.head.timestamp
+    def add_vault(self, project: Any, deployer: Account, name: str, params: LeveragedTokenParams) -> None:
+        """Deploy vault ``name`` (and its model twin at the same deployment time); depositors approve it."""
+        cw, drv = self.cw, self.cw.driver
+        self.now = max(self.now, drv.now()) + 1
+        vault = drv.deploy(project.LeveragedToken, f"WETH {name}", name.upper(), cw.tokens[COLL], cw.tokens[DEBT],
+                           cw.pool, self.pair_c, params.as_tuple(), deployer, cw.signers[TREASURY],
+                           sender=deployer, at_time=self.now)
+        deployed_at = drv.now()
         self.now = max(self.now, deployed_at)
         self.vaults_c[name] = vault
         self.vaults_m[name] = LeveragedToken(name, COLL, DEBT, self.mw.pool, self.pair_m, params, TREASURY,
@@ -114,109 +126,44 @@ class LevWorld:
         for who in DEPOSITORS:
             cw.tokens[COLL].approve(vault, UINT256_MAX, sender=cw.signers[who])
             self.mw.pool.ledger.approve(COLL, who, name, UINT256_MAX)
-        self.now = max(self.now, chain.blocks.head.timestamp)
+        self.now = max(self.now, drv.now())
 
     # ------------------------------------------------------------------ driving
 
     def step(self, op: LevOp) -> tuple[str, str]:
-        """Run ``op`` at the next second (after ``seconds`` for a warp) on both; (model, chain) outcomes."""
+        """Run ``op`` at the next second (after ``seconds`` for a warp) on both; (model, chain) outcomes. A
+        ``price`` that passes on both is followed by the arbitrage swap that brings the pair to it."""
         if op.kind == "warp":
             self.now += op.seconds
             return "ok", "ok"
         self.now += 1
-        now, s = self.now, self.cw.signers
-        if op.kind == "price":
-            got = (self.mw.apply(Action("price", asset=COLL, answer=op.answer), now),
-                   self.cw.apply(Action("price", asset=COLL, answer=op.answer), now))
-            if got != ("ok", "ok"):
-                return got
+        got = self._run(LEVERAGED_STEPS.handler(op.kind), op)
+        if op.kind == "price" and got == ("ok", "ok"):
             trade = self.arbitrage_trade()
-            if trade is None:
-                return got
-            return self.step(LevOp("swap", account=ARB, token_in=trade[0], amount=trade[1]))
-        if op.kind == "swap":
-            token = self.cw.tokens[op.token_in]
-            return self._both(lambda: self.pair_m.swap_exact_in(op.account, op.token_in, op.amount, 0, op.account, now),
-                              self.swapper_c, "swapExactIn",
-                              (self.pair_c.address, token.address, op.amount, 0, s[op.account].address), s[op.account])
-        vm, vc = self.vaults_m[op.vault], self.vaults_c[op.vault]
-        sender = s[op.account] if op.account else self.cw.deployer
-        deadline = op.deadline or UINT256_MAX
-        if op.kind == "deposit" and (op.min_assets or op.deadline):
-            return self._both(lambda: vm.deposit(op.account, op.amount, op.account, now, op.min_assets, deadline),
-                              vc, "depositWithMin", (op.amount, sender.address, op.min_assets, deadline), sender)
-        if op.kind == "deposit":
-            return self._both(lambda: vm.deposit(op.account, op.amount, op.account, now), vc, "deposit",
-                              (op.amount, sender.address), sender)
-        if op.kind == "redeem":
-            return self._both(lambda: vm.redeem(op.account, op.amount, op.account, op.account, now, op.min_assets,
-                                                deadline),
-                              vc, "redeemWithMin",
-                              (op.amount, sender.address, sender.address, op.min_assets, deadline), sender)
-        if op.kind == "supply_for":
-            return self._both(lambda: self.mw.pool.supply(op.account, COLL, op.amount, op.vault, now), self.cw.pool,
-                              "supply", (self.cw.tokens[COLL].address, op.amount, vc.address), sender)
-        if op.kind == "send":
-            return self._both(lambda: self.mw.pool.ledger.transfer(COLL, op.account, op.vault, op.amount),
-                              self.cw.tokens[COLL], "transfer", (vc.address, op.amount), sender)
-        if op.kind in ("rebalance", "ripcord"):
-            fn = vm.rebalance if op.kind == "rebalance" else vm.ripcord
-            return self._both(lambda: fn(op.account, now), vc, op.kind, (), sender)
-        if op.kind == "accrue":
-            return self._both(lambda: vm.accrue(now), vc, "accrue", (), sender)
-        raise ValueError(f"unknown op {op.kind}")
+            if trade is not None:
+                return self.step(LevOp("swap", account=ARB, token_in=trade[0], amount=trade[1]))
+        return got
+
+    def _run(self, handler: StepHandler[LevWorld, LevOp], op: LevOp) -> tuple[str, str]:
+        """The model side, then the chain call, both at ``now``: (model, chain) outcomes."""
+        if handler.model is None:
+            raise ValueError(f"{op.kind}: a leveraged-token step needs its model action")
+        got_m = handler.model(self, op, self.now)
+        call = handler.call(self, op)
+        return got_m, "ok" if call is None else self.cw.driver.send(call, self.now).name
 
     def arbitrage_trade(self) -> tuple[str, int] | None:
+        """The swap that brings the pair's price to the oracle's (model state), or None."""
         return arbitrage_trade(self.mw.pool, self.pair_m)
 
-    def _both(self, model_fn, contract, method: str, args: tuple, sender) -> tuple[str, str]:
-        try:
-            model_fn()
-            got_m = "ok"
-        except PoolError as err:
-            got_m = err.name
-        return got_m, self._send(contract, method, args, sender, self.now)
-
-    def _send(self, contract, method: str, args: tuple, sender, now: int) -> str:
-        """Mine one call at block time ``now``: 'ok', or the revert's error name (nothing is sent then)."""
-        handler = getattr(contract, method)
-        if chain.provider.name != "foundry":
-            from ape.exceptions import ContractLogicError
-
-            from protocol_model.chain.adapter import revert_reason
-
-            chain.pending_timestamp = now
-            try:
-                handler.call(*args, sender=sender, block_id="pending")
-            except ContractLogicError as err:
-                return revert_reason(err, self.cw.project)
-            chain.pending_timestamp = now
-            handler(*args, sender=sender)
-            return "ok"
-        data = handler.encode_input(*args)
-        tx = {"from": sender.address, "to": contract.address, "data": "0x" + bytes(data).hex(), "gas": hex(GAS_LIMIT)}
-        rpc = chain.provider.web3.provider.make_request
-        res = rpc("eth_call", [tx, "latest", {}, {"time": hex(now)}])
-        if "error" in res:
-            err = res["error"]
-            data = err.get("data") or ""
-            if isinstance(data, str) and data.startswith("0x08c379a0"):  # Error(string), e.g. 'UniswapV2: K'
-                from eth_abi import decode
-
-                return decode(["string"], bytes.fromhex(data[10:]))[0]
-            return self.cw.decode_revert(data, err.get("message", ""))
-        rpc("evm_setNextBlockTimestamp", [now])
-        sent = rpc("eth_sendTransaction", [tx])
-        if "error" in sent:
-            raise RuntimeError(f"{method}: eth_call passed but sending failed: {sent['error']}")
-        receipt = chain.provider.web3.eth.wait_for_transaction_receipt(sent["result"], timeout=30, poll_latency=0.01)
-        if receipt["status"] != 1:
-            raise RuntimeError(f"{method}: eth_call passed at t={now} but the mined call reverted")
-        return "ok"
+    def sender(self, op: LevOp) -> Account:
+        """The op's account, or the deployer when it names none."""
+        return self.cw.signers[op.account] if op.account else self.cw.deployer
 
     # ------------------------------------------------------------------ observing
 
     def observe_model(self) -> dict[str, int]:
+        """Every compared field of the model: vaults, the pair, the actors' tokens."""
         obs: dict[str, int] = {}
         pool, ledger = self.mw.pool, self.mw.pool.ledger
         for name, v in self.vaults_m.items():
@@ -239,9 +186,10 @@ class LevWorld:
         return obs
 
     def observe_chain(self) -> dict[str, int]:
+        """The same fields read from chain (``observe_model``'s keys)."""
         obs: dict[str, int] = {}
         pool, tokens, s = self.cw.pool, self.cw.tokens, self.cw.signers
-        view = self._view
+        view = self.cw.driver.view
         for name, v in self.vaults_c.items():
             obs.update({
                 f"{name}.totalSupply": view(v, "totalSupply"), f"{name}.totalAssets": view(v, "totalAssets"),
@@ -263,19 +211,6 @@ class LevWorld:
                 obs[f"{who}.{token}"] = view(tokens[token], "balanceOf", s[who].address)
         return obs
 
-    def _view(self, contract, method: str, *args):
-        """A view call through raw JSON-RPC (ape's call path costs several milliseconds more per read)."""
-        from eth_abi import decode
-
-        handler = getattr(contract, method)
-        abi = handler.abis[0]
-        data = "0x" + bytes(handler.encode_input(*args)).hex()
-        res = chain.provider.web3.provider.make_request("eth_call", [{"to": contract.address, "data": data}, "latest"])
-        if "error" in res:
-            raise RuntimeError(f"{method}{args}: {res['error']}")
-        out = decode([o.canonical_type for o in abi.outputs], bytes.fromhex(res["result"][2:]))
-        return out[0] if len(out) == 1 else out
-
     def mismatches(self) -> list[str]:
         """Every differing field: the vaults, the pair, the actors' tokens and the whole pool snapshot."""
         m, c = self.observe_model(), self.observe_chain()
@@ -286,14 +221,76 @@ class LevWorld:
 
     def checkpoint(self) -> tuple:
         """Chain snapshot plus a copy of the whole model (pool, pair and vaults share one ledger)."""
-        import copy
-
-        return chain.snapshot(), copy.deepcopy((self.mw, self.pair_m, self.vaults_m))
+        return self.cw.driver.snapshot(), copy.deepcopy((self.mw, self.pair_m, self.vaults_m))
 
     def restore(self, saved: tuple) -> None:
         """Back to a checkpoint on both sides; the clock keeps running forward."""
-        import copy
-
         snap, model = saved
-        chain.restore(snap)
+        self.cw.driver.restore(snap)
         self.mw, self.pair_m, self.vaults_m = copy.deepcopy(model)
+
+
+def _model(fn: Callable[..., Any], *args: Any) -> str:
+    """Run a model call: 'ok', or the error's name (the model's state is unchanged then)."""
+    try:
+        fn(*args)
+    except PoolError as err:
+        return err.name
+    return "ok"
+
+
+def _price_action(op: LevOp) -> Action:
+    return Action("price", asset=COLL, answer=op.answer)
+
+
+def _vault_op(method: str, model: Callable[[LevWorld, LevOp, int], str],
+              args: Callable[[LevWorld, LevOp], tuple] = lambda w, op: ()) -> StepHandler[LevWorld, LevOp]:
+    """A vault call ``method(*args)`` from the op's sender, and its model action."""
+    return StepHandler(lambda w, op: Call(w.vaults_c[op.vault], method, args(w, op), w.sender(op)), model)
+
+
+def _deadline(op: LevOp) -> int:
+    """The op's deadline (seconds), or none (UINT256_MAX)."""
+    return op.deadline or UINT256_MAX
+
+
+def _deposit_call(w: LevWorld, op: LevOp) -> Call:
+    """``depositWithMin`` when the op sets a minimum or a deadline, else ``deposit``."""
+    vault, who = w.vaults_c[op.vault], w.sender(op)
+    if op.min_assets or op.deadline:
+        return Call(vault, "depositWithMin", (op.amount, who.address, op.min_assets, _deadline(op)), who)
+    return Call(vault, "deposit", (op.amount, who.address), who)
+
+
+def _deposit_model(w: LevWorld, op: LevOp, now: int) -> str:
+    vm = w.vaults_m[op.vault]
+    if op.min_assets or op.deadline:
+        return _model(vm.deposit, op.account, op.amount, op.account, now, op.min_assets, _deadline(op))
+    return _model(vm.deposit, op.account, op.amount, op.account, now)
+
+
+LEVERAGED_STEPS: StepRegistry[LevWorld, LevOp] = StepRegistry("leveraged token", {
+    "price": StepHandler(lambda w, op: w.cw.call(_price_action(op), w.cw.feeds[COLL], "setAnswer", op.answer),
+                         lambda w, op, now: w.mw.apply(_price_action(op), now)),
+    "swap": StepHandler(
+        lambda w, op: Call(w.swapper_c, "swapExactIn", (w.pair_c.address, w.cw.token(op.token_in), op.amount, 0,
+                                                        w.cw.address_of(op.account)), w.sender(op)),
+        lambda w, op, now: _model(w.pair_m.swap_exact_in, op.account, op.token_in, op.amount, 0, op.account, now)),
+    "deposit": StepHandler(_deposit_call, _deposit_model),
+    "redeem": _vault_op("redeemWithMin",
+                        lambda w, op, now: _model(w.vaults_m[op.vault].redeem, op.account, op.amount, op.account,
+                                                  op.account, now, op.min_assets, _deadline(op)),
+                        lambda w, op: (op.amount, w.sender(op).address, w.sender(op).address, op.min_assets,
+                                       _deadline(op))),
+    "supply_for": StepHandler(
+        lambda w, op: Call(w.cw.pool, "supply", (w.cw.token(COLL), op.amount, w.vaults_c[op.vault].address),
+                           w.sender(op)),
+        lambda w, op, now: _model(w.mw.pool.supply, op.account, COLL, op.amount, op.vault, now)),
+    "send": StepHandler(
+        lambda w, op: Call(w.cw.tokens[COLL], "transfer", (w.vaults_c[op.vault].address, op.amount), w.sender(op)),
+        lambda w, op, now: _model(w.mw.pool.ledger.transfer, COLL, op.account, op.vault, op.amount)),
+    "rebalance": _vault_op("rebalance", lambda w, op, now: _model(w.vaults_m[op.vault].rebalance, op.account, now)),
+    "ripcord": _vault_op("ripcord", lambda w, op, now: _model(w.vaults_m[op.vault].ripcord, op.account, now)),
+    "accrue": _vault_op("accrue", lambda w, op, now: _model(w.vaults_m[op.vault].accrue, now)),
+})
+"""Every leveraged-token op (but ``warp``, which only moves the clock) -> its chain call and model action."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from protocol_model.chain.replay import Replay, StepResult
-from protocol_model.world.model_world import resolve
 from protocol_model.world.oracle_outcome import Outcome, OutcomeTracker
 
 
-def replay_story(scenario, chain_world) -> tuple[list[StepResult], Outcome, Replay]:
-    replay = Replay.start(scenario, chain_world)
+def track_outcome(replay: Replay) -> Outcome:
+    """Run the replay's scenario with an OutcomeTracker watching every step; the story's outcome
+    (liquidations, wrongly liquidated accounts, bad debt, profits) measured on the model."""
     tracker = OutcomeTracker(replay.model)
-    for step in scenario.steps:
-        action = resolve(step, scenario)
-        tracker.before(replay.model, action)
-        result = replay.step(action, step.expect)
-        tracker.after(replay.model, action, result.model)
-    return replay.results, tracker.finish(replay.model), replay
+    replay.run([tracker])
+    return tracker.finish(replay.model)
+
+
+def replay_story(scenario: Any, chain_world: Any) -> tuple[list[StepResult], Outcome, Replay]:
+    """Start the generic replay on ``chain_world`` and track its outcome: (results, outcome, replay).
+    Raises AssertionError if the twins differ before the first step."""
+    replay: Replay = Replay.start(scenario, chain_world)
+    outcome = track_outcome(replay)
+    return replay.results, outcome, replay

@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import Account
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import Scenario, ScenarioError
@@ -46,6 +47,7 @@ def open_positions(replay: Replay, scenario: Scenario) -> list[StepResult]:
 
 
 def hf_text(value: int) -> str:
+    """A health factor (WAD) for the report: 'inf' for no debt, else six decimals."""
     return "inf" if value == UINT256_MAX else f"{value / WAD:.6f}"
 
 
@@ -58,25 +60,27 @@ class Report:
 
     @classmethod
     def open(cls, path: str | Path) -> Report:
+        """A report writing to ``path`` (parent folders created; an existing file is replaced)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path.open("w", encoding="utf-8"))
 
-    def write(self, event: str, **data) -> None:
+    def write(self, event: str, **data: Any) -> None:
+        """Append one record ``{event, **data}`` and flush it."""
         record = {"event": event, **data}
         self.records.append(record)
         self.stream.write(json.dumps(record, default=str) + "\n")
         self.stream.flush()
 
     def close(self) -> None:
+        """Close the stream."""
         self.stream.close()
 
 
-def _alive(world: ChainWorld) -> bool:
+def _alive(world: Any) -> bool:
+    """True when the world's chain still answers."""
     try:
-        from ape import chain
-
-        chain.provider.web3.eth.block_number  # noqa: B018
+        world.driver.now()
         return True
     except Exception:  # noqa: BLE001 - any failure to answer means the chain is gone
         return False
@@ -84,12 +88,17 @@ def _alive(world: ChainWorld) -> bool:
 
 @dataclass
 class Player:
+    """Plays a scenario's steps, then its price path with a keeper, on a replay; writes every step and
+    point to the report and collects failures (disagreements, unexpected outcomes, failed checks)."""
+
     scenario: Scenario
     replay: Replay
     report: Report
     failures: list[str] = field(default_factory=list)
 
     def step(self, action: Action, phase: str, expected: str = "ok", point: int | None = None) -> StepResult:
+        """One step on both twins, reported. Raises ChainDied when the chain stopped answering (any other
+        error, or an AssertionError, propagates as is)."""
         try:
             r = self.replay.step(action, expected)
         except Exception as err:
@@ -98,7 +107,7 @@ class Player:
             done = len(self.replay.results)
             raise ChainDied(f"the chain stopped answering at {phase} step {done} ({action.describe()}): "
                             f"{type(err).__name__}: {err}. The report keeps the {done} steps already done.") from err
-        hfs = {a: hf_text(r.snapshot.field("account", a, "health_factor_wad")) for a in self.replay.model.account_names}
+        hfs = {a: hf_text(r.after().field("account", a, "health_factor_wad")) for a in self.replay.model.account_names}
         self.report.write("step", phase=phase, index=r.index, point=point, action=action.describe(),
                           time=self.replay.now, expected=expected, model=r.model, chain=r.chain, agrees=r.agrees,
                           mismatches=r.mismatches[:10], health_factors=hfs)
@@ -110,10 +119,13 @@ class Player:
         return r
 
     def run_steps(self) -> None:
+        """The scenario's steps, each with its stated outcome."""
         for step in self.scenario.steps:
             self.step(resolve(step, self.scenario), "steps", step.expect)
 
     def run_keeper(self, point: int) -> list[str]:
+        """The keeper liquidates, one call a second, every account the model says is liquidatable (up to
+        its per-point limit); the accounts liquidated."""
         keeper = self.scenario.keeper
         if keeper is None:
             return []
@@ -138,6 +150,7 @@ class Player:
         return done
 
     def run_path(self) -> None:
+        """Every price-path point: its price steps, the keeper, the point's checks."""
         model = self.replay.model
         for i, point in enumerate(self.scenario.path):
             bad_before = {n: model.pool.assets[n].state.bad_debt for n in model.asset_names}
@@ -150,7 +163,7 @@ class Player:
                               liquidated=sorted(set(liquidated)), bad_debt_assets=bad_assets, checks=checks)
             self.failures += [f"checks at point {i}: {c['detail']}" for c in checks if not c["ok"]]
 
-    def _check(self, check, liquidated: list[str], bad_assets: list[str]) -> dict:
+    def _check(self, check: Any, liquidated: list[str], bad_assets: list[str]) -> dict:
         pool, now = self.replay.model.pool, self.replay.now
         still = set(liquidatable(pool, self.replay.model.account_names, now))
         problems = []
@@ -179,7 +192,7 @@ class Player:
         return not self.failures
 
 
-def deploy_and_open(scenario: Scenario, project, deployer, signers: dict) -> Replay:
+def deploy_and_open(scenario: Scenario, project: Any, deployer: Account, signers: dict[str, Account]) -> Replay:
     """Deploy the scenario's world and open its positions on both twins (model == chain checked)."""
     world = ChainWorld.deploy(scenario, project, deployer, signers)
     replay = Replay.start(scenario, world)

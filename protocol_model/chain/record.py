@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import Account, connect
 from protocol_model.scenario.story import Scenario, ScenarioError, parse_scenario
 
 FORMAT = "protocol_model.deployment/1"
 
 
 class AssetRecord(BaseModel):
+    """One listed asset's addresses (token, feed, rate model), decimals and listing time (seconds)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     token: str
     feed: str
@@ -29,6 +34,8 @@ class AssetRecord(BaseModel):
 
 
 class DeploymentRecord(BaseModel):
+    """What ``ape run deploy`` writes: chain, block, addresses, the scenario and its accounts."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     format: str = FORMAT
     scenario_name: str
@@ -50,9 +57,11 @@ class DeploymentRecord(BaseModel):
     """The validated scenario (parameters, accounts, path) as JSON."""
 
     def parsed_scenario(self) -> Scenario:
+        """The recorded scenario, validated again."""
         return parse_scenario(self.scenario, "deployment record scenario")
 
     def write(self, path: str | Path) -> Path:
+        """Write the record as JSON through a temporary file renamed into place; the path."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(path.name + ".tmp")
@@ -62,6 +71,7 @@ class DeploymentRecord(BaseModel):
 
     @classmethod
     def read(cls, path: str | Path) -> DeploymentRecord:
+        """Read a record; ValueError when its ``format`` is not this one."""
         data = json.loads(Path(path).read_text())
         if data.get("format") != FORMAT:
             raise ValueError(f"{path}: format is {data.get('format')!r}, expected {FORMAT!r}")
@@ -69,6 +79,7 @@ class DeploymentRecord(BaseModel):
 
 
 def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
+    """The record of ``world`` as deployed on ``network``, at the head block."""
     from ape import chain
 
     head = chain.blocks.head
@@ -87,12 +98,12 @@ def record_of(world: ChainWorld, network: str) -> DeploymentRecord:
     )
 
 
-def _hex(value) -> str:
+def _hex(value: Any) -> str:
     text = value.hex() if isinstance(value, bytes) else str(value)
     return text if text.startswith("0x") else "0x" + text
 
 
-def signer_for(address: str):
+def signer_for(address: str) -> Account:
     """The ape account for ``address``: a local test account, else an impersonated one (forks)."""
     from ape import accounts
 
@@ -102,11 +113,11 @@ def signer_for(address: str):
     return accounts[address]
 
 
-def attach(record: DeploymentRecord, project) -> ChainWorld:
+def attach(record: DeploymentRecord, project: Any) -> ChainWorld:
     """A ChainWorld over the contracts a record names, on the connected chain (e.g. a fork of it)."""
     scenario = record.parsed_scenario()
     signers = {name: signer_for(addr) for name, addr in record.accounts.items()}
-    w = ChainWorld(scenario, project, signer_for(record.deployer), signers)
+    w = ChainWorld(scenario, project, signer_for(record.deployer), signers, connect(project))
     w.pool = project.LendingPool.at(record.pool)
     w.router = project.PriceRouter.at(record.router)
     w.lens = project.PoolLens.at(record.lens)
@@ -119,7 +130,7 @@ def attach(record: DeploymentRecord, project) -> ChainWorld:
     return w
 
 
-def scenario_signers(scenario: Scenario, test_accounts) -> dict:
+def scenario_signers(scenario: Scenario, test_accounts: Iterable[Account]) -> dict[str, Account]:
     """Scenario accounts -> test accounts 1, 2, ... in file order (account 0 deploys)."""
     usable = list(test_accounts)[1:]
     if len(scenario.accounts) > len(usable):

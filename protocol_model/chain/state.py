@@ -14,8 +14,10 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -30,6 +32,7 @@ def rpc(url: str, method: str, params: list | None = None, timeout: float = 10) 
 
 
 def decode_dump(hexdata: str) -> dict:
+    """``anvil_dumpState``'s answer (hex of gzipped JSON, or plain JSON) -> the state as a dict."""
     raw = bytes.fromhex(hexdata.removeprefix("0x"))
     try:
         raw = gzip.decompress(raw)
@@ -48,7 +51,7 @@ def slim(state: dict) -> dict:
     return state
 
 
-def dump_state(make_request, path: str | Path) -> Path:
+def dump_state(make_request: Callable[[str, list], Any], path: str | Path) -> Path:
     """Write the connected anvil's state to ``path`` (temporary file renamed into place)."""
     res = make_request("anvil_dumpState", [])
     if isinstance(res, dict) and "error" in res:
@@ -63,6 +66,7 @@ def dump_state(make_request, path: str | Path) -> Path:
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when nothing listens on ``host:port``."""
     with socket.socket() as s:
         return s.connect_ex((host, port)) != 0
 
@@ -78,20 +82,23 @@ class AnvilProcess:
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @classmethod
-    def serving(cls, state_file: str | Path, port: int, **kw) -> AnvilProcess:
+    def serving(cls, state_file: str | Path, port: int, **kw: Any) -> AnvilProcess:
         """The upstream: a saved state (``anvil --load-state``)."""
         return cls(["--load-state", str(state_file)], port, **kw)
 
     @classmethod
-    def forking(cls, url: str, block_number: int, port: int, **kw) -> AnvilProcess:
+    def forking(cls, url: str, block_number: int, port: int, **kw: Any) -> AnvilProcess:
         """A fork of ``url`` pinned at ``block_number`` (``anvil --fork-url --fork-block-number``)."""
         return cls(["--fork-url", url, "--fork-block-number", str(block_number)], port, **kw)
 
     @property
     def url(self) -> str:
+        """``http://host:port``."""
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30) -> AnvilProcess:
+        """Start anvil and wait until it answers; RuntimeError when it is not on PATH, the port is taken,
+        it exits, or it does not answer within ``timeout`` seconds."""
         exe = shutil.which("anvil")
         if exe is None:
             raise RuntimeError("anvil is not on PATH (source env.sh or use the Makefile)")
@@ -114,6 +121,7 @@ class AnvilProcess:
         raise RuntimeError(f"anvil did not answer on {self.url} within {timeout} s")
 
     def stop(self) -> None:
+        """Terminate the process (kill it after 10 s)."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

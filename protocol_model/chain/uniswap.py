@@ -13,6 +13,8 @@ from pathlib import Path
 from ape.contracts import ContractContainer, ContractInstance
 from ethpm_types import ContractType
 
+from protocol_model.chain.driver import Account, ChainDriver, Contract
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "node_modules" / "@uniswap" / "v2-core" / "build"
 
 
@@ -35,17 +37,18 @@ def contract_type(name: str) -> ContractType:
     })
 
 
-def deploy_factory(deployer) -> ContractInstance:
+def deploy_factory(driver: ChainDriver, deployer: Account) -> Contract:
     """A fresh UniswapV2Factory; ``deployer`` is its feeToSetter (the protocol fee stays off)."""
-    return deployer.deploy(ContractContainer(contract_type("UniswapV2Factory")), deployer)
+    return driver.deploy(ContractContainer(contract_type("UniswapV2Factory")), deployer, sender=deployer)
 
 
-def create_pair(factory: ContractInstance, token_a, token_b, sender) -> ContractInstance:
+def create_pair(driver: ChainDriver, factory: Contract, token_a: Contract, token_b: Contract,
+                sender: Account) -> Contract:
     """Create the (token_a, token_b) pair through the factory and return it."""
     factory.createPair(token_a, token_b, sender=sender)
-    address = factory.getPair(token_a, token_b)
-    return ContractInstance(address, contract_type("UniswapV2Pair"))
+    return pair_at(driver.view(factory, "getPair", token_a.address, token_b.address))
 
 
-def pair_at(address: str) -> ContractInstance:
+def pair_at(address: str) -> Contract:
+    """The UniswapV2Pair at ``address``."""
     return ContractInstance(address, contract_type("UniswapV2Pair"))

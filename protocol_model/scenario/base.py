@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
-from pydantic_core import PydanticCustomError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 FIELD_PATH_PREFIX = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*( \([^)]*\))?: "
 """A message that starts with a field path (``accounts.0.balances.WETH: ...``)."""
@@ -57,8 +57,8 @@ class Strict(BaseModel):
             first = own[0]  # before a "Field required" it may cause (a misspelt key)
             known = [f.alias or n for n, f in cls.model_fields.items()]
             hint = f"Extra inputs are not permitted: {unknown_key(str(first['loc'][0]), known)}"
-            detail = {"type": PydanticCustomError("extra_forbidden", hint), "loc": first["loc"],
-                      "input": first["input"]}
+            detail: InitErrorDetails = {"type": PydanticCustomError("extra_forbidden", hint), "loc": first["loc"],
+                                        "input": first["input"]}
             raise ValidationError.from_exception_data(err.title, [detail]) from None
 
 

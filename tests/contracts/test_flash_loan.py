@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from protocol_model.chain.adapter import _selectors
+from protocol_model.chain.driver import error_selectors
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.lending.params import AssetConfig, RateParams
@@ -61,7 +61,7 @@ def chain_outcome(fn, *args, sender) -> str:
     if "error" in res:
         data = res["error"].get("data") or ""
         data = data.get("data", "") if isinstance(data, dict) else data
-        return _selectors(project).get(data[2:10].lower(), f"Revert({res['error']})")
+        return error_selectors(project).get(data[2:10].lower(), f"Revert({res['error']})")
     fn(*args, sender=sender)
     return "ok"
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import os
 
 import pytest
-from ape import chain
-from ape.exceptions import ContractLogicError
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from protocol_model.chain.adapter import revert_reason
+from protocol_model.chain.driver import Call, restoring
 from protocol_model.chain.uniswap import create_pair, deploy_factory
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, ZERO_ADDRESS, V2Pair
 from protocol_model.exact.ledger import Ledger
@@ -27,12 +25,12 @@ START_BALANCE = 10**30
 
 
 @pytest.fixture(scope="module")
-def amm(project, admin, signers):
+def amm(project, admin, signers, driver):
     """Two tokens (18 and 6 decimals), a pair from the real factory, the swap helper; actors funded."""
     weth = admin.deploy(project.MockERC20, "WETH", "WETH", 18)
     usdc = admin.deploy(project.MockERC20, "USDC", "USDC", 6)
-    factory = deploy_factory(admin)
-    pair = create_pair(factory, weth, usdc, admin)
+    factory = deploy_factory(driver, admin)
+    pair = create_pair(driver, factory, weth, usdc, admin)
     swapper = admin.deploy(project.PairSwapper)
     tokens = {"WETH": weth, "USDC": usdc}
     for name in ACTORS:
@@ -42,7 +40,8 @@ def amm(project, admin, signers):
         pair.approve(swapper, UINT256_MAX, sender=signers[name])
     token0 = "WETH" if pair.token0() == weth.address else "USDC"
     token1 = "USDC" if token0 == "WETH" else "WETH"
-    return dict(pair=pair, swapper=swapper, tokens=tokens, token0=token0, token1=token1, signers=signers)
+    return dict(pair=pair, swapper=swapper, tokens=tokens, token0=token0, token1=token1, signers=signers,
+                driver=driver)
 
 
 def fresh_model(amm) -> V2Pair:
@@ -81,17 +80,9 @@ def observed_model(m: V2Pair) -> dict:
     return obs
 
 
-def chain_call(fn, *args, sender, now: int) -> str:
-    """Send at block time ``now``; 'ok' or the revert's name / reason string."""
-    from ape import project
-
-    try:
-        fn.call(*args, sender=sender)  # a failing call leaves no block behind
-    except ContractLogicError as err:
-        return revert_reason(err, project)
-    chain.pending_timestamp = now
-    fn(*args, sender=sender)
-    return "ok"
+def chain_call(amm, method: str, *args, sender, now: int) -> str:
+    """The swap helper's ``method(*args)`` at block time ``now``: 'ok' or the revert's name / reason string."""
+    return amm["driver"].send(Call(amm["swapper"], method, args, sender), now).name
 
 
 def model_call(fn, *args) -> str:
@@ -115,17 +106,16 @@ op_st = st.one_of(
 
 
 def test_pair_and_model_agree(amm):
-    pair, swapper, s = amm["pair"], amm["swapper"], amm["signers"]
-    clock = {"now": chain.blocks.head.timestamp}
+    pair, s, driver = amm["pair"], amm["signers"], amm["driver"]
+    clock = {"now": driver.now()}
     counts = {"steps": 0, "reverts": 0}
 
     @settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(first=st.tuples(amount_st, amount_st), ops=st.lists(op_st, min_size=1, max_size=12))
     def run(first, ops):
-        snap = chain.snapshot()
         model = fresh_model(amm)
-        try:
+        with restoring(driver):
             for op in [("add", "alice", *first), *ops]:
                 clock["now"] += op[1] if op[0] == "warp" else 1
                 now = clock["now"]
@@ -134,27 +124,27 @@ def test_pair_and_model_agree(amm):
                 kind, who = op[0], op[1]
                 if kind == "add":
                     a0, a1 = op[2], op[3]
-                    got_c = chain_call(swapper.addLiquidity, pair, a0, a1, s[who], sender=s[who], now=now)
+                    got_c = chain_call(amm, "addLiquidity", pair.address, a0, a1, s[who].address, sender=s[who],
+                                       now=now)
                     got_m = model_call(model.add_liquidity, who, a0, a1, who, now)
                 elif kind in ("in", "out"):
                     zero_in, amount, limit_kind = op[2], op[3], op[4]
                     token_in = amm["token0"] if zero_in else amm["token1"]
                     limit = _limit(model, kind, token_in, amount, limit_kind)
-                    fn_c = swapper.swapExactIn if kind == "in" else swapper.swapExactOut
+                    method = "swapExactIn" if kind == "in" else "swapExactOut"
                     fn_m = model.swap_exact_in if kind == "in" else model.swap_exact_out
-                    got_c = chain_call(fn_c, pair, amm["tokens"][token_in], amount, limit, s[who], sender=s[who],
-                                       now=now)
+                    got_c = chain_call(amm, method, pair.address, amm["tokens"][token_in].address, amount, limit,
+                                       s[who].address, sender=s[who], now=now)
                     got_m = model_call(fn_m, who, token_in, amount, limit, who, now)
                 else:
                     liquidity = model.lp.get(who, 0) * op[2] // 100
-                    got_c = chain_call(swapper.removeLiquidity, pair, liquidity, s[who], sender=s[who], now=now)
+                    got_c = chain_call(amm, "removeLiquidity", pair.address, liquidity, s[who].address, sender=s[who],
+                                       now=now)
                     got_m = model_call(model.remove_liquidity, who, liquidity, who, now)
                 counts["steps"] += 1
                 counts["reverts"] += got_m != "ok"
                 assert got_m == got_c, f"{op}: model {got_m}, chain {got_c}"
                 assert observed_model(model) == observed_chain(amm), f"after {op}"
-        finally:
-            chain.restore(snap)
 
     run()
     # The sequences exercised both outcomes (the strategies make swaps that fail their limits).

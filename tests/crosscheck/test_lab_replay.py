@@ -10,13 +10,12 @@ tests/lab/test_engine_vs_exact.py (float64 vs integer units).
 
 from __future__ import annotations
 
-from protocol_model.chain.replay import Replay
 from protocol_model.sim.onchain import default_case, pick_paths
 
 REL, UNITS = 1e-9, 4
 
 
-def test_lab_paths_agree_on_chain(deploy_world, chain, crosscheck_stats):
+def test_lab_paths_agree_on_chain(checked_replay):
     case = default_case()
     lab = case.run()
     picks = pick_paths(lab, n_random=2, seed=7)
@@ -24,23 +23,10 @@ def test_lab_paths_agree_on_chain(deploy_world, chain, crosscheck_stats):
     names = [a.name for a in case.params.assets]
     dec = [a.decimals for a in case.params.assets]
     for p in picks:
-        scenario = case.exact(lab, p).scenario
-        snap = chain.snapshot()
-        try:
-            replay = Replay.start(scenario, deploy_world(scenario))
-            results = replay.run()
-        finally:
-            chain.restore(snap)
-        crosscheck_stats.sequences += 1
-        crosscheck_stats.operations += len(results)
-        crosscheck_stats.mismatches += replay.mismatches
-        for r in results:
-            assert r.model == r.chain == r.expected, f"path {p} step {r.index} {r.action.describe()}: " \
-                                                     f"model {r.model}, chain {r.chain}"
-            assert not r.mismatches, f"path {p} step {r.index}: {r.mismatches[:5]}"
+        results = checked_replay(case.exact(lab, p).scenario, where=f"path {p} ").results
         chain_liquidations = sum(r.action.kind == "liquidate" and r.chain == "ok" for r in results)
         assert chain_liquidations == lab.per_path["liquidation_count"][p], f"path {p}: liquidation count"
-        final = results[-1].snapshot
+        final = results[-1].after()
         events = [e for e in lab.events if e[0] == p]
         assert sum(e[6] > 0 for e in events) == lab.per_path["bad_debt_count"][p]
         for k, name in enumerate(names):

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.chain.replay import Replay
 from protocol_model.scenario.story import load_scenario
 
 LOOPS = Path(__file__).resolve().parents[2] / "scenarios" / "loops"
@@ -21,19 +20,6 @@ FILES = sorted(LOOPS.glob("*.yaml"))
 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
-def test_loop_story_agrees(deploy_world, chain, path, crosscheck_stats):
-    scenario = load_scenario(path)
-    snap = chain.snapshot()
-    try:
-        replay = Replay.start(scenario, deploy_world(scenario))
-        results = replay.run()
-    finally:
-        chain.restore(snap)
-    crosscheck_stats.sequences += 1
-    crosscheck_stats.operations += len(results)
-    crosscheck_stats.mismatches += replay.mismatches
-    assert results and results[-1].snapshot.pairs, "a loop story must have steps and AMM pairs"
-    for r in results:
-        assert r.model == r.chain, f"step {r.index} {r.action.describe()}: model {r.model}, chain {r.chain}"
-        assert not r.mismatches, f"step {r.index} {r.action.describe()}: {r.mismatches[:5]}"
-        assert r.as_expected, f"step {r.index} {r.action.describe()}: expected {r.expected}, got {r.model}"
+def test_loop_story_agrees(checked_replay, path):
+    replay = checked_replay(load_scenario(path))
+    assert replay.results[-1].after().pairs, "a loop story must have AMM pairs"

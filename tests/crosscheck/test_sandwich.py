@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from protocol_model.chain.leveraged import LevOp, LevWorld
-from protocol_model.chain.replay import Replay
 from protocol_model.exact.strategies.looper import MAX_SLIPPAGE_BPS
 from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.leveraged_world import ARB, COLL, DEBT, KEEPER
@@ -27,22 +26,10 @@ E18 = 10**18
     (1_000 / USDC_RESERVE, "1", MAX_SLIPPAGE_BPS, "ok"),  # a small open runs after a small front-run
     (0.005, "1", MAX_SLIPPAGE_BPS, "SlippageExceeded"),
 ])
-def test_a_looper_sandwich_does_not_pay_on_chain(deploy_world, chain, share, equity, slippage, expect,
-                                                 crosscheck_stats):
+def test_a_looper_sandwich_does_not_pay_on_chain(checked_replay, share, equity, slippage, expect):
     steps = loop_sandwich_steps(str(int(USDC_RESERVE * share)), equity, slippage, expect)
     scenario = parse_scenario({**LOOP_STORY, "steps": steps}, "looper-sandwich")
-    snap = chain.snapshot()
-    try:
-        replay = Replay.start(scenario, deploy_world(scenario))
-        results = replay.run()
-    finally:
-        chain.restore(snap)
-    crosscheck_stats.sequences += 1
-    crosscheck_stats.operations += len(results)
-    crosscheck_stats.mismatches += replay.mismatches
-    for r in results:
-        assert r.model == r.chain and not r.mismatches, f"step {r.index}: {r.model}/{r.chain} {r.mismatches[:4]}"
-        assert r.as_expected, f"step {r.index} {r.action.describe()}: expected {r.expected}, got {r.model}"
+    replay = checked_replay(scenario)
     ledger = replay.model.pool.ledger
     assert ledger.balance("WETH", "frank") == 0
     assert ledger.balance("USDC", "frank") < 3_000_000 * 10**6
