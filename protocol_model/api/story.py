@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
@@ -74,7 +73,6 @@ def play(story: str | Path | Union[Scenario, PerpScenario], start: int = START) 
     """
     obj: Any = load(story) if isinstance(story, (str, Path)) else story
     world: ModelWorld | PerpModelWorld
-    resolve: Callable[[Any, Any], Any]  # model_world.resolve -> Action, perp_world.resolve -> PerpAction
     if isinstance(obj, Scenario):
         world, resolve = ModelWorld(obj, {a.name: start for a in obj.assets}), model_world.resolve
     elif isinstance(obj, PerpScenario):
@@ -84,7 +82,7 @@ def play(story: str | Path | Union[Scenario, PerpScenario], start: int = START) 
     initial = world.snapshot()
     now, outcomes, times, snapshots = start, [], [], []
     for step in obj.steps:
-        action = resolve(step, obj)
+        action: Any = resolve(step, obj)
         now += action.seconds if action.kind == "warp" else 1
         outcomes.append(world.apply(action, now))
         times.append(now)
