@@ -73,6 +73,7 @@ def play(story: str | Path | Union[Scenario, PerpScenario], start: int = START) 
     """
     obj: Any = load(story) if isinstance(story, (str, Path)) else story
     world: ModelWorld | PerpModelWorld
+    resolve: Any  # model_world.resolve (-> Action) or perp_world.resolve (-> PerpAction)
     if isinstance(obj, Scenario):
         world, resolve = ModelWorld(obj, {a.name: start for a in obj.assets}), model_world.resolve
     elif isinstance(obj, PerpScenario):
