@@ -90,7 +90,7 @@ dist: $(STAMPS)/compiled
 
 # The API reference from the docstrings (pdoc) into out/api; docs/api.md says how to read it.
 docs: $(STAMPS)/venv
-	$(VENV)/bin/python -m protocol_model.docs out/api
+	$(VENV)/bin/python toolchain/api_docs.py out/api
 
 # Regenerate the file-format reference (docs/schemas/<kind>.json, docs/formats.md) from the file models.
 formats: $(STAMPS)/venv
