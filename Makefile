@@ -57,7 +57,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab tests/package $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
