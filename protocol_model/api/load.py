@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Union
 
-from protocol_model import data
+from protocol_model.data import path as bundled_path
 from protocol_model.scenario.kinds import KINDS, read_kind
 from protocol_model.scenario.perp import PerpScenario, load_perp_scenario, perp_scenario_on
 from protocol_model.scenario.protocol import ProtocolFile, load_protocol
@@ -49,7 +49,7 @@ def resolve_path(name: str | Path) -> Path:
     for parts in (("protocols", path.name if path.suffix else f"{path}.yaml"),
                   ("scenarios", str(path) if path.suffix else f"{path}.yaml")):
         try:
-            return data.path(*parts)
+            return bundled_path(*parts)
         except FileNotFoundError:
             tried.append("bundled " + "/".join(parts))
     raise FileNotFoundError(f"no file {name!r} (tried: {', '.join(tried)})")
