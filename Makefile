@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser
+.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -64,7 +64,7 @@ test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 test-model: setup
-	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab tests/inputs $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab tests/inputs tests/package $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
@@ -86,7 +86,18 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(STAMPS) .build contracts/.cache out
+	rm -rf $(STAMPS) .build contracts/.cache out build dist
+
+# The wheel a user installs (dist/protocol_model-VERSION-py3-none-any.whl): the package, py.typed, and
+# protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time).
+dist: $(STAMPS)/compiled
+	rm -rf build dist
+	$(VENV)/bin/pip wheel -q --no-deps --wheel-dir dist .
+	@ls dist/*.whl
+
+# The API reference from the docstrings (pdoc) into out/api; docs/api.md says how to read it.
+docs: $(STAMPS)/venv
+	$(VENV)/bin/python toolchain/api_docs.py out/api
 
 # Regenerate the file-format reference (docs/schemas/<kind>.json, docs/formats.md) from the file models.
 formats: $(STAMPS)/venv

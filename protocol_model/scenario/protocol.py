@@ -23,12 +23,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from protocol_model.data import PROTOCOLS_DIR  # where a bare protocol name (``protocol: generic``) is looked up
 from protocol_model.scenario.base import ScenarioError, Strict, closest, format_error
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import ASSET_NAME, AssetParams, AssetSpec, PerpSpec, PoolSpec
-
-PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"
-"""Where a bare protocol name (``protocol: generic``) is looked up."""
 
 Overrides = dict[str, Any]
 """Field path (``assets.WETH.liquidation_threshold``) -> new value, in the protocol file's units."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.paths import MarketModel
 from protocol_model.sim.spec import LabSpecError, SimulationSpec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,25 @@ class SimulationResult:
     def summary(self) -> dict[str, float]:
         """The run's tail metrics (:func:`~protocol_model.sim.metrics.summarize`; USD and fractions)."""
         return summarize(self.outcome.per_path)
+
+    def to_frame(self, table: str = "paths", *, raw: bool = False) -> pd.DataFrame:
+        """The run as a pandas DataFrame: ``paths`` (one row per path: every metric, bad debt per asset in
+        whole tokens), ``series`` (one row per path and step, when run with ``record_series=True``) or
+        ``summary`` (one row: :meth:`summary`). Columns in human units (``"bad debt (USD)"``, fractions in
+        %; :mod:`protocol_model.sim.frames`), or the metric names and values as computed with ``raw=True``.
+
+        Raises ``KeyError`` for another table and ``ValueError`` for ``series`` of a run without series.
+        """
+        from protocol_model.sim import frames
+
+        assets = [a.name for a in self.job.params.assets]
+        if table == "paths":
+            return frames.paths_frame(self.outcome, assets, raw=raw)
+        if table == "series":
+            return frames.series_frame(self.outcome, assets, raw=raw)
+        if table == "summary":
+            return frames.records_frame([self.summary()], raw=raw)
+        raise KeyError(f"no table '{table}' (tables: paths, series, summary)")
 
 
 def run_job(job: Job, *, workers: int | None = None, scheduler=None, progress: bool = False) -> CascadeOutcome:

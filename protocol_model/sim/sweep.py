@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,11 +21,16 @@ from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.run import Job, build_book, run_chunk
 from protocol_model.sim.spec import AssetOverrides, Axis, LabSpecError, SimulationSpec, SweepSpec
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 PER_ASSET = {"liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "amm_depth_usd"}
 
 
 @dataclass
 class SweepResult:
+    """A finished sweep: its definition, one row of numbers per cell and the base run's series."""
+
     sweep: SweepSpec
     rows: list[dict[str, float]]
     """one per cell: the axis values, then ``metrics.summarize``"""
@@ -34,6 +40,14 @@ class SweepResult:
     """the base simulation (for the report's method paragraph)"""
     positions: int = 0
     """positions of the base book"""
+
+    def to_frame(self, *, raw: bool = False) -> pd.DataFrame:
+        """One row per cell as a pandas DataFrame: the axis values, then the cell's metrics. Columns in human
+        units (``"liquidation threshold (%)"``, ``"bad debt var99 (USD)"``; :mod:`protocol_model.sim.frames`),
+        or the names and values as computed (bps, fractions) with ``raw=True``."""
+        from protocol_model.sim.frames import records_frame
+
+        return records_frame(self.rows, raw=raw)
 
 
 def _targets(axis: Axis, spec: SimulationSpec, book) -> list[str]:

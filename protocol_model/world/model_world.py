@@ -18,6 +18,7 @@ from protocol_model.scenario.oracle import ORACLE_OPS
 from protocol_model.scenario.story import Scenario
 from protocol_model.world.action import Action
 from protocol_model.world.amm_world import AmmWorld, resolve_amm
+from protocol_model.world.frames import LP_DECIMALS
 from protocol_model.world.oracle_world import apply_oracle, resolve_oracle, setup_oracle
 from protocol_model.world.snapshot import Snapshot
 
@@ -153,7 +154,10 @@ class ModelWorld:
                 accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
             except errors.PoolError:
                 accounts[acct] = (0, 0, 0, 0, 0)
-        return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}))
+        pairs = self.scenario.amm_pairs
+        decimals = {a.name: a.decimals for a in self.scenario.assets} | {q.name: LP_DECIMALS for q in pairs}
+        return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}), decimals=decimals,
+                        pair_tokens={q.name: q.assets for q in pairs})
 
 
 def whole(units: int, decimals: int) -> Decimal:

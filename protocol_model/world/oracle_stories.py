@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ORACLE_DIR = Path(__file__).resolve().parents[2] / "scenarios" / "oracle"
+from protocol_model.data import SCENARIOS_DIR
+
+ORACLE_DIR = SCENARIOS_DIR / "oracle"
 VARIANTS = ("naive", "protected")
 
 STORIES = {

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.perp_engine import ENGINE, PerpEngine
 from protocol_model.scenario.perp import PerpScenario, answer, wad
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GLOBAL_FIELDS = ("insurance_fund_wad", "unsocialized_loss_wad", "engine_token_balance")
 MARKET_FIELDS = ("cum_long_wad", "cum_short_wad", "mark_price_wad", "long_oi_wad", "short_oi_wad",
@@ -19,6 +22,8 @@ ACCOUNT_FIELDS = ("cross_balance_wad", "token_balance", "cross_ok", "cross_equit
                   "cross_maintenance_wad")
 POSITION_FIELDS = ("size_wad", "open_notional_wad", "funding_snapshot_wad", "isolated", "isolated_balance_wad",
                    "iso_ok", "iso_equity_wad", "iso_initial_wad", "iso_maintenance_wad")
+PERP_TABLES = ("global", "markets", "accounts", "positions")
+"""The perp snapshot's tables, in the order :meth:`PerpSnapshot.frames` returns them."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,8 @@ class PerpSnapshot:
     markets: Mapping[int, tuple[int, ...]]
     accounts: Mapping[str, tuple[int, ...]]
     positions: Mapping[tuple[str, int], tuple[int, ...]]
+    collateral_decimals: int | None = field(default=None, compare=False)
+    """Decimals of the settlement token, for human units in :meth:`to_frame` (not compared)."""
 
     def diff(self, other: PerpSnapshot) -> list[str]:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
@@ -110,6 +117,30 @@ class PerpSnapshot:
             "position": (self.positions, POSITION_FIELDS)}
         table, names = tables[kind]
         return table[key][names.index(name)]
+
+    def to_frame(self, table: str = "markets", *, raw: bool = False) -> pd.DataFrame:
+        """One table as a pandas DataFrame: ``global`` (one row), ``markets`` (by market id), ``accounts`` (by
+        account) or ``positions`` (by account and market id).
+
+        Columns are labelled in human units (``"mark price (USD)"``, ``"size (base)"``; see
+        :mod:`protocol_model.world.frames`); ``raw=True`` keeps the field names and the exact integers.
+        Raises ``KeyError`` for a table not in ``PERP_TABLES`` and ``ValueError`` when the settlement token's
+        decimals are unknown (use ``raw=True``).
+        """
+        from protocol_model.world import frames
+
+        specs: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...], dict, str | list[str]]] = {
+            "global": ({"engine": self.globals_}, GLOBAL_FIELDS, frames.PERP_GLOBAL_UNITS, "engine"),
+            "markets": (self.markets, MARKET_FIELDS, frames.PERP_MARKET_UNITS, "market"),
+            "accounts": (self.accounts, ACCOUNT_FIELDS, frames.PERP_ACCOUNT_UNITS, "account"),
+            "positions": (self.positions, POSITION_FIELDS, frames.PERP_POSITION_UNITS, ["account", "market"]),
+        }
+        values, names, units, index = specs[table]
+        return frames.table(values, names, units, index, raw=raw, decimals=lambda _key, _kind: self.collateral_decimals)
+
+    def frames(self, *, raw: bool = False) -> dict[str, pd.DataFrame]:
+        """Every table as :meth:`to_frame` builds it, by name (in ``PERP_TABLES`` order)."""
+        return {table: self.to_frame(table, raw=raw) for table in PERP_TABLES}
 
     def n_fields(self) -> int:
         """Number of values the snapshot holds (what a model == chain check compares)."""
@@ -192,7 +223,7 @@ class PerpModelWorld:
                 p = e.position(a, i)
                 positions[(a, i)] = (p.size_wad, p.open_notional_wad, p.funding_snapshot_wad, int(p.isolated),
                                      e.isolated(a, i)) + _margin_fields(e, a, True, i, now)
-        return PerpSnapshot(glob, markets, accounts, positions)
+        return PerpSnapshot(glob, markets, accounts, positions, self.scenario.collateral.decimals)
 
 
 def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int, now: int) -> tuple[int, ...]:

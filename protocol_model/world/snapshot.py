@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ASSET_FIELDS = ("total_scaled_supply", "total_scaled_debt", "supply_index_ray", "borrow_index_ray", "reserves",
                 "bad_debt", "last_update", "pool_token_balance", "price_ok", "price_wad")
@@ -14,6 +17,8 @@ PAIR_FIELDS = ("reserve_a", "reserve_b", "block_timestamp_last", "price_a_cumula
                "lp_total_supply", "balance_a", "balance_b")
 """Per AMM pair, in the order of the scenario's ``assets: [a, b]`` (not the chain's token0/token1)."""
 HOLDING_FIELDS = ("balance",)
+TABLES = ("assets", "positions", "accounts", "pairs", "holdings")
+"""The snapshot's tables, in the order :meth:`Snapshot.frames` returns them."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class Snapshot:
     """pair -> PAIR_FIELDS (scenarios with amm_pairs)"""
     holdings: Mapping[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
     """(token or pair LP token, holder) -> HOLDING_FIELDS: the Looper's tokens, every account's LP units"""
+    decimals: Mapping[str, int] = field(default_factory=dict, compare=False)
+    """token (asset or pair LP token) -> its decimals, for human units in :meth:`to_frame` (not compared)"""
+    pair_tokens: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+    """pair -> its two assets in PAIR_FIELDS order (``a``, ``b``), for human units (not compared)"""
 
     def diff(self, other: Snapshot) -> list[str]:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
@@ -64,3 +73,34 @@ class Snapshot:
                   "holding": (self.holdings, HOLDING_FIELDS)}
         table, names = tables[kind]
         return table[key][names.index(name)]
+
+    def to_frame(self, table: str = "assets", *, raw: bool = False) -> pd.DataFrame:
+        """One table as a pandas DataFrame, one row per key (``assets``: asset; ``positions``: (asset,
+        account); ``accounts``: account; ``pairs``: pair; ``holdings``: (token, holder)).
+
+        Columns are labelled in human units (``"reserves (tokens)"``, ``"price (USD)"``, ``"health factor"``;
+        see :mod:`protocol_model.world.frames`); ``raw=True`` keeps the field names and the exact integers.
+        Raises ``KeyError`` for a table not in ``TABLES`` and ``ValueError`` when a token's decimals are
+        unknown (a snapshot read without ``decimals``: use ``raw=True``).
+        """
+        from protocol_model.world import frames
+
+        specs: dict[str, tuple[Mapping[Any, tuple[int, ...]], tuple[str, ...], dict, str | list[str]]] = {
+            "assets": (self.assets, ASSET_FIELDS, frames.ASSET_UNITS, "asset"),
+            "positions": (self.positions, POSITION_FIELDS, frames.POSITION_UNITS, ["asset", "account"]),
+            "accounts": (self.accounts, ACCOUNT_FIELDS, frames.ACCOUNT_UNITS, "account"),
+            "pairs": (self.pairs, PAIR_FIELDS, frames.PAIR_UNITS, "pair"),
+            "holdings": (self.holdings, HOLDING_FIELDS, frames.HOLDING_UNITS, ["token", "holder"]),
+        }
+        values, names, units, index = specs[table]
+
+        def decimals(key: Any, kind: str) -> int | None:
+            token = self.pair_tokens.get(key, ("", ""))[kind == "token_b"] if table == "pairs" else (
+                key[0] if isinstance(key, tuple) else key)
+            return self.decimals.get(token)
+
+        return frames.table(values, names, units, index, raw=raw, decimals=decimals)
+
+    def frames(self, *, raw: bool = False) -> dict[str, pd.DataFrame]:
+        """Every table as :meth:`to_frame` builds it, by name (in ``TABLES`` order)."""
+        return {table: self.to_frame(table, raw=raw) for table in TABLES}

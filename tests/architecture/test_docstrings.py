@@ -21,6 +21,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "protocol_model"
 
 COVERED = (
+    "protocol_model.__init__",
+    "protocol_model.api",
+    "protocol_model.data",
+    "protocol_model.testing",
+    "protocol_model.sim.frames",
     "protocol_model.analytics",
     "protocol_model.world",
     "protocol_model.sim.__init__",

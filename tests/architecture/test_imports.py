@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "protocol_model"
-LAYERS = ("exact", "analytics", "scenario", "world", "sim", "chain", "cli")
-"""Bottom to top; a module may import from its own layer or any layer listed before it."""
+LAYERS = ("data", "exact", "analytics", "scenario", "world", "sim", "chain", "api", "testing", "cli")
+"""Bottom to top; a module may import from its own layer or any layer listed before it. ``data`` (where the
+bundled files are) imports nothing; ``api`` (the notebook API) and ``testing`` (the pytest plugin, strategies)
+sit above the chain layer so the plugin can add chain fixtures."""
 
 
 def _module_name(path: Path) -> str:

@@ -1,0 +1,125 @@
+"""The pytest plugin (entry point ``pytest11: protocol_model``): a protocol file and its exact model as fixtures.
+
+Installed with the package, it is active in every pytest or ``ape test`` session of the environment. It only
+adds fixtures, one marker and two ini options; it imports nothing heavy at import time (no ape, no
+hypothesis, no pandas: the fixtures import what they need when used).
+
+Which protocol (first found wins):
+
+1. the marker ``@pytest.mark.protocol_model(protocol="protocols/mine.yaml", overrides={...}, accounts={...})``
+   on the test, its class or module (``pytestmark``);
+2. the ini option ``protocol_model_protocol = protocols/mine.yaml`` (a path relative to the rootdir, or a
+   bundled name such as ``generic``);
+3. the bundled ``generic`` protocol.
+
+Or override the ``protocol_file`` fixture (or ``protocol`` itself) in a ``conftest.py``.
+
+Fixtures (function scope: each test gets its own world):
+
+- ``protocol_file``: the protocol file's path.
+- ``protocol``: the validated ``ProtocolFile`` (the marker's ``overrides`` applied, validated like the file).
+- ``roles``: a :class:`~protocol_model.testing.roles.Roles` (deployer, suppliers, borrowers, liquidator,
+  attacker) whose names are the model's accounts.
+- ``model_accounts``: name -> whole tokens minted per asset: the marker's ``accounts``, else every role
+  account with $1,000,000 of each asset at the protocol's starting price (whole tokens, rounded down, at
+  least 1; for a perp-only protocol 1,000,000 settlement tokens).
+- ``model``: the exact twin built from ``protocol`` and ``model_accounts`` in one call
+  (:func:`protocol_model.model`): a ``ModelWorld`` (``.pool``, ``.apply(Action, now)``, ``.snapshot()``) or,
+  for a perp-only protocol, a ``PerpModelWorld``.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_FLOOR, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from protocol_model.testing.roles import Roles
+
+if TYPE_CHECKING:
+    from protocol_model.scenario.protocol import ProtocolFile
+    from protocol_model.world.model_world import ModelWorld
+    from protocol_model.world.perp_world import PerpModelWorld
+
+MARKER = "protocol_model"
+INI_PROTOCOL = "protocol_model_protocol"
+DEFAULT_PROTOCOL = "generic"
+STARTING_USD = Decimal(1_000_000)
+"""What each role account holds of each asset in the default ``model_accounts``, in USD."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ini option naming the protocol file the ``protocol`` fixture loads."""
+    parser.addini(INI_PROTOCOL, "protocol file the `protocol` fixture loads: a path relative to the rootdir or a "
+                  f"bundled name (default: {DEFAULT_PROTOCOL})", default=DEFAULT_PROTOCOL)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the ``protocol_model`` marker (so ``--strict-markers`` accepts it)."""
+    config.addinivalue_line("markers", f"{MARKER}(protocol=None, overrides=None, accounts=None): the protocol file "
+                            "(path or bundled name), field overrides and model accounts of the protocol_model fixtures")
+
+
+def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The closest ``protocol_model`` marker's keyword arguments (test over class over module), ``{}`` if none."""
+    marker = request.node.get_closest_marker(MARKER)
+    return dict(marker.kwargs) if marker is not None else {}
+
+
+@pytest.fixture
+def protocol_file(request: pytest.FixtureRequest) -> Path:
+    """The protocol file the ``protocol`` fixture loads (marker, ini option, then the bundled ``generic``)."""
+    from protocol_model.api.load import resolve_path
+
+    name = _marker_kwargs(request).get("protocol") or request.config.getini(INI_PROTOCOL) or DEFAULT_PROTOCOL
+    candidate = request.config.rootpath / str(name)
+    return resolve_path(candidate if candidate.is_file() else name)
+
+
+@pytest.fixture
+def protocol(request: pytest.FixtureRequest, protocol_file: Path) -> ProtocolFile:
+    """The validated protocol (``ProtocolFile``) with the marker's ``overrides`` applied; a bad file or
+    override fails the test's set-up with the one-line ``ScenarioError`` (file, field, rule)."""
+    from protocol_model.scenario.protocol import load_protocol
+
+    return load_protocol(protocol_file, _marker_kwargs(request).get("overrides"))
+
+
+@pytest.fixture
+def roles() -> Roles:
+    """Who does what: :class:`~protocol_model.testing.roles.Roles` with the default names."""
+    return Roles()
+
+
+def starting_balances(protocol: ProtocolFile, usd: Decimal = STARTING_USD) -> dict[str, Decimal]:
+    """Whole tokens worth ``usd`` of each asset at its starting price (rounded down, at least 1)."""
+    return {name: max(Decimal(1), (usd / Decimal(str(a.price_usd))).to_integral_value(ROUND_FLOOR))
+            for name, a in protocol.assets.items()}
+
+
+@pytest.fixture
+def model_accounts(request: pytest.FixtureRequest, protocol: ProtocolFile, roles: Roles) -> dict[str, dict]:
+    """Accounts of the ``model`` fixture: the marker's ``accounts``, else every role account with
+    :func:`starting_balances` (a perp-only protocol: ``{"balance": 1000000}`` settlement tokens)."""
+    given = _marker_kwargs(request).get("accounts")
+    if given is not None:
+        return dict(given)
+    balances: dict[str, Any] = starting_balances(protocol) if protocol.assets else {"balance": STARTING_USD}
+    return {name: dict(balances) for name in roles.accounts}
+
+
+@pytest.fixture
+def model(protocol: ProtocolFile, model_accounts: dict[str, dict]) -> ModelWorld | PerpModelWorld:
+    """The protocol's exact twin, every asset listed at ``protocol_model.api.load.START``, the accounts funded."""
+    from protocol_model.api.load import model as build
+
+    return build(protocol, model_accounts)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Chain fixtures (issue #19, item 2): ``deployed`` (the protocol deployed on the active ape network) and
+# ``cross_check`` (model == chain, every field, to the wei) are added here by the chain layer's owner. They
+# must import ape lazily inside the fixture bodies, so this plugin keeps loading in environments without ape.
+# ---------------------------------------------------------------------------------------------------------------
