@@ -102,6 +102,36 @@ def test_item2_liquidation_that_seizes_nothing_reverts(replay):
     assert rp.model.pool.ledger.balance("USDC", "carol") == 100_000 * 10**6
 
 
+def test_item2_repayment_below_one_scaled_debt_unit_reverts(replay):
+    """Issue #14 item 2, second half: BAR is a 0-decimal debt token worth $20,000 a unit. After a year of
+    interest its borrow index is above 1 RAY, so repaying 1 unit burns ⌊1·RAY/index⌋ = 0 scaled debt: before
+    the fix such a call cut no debt and still seized 1 × 1.05 units' worth of WETH ($21,000). Now the
+    repayment is derived from the seizure and a liquidation that reduces no debt reverts NothingToRepay."""
+    bar = {**WETH, "name": "BAR", "decimals": 0, "price_usd": "20000", "ltv_bps": 5000,
+           "liquidation_threshold_bps": 6000, "rate": {"base_bps": 1000, "slope1_bps": 0, "slope2_bps": 0,
+                                                       "optimal_bps": 8000}}
+    rp = replay(_scenario([bar, WETH], {"BAR": "1000", "WETH": "10000"}))
+    play(rp, [
+        (Action("supply", "bob", "BAR", 1_000, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "WETH", 10_000 * 10**18, on_behalf="alice"), "ok"),  # $20M
+        (Action("borrow", "alice", "BAR", 500), "ok"),  # $10M
+        (Action("warp", seconds=365 * 86_400), "ok"),
+        (Action("supply", "carol", "BAR", 10, on_behalf="carol"), "ok"),  # touches BAR: a year accrues
+        (Action("price", asset="WETH", answer=1_200 * USD8), "ok"),  # HF ≈ 12M × 0.825 / 11M < 1
+    ])
+    pool = rp.model.pool
+    assert pool.assets["BAR"].state.borrow_index_ray > 10**27, "a year of interest must lift the index"
+    debt_before = pool.debt_balance("BAR", "alice")
+    coll_before = pool.supply_balance("WETH", "alice")
+    play(rp, [(Action("liquidate", "carol", amount=1, borrower="alice", collateral="WETH", debt="BAR"),
+               "NothingToRepay")])
+    assert pool.debt_balance("BAR", "alice") == debt_before
+    assert pool.supply_balance("WETH", "alice") == coll_before
+    alice, weth = rp.chain.address_of("alice"), rp.chain.tokens["WETH"]
+    assert rp.chain.pool.supplyBalance(weth, alice) == coll_before
+    assert rp.chain.pool.debtBalance(rp.chain.tokens["BAR"], alice) == debt_before
+
+
 def test_item3_planted_unpriceable_dust_blocks_neither_liquidation_nor_write_off(replay):
     wbtc = {**WETH, "name": "WBTC", "decimals": 8, "price_usd": "60000",
             "oracle": {"max_age_s": 3 * 86_400}}
