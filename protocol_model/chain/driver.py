@@ -147,6 +147,11 @@ class ChainDriver(Protocol):
 # ---------------------------------------------------------------------------------------------- revert names
 
 
+EMPTY_REVERT = "EmptyRevert"
+"""The name of a revert with no data (a bare ``revert()``, or an ``assert``/division by zero in a pre-0.8
+contract such as the Uniswap V2 pair, compiled with solc 0.5.16): the same on every provider."""
+
+
 class RevertNames:
     """Revert data -> one name: a custom error declared by any contract of the project (by selector), the
     reason of an ``Error(string)``, ``Panic(0x..)``; else ``Revert(<message or data>)``."""
@@ -159,6 +164,8 @@ class RevertNames:
         if isinstance(data, dict):
             data = data.get("data", "")
         hexdata = str(data or "").lower().removeprefix("0x")
+        if not hexdata and message in ("", "execution reverted"):
+            return EMPTY_REVERT
         selector = hexdata[:8]
         if selector == ERROR_STRING_SELECTOR:
             return str(abi_decode(["string"], bytes.fromhex(hexdata[8:]))[0])

@@ -265,7 +265,7 @@ class Artifacts:
             return str(abi_decode(["string"], data[4:])[0])
         if selector == PANIC_SELECTOR:
             return f"Panic({hex(abi_decode(['uint256'], data[4:])[0])})"
-        return f"Revert(0x{data.hex()})"
+        return f"Revert(0x{data.hex()})" if data else "EmptyRevert"
 
 
 def _hex(code: str | None) -> str:

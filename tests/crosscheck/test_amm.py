@@ -163,3 +163,17 @@ def _limit(model: V2Pair, kind: str, token_in: str, amount: int, limit_kind: int
     if kind == "in":
         return [0, quote, quote + 1][limit_kind]
     return [UINT256_MAX, quote, max(quote - 1, 0)][limit_kind]
+
+
+def test_burn_on_an_empty_pair(amm):
+    """A found case (hypothesis): removing liquidity while the pair has no LP supply. The pair (solc 0.5.16)
+    divides by totalSupply = 0, an INVALID opcode: a revert with no data on chain, ``EmptyRevert`` in the
+    model (it used to crash with ZeroDivisionError)."""
+    model, s, driver = fresh_model(amm), amm["signers"], amm["driver"]
+    with restoring(driver):
+        now = driver.now() + 1
+        got_c = chain_call(amm, "removeLiquidity", amm["pair"].address, 0, s["alice"].address, sender=s["alice"],
+                           now=now)
+        got_m = model_call(model.remove_liquidity, "alice", 0, "alice", now)
+        assert got_m == got_c == "EmptyRevert"
+        assert observed_model(model) == observed_chain(amm)

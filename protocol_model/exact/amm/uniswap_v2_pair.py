@@ -158,10 +158,14 @@ class V2Pair:
     def burn(self, to: str, now: int) -> tuple[int, int]:
         """``UniswapV2Pair.burn``: redeem the LP units sent to the pair, pro rata (rounded down); returns token units.
 
-        Raises ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")`` if either amount is zero.
+        Raises ``AmmError("EmptyRevert")`` on a pair with no LP supply (the pair, compiled with solc 0.5.16,
+        divides by ``totalSupply``: a division by zero there is an INVALID opcode, a revert with no data), then
+        ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")`` if either amount is zero.
         """
         balance0, balance1 = self._balances()
         liquidity = self.lp.get(self.address, 0)
+        if self.total_supply == 0:
+            raise AmmError("EmptyRevert")
         amount0 = liquidity * balance0 // self.total_supply
         amount1 = liquidity * balance1 // self.total_supply
         if amount0 <= 0 or amount1 <= 0:
