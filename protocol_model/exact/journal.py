@@ -214,6 +214,8 @@ class Journal:
 
     @property
     def active(self) -> bool:
+        """Whether a transaction is open (at least one frame): an entry point called now joins it as a savepoint
+        instead of opening its own. Raises nothing."""
         return bool(self.frames)
 
     def begin(self, objects: Iterable[object]) -> None:

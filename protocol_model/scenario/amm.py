@@ -41,6 +41,10 @@ class PairFeedSpec(Strict):
 
 
 class PairSpec(Strict):
+    """A Uniswap V2 pair (``UniswapV2Pair``) of the story: ``name`` (up to 32 characters), its two ``assets``
+    (different), the whole tokens of each the deployer adds at deployment (``reserves``, both > 0) and an optional
+    ``price_feed`` (a ``PairPriceFeed`` pricing one of the two assets). Raises ValueError (reported as a
+    ScenarioError naming the field) when one of these rules is broken."""
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
     assets: tuple[str, str]
     reserves: dict[str, Decimal]
@@ -75,6 +79,9 @@ class SwapOp(_Op):
 
 
 class AddLiquidityOp(_Op):
+    """``add_liquidity``: ``PairSwapper.addLiquidity`` by ``account`` on ``pair``: ``amounts`` whole tokens of each
+    of the pair's two assets (converted to token units exactly), LP tokens minted to the account. ``expect`` is
+    ``ok`` or the error name the step must revert with."""
     op: Literal["add_liquidity"]
     account: str
     pair: str
@@ -119,6 +126,10 @@ class LoopOpenOp(_Op):
 
 
 class LoopUnwindOp(_Op):
+    """``loop_unwind``: ``Looper.unwind`` by ``account``: repays ``fraction_bps`` (10,000: all; 0 or above 10,000
+    reverts InvalidFraction) of its ``debt`` debt with a flash loan, withdraws that share of its ``collateral``
+    supply, sells just enough on the pair with at most ``max_slippage_bps`` (≤ 59 bps, ``Looper.MAX_SLIPPAGE_BPS``)
+    versus the oracle and returns the rest. ``expect`` is ``ok`` or the error name the step must revert with."""
     op: Literal["loop_unwind"]
     account: str
     collateral: str
@@ -128,6 +139,9 @@ class LoopUnwindOp(_Op):
 
 
 class PriceFromPairOp(_Op):
+    """``price_from_pair``: an oracle keeper pushes a round on ``asset``'s primary feed at the ``pair``'s spot price
+    times the other asset's feed answer (8 decimals, rounded down; ``pair_price_answer``). ``expect`` is ``ok`` or
+    the error name the step must revert with."""
     op: Literal["price_from_pair"]
     asset: str
     pair: str

@@ -50,6 +50,9 @@ class OracleSpec(Strict):
         return self
 
     def policy(self) -> OraclePolicy:
+        """The spec as the router's ``PriceRouter.OraclePolicy`` (USD bounds as WAD rounded to the nearest unit, ages
+        and grace in seconds, jump in bps), validated as ``PriceRouter.setOraclePolicy`` does. Raises
+        InvalidOraclePolicy (naming the policy field) when the combination is rejected."""
         return OraclePolicy(
             max_age_s=self.max_age_s, min_price_wad=usd_to_wad(self.min_price_usd),
             max_price_wad=usd_to_wad(self.max_price_usd), max_jump_bps=self.max_jump_bps,
@@ -92,6 +95,8 @@ class FeedOp(_Op):
         return self
 
     def raw_answer(self) -> int:
+        """The round's answer as the feed publishes it (8 decimals): ``answer`` as given, else ``price_usd`` × 10^8
+        rounded to the nearest unit (``usd_to_answer``). Raises nothing (the model validator ensures one is set)."""
         if self.answer is not None:
             return self.answer
         assert self.price_usd is not None  # _one_value
@@ -150,6 +155,8 @@ def uses_oracle(scenario) -> bool:
 
 
 def has_sequencer(scenario) -> bool:
+    """Whether any asset of ``scenario`` (a ``Scenario``) gates its price on the L2 sequencer-uptime feed
+    (``oracle.sequencer_grace_s`` set), so the world deploys one. Raises nothing."""
     return any(a.oracle is not None and a.oracle.sequencer_grace_s is not None for a in scenario.assets)
 
 

@@ -38,6 +38,8 @@ class MarketSpec(MarketParamsSpec):
 
 
 class AccountSpec(Strict):
+    """A story account: ``name`` (lower-case, up to 16 characters) and the settlement tokens minted to it at the
+    start (``balance``, whole tokens, exact to the collateral's decimals)."""
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balance: Decimal = Field(Decimal(0), ge=0)
     """Whole settlement tokens minted to the account at the start."""
@@ -48,12 +50,17 @@ class _Op(Strict):
 
 
 class DepositOp(_Op):
+    """``deposit`` / ``fund_insurance`` / ``withdraw``: ``PerpEngine.deposit``, ``fundInsurance`` or ``withdraw`` by
+    ``account`` of ``amount`` whole settlement tokens (> 0, converted to token units exactly). ``expect`` is ``ok``
+    or the perp error name the step must revert with."""
     op: Literal["deposit", "fund_insurance", "withdraw"]
     account: str
     amount: Decimal = Field(gt=0)
 
 
 class ModeOp(_Op):
+    """``margin_mode``: ``PerpEngine.setMarginMode`` by ``account`` for ``market``, isolated (True) or cross (False).
+    ``expect`` is ``ok`` or the perp error name the step must revert with."""
     op: Literal["margin_mode"]
     account: str
     market: str
@@ -61,6 +68,9 @@ class ModeOp(_Op):
 
 
 class TransferOp(_Op):
+    """``transfer_margin``: ``PerpEngine.transferMargin`` by ``account`` of ``amount`` quote units (converted to
+    signed WAD exactly) between its cross balance and ``market``'s isolated balance. ``expect`` is ``ok`` or the perp
+    error name the step must revert with."""
     op: Literal["transfer_margin"]
     account: str
     market: str
@@ -69,6 +79,9 @@ class TransferOp(_Op):
 
 
 class TradeOp(_Op):
+    """``trade``: ``PerpEngine.trade`` on ``market``: ``buyer`` goes long and ``seller`` short by ``size`` whole base
+    units at ``price_usd`` (both > 0, converted to WAD exactly). ``expect`` is ``ok`` or the perp error name the step
+    must revert with."""
     op: Literal["trade"]
     market: str
     buyer: str
@@ -78,6 +91,8 @@ class TradeOp(_Op):
 
 
 class LiquidateOp(_Op):
+    """``liquidate``: ``PerpEngine.liquidate`` by ``account`` (the liquidator) of ``target``'s position in
+    ``market``. ``expect`` is ``ok`` or the perp error name the step must revert with."""
     op: Literal["liquidate"]
     account: str
     """The liquidator."""
@@ -86,12 +101,17 @@ class LiquidateOp(_Op):
 
 
 class PriceOp(_Op):
+    """``price``: a new round on index ``asset``'s feed at ``price_usd`` (8-decimal answer, rounded to the nearest
+    unit); the engine reads it as the index price. ``expect`` is ``ok`` or the perp error name the step must revert
+    with."""
     op: Literal["price"]
     asset: str
     price_usd: FeedPrice = Field(ge=0)
 
 
 class WarpOp(_Op):
+    """``warp``: the chain's clock moves forward ``seconds`` (1 s to 10 years); funding accrues on the next call that
+    touches a market. ``expect`` is ``ok`` or the perp error name the step must revert with."""
     op: Literal["warp"]
     seconds: int = Field(gt=0, le=10 * 365 * 86_400)
 
@@ -149,12 +169,18 @@ class PerpScenario(_PerpBody):
         return self
 
     def market_id(self, name: str) -> int:
+        """The engine's market id of market ``name`` (its position in ``markets``, the listing order). Raises
+        ValueError for an unknown name."""
         return [m.name for m in self.markets].index(name)
 
     def index(self, name: str) -> IndexSpec:
+        """The index named ``name`` (its starting USD price). Raises StopIteration for an unknown name (the model
+        validator has already checked every step's reference)."""
         return next(i for i in self.indexes if i.name == name)
 
     def units(self, amount: Decimal) -> int:
+        """``amount`` whole settlement tokens as token units of the collateral (exact decimal, ``to_units``). Raises
+        ValueError for a value finer than one unit, not a number, or beyond uint256."""
         return to_units(amount, self.collateral.decimals, "amount")
 
 
@@ -164,6 +190,8 @@ def wad(value: Decimal | str | int) -> int:
 
 
 def answer(price_usd: Decimal) -> int:
+    """A USD price as an 8-decimal feed answer (``usd_to_answer``, rounded to the nearest unit), the answer an
+    index's ``Feed`` (and the chain's aggregator) publishes. Raises nothing for a finite decimal."""
     return usd_to_answer(str(price_usd))
 
 

@@ -31,6 +31,8 @@ MAX = "max"
 
 
 class AccountSpec(Strict):
+    """A story account: ``name`` (lower-case, up to 16 characters), the whole tokens minted to it at the start
+    (``balances``) and its opening position (``supplies``, then ``borrows``), all by asset name."""
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,15}$")
     balances: dict[str, Decimal] = Field(default_factory=dict)
     """Whole tokens minted to the account at the start, by asset name."""
@@ -49,6 +51,9 @@ class _Op(Strict):
 
 
 class SupplyOp(_Op):
+    """``supply``: ``LendingPool.supply`` by ``account`` of ``amount`` whole tokens of ``asset`` (> 0, converted
+    exactly to token units), credited to ``on_behalf`` (default: the account). ``expect`` is ``ok`` or the pool error
+    name the step must revert with."""
     op: Literal["supply"]
     account: str
     asset: str
@@ -57,6 +62,9 @@ class SupplyOp(_Op):
 
 
 class WithdrawOp(_Op):
+    """``withdraw``: ``LendingPool.withdraw`` by ``account`` of ``amount`` whole tokens of ``asset`` (converted
+    exactly to token units), or ``max`` (UINT256_MAX: the whole supply), to itself. ``expect`` is ``ok`` or the pool
+    error name the step must revert with."""
     op: Literal["withdraw"]
     account: str
     asset: str
@@ -64,6 +72,8 @@ class WithdrawOp(_Op):
 
 
 class BorrowOp(_Op):
+    """``borrow``: ``LendingPool.borrow`` by ``account`` of ``amount`` whole tokens of ``asset`` (> 0, converted
+    exactly to token units), sent to itself. ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["borrow"]
     account: str
     asset: str
@@ -71,6 +81,9 @@ class BorrowOp(_Op):
 
 
 class RepayOp(_Op):
+    """``repay``: ``LendingPool.repay`` by ``account`` of ``amount`` whole tokens of ``asset`` (converted exactly to
+    token units), or ``max`` (UINT256_MAX, capped at the debt), of ``on_behalf``'s debt (default: the account's own).
+    ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["repay"]
     account: str
     asset: str
@@ -79,6 +92,9 @@ class RepayOp(_Op):
 
 
 class LiquidateOp(_Op):
+    """``liquidate``: ``LendingPool.liquidate`` by ``account`` of ``borrower``: repays up to ``amount`` whole tokens
+    of ``debt`` (or ``max``: UINT256_MAX, capped by the close factor) and seizes ``collateral``. ``expect`` is ``ok``
+    or the pool error name the step must revert with."""
     op: Literal["liquidate"]
     account: str
     borrower: str
@@ -88,17 +104,24 @@ class LiquidateOp(_Op):
 
 
 class PriceOp(_Op):
+    """``price``: a new round on ``asset``'s primary feed at ``price_usd`` (8-decimal answer, rounded to the nearest
+    unit), which also becomes the market price. ``expect`` is ``ok`` or the pool error name the step must revert
+    with."""
     op: Literal["price"]
     asset: str
     price_usd: FeedPrice = Field(ge=0)
 
 
 class WarpOp(_Op):
+    """``warp``: the chain's clock moves forward ``seconds`` (1 s to 10 years); interest accrues on the next call
+    that touches the pool. ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["warp"]
     seconds: int = Field(gt=0, le=10 * 365 * 86_400)
 
 
 class PauseOp(_Op):
+    """``pause``: ``LendingPool.setPause(supply, borrow)`` by the guardian. ``expect`` is ``ok`` or the pool error
+    name the step must revert with."""
     op: Literal["pause"]
     supply: bool
     borrow: bool
@@ -231,12 +254,14 @@ class Scenario(_StoryBody):
         return self
 
     def pair(self, name: str) -> PairSpec:
+        """The AMM pair named ``name`` (``amm_pairs``). Raises KeyError for an unknown name."""
         for p in self.amm_pairs:
             if p.name == name:
                 return p
         raise KeyError(name)
 
     def asset(self, name: str) -> AssetSpec:
+        """The asset named ``name`` (its listing and token spec). Raises KeyError for an unknown name."""
         for a in self.assets:
             if a.name == name:
                 return a

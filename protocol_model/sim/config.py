@@ -115,6 +115,8 @@ class CascadeParams:
                         min_leftover_usd=Decimal(0)).params()
 
     def index(self, name: str) -> int:
+        """The position of asset ``name`` in ``assets`` (the column of every (paths, assets) array). Raises KeyError
+        naming the known assets for an unknown name."""
         for i, a in enumerate(self.assets):
             if a.name == name:
                 return i
@@ -122,4 +124,5 @@ class CascadeParams:
 
     @property
     def initial_prices(self) -> tuple[float, ...]:
+        """The assets' USD prices at step 0, one float per asset in ``assets`` order. Raises nothing."""
         return tuple(a.price_usd for a in self.assets)

@@ -31,15 +31,21 @@ LabSpecError = ScenarioError
 
 
 class GbmSpec(Strict):
+    """``driver: {kind: gbm}``: geometric Brownian motion, d ln S = (μ − σ²/2) dt + σ dW, with annualised
+    ``sigma_annual`` (0..20) and ``drift_annual`` μ (−10..10), per year of 365 days."""
     kind: Literal["gbm"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     drift_annual: float = Field(default=0.0, ge=-10, le=10)
 
     def driver(self, vol_scale: float = 1.0):
+        """The path driver ``paths.Gbm``; ``vol_scale`` (a sweep's ``volatility_scale`` axis) multiplies the
+        volatility. Raises nothing."""
         return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
 
 
 class JumpSpec(Strict):
+    """``driver: {kind: jump}``: Merton (1976) jump diffusion, GBM (annual ``sigma_annual``, ``drift_annual``) plus
+    Poisson jumps at ``jumps_per_year`` with normal log sizes N(``jump_mean_log``, ``jump_std_log``²)."""
     kind: Literal["jump"]
     sigma_annual: float = Field(ge=0, le=20)
     jumps_per_year: float = Field(ge=0, le=10_000)
@@ -48,11 +54,16 @@ class JumpSpec(Strict):
     drift_annual: float = Field(default=0.0, ge=-10, le=10)
 
     def driver(self, vol_scale: float = 1.0):
+        """The path driver ``paths.JumpDiffusion``; ``vol_scale`` (a sweep's ``volatility_scale`` axis) multiplies
+        the volatility: the diffusion's and the jump sizes' dispersion alike. Raises nothing."""
         return JumpDiffusion(self.sigma_annual * vol_scale, self.jumps_per_year, self.jump_mean_log,
                              self.jump_std_log * vol_scale, self.drift_annual)
 
 
 class BridgeSpec(Strict):
+    """``driver: {kind: bridge}``: a log-Brownian bridge with annual ``sigma_annual`` through ``pins`` (step, price
+    relative to the start), driftless GBM after the last pin. Raises ValueError (a ScenarioError naming the field)
+    unless the pin steps are increasing, distinct and ≥ 1 and the prices > 0."""
     kind: Literal["bridge"]
     sigma_annual: float = Field(default=0.0, ge=0, le=20)
     pins: list[tuple[int, float]] = Field(min_length=1)
@@ -64,10 +75,15 @@ class BridgeSpec(Strict):
         return self
 
     def driver(self, vol_scale: float = 1.0):
+        """The path driver ``paths.Bridge``; ``vol_scale`` (a sweep's ``volatility_scale`` axis) multiplies the
+        volatility. Raises nothing (the pins were checked on validation)."""
         return Bridge(self.sigma_annual * vol_scale, tuple(self.pins))
 
 
 class HistoricalSpec(Strict):
+    """``driver: {kind: historical}``: a stylised historical ``episode``'s ``series`` (``history.EPISODES``) plus
+    optional GBM noise of annual ``noise_sigma_annual``. Raises ValueError (a ScenarioError naming the field) for an
+    unknown episode/series."""
     kind: Literal["historical"]
     episode: str
     series: str
@@ -83,6 +99,8 @@ class HistoricalSpec(Strict):
         return self
 
     def driver(self, vol_scale: float = 1.0):
+        """The path driver ``paths.Historical``; ``vol_scale`` (a sweep's ``volatility_scale`` axis) multiplies the
+        volatility: the noise's only. Raises nothing."""
         return Historical(self.episode, self.series, self.noise_sigma_annual * vol_scale)
 
 
@@ -159,6 +177,10 @@ class LabAsset(AssetSpec, LabMarket):
 
 
 class SyntheticBook(Strict):
+    """``book: {synthetic: ...}``: the parameters of ``books.synthetic_book``: ``positions`` (1..10^6) borrowing
+    ``debt_asset`` against collateral drawn by ``collateral_weights``; lognormal USD size (``size_median_usd``,
+    ``size_sigma_log``); borrowed share u × LTV with u ~ Beta(``utilization_beta``); a ``loop_share`` of leverage
+    loops at ``loop_leverage``× equity."""
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
@@ -170,6 +192,9 @@ class SyntheticBook(Strict):
 
 
 class BookSpec(Strict):
+    """The simulation's positions: exactly one of ``synthetic`` (a drawn population, ``SyntheticBook``) or
+    ``scenario`` (a story file whose positions after its steps, played in the exact model, are imported). Raises
+    ValueError (a ScenarioError) when both or neither are given."""
     synthetic: SyntheticBook | None = None
     scenario: str | None = None
     """a scenario file (protocol_model.scenario.story): positions after its steps, played in the exact model"""
@@ -256,6 +281,10 @@ class SimulationSpec(_SimulationBody):
                              arb_recovery=self.arb_recovery)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
+        """The lab's ``paths.MarketModel``: one driver per asset (in ``assets`` order), the correlation of their
+        shocks and ``step_seconds``; wrapped by ``stable.stable_market`` when an asset has a redemption or wrong-way
+        model. ``vol_scale`` (a sweep's ``volatility_scale`` axis) multiplies the volatility. Raises ValueError for a
+        correlation that is not a symmetric unit-diagonal positive-definite matrix."""
         corr = tuple(map(tuple, self.correlation)) if self.correlation is not None else None
         base = MarketModel(tuple(a.driver.driver(vol_scale) for a in self.assets), corr, self.step_seconds)
         if any(a.redemption is not None or a.wrong_way is not None for a in self.assets):
@@ -263,10 +292,15 @@ class SimulationSpec(_SimulationBody):
         return base
 
     def book_rng(self) -> np.random.Generator:
+        """The book's random generator: ``default_rng(SeedSequence(seed).spawn(2)[0])``, the first child of the seed
+        (the paths use the second), so the book never shares draws with the paths. Raises nothing."""
         return np.random.default_rng(np.random.SeedSequence(self.seed).spawn(2)[0])
 
 
 class Axis(Strict):
+    """One sweep axis: the ``parameter`` varied (bps parameters in bps, ``amm_depth_usd`` in USD per side,
+    ``volatility_scale`` a factor, ``oracle_delay_steps`` in steps), its 1..50 ``values``, and the ``assets`` a
+    per-asset parameter applies to (default: every collateral asset of the book)."""
     parameter: Literal["liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "close_factor_bps",
                        "volatility_scale", "amm_depth_usd", "oracle_delay_steps"]
     values: list[float] = Field(min_length=1, max_length=50)

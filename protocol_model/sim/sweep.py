@@ -29,8 +29,9 @@ PER_ASSET = {"liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "a
 
 @dataclass
 class SweepResult:
-    """A finished sweep: its definition, one row of numbers per cell and the base run's series."""
-
+    """A finished sweep: the spec, one row per grid cell (axis values then ``metrics.summarize`` of its paths), the
+    fan-chart run of the base simulation (per-step series; None when ``fan_chart_paths`` is 0), the base simulation
+    and the number of positions in the base book."""
     sweep: SweepSpec
     rows: list[dict[str, float]]
     """one per cell: the axis values, then ``metrics.summarize``"""
@@ -100,6 +101,12 @@ def cell_job(sweep: SweepSpec, spec: SimulationSpec, values: tuple[float, ...], 
 
 def run_sweep(sweep: SweepSpec, spec: SimulationSpec, *, workers: int | None = None, scheduler=None,
               progress: bool = False) -> SweepResult:
+    """Runs every cell of ``sweep``'s grid (the product of its axes' values) over the base simulation ``spec`` on the
+    same seed (common random numbers), plus ``fan_chart_paths`` paths of the base with per-step series, all chunks
+    through ``parallel.map_chunks`` (``workers`` processes or a Dask ``scheduler``). Returns a ``SweepResult`` with one
+    row per cell in grid order.
+
+    Raises LabSpecError naming the first invalid cell before any work is done (``cell_job``)."""
     grid = list(itertools.product(*[a.values for a in sweep.axes]))
     jobs = [cell_job(sweep, spec, cell) for cell in grid]  # validates every cell before any work
     tasks, owner = [], []

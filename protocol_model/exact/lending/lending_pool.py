@@ -38,6 +38,8 @@ POOL = "pool"
 
 @dataclass
 class ListedAsset:
+    """One listed asset of the pool: its risk configuration (``LendingPool.configs[asset]``), its rate curve (the
+    asset's ``IRateModel``, a ``KinkedRateModel``) and its accounting state (``LendingPool.states[asset]``)."""
     config: AssetConfig
     rate: RateParams
     state: AssetState
@@ -45,17 +47,25 @@ class ListedAsset:
 
 @dataclass(frozen=True)
 class AccountValues:
+    """``LendingPool.accountValues``: an account's (Σ collateral × liquidation threshold, Σ collateral × LTV, Σ
+    debt), all in USD WAD at the last accrual; collateral rounded down, debt rounded up."""
     adjusted_collateral_wad: int
     borrow_capacity_wad: int
     debt_wad: int
 
     @property
     def health_factor_wad(self) -> int:
+        """``LendingPool.healthFactor``: adjusted collateral / debt in WAD (``wadDivDown``), UINT256_MAX without
+        debt. Raises nothing."""
         return UINT256_MAX if self.debt_wad == 0 else wad_div_down(self.adjusted_collateral_wad, self.debt_wad)
 
 
 @dataclass(frozen=True)
 class BadDebt:
+    """One bad-debt write-off of ``LendingPool._writeOffBadDebt`` (event ``BadDebtWrittenOff``): the ``amount``
+    (token units of ``asset``, rounded up) of ``account``'s debt cancelled after a liquidation took its last
+    collateral, covered first ``from_reserves`` then ``from_suppliers`` (a cut of the supply index); ``from_reserves
+    + from_suppliers == amount``."""
     account: str
     asset: str
     amount: int
@@ -65,6 +75,15 @@ class BadDebt:
 
 @dataclass
 class LendingPool:
+    """Exact twin of ``LendingPool.sol`` (docs/SPEC.md): per-asset scaled supply and debt against RAY indices,
+    kinked-rate accrual, health-factor checks priced through the ``PriceRouter`` twin, liquidation with close factor,
+    LIF and dust rule, bad-debt write-off, flash loans and operator authorization.
+
+    Amounts are token units of the asset, scaled balances are amount / index (RAY indices), values are USD WAD, rates
+    and factors bps. Account and asset names are strings (addresses on chain). Every entry point decorated with
+    ``reverts_atomically`` raises the contract's error (a :class:`~protocol_model.exact.errors.PoolError` of the same
+    name) and leaves the pool and its ``ledger`` unchanged. Roles (``onlyRole``) are not modelled: the configuration
+    methods assume an authorized caller."""
     params: PoolParams = field(default_factory=PoolParams)
     assets: dict[str, ListedAsset] = field(default_factory=dict)
     """Listed assets in listing order (the contract's ``_assets``)."""
@@ -91,6 +110,12 @@ class LendingPool:
 
     @reverts_atomically
     def list_asset(self, asset: str, rate: RateParams, config: AssetConfig, decimals: int, now: int) -> None:
+        """``LendingPool.listAsset``: lists ``asset`` with its rate curve, risk configuration and token ``decimals``
+        (indices start at RAY, ``last_update`` at ``now`` seconds).
+
+        Raises, in order: AssetAlreadyListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
+        LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16),
+        InvalidDecimals (above 36). The contract's ZeroAddress checks have no model counterpart."""
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
         config.validate()
@@ -100,6 +125,9 @@ class LendingPool:
 
     @reverts_atomically
     def set_asset_config(self, asset: str, config: AssetConfig, now: int) -> None:
+        """``LendingPool.setAssetConfig``: accrues ``asset`` to ``now`` under the old configuration, then replaces
+        it. Raises, in order: AssetNotListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
+        LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16)."""
         listed = self._listed(asset)
         config.validate()
         self._accrue(asset, now)
@@ -107,6 +135,8 @@ class LendingPool:
 
     @reverts_atomically
     def set_rate_model(self, asset: str, rate: RateParams, now: int) -> None:
+        """``LendingPool.setRateModel``: accrues ``asset`` to ``now`` (seconds) under the old rate curve, then
+        replaces it with ``rate`` (per-second RAY). Raises AssetNotListed."""
         listed = self._listed(asset)
         self._accrue(asset, now)
         listed.rate = rate
@@ -117,15 +147,26 @@ class LendingPool:
         self.params = params.validate()
 
     def set_pause(self, supply_paused: bool, borrow_paused: bool) -> None:
+        """``LendingPool.setPause``: pauses or resumes supply and borrow (flash loans follow borrow); withdraw, repay
+        and liquidation stay open. Raises nothing."""
         self.supply_paused, self.borrow_paused = supply_paused, borrow_paused
 
     def set_feed(self, asset: str, feed: Feed) -> None:
+        """The price feed of ``asset`` (``PriceRouter.setFeed``'s primary feed, read by ``priceRouter.priceWad``).
+        Not journaled; raises nothing."""
         self.feeds[asset] = feed
 
     # ---------------------------------------------------------------- supply / withdraw
 
     @reverts_atomically
     def supply(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
+        """``LendingPool.supply``: ``amount`` token units of ``asset`` from ``sender`` credited to ``on_behalf`` (scaled
+        ``amount / supply index``, rounded down); it counts as collateral only if the sender is ``on_behalf`` or its
+        operator. Returns the scaled amount minted.
+
+        Raises, in order: ZeroAmount, ZeroAddress, AssetNotListed, SupplyPaused, (accrue) ZeroScaledAmount,
+        SupplyCapExceeded, then the ERC-20 errors of the transfer in (ERC20InsufficientAllowance,
+        ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
@@ -246,6 +287,12 @@ class LendingPool:
 
     @reverts_atomically
     def repay(self, sender: str, asset: str, amount: int, on_behalf: str, now: int) -> int:
+        """``LendingPool.repay``: repays up to ``amount`` token units (capped at the debt, rounded up) of
+        ``on_behalf``'s ``asset`` debt from ``sender``; the scaled debt burned is ``amount / borrow index`` rounded down
+        (all of it on a full repay). Returns the amount repaid (token units).
+
+        Raises, in order: ZeroAmount, ZeroAddress, AssetNotListed, (accrue) NoDebt, then the ERC-20 errors of the
+        transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
@@ -316,9 +363,13 @@ class LendingPool:
     # ---------------------------------------------------------------- views
 
     def supply_balance(self, asset: str, account: str) -> int:
+        """``LendingPool.supplyBalance``: ``account``'s supply of ``asset`` in token units (scaled × supply index,
+        rounded down) at the last accrual. Raises KeyError for an unlisted asset (the contract returns 0)."""
         return ray_mul_down(self.scaled_supply.get((asset, account), 0), self.assets[asset].state.supply_index_ray)
 
     def debt_balance(self, asset: str, account: str) -> int:
+        """``LendingPool.debtBalance``: ``account``'s debt of ``asset`` in token units (scaled × borrow index,
+        rounded up) at the last accrual. Raises KeyError for an unlisted asset (the contract returns 0)."""
         return ray_mul_up(self.scaled_debt.get((asset, account), 0), self.assets[asset].state.borrow_index_ray)
 
     def account_values(self, account: str) -> AccountValues:
@@ -368,9 +419,13 @@ class LendingPool:
         return cash - reserves if cash > reserves else 0
 
     def health_factor(self, account: str) -> int:
+        """``LendingPool.healthFactor``: ``account``'s health factor in WAD (UINT256_MAX without debt), at the last
+        accrual. Raises the router's price errors of the assets the account holds."""
         return self.account_values(account).health_factor_wad
 
     def accounts(self) -> set[str]:
+        """Every account that ever held a supply or debt position (zero balances included); a model-side view with no
+        contract counterpart. Raises nothing."""
         return {a for (_, a) in self.scaled_supply} | {a for (_, a) in self.scaled_debt}
 
     # ---------------------------------------------------------------- internals
@@ -446,11 +501,15 @@ class LendingPool:
 
     @reverts_atomically
     def set_flash_loan_fee(self, fee_bps: int) -> None:
+        """``LendingPool.setFlashLoanFee``: the flash-loan fee in bps of the amount. Raises FlashLoanFeeTooHigh above
+        ``MAX_FLASH_LOAN_FEE_BPS`` (1,000 bps)."""
         if fee_bps > MAX_FLASH_LOAN_FEE_BPS:
             raise errors.FlashLoanFeeTooHigh(fee_bps)
         self.flash_loan_fee_bps = fee_bps
 
     def flash_loan_fee(self, amount: int) -> int:
+        """The fee of a flash loan of ``amount`` token units: ``amount × flashLoanFeeBps / BPS`` rounded up
+        (``bpsMulUp``, as ``LendingPool.flashLoan``). Raises nothing."""
         return bps_mul_up(amount, self.flash_loan_fee_bps)
 
     @reverts_atomically
@@ -478,6 +537,8 @@ class LendingPool:
         return fee
 
     def set_authorization(self, account: str, operator: str, authorized: bool) -> None:
+        """``LendingPool.setAuthorization``: ``operator`` may (``authorized``) or may no longer borrow and withdraw
+        for ``account`` (the caller on chain). Raises ZeroAddress for a zero operator."""
         self._nonzero(operator)
         if authorized:
             self.authorizations.add((account, operator))
@@ -486,6 +547,9 @@ class LendingPool:
 
     @reverts_atomically
     def accrue_all(self, now: int) -> None:
+        """``LendingPool.accrueAll``: accrues interest on every listed asset up to ``now`` (seconds), so the views
+        read current balances. Raises ValueError if ``now`` is before an asset's last update (the chain cannot go
+        back)."""
         self._accrue_all(now)
 
     def _require_authorized(self, sender: str, on_behalf: str) -> None:

@@ -22,6 +22,10 @@ from protocol_model.exact.math_lib import (
 
 @dataclass(frozen=True)
 class LiquidationAmounts:
+    """The amounts of one liquidation, twin of ``LendingPool.Liquidation`` as filled by ``_liquidationAmounts`` and
+    ``_seizedAndDust`` (SPEC §3.6): token units of the debt asset (``debt``, ``repaid``) and of the collateral
+    (``seized``, ``protocol_fee``), scaled amounts burned (``scaled_repaid`` of the debt, ``scaled_seized`` of the
+    collateral supply), the bonus (LIF − 1) in bps."""
     debt: int
     """Borrower's debt in the debt asset before the liquidation (token units, rounded up)."""
     repaid: int

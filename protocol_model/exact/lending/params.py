@@ -85,6 +85,8 @@ class PoolParams:
     """``LendingPool.minLeftoverUsdWad``: no liquidation leaves a debt or collateral position worth less (USD WAD)."""
 
     def validate(self) -> PoolParams:
+        """Same check and error as ``LendingPool.setCloseFactor``: raises InvalidCloseFactor when the close factor is
+        0 or above 10,000 bps or ``full_close_hf_wad`` exceeds WAD; returns ``self``."""
         if self.close_factor_bps == 0 or self.close_factor_bps > BPS or self.full_close_hf_wad > WAD:
             raise errors.InvalidCloseFactor(self.close_factor_bps, self.full_close_hf_wad)
         return self

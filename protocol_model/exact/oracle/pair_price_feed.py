@@ -35,11 +35,15 @@ class PairFeedError(PoolError):
 
     @property
     def name(self) -> str:
+        """The contract's error name (``PairFeedErrorsLib``: NotInPair, InvalidWindow, EmptyPair, WindowNotElapsed,
+        InvalidQuotePrice, NoSuchRound, ...), compared against the chain's revert. Raises nothing."""
         return self.reason
 
 
 @dataclass(frozen=True)
 class Observation:
+    """``PairPriceFeed.Observation``: the base token's price cumulative (UQ112x112 quote per base × seconds, wrapping
+    mod 2^256) recorded at ``timestamp`` (seconds)."""
     cumulative: int
     timestamp: int
 
@@ -73,6 +77,8 @@ class PairPriceFeed:
 
     @property
     def quote(self) -> str:
+        """The pair's other token, whose own USD feed turns the pair price into USD (the contract's ``baseIsToken0``
+        decides it). Raises nothing."""
         return self.pair.token1 if self.base == self.pair.token0 else self.pair.token0
 
     @reverts_atomically

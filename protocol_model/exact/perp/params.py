@@ -10,6 +10,9 @@ from protocol_model.exact.perp import errors
 
 @dataclass(frozen=True)
 class MarketParams:
+    """Risk parameters of one market, twin of ``PerpEngine.MarketParams`` (field order is the struct's, see
+    ``as_tuple``): ratios and fees in bps (uint16 on chain), ``funding_period_seconds`` and ``mark_max_age_seconds``
+    in seconds (uint32). Formulas: docs/perp_margin.md."""
     initial_margin_bps: int
     """Equity needed, as a share of notional, after a trade that grows a position (1,000 = 10× leverage)."""
     maintenance_margin_bps: int

@@ -32,6 +32,15 @@ ENGINE = "engine"
 
 @dataclass
 class PerpEngine:
+    """Exact twin of ``PerpEngine.sol`` (docs/perp_margin.md): markets on a router index price, cross and isolated
+    margin buckets, trades within a price band, capped premium funding driven by a fresh mark, partial and full
+    liquidations at the index, and bankruptcy paid by the insurance fund then socialised to the opposite side.
+
+    Balances, the insurance fund and unsocialised loss are signed WAD quote units (``unit_scale`` per token unit of
+    the settlement token), sizes signed WAD base units, market ids list indices, times seconds. Every entry point
+    decorated with ``reverts_atomically`` raises the contract's error and leaves the engine and its ``ledger``
+    unchanged. Construction raises InvalidDecimals when ``collateral_decimals`` exceeds 18 (the constructor's check);
+    roles are not modelled."""
     collateral: str
     """Name of the settlement token in the ledger."""
     collateral_decimals: int
@@ -54,12 +63,19 @@ class PerpEngine:
 
     @property
     def unit_scale(self) -> int:
+        """``PerpEngine.unitScale``: 10^(18 − collateral decimals), WAD quote units per token unit. Raises nothing."""
         return 10 ** (18 - self.collateral_decimals)
 
     # ------------------------------------------------------------------ configuration
 
     @reverts_atomically
     def list_market(self, index_asset: str, params: MarketParams, now: int) -> int:
+        """``PerpEngine.listMarket``: lists a market on ``index_asset``'s price, the mark starting at the index and both
+        funding clocks at ``now`` (seconds); returns the new market id.
+
+        Raises, in order: the ``MarketParams.validate`` errors (MarginRatiosInvalid, BpsOutOfRange,
+        ZeroFundingPeriod, ZeroMarkMaxAge), then the price errors (FeedNotSet, InvalidPrice, PriceOverflow). The
+        contract's ZeroAddress check has no model counterpart."""
         params.validate()
         index = self.index_price(index_asset)
         self.markets.append(Market(index_asset, params, index, now, now))
@@ -67,21 +83,31 @@ class PerpEngine:
 
     @reverts_atomically
     def set_market_params(self, market: int, params: MarketParams, now: int) -> None:
+        """``PerpEngine.setMarketParams``: accrues funding of ``market`` to ``now`` under the old parameters, then
+        replaces them. Raises, in order: MarketNotListed, the ``MarketParams.validate`` errors (MarginRatiosInvalid,
+        BpsOutOfRange, ZeroFundingPeriod, ZeroMarkMaxAge), then the price errors of the index read by accrual."""
         self._require_listed(market)
         params.validate()
         self._accrue(market, now)
         self.markets[market].params = params
 
     def set_feed(self, asset: str, feed: Feed) -> None:
+        """The price feed of ``asset`` (the router's feed read by ``priceRouter.priceWad``). Not journaled; raises
+        nothing."""
         self.feeds[asset] = feed
 
     def index_price(self, asset: str) -> int:
+        """The index price of ``asset`` in WAD (USD per whole base unit): ``priceRouter.priceWad(asset)`` for a feed
+        without policy. Raises FeedNotSet, InvalidPrice, PriceOverflow."""
         return price_wad(asset, self.feeds.get(asset))
 
     # ------------------------------------------------------------------ collateral
 
     @reverts_atomically
     def deposit(self, account: str, amount: int) -> None:
+        """``PerpEngine.deposit``: ``amount`` settlement-token units from ``account`` credited to its cross balance
+        as ``amount × unit_scale`` WAD; reads no price. Raises, in order: ZeroAmount, then the ERC-20 errors of the
+        transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + amount * self.unit_scale
@@ -89,6 +115,9 @@ class PerpEngine:
 
     @reverts_atomically
     def fund_insurance(self, account: str, amount: int) -> None:
+        """``PerpEngine.fundInsurance``: ``amount`` settlement-token units from ``account`` added to the insurance
+        fund as ``amount × unit_scale`` WAD. Raises, in order: ZeroAmount, then the ERC-20 errors of the transfer in
+        (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self.insurance_fund_wad += amount * self.unit_scale
@@ -113,6 +142,8 @@ class PerpEngine:
 
     @reverts_atomically
     def set_margin_mode(self, account: str, market: int, isolated: bool) -> None:
+        """``PerpEngine.setMarginMode``: ``account``'s position in ``market`` uses isolated (True) or cross (False)
+        margin. Raises, in order: MarketNotListed, PositionOpen (the position has a nonzero size)."""
         self._require_listed(market)
         p = self.position(account, market)
         if p.size_wad != 0:
@@ -121,6 +152,12 @@ class PerpEngine:
 
     @reverts_atomically
     def transfer_margin(self, account: str, market: int, amount_wad: int, now: int) -> None:
+        """``PerpEngine.transferMargin``: moves ``amount_wad`` (signed WAD quote) from the cross balance to ``market``'s
+        isolated balance (positive) or back (negative); the bucket it leaves is accrued first and must keep equity at or
+        above its initial margin.
+
+        Raises, in order: ZeroAmount, MarketNotListed, the price errors of the source bucket's markets,
+        InsufficientBalance, InsufficientMargin."""
         if amount_wad == 0:
             raise errors.ZeroAmount()
         self._require_listed(market)
@@ -222,15 +259,24 @@ class PerpEngine:
     # ------------------------------------------------------------------ positions and buckets
 
     def position(self, account: str, market: int) -> Position:
+        """``PerpEngine.getPosition``: ``account``'s position in ``market`` (a fresh empty ``Position``, not stored,
+        when it has none). Raises nothing."""
         return self.positions.get((account, market)) or Position()
 
     def isolated(self, account: str, market: int) -> int:
+        """``PerpEngine.isolatedBalanceWad(account, market)``: the isolated balance, signed WAD quote (0 if none).
+        Raises nothing."""
         return self.isolated_balance_wad.get((account, market), 0)
 
     def balance(self, account: str, iso: bool, market: int) -> int:
+        """``PerpEngine._balance``: the balance of ``account``'s isolated bucket of ``market`` (``iso``) or of its
+        cross bucket (``market`` ignored), signed WAD quote. Raises nothing."""
         return self.isolated(account, market) if iso else self.cross_balance_wad.get(account, 0)
 
     def add_balance(self, account: str, iso: bool, market: int, delta: int) -> None:
+        """``PerpEngine._addBalance``: adds signed ``delta`` (WAD quote) to the isolated bucket of ``market``
+        (``iso``) or to the cross bucket. Not journaled on its own (a building block of the entry points); raises
+        nothing."""
         if iso:
             self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + delta
         else:
@@ -238,6 +284,8 @@ class PerpEngine:
 
     @staticmethod
     def side_index(m: Market, size: int) -> int:
+        """``PerpEngine._sideIndex``: the cumulative funding index (WAD quote per whole unit of size) of ``size``'s
+        side, ``cum_long_wad`` for a long, ``cum_short_wad`` for a short, 0 for no size. Raises nothing."""
         return m.cum_long_wad if size > 0 else (m.cum_short_wad if size < 0 else 0)
 
     def _settle_funding(self, account: str, market: int) -> None:
@@ -282,11 +330,16 @@ class PerpEngine:
         self.insurance_fund_wad += fee
 
     def check_margin(self, account: str, market: int, increased: bool, now: int) -> None:
+        """``PerpEngine._checkMargin``: the bucket holding ``account``'s ``market`` position must have equity at or
+        above the initial margin if its risk ``increased``, else the maintenance margin. Raises the price errors of
+        the bucket's markets, then InsufficientMargin."""
         mg = self.margin(account, self.position(account, market).isolated, market, now)
         if mg.equity_wad < (mg.initial_wad if increased else mg.maintenance_wad):
             raise errors.InsufficientMargin(account)
 
     def has_positions(self, account: str, iso: bool, market: int) -> bool:
+        """``PerpEngine._hasPositions``: whether the isolated bucket of ``market`` (``iso``) holds a position, or the
+        cross bucket holds any position in any market. Raises nothing."""
         if iso:
             return self.position(account, market).size_wad != 0
         return any(self.position(account, j).size_wad != 0 and not self.position(account, j).isolated

@@ -110,6 +110,8 @@ class LeveragedTokenParams:
 
 @dataclass(frozen=True)
 class Prices:
+    """``LeveragedToken.Prices``: the prices of one call, read once: USD per whole token in WAD of the collateral
+    asset (``coll_wad``) and of the debt asset (``debt_wad``)."""
     coll_wad: int
     debt_wad: int
 
@@ -147,20 +149,30 @@ class LeveragedToken:
 
     @property
     def coll_unit(self) -> int:
+        """10^decimals of the collateral asset (token units per whole token), from the pool's listing. Raises
+        KeyError if the asset is not listed."""
         return 10 ** self.pool.assets[self.asset].state.decimals
 
     @property
     def debt_unit(self) -> int:
+        """10^decimals of the debt asset (token units per whole token), from the pool's listing. Raises KeyError if
+        the asset is not listed."""
         return 10 ** self.pool.assets[self.debt_asset].state.decimals
 
     def prices(self) -> Prices:
+        """The collateral and debt prices (USD WAD per whole token) at the pool's oracle, as the contract's
+        ``_prices`` reads ``priceRouter.priceWad``. Raises FeedNotSet, InvalidPrice, PriceOverflow."""
         return Prices(price_wad(self.asset, self.pool.feeds.get(self.asset)),
                       price_wad(self.debt_asset, self.pool.feeds.get(self.debt_asset)))
 
     def collateral(self) -> int:
+        """The vault's collateral: ``LendingPool.supplyBalance(asset, vault)`` in asset units (rounded down), as of
+        the pool's last accrual. Raises KeyError if the asset is not listed."""
         return self.pool.supply_balance(self.asset, self.address)
 
     def debt(self) -> int:
+        """The vault's debt: ``LendingPool.debtBalance(debtAsset, vault)`` in debt-asset units (rounded up), as of
+        the pool's last accrual. Raises KeyError if the asset is not listed."""
         return self.pool.debt_balance(self.debt_asset, self.address)
 
     def total_assets(self) -> int:
@@ -184,18 +196,28 @@ class LeveragedToken:
         return mul_div_down(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
 
     def balance_of(self, account: str) -> int:
+        """ERC-20 ``balanceOf``: ``account``'s shares (share units, ``decimals`` = asset decimals +
+        ``DECIMALS_OFFSET``). Raises nothing."""
         return self.shares.get(account, 0)
 
     def leverage_wad(self) -> int:
+        """``LeveragedToken.leverageWad``: collateral value ÷ equity in WAD (rounded up) at the pool's oracle as of
+        its last accrual; 0 with no collateral, UINT256_MAX when debt value ≥ collateral value. Raises FeedNotSet,
+        InvalidPrice, PriceOverflow."""
         return self._leverage(self.prices())
 
     def rebalance_due(self, now: int) -> bool:
+        """``LeveragedToken.rebalanceDue``: whether ``rebalance`` would be allowed at ``now`` (seconds): leverage
+        outside [min, max] or the rebalance interval elapsed, with collateral held (fees the call itself would accrue
+        ignored). Raises FeedNotSet, InvalidPrice, PriceOverflow."""
         lev = self.leverage_wad()
         return lev != 0 and self._due(lev, now)
 
     # ------------------------------------------------------------------ entry points
 
     def approve(self, owner: str, spender: str, shares: int) -> None:
+        """ERC-20 ``approve``: ``spender`` may redeem up to ``shares`` of ``owner``'s shares (UINT256_MAX: unlimited,
+        never decreased). Not journaled; raises nothing (the contract's zero-address checks are not modelled)."""
         self.allowances[(owner, spender)] = shares
 
     @reverts_atomically
@@ -215,6 +237,13 @@ class LeveragedToken:
 
     @reverts_atomically
     def mint(self, sender: str, shares: int, receiver: str, now: int) -> int:
+        """``LeveragedToken.mint`` (OpenZeppelin ERC4626): accrues to ``now``, then mints exactly ``shares`` to
+        ``receiver`` for ⌈shares·(NAV + 1)/(S + V)⌉ asset units pulled from ``sender`` and supplied to the pool
+        unlevered. Returns the asset units paid.
+
+        Raises, in order: the accrual's pool errors, FeedNotSet, InvalidPrice, PriceOverflow, ZeroShares, the ERC-20
+        errors of the transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance), then the
+        ``LendingPool.supply`` errors."""
         self._accrue(now)
         assets = mul_div_up(shares, self.total_assets() + 1, self.total_supply + VIRTUAL_SHARES)
         self._deposit(sender, receiver, assets, shares, now)
@@ -299,10 +328,17 @@ class LeveragedToken:
 
     @reverts_atomically
     def accrue(self, now: int) -> None:
+        """``LeveragedToken.accrue``: ``LendingPool.accrueAll`` to ``now`` (seconds), then the management fee minted
+        as shares to ``fee_recipient``: S·x/(1 − x) rounded down, x = min(rate·dt, ``MAX_FEE_FRACTION_WAD``). Raises
+        ValueError if ``now`` is before the pool's last accrual."""
         self._accrue(now)
 
     @reverts_atomically
     def set_params(self, params: LeveragedTokenParams, now: int) -> None:
+        """``LeveragedToken.setParams``: accrues fees to ``now`` under the old parameters, then replaces them.
+        Raises, in order: the ``LeveragedTokenParams.validate`` errors (InvalidLeverageBand, MaxSlippageTooHigh,
+        RebalanceFeeTooHigh, ManagementFeeTooHigh, InvalidMaxRounds); the contract's MANAGER_ROLE check is not
+        modelled."""
         params.validate()
         self._accrue(now)
         self.params = params

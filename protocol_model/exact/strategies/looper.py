@@ -30,6 +30,8 @@ below which no sandwich pays (docs/SPEC.md §9 S2, ``sandwich.sandwich_bound_bps
 
 @dataclass(frozen=True)
 class Opened:
+    """What ``Looper.openIterative`` / ``Looper.openWithFlashLoan`` return (event ``LoopOpened``): collateral
+    supplied and debt taken for the user, in token units, and the rounds run."""
     supplied: int
     """Collateral supplied for the user in total, equity included (token units)."""
     borrowed: int
@@ -40,6 +42,8 @@ class Opened:
 
 @dataclass(frozen=True)
 class Unwound:
+    """What ``Looper.unwind`` returns (event ``LoopUnwound``): debt repaid (debt-asset units), collateral returned to
+    the user and collateral sold on the pair (collateral units)."""
     repaid: int
     returned: int
     """Collateral sent back to the user (token units)."""
@@ -58,6 +62,11 @@ def _check_deadline_and_slippage(now: int, deadline: int, max_slippage_bps: int)
 
 @dataclass
 class Looper:
+    """Exact twin of ``Looper.sol`` (docs/loops.md): opens a leveraged position on the user's own pool account
+    (iteratively, or in one step with a pool flash loan) and unwinds a share of it, trading on the factory's Uniswap
+    V2 pairs. The user must first authorize ``LOOPER`` with ``LendingPool.set_authorization``. Amounts are token
+    units, slippage and fractions bps, leverage bps of the equity, times seconds; each entry point is one transaction
+    (``reverts_atomically``) and raises the contract's errors in its order."""
     pool: LendingPool
     pairs: dict[frozenset[str], V2Pair]
     """The factory's pairs, keyed by their two assets."""
