@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @notice The few forge cheatcodes the invariant suites use (forge's cheatcode address, no forge-std).
+interface Cheats {
+    function warp(uint256 timestamp) external;
+    function prank(address sender) external;
+    function startPrank(address sender) external;
+    function stopPrank() external;
+    function label(address account, string calldata name) external;
+    function deployCode(string calldata artifactPath, bytes calldata constructorArgs) external returns (address);
+    function recordLogs() external;
+    function getRecordedLogs() external returns (Log[] memory);
+
+    struct Log {
+        bytes32[] topics;
+        bytes data;
+        address emitter;
+    }
+}
+
+/// @notice Shared helpers: the cheatcode handle, bounded inputs, and the selector list forge targets.
+abstract contract AuditBase {
+    Cheats internal constant vm = Cheats(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    /// @dev `x` mapped into [lo, hi] (inclusive); the handlers' only way to shape fuzzed inputs.
+    function _bound(uint256 x, uint256 lo, uint256 hi) internal pure returns (uint256) {
+        if (hi <= lo) return lo;
+        return lo + x % (hi - lo + 1);
+    }
+}
+
+/// @notice What an invariant test contract exposes so forge calls only the handler (forge reads
+/// `targetContracts()` / `targetSelectors()` by name; no forge-std needed).
+abstract contract InvariantBase is AuditBase {
+    struct FuzzSelector {
+        address addr;
+        bytes4[] selectors;
+    }
+
+    address[] internal _targets;
+    FuzzSelector[] internal _targetSelectors;
+
+    function targetContracts() public view returns (address[] memory) {
+        return _targets;
+    }
+
+    function targetSelectors() public view returns (FuzzSelector[] memory) {
+        return _targetSelectors;
+    }
+
+    /// @dev Fuzz only `selectors` of `handler`.
+    function _target(address handler, bytes4[] memory selectors) internal {
+        _targets.push(handler);
+        _targetSelectors.push(FuzzSelector(handler, selectors));
+    }
+}
