@@ -8,7 +8,8 @@ interface Cheats {
     function startPrank(address sender) external;
     function stopPrank() external;
     function label(address account, string calldata name) external;
-    function deployCode(string calldata artifactPath, bytes calldata constructorArgs) external returns (address);
+    function readFile(string calldata path) external view returns (string memory);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory);
 
@@ -22,6 +23,16 @@ interface Cheats {
 /// @notice Shared helpers: the cheatcode handle, bounded inputs, and the selector list forge targets.
 abstract contract AuditBase {
     Cheats internal constant vm = Cheats(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    /// @dev Deploys the `bytecode` of a JSON build artifact (Truffle/Waffle layout, as npm packages ship
+    /// them) with `args` appended; reverts if the creation fails.
+    function _deployArtifact(string memory path, bytes memory args) internal returns (address deployed) {
+        bytes memory code = abi.encodePacked(vm.parseJsonBytes(vm.readFile(path), ".bytecode"), args);
+        assembly ("memory-safe") {
+            deployed := create(0, add(code, 32), mload(code))
+        }
+        require(deployed != address(0), "artifact deployment failed");
+    }
 
     /// @dev `x` mapped into [lo, hi] (inclusive; a value already inside is kept); the handlers' only way
     /// to shape fuzzed inputs.
