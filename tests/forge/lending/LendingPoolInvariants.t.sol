@@ -18,18 +18,7 @@ contract LendingPoolInvariants is InvariantBase, MarketDeploy {
     function setUp() public {
         _deployMarket();
         handler = new LendingPoolHandler(pool, weth, usdc, wethFeed, usdcFeed);
-        bytes4[] memory s = new bytes4[](10);
-        s[0] = handler.supply.selector;
-        s[1] = handler.withdraw.selector;
-        s[2] = handler.withdrawOnBehalf.selector;
-        s[3] = handler.borrow.selector;
-        s[4] = handler.borrowOnBehalf.selector;
-        s[5] = handler.repay.selector;
-        s[6] = handler.liquidate.selector;
-        s[7] = handler.movePrice.selector;
-        s[8] = handler.warp.selector;
-        s[9] = handler.accrueAll.selector;
-        _target(address(handler), s);
+        _target(address(handler));
     }
 
     /// @notice One campaign checks every property below after every call (forge runs one campaign per

@@ -29,14 +29,7 @@ contract PriceRouterInvariants is InvariantBase {
         router.setFeed(asset, primary);
         handler = new PriceRouterHandler(router, asset, primary, fallbackFeed, sequencer);
         router.grantRole(router.DEFAULT_ADMIN_ROLE(), address(handler));
-        bytes4[] memory s = new bytes4[](6);
-        s[0] = handler.pushPrimary.selector;
-        s[1] = handler.pushFallback.selector;
-        s[2] = handler.setReverting.selector;
-        s[3] = handler.setSequencerStatus.selector;
-        s[4] = handler.warp.selector;
-        s[5] = handler.setPolicy.selector;
-        _target(address(handler), s);
+        _target(address(handler));
     }
 
     function invariant_priceRouter() public view {

@@ -37,18 +37,7 @@ abstract contract PerpEngineSetup is InvariantBase {
         engine.listMarket(btc, p);
         handler = new PerpEngineHandler(engine, usdc, ethFeed, btcFeed);
         engine.grantRole(engine.OPERATOR_ROLE(), address(handler));
-        bytes4[] memory s = new bytes4[](10);
-        s[0] = handler.deposit.selector;
-        s[1] = handler.fundInsurance.selector;
-        s[2] = handler.withdraw.selector;
-        s[3] = handler.setMarginMode.selector;
-        s[4] = handler.transferMargin.selector;
-        s[5] = handler.trade.selector;
-        s[6] = handler.liquidate.selector;
-        s[7] = handler.movePrice.selector;
-        s[8] = handler.warp.selector;
-        s[9] = handler.trade.selector; // trades twice as often
-        _target(address(handler), s);
+        _target(address(handler));
     }
 }
 

@@ -44,27 +44,17 @@ abstract contract AuditBase {
 }
 
 /// @notice What an invariant test contract exposes so forge calls only the handler (forge reads
-/// `targetContracts()` / `targetSelectors()` by name; no forge-std needed).
+/// `targetContracts()` by name; no forge-std needed). Forge fuzzes the handler's state-changing functions
+/// (its actions) and never its view functions.
 abstract contract InvariantBase is AuditBase {
-    struct FuzzSelector {
-        address addr;
-        bytes4[] selectors;
-    }
-
     address[] internal _targets;
-    FuzzSelector[] internal _targetSelectors;
 
     function targetContracts() public view returns (address[] memory) {
         return _targets;
     }
 
-    function targetSelectors() public view returns (FuzzSelector[] memory) {
-        return _targetSelectors;
-    }
-
-    /// @dev Fuzz only `selectors` of `handler`.
-    function _target(address handler, bytes4[] memory selectors) internal {
+    /// @dev Fuzz every action of `handler` (and nothing else: not the deployed contracts, not the tokens).
+    function _target(address handler) internal {
         _targets.push(handler);
-        _targetSelectors.push(FuzzSelector(handler, selectors));
     }
 }

@@ -38,15 +38,7 @@ abstract contract LeveragedTokenSetup is InvariantBase, MarketDeploy {
             ILendingPoolForStrategies(address(pool)), pair, p, address(this), address(0xFEE)
         );
         handler = new LeveragedTokenHandler(vault, pool, pair, weth, usdc, wethFeed);
-        bytes4[] memory s = new bytes4[](7);
-        s[0] = handler.deposit.selector;
-        s[1] = handler.mint.selector;
-        s[2] = handler.redeem.selector;
-        s[3] = handler.rebalance.selector;
-        s[4] = handler.warp.selector;
-        s[5] = handler.movePrice.selector;
-        s[6] = handler.redeem.selector; // redemptions twice as often
-        _target(address(handler), s);
+        _target(address(handler));
     }
 }
 
