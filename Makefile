@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
+.PHONY: setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -29,6 +29,13 @@ $(STAMPS)/venv: pyproject.toml constraints.txt
 $(STAMPS)/npm: package.json package-lock.json
 	@mkdir -p $(STAMPS)
 	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# halmos in its own venv: its pinned rich (<14.1) conflicts with eth-ape's (docs/audit.md).
+$(STAMPS)/halmos: audit/halmos-requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x .venv-halmos/bin/python || $(PYTHON) -m venv .venv-halmos
+	.venv-halmos/bin/pip install -q -r audit/halmos-requirements.txt
 	@touch $@
 
 # The compiler executable is re-checked on every run (cheap): it points at this checkout.
@@ -63,6 +70,17 @@ FORK_NETWORK ?= ethereum:forked-protocol
 test-fork: setup
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
+# Independent checkers (docs/audit.md): forge invariants (FORGE_INVARIANT_RUNS x FORGE_INVARIANT_DEPTH,
+# default 256 x 64) on the project's solc facade, then slither gated by audit/slither-triage.json.
+audit: setup
+	./toolchain/install_solc.sh >/dev/null
+	./audit/run_audit.sh
+
+# halmos symbolic proofs of MathLib's rounding (opt-in: the solver needs far longer than `make test` allows here).
+audit-halmos: setup $(STAMPS)/halmos
+	./toolchain/install_solc.sh >/dev/null
+	./audit/run_halmos.sh
+
 test-model: setup
 	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab tests/inputs tests/package $(PYTEST_ARGS)
 
@@ -86,7 +104,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(STAMPS) .build contracts/.cache out build dist
+	rm -rf $(STAMPS) .build contracts/.cache out build dist .forge
 
 # The wheel a user installs (dist/protocol_model-VERSION-py3-none-any.whl): the package, py.typed, and
 # protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time).
