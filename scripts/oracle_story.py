@@ -9,13 +9,11 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.oracle_replay import replay_story
+from protocol_model.chain.story_chain import deploy_story
 from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, story_path
-
-NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -24,8 +22,6 @@ def cli(name):
     console = Console(width=160)
     if name not in available():
         raise click.ClickException(f"story '{name}' has no scenario files yet (available: {', '.join(available())})")
-    signers = {n: accounts.test_accounts[i + 1] for i, n in enumerate(NAMES)}
-    deployer = accounts.test_accounts[0]
     outcomes, disagreements = {}, 0
     driver = connect(project)
     for variant in VARIANTS:
@@ -35,7 +31,7 @@ def cli(name):
             raise click.ClickException(str(err)) from None
         with restoring(driver):
             results, outcomes[variant], replay = replay_story(
-                scenario, ChainWorld.deploy(scenario, project, deployer, signers, driver))
+                scenario, deploy_story(scenario, project, accounts.test_accounts, driver))
         disagreements += replay.mismatches
         for r in results:
             if not r.agrees or not r.as_expected:
