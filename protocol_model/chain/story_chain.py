@@ -54,6 +54,20 @@ def failures(replay: Replay) -> list[StepResult]:
     return [r for r in replay.results if not r.agrees or not r.as_expected]
 
 
+def report_lines(replay: Replay) -> tuple[list[str], bool]:
+    """One line per step (index, step kind, model and chain outcomes, fields equal, the file's
+    expectation when it differs), then the cross-check line. Returns (lines, True when every step agreed
+    and was what the file expects)."""
+    lines = []
+    for r in replay.results:
+        mark = "fields equal" if not r.mismatches else f"FIELDS DIFFER {r.mismatches[:3]}"
+        if not r.as_expected:
+            mark += f"; file expects {r.expected}"
+        lines.append(f"{r.index:3d} {r.action.kind:<16} model {r.model:<24} chain {r.chain:<24} {mark}")
+    lines.append(f"{replay.scenario.name}: {crosscheck_line(replay)}")
+    return lines, not failures(replay)
+
+
 @contextmanager
 def local_chain() -> Iterator[Any]:
     """Start an anvil on a free loopback port through ape's foundry provider, yield this project's ape
@@ -62,7 +76,9 @@ def local_chain() -> Iterator[Any]:
     if ANVIL_BIN.is_dir() and str(ANVIL_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
     from ape import Project, networks
+    from ape.logging import LogLevel, logger
 
+    logger.set_level(LogLevel.WARNING)  # no per-transaction lines: the caller prints the story's steps
     project = Project(ROOT)
     with networks.parse_network_choice(LOCAL_NETWORK, disconnect_after=True):
         yield project
