@@ -137,7 +137,9 @@ def scenario_signers(scenario: Scenario | PerpScenario, test_accounts: Iterable[
     Any names work (``lp``, ``keeper``, ...). Raises ``ScenarioError`` (one line) if the story has more
     accounts than the network offers besides the deployer."""
     usable = list(test_accounts)[1:]
-    if len(scenario.accounts) > len(usable):
-        raise ScenarioError(f"{scenario.name}: accounts: {len(scenario.accounts)} accounts, but this network "
+    names = [a.name for a in scenario.accounts] if isinstance(scenario, Scenario) else \
+        [a.name for a in scenario.accounts]
+    if len(names) > len(usable):
+        raise ScenarioError(f"{scenario.name}: accounts: {len(names)} accounts, but this network "
                             f"offers only {len(usable)} funded test accounts besides the deployer")
-    return {a.name: usable[i] for i, a in enumerate(scenario.accounts)}
+    return dict(zip(names, usable, strict=False))

@@ -40,8 +40,9 @@ def deploy_story(scenario: Scenario | PerpScenario, project: Any, test_accounts:
 
     funded = list(test_accounts)
     signers = scenario_signers(scenario, funded)
-    kind = PerpChainWorld if isinstance(scenario, PerpScenario) else ChainWorld
-    return kind.deploy(scenario, project, funded[0], signers, driver)
+    if isinstance(scenario, PerpScenario):
+        return PerpChainWorld.deploy(scenario, project, funded[0], signers, driver)
+    return ChainWorld.deploy(scenario, project, funded[0], signers, driver)
 
 
 def crosscheck_line(replay: Replay) -> str:
