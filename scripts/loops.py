@@ -32,9 +32,11 @@ def _loopers(scenario) -> list[tuple[str, str, str]]:
     return seen
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.command(cls=ConnectedProviderCommand, short_help="A loop story on chain and in the exact model, step by step.")
+@click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x",
+              show_default=True, help="a loop story of scenarios/loops/")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="any loop story file (instead of --story)")
 def cli(story, path):
     console = Console(width=220)
     try:

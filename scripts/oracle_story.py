@@ -16,7 +16,9 @@ from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, story_path
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "An oracle story, naive and protected, "
+    "on chain and in the exact model."))
 @click.option("--name", type=click.Choice(list(STORIES)), required=True, help="story to run")
 def cli(name):
     console = Console(width=160)
