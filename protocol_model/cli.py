@@ -61,8 +61,16 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _story(args: argparse.Namespace) -> int:
-    """Play a story in the exact model; every step's outcome must be what the file expects."""
+    """Play a story in the exact model (or, with ``--chain``, on a local anvil with the model cross-check
+    after every step); every step's outcome must be what the file expects."""
     kind, scenario = check_file(args.file, "story")
+    if args.chain:
+        from protocol_model.chain.story_chain import play_on_local_chain, report_lines
+
+        replay = play_on_local_chain(scenario)
+        lines, ok = report_lines(replay)
+        print("\n".join(lines))
+        return 0 if ok else 1
     if kind == "perp_story":
         from protocol_model.world.perp_world import run_perp_model
 
@@ -77,7 +85,7 @@ def _story(args: argparse.Namespace) -> int:
         wrong += got != step.expect
         print(f"{i:3d} {step.op:<16} {got:<24} {mark}")
     print(f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model; on chain: "
-          f"ape run demo --scenario {args.file})" if kind == "story" else
+          f"protocol-model story {args.file} --chain)" if kind == "story" else
           f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model)")
     return 1 if wrong else 0
 
@@ -276,6 +284,8 @@ def parser() -> argparse.ArgumentParser:
                        description="Play a story (or perp story) step by step in the exact model and compare "
                        "each outcome with the file's expectation; exit 1 on a mismatch.")
     y.add_argument("file", type=Path, help="a story or perp story file (checked first)")
+    y.add_argument("--chain", action="store_true", help="also play it on a local anvil started for this run "
+                   "(free loopback port, stopped at the end), comparing model and chain after every step")
     y.set_defaults(run=_story)
     _add_compare(sub, fmt)
     r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "

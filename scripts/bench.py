@@ -97,7 +97,9 @@ def kgas(ref: int | None) -> str:
     return "-" if ref is None else f"{ref / 1000:.1f}k"
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "Gas of first-touch pool operations next "
+    "to Morpho Blue's, measured in this run."))
 def cli():
     logger.set_level("WARNING")  # keep deploy/confirm chatter out of the report
     console = Console()

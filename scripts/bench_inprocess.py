@@ -15,10 +15,12 @@ from protocol_model.chain.inprocess_bench import DEFAULT_SCENARIO, bench_anvil, 
 from protocol_model.scenario.story import load_scenario
 
 
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "Cross-checked operations per second in process "
+    "and over anvil, with the ratio."))
 @click.option("--ops", default=3_000, show_default=True, help="operations in process")
 @click.option("--anvil-ops", default=300, show_default=True, help="operations over anvil (slower)")
-@click.option("--seed", default=1, show_default=True)
+@click.option("--seed", default=1, show_default=True, help="seed of the random operations")
 def cli(ops: int, anvil_ops: int, seed: int) -> None:
     scenario = load_scenario(DEFAULT_SCENARIO)
     signers = {a.name: accounts.test_accounts[i + 1] for i, a in enumerate(scenario.accounts)}

@@ -15,30 +15,33 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.replay import Replay
+from protocol_model.chain.story_chain import crosscheck_line, deploy_story, failures
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.model_world import whole
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
-NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 
 
 def _hf(value: int) -> str:
     return "∞" if value == UINT256_MAX else f"{value / WAD:.4f}"
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT))
+@click.command(cls=ConnectedProviderCommand, short_help="Play a story on chain and in the exact model, "
+               "compared after every step.")
+@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT),
+              show_default=True, help="a story file (kind: story); its accounts, by any names, play the "
+              "provider's test accounts 1, 2, ... in file order")
 def cli(path):
+    """Deploy a story's pool, play every step on chain and in the exact model at the same block time, and
+    compare every field after each step; exit 1 on any disagreement or unexpected outcome."""
     console = Console(width=200)
     try:
         scenario = load_scenario(path)
+        world = deploy_story(scenario, project, accounts.test_accounts)
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
-    signers = {name: accounts.test_accounts[i + 1] for i, name in enumerate(NAMES)}
-    world = ChainWorld.deploy(scenario, project, accounts.test_accounts[0], signers)
     replay = Replay.start(scenario, world)
     console.print(f"[bold]{scenario.name}[/bold]: {scenario.description.strip()}")
 
@@ -76,11 +79,9 @@ def cli(path):
                      f"{s.supply_index_ray / 10**27:.9f}", f"{s.borrow_index_ray / 10**27:.9f}")
     console.print(pool)
 
-    unexpected = [r for r in replay.results if not r.as_expected]
-    console.print(f"crosscheck: 1 sequences, {len(replay.results)} operations, {replay.mismatches} mismatches")
-    if replay.mismatches or unexpected:
-        for r in replay.results:
-            if not r.agrees or not r.as_expected:
-                console.print(f"step {r.index}: model={r.model} chain={r.chain} expected={r.expected} "
-                              f"{r.mismatches[:5]}")
+    console.print(crosscheck_line(replay))
+    bad = failures(replay)
+    for r in bad:
+        console.print(f"step {r.index}: model={r.model} chain={r.chain} expected={r.expected} {r.mismatches[:5]}")
+    if bad:
         raise SystemExit(1)

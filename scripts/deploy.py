@@ -25,8 +25,11 @@ from protocol_model.scenario.story import ScenarioError, load_scenario
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT))
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "Deploy a story's protocol, open its "
+    "positions and write a deployment record."))
+@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT),
+              show_default=True, help="the story whose protocol and opening positions to deploy")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="deployment record (default out/deployments/<scenario name>.json)")
 @click.option("--state", type=click.Path(dir_okay=False), default=None,

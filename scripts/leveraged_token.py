@@ -70,8 +70,11 @@ def run_path(console: Console, world: LevWorld, title: str, prices: np.ndarray) 
     console.print(table)
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--days", default=10, show_default=True, type=click.IntRange(2, 60))
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "2x and 3x leveraged tokens through "
+    "a trending and a sideways WETH path."))
+@click.option("--days", default=10, show_default=True, type=click.IntRange(2, 60),
+              help="days of each price path (one oracle move and one rebalance a day)")
 def cli(days):
     console = Console(width=220)
     signers = {name: accounts.test_accounts[i + 1] for i, name in enumerate(NAMES)}

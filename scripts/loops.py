@@ -16,13 +16,12 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.replay import Replay
+from protocol_model.chain.story_chain import deploy_story
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import ScenarioError, load_scenario
 
 LOOPS = Path(__file__).resolve().parents[1] / "scenarios" / "loops"
-NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 
 
 def _loopers(scenario) -> list[tuple[str, str, str]]:
@@ -33,17 +32,18 @@ def _loopers(scenario) -> list[tuple[str, str, str]]:
     return seen
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x")
-@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None)
+@click.command(cls=ConnectedProviderCommand, short_help="A loop story on chain and in the exact model, step by step.")
+@click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x",
+              show_default=True, help="a loop story of scenarios/loops/")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="any loop story file (instead of --story)")
 def cli(story, path):
     console = Console(width=220)
     try:
         scenario = load_scenario(path or LOOPS / f"{story}.yaml")
+        replay = Replay.start(scenario, deploy_story(scenario, project, accounts.test_accounts))
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
-    signers = {name: accounts.test_accounts[i + 1] for i, name in enumerate(NAMES)}
-    replay = Replay.start(scenario, ChainWorld.deploy(scenario, project, accounts.test_accounts[0], signers))
     console.print(f"[bold]{scenario.name}[/bold]: {' '.join(scenario.description.split())}")
     loopers = _loopers(scenario)
     table = Table(title="steps (model == chain after every step, every field)")

@@ -9,23 +9,21 @@ from ape.cli import ConnectedProviderCommand
 from rich.console import Console
 from rich.table import Table
 
-from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.oracle_replay import replay_story
+from protocol_model.chain.story_chain import deploy_story
 from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, story_path
 
-NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
 
-
-@click.command(cls=ConnectedProviderCommand)
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "An oracle story, naive and protected, "
+    "on chain and in the exact model."))
 @click.option("--name", type=click.Choice(list(STORIES)), required=True, help="story to run")
 def cli(name):
     console = Console(width=160)
     if name not in available():
         raise click.ClickException(f"story '{name}' has no scenario files yet (available: {', '.join(available())})")
-    signers = {n: accounts.test_accounts[i + 1] for i, n in enumerate(NAMES)}
-    deployer = accounts.test_accounts[0]
     outcomes, disagreements = {}, 0
     driver = connect(project)
     for variant in VARIANTS:
@@ -35,7 +33,7 @@ def cli(name):
             raise click.ClickException(str(err)) from None
         with restoring(driver):
             results, outcomes[variant], replay = replay_story(
-                scenario, ChainWorld.deploy(scenario, project, deployer, signers, driver))
+                scenario, deploy_story(scenario, project, accounts.test_accounts, driver))
         disagreements += replay.mismatches
         for r in results:
             if not r.agrees or not r.as_expected:

@@ -22,8 +22,11 @@ from protocol_model.scenario.story import ScenarioError, load_scenario
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populated.yaml"
 
 
-@click.command(cls=ConnectedProviderCommand)
-@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT))
+@click.command(cls=ConnectedProviderCommand, short_help=(
+    "Deploy a story, run its steps "
+    "and price path with a keeper, cross-checked."))
+@click.option("--scenario", "path", type=click.Path(exists=True, dir_okay=False), default=str(DEFAULT),
+              show_default=True, help="the story (with a price path and checks) to play")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="JSON-lines report (default out/reports/<scenario name>.play.jsonl)")
 def cli(path, report_path):

@@ -17,7 +17,8 @@ def math_harness(project, admin):
 
 @pytest.fixture(scope="session")
 def signers(accounts):
-    """Scenario account names -> funded test accounts (accounts[0] is the deployer)."""
+    """The fixed names of worlds built by hand (LevWorld, the AMM and perp fuzz fixtures) -> funded test
+    accounts (accounts[0] is the deployer). Stories get their own names mapped by ``deploy_world``."""
     names = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory"]
     return {name: accounts[i + 1] for i, name in enumerate(names)}
 
@@ -32,16 +33,14 @@ def driver(project, chain):
 
 
 @pytest.fixture(scope="session")
-def deploy_world(project, admin, signers, driver):
+def deploy_world(project, accounts, driver):
     """Factory: deploy a scenario on the connected chain (a perp scenario as a PerpChainWorld, any other
-    story as a ChainWorld), driven by the session's driver."""
-    from protocol_model.chain.adapter import ChainWorld
-    from protocol_model.chain.perp_adapter import PerpChainWorld
-    from protocol_model.scenario.perp import PerpScenario
+    story as a ChainWorld), driven by the session's driver. The story's own account names (any names), in
+    file order, play accounts[1], accounts[2], ... (accounts[0] deploys; chain.story_chain.deploy_story)."""
+    from protocol_model.chain.story_chain import deploy_story
 
     def _deploy(scenario):
-        kind = PerpChainWorld if isinstance(scenario, PerpScenario) else ChainWorld
-        return kind.deploy(scenario, project, admin, signers, driver)
+        return deploy_story(scenario, project, accounts, driver)
 
     return _deploy
 

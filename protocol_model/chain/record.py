@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.driver import Account, connect
+from protocol_model.scenario.perp import PerpScenario
 from protocol_model.scenario.story import Scenario, ScenarioError, parse_scenario
 
 FORMAT = "protocol_model.deployment/1"
@@ -130,10 +131,15 @@ def attach(record: DeploymentRecord, project: Any) -> ChainWorld:
     return w
 
 
-def scenario_signers(scenario: Scenario, test_accounts: Iterable[Account]) -> dict[str, Account]:
-    """Scenario accounts -> test accounts 1, 2, ... in file order (account 0 deploys)."""
+def scenario_signers(scenario: Scenario | PerpScenario, test_accounts: Iterable[Account]) -> dict[str, Account]:
+    """The story's own account names, in file order -> test accounts 1, 2, ... (account 0 deploys).
+
+    Any names work (``lp``, ``keeper``, ...). Raises ``ScenarioError`` (one line) if the story has more
+    accounts than the network offers besides the deployer."""
     usable = list(test_accounts)[1:]
-    if len(scenario.accounts) > len(usable):
-        raise ScenarioError(f"accounts: {len(scenario.accounts)} accounts, but this network offers only "
-                         f"{len(usable)} test accounts besides the deployer")
-    return {a.name: usable[i] for i, a in enumerate(scenario.accounts)}
+    names = [a.name for a in scenario.accounts] if isinstance(scenario, Scenario) else \
+        [a.name for a in scenario.accounts]
+    if len(names) > len(usable):
+        raise ScenarioError(f"{scenario.name}: accounts: {len(names)} accounts, but this network "
+                            f"offers only {len(usable)} funded test accounts besides the deployer")
+    return dict(zip(names, usable, strict=False))

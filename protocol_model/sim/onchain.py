@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -15,6 +16,8 @@ from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
 from protocol_model.sim.exact import ExactRun, exact_keeper
 from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.paths import Gbm, JumpDiffusion, MarketModel
+from protocol_model.sim.run import Job, job_from_spec
+from protocol_model.sim.spec import LabSpecError, SimulationSpec
 
 BORROWERS = ["alice", "bob", "carol", "dave", "erin", "frank"]
 SUPPLIER, KEEPER = "grace", "heidi"
@@ -44,11 +47,23 @@ class LabReplayCase:
     n_paths: int
     n_steps: int
     seed: int
+    paths_per_chunk: int | None = None
+    """None: one generator seeded by ``seed`` (the default case); else the chunks of ``simulate``
+    (``sim.run.Job.chunks``), so path numbers are the ones a ``simulate`` run of the same file reports."""
+    names: tuple[str, ...] = tuple(BORROWERS)
+    """the borrowers' account names, one per book position"""
+    supplier: str = SUPPLIER
+    keeper: str = KEEPER
 
     def run(self) -> CascadeOutcome:
         """Run the vectorized cascade with series and events recorded (the lab side of the cross-check)."""
-        return run_cascade(self.params, self.book, self.market, np.random.default_rng(self.seed), self.n_paths,
-                           self.n_steps, record_series=True, record_events=True)
+        if self.paths_per_chunk is None:
+            return run_cascade(self.params, self.book, self.market, np.random.default_rng(self.seed), self.n_paths,
+                               self.n_steps, record_series=True, record_events=True)
+        job = Job(self.params, self.market, self.book, self.n_paths, self.n_steps, self.seed, self.paths_per_chunk)
+        return CascadeOutcome.concat([
+            run_cascade(self.params, self.book, self.market, np.random.default_rng(ss), n, self.n_steps,
+                        record_series=True, record_events=True) for _, ss, n in job.chunks()])
 
     def exact(self, outcome: CascadeOutcome, path: int) -> ExactRun:
         """Path ``path`` of ``outcome`` (its oracle series, shape (steps + 1, assets)) played by
@@ -56,8 +71,13 @@ class LabReplayCase:
 
         Raises ``ValueError`` as ``opening`` and ``AssertionError`` if the exact engine rejects a step.
         """
-        return exact_keeper(self.params, self.book, outcome.series["oracle"][path], names=BORROWERS,
-                            supplier=SUPPLIER, keeper=KEEPER)
+        return exact_keeper(self.params, self.book, outcome.series["oracle"][path], names=list(self.names),
+                            supplier=self.supplier, keeper=self.keeper)
+
+    @property
+    def accounts(self) -> int:
+        """Chain accounts a replay needs besides the deployer: every position, the supplier, the keeper."""
+        return len(self.names) + 2
 
 
 DEFAULT_PROTOCOL = PROTOCOLS_DIR / "generic.yaml"
@@ -81,3 +101,75 @@ def default_case(n_paths: int = 200, n_steps: int = 20, seed: int = 42,
                           collateral_weights={"WBTC": 1, "WETH": 2}, debt_asset="USDC",
                           utilization_beta=(8.0, 1.5)).quantized(params)
     return LabReplayCase(params, market, book, n_paths, n_steps, seed)
+
+
+def simulation_case(spec: SimulationSpec, paths: int | None = None) -> LabReplayCase:
+    """The user's simulation (``load_simulation``) as a replay case: its protocol's parameters, market model,
+    book (rounded down to token units, as a chain holds it), steps and seed, and its paths numbered as
+    ``simulate`` numbers them (``paths`` overrides the file's count). Each position's account is named
+    after its book name (``p0``, ... or a story book's own names).
+
+    Raises ``LabSpecError`` (one line) if an asset starts with protocol reserves (a chain pool starts with
+    none) or a book name collides with the supplier or keeper.
+    """
+    reserved = [a.name for a in spec.assets if a.reserves_tokens]
+    if reserved:
+        raise LabSpecError(f"{spec.name}: assets.{reserved[0]}.reserves_tokens: a chain replay starts with zero "
+                           "protocol reserves; set reserves_tokens to 0 to replay this simulation on chain")
+    job = job_from_spec(spec, paths=paths)
+    book = job.book.quantized(job.params)
+    names = book.names or tuple(f"p{i}" for i in range(len(book)))
+    supplier, keeper = "supplier", "keeper"
+    if {supplier, keeper} & set(names):
+        raise LabSpecError(f"{spec.name}: book: the account names 'supplier' and 'keeper' are the replay's own")
+    return LabReplayCase(job.params, job.market, book, job.n_paths, job.n_steps, job.seed, job.paths_per_chunk,
+                         tuple(names), supplier, keeper)
+
+
+BAD_DEBT_REL, BAD_DEBT_UNITS = 1e-9, 4
+"""Lab (float64) vs chain (integer units) bad debt per asset agree within ``BAD_DEBT_REL`` of the chain's
+amount plus ``BAD_DEBT_UNITS`` token units per liquidation (tests/lab/test_engine_vs_exact.py)."""
+
+
+@dataclass(frozen=True)
+class PathCheck:
+    """One lab path replayed on chain: what the lab said next to what the chain did."""
+
+    path: int
+    steps: int
+    lab_liquidations: int
+    chain_liquidations: int
+    bad_debt_lab: dict[str, float]
+    """asset -> bad debt in the lab (whole tokens)"""
+    bad_debt_chain: dict[str, float]
+    """asset -> bad debt on chain (whole tokens)"""
+    failures: tuple[str, ...]
+    """every disagreement: model vs chain, an unexpected outcome, or lab vs chain"""
+
+    @property
+    def ok(self) -> bool:
+        """Model == chain on every step and field, and the chain shows the lab's numbers."""
+        return not self.failures
+
+
+def check_path(case: LabReplayCase, lab: CascadeOutcome, path: int, results: list[Any]) -> PathCheck:
+    """Compare path ``path`` of ``lab`` with its chain replay ``results`` (``chain.replay.StepResult`` list,
+    snapshots kept): model == chain and as expected on every step; the chain's liquidation count equals
+    the lab's; the chain's bad debt per asset (``asset.bad_debt``, token units) equals the lab's within
+    ``BAD_DEBT_REL`` / ``BAD_DEBT_UNITS``."""
+    failures = [f"step {r.index} {r.action.describe()}: model {r.model}, chain {r.chain}, expected {r.expected} "
+                f"{r.mismatches[:3]}" for r in results if r.model != r.chain or r.mismatches or r.model != r.expected]
+    chain_liqs = sum(r.action.kind == "liquidate" and r.chain == "ok" for r in results)
+    lab_liqs = int(lab.per_path["liquidation_count"][path])
+    if chain_liqs != lab_liqs:
+        failures.append(f"liquidations: lab {lab_liqs}, chain {chain_liqs}")
+    n_events = max(1, sum(e[0] == path for e in lab.events))
+    final = results[-1].after() if results else None
+    lab_bad, chain_bad = {}, {}
+    for k, a in enumerate(case.params.assets):
+        on_chain = final.field("asset", a.name, "bad_debt") if final is not None else 0
+        in_lab = float(lab.bad_debt_tokens[path][k]) * 10**a.decimals
+        lab_bad[a.name], chain_bad[a.name] = in_lab / 10**a.decimals, on_chain / 10**a.decimals
+        if abs(on_chain - in_lab) > BAD_DEBT_REL * on_chain + BAD_DEBT_UNITS * n_events:
+            failures.append(f"{a.name} bad debt: lab {in_lab:.0f}, chain {on_chain} units")
+    return PathCheck(path, len(results), lab_liqs, chain_liqs, lab_bad, chain_bad, tuple(failures))

@@ -1,0 +1,98 @@
+"""Play a story on a chain with the model cross-check after every step (``ape run demo``,
+``protocol-model story FILE --chain`` and the crosscheck tests share this).
+
+The story's own account names, in file order, play the provider's test accounts 1, 2, ... (account 0
+deploys); a story with more accounts than the chain offers is a one-line ``ScenarioError``.
+``play_on_local_chain`` starts its own anvil (ape's foundry provider, on a free loopback port, with the
+anvil binary of ``node_modules`` when present) and stops it when the story is done.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from protocol_model.chain.driver import ChainDriver
+from protocol_model.chain.record import scenario_signers
+from protocol_model.chain.replay import Replay, StepResult
+from protocol_model.scenario.perp import PerpScenario
+from protocol_model.scenario.story import Scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The project root: its contracts, ape-config.yaml and node_modules."""
+ANVIL_BIN = ROOT / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin"
+"""Where ``npm ci`` puts the anvil binary."""
+LOCAL_NETWORK = "ethereum:local:foundry"
+"""ape's network choice for a local anvil it starts and stops itself (``host: auto``: a free port)."""
+
+
+def deploy_story(scenario: Scenario | PerpScenario, project: Any, test_accounts: Any,
+                 driver: ChainDriver | None = None) -> Any:
+    """Deploy ``scenario`` on the connected chain: a perp story as a ``PerpChainWorld``, any other story as
+    a ``ChainWorld``. ``test_accounts``: the provider's funded accounts (index 0 deploys, the story's
+    accounts take 1, 2, ... in file order). Raises ``ScenarioError`` if the story has more accounts than
+    the chain offers besides the deployer."""
+    from protocol_model.chain.adapter import ChainWorld
+    from protocol_model.chain.perp_adapter import PerpChainWorld
+
+    funded = list(test_accounts)
+    signers = scenario_signers(scenario, funded)
+    if isinstance(scenario, PerpScenario):
+        return PerpChainWorld.deploy(scenario, project, funded[0], signers, driver)
+    return ChainWorld.deploy(scenario, project, funded[0], signers, driver)
+
+
+def crosscheck_line(replay: Replay) -> str:
+    """The summary line every chain command prints: sequences, operations and model/chain mismatches."""
+    return f"crosscheck: 1 sequences, {len(replay.results)} operations, {replay.mismatches} mismatches"
+
+
+def failures(replay: Replay) -> list[StepResult]:
+    """The steps where model and chain disagree (outcome or any field) or the outcome is not the file's."""
+    return [r for r in replay.results if not r.agrees or not r.as_expected]
+
+
+def report_lines(replay: Replay) -> tuple[list[str], bool]:
+    """One line per step (index, step kind, model and chain outcomes, fields equal, the file's
+    expectation when it differs), then the cross-check line. Returns (lines, True when every step agreed
+    and was what the file expects)."""
+    lines = []
+    for r in replay.results:
+        mark = "fields equal" if not r.mismatches else f"FIELDS DIFFER {r.mismatches[:3]}"
+        if not r.as_expected:
+            mark += f"; file expects {r.expected}"
+        lines.append(f"{r.index:3d} {r.action.kind:<16} model {r.model:<24} chain {r.chain:<24} {mark}")
+    lines.append(f"{replay.scenario.name}: {crosscheck_line(replay)}")
+    return lines, not failures(replay)
+
+
+@contextmanager
+def local_chain() -> Iterator[Any]:
+    """Start an anvil on a free loopback port through ape's foundry provider, yield this project's ape
+    ``Project`` (contracts compiled from ``ROOT``), and stop anvil on exit (whatever the body raised).
+    Puts ``ANVIL_BIN`` first on ``PATH`` when it exists."""
+    if ANVIL_BIN.is_dir() and str(ANVIL_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    from ape import Project, networks
+    from ape.logging import LogLevel, logger
+
+    logger.set_level(LogLevel.WARNING)  # no per-transaction lines: the caller prints the story's steps
+    project = Project(ROOT)
+    with networks.parse_network_choice(LOCAL_NETWORK, disconnect_after=True):
+        yield project
+
+
+def play_on_local_chain(scenario: Scenario | PerpScenario) -> Replay:
+    """Deploy and play ``scenario`` on an anvil started for it (``local_chain``): every step on chain and
+    in the exact model, every field compared after each. Returns the finished replay (read
+    ``replay.results`` / ``replay.mismatches``; the chain is gone when this returns). Raises
+    ``ScenarioError`` as :func:`deploy_story`."""
+    from ape import accounts
+
+    with local_chain() as project:
+        replay = Replay.start(scenario, deploy_story(scenario, project, accounts.test_accounts))
+        replay.run()
+    return replay
