@@ -22,6 +22,19 @@ NETWORK = "ethereum:local:foundry"
 START_TIMEOUT_S = 300
 
 
+def _wait_dead(pid: int) -> None:
+    """Until ``pid`` is gone or a zombie (its parent, the ape process, has not reaped it yet)."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"anvil {pid} still runs after SIGKILL")
+
+
 def _run_and_kill(tmp_path: Path, args: list[str], pause_at: str) -> tuple[subprocess.CompletedProcess, int]:
     """Run ``ape run *args`` paused at ``pause_at``; kill its anvil (a child of the ape process) by pid, let it
     go on, and return the finished process and the killed pid."""
@@ -40,9 +53,8 @@ def _run_and_kill(tmp_path: Path, args: list[str], pause_at: str) -> tuple[subpr
         children = {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
         assert pid in children, f"pid {pid} is not the anvil this run started ({children})"
         assert "anvil" in psutil.Process(pid).name()
-        anvil = psutil.Process(pid)
         os.kill(pid, signal.SIGKILL)
-        anvil.wait(timeout=10)
+        _wait_dead(pid)
         marker.unlink()
         out, err = proc.communicate(timeout=120)
     finally:
