@@ -24,7 +24,8 @@ from protocol_model.chain.console import (
     stop_with,
     verbose_option,
 )
-from protocol_model.chain.faults import ChainFault, ape_node, deploy_and_open_watched, pause_point, watch
+from protocol_model.chain.faults import ChainFault, ape_node, pause_point, watch
+from protocol_model.chain.session import deploy_and_open_watched
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import ScenarioError, load_scenario
 from protocol_model.world.model_world import whole

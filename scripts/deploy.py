@@ -20,10 +20,10 @@ from ape.cli import ConnectedProviderCommand
 
 from protocol_model.chain.console import stop_with, verbose_option
 from protocol_model.chain.driver import is_anvil
-from protocol_model.chain.faults import ChainFault, ape_node, deploy_and_open_watched
+from protocol_model.chain.faults import ChainFault, ape_node
 from protocol_model.chain.play import preflight
 from protocol_model.chain.record import record_of, scenario_signers
-from protocol_model.chain.session import hold_chain, keep_chain_option
+from protocol_model.chain.session import deploy_and_open_watched, hold_chain, keep_chain_option
 from protocol_model.chain.state import dump_state
 from protocol_model.scenario.story import ScenarioError, load_scenario
 

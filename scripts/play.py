@@ -19,10 +19,10 @@ from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
 from protocol_model.chain.console import stop_with, verbose_option
-from protocol_model.chain.faults import ChainFault, ape_node, deploy_and_open_watched, pause_point, watch
+from protocol_model.chain.faults import ChainFault, ape_node, pause_point, watch
 from protocol_model.chain.play import Player, Report, preflight
 from protocol_model.chain.record import scenario_signers
-from protocol_model.chain.session import bad_debt_rows, hold_chain, keep_chain_option
+from protocol_model.chain.session import bad_debt_rows, deploy_and_open_watched, hold_chain, keep_chain_option
 from protocol_model.scenario.story import ScenarioError, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populated.yaml"

@@ -8,8 +8,9 @@ False), the failure becomes a ``ChainStopped`` whose message is one line::
 
 A failure on a chain that still answers (a bug, an assertion, a revert the run did not expect) is not a
 dead chain and propagates unchanged. ``pause_point(phase)`` is the test hook: when the environment
-variable ``PROTOCOL_MODEL_PAUSE_AT`` names ``phase`` (or ``phase:step``), the run writes its node's process id into the file
-``PROTOCOL_MODEL_PAUSE_FILE`` and waits until that file is removed (a test kills the node meanwhile).
+variable ``PROTOCOL_MODEL_PAUSE_AT`` names ``phase`` (or ``phase:step``), the run writes its node's
+process id into the file ``PROTOCOL_MODEL_PAUSE_FILE`` and waits until that file is removed (a test
+kills the node meanwhile).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 PAUSE_AT = "PROTOCOL_MODEL_PAUSE_AT"
 """Environment variable: the phase at whose start a run pauses (tests only)."""
@@ -125,24 +125,3 @@ def ape_node() -> Node:
     process = getattr(provider, "process", None)
     return Node(rpc_alive(lambda method, params: provider.web3.provider.make_request(method, params)),
                 getattr(process, "pid", None), getattr(provider, "uri", None))
-
-
-def deploy_and_open_watched(scenario: Any, project: Any, deployer: Any, signers: dict[str, Any],
-                            node: Node, open_accounts: bool = True) -> Any:
-    """``chain.play.deploy_and_open`` in two watched phases, ``deploy`` and ``opening positions``
-    (each a ``pause_point``); a dead chain raises ``ChainStopped`` naming the phase and the step. Returns
-    the ``Replay`` with the opening positions done (model == chain checked; skipped when
-    ``open_accounts`` is False, as the demo plays a story's steps from the bare deployment)."""
-    from protocol_model.chain.adapter import ChainWorld
-    from protocol_model.chain.play import open_positions
-    from protocol_model.chain.replay import Replay
-
-    with watch("deploy", lambda: 0, node.alive):
-        pause_point("deploy", node.pid)
-        replay = Replay.start(scenario, ChainWorld.deploy(scenario, project, deployer, signers))
-    if not open_accounts:
-        return replay
-    with watch("opening positions", lambda: len(replay.results), node.alive):
-        pause_point("opening positions", node.pid)
-        open_positions(replay, scenario)
-    return replay

@@ -1,4 +1,5 @@
-"""What a chain script leaves behind: the bad debt per asset, and (``--keep-chain``) a running chain.
+"""How a chain script runs and what it leaves behind: the deployment and the opening positions in watched
+phases (``deploy_and_open_watched``), the bad debt per asset, and (``--keep-chain``) a running chain.
 
 ``bad_debt_rows`` reads the bad debt of every asset from a lending snapshot, in whole tokens and in USD
 at the oracle price the pool reads. ``hold_chain`` keeps the node up after a run (a node ape started
@@ -14,8 +15,11 @@ from typing import Any
 
 import click
 
+from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.console import tokens
-from protocol_model.chain.faults import Node
+from protocol_model.chain.faults import Node, pause_point, watch
+from protocol_model.chain.play import open_positions
+from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import WAD
 
 
@@ -52,3 +56,20 @@ def hold_chain(node: Node) -> None:
     sys.stdout.flush()
     while True:
         time.sleep(1)
+
+
+def deploy_and_open_watched(scenario: Any, project: Any, deployer: Any, signers: dict[str, Any],
+                            node: Node, open_accounts: bool = True) -> Any:
+    """``chain.play.deploy_and_open`` in two watched phases, ``deploy`` and ``opening positions``
+    (each a ``pause_point``); a dead chain raises ``ChainStopped`` naming the phase and the step. Returns
+    the ``Replay`` with the opening positions done (model == chain checked; skipped when
+    ``open_accounts`` is False, as the demo plays a story's steps from the bare deployment)."""
+    with watch("deploy", lambda: 0, node.alive):
+        pause_point("deploy", node.pid)
+        replay = Replay.start(scenario, ChainWorld.deploy(scenario, project, deployer, signers))
+    if not open_accounts:
+        return replay
+    with watch("opening positions", lambda: len(replay.results), node.alive):
+        pause_point("opening positions", node.pid)
+        open_positions(replay, scenario)
+    return replay
