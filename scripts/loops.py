@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
-from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import ScenarioError, load_scenario
@@ -34,10 +34,11 @@ def _loopers(scenario) -> list[tuple[str, str, str]]:
 
 
 @click.command(cls=ConnectedProviderCommand)
+@verbose_option
 @click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None)
 def cli(story, path):
-    console = Console(width=220)
+    console = make_console()
     try:
         scenario = load_scenario(path or LOOPS / f"{story}.yaml")
     except ScenarioError as err:

@@ -6,10 +6,10 @@ from __future__ import annotations
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
-from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.oracle_replay import replay_story
 from protocol_model.scenario.story import ScenarioError, load_scenario
@@ -19,9 +19,10 @@ NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ma
 
 
 @click.command(cls=ConnectedProviderCommand)
+@verbose_option
 @click.option("--name", type=click.Choice(list(STORIES)), required=True, help="story to run")
 def cli(name):
-    console = Console(width=160)
+    console = make_console()
     if name not in available():
         raise click.ClickException(f"story '{name}' has no scenario files yet (available: {', '.join(available())})")
     signers = {n: accounts.test_accounts[i + 1] for i, n in enumerate(NAMES)}
