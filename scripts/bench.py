@@ -23,11 +23,10 @@ from pathlib import Path
 import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
-from ape.logging import logger
-from rich.console import Console
 from rich.table import Table
 
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.driver import GAS_LIMIT
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.story import load_scenario
@@ -100,9 +99,9 @@ def kgas(ref: int | None) -> str:
 @click.command(cls=ConnectedProviderCommand, short_help=(
     "Gas of first-touch pool operations next "
     "to Morpho Blue's, measured in this run."))
+@verbose_option
 def cli():
-    logger.set_level("WARNING")  # keep deploy/confirm chatter out of the report
-    console = Console()
+    console = make_console()
     try:
         single = run_flow(multi_asset=False)
         multi = run_flow(multi_asset=True)

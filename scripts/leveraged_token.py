@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from protocol_model.analytics import leverage as la
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
 from protocol_model.world.leveraged_world import KEEPER
@@ -73,10 +74,11 @@ def run_path(console: Console, world: LevWorld, title: str, prices: np.ndarray) 
 @click.command(cls=ConnectedProviderCommand, short_help=(
     "2x and 3x leveraged tokens through "
     "a trending and a sideways WETH path."))
+@verbose_option
 @click.option("--days", default=10, show_default=True, type=click.IntRange(2, 60),
               help="days of each price path (one oracle move and one rebalance a day)")
 def cli(days):
-    console = Console(width=220)
+    console = make_console()
     signers = {name: accounts.test_accounts[i + 1] for i, name in enumerate(NAMES)}
     world = LevWorld.deploy(project, accounts.test_accounts[0], signers)
     for title, prices in paths(days).items():

@@ -13,9 +13,9 @@ from pathlib import Path
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
-from rich.console import Console
 from rich.table import Table
 
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.replay import Replay
 from protocol_model.chain.story_chain import deploy_story
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
@@ -33,12 +33,13 @@ def _loopers(scenario) -> list[tuple[str, str, str]]:
 
 
 @click.command(cls=ConnectedProviderCommand, short_help="A loop story on chain and in the exact model, step by step.")
+@verbose_option
 @click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x",
               show_default=True, help="a loop story of scenarios/loops/")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="any loop story file (instead of --story)")
 def cli(story, path):
-    console = Console(width=220)
+    console = make_console()
     try:
         scenario = load_scenario(path or LOOPS / f"{story}.yaml")
         replay = Replay.start(scenario, deploy_story(scenario, project, accounts.test_accounts))

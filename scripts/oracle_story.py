@@ -6,9 +6,9 @@ from __future__ import annotations
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
-from rich.console import Console
 from rich.table import Table
 
+from protocol_model.chain.console import make_console, verbose_option
 from protocol_model.chain.driver import connect, restoring
 from protocol_model.chain.oracle_replay import replay_story
 from protocol_model.chain.story_chain import deploy_story
@@ -19,9 +19,10 @@ from protocol_model.world.oracle_stories import STORIES, VARIANTS, available, st
 @click.command(cls=ConnectedProviderCommand, short_help=(
     "An oracle story, naive and protected, "
     "on chain and in the exact model."))
+@verbose_option
 @click.option("--name", type=click.Choice(list(STORIES)), required=True, help="story to run")
 def cli(name):
-    console = Console(width=160)
+    console = make_console()
     if name not in available():
         raise click.ClickException(f"story '{name}' has no scenario files yet (available: {', '.join(available())})")
     outcomes, disagreements = {}, 0

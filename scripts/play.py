@@ -1,10 +1,13 @@
-"""`ape run play --scenario FILE [--report FILE]`
+"""`ape run play --scenario FILE [--report FILE] [--keep-chain] [-v]`
 
 Deploys the scenario and opens its positions, runs its steps, then walks its price path: after every
 point the keeper liquidates whatever the model says is liquidatable (deterministic choice, see
 docs/fork_testing.md), both twins are compared on every field after every call, and the scenario's
-checks are evaluated. The report (JSON lines) is written as the run goes: if the chain dies mid-run it
-keeps the steps already done and ends with one ``error`` line; the command exits with that message.
+checks are evaluated. The report (JSON lines) is written as the run goes: if the chain dies in any phase
+(deploy, opening positions, steps, path) it keeps what was done and ends with one ``error`` line; the
+command prints one line naming the phase and the step, and exits 1. The bad debt left in each asset is
+printed in tokens and USD (and reported as a ``bad_debt`` record). ``--keep-chain`` leaves the chain
+running afterwards (its RPC URL and anvil pid are printed; Ctrl+C stops it).
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from protocol_model.chain.play import ChainDied, Player, Report, deploy_and_open, preflight
+from protocol_model.chain.console import stop_with, verbose_option
+from protocol_model.chain.faults import ChainFault, ape_node, pause_point, watch
+from protocol_model.chain.play import Player, Report, preflight
 from protocol_model.chain.record import scenario_signers
+from protocol_model.chain.session import bad_debt_rows, deploy_and_open_watched, hold_chain, keep_chain_option
 from protocol_model.scenario.story import ScenarioError, load_scenario
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populated.yaml"
@@ -29,7 +35,9 @@ DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populate
               show_default=True, help="the story (with a price path and checks) to play")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
               help="JSON-lines report (default out/reports/<scenario name>.play.jsonl)")
-def cli(path, report_path):
+@keep_chain_option
+@verbose_option
+def cli(path, report_path, keep_chain):
     try:
         scenario = load_scenario(path)
         preflight(scenario, path)
@@ -37,24 +45,37 @@ def cli(path, report_path):
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
     report = Report.open(report_path or f"out/reports/{scenario.name}.play.jsonl")
+    node = ape_node()
     try:
         report.write("start", scenario=scenario.name, network=chain.provider.network_choice,
                      chain_id=chain.chain_id)
-        replay = deploy_and_open(scenario, project, accounts.test_accounts[0], signers)
+        replay = deploy_and_open_watched(scenario, project, accounts.test_accounts[0], signers, node)
         report.write("opened", positions=len(replay.results), block=chain.blocks.head.number, time=replay.now)
         player = Player(scenario, replay, report)
-        ok = player.run()
-    except ChainDied as err:
-        raise click.ClickException(f"{err} Report: {report.stream.name}") from None
+        with watch("steps", lambda: len(replay.results), node.alive):
+            pause_point("steps", node.pid)
+            ok = player.run()
+        bad = bad_debt_rows(scenario, replay.model.snapshot())
+        report.write("bad_debt", assets={a: {"tokens": t, "usd": u} for a, t, u in bad})
+    except ChainFault as err:
+        if report.records[-1]["event"] != "error":
+            report.write("error", message=str(err))
+        stop_with(f"{err} Report: {report.stream.name}")
     finally:
         report.close()
-    end = report.records[-1]
+    end = next(r for r in reversed(report.records) if r["event"] == "end")
     points = [r for r in report.records if r["event"] == "point"]
     liquidations = sum(1 for r in report.records if r["event"] == "step" and r["phase"] == "keeper")
     click.echo(f"{scenario.name}: {end['steps']} calls, {end['mismatches']} mismatches, {len(points)} path points, "
                f"{liquidations} keeper liquidations, {sum(len(p['checks']) for p in points)} checks; "
                f"report: {report.stream.name}")
+    for asset, amount, usd in bad:
+        click.echo(f"  bad debt {asset}: {amount} tokens = {usd} USD")
+    if not bad:
+        click.echo("  bad debt: none")
     for failure in end["failures"]:
         click.echo(f"  FAILED {failure}")
+    if keep_chain:
+        hold_chain(node)
     if not ok:
         raise SystemExit(1)

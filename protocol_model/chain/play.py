@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.driver import Account
+from protocol_model.chain.faults import ChainFault, reason_of
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import Scenario, ScenarioError
@@ -21,7 +22,7 @@ from protocol_model.world.model_world import Action, ModelWorld, resolve
 from protocol_model.world.positions import opening_actions, path_actions
 
 
-class ChainDied(RuntimeError):
+class ChainDied(ChainFault):
     """The chain stopped answering during a run."""
 
 
@@ -105,8 +106,8 @@ class Player:
             if isinstance(err, AssertionError) or _alive(self.replay.chain):
                 raise
             done = len(self.replay.results)
-            raise ChainDied(f"the chain stopped answering at {phase} step {done} ({action.describe()}): "
-                            f"{type(err).__name__}: {err}. The report keeps the {done} steps already done.") from err
+            raise ChainDied(f"the chain stopped answering during {phase} (step {done}, {action.describe()}): "
+                            f"{reason_of(err)}. The report keeps the {done} steps already done.") from None
         hfs = {a: hf_text(r.after().field("account", a, "health_factor_wad")) for a in self.replay.model.account_names}
         self.report.write("step", phase=phase, index=r.index, point=point, action=action.describe(),
                           time=self.replay.now, expected=expected, model=r.model, chain=r.chain, agrees=r.agrees,

@@ -95,14 +95,14 @@ def test_dead_chain_stops_with_one_message_and_keeps_the_report(opened, tmp_path
     # ape's own chain cannot be killed inside the session: the liveness probe sees what a dead one answers
     monkeypatch.setattr(play_mod, "_alive", lambda world: False)
     report = Report.open(tmp_path / "play.jsonl")
-    with pytest.raises(ChainDied, match=r"stopped answering at path step .*ConnectionError"):
+    with pytest.raises(ChainDied, match=r"stopped answering during path \(step \d+, .*ConnectionError"):
         Player(scenario, replay, report).run()
     report.close()
     lines = [json.loads(x) for x in (tmp_path / "play.jsonl").read_text().splitlines()]
     # path point 0: warp, WETH price, the keeper liquidates dave; point 1's warp finds the chain dead
     assert [x["event"] for x in lines] == ["step", "step", "step", "point", "error"]
     assert all(x["agrees"] for x in lines[:3]) and lines[2]["phase"] == "keeper"
-    assert "at path step" in lines[-1]["message"] and f"keeps the {done + 3} steps" in lines[-1]["message"]
+    assert "during path (step" in lines[-1]["message"] and f"keeps the {done + 3} steps" in lines[-1]["message"]
 
 
 def test_an_error_on_a_live_chain_is_not_called_a_dead_chain(opened, tmp_path):
