@@ -12,7 +12,7 @@ Mutation operators (one mutant = one textual change):
 
 Comments, strings (including docstrings and f-strings), ``pragma`` and ``import`` lines are never mutated.
 
-Each mutant is applied to a **scratch copy** of the checkout (``rsync`` to a temporary directory; ``node_modules``
+Each mutant is applied to a **scratch copy** of the checkout (copied to a temporary directory; ``node_modules``
 and ``.solcx`` are linked, the compiled ``.build`` is copied), never to the working tree. The kill check runs in
 stages and stops at the first stage that fails (the mutant is then *killed*):
 
@@ -170,8 +170,8 @@ def python_mutants(path: str, text: str) -> Iterator[Mutant]:
         elif t.type == tokenize.OP and t.string in COMPARISON:
             yield _mutant(path, text, offset, "comparison", t.string, COMPARISON[t.string])
         elif t.type == tokenize.OP and t.string in SIGN and prev is not None:
-            operand = (prev.type == tokenize.NUMBER or (prev.type == tokenize.NAME and prev.string not in _PY_NOT_OPERAND)
-                       or prev.string in (")", "]", "}"))
+            name = prev.type == tokenize.NAME and prev.string not in _PY_NOT_OPERAND
+            operand = name or prev.type == tokenize.NUMBER or prev.string in (")", "]", "}")
             if t.string.endswith("=") or operand:
                 yield _mutant(path, text, offset, "sign", t.string, SIGN[t.string])
 
@@ -214,8 +214,15 @@ class Scratch:
         self.keep = keep
         excludes = [".venv", "node_modules", ".solcx", ".git", "out", ".stamps", ".hypothesis", "__pycache__",
                     ".mypy_cache", ".ruff_cache", ".pytest_cache"]
-        subprocess.run(["rsync", "-a", *[f"--exclude=/{e}" for e in excludes], "--exclude=__pycache__",
-                        f"{source}/", f"{self.dir}/"], check=True)
+        top = set(excludes)
+        for entry in source.iterdir():
+            if entry.name in top:
+                continue
+            if entry.is_dir():
+                shutil.copytree(entry, self.dir / entry.name, symlinks=True,
+                                ignore=shutil.ignore_patterns("__pycache__", ".hypothesis"))
+            else:
+                shutil.copy2(entry, self.dir / entry.name)
         for link in ("node_modules", ".solcx"):
             if (source / link).exists():
                 (self.dir / link).symlink_to(source / link)
@@ -223,9 +230,10 @@ class Scratch:
         if (self.dir / ".build").exists():
             shutil.copytree(self.dir / ".build", self.baseline_build)
         venv_bin = source / ".venv" / "bin"
+        anvil_bin = source / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin"
         self.env = dict(os.environ, PYTHONPATH=str(self.dir), PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
                         SOLCX_BINARY_PATH=str(source / ".solcx"),
-                        PATH=f"{source / 'node_modules/@foundry-rs/anvil-linux-amd64/bin'}:{venv_bin}:{os.environ['PATH']}")
+                        PATH=f"{anvil_bin}:{venv_bin}:{os.environ['PATH']}")
         self.python = str(venv_bin / "python")
         self.ape = str(venv_bin / "ape")
 
