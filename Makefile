@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
+.PHONY: mutate setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
 
@@ -120,3 +120,10 @@ docs: $(STAMPS)/venv
 # Regenerate the file-format reference (docs/schemas/<kind>.json, docs/formats.md) from the file models.
 formats: $(STAMPS)/venv
 	$(VENV)/bin/protocol-model formats
+
+# Mutation testing (docs/mutation.md; not part of `make test`): flips each rounding direction, comparison and
+# sign in MathLib, LendingPool, PriceRouter and their Python twins, one at a time, in a scratch copy of the
+# checkout, and reports the mutants the checks kill. MUTATE_ARGS="--sample 40 --anvil" etc.
+MUTATE_ARGS ?=
+mutate: setup
+	$(VENV)/bin/python tools/mutate.py $(MUTATE_ARGS)
