@@ -40,12 +40,11 @@ def test_foundry_config_is_offline_on_the_facade() -> None:
     assert profile["invariant"]["runs"] >= 256 and profile["invariant"]["depth"] >= 64
 
 
-def test_slither_and_halmos_installed() -> None:
+def test_slither_installed() -> None:
+    """slither comes with the dev extra (make setup); halmos lives in its own venv that only the opt-in
+    ``make audit-halmos`` installs (its solver needs longer than ``make test`` allows here: docs/audit.md)."""
     out = subprocess.run([sys.executable, "-m", "pip", "show", "slither-analyzer"], capture_output=True, text=True)
     assert "Version: 0.11.6" in out.stdout
-    assert HALMOS.exists(), "make setup installs halmos into .venv-halmos"
-    version = subprocess.run([str(HALMOS), "--version"], capture_output=True, text=True, check=True)
-    assert "halmos 0.3.3" in version.stdout
 
 
 def test_triage_file_parses_with_one_line_reasons() -> None:
