@@ -7,6 +7,9 @@ set -uo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$repo"
 export PATH="$repo/node_modules/@foundry-rs/forge-linux-amd64/bin:$repo/.venv/bin:$PATH"
+# this checkout's solc-js facade (toolchain/install_solc.sh), for the version package.json pins
+facade="$repo/.solcx/solc-v$(node -p "require('$repo/node_modules/solc/package.json').version")"
+export FOUNDRY_SOLC="$facade"
 export FOUNDRY_INVARIANT_RUNS="${FORGE_INVARIANT_RUNS:-256}" FOUNDRY_INVARIANT_DEPTH="${FORGE_INVARIANT_DEPTH:-64}"
 mkdir -p .forge
 status=0
@@ -15,9 +18,9 @@ step() {  # step NAME COMMAND...: runs it, prints "audit: NAME ok|FAILED in Ns"
   if "$@"; then echo "audit: $name ok in $((SECONDS - start))s"
   else echo "audit: $name FAILED in $((SECONDS - start))s"; status=1; fi
 }
-step "forge build" forge build --use "$repo/.solcx/solc-v0.8.28"
+step "forge build" forge build --use "$facade"
 step "forge invariants (${FOUNDRY_INVARIANT_RUNS} runs x ${FOUNDRY_INVARIANT_DEPTH} depth)" \
-  forge test --use "$repo/.solcx/solc-v0.8.28" --summary
+  forge test --use "$facade" --summary
 rm -f .forge/slither.json
 step "slither" slither . --compile-force-framework foundry --foundry-out-directory .forge/out --foundry-compile-all \
   --filter-paths 'tests/|node_modules/' --exclude-informational --exclude-low --exclude-optimization \
