@@ -22,14 +22,16 @@ contract LeveragedTokenHandler is AuditBase {
     MockERC20 public immutable weth;
     MockERC20 public immutable usdc;
     ScriptedFeed public immutable wethFeed;
+    ScriptedFeed public immutable usdcFeed;
     address[3] internal actors = [address(0xA11CE), address(0xB0B), address(0xCA401)];
 
     uint256 public violations;
     string public lastViolation;
     mapping(bytes32 => uint256) public okCalls;
 
-    constructor(LeveragedToken vault_, LendingPool pool_, IUniswapV2Pair pair_, MockERC20 weth_, MockERC20 usdc_, ScriptedFeed feed) {
-        (vault, pool, pair, weth, usdc, wethFeed) = (vault_, pool_, pair_, weth_, usdc_, feed);
+    constructor(LeveragedToken vault_, LendingPool pool_, IUniswapV2Pair pair_, MockERC20 weth_, MockERC20 usdc_, ScriptedFeed wethFeed_, ScriptedFeed usdcFeed_) {
+        (vault, pool, pair, weth, usdc) = (vault_, pool_, pair_, weth_, usdc_);
+        (wethFeed, usdcFeed) = (wethFeed_, usdcFeed_);
     }
 
     function deposit(uint256 actorSeed, uint256 assets) external {
@@ -91,8 +93,14 @@ contract LeveragedTokenHandler is AuditBase {
         } catch {}
     }
 
+    /// @dev Both feeds report again at the new time at their last answers (live feeds keep to their heartbeat,
+    /// within the router's 25 h default max age): only prices and time move the vault, never a stale read.
     function warp(uint256 secondsAhead) external {
         vm.warp(block.timestamp + _bound(secondsAhead, 1, 2 days));
+        (, int256 wethAnswer,,,) = wethFeed.latestRoundData();
+        (, int256 usdcAnswer,,,) = usdcFeed.latestRoundData();
+        wethFeed.setAnswer(wethAnswer);
+        usdcFeed.setAnswer(usdcAnswer);
     }
 
     /// @dev WETH moves -10%..+10% (kept within [$750, $12,000]); an arbitrageur then swaps the pair to it.

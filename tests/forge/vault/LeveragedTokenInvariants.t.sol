@@ -32,12 +32,12 @@ abstract contract LeveragedTokenSetup is InvariantBase, MarketDeploy {
         usdc.approve(address(pool), type(uint256).max);
         pool.supply(address(usdc), 10_000_000e6, address(this));
         LeveragedToken.Params memory p =
-            LeveragedToken.Params(2e18, 1.5e18, 2.5e18, 3.5e18, 1 days, 300, 10, 1_000_000_000, 0, 16);
+            LeveragedToken.Params(2e18, 1.5e18, 2.5e18, 3.5e18, 1 days, 59, 10, 1_000_000_000, 0, 16);
         vault = new LeveragedToken(
             "ETH 2x", "ETH2X", IERC20Metadata(address(weth)), address(usdc),
             ILendingPoolForStrategies(address(pool)), pair, p, address(this), address(0xFEE)
         );
-        handler = new LeveragedTokenHandler(vault, pool, pair, weth, usdc, wethFeed);
+        handler = new LeveragedTokenHandler(vault, pool, pair, weth, usdc, wethFeed, usdcFeed);
         _target(address(handler));
     }
 }
