@@ -94,11 +94,12 @@ def step_table(title: str, columns: Iterable[str], whole: Iterable[str] = (),
 
 def keep_whole(table: Table) -> Table:
     """Give every no-wrap column of ``table`` a minimum width of its longest cell (and header), so a
-    narrow console shrinks the folding columns instead of cutting an error name; returns ``table``."""
+    narrow console shrinks the folding columns instead of cutting an error name (a multi-line cell counts
+    its longest line); returns ``table``."""
     for column in table.columns:
         if column.no_wrap:
             cells = [str(c) for c in column.cells] + [str(column.header)]
-            column.min_width = max(len(c) for c in cells)
+            column.min_width = max(len(line) for c in cells for line in c.split("\n"))
     return table
 
 
