@@ -1,4 +1,4 @@
-"""`ape run loops [--story open_3x|crash_cascade|stable_depeg|oracle_lag] [--file FILE] [--raw] [-v]`: a loop story on chain
+"""`ape run loops [--story open_3x|crash_cascade|stable_depeg|oracle_lag] [--file FILE] [--raw]`: a loop story on chain
 and in the exact model, step by step: outcome on both sides, whether every field agrees, each looper's
 collateral, debt, leverage and health factor, the pair's price and the oracle's.
 

@@ -34,14 +34,15 @@ def cli(name):
             raise click.ClickException(str(err)) from None
         with restoring(driver):
             replay = Replay.start(scenario, deploy_story(scenario, project, accounts.test_accounts, driver))
-            with progress_of(console, f"{name} ({variant})", lambda: len(replay.results), len(scenario.steps)):
+            done = replay.results.__len__
+            with progress_of(console, f"{name} ({variant})", done, len(scenario.steps)):
                 outcomes[variant] = track_outcome(replay)
             results = replay.results
         disagreements += replay.mismatches
         for r in results:
             if not r.agrees or not r.as_expected:
-                console.print(f"[red]{variant} step {r.index} {ActionText(scenario).describe(r.action)}: model {r.model}, chain "
-                              f"{r.chain}, expected {r.expected}; {r.mismatches[:3]}")
+                console.print(f"[red]{variant} step {r.index} {ActionText(scenario).describe(r.action)}: "
+                              f"model {r.model}, chain {r.chain}, expected {r.expected}; {r.mismatches[:3]}")
     table = step_table(f"{STORIES[name]} — outcome at market prices", ("measure", *VARIANTS),
                        whole=VARIANTS, right=VARIANTS)
     rows = {v: dict(outcomes[v].rows()) for v in VARIANTS}
