@@ -14,10 +14,9 @@ import numpy as np
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
 from rich.console import Console
-from rich.table import Table
 
 from protocol_model.analytics import leverage as la
-from protocol_model.chain.console import make_console, verbose_option
+from protocol_model.chain.console import keep_whole, make_console, progress, step_table, verbose_option
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
 from protocol_model.world.leveraged_world import KEEPER
@@ -47,28 +46,24 @@ def run_path(console: Console, world: LevWorld, title: str, prices: np.ndarray) 
         _checked(world, LevOp("deposit", name, "alice", 10 * E18))
         _checked(world, LevOp("rebalance", name, KEEPER))
     start = {name: v.convert_to_assets(10**v.decimals) * prices[0] / E18 for name, v in world.vaults_m.items()}
-    table = Table(title=f"{title}: NAV per share (chain = model, checked every call)")
-    table.add_column("day", justify="right")
-    table.add_column("WETH $", justify="right")
-    for name in world.vaults_m:
-        for col in ("NAV/sh WETH", "NAV/sh $", "lev", "vs start", "ideal", "L×spot"):
-            table.add_column(f"{name} {col}", justify="right")
-    for day, price in enumerate(prices):
+    cols = ("day", "WETH $", "token", "NAV/sh WETH", "NAV/sh $", "lev", "vs start", "ideal", "L×spot")
+    table = step_table(f"{title}: NAV per share (chain = model, checked every call)", cols, whole=cols,
+                       right=[c for c in cols if c != "token"])
+    for day, price in progress(console, enumerate(prices), len(prices), title):
         if day:
             _checked(world, LevOp("price", answer=int(round(price * 1e8))))
             _checked(world, LevOp("warp", seconds=86_400 - 3))
             for name in world.vaults_m:
                 _checked(world, LevOp("rebalance", name, KEEPER))
-        row = [str(day), f"{price:,.2f}"]
-        for name, v in world.vaults_m.items():
+        for i, (name, v) in enumerate(world.vaults_m.items()):
             lev = v.params.target_leverage_wad / WAD
             nav_weth = v.convert_to_assets(10**v.decimals) / E18  # one whole share
             ideal = la.nav_fixed_schedule(prices[: day + 1], lev)[-1]
-            row += [f"{nav_weth:.6f}", f"{nav_weth * price:,.2f}", f"{v.leverage_wad() / WAD:.3f}",
-                    f"{nav_weth * price / start[name] - 1:+.2%}", f"{ideal - 1:+.2%}",
-                    f"{lev * (price / prices[0] - 1):+.2%}"]
-        table.add_row(*row)
-    console.print(table)
+            table.add_row(*((str(day), f"{price:,.2f}") if i == 0 else ("", "")), name, f"{nav_weth:.6f}",
+                          f"{nav_weth * price:,.2f}", f"{v.leverage_wad() / WAD:.3f}x",
+                          f"{nav_weth * price / start[name] - 1:+.2%}", f"{ideal - 1:+.2%}",
+                          f"{lev * (price / prices[0] - 1):+.2%}", end_section=i == len(world.vaults_m) - 1)
+    console.print(keep_whole(table))
 
 
 @click.command(cls=ConnectedProviderCommand, short_help=(

@@ -1,4 +1,4 @@
-"""`ape run loops [--story open_3x|crash_cascade|stable_depeg|oracle_lag] [--file FILE]`: a loop story on chain
+"""`ape run loops [--story open_3x|crash_cascade|stable_depeg|oracle_lag] [--file FILE] [--raw]`: a loop story on chain
 and in the exact model, step by step: outcome on both sides, whether every field agrees, each looper's
 collateral, debt, leverage and health factor, the pair's price and the oracle's.
 
@@ -13,9 +13,16 @@ from pathlib import Path
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
-from rich.table import Table
 
-from protocol_model.chain.console import make_console, verbose_option
+from protocol_model.chain.console import (
+    ActionText,
+    keep_whole,
+    make_console,
+    outcome,
+    progress_of,
+    step_table,
+    verbose_option,
+)
 from protocol_model.chain.replay import Replay
 from protocol_model.chain.story_chain import deploy_story
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
@@ -32,13 +39,42 @@ def _loopers(scenario) -> list[tuple[str, str, str]]:
     return seen
 
 
+def _looper_row(scenario, snap, who: str, coll: str, debt: str) -> list[str]:
+    """One looper after a step: collateral and debt in whole tokens, leverage (collateral value over equity)
+    and health factor."""
+    c_spec, d_spec = scenario.asset(coll), scenario.asset(debt)
+    c_units = snap.field("position", (coll, who), "supply_balance")
+    d_units = snap.field("position", (debt, who), "debt_balance")
+    c_value = c_units * snap.field("asset", coll, "price_wad") / 10**c_spec.decimals
+    d_value = d_units * snap.field("asset", debt, "price_wad") / 10**d_spec.decimals
+    lev = f"{c_value / (c_value - d_value):.3f}x" if d_units and c_value > d_value else "-"
+    hf = snap.field("account", who, "health_factor_wad")
+    return [who, f"{c_units / 10**c_spec.decimals:,.4f} {coll}", f"{d_units / 10**d_spec.decimals:,.2f} {debt}",
+            lev, "∞" if hf == UINT256_MAX else f"{hf / WAD:.4f}"]
+
+
+def _prices(scenario, snap) -> str:
+    """Each pair's spot price and its oracle's, in USD per first asset (``pair 1,234.5 / oracle 1,230``)."""
+    out = []
+    for p in scenario.amm_pairs:
+        ra, rb = snap.pairs[p.name][:2]
+        a, b = (scenario.asset(x) for x in p.assets)
+        spot = rb / 10**b.decimals / (ra / 10**a.decimals)
+        oracle = snap.field("asset", p.assets[0], "price_wad") / WAD
+        out.append(f"{spot:,.2f} / {oracle:,.2f}")
+    return " · ".join(out)
+
+
 @click.command(cls=ConnectedProviderCommand, short_help="A loop story on chain and in the exact model, step by step.")
 @verbose_option
 @click.option("--story", type=click.Choice(sorted(p.stem for p in LOOPS.glob("*.yaml"))), default="open_3x",
               show_default=True, help="a loop story of scenarios/loops/")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="any loop story file (instead of --story)")
-def cli(story, path):
+@click.option("--raw", is_flag=True, help="amounts and prices as the integers both twins run")
+def cli(story, path, raw):
+    """Replay a loop story on chain and in the exact model; print each step's outcome and every looper's
+    position after it; exit 1 on any disagreement or unexpected outcome."""
     console = make_console()
     try:
         scenario = load_scenario(path or LOOPS / f"{story}.yaml")
@@ -46,38 +82,31 @@ def cli(story, path):
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
     console.print(f"[bold]{scenario.name}[/bold]: {' '.join(scenario.description.split())}")
+    with progress_of(console, "steps", lambda: len(replay.results), len(scenario.steps)):
+        results = replay.run()
+    text = ActionText(scenario, raw)
+    pairs = ", ".join(p.name for p in scenario.amm_pairs)
+    steps = step_table("steps (model == chain after every step, every field)",
+                       ("#", "action", "outcome", "equal", f"{pairs} pair / oracle $"),
+                       whole=("#", "outcome", "equal"), right=("#",))
     loopers = _loopers(scenario)
-    table = Table(title="steps (model == chain after every step, every field)")
-    cols = ["#", "action", "expected", "model", "chain", "equal"]
-    for who, coll, debt in loopers:
-        cols += [f"{who} {coll}", f"{who} {debt} debt", f"{who} lev", f"{who} HF"]
-    cols += [f"{p.name} price" for p in scenario.amm_pairs] + [f"oracle {p.assets[0]}" for p in scenario.amm_pairs]
-    for c in cols:
-        table.add_column(c, justify="right" if c not in ("action",) else "left")
-    for r in replay.run():
-        snap = r.snapshot
-        a = r.action
-        label = " ".join(x for x in (a.kind, a.account or a.asset, a.borrower and f"-> {a.borrower}") if x)
-        row = [str(r.index), label, r.expected, r.model, r.chain,
-               "yes" if not r.mismatches else f"NO ({len(r.mismatches)})"]
+    positions = step_table("loopers after each step that changed them",
+                           ("#", "looper", "collateral", "debt", "leverage", "HF"),
+                           whole=("#", "looper", "collateral", "debt", "leverage", "HF"),
+                           right=("#", "collateral", "debt", "leverage", "HF"))
+    shown: dict[str, list[str]] = {}
+    for r in results:
+        steps.add_row(str(r.index), text.describe(r.action), outcome(r.model, r.chain, r.expected),
+                      "yes" if not r.mismatches else f"NO ({len(r.mismatches)})", _prices(scenario, r.snapshot))
         for who, coll, debt in loopers:
-            c_spec, d_spec = scenario.asset(coll), scenario.asset(debt)
-            c_units = snap.field("position", (coll, who), "supply_balance")
-            d_units = snap.field("position", (debt, who), "debt_balance")
-            c_value = c_units * snap.field("asset", coll, "price_wad") / 10**c_spec.decimals
-            d_value = d_units * snap.field("asset", debt, "price_wad") / 10**d_spec.decimals
-            lev = f"{c_value / (c_value - d_value):.3f}" if d_units and c_value > d_value else "-"
-            hf = snap.field("account", who, "health_factor_wad")
-            row += [f"{c_units / 10**c_spec.decimals:,.4f}", f"{d_units / 10**d_spec.decimals:,.2f}", lev,
-                    "∞" if hf == UINT256_MAX else f"{hf / WAD:.4f}"]
-        for p in scenario.amm_pairs:
-            ra, rb = snap.pairs[p.name][:2]
-            a, b = (scenario.asset(x) for x in p.assets)
-            row.append(f"{rb / 10**b.decimals / (ra / 10**a.decimals):,.4f}")
-        for p in scenario.amm_pairs:
-            row.append(f"{snap.field('asset', p.assets[0], 'price_wad') / WAD:,.4f}")
-        table.add_row(*row)
-    console.print(table)
+            row = _looper_row(scenario, r.snapshot, who, coll, debt)
+            key = f"{who} {coll} {debt}"
+            if shown.get(key, [who, f"{0:,.4f} {coll}", f"{0:,.2f} {debt}", "-", "∞"]) != row:
+                positions.add_row(str(r.index), *row)
+            shown[key] = row
+    console.print(keep_whole(steps))
+    if loopers:
+        console.print(keep_whole(positions))
     unexpected = [r for r in replay.results if not r.as_expected]
     console.print(f"crosscheck: 1 sequences, {len(replay.results)} operations, {replay.mismatches} mismatches")
     if replay.mismatches or unexpected:

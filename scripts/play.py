@@ -18,7 +18,7 @@ import click
 from ape import accounts, chain, project
 from ape.cli import ConnectedProviderCommand
 
-from protocol_model.chain.console import stop_with, verbose_option
+from protocol_model.chain.console import make_console, progress_of, stop_with, verbose_option
 from protocol_model.chain.faults import ChainFault, ape_node, pause_point, watch
 from protocol_model.chain.play import Player, Report, preflight
 from protocol_model.chain.record import scenario_signers
@@ -52,7 +52,8 @@ def cli(path, report_path, keep_chain):
         replay = deploy_and_open_watched(scenario, project, accounts.test_accounts[0], signers, node)
         report.write("opened", positions=len(replay.results), block=chain.blocks.head.number, time=replay.now)
         player = Player(scenario, replay, report)
-        with watch("steps", lambda: len(replay.results), node.alive):
+        with watch("steps", lambda: len(replay.results), node.alive), \
+                progress_of(make_console(), f"{scenario.name}: calls", lambda: len(replay.results)):
             pause_point("steps", node.pid)
             ok = player.run()
         bad = bad_debt_rows(scenario, replay.model.snapshot())

@@ -10,7 +10,9 @@ terminal, step amounts in the units the scenario file used, and a progress bar o
 * ``ActionText``: an ``Action`` as ``kind(field=value, ...)`` with token amounts in whole tokens of the
   asset's decimals, feed answers in USD (8-decimal answers), shares in bps as %, leverage as ``3x``;
   ``raw=True`` gives ``Action.describe()`` (the integers both twins run).
-* ``progress``: a transient rich progress bar (hidden when the output is not a terminal).
+* ``progress``: a transient rich progress bar over an iterable; ``progress_of``: the same bar counting
+  whatever a callable reports (steps replayed, calls made) while a block runs. Both are hidden when the
+  output is not a terminal, so captured output stays clean.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NoReturn, TypeVar
@@ -90,11 +94,12 @@ def step_table(title: str, columns: Iterable[str], whole: Iterable[str] = (),
 
 def keep_whole(table: Table) -> Table:
     """Give every no-wrap column of ``table`` a minimum width of its longest cell (and header), so a
-    narrow console shrinks the folding columns instead of cutting an error name; returns ``table``."""
+    narrow console shrinks the folding columns instead of cutting an error name (a multi-line cell counts
+    its longest line); returns ``table``."""
     for column in table.columns:
         if column.no_wrap:
             cells = [str(c) for c in column.cells] + [str(column.header)]
-            column.min_width = max(len(c) for c in cells)
+            column.min_width = max(len(line) for c in cells for line in c.split("\n"))
     return table
 
 
@@ -182,16 +187,51 @@ class ActionText:
         return f"{a.kind}({', '.join(f'{renamed.get(k, k)}={v}' for k, v in self.fields(a).items())})"
 
 
+POLL_SECONDS = 0.2
+"""How often ``progress_of`` reads its counter."""
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True, disable=not console.is_terminal)
+
+
 def progress(console: Console, items: Iterable[T], total: int, description: str) -> Iterator[T]:
     """Yield ``items`` while a transient progress bar (``description``, done/total, elapsed) counts them;
     nothing is drawn when ``console`` is not a terminal."""
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   console=console, transient=True, disable=not console.is_terminal)
+    bar = _bar(console)
     with bar:
         task = bar.add_task(description, total=total)
         for item in items:
             yield item
             bar.advance(task)
+
+
+@contextmanager
+def progress_of(console: Console, description: str, done: Callable[[], int],
+                total: int | None = None) -> Iterator[None]:
+    """While the block runs, a transient progress bar (``description``, ``done()``/``total``, elapsed)
+    shows ``done()`` read every ``POLL_SECONDS`` by a daemon thread (``total=None``: no known end). Nothing
+    is drawn and no thread starts when ``console`` is not a terminal. ``done`` must be safe to call from
+    another thread (e.g. ``lambda: len(replay.results)``)."""
+    if not console.is_terminal:
+        yield
+        return
+    stop = threading.Event()
+    with _bar(console) as bar:
+        task = bar.add_task(description, total=total)
+
+        def poll() -> None:
+            while not stop.wait(POLL_SECONDS):
+                bar.update(task, completed=done())
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
 
 def stop_with(message: str) -> NoReturn:
