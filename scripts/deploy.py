@@ -21,11 +21,11 @@ from ape.cli import ConnectedProviderCommand
 from protocol_model.chain.console import stop_with, verbose_option
 from protocol_model.chain.driver import is_anvil
 from protocol_model.chain.faults import ChainFault, ape_node
-from protocol_model.chain.play import preflight
-from protocol_model.chain.record import record_of, scenario_signers
+from protocol_model.chain.play import load_checked
+from protocol_model.chain.record import record_of
 from protocol_model.chain.session import deploy_and_open_watched, hold_chain, keep_chain_option
 from protocol_model.chain.state import dump_state
-from protocol_model.scenario.story import ScenarioError, load_scenario
+from protocol_model.scenario.story import ScenarioError
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 
@@ -44,9 +44,7 @@ DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 @verbose_option
 def cli(path, out, state, mine_to, keep_chain):
     try:
-        scenario = load_scenario(path)
-        preflight(scenario, path)
-        signers = scenario_signers(scenario, accounts.test_accounts)
+        scenario, signers = load_checked(path, accounts.test_accounts)
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
     if state and not is_anvil():

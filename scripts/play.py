@@ -20,10 +20,9 @@ from ape.cli import ConnectedProviderCommand
 
 from protocol_model.chain.console import make_console, progress_of, stop_with, verbose_option
 from protocol_model.chain.faults import ChainFault, ape_node, pause_point, watch
-from protocol_model.chain.play import Player, Report, preflight
-from protocol_model.chain.record import scenario_signers
+from protocol_model.chain.play import Player, Report, load_checked
 from protocol_model.chain.session import bad_debt_rows, deploy_and_open_watched, hold_chain, keep_chain_option
-from protocol_model.scenario.story import ScenarioError, load_scenario
+from protocol_model.scenario.story import ScenarioError
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populated.yaml"
 
@@ -39,9 +38,7 @@ DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "fork" / "populate
 @verbose_option
 def cli(path, report_path, keep_chain):
     try:
-        scenario = load_scenario(path)
-        preflight(scenario, path)
-        signers = scenario_signers(scenario, accounts.test_accounts)
+        scenario, signers = load_checked(path, accounts.test_accounts)
     except ScenarioError as err:
         raise click.ClickException(str(err)) from None
     report = Report.open(report_path or f"out/reports/{scenario.name}.play.jsonl")

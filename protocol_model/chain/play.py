@@ -14,9 +14,10 @@ from typing import IO, Any
 from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.driver import Account
 from protocol_model.chain.faults import ChainFault, reason_of
+from protocol_model.chain.record import scenario_signers
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
-from protocol_model.scenario.story import Scenario, ScenarioError
+from protocol_model.scenario.story import Scenario, ScenarioError, load_scenario
 from protocol_model.world.keeper import decide, liquidatable
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 from protocol_model.world.positions import opening_actions, path_actions
@@ -34,6 +35,15 @@ def preflight(scenario: Scenario, source: str = "scenario") -> None:
         outcome = world.apply(action, t)
         if outcome != "ok":
             raise ScenarioError(f"{source}: {where}: the pool rejects this opening position ({outcome})")
+
+
+def load_checked(path: str | Path, test_accounts: Any) -> tuple[Scenario, dict[str, Account]]:
+    """The story at ``path``, its opening positions checked in the model (:func:`preflight`), and its
+    accounts mapped to the network's test accounts (``record.scenario_signers``) — what ``deploy`` and
+    ``play`` check before touching a chain. Raises ``ScenarioError`` (one line)."""
+    scenario = load_scenario(path)
+    preflight(scenario, str(path))
+    return scenario, scenario_signers(scenario, test_accounts)
 
 
 def open_positions(replay: Replay, scenario: Scenario) -> list[StepResult]:

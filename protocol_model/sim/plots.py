@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -38,11 +39,7 @@ def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: st
             ax.text(j, i, fmt(grid[i, j]) if np.isfinite(grid[i, j]) else "–", ha="center", va="center", fontsize=8,
                     color="white" if grid[i, j] > np.nanmean(grid) else "black")
     fig.colorbar(im, ax=ax, label=colorbar or metric)
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, title, path)
 
 
 def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str, *, labels: dict[str, str] | None = None,
@@ -57,13 +54,7 @@ def line(rows: list[dict], x: str, metrics: list[str], path: Path, title: str, *
         ax.set_xticks(xs, [xfmt(v) for v in xs])
     ax.set_xlabel(xlabel or x)
     ax.set_ylabel("USD")
-    ax.legend(fontsize=8)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, title, path, legend=True)
 
 
 def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_label: str = "step",
@@ -84,13 +75,7 @@ def fan_chart(series: np.ndarray, path: Path, title: str, ylabel: str, step_labe
         ax.plot(steps, np.percentile(other, 5, axis=0), color=color, linestyle=":", linewidth=0.8)
     ax.set_xlabel("days" if days_per_step else step_label)
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, title, path, legend=True)
 
 
 def tail_histogram(samples: dict[str, np.ndarray], path: Path, title: str, xlabel: str,
@@ -113,13 +98,7 @@ def tail_histogram(samples: dict[str, np.ndarray], path: Path, title: str, xlabe
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("paths")
-    ax.set_title(title)
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, title, path, legend=True)
 
 
 def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: dict[str, float]) -> Path:
@@ -133,11 +112,7 @@ def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: di
         ax.text(v, ax.get_ylim()[1] * 0.9, f" {label}", fontsize=8)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("paths")
-    ax.set_title(title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, ax, title, path)
 
 
 def _short(v: float) -> str:
@@ -147,3 +122,16 @@ def _short(v: float) -> str:
         if abs(v) >= div:
             return f"{v / div:.1f}{suffix}"
     return f"{v:.2g}"
+
+
+def _save(fig: Any, ax: Any, title: str, path: Path, legend: bool = False) -> Path:
+    """Title (and legend and grid when ``legend``), tight layout, write ``path`` as a 110 dpi PNG, free the
+    figure; returns ``path``."""
+    ax.set_title(title)
+    if legend:
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from protocol_model.exact.math_lib import UINT256_MAX
 
@@ -51,3 +53,15 @@ class Action:
         if fields.get("amount") == UINT256_MAX:
             fields["amount"] = "max"
         return f"{self.kind}({', '.join(f'{k}={v}' for k, v in fields.items())})"
+
+
+def play_steps(world: Any, steps: Iterable[Any], resolve_step: Callable[[Any], Any], start: int) -> list[str]:
+    """Apply each step's action to ``world`` (``apply(action, now) -> outcome``) one second after the last,
+    a warp ``seconds`` later; returns each outcome ('ok' or a revert's error name). ``resolve_step`` turns a
+    validated file step into the world's action (raises ``ValueError`` for an unknown step kind)."""
+    now, outcomes = start, []
+    for step in steps:
+        action = resolve_step(step)
+        now += action.seconds if action.kind == "warp" else 1
+        outcomes.append(world.apply(action, now))
+    return outcomes

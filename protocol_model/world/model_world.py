@@ -16,7 +16,7 @@ from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
 from protocol_model.scenario.amm import AMM_KINDS
 from protocol_model.scenario.oracle import ORACLE_OPS
 from protocol_model.scenario.story import Scenario
-from protocol_model.world.action import Action
+from protocol_model.world.action import Action, play_steps
 from protocol_model.world.amm_world import AmmWorld, resolve_amm
 from protocol_model.world.frames import LP_DECIMALS
 from protocol_model.world.oracle_world import apply_oracle, resolve_oracle, setup_oracle
@@ -171,9 +171,4 @@ def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorl
     Each outcome is 'ok' or a revert's error name. Raises ``ValueError`` as :func:`resolve`.
     """
     world = ModelWorld(scenario, {a.name: start for a in scenario.assets})
-    now, outcomes = start, []
-    for step in scenario.steps:
-        action = resolve(step, scenario)
-        now += action.seconds if action.kind == "warp" else 1
-        outcomes.append(world.apply(action, now))
-    return world, outcomes
+    return world, play_steps(world, scenario.steps, lambda step: resolve(step, scenario), start)

@@ -11,6 +11,8 @@ from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.perp_engine import ENGINE, PerpEngine
 from protocol_model.scenario.perp import PerpScenario, answer, wad
+from protocol_model.world.action import play_steps
+from protocol_model.world.snapshot import diff_tables
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -93,18 +95,9 @@ class PerpSnapshot:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
         out = [f"global.{n}: {a} != {b}" for n, a, b in zip(GLOBAL_FIELDS, self.globals_, other.globals_, strict=True)
                if a != b]
-        tables: list[tuple[str, Mapping[Any, tuple[int, ...]], Mapping[Any, tuple[int, ...]], tuple[str, ...]]] = [
-            ("market", self.markets, other.markets, MARKET_FIELDS),
-            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
-            ("position", self.positions, other.positions, POSITION_FIELDS)]
-        for label, mine, theirs, names in tables:
-            for key in sorted(set(mine) | set(theirs), key=str):
-                a, b = mine.get(key), theirs.get(key)
-                if a is None or b is None:
-                    out.append(f"{label} {key}: present on one side only")
-                    continue
-                out += [f"{label} {key}.{n}: {x} != {y}" for n, x, y in zip(names, a, b, strict=True) if x != y]
-        return out
+        return out + diff_tables((("market", self.markets, other.markets, MARKET_FIELDS),
+                                  ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+                                  ("position", self.positions, other.positions, POSITION_FIELDS)))
 
     def field(self, kind: str, key, name: str) -> int:
         """One value: ``kind`` is ``global``/``market``/``account``/``position``. Raises ``KeyError`` for an unknown
@@ -240,9 +233,4 @@ def run_perp_model(scenario: PerpScenario, start: int = 1_700_000_000) -> tuple[
     Each outcome is 'ok' or a revert's error name. Raises ``ValueError`` as :func:`resolve`.
     """
     world = PerpModelWorld(scenario, [start] * len(scenario.markets))
-    now, outcomes = start, []
-    for step in scenario.steps:
-        action = resolve(step, scenario)
-        now += action.seconds if action.kind == "warp" else 1
-        outcomes.append(world.apply(action, now))
-    return world, outcomes
+    return world, play_steps(world, scenario.steps, lambda step: resolve(step, scenario), start)

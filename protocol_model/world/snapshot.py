@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,24 @@ PAIR_FIELDS = ("reserve_a", "reserve_b", "block_timestamp_last", "price_a_cumula
 HOLDING_FIELDS = ("balance",)
 TABLES = ("assets", "positions", "accounts", "pairs", "holdings")
 """The snapshot's tables, in the order :meth:`Snapshot.frames` returns them."""
+
+
+Table = tuple[str, Mapping[Any, tuple[int, ...]], Mapping[Any, tuple[int, ...]], Sequence[str]]
+"""(label, this side's rows, the other side's rows, the rows' field names) for :func:`diff_tables`."""
+
+
+def diff_tables(tables: Iterable[Table]) -> list[str]:
+    """Every field that differs between two snapshots' tables, as 'label key.field: mine != theirs' in key
+    order; a key present on one side only is listed as such. Shared by the pool and perp snapshots."""
+    out: list[str] = []
+    for label, mine, theirs, names in tables:
+        for key in sorted(set(mine) | set(theirs), key=str):
+            a, b = mine.get(key), theirs.get(key)
+            if a is None or b is None:
+                out.append(f"{label} {key}: present on one side only")
+                continue
+            out += [f"{label} {key}.{n}: {x} != {y}" for n, x, y in zip(names, a, b, strict=True) if x != y]
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,20 +65,11 @@ class Snapshot:
 
     def diff(self, other: Snapshot) -> list[str]:
         """Every field that differs, as 'where.field: self != other' (a key on one side only is listed too)."""
-        out: list[str] = []
-        key: Any
-        for label, mine, theirs, names in (("asset", self.assets, other.assets, ASSET_FIELDS),
-                                           ("position", self.positions, other.positions, POSITION_FIELDS),
-                                           ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
-                                           ("pair", self.pairs, other.pairs, PAIR_FIELDS),
-                                           ("holding", self.holdings, other.holdings, HOLDING_FIELDS)):
-            for key in sorted(set(mine) | set(theirs), key=str):
-                a, b = mine.get(key), theirs.get(key)
-                if a is None or b is None:
-                    out.append(f"{label} {key}: present on one side only")
-                    continue
-                out += [f"{label} {key}.{n}: {x} != {y}" for n, x, y in zip(names, a, b, strict=True) if x != y]
-        return out
+        return diff_tables((("asset", self.assets, other.assets, ASSET_FIELDS),
+                            ("position", self.positions, other.positions, POSITION_FIELDS),
+                            ("account", self.accounts, other.accounts, ACCOUNT_FIELDS),
+                            ("pair", self.pairs, other.pairs, PAIR_FIELDS),
+                            ("holding", self.holdings, other.holdings, HOLDING_FIELDS)))
 
     def field(self, kind: str, key, name: str) -> int:
         """One value: ``kind`` is ``asset``/``position``/``account``/``pair``/``holding``, ``key`` the table's key,
