@@ -72,7 +72,10 @@ def _one_error_line(done: subprocess.CompletedProcess, phase_pattern: str) -> re
     match = re.match(rf"error: the chain stopped answering during (?P<phase>{phase_pattern}) \(step (?P<step>\d+)"
                      r"[,)].*: (?P<why>.+)$", errors[0])
     assert match, errors[0]
-    assert "connection refused" in errors[0].lower()
+    # The operating system's reason for the dead node: refused once it is gone, reset or a broken pipe when
+    # the kill lands while a request is in flight (a race the test does not control).
+    assert re.search(r"connection refused|connection reset|broken pipe|connection aborted",
+                     match.group("why").lower()), errors[0]
     return match
 
 
