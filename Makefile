@@ -56,6 +56,7 @@ test: setup lint browser
 	./toolchain/install_solc.sh >/dev/null
 	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory audit
 
 # Headless Chromium (Debian package) for the report layout test (tests/lab/test_report_browser.py); a few hundred
 # MB, so not part of setup. Skipped when already installed; without root or apt the test skips with a message.
@@ -90,6 +91,8 @@ test-inprocess: setup
 
 fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} PERP_FUZZ_EXAMPLES=$${PERP_FUZZ_EXAMPLES:-500} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
+	FORGE_SEED=$${FORGE_SEED:-random} FORGE_INVARIANT_RUNS=$${FORGE_INVARIANT_RUNS:-2048} \
+		FORGE_INVARIANT_DEPTH=$${FORGE_INVARIANT_DEPTH:-128} $(MAKE) --no-print-directory audit
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)

@@ -10,6 +10,9 @@ export PATH="$repo/node_modules/@foundry-rs/forge-linux-amd64/bin:$repo/.venv/bi
 # this checkout's solc-js facade (toolchain/install_solc.sh), for the version package.json pins
 facade="$repo/.solcx/solc-v$(node -p "require('$repo/node_modules/solc/package.json').version")"
 export FOUNDRY_SOLC="$facade"
+# A fixed seed in `make test` (the same campaign on every run; a failure is replayable); `make fuzz` or
+# FORGE_SEED=random draws a new one.
+if [ "${FORGE_SEED:-0x5eed}" != random ]; then export FOUNDRY_FUZZ_SEED="${FORGE_SEED:-0x5eed}"; fi
 export FOUNDRY_INVARIANT_RUNS="${FORGE_INVARIANT_RUNS:-256}" FOUNDRY_INVARIANT_DEPTH="${FORGE_INVARIANT_DEPTH:-64}"
 mkdir -p .forge
 status=0
