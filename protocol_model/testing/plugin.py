@@ -164,7 +164,7 @@ def deployed(request: pytest.FixtureRequest, protocol: ProtocolFile, model_accou
     from protocol_model.testing.chain import deploy
 
     scenario = build(protocol, model_accounts).scenario
-    return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts").test_accounts,
+    return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
                   via_ape(request))
 
 
@@ -189,6 +189,6 @@ def run_story(request: pytest.FixtureRequest) -> Callable[[str | Path], Any]:
 
     def run(path: str | Path) -> Any:
         return play_story(path, request.getfixturevalue("project"),
-                          request.getfixturevalue("accounts").test_accounts, via_ape(request))
+                          request.getfixturevalue("accounts"), via_ape(request))
 
     return run
