@@ -9,8 +9,9 @@ The protocol's contracts come from the user's ape project when it compiles them 
 artifacts the package ships (``protocol_model.data.artifacts_manifest()``).
 
 State-changing calls go through ape's transaction path (``ApeDriver``: ``contract.method(*args, sender=...)``)
-by default, so ``ape test --gas``, traces and coverage see supply/borrow/repay/liquidate; ``via_ape=False``
-picks the raw JSON-RPC fast path on anvil (``AnvilDriver``, what the fuzzers use).
+by default (``chain.driver.connect(project, via_ape=True)``: ``AnvilApeDriver`` on anvil, ``ApeDriver`` elsewhere),
+so ``ape test --gas``, traces and coverage see supply/borrow/repay/liquidate; ``via_ape=False`` picks the raw
+JSON-RPC fast path on anvil (``AnvilDriver``, what the fuzzers use).
 """
 
 from __future__ import annotations
@@ -37,14 +38,6 @@ def protocol_project(user_project: Any) -> Any:
     from protocol_model.data import artifacts_manifest
 
     return Project.from_manifest(artifacts_manifest())
-
-
-def driver_for(project: Any, via_ape: bool) -> Any:
-    """The chain driver the fixtures send through: ``ApeDriver`` (ape's transactions, seen by ``--gas``) when
-    ``via_ape``, else ``connect(project)`` (the raw JSON-RPC ``AnvilDriver`` on anvil)."""
-    from protocol_model.chain.driver import ApeDriver, connect
-
-    return ApeDriver(project) if via_ape else connect(project)
 
 
 def differences(model_snapshot: Any, chain_snapshot: Any) -> list[str]:
@@ -108,11 +101,12 @@ def deploy(scenario: Any, user_project: Any, test_accounts: Any, via_ape: bool =
     """Deploy ``scenario`` (a story world: its pool, assets and funded accounts) on the active network; the
     story's accounts play ``test_accounts[1:]`` in order (``[0]`` deploys). Raises ``AssertionError`` when the
     model and chain differ before any step, ``ScenarioError`` when the network has too few accounts."""
+    from protocol_model.chain.driver import connect
     from protocol_model.chain.replay import Replay
     from protocol_model.chain.story_chain import deploy_story
 
     project = protocol_project(user_project)
-    world = deploy_story(scenario, project, test_accounts, driver_for(project, via_ape))
+    world = deploy_story(scenario, project, test_accounts, connect(project, via_ape))
     return Deployed(Replay.start(scenario, world), project)
 
 

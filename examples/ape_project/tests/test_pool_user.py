@@ -44,6 +44,7 @@ def test_supply_and_borrow_through_the_wrapper_match_the_model(deployed, model, 
     assert weth.balanceOf(pool_user) == usdc.balanceOf(pool_user) == 0
     cross_check()
 
+    assert deployed.step(Action("borrow", "carol", "USDC", 1_000 * USDC)).agrees  # and the pool directly
     assert deployed.step(Action("warp", seconds=30 * 86_400)).agrees
     assert deployed.step(Action("repay", "carol", "USDC", 5_000 * USDC)).agrees
     cross_check()
