@@ -5,8 +5,7 @@ Nothing here imports ape at import time: ape and the chain layer are imported by
 so the plugin loads in an environment without ape.
 
 The protocol's contracts come from the user's ape project when it compiles them (``LendingPool``,
-``PriceRouter``, ``PoolLens``, ``MockERC20``, ``KinkedRateModel``, ``MockAggregator``), else from the compiled
-artifacts the package ships (``protocol_model.data.artifacts_manifest()``).
+``PriceRouter``, ...), else from the compiled artifacts the package ships (``chain.story_chain.protocol_project``).
 
 State-changing calls go through ape's transaction path (``ApeDriver``: ``contract.method(*args, sender=...)``)
 by default (``chain.driver.connect(project, via_ape=True)``: ``AnvilApeDriver`` on anvil, ``ApeDriver`` elsewhere),
@@ -19,25 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-PROTOCOL_CONTRACTS = ("LendingPool", "PriceRouter", "PoolLens", "MockERC20", "KinkedRateModel", "MockAggregator")
-"""The contracts a lending protocol's deployment needs (``chain.adapter.ChainWorld.deploy``)."""
-
-
-def protocol_project(user_project: Any) -> Any:
-    """The ape project the protocol is deployed from: ``user_project`` when it has every contract of
-    :data:`PROTOCOL_CONTRACTS`, else a project over the package's bundled artifacts (``ape.Project.from_manifest``).
-
-    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``).
-    """
-    names = set(user_project.contracts) if user_project is not None else set()
-    if names.issuperset(PROTOCOL_CONTRACTS):
-        return user_project
-    from ape import Project
-
-    from protocol_model.data import artifacts_manifest
-
-    return Project.from_manifest(artifacts_manifest())
 
 
 def differences(model_snapshot: Any, chain_snapshot: Any) -> list[str]:
@@ -103,7 +83,7 @@ def deploy(scenario: Any, user_project: Any, test_accounts: Any, via_ape: bool =
     model and chain differ before any step, ``ScenarioError`` when the network has too few accounts."""
     from protocol_model.chain.driver import connect
     from protocol_model.chain.replay import Replay
-    from protocol_model.chain.story_chain import deploy_story
+    from protocol_model.chain.story_chain import deploy_story, protocol_project
 
     project = protocol_project(user_project)
     world = deploy_story(scenario, project, test_accounts, connect(project, via_ape))
