@@ -14,13 +14,11 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 
-from tests.package.test_wheel import wheel  # noqa: F401 - the module-scoped fixture building the wheel
+from tests.package.test_wheel import install_in_fresh_venv, wheel  # noqa: F401 - wheel: the module fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "ape_project"
@@ -36,13 +34,7 @@ def installed(wheel: Path, tmp_path_factory) -> tuple[Path, Path, dict[str, str]
         pytest.fail(f"no anvil at {ANVIL_BIN} (make setup)")
     tmp = tmp_path_factory.mktemp("ape_project")
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
-    python = venv / "bin" / "python"
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-                    str(wheel)], check=True, capture_output=True, text=True, timeout=300)
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    (Path(purelib) / "_deps_from_the_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python, _ = install_in_fresh_venv(wheel, venv)
     project = tmp / "ape_project"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns(".build", ".cache", "__pycache__"))
     env = {"PATH": f"{ANVIL_BIN}{os.pathsep}{venv / 'bin'}{os.pathsep}/usr/bin:/bin", "HOME": os.environ["HOME"],
