@@ -240,8 +240,13 @@ class ApeDriver:
             handler.call(*call.args, sender=call.sender, block_id="pending")
         except ContractLogicError as err:
             return Outcome(self.revert_names.from_ape(err))
+        return self._send_via_ape(call, at_time)
+
+    def _send_via_ape(self, call: Call, at_time: int) -> Outcome:
+        """Send a call already known to pass as an ape transaction mined at ``at_time`` (ape's gas report,
+        traces and coverage see it); raises ``ChainCallFailed`` if it is mined at another time."""
         self.chain.pending_timestamp = at_time
-        receipt = handler(*call.args, sender=call.sender)
+        receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender)
         mined_at = self.block_time(receipt.block_number)
         if mined_at != at_time:
             raise ChainCallFailed(f"{call.describe()}: mined at t={mined_at}, asked for t={at_time}")
@@ -294,9 +299,9 @@ class AnvilDriver(ApeDriver):
         """See ``ChainDriver.send``: ``eth_call`` with the block time overridden to ``at_time`` decides; a
         passing call is sent with the next block's time set to ``at_time``."""
         tx = self._tx(call)
-        res = self._rpc("eth_call", [tx, "latest", {}, {"time": hex(at_time)}])
-        if "error" in res:
-            return Outcome(self.revert_names.from_data(res["error"].get("data"), res["error"].get("message", "")))
+        reverted = self._decide(tx, at_time)
+        if reverted is not None:
+            return reverted
         self._rpc("evm_setNextBlockTimestamp", [at_time])
         sent = self._rpc("eth_sendTransaction", [tx])
         if "error" in sent:
@@ -311,6 +316,14 @@ class AnvilDriver(ApeDriver):
         if mined_at != at_time:
             raise ChainCallFailed(f"{call.describe()}: mined at t={mined_at}, asked for t={at_time}")
         return OK
+
+    def _decide(self, tx: dict, at_time: int) -> Outcome | None:
+        """``eth_call`` of ``tx`` with the block time overridden to ``at_time``: the revert's ``Outcome``, or
+        None when the call passes."""
+        res = self._rpc("eth_call", [tx, "latest", {}, {"time": hex(at_time)}])
+        if "error" in res:
+            return Outcome(self.revert_names.from_data(res["error"].get("data"), res["error"].get("message", "")))
+        return None
 
     def _block_time_raw(self, block_number: Any) -> int:
         number = block_number if isinstance(block_number, str) else hex(block_number)
@@ -333,6 +346,17 @@ class AnvilDriver(ApeDriver):
         out = [_checksummed(parse_abi_type(t), v)
                for t, v in zip(types, abi_decode(types, bytes.fromhex(res["result"][2:])), strict=True)]
         return out[0] if len(out) == 1 else tuple(out)
+
+
+class AnvilApeDriver(AnvilDriver):
+    """anvil, with every state-changing call sent as an ape transaction (``contract.method(*args, sender=...)``)
+    so ``ape test --gas``, traces and coverage see supply/borrow/repay/liquidate. The outcome is still decided
+    by ``eth_call`` at ``at_time`` (ape's pending-block call does not report reverts under ``--gas``); mining,
+    views and snapshots are ``AnvilDriver``'s."""
+
+    def send(self, call: Call, at_time: int) -> Outcome:
+        """See ``ChainDriver.send``."""
+        return self._decide(self._tx(call), at_time) or self._send_via_ape(call, at_time)
 
 
 parse_abi_type = cache(parse)
@@ -359,9 +383,12 @@ def is_anvil() -> bool:
         return False
 
 
-def connect(project: Any) -> ChainDriver:
-    """The driver for the connected ape network: ``AnvilDriver`` on anvil, else ``ApeDriver``."""
-    return AnvilDriver(project) if is_anvil() else ApeDriver(project)
+def connect(project: Any, via_ape: bool = False) -> ChainDriver:
+    """The driver for the connected ape network: ``AnvilDriver`` on anvil (raw JSON-RPC, the fuzzers' fast
+    path), or ``AnvilApeDriver`` there when ``via_ape`` (transactions ape's tools see); else ``ApeDriver``."""
+    if not is_anvil():
+        return ApeDriver(project)
+    return AnvilApeDriver(project) if via_ape else AnvilDriver(project)
 
 
 @contextmanager

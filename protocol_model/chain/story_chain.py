@@ -29,6 +29,27 @@ LOCAL_NETWORK = "ethereum:local:foundry"
 """ape's network choice for a local anvil it starts and stops itself (``host: auto``: a free port)."""
 
 
+PROTOCOL_CONTRACTS = ("LendingPool", "PriceRouter", "PoolLens", "MockERC20", "KinkedRateModel", "MockAggregator")
+"""The contracts a lending protocol's deployment needs (``chain.adapter.ChainWorld.deploy``)."""
+
+
+def protocol_project(user_project: Any) -> Any:
+    """The ape project a protocol is deployed from in someone else's ape project: ``user_project`` when it has
+    every contract of :data:`PROTOCOL_CONTRACTS`, else a project over the package's bundled artifacts
+    (``ape.Project.from_manifest(protocol_model.data.artifacts_manifest())``).
+
+    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``).
+    """
+    names = set(user_project.contracts) if user_project is not None else set()
+    if names.issuperset(PROTOCOL_CONTRACTS):
+        return user_project
+    from ape import Project
+
+    from protocol_model.data import artifacts_manifest
+
+    return Project.from_manifest(artifacts_manifest())
+
+
 def deploy_story(scenario: Scenario | PerpScenario, project: Any, test_accounts: Any,
                  driver: ChainDriver | None = None) -> Any:
     """Deploy ``scenario`` on the connected chain: a perp story as a ``PerpChainWorld``, any other story as

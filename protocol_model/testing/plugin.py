@@ -25,11 +25,21 @@ Fixtures (function scope: each test gets its own world):
   least 1; for a perp-only protocol 1,000,000 settlement tokens).
 - ``model``: the exact twin built from ``protocol`` and ``model_accounts`` in one call
   (:func:`protocol_model.model`): a ``ModelWorld`` (``.pool``, ``.apply(Action, now)``, ``.snapshot()``) or,
-  for a perp-only protocol, a ``PerpModelWorld``.
+  for a perp-only protocol, a ``PerpModelWorld``; with ``deployed`` in the same test, the deployment's twin.
+
+Chain fixtures (need ``ape test``; ape is imported only when they are used):
+
+- ``deployed``: the protocol deployed on the active ape network (:class:`~protocol_model.testing.chain.Deployed`).
+- ``cross_check``: ``cross_check()`` compares the model and chain snapshots, every field to the wei.
+- ``run_story``: ``run_story(path)`` plays a story file on chain and in the model, step by step.
+
+They send through ape's transactions (``ape test --gas`` lists the pool's calls) unless the ini option
+``protocol_model_via_ape = false`` or the marker's ``via_ape=False`` picks the raw JSON-RPC path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,11 +50,13 @@ from protocol_model.testing.roles import Roles
 
 if TYPE_CHECKING:
     from protocol_model.scenario.protocol import ProtocolFile
+    from protocol_model.testing.chain import Deployed
     from protocol_model.world.model_world import ModelWorld
     from protocol_model.world.perp_world import PerpModelWorld
 
 MARKER = "protocol_model"
 INI_PROTOCOL = "protocol_model_protocol"
+INI_VIA_APE = "protocol_model_via_ape"
 DEFAULT_PROTOCOL = "generic"
 STARTING_USD = Decimal(1_000_000)
 """What each role account holds of each asset in the default ``model_accounts``, in USD."""
@@ -54,12 +66,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Register the ini option naming the protocol file the ``protocol`` fixture loads."""
     parser.addini(INI_PROTOCOL, "protocol file the `protocol` fixture loads: a path relative to the rootdir or a "
                   f"bundled name (default: {DEFAULT_PROTOCOL})", default=DEFAULT_PROTOCOL)
+    parser.addini(INI_VIA_APE, "chain fixtures send through ape's transactions (seen by `ape test --gas`); false: "
+                  "the raw JSON-RPC fast path on anvil (default: true)", default="true")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Declare the ``protocol_model`` marker (so ``--strict-markers`` accepts it)."""
-    config.addinivalue_line("markers", f"{MARKER}(protocol=None, overrides=None, accounts=None): the protocol file "
-                            "(path or bundled name), field overrides and model accounts of the protocol_model fixtures")
+    config.addinivalue_line("markers", f"{MARKER}(protocol=None, overrides=None, accounts=None, via_ape=None): the "
+                            "protocol file (path or bundled name), field overrides and model accounts of the "
+                            "protocol_model fixtures; via_ape: chain fixtures send through ape's transactions")
 
 
 def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
@@ -111,15 +126,69 @@ def model_accounts(request: pytest.FixtureRequest, protocol: ProtocolFile, roles
 
 
 @pytest.fixture
-def model(protocol: ProtocolFile, model_accounts: dict[str, dict]) -> ModelWorld | PerpModelWorld:
-    """The protocol's exact twin, every asset listed at ``protocol_model.api.load.START``, the accounts funded."""
+def model(request: pytest.FixtureRequest, protocol: ProtocolFile,
+          model_accounts: dict[str, dict]) -> ModelWorld | PerpModelWorld:
+    """The protocol's exact twin, every asset listed at ``protocol_model.api.load.START``, the accounts funded;
+    in a test that also uses ``deployed``, the twin of the deployment at the same state (``deployed.model``)."""
     from protocol_model.api.load import model as build
+
+    if "deployed" in request.fixturenames:
+        return request.getfixturevalue("deployed").model
 
     return build(protocol, model_accounts)
 
 
+
 # ---------------------------------------------------------------------------------------------------------------
-# Chain fixtures (issue #19, item 2): ``deployed`` (the protocol deployed on the active ape network) and
-# ``cross_check`` (model == chain, every field, to the wei) are added here by the chain layer's owner. They
-# must import ape lazily inside the fixture bodies, so this plugin keeps loading in environments without ape.
+# Chain fixtures (issue #19, items 2 and 3): ape's ``project`` and ``accounts`` fixtures are looked up only when a
+# chain fixture is used, and ape / the chain layer are imported inside protocol_model.testing.chain's functions.
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def via_ape(request: pytest.FixtureRequest) -> bool:
+    """Whether the chain fixtures send through ape's transaction path: the marker's ``via_ape``, else the ini
+    option ``protocol_model_via_ape`` (default true; false picks the raw JSON-RPC fast path on anvil)."""
+    given = _marker_kwargs(request).get("via_ape")
+    if given is not None:
+        return bool(given)
+    return str(request.config.getini(INI_VIA_APE)).strip().lower() not in ("0", "false", "no", "off")
+
+
+@pytest.fixture
+def deployed(request: pytest.FixtureRequest, protocol: ProtocolFile, model_accounts: dict[str, dict]) -> Deployed:
+    """The protocol and ``model_accounts`` deployed as a story world on the active ape network
+    (:class:`~protocol_model.testing.chain.Deployed`: ``.chain``, ``.model`` at the same state, ``.step``,
+    ``.mirror``). Contracts come from the user's ape project when it has them, else from the package's bundled
+    artifacts. Model accounts play ape's test accounts 1, 2, ... (0 deploys). Needs ``ape test``."""
+    from protocol_model.api.load import model as build
+    from protocol_model.testing.chain import deploy
+
+    scenario = build(protocol, model_accounts).scenario
+    return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
+                  via_ape(request))
+
+
+@pytest.fixture
+def cross_check(deployed: Deployed) -> Callable[..., None]:
+    """``cross_check(model=deployed.model, chain=deployed.chain)``: compares every field of the two snapshots to
+    the wei; raises ``AssertionError`` listing each differing field (model != chain)."""
+    from protocol_model.testing.chain import assert_agree
+
+    def check(model: Any = None, chain: Any = None) -> None:
+        assert_agree(model if model is not None else deployed.model, chain if chain is not None else deployed.chain)
+
+    return check
+
+
+@pytest.fixture
+def run_story(request: pytest.FixtureRequest) -> Callable[[str | Path], Any]:
+    """``run_story(path)``: deploy a story file (path, or bundled name such as ``stories/bad_debt``) on the active
+    ape network and play every step on chain and in the model; returns the ``Replay``. Raises ``AssertionError``
+    naming each step where the twins disagree or the outcome is not the file's."""
+    from protocol_model.testing.chain import play_story
+
+    def run(path: str | Path) -> Any:
+        return play_story(path, request.getfixturevalue("project"),
+                          request.getfixturevalue("accounts"), via_ape(request))
+
+    return run

@@ -77,8 +77,9 @@ def test_the_wheel_ships_code_data_and_artifacts(wheel: Path) -> None:
                 assert f"{folder}/{path.relative_to(ROOT / folder)}" in shipped, path
 
 
-def test_a_fresh_environment_installs_and_uses_it(wheel: Path, tmp_path: Path) -> None:
-    venv = tmp_path / "venv"
+def install_in_fresh_venv(wheel: Path, venv: Path) -> tuple[Path, str]:
+    """A venv at ``venv`` (no pip) with ``wheel`` installed (``--no-deps``) and this environment's site-packages
+    on its path (a ``.pth`` line); returns (its python, its site-packages)."""
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     python = venv / "bin" / "python"
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
@@ -86,6 +87,11 @@ def test_a_fresh_environment_installs_and_uses_it(wheel: Path, tmp_path: Path) -
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              check=True, capture_output=True, text=True).stdout.strip()
     (Path(purelib) / "_deps_from_the_test_environment.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return python, purelib
+
+
+def test_a_fresh_environment_installs_and_uses_it(wheel: Path, tmp_path: Path) -> None:
+    python, purelib = install_in_fresh_venv(wheel, tmp_path / "venv")
     empty = tmp_path / "elsewhere"
     empty.mkdir()
     run = subprocess.run([str(python), "-c", CHECK], cwd=empty, capture_output=True, text=True, timeout=300,
