@@ -11,7 +11,6 @@ import copy
 import os
 
 import pytest
-from ape import chain
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -45,7 +44,7 @@ def make_machine(world, base_model, stats):
     class PoolMachine(RuleBasedStateMachine):
         @initialize()
         def start(self):
-            self.snap_id = chain.snapshot()
+            self.snap_id = world.driver.snapshot()
             self.model = copy.deepcopy(base_model)
             self.now = world.now()
             self.model.view_now = self.now
@@ -53,7 +52,7 @@ def make_machine(world, base_model, stats):
             stats.sequences += 1
 
         def teardown(self):
-            chain.restore(self.snap_id)
+            world.driver.restore(self.snap_id)
 
         # -------------------------------------------------------------- driving both twins
 
