@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import os
+import pickle
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -40,6 +41,12 @@ def fuzz_world(deploy_world):
     return world, ModelWorld(scenario, world.listed_at, world.feed_times)
 
 
+def clone(pool):
+    """An independent copy of a model pool (a pickle round trip: the same as ``copy.deepcopy`` for the
+    model's plain dataclasses, and about twice as fast; the copies are taken twice per fuzz step)."""
+    return pickle.loads(pickle.dumps(pool, pickle.HIGHEST_PROTOCOL))
+
+
 def make_machine(world, base_model, stats):
     class PoolMachine(RuleBasedStateMachine):
         @initialize()
@@ -59,7 +66,7 @@ def make_machine(world, base_model, stats):
         def do(self, action: Action) -> str:
             self.now += action.seconds if action.kind == "warp" else 1
             pool = self.model.pool
-            before = copy.deepcopy(pool)
+            before = clone(pool)
             model_out = self.model.apply(action, self.now)
             chain_out = world.apply(action, self.now)
             stats.operations += 1
@@ -82,7 +89,7 @@ def make_machine(world, base_model, stats):
                     assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
             for event in new_bad_debt:
                 assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
-            pre = copy.deepcopy(before)
+            pre = clone(before)
             pre._accrue_all(self.now)
             self.check_supply_rate(before, pre)
             if action.kind == "liquidate" and outcome == "ok":
