@@ -154,3 +154,15 @@ def test_uniswap_v2_pair_from_the_npm_artifacts(artifacts):
     with pytest.raises(TransactionReverted) as err:
         pair.swap(10**21, 10**21, d, b"", sender=d)
     assert err.value.name == "UniswapV2: INSUFFICIENT_LIQUIDITY"
+
+
+def test_fast_encoding_of_word_arrays_is_abi_encoding(artifacts):
+    """The hand-written path (static words and arrays of them, e.g. ``PoolLens.snapshot``'s address arrays)
+    gives exactly eth_abi's bytes, empty arrays included."""
+    from eth_abi import encode
+
+    fn = artifacts.PoolLens.functions["snapshot"][0]
+    assert fn.fast_inputs
+    pool, a, b = ("0x" + f"{i:040x}" for i in (7, 0xABC, 2**159 + 5))
+    for args in [(pool, [a, b], [b]), (pool, [], []), (pool, [a], [a, b, pool])]:
+        assert fn.encode(args) == fn.selector + encode(["address", "address[]", "address[]"], list(args)), args
