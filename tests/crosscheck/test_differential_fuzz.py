@@ -71,7 +71,8 @@ def make_machine(world, base_model, stats):
             chain_out = world.apply(action, self.now)
             stats.operations += 1
             self.steps += 1
-            diff = self.model.snapshot().diff(world.snapshot())
+            model_snap, chain_snap = self.model.snapshot(), world.snapshot()
+            diff = [] if model_snap == chain_snap else model_snap.diff(chain_snap)
             if model_out != chain_out or diff:
                 stats.mismatches += 1
             assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"

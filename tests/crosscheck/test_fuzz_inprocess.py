@@ -8,7 +8,7 @@ the outcome (ok or the same error name) and every observable field must agree to
 
 It needs no node (``pytest -p no:ape_test tests/crosscheck/test_fuzz_inprocess.py`` runs it) and counts its
 operations in its own cross-check suite line. INPROCESS_FUZZ_EXAMPLES sets the number of sequences (default
-2,600, over 100,000 operations); test_differential_fuzz.py keeps a smaller slice on anvil so both paths
+2,900, about 105,000 operations); test_differential_fuzz.py keeps a smaller slice on anvil so both paths
 stay honest.
 """
 
@@ -25,7 +25,7 @@ from protocol_model.scenario.fuzz import fuzz_scenario
 from protocol_model.world.model_world import ModelWorld
 from tests.crosscheck import test_differential_fuzz as lending
 
-EXAMPLES = int(os.environ.get("INPROCESS_FUZZ_EXAMPLES", "2600"))
+EXAMPLES = int(os.environ.get("INPROCESS_FUZZ_EXAMPLES", "2900"))
 SUITE = "in-process lending fuzz"
 MIN_OPERATIONS_PER_SEQUENCE = 20
 """A sequence is ``STEPS`` rules, some of which send several operations: far fewer means the machine
