@@ -21,7 +21,7 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 from pyrevm import EVM, BlockEnv, CfgEnv, Env
 
-from protocol_model.chain.driver import GAS_LIMIT, OK, Call, ChainCallFailed, Outcome
+from protocol_model.chain.driver import GAS_LIMIT, OK, Call, ChainCallFailed, Contract, Outcome
 from protocol_model.chain.inprocess_abi import Artifact, Artifacts, Function
 
 __all__ = ["OK", "Call", "ChainCallFailed", "InProcessChain", "Outcome", "TransactionReverted"]
@@ -278,7 +278,7 @@ class InProcessChain:
 
     # ------------------------------------------------------------------ reads
 
-    def view(self, contract: InProcessContract, method: str, *args: Any) -> Any:
+    def view(self, contract: Contract, method: str, *args: Any) -> Any:
         """Read ``contract.method(*args)`` at the head block (a static call: it cannot change state): one
         value, or a tuple for several outputs. Raises ``ChainCallFailed`` when the read reverts."""
         fn = contract.function(method, len(args))

@@ -3,8 +3,9 @@
 ``Artifacts`` reads what ``ape compile`` wrote (``.build/__local__.json``: ABI and creation bytecode of every
 project contract) plus the Uniswap V2 build of npm ``@uniswap/v2-core`` (the package's own solc 0.5.16
 bytecode), with no ape import. ``Function`` encodes a call and decodes its result: calls whose arguments
-are all static words (addresses, integers, bools, bytes32) and results made of static words and ``uint256[]``
-arrays (every pool entry point and ``PoolLens.snapshot``) take a hand-written path several times faster
+are static words (addresses, integers, bools, bytes32) or arrays of them, and results made of static words
+and ``uint256[]`` arrays (every pool entry point and ``PoolLens.snapshot``) take a hand-written path several
+times faster
 than ``eth_abi``; everything else goes through ``eth_abi``. Revert data and logs are decoded against the
 ABIs of every loaded contract.
 """
@@ -67,6 +68,29 @@ def _word(kind: str, value: Any) -> bytes:
     return number.to_bytes(_WORD, "big", signed=True)
 
 
+def _is_word_array(kind: str) -> bool:
+    """``T[]`` with ``T`` a static word (``address[]``, ``uint256[]`` ...): encoded by the fast path."""
+    return kind.endswith("[]") and _is_static_word(kind[:-2])
+
+
+def _encode_fast(kinds: Sequence[str], args: Sequence[Any]) -> bytes:
+    """ABI encoding of static words and dynamic arrays of static words (heads, then each array's length
+    and items), as ``eth_abi.encode`` gives it."""
+    heads: list[bytes] = []
+    tails: list[bytes] = []
+    offset = _WORD * len(kinds)
+    for kind, arg in zip(kinds, args, strict=True):
+        if _is_static_word(kind):
+            heads.append(_word(kind, arg))
+            continue
+        item = kind[:-2]
+        tail = len(arg).to_bytes(_WORD, "big") + b"".join(_word(item, v) for v in arg)
+        heads.append(offset.to_bytes(_WORD, "big"))
+        tails.append(tail)
+        offset += len(tail)
+    return b"".join(heads) + b"".join(tails)
+
+
 def _plain(value: Any) -> Any:
     """An argument as eth_abi takes it: contract and account handles become their address."""
     if hasattr(value, "address"):
@@ -90,7 +114,7 @@ class Function:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "selector", keccak(text=f"{self.name}({','.join(self.inputs)})")[:4])
-        object.__setattr__(self, "fast_inputs", all(_is_static_word(t) for t in self.inputs))
+        object.__setattr__(self, "fast_inputs", all(_is_static_word(t) or _is_word_array(t) for t in self.inputs))
         object.__setattr__(self, "fast_outputs",
                            all(_is_static_word(t) or t == "uint256[]" for t in self.outputs))
 
@@ -111,7 +135,7 @@ class Function:
         if len(args) != len(self.inputs):
             raise TypeError(f"{self.name} takes {len(self.inputs)} arguments, got {len(args)}")
         if self.fast_inputs:
-            return self.selector + b"".join(_word(t, a) for t, a in zip(self.inputs, args, strict=True))
+            return self.selector + _encode_fast(self.inputs, args)
         return self.selector + abi_encode(list(self.inputs), [_plain(a) for a in args])
 
     def decode(self, data: bytes) -> Any:

@@ -97,10 +97,10 @@ def crosscheck_loop(model: ModelWorld, apply: Callable[[Action, int], str], snap
 
 def bench_inprocess(count: int = 2_000, seed: int = 1, scenario_path: Path = DEFAULT_SCENARIO) -> BenchResult:
     """The cross-check loop on a fresh in-process deployment of the scenario (default: scenarios/default.yaml)."""
-    from protocol_model.chain.inprocess_world import InProcessWorld
+    from protocol_model.chain.inprocess_world import deploy_in_process
 
     scenario = load_scenario(scenario_path)
-    world = InProcessWorld.deploy(scenario)
+    world = deploy_in_process(scenario)
     return _run(scenario, world, count, seed, "in-process")
 
 

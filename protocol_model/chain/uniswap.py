@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from ape.contracts import ContractContainer, ContractInstance
 from ethpm_types import ContractType
@@ -37,16 +38,29 @@ def contract_type(name: str) -> ContractType:
     })
 
 
+def in_process(driver: ChainDriver) -> bool:
+    """True when ``driver`` is the in-process chain: its ``project`` (``inprocess_abi.Artifacts``) already
+    holds the Uniswap V2 build, and it makes its own handles (``driver.at``)."""
+    from protocol_model.chain.inprocess_abi import Artifacts
+
+    return isinstance(driver.project, Artifacts)
+
+
 def deploy_factory(driver: ChainDriver, deployer: Account) -> Contract:
     """A fresh UniswapV2Factory; ``deployer`` is its feeToSetter (the protocol fee stays off)."""
-    return driver.deploy(ContractContainer(contract_type("UniswapV2Factory")), deployer, sender=deployer)
+    container = driver.project.UniswapV2Factory if in_process(driver) else \
+        ContractContainer(contract_type("UniswapV2Factory"))
+    return driver.deploy(container, deployer, sender=deployer)
 
 
 def create_pair(driver: ChainDriver, factory: Contract, token_a: Contract, token_b: Contract,
                 sender: Account) -> Contract:
     """Create the (token_a, token_b) pair through the factory and return it."""
     factory.createPair(token_a, token_b, sender=sender)
-    return pair_at(driver.view(factory, "getPair", token_a.address, token_b.address))
+    address = driver.view(factory, "getPair", token_a.address, token_b.address)
+    if in_process(driver):
+        return cast(Any, driver).at(driver.project.UniswapV2Pair, address)
+    return pair_at(address)
 
 
 def pair_at(address: str) -> Contract:

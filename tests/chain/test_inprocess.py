@@ -9,17 +9,19 @@ from pathlib import Path
 import pytest
 from eth_utils import keccak
 
+from protocol_model.chain.adapter import ChainWorld
 from protocol_model.chain.inprocess import Call, ChainCallFailed, InProcessChain, TransactionReverted
 from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_bench import random_actions
-from protocol_model.chain.inprocess_world import InProcessWorld
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
 from protocol_model.scenario.story import load_scenario
 from protocol_model.world.model_world import ModelWorld, resolve
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-STORIES = [SCENARIOS / "default.yaml"] + [
-    p for p in sorted((SCENARIOS / "stories").glob("*.yaml"))
-    if not load_scenario(p).amm_pairs and not any(a.oracle for a in load_scenario(p).assets)]
+STORIES = sorted(SCENARIOS.glob("*.yaml")) + [
+    p for d in ("stories", "oracle", "loops") for p in sorted((SCENARIOS / d).glob("*.yaml"))]
+"""Every lending story: the pool kinds, oracle policies and failure modes, AMM pairs and the Looper."""
 
 
 @pytest.fixture(scope="module")
@@ -27,29 +29,29 @@ def artifacts() -> Artifacts:
     return Artifacts.load()
 
 
-def twins(path: Path, artifacts: Artifacts) -> tuple[InProcessWorld, ModelWorld, int]:
+def twins(path: Path, artifacts: Artifacts) -> tuple[ChainWorld, ModelWorld, int]:
     scenario = load_scenario(path)
-    world = InProcessWorld.deploy(scenario, InProcessChain(artifacts))
+    world = deploy_in_process(scenario, InProcessChain(artifacts))
     model = ModelWorld(scenario, world.listed_at, world.feed_times)
     model.view_now = world.now()
     assert model.snapshot().diff(world.snapshot()) == [], "model and chain differ after deployment"
     return world, model, world.now()
 
 
-@pytest.mark.parametrize("path", STORIES, ids=[p.stem for p in STORIES])
+@pytest.mark.parametrize("path", STORIES, ids=[f"{p.parent.name}/{p.stem}" for p in STORIES])
 def test_story_agrees_to_the_wei(path, artifacts):
-    """Every step: same outcome (ok or the same error name, as the file expects) and every PoolLens field equal."""
-    world, model, now = twins(path, artifacts)
-    scenario = world.scenario
-    assert scenario.steps, "a story with no steps proves nothing"
-    for i, step in enumerate(scenario.steps):
-        action = resolve(step, scenario)
-        now += action.seconds if action.kind == "warp" else 1
-        expected, got = model.apply(action, now), world.apply(action, now)
-        where = f"step {i} {action.describe()}"
-        assert (expected, got) == (step.expect, step.expect), f"{where}: model {expected}, chain {got}"
-        diff = model.snapshot().diff(world.snapshot())
-        assert not diff, f"{where}: {diff[:5]}"
+    """``ChainWorld`` on the in-process chain, through the same step registry as on anvil: every step has the
+    same outcome on both twins (ok or the same error name, as the file expects) and every field (pool, and
+    pairs and holdings for AMM stories) is equal."""
+    scenario = load_scenario(path)
+    replay = Replay.start(scenario, deploy_in_process(scenario, InProcessChain(artifacts)))
+    replay.run()
+    assert replay.results, "a story with no steps proves nothing"
+    for r in replay.results:
+        where = f"step {r.index} {r.action.describe()}"
+        assert (r.model, r.chain) == (r.expected, r.expected), f"{where}: model {r.model}, chain {r.chain}"
+        assert not r.mismatches, f"{where}: {r.mismatches[:5]}"
+    assert replay.mismatches == 0
 
 
 def test_default_story_reaches_liquidation(artifacts):
@@ -83,7 +85,7 @@ def test_random_run_agrees(artifacts):
 
 def test_send_mines_at_the_asked_time_and_a_revert_mines_nothing(artifacts):
     world, _, now = twins(SCENARIOS / "default.yaml", artifacts)
-    chain, bob = world.chain, world.signers["bob"]
+    chain, bob = world.driver, world.signers["bob"]
     head = chain.block_number
     reverted = chain.send(Call(world.pool, "borrow", (world.tokens["USDC"], 1), bob), now + 100)
     assert reverted.name == "InsufficientLiquidity" and not reverted.ok  # an empty pool
@@ -98,7 +100,7 @@ def test_send_mines_at_the_asked_time_and_a_revert_mines_nothing(artifacts):
 
 def test_snapshot_restore_puts_state_and_time_back(artifacts):
     world, _, now = twins(SCENARIOS / "default.yaml", artifacts)
-    chain, bob, usdc = world.chain, world.signers["bob"], world.tokens["USDC"]
+    chain, bob, usdc = world.driver, world.signers["bob"], world.tokens["USDC"]
     before = world.snapshot()
     outer = chain.snapshot()
     chain.send(Call(world.pool, "supply", (usdc, 10**9, bob), bob), now + 10)
@@ -119,7 +121,7 @@ def test_snapshot_restore_puts_state_and_time_back(artifacts):
 
 def test_logs_storage_and_transaction_reverts(artifacts):
     world, _, _ = twins(SCENARIOS / "default.yaml", artifacts)
-    chain, d, bob, usdc = world.chain, world.deployer, world.signers["bob"], world.tokens["USDC"]
+    chain, d, bob, usdc = world.driver, world.deployer, world.signers["bob"], world.tokens["USDC"]
     receipt = usdc.mint(bob, 12345, sender=d)
     decoded = [chain.decode_log(log) for log in receipt.logs]
     assert decoded == [("Transfer", {"from": "0x" + "0" * 40, "to": bob.address.lower(), "value": 12345})]
@@ -152,3 +154,15 @@ def test_uniswap_v2_pair_from_the_npm_artifacts(artifacts):
     with pytest.raises(TransactionReverted) as err:
         pair.swap(10**21, 10**21, d, b"", sender=d)
     assert err.value.name == "UniswapV2: INSUFFICIENT_LIQUIDITY"
+
+
+def test_fast_encoding_of_word_arrays_is_abi_encoding(artifacts):
+    """The hand-written path (static words and arrays of them, e.g. ``PoolLens.snapshot``'s address arrays)
+    gives exactly eth_abi's bytes, empty arrays included."""
+    from eth_abi import encode
+
+    fn = artifacts.PoolLens.functions["snapshot"][0]
+    assert fn.fast_inputs
+    pool, a, b = ("0x" + f"{i:040x}" for i in (7, 0xABC, 2**159 + 5))
+    for args in [(pool, [a, b], [b]), (pool, [], []), (pool, [a], [a, b, pool])]:
+        assert fn.encode(args) == fn.selector + encode(["address", "address[]", "address[]"], list(args)), args

@@ -1,5 +1,5 @@
 """Cross-check fixtures: one "snapshot, replay, restore, assert" fixture (``checked_replay``) and the
-session's counts, printed as one summary line at the end of the session."""
+session's counts per suite, printed at the end of the session as one line per suite and a total line."""
 
 from __future__ import annotations
 
@@ -18,12 +18,27 @@ class CrosscheckStats:
     on_behalf_unauthorized: int = 0
 
 
-_STATS = pytest.StashKey[CrosscheckStats]()
+CONNECTED_SUITE = "ape network"
+"""The suite of everything cross-checked on the session's ape network (anvil under ``make test``)."""
+
+_SUITES = pytest.StashKey[dict[str, CrosscheckStats]]()
+
+
+def suite_stats(config: pytest.Config, suite: str) -> CrosscheckStats:
+    """The session's counts of ``suite`` (created empty on first use)."""
+    return config.stash.setdefault(_SUITES, {}).setdefault(suite, CrosscheckStats())
 
 
 @pytest.fixture(scope="session")
 def crosscheck_stats(pytestconfig) -> CrosscheckStats:
-    return pytestconfig.stash.setdefault(_STATS, CrosscheckStats())
+    """Counts of the cross-checks run on the session's ape network (stories, fuzzers, replays)."""
+    return suite_stats(pytestconfig, CONNECTED_SUITE)
+
+
+@pytest.fixture(scope="session")
+def crosscheck_suite(pytestconfig):
+    """``crosscheck_suite(name) -> CrosscheckStats``: the counts of a named suite (e.g. the in-process fuzz)."""
+    return lambda suite: suite_stats(pytestconfig, suite)
 
 
 @pytest.fixture
@@ -54,11 +69,23 @@ def checked_replay(deploy_world, driver, crosscheck_stats):
     return run
 
 
+def counts(stats: CrosscheckStats) -> str:
+    """``S sequences, O operations, M mismatches``."""
+    return f"{stats.sequences} sequences, {stats.operations} operations, {stats.mismatches} mismatches"
+
+
 def pytest_terminal_summary(terminalreporter, config):
-    stats = config.stash.get(_STATS, None)
-    if stats is not None and stats.sequences:
-        terminalreporter.write_line(
-            f"crosscheck: {stats.sequences} sequences, {stats.operations} operations, {stats.mismatches} mismatches")
-        terminalreporter.write_line(
-            f"crosscheck on-behalf: {stats.on_behalf_authorized} authorized, "
-            f"{stats.on_behalf_unauthorized} unauthorized calls of borrowOnBehalf / withdrawOnBehalf")
+    """One line per suite that ran, then the total (``crosscheck: S sequences, O operations, M mismatches``)
+    and the on-behalf call counts over all suites."""
+    suites = {name: s for name, s in config.stash.get(_SUITES, {}).items() if s.sequences}
+    if not suites:
+        return
+    total = CrosscheckStats()
+    for name, stats in suites.items():
+        terminalreporter.write_line(f"crosscheck [{name}]: {counts(stats)}")
+        for attr in ("sequences", "operations", "mismatches", "on_behalf_authorized", "on_behalf_unauthorized"):
+            setattr(total, attr, getattr(total, attr) + getattr(stats, attr))
+    terminalreporter.write_line(f"crosscheck: {counts(total)}")
+    terminalreporter.write_line(
+        f"crosscheck on-behalf: {total.on_behalf_authorized} authorized, "
+        f"{total.on_behalf_unauthorized} unauthorized calls of borrowOnBehalf / withdrawOnBehalf")

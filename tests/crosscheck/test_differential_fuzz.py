@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import copy
 import os
+import pickle
 
 import pytest
-from ape import chain
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
@@ -41,11 +41,17 @@ def fuzz_world(deploy_world):
     return world, ModelWorld(scenario, world.listed_at, world.feed_times)
 
 
+def clone(pool):
+    """An independent copy of a model pool (a pickle round trip: the same as ``copy.deepcopy`` for the
+    model's plain dataclasses, and about twice as fast; the copies are taken twice per fuzz step)."""
+    return pickle.loads(pickle.dumps(pool, pickle.HIGHEST_PROTOCOL))
+
+
 def make_machine(world, base_model, stats):
     class PoolMachine(RuleBasedStateMachine):
         @initialize()
         def start(self):
-            self.snap_id = chain.snapshot()
+            self.snap_id = world.driver.snapshot()
             self.model = copy.deepcopy(base_model)
             self.now = world.now()
             self.model.view_now = self.now
@@ -53,19 +59,20 @@ def make_machine(world, base_model, stats):
             stats.sequences += 1
 
         def teardown(self):
-            chain.restore(self.snap_id)
+            world.driver.restore(self.snap_id)
 
         # -------------------------------------------------------------- driving both twins
 
         def do(self, action: Action) -> str:
             self.now += action.seconds if action.kind == "warp" else 1
             pool = self.model.pool
-            before = copy.deepcopy(pool)
+            before = clone(pool)
             model_out = self.model.apply(action, self.now)
             chain_out = world.apply(action, self.now)
             stats.operations += 1
             self.steps += 1
-            diff = self.model.snapshot().diff(world.snapshot())
+            model_snap, chain_snap = self.model.snapshot(), world.snapshot()
+            diff = [] if model_snap == chain_snap else model_snap.diff(chain_snap)
             if model_out != chain_out or diff:
                 stats.mismatches += 1
             assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
@@ -83,7 +90,7 @@ def make_machine(world, base_model, stats):
                     assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
             for event in new_bad_debt:
                 assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
-            pre = copy.deepcopy(before)
+            pre = clone(before)
             pre._accrue_all(self.now)
             self.check_supply_rate(before, pre)
             if action.kind == "liquidate" and outcome == "ok":

@@ -16,7 +16,7 @@ import pytest
 from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_bench import random_actions
-from protocol_model.chain.inprocess_world import InProcessWorld
+from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.exact.lending.lending_pool import POOL
 from protocol_model.scenario.story import load_scenario
 from protocol_model.world.action import Action
@@ -46,7 +46,7 @@ def with_long_windows(actions: list[Action], assets: list[str], answers: dict[st
 @pytest.mark.parametrize("seed", [11, 12, 13])
 def test_long_random_run_agrees(artifacts, seed):
     scenario = load_scenario(DEFAULT)
-    world = InProcessWorld.deploy(scenario, InProcessChain(artifacts))
+    world = deploy_in_process(scenario, InProcessChain(artifacts))
     model = ModelWorld(scenario, world.listed_at, world.feed_times)
     now = model.view_now = world.now()
     assert not model.snapshot().diff(world.snapshot()), "model and chain differ after deployment"
