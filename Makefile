@@ -87,7 +87,7 @@ test-model: setup
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
 fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} PERP_FUZZ_EXAMPLES=$${PERP_FUZZ_EXAMPLES:-500} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
