@@ -75,7 +75,7 @@ def _one_error_line(done: subprocess.CompletedProcess, phase_pattern: str) -> re
     # The operating system's reason for the dead node: refused once it is gone, reset or a broken pipe when
     # the kill lands while a request is in flight (a race the test does not control).
     assert re.search(r"connection refused|connection reset|broken pipe|connection aborted",
-                     match.group("why").lower()), errors[0]
+                     errors[0].lower()), errors[0]
     return match
 
 
