@@ -122,7 +122,7 @@ def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | Non
         if int(aggregator, 16) if isinstance(aggregator, str) else aggregator:
             agg = project.MockAggregator.at(aggregator)  # any AggregatorV3Interface answers this ABI
             round_id, answer, _, updated_at, _ = agg.latestRoundData()
-            model.set_feed(name, Feed(answer, feed_decimals, round_id, updated_at))
+            model.set_feed(name, Feed(answer, feed_decimals, round_id, None if _heartbeats(agg) else updated_at))
         model.ledger.mint(name, POOL, token.balanceOf(lp))
 
     addresses = position_accounts(lp, from_block, head.number)
@@ -181,7 +181,8 @@ def predict_price_move(imported: ImportedPool, answers: dict[str, int], keeper: 
     pool, now, price_times = after.pool, start, []
     for asset, answer in answers.items():
         old = pool.feeds[asset]
-        pool.set_feed(asset, Feed(answer, old.decimals, old.round_id + 1, now))
+        # A heartbeating mock (``updated_at`` None) stays one after ``setAnswer``: dated at the reading block.
+        pool.set_feed(asset, Feed(answer, old.decimals, old.round_id + 1, None if old.updated_at is None else now))
         price_times.append(now)
         now += 1
     borrowers = [a for a in after.account_names if a != keeper]
@@ -203,3 +204,13 @@ def predict_price_move(imported: ImportedPool, answers: dict[str, int], keeper: 
                                                  tuple(pool.bad_debt_events[events_before:])))
         now += 1
     return Prediction(dict(answers), first, liquidations, skipped, after, price_times)
+
+
+def _heartbeats(aggregator: Any) -> bool:
+    """True for a ``MockAggregator`` whose latest round is dated at the reading block (its ``heartbeat`` flag):
+    the model's feed then has no fixed date (``Feed.updated_at = None``), as on chain. A real aggregator has
+    no such function; its call fails and its round keeps the date it was read with."""
+    try:
+        return bool(aggregator.heartbeat())
+    except Exception:  # noqa: BLE001 - any failure means "not a heartbeating mock"
+        return False

@@ -154,8 +154,9 @@ class ModelWorld:
                 accounts[acct] = (1, v.adjusted_collateral_wad, v.borrow_capacity_wad, v.debt_wad, v.health_factor_wad)
             except errors.PoolError:
                 accounts[acct] = (0, 0, 0, 0, 0)
-        pairs = self.scenario.amm_pairs
-        decimals = {a.name: a.decimals for a in self.scenario.assets} | {q.name: LP_DECIMALS for q in pairs}
+        pairs = self.scenario.amm_pairs if self.amm else []  # an imported pool (chain.importer) has no scenario
+        decimals = {name: p.assets[name].state.decimals for name in self.asset_names} | {
+            q.name: LP_DECIMALS for q in pairs}
         return Snapshot(assets, positions, accounts, **(self.amm.snapshot() if self.amm else {}), decimals=decimals,
                         pair_tokens={q.name: q.assets for q in pairs})
 
