@@ -157,8 +157,8 @@ class WordReads:
         for address, word in self.reads:
             keys.setdefault((address, word.slot), len(keys))
         self._words = tuple(keys)
-        self._plan = tuple((keys[(a, w.slot)], w) for a, w in self.reads)
-        self._whole = all(w.size == 32 for _, w in self.reads)
+        self._index = tuple(keys[(a, w.slot)] for a, w in self.reads)
+        self._packed = tuple((k, self._index[k], w) for k, (_, w) in enumerate(self.reads) if w.size != 32)
 
     def __len__(self) -> int:
         return len(self.reads)
@@ -167,6 +167,7 @@ class WordReads:
         """Every value of the list (ints), read from ``evm`` (a ``pyrevm.EVM``) now."""
         storage = evm.storage
         words = [int(storage(a, s)) for a, s in self._words]
-        if self._whole and len(words) == len(self.reads):
-            return words
-        return [w.extract(words[i]) for i, w in self._plan]
+        out = words if len(words) == len(self.reads) else [words[i] for i in self._index]
+        for k, i, w in self._packed:
+            out[k] = w.extract(words[i])
+        return out
