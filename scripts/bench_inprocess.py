@@ -13,6 +13,7 @@ from __future__ import annotations
 import click
 from ape import accounts, project
 from ape.cli import ConnectedProviderCommand
+from ape.logging import logger
 
 from protocol_model.chain.inprocess_bench import (
     DEFAULT_SCENARIO,
@@ -39,6 +40,7 @@ TARGET_RATIO = 100
 @click.option("--full-every", default=FULL_EVERY, show_default=True, help="sampled mode: full comparison period")
 @click.option("--seed", default=1, show_default=True, help="seed of the random operations")
 def cli(ops: int, anvil_ops: int, ape_ops: int, full_every: int, seed: int) -> None:
+    logger.set_level("ERROR")  # ape's per-transaction lines would bury the report
     scenario = load_scenario(DEFAULT_SCENARIO)
     signers = {a.name: accounts.test_accounts[i + 1] for i, a in enumerate(scenario.accounts)}
     deployer = accounts.test_accounts[0]
