@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
-from pyrevm import EVM, BlockEnv, CfgEnv, Env
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from protocol_model.chain.driver import GAS_LIMIT, OK, Call, ChainCallFailed, Contract, Outcome
 from protocol_model.chain.inprocess_abi import Artifact, Artifacts, Function
@@ -323,6 +323,13 @@ class InProcessChain:
         """Overwrite the raw storage word at ``slot`` of ``address`` (a test's fault injection); the state
         key changes."""
         self.evm.insert_account_storage(address, slot, value)
+        self.state_changed()
+
+    def set_code(self, address: str, code: bytes) -> None:
+        """Put runtime ``code`` at ``address`` (as anvil's ``anvil_setCode``): no constructor runs, no block is
+        mined, nonces stay; the code survives ``restore``. For helpers without constructor or immutables
+        (``InProcessWorld``'s view lens); the state key changes."""
+        self.evm.insert_account_info(address, AccountInfo(code=code))
         self.state_changed()
 
     def balance(self, address: str) -> int:

@@ -7,13 +7,15 @@ the same constructor arguments, and every step kind sent through the same step r
 the scenario's accounts, in file order, are its accounts 1, 2, ... (as on anvil, ``record.scenario_signers``).
 
 The world it returns is an ``InProcessWorld``: a ``ChainWorld`` whose ``snapshot`` is the same full table of
-fields, read faster. Every field kept in storage (each asset's state words and the pool's token balance, each
-position's scaled supply, scaled debt and token balance) is read straight from revm's storage at the slots
-the compiler's storage layout gives (``inprocess_storage``), on every call. The fields the contracts compute
-(prices, supply and debt balances, account values and health factors, the AMM tables) come from the lenses as
-before, read again whenever the chain's ``state_key`` moved (a mined block, a restore) and otherwise reused:
-an unchanged state at an unchanged block gives the same views. Every lens read also checks the storage
-reads against the lens's own copies of the stored fields, so a wrong slot cannot go unnoticed.
+fields, read faster, after every step. Every field kept in storage (each asset's state words and the pool's
+token balance, each position's scaled supply, scaled debt and token balance) is read straight from revm's
+storage at the slots the compiler's storage layout gives (``inprocess_storage``), on every call. The fields the
+contracts compute (prices, supply and debt balances, account values and health factors, the AMM tables) come
+from the contracts' own views through ``PoolViewLens.views`` (PoolLens without the stored fields; its runtime
+code is put on the chain with ``set_code``) and the AMM lens, read again whenever the chain's ``state_key``
+moved (a mined block, a restore) and otherwise reused: an unchanged state at an unchanged block gives the
+same views. The first view read and every ``LENS_CHECK_EVERY``-th one also read everything through PoolLens
+alone (``verify_against_lens``) and must be identical, so a wrong slot or view cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -21,14 +23,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from eth_utils import keccak, to_checksum_address
+
 from protocol_model.chain.adapter import ChainWorld
+from protocol_model.chain.driver import ChainCallFailed
 from protocol_model.chain.inprocess import InProcessChain
-from protocol_model.chain.inprocess_storage import StorageLayoutError, Word, WordReads, storage_layouts
+from protocol_model.chain.inprocess_abi import Function
+from protocol_model.chain.inprocess_storage import Word, WordReads, storage_layouts
 from protocol_model.chain.record import scenario_signers
 from protocol_model.exact.lending.lending_pool import POOL
 from protocol_model.scenario.story import Scenario
 from protocol_model.world.model_world import ModelWorld
-from protocol_model.world.snapshot import Snapshot
+from protocol_model.world.snapshot import ACCOUNT_FIELDS, Snapshot
 
 ASSET_STATE_MEMBERS = ("totalScaledSupply", "totalScaledDebt", "supplyIndexRay", "borrowIndexRay", "reserves",
                        "badDebt", "lastUpdate")
@@ -38,6 +44,15 @@ STORED_ASSET_FIELDS = tuple(range(8))
 STORED_POSITION_FIELDS = (0, 1, 4)
 """Indices of POSITION_FIELDS read from storage (scaled supply, scaled debt, token balance); supply and debt
 balances are the pool's views."""
+VIEW_LENS_ADDRESS = to_checksum_address(keccak(text="protocol_model: in-process PoolViewLens")[12:])
+"""Where ``InProcessWorld`` puts PoolViewLens's runtime code (``InProcessChain.set_code``)."""
+LENS_CHECK_EVERY = 64
+"""Every this many view reads (the first included), the whole fast snapshot is also compared with the
+lens-only read (``verify_against_lens``): a wrong storage slot or view cannot go unnoticed for long."""
+
+
+class LensMismatch(RuntimeError):
+    """The fast read (storage + PoolViewLens) disagrees with the lens-only read: a bug of the reader."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +101,8 @@ class InProcessWorld(ChainWorld):
 
     _stored: WordReads | None = field(default=None, init=False, repr=False, compare=False)
     _views: Views | None = field(default=None, init=False, repr=False, compare=False)
+    _viewer: tuple[str, bytes, Function] | None = field(default=None, init=False, repr=False, compare=False)
+    _view_reads: int = field(default=0, init=False, repr=False, compare=False)
 
     @property
     def chain(self) -> InProcessChain:
@@ -110,12 +127,71 @@ class InProcessWorld(ChainWorld):
 
     def snapshot(self) -> Snapshot:
         """Every field of ``ChainWorld.snapshot``, equal to it at every state (see the module docstring).
-        Raises ``StorageLayoutError`` when a storage read disagrees with the lens's copy of that field."""
+        Raises ``LensMismatch`` when a periodic check finds the fast read differing from ``lens_snapshot``."""
+        viewer = self._view_lens()
         stored = self.stored_values()
         views = self._views
         key = self.chain.state_key()
         if views is None or views.key != key:
-            views = self._views = self._read_views(key, stored)
+            views = self._views = self._read_views(key, viewer)
+            self._view_reads += 1
+            if (self._view_reads - 1) % LENS_CHECK_EVERY == 0:
+                return self.verify_against_lens(self._assemble(stored, views))
+        return self._assemble(stored, views)
+
+    def verify_against_lens(self, snapshot: Snapshot | None = None) -> Snapshot:
+        """Read everything through ``lens_snapshot`` too and return ``snapshot`` (default: a fresh fast read)
+        if it is identical. Raises ``LensMismatch`` naming the first stored read (a wrong storage map) or the
+        fields that differ."""
+        fast = snapshot if snapshot is not None else self._assemble(self.stored_values(), self._read_views(None))
+        full = self.lens_snapshot()
+        if fast == full:
+            return fast
+        expected, stored = stored_fields(full), stored_fields(fast)
+        for i, (a, b) in enumerate(zip(expected, stored, strict=True)):
+            if a != b:
+                raise LensMismatch(f"storage read #{i} ({self.stored_reads().reads[i]}) gives {b}, the lens {a}: "
+                                   "the storage map is wrong")
+        raise LensMismatch(f"the view lens disagrees with PoolLens: {full.diff(fast)[:5]}")
+
+    def _view_lens(self) -> tuple[str, bytes, Function] | None:
+        """(address, calldata, function) of ``PoolViewLens.views`` over this world's assets and accounts, put
+        on the chain at first use (``set_code``); None when the build has no PoolViewLens (then the views
+        come from ``lens_snapshot``)."""
+        if self._viewer is None:
+            art = self.chain.project.contracts.get("PoolViewLens")
+            if art is None or not art.runtime_hex:
+                return None
+            self.chain.set_code(VIEW_LENS_ADDRESS, bytes.fromhex(art.runtime_hex))
+            fn = art.functions["views"][0]
+            tokens = [str(self.tokens[a.name].address) for a in self.scenario.assets]
+            accounts = [self.address_of(a.name) for a in self.scenario.accounts]
+            self._viewer = (VIEW_LENS_ADDRESS, fn.encode((str(self.pool.address), tokens, accounts)), fn)
+        return self._viewer
+
+    def _read_views(self, key: Any, viewer: tuple[str, bytes, Function] | None = None) -> Views:
+        names = [a.name for a in self.scenario.assets]
+        accts = [a.name for a in self.scenario.accounts]
+        viewer = viewer or self._view_lens()
+        if viewer is None:  # a build without PoolViewLens: the computed fields from PoolLens
+            full = self.lens_snapshot()
+            amm = {} if self.amm is None else {"pairs": full.pairs, "holdings": full.holdings,
+                                               "decimals": full.decimals, "pair_tokens": full.pair_tokens}
+            return Views(key, tuple((full.assets[n][8], full.assets[n][9]) for n in names),
+                         tuple((full.positions[(n, a)][2], full.positions[(n, a)][3]) for n in names for a in accts),
+                         dict(full.accounts), amm)
+        address, data, fn = viewer
+        ok, out = self.chain.call_static(address, data)
+        if not ok:
+            raise ChainCallFailed(f"PoolViewLens.views: {self.chain.project.revert_name(out)}")
+        prices, balances, values = fn.decode(out)
+        n = len(ACCOUNT_FIELDS)
+        return Views(key, tuple(zip(prices[0::2], prices[1::2], strict=True)),
+                     tuple(zip(balances[0::2], balances[1::2], strict=True)),
+                     {a: tuple(values[j * n:(j + 1) * n]) for j, a in enumerate(accts)},
+                     self.amm.snapshot(self) if self.amm is not None else {})
+
+    def _assemble(self, stored: list[int], views: Views) -> Snapshot:
         names = [a.name for a in self.scenario.assets]
         accts = [a.name for a in self.scenario.accounts]
         assets = {n: (*stored[i * 8:(i + 1) * 8], *views.prices[i]) for i, n in enumerate(names)}
@@ -127,21 +203,6 @@ class InProcessWorld(ChainWorld):
                 positions[(asset, acct)] = (s[0], s[1], b[0], b[1], s[2])
                 o, k = o + 3, k + 1
         return Snapshot(assets, positions, views.accounts, **views.amm)
-
-    def _read_views(self, key: Any, stored: list[int]) -> Views:
-        full = self.lens_snapshot()
-        expected = stored_fields(full)
-        if expected != stored:
-            bad = next(i for i, (a, b) in enumerate(zip(expected, stored, strict=True)) if a != b)
-            raise StorageLayoutError(f"storage read #{bad} ({self.stored_reads().reads[bad]}) gives {stored[bad]}, "
-                                     f"the lens {expected[bad]}: the storage map is wrong")
-        names = [a.name for a in self.scenario.assets]
-        accts = [a.name for a in self.scenario.accounts]
-        amm = {} if self.amm is None else {"pairs": full.pairs, "holdings": full.holdings,
-                                           "decimals": full.decimals, "pair_tokens": full.pair_tokens}
-        return Views(key, tuple((full.assets[n][8], full.assets[n][9]) for n in names),
-                     tuple((full.positions[(n, a)][2], full.positions[(n, a)][3]) for n in names for a in accts),
-                     dict(full.accounts), amm)
 
 
 def stored_fields(snapshot: Snapshot) -> list[int]:

@@ -7,6 +7,7 @@ nothing tells the world that the state changed), and refuse a wrong storage map 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,11 +15,12 @@ import pytest
 from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_bench import bench_inprocess_sampled, random_actions
-from protocol_model.chain.inprocess_storage import StorageLayoutError, Word, WordReads, mapping_slot
+from protocol_model.chain.inprocess_storage import Word, WordReads, mapping_slot
 from protocol_model.chain.inprocess_world import (
     STORED_ASSET_FIELDS,
     STORED_POSITION_FIELDS,
     InProcessWorld,
+    LensMismatch,
     deploy_in_process,
     model_stored_fields,
     stored_fields,
@@ -113,19 +115,40 @@ def test_a_changed_state_rereads_the_views(played):
 
 
 def test_a_wrong_storage_map_is_refused(played):
-    """A storage map with one slot off by one is caught by the lens cross-check on the next view read."""
+    """A storage map with one slot off by one is caught by the comparison with the lens-only read, both when
+    asked (``verify_against_lens``) and by the periodic check of ``snapshot`` (its first view read)."""
     world, _, _ = played
     good = world.stored_reads()
     (address, word), *rest = good.reads
-    world._stored = WordReads([(address, Word(word.slot + 1, word.offset, word.size)), *rest])
-    world.driver.state_changed()
     try:
-        with pytest.raises(StorageLayoutError, match="storage map is wrong"):
+        world._stored = WordReads([(address, Word(word.slot + 1, word.offset, word.size)), *rest])
+        with pytest.raises(LensMismatch, match="storage read #0 .* the storage map is wrong"):
+            world.verify_against_lens()
+        world._view_reads = 0  # the next view read is a checked one
+        world.driver.state_changed()
+        with pytest.raises(LensMismatch, match="storage map is wrong"):
             world.snapshot()
     finally:
         world._stored = good
         world.driver.state_changed()
-    world.snapshot()
+    assert world.verify_against_lens() == world.lens_snapshot()
+
+
+def test_the_view_lens_agrees_with_pool_lens(played):
+    """The computed fields from PoolViewLens.views equal PoolLens.snapshot's, and a fast read whose views are
+    wrong is refused by the check against the lens."""
+    world, _, _ = played
+    world.driver.state_changed()
+    fast = world.snapshot()
+    assert world._viewer is not None, "the build has no PoolViewLens: the fast path was not taken"
+    assert fast == world.lens_snapshot()
+    first = world.scenario.accounts[0].name
+    views = world._views
+    assert views is not None
+    bad = dict(views.accounts)
+    bad[first] = (bad[first][0], bad[first][1] + 1, *bad[first][2:])
+    with pytest.raises(LensMismatch, match="view lens disagrees"):
+        world.verify_against_lens(world._assemble(world.stored_values(), replace(views, accounts=bad)))
 
 
 def test_mapping_slot_follows_solidity():
