@@ -48,6 +48,8 @@ class BenchResult:
     mismatches: int
     outcomes: dict[str, int] = field(default_factory=dict)
     """'ok' or revert name -> count"""
+    node_cpu_seconds: float | None = None
+    """CPU seconds of the node process (anvil) during the run, when it could be read; None in process."""
 
     @property
     def ops_per_second(self) -> float:
@@ -59,16 +61,24 @@ class BenchResult:
         """Cross-checked operations per second of this process's CPU time."""
         return self.operations / self.cpu_seconds if self.cpu_seconds else 0.0
 
+    @property
+    def ops_per_total_cpu_second(self) -> float:
+        """Operations per second of CPU of this process plus the node's (when read; else this process's)."""
+        total = self.cpu_seconds + (self.node_cpu_seconds or 0.0)
+        return self.operations / total if total else 0.0
+
     def line(self) -> str:
-        """One report line."""
+        """One report line (the node's CPU added in brackets when it was read)."""
+        node = "" if self.node_cpu_seconds is None else f" ({self.ops_per_total_cpu_second:,.0f} with the node's CPU)"
         return (f"{self.backend:>34}: {self.operations:>6} ops, {self.ops_per_second:>8,.0f} ops/s wall, "
-                f"{self.ops_per_cpu_second:>8,.0f} ops/s CPU, {self.mismatches} mismatches")
+                f"{self.ops_per_cpu_second:>8,.0f} ops/s CPU{node}, {self.mismatches} mismatches")
 
     def ratio(self, other: BenchResult) -> str:
         """'N x wall, M x CPU (self / other)'."""
         wall = self.ops_per_second / other.ops_per_second if other.ops_per_second else float("inf")
-        cpu = self.ops_per_cpu_second / other.ops_per_cpu_second if other.ops_per_cpu_second else float("inf")
-        return f"{wall:,.1f}x wall, {cpu:,.1f}x CPU ({self.backend} / {other.backend})"
+        cpu = self.ops_per_total_cpu_second / other.ops_per_total_cpu_second \
+            if other.ops_per_total_cpu_second else float("inf")
+        return f"{wall:,.1f}x wall, {cpu:,.1f}x CPU incl. any node ({self.backend} / {other.backend})"
 
 
 def random_actions(scenario: Scenario, count: int, seed: int) -> list[Action]:
@@ -97,14 +107,17 @@ def random_actions(scenario: Scenario, count: int, seed: int) -> list[Action]:
 def crosscheck_loop(model: ModelWorld, apply: Callable[[Action, int], str], snapshot: Callable[[], Any],
                     actions: Sequence[Action], start: int, backend: str,
                     model_snapshot: Callable[[], Any] | None = None,
-                    final: Callable[[], bool] | None = None) -> BenchResult:
+                    final: Callable[[], bool] | None = None,
+                    node_cpu: Callable[[], float] | None = None) -> BenchResult:
     """Run ``actions`` on the model and a chain (``apply``/``snapshot``), one second apart (warps as
     written), comparing outcome and state (``model_snapshot()`` == ``snapshot()``; default the model's full
     ``snapshot``) after each; ``final`` (optional) is one more check after the last step, False counting as
-    a mismatch. Returns the timing and the mismatch count."""
+    a mismatch; ``node_cpu`` (optional) reads the node's CPU seconds. Returns the timing and the mismatch
+    count."""
     now, mismatches = start, 0
     outcomes: dict[str, int] = {}
     model_side = model_snapshot or model.snapshot
+    node = node_cpu() if node_cpu is not None else 0.0
     wall, cpu = time.perf_counter(), time.process_time()
     for action in actions:
         now += action.seconds if action.kind == "warp" else 1
@@ -115,8 +128,27 @@ def crosscheck_loop(model: ModelWorld, apply: Callable[[Action, int], str], snap
         outcomes[got] = outcomes.get(got, 0) + 1
     if final is not None and not final():
         mismatches += 1
-    return BenchResult(backend, len(actions), time.perf_counter() - wall, time.process_time() - cpu, mismatches,
-                       outcomes)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    return BenchResult(backend, len(actions), wall, cpu, mismatches, outcomes,
+                       None if node_cpu is None else node_cpu() - node)
+
+
+def node_cpu_reader() -> Callable[[], float] | None:
+    """A function returning the CPU seconds (user + system) the connected ape provider's node process has
+    used, or None when there is no such local process (or psutil is missing)."""
+    try:
+        import psutil
+        from ape import chain
+
+        proc = psutil.Process(chain.provider.process.pid)
+    except Exception:  # noqa: BLE001 - any provider without a local process: no node CPU figure
+        return None
+
+    def read() -> float:
+        times = proc.cpu_times()
+        return float(times.user + times.system)
+
+    return read
 
 
 def bench_inprocess(count: int = 2_000, seed: int = 1, scenario_path: Path = DEFAULT_SCENARIO) -> BenchResult:
@@ -162,7 +194,7 @@ def bench_anvil(project: Any, deployer: Any, signers: dict[str, Any], count: int
 
     scenario = load_scenario(scenario_path)
     world = ChainWorld.deploy(scenario, project, deployer, signers, driver=AnvilDriver(project))
-    return _run(scenario, world, count, seed, "anvil JSON-RPC (full, every op)")
+    return _run(scenario, world, count, seed, "anvil JSON-RPC (full, every op)", node_cpu_reader())
 
 
 def bench_ape(project: Any, deployer: Any, signers: dict[str, Any], count: int = 50, seed: int = 1,
@@ -174,7 +206,7 @@ def bench_ape(project: Any, deployer: Any, signers: dict[str, Any], count: int =
 
     scenario = load_scenario(scenario_path)
     world = ChainWorld.deploy(scenario, project, deployer, signers, driver=ApeDriver(project))
-    return _run(scenario, world, count, seed, "ape (full, every op)")
+    return _run(scenario, world, count, seed, "ape (full, every op)", node_cpu_reader())
 
 
 def _twin(scenario: Scenario, world: Any, backend: str) -> ModelWorld:
@@ -186,8 +218,9 @@ def _twin(scenario: Scenario, world: Any, backend: str) -> ModelWorld:
     return model
 
 
-def _run(scenario: Scenario, world: Any, count: int, seed: int, backend: str) -> BenchResult:
+def _run(scenario: Scenario, world: Any, count: int, seed: int, backend: str,
+         node_cpu: Callable[[], float] | None = None) -> BenchResult:
     model = _twin(scenario, world, backend)
     snapshot: Callable[[], Snapshot] = world.snapshot
     return crosscheck_loop(model, world.apply, snapshot, random_actions(scenario, count, seed), world.now(),
-                           backend)
+                           backend, node_cpu=node_cpu)
