@@ -136,14 +136,18 @@ def storage_layouts(manifest: Path = BUILD_MANIFEST, cache: Path = LAYOUT_CACHE)
     else compiled (``compile_layouts``) and cached. Raises ``StorageLayoutError`` as ``compile_layouts``."""
     key = _manifest_key(manifest)
     raw: dict[str, Any] | None = None
-    if cache.exists():
+    try:
         saved = json.loads(cache.read_text())
         if saved.get("manifest") == key and set(saved.get("layouts", {})) >= set(LAYOUT_SOURCES):
             raw = saved["layouts"]
+    except (OSError, ValueError, AttributeError):
+        raw = None  # absent, unreadable or from another build: compile again
     if raw is None:
         raw = compile_layouts()
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps({"manifest": key, "layouts": raw}))
+        partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+        partial.write_text(json.dumps({"manifest": key, "layouts": raw}))
+        os.replace(partial, cache)  # atomic: a concurrent reader sees the old file or the whole new one
     return {name: StorageLayout(name, layout) for name, layout in raw.items()}
 
 

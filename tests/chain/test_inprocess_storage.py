@@ -166,3 +166,25 @@ def test_sampled_mode_is_labelled_and_agrees():
     label and finds no mismatch."""
     result = bench_inprocess_sampled(120, seed=5, full_every=10)
     assert "sampled" in result.backend and result.mismatches == 0 and result.operations == 120
+
+
+def test_layout_cache_is_rebuilt_when_stale_or_broken(tmp_path, monkeypatch):
+    """A broken cache file, or one made from another build, is replaced by a fresh compile; a current one is
+    used without compiling."""
+    from protocol_model.chain import inprocess_storage as st
+
+    cache = tmp_path / "layout.json"
+    cache.write_text("{not json")
+    fresh = st.storage_layouts(cache=cache)
+    assert fresh["MockERC20"].variable("_balances")[0].slot == 0  # OpenZeppelin 5's ERC20: first variable
+    saved = cache.read_text()
+    cache.write_text(saved.replace('"manifest": "', '"manifest": "stale', 1))
+    st.storage_layouts(cache=cache)
+    assert cache.read_text() == saved, "a stale cache was not rebuilt"
+
+    def no_compile(*_: object) -> None:
+        raise AssertionError("compiled although the cache is current")
+
+    monkeypatch.setattr(st, "compile_layouts", no_compile)
+    assert st.storage_layouts(cache=cache)["LendingPool"].variable("states")[0] == \
+        fresh["LendingPool"].variable("states")[0]
