@@ -16,7 +16,8 @@ names of ``SIGNER_NAMES`` for accounts 1, 2, ... as the test suite's ``signers``
 from __future__ import annotations
 
 from protocol_model.chain.adapter import ChainWorld
-from protocol_model.chain.inprocess import InProcessAccount, InProcessChain
+from protocol_model.chain.driver import Account
+from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.leveraged import LevWorld
 from protocol_model.chain.pair_world import PairWorld
 from protocol_model.chain.perp_adapter import PerpChainWorld
@@ -28,7 +29,7 @@ SIGNER_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heid
 """Fixed account names of the worlds built by hand (leveraged tokens, the bare pair) -> accounts 1, 2, ..."""
 
 
-def named_signers(chain: InProcessChain) -> dict[str, InProcessAccount]:
+def named_signers(chain: InProcessChain) -> dict[str, Account]:
     """``SIGNER_NAMES`` -> the chain's funded accounts 1, 2, ... (account 0 deploys)."""
     return dict(zip(SIGNER_NAMES, chain.accounts[1:], strict=False))
 

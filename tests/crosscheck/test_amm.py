@@ -3,6 +3,8 @@
 Random sequences of liquidity, exact-in and exact-out swaps (both directions, with slippage limits that
 sometimes bind), removals and time jumps run on chain and in the model; after every step the pair's
 reserves, timestamp, cumulative prices, LP supply and balances and every token balance agree exactly.
+The main slice runs on the in-process chain (INPROCESS_AMM_EXAMPLES sequences, default 1,500); a small slice
+(FUZZ_EXAMPLES / 25) on the session's chain (anvil under ``make test``).
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def run_pair_fuzz(amm: PairWorld, examples: int, stats: CrosscheckStats, ops_per
 
     @settings(max_examples=examples, deadline=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck), derandomize=fixed_seed())
-    @given(first=st.tuples(amount_st, amount_st), ops=st.lists(op_st, min_size=ops_per_sequence[0], max_size=ops_per_sequence[1]))
+    @given(first=st.tuples(amount_st, amount_st),
+           ops=st.lists(op_st, min_size=ops_per_sequence[0], max_size=ops_per_sequence[1]))
     def run(first, ops):
         model = fresh_model(amm)
         stats.sequences += 1

@@ -5,6 +5,8 @@ After every operation — deposits, redemptions, rebalances, the ripcord, fee ac
 pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error name) and every
 field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool position and
 idle tokens, every actor's shares and tokens, the pair's reserves, and the pool's whole snapshot.
+The random price paths run mainly on the in-process chain (INPROCESS_LEV_EXAMPLES paths, default 400), with a
+small slice (FUZZ_EXAMPLES / 25) and the scripted cases on the session's chain (anvil under ``make test``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tests.crosscheck.fuzzing import fixed_seed, timed
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 """Paths on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LEV_EXAMPLES", "300"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LEV_EXAMPLES", "400"))
 """Paths on the in-process chain (the main slice)."""
 SUITE = "in-process leveraged-token fuzz"
 E18 = 10**18

@@ -10,7 +10,7 @@ balances included) and accounts (health factors), the pair's reserves, timestamp
 supply and token balances, and the Looper's own token balances. The Looper's postconditions
 (P-LOOP-06 .. P-LOOP-10 in docs/PROPERTIES.md) are asserted after every step.
 
-The main slice runs on the in-process chain (INPROCESS_LOOPER_EXAMPLES sequences, default 250); a small
+The main slice runs on the in-process chain (INPROCESS_LOOPER_EXAMPLES sequences, default 300); a small
 slice (LOOPER_FUZZ_EXAMPLES, default 6) runs on the session's chain (anvil under ``make test``).
 """
 
@@ -36,7 +36,7 @@ from tests.crosscheck.test_differential_fuzz import clone
 
 EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "6"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LOOPER_EXAMPLES", "250"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LOOPER_EXAMPLES", "300"))
 """Sequences on the in-process chain (the main slice)."""
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 SUITE = "in-process Looper fuzz"

@@ -1,7 +1,8 @@
 """Stateful differential fuzzing of the margin engine: random sequences on chain (PerpEngine) and in the
 exact model, every readable field compared to the wei after every step, plus the engine's invariants.
 
-PERP_FUZZ_EXAMPLES sets the number of sequences (default 10; `make fuzz` runs 500).
+The main slice runs on the in-process chain (INPROCESS_PERP_EXAMPLES sequences, default 400); a small slice
+(PERP_FUZZ_EXAMPLES, default 10; `make fuzz` runs 500) on the session's chain (anvil under ``make test``).
 """
 
 from __future__ import annotations
