@@ -16,11 +16,10 @@ slice (LOOPER_FUZZ_EXAMPLES, default 6) runs on the session's chain (anvil under
 
 from __future__ import annotations
 
-import copy
 import os
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -31,7 +30,7 @@ from protocol_model.scenario.story import Scenario, parse_scenario
 from protocol_model.world.leveraged_world import arbitrage_trade
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 from tests.crosscheck.conftest import CrosscheckStats
-from tests.crosscheck.fuzzing import fixed_seed, timed
+from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 from tests.crosscheck.test_differential_fuzz import clone
 
 EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "6"))
@@ -135,11 +134,8 @@ def make_machine(world, base_model, stats, outcomes: dict[str, int]):
     class LooperMachine(RuleBasedStateMachine):
         @initialize()
         def start(self):
-            self.snap_id = world.driver.snapshot()
-            self.model = copy.deepcopy(base_model)
-            self.now = world.now()
+            begin_sequence(self, world, base_model, stats)
             self.model.view_now = self.now
-            stats.sequences += 1
 
         def teardown(self):
             world.driver.restore(self.snap_id)
@@ -298,11 +294,8 @@ at most MAX_ROUNDS + 1 supplies, plus the interest index's rounding."""
 
 
 def fuzz_settings(examples: int, shrink: bool = True) -> settings:
-    """Hypothesis settings of the Looper fuzzer (seeded as fuzzing.fixed_seed says)."""
-    return settings(max_examples=examples, stateful_step_count=STEPS, deadline=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
-                    derandomize=fixed_seed())
+    """Hypothesis settings of the Looper fuzzer: ``examples`` sequences of STEPS rules."""
+    return machine_settings(examples, STEPS, shrink)
 
 
 def test_looper_model_and_chain_agree(looper_world, crosscheck_stats):

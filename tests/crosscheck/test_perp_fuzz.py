@@ -11,7 +11,7 @@ import copy
 import os
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
@@ -23,7 +23,7 @@ from protocol_model.exact.perp.perp_engine import ENGINE
 from protocol_model.scenario.perp_fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
 from protocol_model.world.perp_world import PerpAction, PerpModelWorld
 from tests.crosscheck.conftest import CrosscheckStats
-from tests.crosscheck.fuzzing import fixed_seed, timed
+from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 
 EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
@@ -69,10 +69,7 @@ def make_machine(world, base_model, stats):
     class PerpMachine(RuleBasedStateMachine):
         @initialize()
         def start(self):
-            self.snap_id = world.driver.snapshot()
-            self.model = copy.deepcopy(base_model)
-            self.now = world.now()
-            stats.sequences += 1
+            begin_sequence(self, world, base_model, stats)
 
         def teardown(self):
             world.driver.restore(self.snap_id)
@@ -269,10 +266,8 @@ def reads(e, action: PerpAction) -> list[int]:
 
 
 def fuzz_settings(examples: int, shrink: bool = True) -> settings:
-    return settings(max_examples=examples, stateful_step_count=STEPS, deadline=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
-                    derandomize=fixed_seed())
+    """Hypothesis settings of the perp fuzzer: ``examples`` sequences of STEPS rules."""
+    return machine_settings(examples, STEPS, shrink)
 
 
 def test_perp_model_and_chain_agree(perp_fuzz_world, crosscheck_stats):
