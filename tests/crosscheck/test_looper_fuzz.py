@@ -163,10 +163,14 @@ def make_machine(world, base_model, stats, outcomes: dict[str, int]):
             """The Looper's postconditions on the model (equal to the chain here)."""
             user, coll, debt = a.account, a.collateral, a.debt
             authorized = (user, LOOPER) in before.authorizations
-            pre = clone(before)
+            if a.kind == "loop_unwind":
+                assert authorized or outcome != "ok", f"{user}: unwound without authorization"
+            if outcome != "ok":
+                return
+            pre = clone(before)  # the pool as the call found it, interest accrued to its block time
             pre.accrue_all(self.now)
             wallet = {x: (before.ledger.balance(x, user), after.ledger.balance(x, user)) for x in ASSETS}
-            if a.kind == "loop_open" and outcome == "ok":
+            if a.kind == "loop_open":
                 # P-LOOP-06: exactly the equity leaves the wallet; the debt asset's wallet is untouched;
                 # P-LOOP-07: an open that borrows leaves the account within its borrow capacity.
                 assert wallet[coll][1] == wallet[coll][0] - a.amount, f"{user}: wallet {coll} {wallet[coll]}"
@@ -179,9 +183,7 @@ def make_machine(world, base_model, stats, outcomes: dict[str, int]):
                     assert values.debt_wad <= values.borrow_capacity_wad, f"{user}: opened above capacity"
                 # P-LOOP-08: without the user's authorization no debt is added.
                 assert authorized or not borrowed, f"{user}: the Looper borrowed without authorization"
-            if a.kind == "loop_unwind":
-                assert authorized or outcome != "ok", f"{user}: unwound without authorization"
-            if a.kind == "loop_unwind" and outcome == "ok":
+            else:
                 owed = pre.debt_balance(debt, user)
                 repaid = owed if a.fraction_bps == fp.BPS else fp.bps_mul_down(owed, a.fraction_bps)
                 # P-LOOP-09: a full unwind closes both legs; a partial one repays its share of the debt,
@@ -342,3 +344,39 @@ def test_looper_fuzzer_catches_a_flipped_rounding(looper_world_in_process, monke
     finally:
         machine.teardown()
     assert stats.mismatches >= 1
+
+
+@pytest.mark.parametrize("violation", ["wallet", "unauthorized", "full_unwind", "looper_keeps"])
+def test_looper_postconditions_catch_an_injected_violation(looper_world_in_process, violation):
+    """Each Looper postcondition fails on a state where it is violated: after a real flash open and full
+    unwind by alice (both agreeing on both twins), the model's before/after pools are altered one way — a
+    unit more in the wallet (P-LOOP-06), the authorization absent (P-LOOP-08), a unit of debt left by a full
+    unwind (P-LOOP-09), a unit kept by the Looper (P-LOOP-10) — and the check must raise."""
+    world, base_model = looper_world_in_process
+    machine = make_machine(world, base_model, CrosscheckStats(), {})()
+    machine.start()
+    try:
+        opening = Action("loop_open", "alice", amount=10**18, collateral="WETH", debt="USDC", mode="flash",
+                         leverage_bps=20_000, max_slippage_bps=MAX_SLIPPAGE_BPS)
+        closing = Action("loop_unwind", "alice", collateral="WETH", debt="USDC", fraction_bps=fp.BPS,
+                         max_slippage_bps=MAX_SLIPPAGE_BPS)
+        action = closing if violation == "full_unwind" else opening
+        if action is closing:
+            assert machine.do(opening) == "ok"
+        before = clone(machine.model.pool)
+        assert machine.do(action) == "ok"
+        after = machine.model.pool
+        machine.check_loop(action, "ok", before, clone(after))  # the real transition passes
+        if violation == "wallet":
+            after.ledger.mint("WETH", "alice", 1)
+        elif violation == "unauthorized":
+            before.authorizations.discard(("alice", LOOPER))
+        elif violation == "full_unwind":
+            after.scaled_debt[("USDC", "alice")] = after.scaled_debt.get(("USDC", "alice"), 0) + 1
+        else:
+            after.ledger.mint("USDC", LOOPER, 1)
+        with pytest.raises(AssertionError):
+            machine.check_loop(action, "ok", before, after)
+            machine.looper_keeps_nothing()
+    finally:
+        machine.teardown()
