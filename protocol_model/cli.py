@@ -164,19 +164,26 @@ def _compare(args: argparse.Namespace) -> int:
     from protocol_model.sim.report_compare import write_compare
 
     check_run_options(args.simulation, args.paths, args.workers)
+    if args.verify_on_chain < 0:
+        raise ScenarioError(f"--verify-on-chain: the number of worst paths must be >= 1, got {args.verify_on_chain}")
     out = check_out(args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}")
     check_file(args.simulation, "compare")
     check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
-    if args.verify_on_chain:
-        raise ScenarioError("--verify-on-chain: not available yet: replaying the worst paths of both "
-                            "configurations needs the chain layer that is being rewritten; run without it "
-                            "(compare.json lists the worst paths under worst_paths)")
     book = read_book(args.book, current.params) if args.book else None
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
                      paths=args.paths, resamples=args.resamples, workers=args.workers, scheduler=args.scheduler,
                      progress=_progress(args), notes=notes)
+    if args.verify_on_chain:
+        from protocol_model.chain.lab_verify import replays, verify
+
+        cases = list(replays(result, args.verify_on_chain))
+        for n, case in enumerate(cases, 1):
+            checked = verify(case)
+            result.on_chain.append(checked.row())
+            print(f"on chain {n}/{len(cases)}: {case.side} path {case.path}: {checked.check.steps} steps, "
+                  f"{'model == chain, lab numbers shown' if checked.check.ok else 'DISAGREEMENT'}")
     with atomic_dir(out) as tmp:
         write_compare(result, tmp, {"current": str(args.current), "proposed": str(args.proposed),
                                     "simulation": str(args.simulation)})
@@ -195,7 +202,10 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"{r['label']}: {fmt.value(r['current'], u)} -> {fmt.value(r['proposed'], u)}, change "
               f"{fmt.value(r['change'], u, True)}{ci}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
-    return 0
+    failed = [f"{r['side']} path {r['path']}: {f}" for r in result.on_chain for f in r["failures"]]
+    for f in failed:
+        print(f"on-chain check failed: {f}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _add_compare(sub, fmt) -> None:
@@ -218,8 +228,9 @@ def _add_compare(sub, fmt) -> None:
     c.add_argument("--workers", type=int, help="local worker processes (default: every core)")
     c.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
-    c.add_argument("--verify-on-chain", action="store_true", help="replay the worst paths of both configurations "
-                   "on anvil (not available yet: needs the new chain layer)")
+    c.add_argument("--verify-on-chain", type=int, nargs="?", const=3, default=0, metavar="N",
+                   help="replay the N worst paths (default 3) of both configurations through the contracts on the "
+                   "in-process chain, model == chain after every step; exit 1 on any disagreement")
     c.set_defaults(run=_compare)
 
 

@@ -205,7 +205,7 @@ def test_cli_one_command_writes_the_report(files, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["generic", "nope.yaml"], "no such protocol file"),
-    (["generic", "PROPOSAL", "--verify-on-chain"], "--verify-on-chain: not available yet"),
+    (["generic", "PROPOSAL", "--verify-on-chain", "-1"], "--verify-on-chain: the number of worst paths must be"),
     (["generic", "PROPOSAL", "--book", "missing.csv"], "cannot read the book file"),
 ])
 def test_cli_bad_inputs(files, tmp_path, capsys, args, message):
