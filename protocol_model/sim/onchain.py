@@ -237,8 +237,9 @@ class PathReplay:
 def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Book, n_paths: int, n_steps: int,
                 seed: int, paths_per_chunk: int, path: int, positions: int = REPLAY_POSITIONS) -> PathReplay:
     """Path ``path`` of a lab run (``sim.run.Job`` numbering: chunks of ``paths_per_chunk`` from ``seed``) on
-    ``book`` rounded down to token units (debts capped at the pool's LTV line, ``Book.borrowable``), re-run alone with its series and events, cut down to ``positions``
-    positions and turned into an exact-keeper scenario.
+    ``book`` rounded down to token units (debts capped at the pool's LTV line, ``Book.borrowable``), re-run
+    alone with its series and events, cut down to ``positions`` positions and turned into an exact-keeper
+    scenario.
 
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
     ``REPLAY_POSITIONS``, and as :func:`~protocol_model.sim.exact.exact_keeper`.
@@ -251,7 +252,8 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     qbook = book.quantized(params).borrowable(params, quantize_oracle(np.array(params.initial_prices)))
     job = Job(params, market, qbook, n_paths, n_steps, seed, paths_per_chunk)
     start = 0
-    for _, ss, n in job.chunks():
+    chunks = job.chunks()
+    for _, ss, n in chunks:  # noqa: B007 (the chunk holding ``path`` is used after the loop)
         if path < start + n:
             break
         start += n
