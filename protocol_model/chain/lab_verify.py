@@ -1,4 +1,5 @@
-"""Compare's ``--verify-on-chain``: the worst paths of both configurations replayed through the contracts.
+"""Lab paths replayed through the contracts: compare's ``--verify-on-chain`` (the worst paths of both
+configurations) and optimise's check of its recommendations (the worst paths of each chosen point).
 
 For each side, the ``WORST_PATHS`` paths with the most bad debt become exact-keeper scenarios
 (``sim.onchain.path_replay``: the path re-run alone, the positions that matter on it, the lab's oracle prices
@@ -16,6 +17,7 @@ from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.replay import Replay
 from protocol_model.sim.compare import CompareResult
 from protocol_model.sim.onchain import REPLAY_POSITIONS, PathCheck, PathReplay, check_replay, path_replay
+from protocol_model.sim.optimise import OptimisationResult, chosen_case, worst_paths
 
 
 @dataclass(frozen=True)
@@ -57,3 +59,16 @@ def verify(replay: PathReplay) -> VerifiedPath:
 def verify_worst_paths(result: CompareResult, per_side: int, positions: int = REPLAY_POSITIONS) -> list[VerifiedPath]:
     """Every worst path of both sides of ``result`` replayed on chain (:func:`replays`, :func:`verify`)."""
     return [verify(r) for r in replays(result, per_side, positions)]
+
+
+def recommendation_replays(result: OptimisationResult, positions: int = REPLAY_POSITIONS) -> Iterator[PathReplay]:
+    """The ``verify_paths`` worst paths of each recommended point of ``result`` as ``PathReplay`` cases (the
+    point's parameters and book, the simulation's paths), labelled by profile."""
+    market = result.simulation.market()
+    for profile, e in result.chosen.items():
+        if e is None:
+            continue
+        params, book, job = chosen_case(result, e)
+        for p in worst_paths(e, result.spec.verify_paths):
+            yield path_replay(profile, params, market, book, job.n_paths, job.n_steps, job.seed,
+                              job.paths_per_chunk, p, positions)

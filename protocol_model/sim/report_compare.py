@@ -136,7 +136,9 @@ def _figures(result: CompareResult, out: Path) -> list[tuple[str, str]]:
     return figs
 
 
-def _row(r: dict[str, Any]) -> list[str]:
+def metric_row(r: dict[str, Any]) -> list[str]:
+    """A metric row as table cells: label, current, proposed, change; sampled values with their 95% intervals,
+    exact ones marked 'exact for the book'."""
     unit = r["unit"]
     if r["exact"]:
         return [r["label"], fmt.value(r["current"], unit), fmt.value(r["proposed"], unit),
@@ -171,10 +173,10 @@ def render_compare(out: Path) -> Path:
     header = ["Metric", "Current", "Proposed", "Change"]
     total = {r["key"]: r for r in doc["scopes"]["Total"]}
     blocks += [("h2", "What changes (whole book)"),
-               ("table", header, [_row(total[k]) for k in HEADLINE if k in total])]
+               ("table", header, [metric_row(total[k]) for k in HEADLINE if k in total])]
     for scope, rows in doc["scopes"].items():
         title = "Whole book, every metric" if scope == "Total" else f"Positions backed by {scope}"
-        blocks += [("h2", title), ("table", header, [_row(r) for r in rows])]
+        blocks += [("h2", title), ("table", header, [metric_row(r) for r in rows])]
     wp = doc["worst_paths"]
     blocks += [("h2", "Method"), ("p", doc["method"]),
                *_on_chain(wp, doc.get("on_chain", [])),
@@ -191,6 +193,13 @@ def _on_chain(worst: dict[str, list[int]], rows: list[dict[str, Any]]) -> list[t
         return [("p", f"Worst paths (most bad debt): current {worst['current']}, proposed {worst['proposed']} "
                       f"(paths.csv has every path); run with --verify-on-chain to replay them through the "
                       f"contracts.")]
+    return on_chain_section(rows, "On-chain check of the worst paths",
+                            "The paths with the most bad debt under each configuration")
+
+
+def on_chain_section(rows: list[dict[str, Any]], title: str, subject: str) -> list[tuple]:
+    """Report blocks for on-chain replays (``chain.lab_verify.VerifiedPath.row`` rows, non-empty): a method
+    paragraph starting with ``subject`` (what was replayed), the verdict, and one table row per replay."""
     ok = all(r["ok"] for r in rows)
     steps = sum(r["steps"] for r in rows)
 
@@ -201,15 +210,14 @@ def _on_chain(worst: dict[str, list[int]], rows: list[dict[str, Any]]) -> list[t
               f"{r['lab_liquidations']} / {r['chain_liquidations']}", bad(r["bad_debt_lab"]),
               bad(r["bad_debt_chain"]), "yes" if r["ok"] else "NO"] for r in rows]
     verdict = ("Model and chain agreed to the wei on every field after every step, and the chain showed the "
-               "lab's liquidations and bad debt" if ok else "DISAGREEMENT: see the rows marked NO and "
-                                                            "compare.json's on_chain failures")
-    return [("h2", "On-chain check of the worst paths"),
-            ("p", f"The paths with the most bad debt under each configuration were replayed through the "
-                  f"contracts (LendingPool, PriceRouter, the same bytecode ape compiles, on the in-process "
-                  f"chain) with the exact model beside them: the lab's oracle prices as price updates and a "
-                  f"keeper liquidating every position below a health factor of 1, for the positions that "
-                  f"matter on each path (most bad debt, then most liquidated, then the largest debts), from a "
-                  f"pool with no starting reserves, amounts in token units and debts capped at the LTV line. "
-                  f"{steps:,} steps in all. {verdict}."),
-            ("table", ["Side", "Path", "Positions", "Steps", "Liquidations lab / chain", "Bad debt (lab)",
+               "lab's liquidations and bad debt" if ok else "DISAGREEMENT: see the rows marked NO and the "
+                                                            "JSON's on_chain failures")
+    return [("h2", title),
+            ("p", f"{subject} were replayed through the contracts (LendingPool, PriceRouter, the same bytecode ape "
+                  f"compiles, on the in-process chain) with the exact model beside them: the lab's oracle prices "
+                  f"as price updates and a keeper liquidating every position below a health factor of 1, for the "
+                  f"positions that matter on each path (most bad debt, then most liquidated, then the largest "
+                  f"debts), from a pool with no starting reserves, amounts in token units and debts capped at the "
+                  f"LTV line. {steps:,} steps in all. {verdict}."),
+            ("table", ["Configuration", "Path", "Positions", "Steps", "Liquidations lab / chain", "Bad debt (lab)",
                        "Bad debt (chain)", "Agree"], table)]
