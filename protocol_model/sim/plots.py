@@ -116,7 +116,8 @@ def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: di
 
 
 def frontier(points: list[tuple[float, float]], front: list[tuple[float, float]],
-             chosen: dict[str, tuple[float, float]], budgets: dict[str, float], path: Path, title: str, xlabel: str, *, risk_is_share: bool = False) -> Path:
+             chosen: dict[str, tuple[float, float]], budgets: dict[str, float], path: Path, title: str,
+             xlabel: str, *, risk_is_share: bool = False) -> Path:
     """Capital efficiency against risk: every evaluated point (grey), the frontier (line), each profile's
     budget (dotted vertical) and choice (marked); ``points``/``front``/``chosen`` are (risk, capacity USD).
     Risk on the x axis in $M (or % when ``risk_is_share``), capacity in $M. Saved as PNG at ``path``."""
