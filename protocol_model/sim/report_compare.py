@@ -38,7 +38,7 @@ def _method(result: CompareResult) -> str:
             f"{len(result.book):,} positions, held fixed ({result.book_source}). Market model: "
             f"{fmt.market_text(spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
             f"pool's dislocation per step; the oracle posts the market price{delay}{deviation}. "
-            f"Keepers liquidate every position with a health factor below 1 once per step, exactly as "
+            f"{fmt.keeper_text(result.current.params.liquidators)}, exactly as "
             f"LendingPool.liquidate (close factor, full-close line, bonus, protocol fee, seize-all and bad-debt "
             f"write-off, reserves first), and sell the seized collateral into the asset's constant-product pool, "
             f"which moves the price: the largest drop of each path is split into the market model's (exogenous) "
