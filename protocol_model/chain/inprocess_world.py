@@ -1,21 +1,27 @@
-"""A scenario deployed on the in-process chain (revm) by the same ``ChainWorld`` that deploys it on anvil.
+"""Every differential world deployed on the in-process chain (revm) by the same code that deploys it on anvil.
 
 ``deploy_in_process(scenario)`` is ``ChainWorld.deploy`` with an ``InProcessChain`` as the driver: the same
 contracts from the same compiled artifacts (``.build`` and the Uniswap V2 npm build), in the same order with
 the same constructor arguments, and every step kind sent through the same step registry
-(``adapter.LENDING_STEPS``: pool, oracle, AMM and loop kinds). The chain's first funded account deploys;
-the scenario's accounts, in file order, are its accounts 1, 2, ... (as on anvil, ``record.scenario_signers``).
+(``adapter.LENDING_STEPS``: pool, oracle, AMM and loop kinds; a scenario with ``amm_pairs`` brings the
+pairs and the Looper). The chain's first funded account deploys; the scenario's accounts, in file order,
+are its accounts 1, 2, ... (as on anvil, ``record.scenario_signers``).
 
-The world it returns is an ``InProcessWorld``: a ``ChainWorld`` whose ``snapshot`` is the same full table of
-fields, read faster, after every step. Every field kept in storage (each asset's state words and the pool's
-token balance, each position's scaled supply, scaled debt and token balance) is read straight from revm's
-storage at the slots the compiler's storage layout gives (``inprocess_storage``), on every call. The fields the
-contracts compute (prices, supply and debt balances, account values and health factors, the AMM tables) come
-from the contracts' own views through ``PoolViewLens.views`` (PoolLens without the stored fields; its runtime
-code is put on the chain with ``set_code``) and the AMM lens, read again whenever the chain's ``state_key``
-moved (a mined block, a restore) and otherwise reused: an unchanged state at an unchanged block gives the
-same views. The first view read and every ``LENS_CHECK_EVERY``-th one also read everything through PoolLens
-alone (``verify_against_lens``) and must be identical, so a wrong slot or view cannot go unnoticed.
+The other worlds follow the same rule, each through its own adapter with the chain as driver:
+``deploy_perp_in_process`` (``PerpChainWorld``), ``deploy_leveraged_in_process`` (``LevWorld``) and
+``deploy_pair_in_process`` (``PairWorld``: a bare Uniswap V2 pair). Worlds built from fixed names take the
+names of ``SIGNER_NAMES`` for accounts 1, 2, ... as the test suite's ``signers`` fixture does on anvil.
+
+The lending world ``deploy_in_process`` returns is an ``InProcessWorld``: a ``ChainWorld`` whose ``snapshot`` is
+the same full table of fields, read faster, after every step. Every field kept in storage (each asset's state
+words and the pool's token balance, each position's scaled supply, scaled debt and token balance) is read straight
+from revm's storage at the slots the compiler's storage layout gives (``inprocess_storage``), on every call. The
+fields the contracts compute (prices, supply and debt balances, account values and health factors, the AMM tables)
+come from the contracts' own views through ``PoolViewLens.views`` (PoolLens without the stored fields; its runtime
+code is put on the chain with ``set_code``) and the AMM lens, read again whenever the chain's ``state_key`` moved
+(a mined block, a restore) and otherwise reused: an unchanged state at an unchanged block gives the same views.
+The first view read and every ``LENS_CHECK_EVERY``-th one also read everything through PoolLens alone
+(``verify_against_lens``) and must be identical, so a wrong slot or view cannot go unnoticed.
 """
 
 from __future__ import annotations
@@ -26,12 +32,16 @@ from typing import Any
 from eth_utils import keccak, to_checksum_address
 
 from protocol_model.chain.adapter import ChainWorld
-from protocol_model.chain.driver import ChainCallFailed
+from protocol_model.chain.driver import Account, ChainCallFailed
 from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.inprocess_abi import Function
 from protocol_model.chain.inprocess_storage import Word, WordReads, storage_layouts
+from protocol_model.chain.leveraged import LevWorld
+from protocol_model.chain.pair_world import PairWorld
+from protocol_model.chain.perp_adapter import PerpChainWorld
 from protocol_model.chain.record import scenario_signers
 from protocol_model.exact.lending.lending_pool import POOL
+from protocol_model.scenario.perp import PerpScenario
 from protocol_model.scenario.story import Scenario
 from protocol_model.world.model_world import ModelWorld
 from protocol_model.world.snapshot import ACCOUNT_FIELDS, Snapshot
@@ -49,6 +59,14 @@ VIEW_LENS_ADDRESS = to_checksum_address(keccak(text="protocol_model: in-process 
 LENS_CHECK_EVERY = 64
 """Every this many view reads (the first included), the whole fast snapshot is also compared with the
 lens-only read (``verify_against_lens``): a wrong storage slot or view cannot go unnoticed for long."""
+
+SIGNER_NAMES = ("alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "mallory")
+"""Fixed account names of the worlds built by hand (leveraged tokens, the bare pair) -> accounts 1, 2, ..."""
+
+
+def named_signers(chain: InProcessChain) -> dict[str, Account]:
+    """``SIGNER_NAMES`` -> the chain's funded accounts 1, 2, ... (account 0 deploys)."""
+    return dict(zip(SIGNER_NAMES, chain.accounts[1:], strict=False))
 
 
 class LensMismatch(RuntimeError):
@@ -239,3 +257,26 @@ def model_stored_fields(model: ModelWorld) -> list[int]:
         for acct in model.account_names:
             out += (supply.get((asset, acct), 0), debt.get((asset, acct), 0), ledger.balance(asset, acct))
     return out
+
+
+def deploy_perp_in_process(scenario: PerpScenario, chain: InProcessChain | None = None) -> PerpChainWorld:
+    """Deploy the perp ``scenario`` (token, index feeds, router, PerpEngine, lens) on ``chain`` (default: a
+    fresh one) as a ``PerpChainWorld`` driven by it. Raises ``ScenarioError`` as ``deploy_in_process``."""
+    c = chain or InProcessChain()
+    return PerpChainWorld.deploy(scenario, c.project, c.accounts[0], scenario_signers(scenario, c.accounts),
+                                 driver=c)
+
+
+def deploy_leveraged_in_process(chain: InProcessChain | None = None) -> LevWorld:
+    """The leveraged-token world (pool, seeded pair, 2x and 3x vaults: ``LevWorld.deploy``'s defaults) on
+    ``chain`` (default: a fresh one), its actors named by ``named_signers``."""
+    c = chain or InProcessChain()
+    return LevWorld.deploy(c.project, c.accounts[0], named_signers(c), driver=c)
+
+
+def deploy_pair_in_process(actors: tuple[str, ...], start_balance: int,
+                           chain: InProcessChain | None = None) -> PairWorld:
+    """A bare Uniswap V2 pair (``PairWorld.deploy``) on ``chain`` (default: a fresh one); ``actors`` (names
+    of ``SIGNER_NAMES``) each hold ``start_balance`` units of both tokens."""
+    c = chain or InProcessChain()
+    return PairWorld.deploy(c.project, c.accounts[0], named_signers(c), c, actors, start_balance)
