@@ -99,6 +99,7 @@ fuzz: setup
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)
+	$(APE) run bench_inprocess --network $(NETWORK)
 	$(VENV)/bin/python -m protocol_model.sim.bench
 
 # Risk lab: the example sweep's report (Markdown + HTML, PNG heatmaps and fan charts, CSV/JSON) into out/.
