@@ -143,11 +143,11 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     step_s = int(params.step_seconds)
     if params.accrues and step_s != params.step_seconds:
         raise ValueError(f"step_seconds: the exact replay needs whole seconds, got {params.step_seconds}")
-    touched = now
+    touched: int | None = None
 
     def accrue() -> None:  # the lab's step boundary: every index grows over exactly step_seconds
         nonlocal now, touched
-        if touched != now:  # not the opening's last second
+        if touched is not None:  # step 0 follows the opening at once
             gap = touched + step_s - now - 1
             if gap < 0:
                 raise ValueError(f"step_seconds {step_s} is shorter than one step's calls ({now - touched + 1})")
