@@ -231,7 +231,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     (``oracle``/``market``/``fundamental`` (paths, steps + 1, assets) USD;
     cumulative ``bad_debt_usd``/``liquidation_volume_usd`` (paths, steps + 1); with interest on
     (``params.accrues``) also ``borrow_index`` (paths, steps + 1, assets)) and the events in order of
-    execution. Interest (``sim.interest``) accrues at the start of each step, before the liquidations. Raises ``ValueError`` if the market's drivers do not match the assets.
+    execution. Interest (``sim.interest``) accrues at the start of each step, before the liquidations. Raises
+    ``ValueError`` if the market's drivers do not match the assets.
     """
     assets, K, P = params.assets, len(params.assets), n_paths
     p0 = np.array(params.initial_prices)

@@ -19,8 +19,8 @@ from pydantic import Field, ValidationError, model_validator
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, unknown_key
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import AssetSpec, PoolSpec
-from protocol_model.scenario.units import Bps
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
+from protocol_model.scenario.units import Bps
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators, OracleLag
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
 from protocol_model.sim.stable import stable_market

@@ -27,8 +27,16 @@ from protocol_model.sim.cascade import run_cascade
 from protocol_model.sim.config import OracleLag
 from protocol_model.sim.exact import exact_keeper
 
-from .cases import (crash_book, crash_market, crash_params, depeg_market, depeg_params, flat_market, interest_params,
-                    tight_book)
+from .cases import (
+    crash_book,
+    crash_market,
+    crash_params,
+    depeg_market,
+    depeg_params,
+    flat_market,
+    interest_params,
+    tight_book,
+)
 from .test_engine_vs_reference import _mixed_book
 
 REL, UNITS = 1e-9, 4

@@ -18,6 +18,7 @@ from protocol_model.sim.outcome import PATH_FIELDS
 from protocol_model.sim.reference import run_reference
 
 from .cases import crash_book, crash_market, crash_params, depeg_market, depeg_params, interest_params
+from .test_engine_scale import _assert_same
 
 REL = 1e-9
 
@@ -48,15 +49,7 @@ def test_vectorized_equals_scalar_reference(name):
     book = make_book(params)
     vec = run_cascade(params, book, market, np.random.default_rng(11), n_paths, n_steps, record_events=True)
     ref = run_reference(params, book, market, np.random.default_rng(11), n_paths, n_steps)
-
-    key = lambda e: (e[0], e[1], e[2])  # noqa: E731 (path, step, position)
-    assert sorted(map(key, vec.events)) == sorted(map(key, ref.events)), "different liquidations taken"
-    by_key = {key(e): e for e in ref.events}
-    for e in vec.events:
-        np.testing.assert_allclose(e[3:], by_key[key(e)][3:], rtol=REL, atol=1e-12, err_msg=f"event {key(e)}")
-    for f in PATH_FIELDS:
-        np.testing.assert_allclose(vec.per_path[f], ref.per_path[f], rtol=REL, atol=1e-9, err_msg=f)
-    np.testing.assert_allclose(vec.bad_debt_tokens, ref.bad_debt_tokens, rtol=REL, atol=1e-12)
+    _assert_same(vec, ref)
     # the case exercises what it claims to
     assert vec.per_path["liquidation_count"].sum() > 50
     assert vec.per_path["bad_debt_count"].sum() > 0
@@ -104,17 +97,6 @@ def test_liquidator_economics_equal_the_reference_and_bind(rules):
     assert max(spent.values()) <= rule.capital_usd * (1 + 1e-12)
 
 
-def _agree(vec, ref) -> None:
-    key = lambda e: (e[0], e[1], e[2])  # noqa: E731 (path, step, position)
-    assert sorted(map(key, vec.events)) == sorted(map(key, ref.events)), "different liquidations taken"
-    by_key = {key(e): e for e in ref.events}
-    for e in vec.events:
-        np.testing.assert_allclose(e[3:], by_key[key(e)][3:], rtol=REL, atol=1e-12, err_msg=f"event {key(e)}")
-    for f in PATH_FIELDS:
-        np.testing.assert_allclose(vec.per_path[f], ref.per_path[f], rtol=REL, atol=1e-9, err_msg=f)
-    np.testing.assert_allclose(vec.bad_debt_tokens, ref.bad_debt_tokens, rtol=REL, atol=1e-12)
-
-
 INTEREST_CASES = {
     "crash-interest": (lambda: interest_params(oracle=OracleLag(1, 50, 3)), crash_market(),
                        lambda p: crash_book(60), 30, 60),
@@ -134,7 +116,7 @@ def test_interest_equals_the_reference(name):
     book = make_book(params)
     vec = run_cascade(params, book, market, np.random.default_rng(11), n_paths, n_steps, record_events=True)
     ref = run_reference(params, book, market, np.random.default_rng(11), n_paths, n_steps)
-    _agree(vec, ref)
+    _assert_same(vec, ref)
     off = run_cascade(replace(params, interest=False), book, market, np.random.default_rng(11), n_paths, n_steps)
     assert vec.per_path["liquidation_volume_usd"].sum() > off.per_path["liquidation_volume_usd"].sum()
     assert vec.per_path["liquidation_count"].sum() > 20
@@ -158,7 +140,7 @@ def test_interest_alone_liquidates_in_a_flat_market():
     assert off.per_path["liquidation_count"].sum() == 0
     vec = run_cascade(params, book, market, np.random.default_rng(2), 3, 40, record_events=True, record_series=True)
     ref = run_reference(params, book, market, np.random.default_rng(2), 3, 40)
-    _agree(vec, ref)
+    _assert_same(vec, ref)
     growth = 1.0 + (0.06 + 3.0 * 0.1 / 0.2) / SECONDS_PER_YEAR * 86_400
     assert vec.series["borrow_index"][0, 1, 0] == pytest.approx(growth, rel=1e-12)
     assert (np.diff(vec.series["borrow_index"][:, :, 0], axis=1) > 0).all()  # debts grow every step
