@@ -16,6 +16,7 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from protocol_model.exact import errors
+from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, FeedRoundOp, MarketOp, SequencerOp, check_references
@@ -63,21 +64,34 @@ class SupplyOp(_Op):
 
 class WithdrawOp(_Op):
     """``withdraw``: ``LendingPool.withdraw`` by ``account`` of ``amount`` whole tokens of ``asset`` (converted
-    exactly to token units), or ``max`` (UINT256_MAX: the whole supply), to itself. ``expect`` is ``ok`` or the pool
+    exactly to token units), or ``max`` (UINT256_MAX: the whole supply), to itself; with ``on_behalf`` (another
+    account) ``withdrawOnBehalf``: ``on_behalf``'s supply, by its operator. ``expect`` is ``ok`` or the pool
     error name the step must revert with."""
     op: Literal["withdraw"]
     account: str
     asset: str
     amount: Amount
+    on_behalf: str | None = None
 
 
 class BorrowOp(_Op):
     """``borrow``: ``LendingPool.borrow`` by ``account`` of ``amount`` whole tokens of ``asset`` (> 0, converted
-    exactly to token units), sent to itself. ``expect`` is ``ok`` or the pool error name the step must revert with."""
+    exactly to token units), sent to itself; with ``on_behalf`` (another account) ``borrowOnBehalf``: the debt is
+    ``on_behalf``'s, by its operator. ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["borrow"]
     account: str
     asset: str
     amount: Decimal = Field(gt=0)
+    on_behalf: str | None = None
+
+
+class DelegateOp(_Op):
+    """``delegate``: ``LendingPool.setAuthorization(operator, enabled)`` by ``account``: ``operator`` may (or no
+    longer may) borrow and withdraw on the account's behalf. ``expect`` is ``ok`` or the pool error name."""
+    op: Literal["delegate"]
+    account: str
+    operator: str
+    enabled: bool = True
 
 
 class RepayOp(_Op):
@@ -105,11 +119,24 @@ class LiquidateOp(_Op):
 
 class PriceOp(_Op):
     """``price``: a new round on ``asset``'s primary feed at ``price_usd`` (8-decimal answer, rounded to the nearest
-    unit), which also becomes the market price. ``expect`` is ``ok`` or the pool error name the step must revert
-    with."""
+    unit) or at the raw ``answer``, which also becomes the market price. ``expect`` is ``ok`` or the pool error name
+    the step must revert with."""
     op: Literal["price"]
     asset: str
-    price_usd: FeedPrice = Field(ge=0)
+    price_usd: FeedPrice | None = Field(None, ge=0)
+    answer: int | None = None
+    """Raw answer (8 decimals) instead of ``price_usd``: zero, negative or beyond the largest price."""
+
+    @model_validator(mode="after")
+    def _one_value(self) -> PriceOp:
+        if (self.price_usd is None) == (self.answer is None):
+            raise ValueError("give exactly one of price_usd or answer")
+        return self
+
+    def raw_answer(self) -> int:
+        """The round's 8-decimal answer: ``answer`` as given, else ``price_usd`` × 10^8 rounded to the nearest
+        unit (``usd_to_answer``)."""
+        return self.answer if self.answer is not None else usd_to_answer(self.price_usd or 0)
 
 
 class WarpOp(_Op):
@@ -129,7 +156,7 @@ class PauseOp(_Op):
 
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
-Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
+Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp, DelegateOp,  # noqa: UP007
                        FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 
@@ -196,7 +223,7 @@ class Scenario(_StoryBody):
                 val = getattr(step, fld, None)
                 if val is not None and val not in assets:
                     raise ValueError(f"steps.{i}.{fld}: unknown asset '{val}' (known: {sorted(assets)})")
-            for fld in ("account", "borrower", "on_behalf"):
+            for fld in ("account", "borrower", "on_behalf", "operator"):
                 val = getattr(step, fld, None)
                 if val is not None and val not in accounts:
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")
