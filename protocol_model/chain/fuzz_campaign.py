@@ -480,7 +480,7 @@ def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | No
 
 def _run_parallel(config: CampaignConfig, workers: int, pending: Any, more: Callable[[], bool],
                   done: Callable[[ChunkResult], None], tick: Callable[[], None], say: Callable[[str], None]) -> None:
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+    ctx: Any = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
     tasks, results = ctx.Queue(), ctx.Queue()
     procs = [ctx.Process(target=_worker, args=(config, tasks, results), daemon=True) for _ in range(workers)]
     for p in procs:

@@ -47,10 +47,12 @@ def pool_balances_cover_claims(pool: LendingPool, accounts: list[str]) -> None:
         require(cash + debts >= supplies + reserves, "P-POOL-01", f"{name}: {cash}+{debts} < {supplies}+{reserves}")
 
 
-def check_transition(action: Action, outcome: str, before: LendingPool, after: LendingPool, now: int) -> None:
+def check_transition(action: Action, outcome: str, before: LendingPool, after: LendingPool, now: int,
+                     pre: LendingPool | None = None) -> None:
     """P-POOL-02/03/04 on one step from ``before`` to ``after`` at block time ``now``: indexes never fall (the
     supply index only in a step that writes bad debt off from suppliers), bad debt only at zero collateral; then
-    P-POOL-06 (``check_supply_rate``) and, after a liquidation, P-LIQ-01/02/04 (``check_liquidation``)."""
+    P-POOL-06 (``check_supply_rate``) and, after a liquidation, P-LIQ-01/02/04 (``check_liquidation``). ``pre``:
+    a spare copy of ``before`` (accrued to ``now`` here; default: a new copy)."""
     new_bad_debt = after.bad_debt_events[len(before.bad_debt_events):]
     for name in after.assets:
         b, a = before.assets[name].state, after.assets[name].state
@@ -60,7 +62,7 @@ def check_transition(action: Action, outcome: str, before: LendingPool, after: L
             require(a.supply_index_ray >= b.supply_index_ray, "P-POOL-03", f"{name} supply index fell without bad debt")
     for event in new_bad_debt:
         require(not after._has_collateral(event.account), "P-POOL-04", "bad debt written off while collateral remains")
-    pre = clone(before)
+    pre = pre or clone(before)
     pre._accrue_all(now)
     check_supply_rate(before, pre)
     if action.kind == "liquidate" and outcome == "ok":
@@ -123,18 +125,18 @@ class LendingProperties:
     ``PropertyViolation`` on the first property that fails."""
 
     def __init__(self) -> None:
-        self._before: LendingPool | None = None
+        self._before: bytes | None = None
 
     def before(self, model: Any, action: Action) -> None:
-        """Keep a copy of ``model``'s pool as it is before ``action``."""
-        self._before = clone(model.pool)
+        """Keep a copy (pickled) of ``model``'s pool as it is before ``action``."""
+        self._before = pickle.dumps(model.pool, pickle.HIGHEST_PROTOCOL)
 
     def after(self, model: Any, action: Action, outcome: str) -> None:
         """Check every property of the step just run (``outcome``: 'ok' or the error name)."""
-        before, pool = self._before, model.pool
-        if before is None:
+        if self._before is None:
             raise ValueError("LendingProperties.after called without before")
+        before, pre, pool = pickle.loads(self._before), pickle.loads(self._before), model.pool
         self._before = None
         check_on_behalf(action, outcome, before, pool)
-        check_transition(action, outcome, before, pool, model.view_now)
+        check_transition(action, outcome, before, pool, model.view_now, pre)
         pool_balances_cover_claims(pool, model.account_names)

@@ -12,7 +12,7 @@ from typing import cast
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX
-from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
+from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.scenario.amm import AMM_KINDS
 from protocol_model.scenario.oracle import ORACLE_OPS
 from protocol_model.scenario.story import Scenario
