@@ -107,15 +107,17 @@ class LendingTarget:
         self.scenario = scenario or fuzz_scenario()
         self.protocol = protocol
         self.world = deploy_in_process(self.scenario)
+        self.start = self.world.now()
+        """Every sequence starts at this block time (the deployment's), whatever ran before it."""
         self.base_model = ModelWorld(self.scenario, self.world.listed_at, self.world.feed_times)
-        self.base_model.view_now = self.world.now()
+        self.base_model.view_now = self.start
 
     def _run(self, next_actions: Callable[[ModelWorld], list[Action] | None]) -> SequenceRun:
         """Drive both twins with the actions ``next_actions(model)`` returns until it returns None or a step
         fails; the chain is reverted to its deployment snapshot afterwards."""
         world, snap = self.world, self.world.driver.snapshot()
         model = copy.deepcopy(self.base_model)
-        now = world.now()
+        now = self.start
         properties = LendingProperties()
         run = SequenceRun([], [])
         try:
@@ -131,6 +133,7 @@ class LendingTarget:
                         return run
         finally:
             world.driver.restore(snap)
+            world.last_time = self.start  # the adapter's clock too: the next sequence starts where this one did
         return run
 
     def _check(self, model: ModelWorld, action: Action, expected: str, got: str, properties: LendingProperties,
@@ -147,16 +150,22 @@ class LendingTarget:
         return None
 
     def fuzz(self, rng: random.Random, steps: int) -> SequenceRun:
-        """``steps`` rules, each a lending rule (uniformly) or, one time in ``len(RULES) + 1``, a blind call of
-        ``inprocess_bench.random_actions`` (amounts over 10^0..10^22 units)."""
+        """``steps`` rules: a supply of each asset and a borrow within the headroom to open, then each a lending
+        rule (``lending_rules.draw_rule``: weighted towards positions) or, one time in ``len(RULES) + 1``, a
+        blind call of ``inprocess_bench.random_actions`` (amounts over 10^0..10^22 units)."""
         from protocol_model.chain.inprocess_bench import random_actions
 
-        left = [steps]
+        assets, done = self.base_model.asset_names, [0]
 
         def next_actions(model: ModelWorld) -> list[Action] | None:
-            if left[0] <= 0:
+            i = done[0]
+            done[0] += 1
+            if i >= steps:
                 return None
-            left[0] -= 1
+            if i < len(assets):
+                return draw_rule(model, rng, "supply", asset=assets[i])[1]
+            if i == len(assets):
+                return draw_rule(model, rng, "borrow_within")[1]
             if rng.randrange(len(RULES) + 1) == 0:
                 return random_actions(self.scenario, 1, rng.getrandbits(64))
             return draw_rule(model, rng)[1]
@@ -312,14 +321,18 @@ class ChunkResult:
 
 
 def run_chunk(target: CampaignTarget, config: CampaignConfig, index: int) -> ChunkResult:
-    """Run sequences ``index·chunk .. (index+1)·chunk − 1``; shrink and write every failure."""
+    """Run sequences ``index·chunk .. (index+1)·chunk − 1``; shrink and write the chunk's first failure (later
+    ones are counted, with an empty ``file``: a broken build fails everywhere and would spend the run shrinking)."""
     cpu = time.process_time()
     result = ChunkResult(index)
     for number in range(index * config.chunk, (index + 1) * config.chunk):
         run = target.fuzz(sequence_rng(config.seed, number), config.steps)
         result.operations += len(run.actions)
         result.sequences += 1
-        if run.failure is not None:
+        if run.failure is not None and result.failures:
+            result.failures.append({"sequence": number, "kind": run.failure.kind, "message": run.failure.message,
+                                    "operations": len(run.actions), "file": ""})  # one shrink per chunk
+        elif run.failure is not None:
             small = shrink(target, run)
             path = write_regression(target, small, run, config.seed, number, config.regressions, config.note)
             assert small.failure is not None
@@ -437,9 +450,10 @@ class CampaignReport:
 
 def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | None = None, workers: int = 2,
                  fresh: bool = False, seed_given: bool = True, progress: bool = True,
-                 say: Callable[[str], None] = print) -> CampaignReport:
-    """Run chunks until the campaign's total reaches ``max_ops`` operations or this run has used
-    ``time_budget_s``; ``workers`` processes (1: in this process), the state saved after every chunk."""
+                 say: Callable[[str], None] = print, max_failures: int = 10) -> CampaignReport:
+    """Run chunks until the campaign's total reaches ``max_ops`` operations, this run has used ``time_budget_s``
+    or found ``max_failures`` failing sequences; ``workers`` processes (1: in this process), the state saved
+    after every chunk."""
     state = open_state(config, fresh, seed_given)
     config = replace(config, seed=state.seed)
     say(f"fuzz campaign [{config.target}]: seed {state.seed}, {config.steps} rules per sequence, sequence n draws "
@@ -452,7 +466,7 @@ def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | No
 
     def more() -> bool:
         over_time = time_budget_s is not None and time.perf_counter() - start >= time_budget_s
-        return state.operations < max_ops and not over_time
+        return state.operations < max_ops and not over_time and len(state.failures) - before_failures < max_failures
 
     def done(result: ChunkResult) -> None:
         state.record(result)
@@ -555,6 +569,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--target", choices=sorted(TARGETS), default="lending", help="the world to fuzz")
     p.add_argument("--state", type=Path, default=DEFAULT_STATE, help="state file: completed chunks and totals")
     p.add_argument("--regressions", type=Path, default=REGRESSIONS_DIR, help="where shrunk failures are written")
+    p.add_argument("--max-failures", type=int, default=10, help="stop this run after this many failing sequences")
     p.add_argument("--fresh", action="store_true", help="ignore an existing state file and start over")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -565,7 +580,8 @@ def main(args: Any) -> int:
     config = CampaignConfig(seed, args.steps, args.chunk, args.target, args.regressions, args.state)
     try:
         report = run_campaign(config, args.max_ops, args.time_budget, args.workers, args.fresh,
-                              seed_given=args.seed is not None, progress=not args.no_progress)
+                              seed_given=args.seed is not None, progress=not args.no_progress,
+                              max_failures=args.max_failures)
     except ValueError as err:
         print(f"error: {err}")
         return 2

@@ -223,7 +223,7 @@ class Scenario(_StoryBody):
                 val = getattr(step, fld, None)
                 if val is not None and val not in assets:
                     raise ValueError(f"steps.{i}.{fld}: unknown asset '{val}' (known: {sorted(assets)})")
-            for fld in ("account", "borrower", "on_behalf", "operator"):
+            for fld in ("account", "borrower", "on_behalf") + (("operator",) if step.op == "delegate" else ()):
                 val = getattr(step, fld, None)
                 if val is not None and val not in accounts:
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")

@@ -130,6 +130,14 @@ def borrow(model: Any, account: str, asset: str, percent: int) -> list[Action]:
     return [Action("borrow", account, asset, units_worth(model, account, asset, percent))]
 
 
+def borrow_within(model: Any, account: str, asset: str, percent: int) -> list[Action]:
+    """``account`` borrows ``percent``% of the smaller of its headroom and what the pool can lend of ``asset``
+    (``lendable``: cash less reserves), so the borrow usually passes and the sequence carries debt."""
+    cash = model.pool.lendable(asset)
+    amount = min(units_worth(model, account, asset, percent), max(cash * percent // 100, 1))
+    return [Action("borrow", account, asset, amount)]
+
+
 def withdraw(model: Any, account: str, asset: str, percent: int, everything: bool) -> list[Action]:
     """``account`` withdraws ``percent``% of its supply of ``asset``, or ``max``."""
     return [Action("withdraw", account, asset, _share(model.pool.supply_balance(asset, account), percent, everything))]
@@ -227,6 +235,7 @@ RULES: dict[str, Rule] = {
     "supply_for_another": Rule({"payer": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "whole": Ints(0, 100)},
                                supply_for_another),
     "borrow": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT}, borrow),
+    "borrow_within": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT}, borrow_within),
     "withdraw": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT, "everything": BOOL}, withdraw),
     "act_on_behalf": Rule({"caller": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "percent": PERCENT,
                            "borrow": BOOL, "everything": BOOL, "grant": Pick((None, True, False))}, act_on_behalf),
@@ -251,9 +260,18 @@ RULES: dict[str, Rule] = {
 """Every lending rule by name."""
 
 
-def draw_rule(model: Any, rng: random.Random) -> tuple[str, list[Action]]:
-    """A rule chosen uniformly, its parameters drawn from ``rng`` and its actions built on ``model``'s state."""
-    name = rng.choice(list(RULES))
+WEIGHTS: dict[str, int] = {"supply": 8, "supply_for_another": 2, "borrow": 3, "borrow_within": 8, "withdraw": 3,
+                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3}
+"""How often ``draw_rule`` picks each rule (others: 1): positions are opened far more often than the oracle is
+broken or the pool paused, so most sequences carry debt through interest, price moves and liquidations."""
+
+
+def draw_rule(model: Any, rng: random.Random, name: str | None = None, **fixed: Any) -> tuple[str, list[Action]]:
+    """A rule (``name``, else one chosen by ``WEIGHTS``), its parameters drawn from ``rng`` (except ``fixed``
+    ones) and its actions built on ``model``'s state."""
+    names = list(RULES)
+    name = name or rng.choices(names, weights=[WEIGHTS.get(n, 1) for n in names])[0]
     rule = RULES[name]
     kwargs = {k: draw(p, rng, model.account_names, model.asset_names) for k, p in rule.params.items()}
-    return name, rule.build(model, **kwargs)
+    return name, rule.build(model, **{**kwargs, **fixed})
+

@@ -107,6 +107,10 @@ def make_machine(world, base_model, stats):
         def borrow(self, account, asset, percent):
             self.play("borrow", account=account, asset=asset, percent=percent)
 
+        @given("borrow_within")
+        def borrow_within(self, account, asset, percent):
+            self.play("borrow_within", account=account, asset=asset, percent=percent)
+
         @given("withdraw")
         def withdraw(self, account, asset, percent, everything):
             self.play("withdraw", account=account, asset=asset, percent=percent, everything=everything)
