@@ -563,7 +563,7 @@ def add_arguments(p: Any) -> None:
     p.add_argument("--seed", type=int, help="campaign seed (default: the state file's, else a random one)")
     p.add_argument("--workers", type=int, default=min(os.cpu_count() or 1, 2), help="worker processes, one "
                    "in-process chain each (1: run in this process)")
-    p.add_argument("--steps", type=int, default=40, help="rules per sequence (about 1.1 operations each)")
+    p.add_argument("--steps", type=int, default=40, help="rules per sequence (about 1.2 operations each)")
     p.add_argument("--chunk", type=int, default=10, help="sequences per unit of work (saved to the state file "
                    "when done)")
     p.add_argument("--target", choices=sorted(TARGETS), default="lending", help="the world to fuzz")
