@@ -16,14 +16,20 @@ from typing import Annotated, Literal, Union
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from protocol_model.exact import errors
-from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
 from protocol_model.scenario.kinds import read_kind
-from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, FeedRoundOp, MarketOp, SequencerOp, check_references
+from protocol_model.scenario.oracle import (
+    FeedOp,
+    FeedRevertOp,
+    FeedRoundOp,
+    MarketOp,
+    PriceOrAnswer,
+    SequencerOp,
+    check_references,
+)
 from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
 from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
-from protocol_model.scenario.units import FeedPrice
 
 __all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "StoryFile", "load_scenario",
            "parse_scenario", "to_units"]
@@ -117,26 +123,12 @@ class LiquidateOp(_Op):
     amount: Amount
 
 
-class PriceOp(_Op):
+class PriceOp(_Op, PriceOrAnswer):
     """``price``: a new round on ``asset``'s primary feed at ``price_usd`` (8-decimal answer, rounded to the nearest
     unit) or at the raw ``answer``, which also becomes the market price. ``expect`` is ``ok`` or the pool error name
     the step must revert with."""
     op: Literal["price"]
     asset: str
-    price_usd: FeedPrice | None = Field(None, ge=0)
-    answer: int | None = None
-    """Raw answer (8 decimals) instead of ``price_usd``: zero, negative or beyond the largest price."""
-
-    @model_validator(mode="after")
-    def _one_value(self) -> PriceOp:
-        if (self.price_usd is None) == (self.answer is None):
-            raise ValueError("give exactly one of price_usd or answer")
-        return self
-
-    def raw_answer(self) -> int:
-        """The round's 8-decimal answer: ``answer`` as given, else ``price_usd`` × 10^8 rounded to the nearest
-        unit (``usd_to_answer``)."""
-        return self.answer if self.answer is not None else usd_to_answer(self.price_usd or 0)
 
 
 class WarpOp(_Op):
