@@ -280,6 +280,13 @@ def _optimise(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _add_fuzz(p: argparse.ArgumentParser) -> None:
+    from protocol_model.chain import fuzz_campaign
+
+    fuzz_campaign.add_arguments(p)
+    p.set_defaults(run=fuzz_campaign.main)
+
+
 def _report(args: argparse.Namespace) -> int:
     from protocol_model.sim import report
 
@@ -355,6 +362,11 @@ def parser() -> argparse.ArgumentParser:
     o.add_argument("--verify-paths", type=int, help="worst paths of each recommendation replayed on chain "
                    "(default: the file's verify_paths; 0: none)")
     o.set_defaults(run=_optimise)
+    z = sub.add_parser("fuzz", formatter_class=fmt, help="a long differential fuzz campaign, model vs in-process "
+                       "chain (seeded, resumable, failures shrunk into scenarios/regressions/)",
+                       description="Cross-check random operation sequences on the exact model and an in-process "
+                       "chain after every operation, with the step properties (docs/fuzzing.md).")
+    _add_fuzz(z)
     r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "
                        "directory's JSON", description="Re-render the report of a simulate or sweep run.")
     r.add_argument("dir", type=Path, help="an output directory of simulate or sweep")
