@@ -17,7 +17,12 @@ PYTEST_ARGS ?=
 
 .PHONY: mutate setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
-setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
+setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled $(STAMPS)/morpho
+
+# Morpho Blue 1.0.0 from its npm sources with solc-js 0.8.19 at Morpho's foundry.toml settings (docs/presets.md).
+$(STAMPS)/morpho: $(STAMPS)/npm toolchain/compile_morpho.cjs
+	node toolchain/compile_morpho.cjs .build-presets/morpho_blue.json
+	@touch $@
 
 $(STAMPS)/venv: pyproject.toml constraints.txt
 	@mkdir -p $(STAMPS)
@@ -107,7 +112,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(STAMPS) .build contracts/.cache out build dist .forge
+	rm -rf $(STAMPS) .build .build-presets contracts/.cache out build dist .forge
 
 # The wheel a user installs (dist/protocol_model-VERSION-py3-none-any.whl): the package, py.typed, and
 # protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time).

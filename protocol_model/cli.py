@@ -30,12 +30,14 @@ COMMAND_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def _loaders() -> dict[str, Callable[[Path], Any]]:
+    from protocol_model.scenario.morpho_story import load_morpho_story
     from protocol_model.scenario.perp import load_perp_scenario
     from protocol_model.scenario.protocol import load_protocol
     from protocol_model.scenario.story import load_scenario
     from protocol_model.sim.spec import load_simulation, load_sweep
 
     return {"protocol": load_protocol, "story": load_scenario, "perp_story": load_perp_scenario,
+            "morpho_story": load_morpho_story,
             "simulation": load_simulation, "sweep": load_sweep}
 
 
