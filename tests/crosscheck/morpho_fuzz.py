@@ -33,9 +33,19 @@ STEPS = 50
 """Operations per sequence (hypothesis ``stateful_step_count``)."""
 START_BALANCE = {"USDC": 10**6 * 10**6, "WETH": 10**4 * 10**18, "wstETH": 10**4 * 10**18}
 """Every account's starting balance of each token (token units)."""
+SEED = (("alice", "supply", "wstETH_USDC", 200_000 * 10**6), ("dave", "supply", "wstETH_USDC", 100_000 * 10**6),
+        ("alice", "supply", "wstETH_WETH", 1_000 * 10**18), ("dave", "supply", "wstETH_WETH", 500 * 10**18),
+        ("bob", "supply_collateral", "wstETH_USDC", 100 * 10**18), ("bob", "borrow", "wstETH_USDC", 150_000 * 10**6),
+        ("bob", "supply_collateral", "wstETH_WETH", 100 * 10**18), ("bob", "borrow", "wstETH_WETH", 90 * 10**18),
+        ("carol", "supply_collateral", "wstETH_USDC", 50 * 10**18), ("carol", "borrow", "wstETH_USDC", 120_000 * 10**6),
+        ("carol", "supply_collateral", "wstETH_WETH", 20 * 10**18), ("carol", "borrow", "wstETH_WETH", 22 * 10**18))
+"""The positions every sequence starts from: two suppliers per market, two borrowers (carol at 93% and 98% of
+her borrowing limits), bob having authorized carol."""
 WAITS = (1, 1, 12, 600, 3600, 86_400, 30 * 86_400, 91 * 86_400)
 
 names = st.sampled_from(ACCOUNTS)
+others = st.one_of(st.none(), names)
+"""The account acted for: None (half the time) is the sender itself."""
 markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH"))
 fractions = st.one_of(st.integers(0, 12_000), st.sampled_from((0, 1, 5_000, 9_999, 10_000, 10_001)))
 """bps of the reference amount (held, owed, borrowable)."""
@@ -57,12 +67,15 @@ def deploy_fuzz_world(driver: Any, deployer: Any, accounts: list[Any]) -> dict[s
     spec = load_protocol(PROTOCOL).morpho
     assert spec is not None
     chain, model, now = deploy(driver, spec, deployer, dict(zip(ACCOUNTS, accounts, strict=False)), FEE_RECIPIENT)
-    for who in ACCOUNTS:
-        for token, amount in START_BALANCE.items():
-            now += 1
-            op = MorphoOp("set_balance", chain.addresses.owner, token=chain.addresses.tokens[token],
-                          on_behalf=chain.addresses.accounts[who], value=amount)
-            assert chain.apply(op, now) == model.apply(op, now) == "ok"
+    acct, owner = chain.addresses.accounts, chain.addresses.owner
+    ops = [MorphoOp("set_balance", owner, token=chain.addresses.tokens[token], on_behalf=acct[who], value=amount)
+           for who in ACCOUNTS for token, amount in START_BALANCE.items()]
+    for who, kind, market, amount in SEED:
+        ops.append(MorphoOp(kind, acct[who], market, assets=amount, on_behalf=acct[who], receiver=acct[who]))
+    ops.append(MorphoOp("set_authorization", acct["bob"], on_behalf=acct["carol"], value=1))
+    for op in ops:
+        now += 1
+        assert chain.apply(op, now) == model.apply(op, now) == "ok", op.describe()
     return {"chain": chain, "model": model, "now": now, "snapshot": driver.snapshot()}
 
 
@@ -112,14 +125,15 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
 
         def _op(self, kind: str, who: str, market: str, **kw: Any) -> MorphoOp:
             acct = addresses.accounts
-            return MorphoOp(kind, acct[who], market, on_behalf=acct[kw.pop("on_behalf", who)],
+            return MorphoOp(kind, acct[who], market, on_behalf=acct[kw.pop("on_behalf", None) or who],
                             receiver=acct[kw.pop("receiver", who)], **kw)
 
         # -------------------------------------------------------------- rules
 
         @rule(who=names, market=markets, by_shares=st.booleans(), fraction=fractions, nudge=nudges, wait=waits,
-              on_behalf=names)
+              on_behalf=others)
         def supply(self, who, market, by_shares, fraction, nudge, wait, on_behalf):
+            on_behalf = on_behalf or who
             token = self.model.spec.markets[market].loan_token
             held = self.model.morpho.ledger.balance(addresses.tokens[token], addresses.accounts[who])
             amount = self._scaled(held // 20, fraction, nudge)
@@ -132,8 +146,9 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
             self._send(op, wait)
 
         @rule(who=names, market=markets, by_shares=st.booleans(), fraction=fractions, nudge=nudges, wait=waits,
-              owner=names, receiver=names)
+              owner=others, receiver=names)
         def withdraw(self, who, market, by_shares, fraction, nudge, wait, owner, receiver):
+            owner = owner or who
             shares = self._scaled(self._pos(market, owner).supply_shares, fraction, nudge)
             m = self._market(market)
             if by_shares:
@@ -144,23 +159,26 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
             self._count_on_behalf(who, owner)
             self._send(op, wait)
 
-        @rule(who=names, market=markets, fraction=fractions, nudge=nudges, wait=waits, on_behalf=names)
+        @rule(who=names, market=markets, fraction=fractions, nudge=nudges, wait=waits, on_behalf=others)
         def supply_collateral(self, who, market, fraction, nudge, wait, on_behalf):
+            on_behalf = on_behalf or who
             token = self.model.spec.markets[market].collateral_token
             held = self.model.morpho.ledger.balance(addresses.tokens[token], addresses.accounts[who])
             self._send(self._op("supply_collateral", who, market, assets=self._scaled(held // 50, fraction, nudge),
                                 on_behalf=on_behalf), wait)
 
-        @rule(who=names, market=markets, fraction=fractions, nudge=nudges, wait=waits, owner=names, receiver=names)
+        @rule(who=names, market=markets, fraction=fractions, nudge=nudges, wait=waits, owner=others, receiver=names)
         def withdraw_collateral(self, who, market, fraction, nudge, wait, owner, receiver):
+            owner = owner or who
             assets = self._scaled(self._pos(market, owner).collateral, fraction, nudge)
             self._count_on_behalf(who, owner)
             self._send(self._op("withdraw_collateral", who, market, assets=assets, on_behalf=owner,
                                 receiver=receiver), wait)
 
         @rule(who=names, market=markets, by_shares=st.booleans(), fraction=fractions, nudge=nudges, wait=waits,
-              owner=names, receiver=names)
+              owner=others, receiver=names)
         def borrow(self, who, market, by_shares, fraction, nudge, wait, owner, receiver):
+            owner = owner or who
             spec, pos, m = self.model.spec.markets[market], self._pos(market, owner), self._market(market)
             price = self.model.morpho.oracles[addresses.oracles[market]].price
             room = max(pos.collateral * price // 10**36 * spec.lltv // 10**18 - self._debt(market, owner), 0)
@@ -174,8 +192,9 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
             self._send(op, wait)
 
         @rule(who=names, market=markets, by_shares=st.booleans(), fraction=fractions, nudge=nudges, wait=waits,
-              on_behalf=names)
+              on_behalf=others)
         def repay(self, who, market, by_shares, fraction, nudge, wait, on_behalf):
+            on_behalf = on_behalf or who
             if by_shares:
                 shares = self._scaled(self._pos(market, on_behalf).borrow_shares, fraction, nudge)
                 op = self._op("repay", who, market, shares=shares, on_behalf=on_behalf)
@@ -196,7 +215,7 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
                               on_behalf=borrower)
             self._send(op, wait)
 
-        @rule(market=markets, move_bps=st.integers(2_000, 15_000), wait=waits)
+        @rule(market=markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)), wait=waits)
         def set_price(self, market, move_bps, wait):
             base_price = self.model.spec.market_price(market)
             self._send(MorphoOp("set_price", addresses.owner, market, value=base_price * move_bps // 10_000), wait)

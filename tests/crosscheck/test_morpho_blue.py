@@ -2,7 +2,7 @@
 and the differential fuzzer (tests/crosscheck/morpho_fuzz.py) against the REAL Morpho Blue 1.0.0 bytecode
 (compiled by `make setup` from npm @morpho-org/morpho-blue with solc-js 0.8.19), with every observable
 compared to the wei after every step. Runs without a node (`pytest -p no:ape_test tests/crosscheck/test_morpho_blue.py`).
-MORPHO_FUZZ_EXAMPLES sets the fuzzer's sequences (default 220 x 50 operations)."""
+MORPHO_FUZZ_EXAMPLES sets the fuzzer's sequences (default 250 sequences of up to 50 operations: over 10,000)."""
 
 from __future__ import annotations
 
@@ -15,12 +15,14 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from protocol_model.chain.morpho_blue import in_process_chain, replay_story
 from protocol_model.scenario.morpho_story import load_morpho_story
-from tests.crosscheck.morpho_fuzz import STEPS, deploy_fuzz_world, fuzz_settings, make_machine
+from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "morpho").glob("*.yaml"))
-EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "220"))
+EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "250"))
 STORY_SUITE = "in-process Morpho Blue stories"
 FUZZ_SUITE = "in-process Morpho Blue fuzz"
+MIN_OPERATIONS_PER_SEQUENCE = 20
+"""Far fewer per sequence means a broken rule stopped the machine early, not a pass."""
 
 
 def check_story(path: Path, driver, deployer, accounts, stats) -> list:
@@ -66,8 +68,8 @@ def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, cap
               f"{stats.mismatches} mismatches")
     assert stats.mismatches == 0
     assert stats.sequences >= EXAMPLES
-    assert stats.operations >= 0.9 * STEPS * stats.sequences, stats
-    if EXAMPLES >= 220:
+    assert stats.operations >= MIN_OPERATIONS_PER_SEQUENCE * stats.sequences, stats
+    if EXAMPLES >= 250:
         assert stats.operations >= 10_000, stats
     assert stats.on_behalf_authorized and stats.on_behalf_unauthorized, "on-behalf calls never ran both ways"
 
