@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = {"protocol": ROOT / "protocols" / "generic.yaml", "story": ROOT / "scenarios" / "default.yaml",
           "perp_story": ROOT / "scenarios" / "perp" / "bankruptcy.yaml",
           "simulation": ROOT / "scenarios" / "lab" / "eth_crash.yaml",
-          "sweep": ROOT / "scenarios" / "lab" / "sweep_eth.yaml"}
+          "sweep": ROOT / "scenarios" / "lab" / "sweep_eth.yaml",
+          "morpho_story": ROOT / "scenarios" / "presets" / "morpho" / "seize_by_collateral.yaml"}
 RUNS = ("simulate", "sweep", "stablecoin", "story")
 PAIRS = [(kind, command) for kind in KINDS for command in RUNS if kind not in COMMAND_KINDS[command]]
 
