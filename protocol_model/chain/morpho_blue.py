@@ -197,7 +197,8 @@ def compare(chain: Observation, model: Observation) -> list[str]:
             if chain.get(k) != model.get(k)]
 
 
-def replay_story(story: Any, spec: Any, driver: ChainDriver, deployer: Any, accounts: Sequence[Any]) -> list[StepResult]:
+def replay_story(story: Any, spec: Any, driver: ChainDriver, deployer: Any,
+                 accounts: Sequence[Any]) -> list[StepResult]:
     """Deploy the story's protocol on ``driver`` (the story's accounts play ``accounts`` in order), then play
     every step on chain and in the model at the same block times, comparing outcomes and every observable
     after each step (set-up included). Returns one ``StepResult`` per step."""

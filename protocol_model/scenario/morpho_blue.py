@@ -30,7 +30,7 @@ from protocol_model.exact.presets.morpho_blue.constants_lib import MAX_FEE, ORAC
 from protocol_model.scenario.base import Strict, to_units
 from protocol_model.scenario.units import Bps
 
-MORPHO_VERSION = "1.0.0"
+MORPHO_VERSION: Literal["1.0.0"] = "1.0.0"
 """The npm ``@morpho-org/morpho-blue`` version the preset mirrors."""
 IRMS = ("IrmMock", "none")
 """The IRMs a market may name: the package's ``IrmMock`` (utilization = APR) or none (the zero address)."""

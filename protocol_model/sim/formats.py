@@ -28,7 +28,8 @@ FILE_MODELS: dict[str, type[BaseModel]] = {"protocol": ProtocolFile, "story": St
                                            "sweep": SweepSpec, "morpho_story": MorphoStory}
 EXAMPLES = {"protocol": "protocols/generic.yaml", "story": "scenarios/default.yaml",
             "perp_story": "scenarios/perp/bankruptcy.yaml", "simulation": "scenarios/lab/stable_redeemable.yaml",
-            "sweep": "scenarios/lab/sweep_eth.yaml", "morpho_story": "scenarios/presets/morpho/seize_by_collateral.yaml"}
+            "sweep": "scenarios/lab/sweep_eth.yaml",
+            "morpho_story": "scenarios/presets/morpho/seize_by_collateral.yaml"}
 """A shipped file of each kind: the examples in docs/formats.md come from these."""
 EXTRA_EXAMPLES = ("scenarios/fork/populated.yaml", "scenarios/loops/open_3x.yaml", "scenarios/lab/eth_crash.yaml",
                   "scenarios/oracle/single_venue_spike_protected.yaml", "scenarios/oracle/luna_floor_protected.yaml",

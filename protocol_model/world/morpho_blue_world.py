@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.ledger import Ledger
@@ -134,7 +135,7 @@ class MorphoModelWorld:
 
     def _call(self, op: MorphoOp, now: int) -> None:
         m, s = self.morpho, op.sender
-        p = self.params.get(op.market)
+        p: Any = self.params.get(op.market)  # None for the ops that name no market
         match op.kind:
             case "supply":
                 m.supply(s, p, op.assets, op.shares, op.on_behalf, now)

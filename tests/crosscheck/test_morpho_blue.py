@@ -1,7 +1,8 @@
 """Morpho Blue preset, cross-checked on the in-process chain (revm): every story of scenarios/presets/morpho/
 and the differential fuzzer (tests/crosscheck/morpho_fuzz.py) against the REAL Morpho Blue 1.0.0 bytecode
 (compiled by `make setup` from npm @morpho-org/morpho-blue with solc-js 0.8.19), with every observable
-compared to the wei after every step. Runs without a node (`pytest -p no:ape_test tests/crosscheck/test_morpho_blue.py`).
+compared to the wei after every step. Runs without a node
+(`pytest -p no:ape_test tests/crosscheck/test_morpho_blue.py`).
 MORPHO_FUZZ_EXAMPLES sets the fuzzer's sequences (default 250 sequences of up to 50 operations: over 10,000)."""
 
 from __future__ import annotations

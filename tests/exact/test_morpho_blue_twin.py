@@ -60,7 +60,8 @@ def test_constants_are_constantslib():
 ])
 def test_liquidation_incentive_factor(lltv, lif):
     assert liquidation_incentive_factor(lltv) == lif
-    assert liquidation_incentive_factor(lltv) == min(115 * 10**16, WAD * WAD // (WAD - 3 * 10**17 * (WAD - lltv) // WAD))
+    cursor_term = 3 * 10**17 * (WAD - lltv) // WAD
+    assert liquidation_incentive_factor(lltv) == min(115 * 10**16, WAD * WAD // (WAD - cursor_term))
 
 
 def test_taylor_compounding_is_three_terms_rounded_down():
