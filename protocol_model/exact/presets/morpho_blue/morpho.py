@@ -120,6 +120,19 @@ class Morpho:
         require(m.last_update != 0, E.MARKET_NOT_CREATED)
         return mid, m
 
+    def _open(self, params: MarketParams, assets: int, shares: int, nonzero: str, now: int,
+              acting: tuple[str, str] | None = None) -> tuple[bytes, Market]:
+        """The checks supply, withdraw, borrow and repay open with, in the contract's order: market created,
+        exactly one of assets and shares, ``nonzero`` (onBehalf or receiver) not the zero address, the sender
+        authorized for onBehalf (``acting`` = (sender, onBehalf); withdraw and borrow only); then the accrual."""
+        mid, m = self._created(params)
+        require(exactly_one_zero(assets, shares), E.INCONSISTENT_INPUT)
+        require(nonzero != ZERO_ADDRESS, E.ZERO_ADDRESS)
+        if acting is not None:
+            require(self._authorized(*acting), E.UNAUTHORIZED)
+        self._accrue_interest(params, mid, now)
+        return mid, m
+
     def _authorized(self, sender: str, on_behalf: str) -> bool:
         return sender == on_behalf or (on_behalf, sender) in self.is_authorized
 
@@ -192,10 +205,7 @@ class Morpho:
                now: int) -> tuple[int, int]:
         """``supply`` by ``assets`` (shares rounded down) or by ``shares`` (assets rounded up); returns
         (assets, shares). Raises MARKET_NOT_CREATED, INCONSISTENT_INPUT, ZERO_ADDRESS, TRANSFER_FROM_REVERTED."""
-        mid, m = self._created(params)
-        require(exactly_one_zero(assets, shares), E.INCONSISTENT_INPUT)
-        require(on_behalf != ZERO_ADDRESS, E.ZERO_ADDRESS)
-        self._accrue_interest(params, mid, now)
+        mid, m = self._open(params, assets, shares, on_behalf, now)
         if assets > 0:
             shares = to_shares_down(assets, m.total_supply_assets, m.total_supply_shares)
         else:
@@ -213,11 +223,7 @@ class Morpho:
         """``withdraw`` by ``assets`` (shares rounded up) or by ``shares`` (assets rounded down); returns
         (assets, shares). Raises MARKET_NOT_CREATED, INCONSISTENT_INPUT, ZERO_ADDRESS, UNAUTHORIZED, Panic(0x11)
         (more shares than held), INSUFFICIENT_LIQUIDITY."""
-        mid, m = self._created(params)
-        require(exactly_one_zero(assets, shares), E.INCONSISTENT_INPUT)
-        require(receiver != ZERO_ADDRESS, E.ZERO_ADDRESS)
-        require(self._authorized(sender, on_behalf), E.UNAUTHORIZED)
-        self._accrue_interest(params, mid, now)
+        mid, m = self._open(params, assets, shares, receiver, now, (sender, on_behalf))
         if assets > 0:
             shares = to_shares_up(assets, m.total_supply_assets, m.total_supply_shares)
         else:
@@ -238,11 +244,7 @@ class Morpho:
         """``borrow`` by ``assets`` (shares rounded up) or by ``shares`` (assets rounded down); returns
         (assets, shares). Raises MARKET_NOT_CREATED, INCONSISTENT_INPUT, ZERO_ADDRESS, UNAUTHORIZED,
         INSUFFICIENT_COLLATERAL, INSUFFICIENT_LIQUIDITY."""
-        mid, m = self._created(params)
-        require(exactly_one_zero(assets, shares), E.INCONSISTENT_INPUT)
-        require(receiver != ZERO_ADDRESS, E.ZERO_ADDRESS)
-        require(self._authorized(sender, on_behalf), E.UNAUTHORIZED)
-        self._accrue_interest(params, mid, now)
+        mid, m = self._open(params, assets, shares, receiver, now, (sender, on_behalf))
         if assets > 0:
             shares = to_shares_up(assets, m.total_borrow_assets, m.total_borrow_shares)
         else:
@@ -262,10 +264,7 @@ class Morpho:
         """``repay`` by ``assets`` (shares rounded down) or by ``shares`` (assets rounded up) for anyone; returns
         (assets, shares). Raises MARKET_NOT_CREATED, INCONSISTENT_INPUT, ZERO_ADDRESS, Panic(0x11) (more shares
         than owed), TRANSFER_FROM_REVERTED."""
-        mid, m = self._created(params)
-        require(exactly_one_zero(assets, shares), E.INCONSISTENT_INPUT)
-        require(on_behalf != ZERO_ADDRESS, E.ZERO_ADDRESS)
-        self._accrue_interest(params, mid, now)
+        mid, m = self._open(params, assets, shares, on_behalf, now)
         if assets > 0:
             shares = to_shares_down(assets, m.total_borrow_assets, m.total_borrow_shares)
         else:
