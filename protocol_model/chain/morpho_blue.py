@@ -212,6 +212,36 @@ def replay_story(story: Any, spec: Any, driver: ChainDriver, deployer: Any,
     return results
 
 
+def play_on_local_chain(story: Any, spec: Any) -> list[StepResult]:
+    """Deploy real Morpho Blue on an anvil started for the story (``story_chain.local_chain``) and replay the
+    story there with the model cross-check (``replay_story``); the story's accounts play ape's test accounts
+    1, 2, ... (0 deploys). The chain is gone when this returns."""
+    from ape import accounts
+
+    from protocol_model.chain.driver import connect
+    from protocol_model.chain.story_chain import local_chain
+
+    with local_chain() as project:
+        test = accounts.test_accounts
+        return replay_story(story, spec, connect(project), test[0], [test[i + 1] for i in range(len(story.accounts))])
+
+
+def report_lines(story: Any, results: Sequence[StepResult]) -> tuple[list[str], bool]:
+    """One line per step (index, op, model and chain outcomes, observables equal, the file's expectation when
+    it differs), then the cross-check line. Returns (lines, True when every step agreed and was expected)."""
+    lines, bad = [], 0
+    for r in results[1:]:
+        mark = "observables equal" if not r.mismatches else f"OBSERVABLES DIFFER {r.mismatches[:3]}"
+        if r.model != r.expected:
+            mark += f"; file expects {r.expected}"
+        bad += not r.agreed or r.model != r.expected
+        lines.append(f"{r.index:3d} {r.op.kind:<20} model {r.model:<24} chain {r.chain:<24} {mark}")
+    setup_ok = results[0].agreed
+    lines.append(f"{story.name}: {len(results) - 1} steps, {bad} mismatches, set-up "
+                 f"{'equal' if setup_ok else 'DIFFERS'} (real Morpho Blue {artifacts()['_build']['package']})")
+    return lines, bad == 0 and setup_ok
+
+
 def in_process_chain() -> Any:
     """A fresh in-process chain (revm) holding the Morpho Blue build."""
     from protocol_model.chain.inprocess import InProcessChain

@@ -232,3 +232,22 @@ def story_ops(story: MorphoStory, spec: MorphoBlueSpec, addresses: MorphoAddress
                               receiver=receiver)
         out.append((step.wait, op, step.expect))
     return out
+
+
+START_TIME = 1_700_000_000
+"""Block time before a model-only run's set-up (seconds)."""
+
+
+def run_morpho_model(story: MorphoStory, spec: MorphoBlueSpec) -> list[str]:
+    """Play ``story`` on the twin alone (stand-in addresses, one second per set-up call): the outcome of each
+    step (``ok`` or the revert's name). Raises ValueError on an amount finer than its token's unit."""
+    addresses = MorphoAddresses.for_model(spec, story.accounts)
+    world, now = MorphoModelWorld.build(spec, addresses), START_TIME
+    for op in setup_ops(spec, addresses, story.fee_recipient):
+        now += 1
+        world.apply(op, now)
+    outcomes = []
+    for wait, op, _ in story_ops(story, spec, addresses):
+        now += wait
+        outcomes.append(world.apply(op, now))
+    return outcomes
