@@ -79,6 +79,30 @@ def deploy_fuzz_world(driver: Any, deployer: Any, accounts: list[Any]) -> dict[s
     return {"chain": chain, "model": model, "now": now, "snapshot": driver.snapshot()}
 
 
+def check_transition(model: Any, op: MorphoOp, outcome: str, before: dict[str, tuple[int, ...]]) -> None:
+    """The catalogue's step properties (docs/PROPERTIES.md, Morpho Blue), asserted on the model after a step on
+    which model and chain agreed: the supply share price never falls except when a liquidation realises bad
+    debt; an on-behalf withdraw / borrow / withdrawCollateral by an unauthorized sender reverts (``unauthorized``,
+    or an input check the contract makes first); a passing borrow or withdrawCollateral leaves the position
+    healthy; a liquidation that takes the last collateral leaves no borrow shares."""
+    morpho = model.morpho
+    pos = morpho.position_of(market_id(model.params[op.market]), op.on_behalf) if op.market in model.params else None
+    if op.kind in ("withdraw", "borrow", "withdraw_collateral") and op.sender != op.on_behalf \
+            and (op.on_behalf, op.sender) not in morpho.is_authorized:
+        assert outcome in ("unauthorized", "inconsistent input", "zero assets"), (op.describe(), outcome)
+    if outcome != "ok":
+        return
+    if op.kind in ("borrow", "withdraw_collateral"):
+        assert morpho.is_healthy(model.params[op.market], op.on_behalf), op.describe()
+    bad_debt = op.kind == "liquidate" and pos is not None and pos.collateral == 0
+    if bad_debt:
+        assert pos.borrow_shares == 0, op.describe()
+    for name, old in before.items():
+        new = morpho.market_of(market_id(model.params[name])).as_tuple()
+        rises = (new[0] + 1) * (old[1] + 10**6) >= (old[0] + 1) * (new[1] + 10**6)
+        assert rises or (bad_debt and name == op.market), (op.describe(), name, old, new)
+
+
 def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine]:
     """A state machine class playing on ``base`` (from ``deploy_fuzz_world``), counting into ``stats``
     (a ``CrosscheckStats``). Each sequence restores the chain's snapshot and copies the base model."""
@@ -101,12 +125,14 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
 
         def _send(self, op: MorphoOp, wait: int = 1) -> str:
             self.now += wait
+            before = {name: self._market(name).as_tuple() for name in self.model.params}
             got, want = chain.apply(op, self.now), self.model.apply(op, self.now)
             stats.operations += 1
             diffs = compare(chain.observe(), self.model.observe()) if got == want else []
             if got != want or diffs:
                 stats.mismatches += 1
                 raise AssertionError(f"{op.describe()} at t={self.now}: chain {got}, model {want}; {diffs[:5]}")
+            check_transition(self.model, op, got, before)
             return got
 
         def _pos(self, market: str, who: str) -> Any:
