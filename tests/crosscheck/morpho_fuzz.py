@@ -1,9 +1,10 @@
 """The Morpho Blue differential fuzzer: one hypothesis state machine over every user entry point of Morpho Blue
 (supply / withdraw / borrow / repay by assets or by shares, collateral in and out, liquidation by seized assets or
 by repaid shares, on-behalf calls with and without authorization, interest accrual, fee changes, price moves and
-waits from a second to a quarter), played on real Morpho Blue bytecode and on the exact twin at the same block
-times. After every operation the outcome (ok or the same revert string) and every observable (both markets'
-state, every account's position, every token balance) must agree to the wei.
+waits from a second to a quarter) and the owner functions (enableLltv, setFeeRecipient, a second createMarket),
+played on real Morpho Blue bytecode and on the exact twin at the same block times. After every operation the
+outcome (ok or the same revert string) and every observable (both markets' state, every account's position,
+every token balance) must agree to the wei.
 
 Amounts are drawn around the boundaries that matter: a fraction (0-120%) of what the account holds, owes or may
 borrow, plus or minus a few units, or a raw small number, so reverts (underflow, insufficient collateral or
@@ -259,6 +260,20 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
         def set_fee(self, market, fee_bps, by_owner):
             sender = addresses.owner if by_owner else addresses.accounts["alice"]
             self._send(MorphoOp("set_fee", sender, market, value=fee_bps * 10**14))
+
+        @rule(lltv_bps=st.sampled_from((8_600, 9_450, 9_800, 10_000, 12_000)), by_owner=st.booleans())
+        def enable_lltv(self, lltv_bps, by_owner):
+            sender = addresses.owner if by_owner else addresses.accounts["bob"]
+            self._send(MorphoOp("enable_lltv", sender, value=lltv_bps * 10**14))
+
+        @rule(who=names, by_owner=st.booleans())
+        def set_fee_recipient(self, who, by_owner):
+            sender = addresses.owner if by_owner else addresses.accounts[who]
+            self._send(MorphoOp("set_fee_recipient", sender, on_behalf=addresses.accounts[who]))
+
+        @rule(who=names, market=markets)
+        def create_market_again(self, who, market):
+            self._send(self._op("create_market", who, market))
 
         def _count_on_behalf(self, who: str, owner: str) -> None:
             if who == owner:

@@ -3,7 +3,7 @@ and the differential fuzzer (tests/crosscheck/morpho_fuzz.py) against the REAL M
 (compiled by `make setup` from npm @morpho-org/morpho-blue with solc-js 0.8.19), with every observable
 compared to the wei after every step. Runs without a node
 (`pytest -p no:ape_test tests/crosscheck/test_morpho_blue.py`).
-MORPHO_FUZZ_EXAMPLES sets the fuzzer's sequences (default 250 sequences of up to 50 operations: over 10,000)."""
+MORPHO_FUZZ_EXAMPLES sets the fuzzer's sequences (default 280 sequences of up to 50 operations: over 10,000)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from protocol_model.scenario.morpho_story import load_morpho_story
 from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "morpho").glob("*.yaml"))
-EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "280"))
 STORY_SUITE = "in-process Morpho Blue stories"
 FUZZ_SUITE = "in-process Morpho Blue fuzz"
 MIN_OPERATIONS_PER_SEQUENCE = 20
