@@ -92,7 +92,11 @@ test-model: setup
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} \
+		INPROCESS_AMM_EXAMPLES=$${INPROCESS_AMM_EXAMPLES:-100} INPROCESS_LOOPER_EXAMPLES=$${INPROCESS_LOOPER_EXAMPLES:-60} \
+		INPROCESS_LEV_EXAMPLES=$${INPROCESS_LEV_EXAMPLES:-30} INPROCESS_PERP_EXAMPLES=$${INPROCESS_PERP_EXAMPLES:-30} \
+		LOOPER_FUZZ_EXAMPLES=$${LOOPER_FUZZ_EXAMPLES:-2} MORPHO_FUZZ_EXAMPLES=$${MORPHO_FUZZ_EXAMPLES:-40} \
+		MORPHO_ANVIL_FUZZ_EXAMPLES=$${MORPHO_ANVIL_FUZZ_EXAMPLES:-2} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
 fuzz: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} PERP_FUZZ_EXAMPLES=$${PERP_FUZZ_EXAMPLES:-500} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
@@ -101,6 +105,7 @@ fuzz: setup
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)
+	$(APE) run bench_inprocess --network $(NETWORK)
 	$(VENV)/bin/python -m protocol_model.sim.bench
 
 # Risk lab: the example sweep's report (Markdown + HTML, PNG heatmaps and fan charts, CSV/JSON) into out/.

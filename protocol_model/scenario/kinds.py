@@ -17,6 +17,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "morpho_story": ("a Morpho Blue story file", "use `protocol-model story` (`--chain`: on real Morpho Blue)"),
     "simulation": ("a simulation file", "use `protocol-model simulate` (or `protocol-model stablecoin`)"),
     "sweep": ("a sweep file", "use `protocol-model sweep`"),
+    "optimisation": ("an optimisation file", "use `protocol-model optimise`"),
 }
 """kind -> (what it is, which command takes it)."""
 

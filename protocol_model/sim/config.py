@@ -80,6 +80,40 @@ class OracleLag:
 
 
 @dataclass(frozen=True)
+class Liquidators:
+    """Liquidator economics: what a keeper pays and needs before it liquidates.
+
+    A liquidation is made only if the keeper's expected profit at the oracle prices — collateral it receives
+    (seized less the protocol fee) × collateral price − debt it repays × debt price − ``gas_usd`` — is at least
+    ``min_profit_usd``; and, per path and step, in book order, only while the keeper's ``capital_usd`` covers
+    the repayments so far (the first profitable liquidation it cannot fund ends its round for that step). The
+    defaults (no gas, no minimum, unlimited capital) liquidate every position below HF 1.
+    """
+
+    gas_usd: float = 0.0
+    min_profit_usd: float = 0.0
+    capital_usd: float = math.inf
+
+    def __post_init__(self) -> None:
+        if not (self.gas_usd >= 0 and math.isfinite(self.gas_usd)):
+            raise ValueError(f"gas_usd must be a finite number >= 0, got {self.gas_usd}")
+        if not (self.min_profit_usd >= 0 and math.isfinite(self.min_profit_usd)):
+            raise ValueError(f"min_profit_usd must be a finite number >= 0, got {self.min_profit_usd}")
+        if not self.capital_usd > 0:
+            raise ValueError(f"capital_usd must be > 0, got {self.capital_usd}")
+
+    @property
+    def filters_profit(self) -> bool:
+        """Whether the profit rule can refuse a liquidation (gas or a minimum profit set)."""
+        return self.gas_usd > 0 or self.min_profit_usd > 0
+
+    @property
+    def limited(self) -> bool:
+        """Whether the keeper's capital is finite."""
+        return math.isfinite(self.capital_usd)
+
+
+@dataclass(frozen=True)
 class CascadeParams:
     """Everything the cascade engine needs besides the book and the price paths."""
 
@@ -89,6 +123,8 @@ class CascadeParams:
     oracle: OracleLag = field(default_factory=OracleLag)
     arb_recovery: float = 0.5
     """Fraction of an AMM's log price dislocation that arbitrage removes per step (1 = fully)."""
+    liquidators: Liquidators = field(default_factory=Liquidators)
+    """gas, minimum profit and capital of the keepers (default: liquidate every position below HF 1)"""
 
     def __post_init__(self) -> None:
         if not self.assets:

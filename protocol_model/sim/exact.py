@@ -10,6 +10,7 @@ curves), as in the lab.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -97,8 +98,10 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine.
 
     Each step posts the changed prices, then liquidates (``amount: max``) every borrower whose exact HF is
-    below 1 WAD, as ``LendingPool.liquidate``. Raises ``ValueError`` as :func:`opening` and
-    ``AssertionError`` if the exact engine reverts a step (a lab book the pool would not accept).
+    below 1 WAD, as ``LendingPool.liquidate`` — unless the keepers' economics (``params.liquidators``) say
+    no: the exact amounts at the path's oracle prices must give the minimum profit net of gas, and fit the
+    step's capital in book order (the lab's rule; a refused liquidation is undone). Raises ``ValueError`` as
+    :func:`opening` and ``AssertionError`` if the exact engine reverts a step (a lab book the pool would not accept).
     """
     names = names or [f"b{i}" for i in range(len(book))]
     data = opening(params, book, oracle_path[0], names, supplier, keeper)
@@ -117,26 +120,44 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     for step, parsed in zip(steps, opened.steps, strict=True):
         play(resolve(parsed, opened), step)
     events = []
-    pool = world.pool
+    rules = params.liquidators
+    economics = rules.filters_profit or rules.limited
     for t in range(1, len(oracle_path)):
         for k, a in enumerate(params.assets):
             if _price(oracle_path[t][k]) != _price(oracle_path[t - 1][k]):
                 steps.append({"op": "price", "asset": a.name, "price_usd": _price(oracle_path[t][k])})
                 play(Action("price", asset=a.name, answer=usd_to_answer(steps[-1]["price_usd"])), steps[-1])
+        capital, stopped = rules.capital_usd, False
         for i in range(len(book)):
-            c, d = params.assets[int(book.coll_asset[i])].name, params.assets[int(book.debt_asset[i])].name
+            ci, di = int(book.coll_asset[i]), int(book.debt_asset[i])
+            c, d = params.assets[ci].name, params.assets[di].name
+            pool = world.pool
             if pool.debt_balance(d, names[i]) == 0 or pool.health_factor(names[i]) >= WAD:
                 continue
+            before = copy.deepcopy(world) if economics else None
             coll_before, n_bad = pool.supply_balance(c, names[i]), len(pool.bad_debt_events)
             reserves_before = pool.assets[c].state.reserves
             debt_before = pool.debt_balance(d, names[i])
-            steps.append({"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
-                          "amount": "max"})
-            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), steps[-1])
+            step = {"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
+                    "amount": "max"}
+            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), step)
             bad = sum(e.amount for e in pool.bad_debt_events[n_bad:])
             repaid = debt_before - pool.debt_balance(d, names[i]) - bad
             seized = coll_before - pool.supply_balance(c, names[i])
-            events.append((t, i, repaid, seized, pool.assets[c].state.reserves - reserves_before, bad))
+            fee = pool.assets[c].state.reserves - reserves_before
+            if before is not None:  # the keeper's economics (config.Liquidators), as the lab applies them
+                usd = repaid / 10**params.assets[di].decimals * oracle_path[t][di]
+                got = (seized - fee) / 10**params.assets[ci].decimals * oracle_path[t][ci]
+                take = got - usd - rules.gas_usd >= rules.min_profit_usd and not stopped
+                if take and usd > capital:
+                    stopped, take = True, False
+                if not take:
+                    world, now = before, now - 1  # undo: the keeper passes on this one
+                    continue
+                capital -= usd
+            steps.append(step)
+            events.append((t, i, repaid, seized, fee, bad))
+    pool = world.pool
     scenario = parse_scenario({**data, "steps": steps}, "lab path")
     bad_units = {a.name: pool.assets[a.name].state.bad_debt for a in params.assets}
     return ExactRun(scenario, events, bad_units)

@@ -42,6 +42,7 @@ def run_reference(params: CascadeParams, book: Book, market: MarketModel, rng: n
 
 def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]):
     assets, K = params.assets, len(params.assets)
+    keeper = params.liquidators
     lag = params.oracle
     cf, fchf = params.close_factor_bps / 1e4, params.full_close_hf_bps / 1e4
     coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()
@@ -78,6 +79,7 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
         fees, bads, sold, cost = [0.0] * K, [0.0] * K, [0.0] * K, 0.0
         liquidatable = [i for i in range(len(coll)) if debt[i] > 0 and hf(i) < 1.0]
         min_hf = min([min_hf] + [hf(i) for i in range(len(coll)) if debt[i] > 0])
+        capital, stopped, made = keeper.capital_usd, False, 0
         for i in liquidatable:
             c, d = ca[i], da[i]
             b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
@@ -91,6 +93,16 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
                 seized = coll[i]
                 repaid = min(coll[i] / b1 * oracle[c] / oracle[d], debt[i])
             fee = (seized - seized / b1) * (assets[c].liquidation_protocol_fee_bps / 1e4)
+            if keeper.filters_profit or keeper.limited:  # the keeper's economics (config.Liquidators)
+                if (seized - fee) * oracle[c] - repaid * oracle[d] - keeper.gas_usd < keeper.min_profit_usd:
+                    continue
+                if stopped:
+                    continue
+                if repaid * oracle[d] > capital:
+                    stopped = True
+                    continue
+                capital -= repaid * oracle[d]
+            made += 1
             coll[i] -= seized
             debt[i] -= repaid
             if coll[i] == 0.0:
@@ -123,8 +135,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             else:
                 proceeds += sold[k] * market[k]
             low_market[k] = min(low_market[k], market[k])
-        if liquidatable:
-            res["liquidator_pnl_usd"] += proceeds - cost
+        if made:
+            res["liquidator_pnl_usd"] += proceeds - cost - keeper.gas_usd * made
         res["max_amm_discount"] = max(res["max_amm_discount"], max(1.0 - x for x in disloc))
     res["min_health_factor"] = min_hf
     res["reserves_end_usd"] = sum(r * o for r, o in zip(reserves, oracle, strict=True))
