@@ -119,6 +119,13 @@ class WarpOp(_Op):
     seconds: int = Field(gt=0, le=10 * 365 * 86_400)
 
 
+class AccrueOp(_Op):
+    """``accrue``: ``LendingPool.accrueAll`` by ``account``: every listed asset accrues interest up to the step's
+    block time (anyone may call it). ``expect`` is ``ok`` or the pool error name the step must revert with."""
+    op: Literal["accrue"]
+    account: str
+
+
 class PauseOp(_Op):
     """``pause``: ``LendingPool.setPause(supply, borrow)`` by the guardian. ``expect`` is ``ok`` or the pool error
     name the step must revert with."""
@@ -129,7 +136,7 @@ class PauseOp(_Op):
 
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
-Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
+Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp, AccrueOp,  # noqa: UP007
                        FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 

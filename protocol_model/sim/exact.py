@@ -4,8 +4,14 @@
 ``protocol_model.exact.lending.lending_pool.LendingPool`` (integer wei, the contracts' twin),
 then per step posts the lab's oracle prices as ``price`` steps and lets a keeper liquidate, with
 ``amount: max``, every borrower whose exact HF is below 1. The recorded steps form a scenario that
-``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Interest is switched off (zero rate
-curves), as in the lab.
+``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Without interest in the lab
+(``CascadeParams.accrues`` false) the rate curves are zero. With it, each asset is listed with its rate curve and
+reserve factor, the supplier deposits the lab's stated deposits (``sim.interest.deposits``), and the lab's steps
+become ``step_seconds`` apart: each step warps the clock, then an ``accrue`` step (``LendingPool.accrueAll``) touches
+every asset exactly ``step_seconds`` after the previous one, before the prices and liquidations — the lab's
+per-step index growth ``index × (1 + rate × step_seconds)``. What remains different: the exact engine also accrues
+during the one-second calls of the opening and of each step's liquidations (at the utilization of that moment), so
+its indices lead the lab's by about rate × (those seconds), a relative ~1e-8 per second at 30 % a year.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.story import Scenario, parse_scenario
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.interest import deposits
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 
 START = 1_700_000_000
@@ -62,7 +69,8 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
 
     ``prices0``: USD per whole token, one per asset (posted as 8-decimal feed answers); amounts become token
     units at each asset's decimals. Raises ``ValueError`` if an asset has nonzero ``reserves_tokens`` or
-    there are fewer ``names`` than positions.
+    there are fewer ``names`` than positions. With interest on (``params.accrues``) each asset carries its rate
+    curve and reserve factor and the supplier deposits ``sim.interest.deposits`` (the keeper holds twice the debt).
     """
     if any(a.reserves_tokens for a in params.assets):
         raise ValueError("reserves_tokens: the exact engine starts with zero reserves; set them to 0")
@@ -74,6 +82,12 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
                "liquidation_bonus_bps": a.liquidation_bonus_bps,
                "liquidation_protocol_fee_bps": a.liquidation_protocol_fee_bps, "rate": ZERO_RATES}
               for k, a in enumerate(params.assets)]
+    if params.accrues:
+        for spec, a in zip(assets, params.assets, strict=True):
+            r = a.rate
+            spec["rate"] = {"base_bps": r.base_bps, "slope1_bps": r.slope1_bps, "slope2_bps": r.slope2_bps,
+                            "optimal_bps": r.optimal_bps}
+            spec["reserve_factor_bps"] = r.reserve_factor_bps
     debt_total = [0] * len(dec)
     accounts, steps = [], []
     for i in range(len(book)):
@@ -86,8 +100,12 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
         if du:
             steps.append({"op": "borrow", "account": names[i], "asset": dname, "amount": _dec(du, dec[d])})
     liquidity = {params.assets[k].name: _dec(2 * u, dec[k]) for k, u in enumerate(debt_total) if u}
-    accounts += [{"name": supplier, "balances": liquidity}, {"name": keeper, "balances": liquidity}]
-    supply = [{"op": "supply", "account": supplier, "asset": a, "amount": amt} for a, amt in liquidity.items()]
+    deposited = liquidity
+    if params.accrues:
+        deposited = {params.assets[k].name: _dec(units(x, dec[k]), dec[k])
+                     for k, x in enumerate(deposits(params, book)) if units(x, dec[k])}
+    accounts += [{"name": supplier, "balances": deposited}, {"name": keeper, "balances": liquidity}]
+    supply = [{"op": "supply", "account": supplier, "asset": a, "amount": amt} for a, amt in deposited.items()]
     return {"name": "lab-path", "description": "a risk-lab path replayed by a keeper",
             "pool": {"close_factor_bps": params.close_factor_bps, "full_close_hf_bps": params.full_close_hf_bps},
             "assets": assets, "accounts": accounts, "steps": supply + steps}
@@ -122,7 +140,29 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     events = []
     rules = params.liquidators
     economics = rules.filters_profit or rules.limited
+    step_s = int(params.step_seconds)
+    if params.accrues and step_s != params.step_seconds:
+        raise ValueError(f"step_seconds: the exact replay needs whole seconds, got {params.step_seconds}")
+    touched: int | None = None
+
+    def accrue() -> None:  # the lab's step boundary: every index grows over exactly step_seconds
+        nonlocal now, touched
+        if touched is not None:  # step 0 follows the opening at once
+            gap = touched + step_s - now - 1
+            if gap < 0:
+                raise ValueError(f"step_seconds {step_s} is shorter than one step's calls ({now - touched + 1})")
+            if gap:
+                steps.append({"op": "warp", "seconds": gap})
+                now += gap
+        steps.append({"op": "accrue", "account": keeper})
+        play(Action("accrue", keeper), steps[-1])
+        touched = now
+
+    if params.accrues:
+        accrue()  # step 0: the opening's interest is the replay's head start
     for t in range(1, len(oracle_path)):
+        if params.accrues:
+            accrue()
         for k, a in enumerate(params.assets):
             if _price(oracle_path[t][k]) != _price(oracle_path[t - 1][k]):
                 steps.append({"op": "price", "asset": a.name, "price_usd": _price(oracle_path[t][k])})

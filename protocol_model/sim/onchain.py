@@ -242,7 +242,8 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     scenario.
 
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
-    ``REPLAY_POSITIONS``, and as :func:`~protocol_model.sim.exact.exact_keeper`.
+    ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
+    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`.
     """
     if not 0 <= path < n_paths:
         raise ValueError(f"path {path}: the run has paths 0..{n_paths - 1}")
@@ -270,6 +271,9 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     debt_usd = qbook.debt_tokens * prices[qbook.debt_asset]
     order = np.lexsort((-debt_usd, -repaid, -bad))
     chosen = sorted(int(i) for i in order[:positions] if debt_usd[i] > 0)
+    if params.accrues and len(chosen) < int((qbook.debt_tokens > 0).sum()):
+        raise ValueError(f"interest: path {path} needs all {int((qbook.debt_tokens > 0).sum())} borrowers replayed "
+                         f"(interest depends on every borrower's debt through utilization), at most {positions}")
     names = qbook.names or tuple(f"p{i}" for i in range(len(qbook)))
     sub = Book.sorted(qbook.coll_asset[chosen], qbook.debt_asset[chosen], qbook.coll_tokens[chosen],
                       qbook.debt_tokens[chosen], tuple(names[i] for i in chosen))

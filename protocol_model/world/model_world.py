@@ -42,6 +42,8 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, asset=step.asset, answer=usd_to_answer(step.price_usd))
     if kind == "warp":
         return Action(kind, seconds=step.seconds)
+    if kind == "accrue":
+        return Action(kind, step.account)
     if kind == "pause":
         return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
     if kind in ORACLE_OPS:
@@ -113,6 +115,8 @@ class ModelWorld:
                 self.market[a.asset] = a.answer
             elif a.kind == "pause":
                 p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind == "accrue":
+                p.accrue_all(now)
             elif a.kind in ORACLE_OPS:
                 apply_oracle(self, a, now)
 
