@@ -17,7 +17,12 @@ PYTEST_ARGS ?=
 
 .PHONY: mutate setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
-setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled
+setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled $(STAMPS)/morpho
+
+# Morpho Blue 1.0.0 from its npm sources with solc-js 0.8.19 at Morpho's foundry.toml settings (docs/presets.md).
+$(STAMPS)/morpho: $(STAMPS)/npm toolchain/compile_morpho.cjs
+	node toolchain/compile_morpho.cjs .build-presets/morpho_blue.json
+	@touch $@
 
 $(STAMPS)/venv: pyproject.toml constraints.txt
 	@mkdir -p $(STAMPS)
@@ -90,7 +95,8 @@ test-inprocess: setup
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} \
 		INPROCESS_AMM_EXAMPLES=$${INPROCESS_AMM_EXAMPLES:-100} INPROCESS_LOOPER_EXAMPLES=$${INPROCESS_LOOPER_EXAMPLES:-60} \
 		INPROCESS_LEV_EXAMPLES=$${INPROCESS_LEV_EXAMPLES:-30} INPROCESS_PERP_EXAMPLES=$${INPROCESS_PERP_EXAMPLES:-30} \
-		LOOPER_FUZZ_EXAMPLES=$${LOOPER_FUZZ_EXAMPLES:-2} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+		LOOPER_FUZZ_EXAMPLES=$${LOOPER_FUZZ_EXAMPLES:-2} MORPHO_FUZZ_EXAMPLES=$${MORPHO_FUZZ_EXAMPLES:-40} \
+		MORPHO_ANVIL_FUZZ_EXAMPLES=$${MORPHO_ANVIL_FUZZ_EXAMPLES:-2} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
 # The long campaign first (docs/fuzzing.md): FUZZ_OPS operations in total (default 10,000,000, resumed from
 # out/fuzz/campaign.json across runs), FUZZ_TIME seconds per run if set, FUZZ_SEED, FUZZ_WORKERS; then the suites.
@@ -116,7 +122,7 @@ lint: setup
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(STAMPS) .build contracts/.cache out build dist .forge
+	rm -rf $(STAMPS) .build .build-presets contracts/.cache out build dist .forge
 
 # The wheel a user installs (dist/protocol_model-VERSION-py3-none-any.whl): the package, py.typed, and
 # protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time).

@@ -23,7 +23,7 @@ COMMAND_KINDS: dict[str, tuple[str, ...]] = {
     "simulate": ("simulation",),
     "stablecoin": ("simulation",),
     "sweep": ("sweep",),
-    "story": ("story", "perp_story"),
+    "story": ("story", "perp_story", "morpho_story"),
     "compare": ("simulation",),
     "optimise": ("optimisation",),
 }
@@ -31,6 +31,7 @@ COMMAND_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def _loaders() -> dict[str, Callable[[Path], Any]]:
+    from protocol_model.scenario.morpho_story import load_morpho_story
     from protocol_model.scenario.perp import load_perp_scenario
     from protocol_model.scenario.protocol import load_protocol
     from protocol_model.scenario.story import load_scenario
@@ -38,6 +39,7 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
     from protocol_model.sim.spec import load_simulation, load_sweep
 
     return {"protocol": load_protocol, "story": load_scenario, "perp_story": load_perp_scenario,
+            "morpho_story": load_morpho_story,
             "simulation": load_simulation, "sweep": load_sweep, "optimisation": load_optimisation}
 
 
@@ -66,6 +68,8 @@ def _story(args: argparse.Namespace) -> int:
     """Play a story in the exact model (or, with ``--chain``, on a local anvil with the model cross-check
     after every step); every step's outcome must be what the file expects."""
     kind, scenario = check_file(args.file, "story")
+    if kind == "morpho_story":
+        return _morpho_story(args, *scenario)
     if args.chain:
         from protocol_model.chain.story_chain import play_on_local_chain, report_lines
 
@@ -81,14 +85,38 @@ def _story(args: argparse.Namespace) -> int:
         from protocol_model.world.model_world import run_model
 
         _, outcomes = run_model(scenario)
-    wrong = 0
-    for i, (step, got) in enumerate(zip(scenario.steps, outcomes, strict=True)):
-        mark = "ok" if got == step.expect else f"MISMATCH (file expects {step.expect})"
-        wrong += got != step.expect
-        print(f"{i:3d} {step.op:<16} {got:<24} {mark}")
+    wrong = _print_outcomes(scenario.steps, outcomes)
     print(f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model; on chain: "
           f"protocol-model story {args.file} --chain)" if kind == "story" else
           f"{scenario.name}: {len(outcomes)} steps, {wrong} mismatches (exact model)")
+    return 1 if wrong else 0
+
+
+def _print_outcomes(steps: Any, outcomes: list[str], width: int = 16) -> int:
+    """One line per step (index, op, outcome, whether the file expects it); returns the count not expected."""
+    wrong = 0
+    for i, (step, got) in enumerate(zip(steps, outcomes, strict=True)):
+        mark = "ok" if got == step.expect else f"MISMATCH (file expects {step.expect})"
+        wrong += got != step.expect
+        print(f"{i:3d} {step.op:<{width}} {got:<24} {mark}")
+    return wrong
+
+
+def _morpho_story(args: argparse.Namespace, story: Any, spec: Any) -> int:
+    """A Morpho Blue story: in the preset's twin, or with ``--chain`` on real Morpho Blue on a local anvil with
+    every observable compared after every step."""
+    if args.chain:
+        from protocol_model.chain.morpho_blue import play_on_local_chain, report_lines
+
+        lines, ok = report_lines(story, play_on_local_chain(story, spec))
+        print("\n".join(lines))
+        return 0 if ok else 1
+    from protocol_model.world.morpho_blue_world import run_morpho_model
+
+    outcomes = run_morpho_model(story, spec)
+    wrong = _print_outcomes(story.steps, outcomes, width=20)
+    print(f"{story.name}: {len(outcomes)} steps, {wrong} mismatches (exact model; on real Morpho Blue: "
+          f"protocol-model story {args.file} --chain)")
     return 1 if wrong else 0
 
 

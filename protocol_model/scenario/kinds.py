@@ -14,6 +14,7 @@ KINDS: dict[str, tuple[str, str]] = {
                                     "`protocol-model check` validates it"),
     "story": ("a story file", "use `protocol-model story` (exact model) or `ape run demo --scenario FILE` (on chain)"),
     "perp_story": ("a perp story file", "use `protocol-model story`"),
+    "morpho_story": ("a Morpho Blue story file", "use `protocol-model story` (`--chain`: on real Morpho Blue)"),
     "simulation": ("a simulation file", "use `protocol-model simulate` (or `protocol-model stablecoin`)"),
     "sweep": ("a sweep file", "use `protocol-model sweep`"),
     "optimisation": ("an optimisation file", "use `protocol-model optimise`"),

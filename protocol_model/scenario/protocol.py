@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from protocol_model.data import PROTOCOLS_DIR  # where a bare protocol name (``protocol: generic``) is looked up
 from protocol_model.scenario.base import ScenarioError, Strict, closest, format_error
 from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.morpho_blue import MorphoBlueSpec
 from protocol_model.scenario.params import ASSET_NAME, AssetParams, AssetSpec, PerpSpec, PoolSpec
 
 Overrides = dict[str, Any]
@@ -38,13 +39,16 @@ class ProtocolFile(Strict):
     kind: Literal["protocol"]
     name: str
     description: str = ""
-    rules: Literal["generic"]
-    """The rule set the twins implement: only ``generic`` (this repository's LendingPool) for now."""
+    rules: Literal["generic", "morpho-blue"]
+    """The rule set the twins implement: ``generic`` (this repository's LendingPool) or ``morpho-blue`` (Morpho
+    Blue 1.0.0, its markets under ``morpho:``; scenario/morpho_blue.py)."""
     pool: PoolSpec = PoolSpec()
     assets: dict[str, AssetParams] = Field(default_factory=dict)
     """Listed assets by name, in listing order."""
     perp: PerpSpec | None = None
     """A perpetuals engine settled in a stablecoin (PerpEngine)."""
+    morpho: MorphoBlueSpec | None = None
+    """Morpho Blue's tokens and markets (``rules: morpho-blue`` only)."""
 
     @field_validator("assets")
     @classmethod
@@ -58,6 +62,12 @@ class ProtocolFile(Strict):
 
     @model_validator(mode="after")
     def _something_listed(self) -> ProtocolFile:
+        if (self.rules == "morpho-blue") != (self.morpho is not None):
+            raise ValueError("rules: morpho-blue and a 'morpho:' section (tokens and markets) go together")
+        if self.morpho is not None:
+            if self.assets or self.perp is not None:
+                raise ValueError("rules: morpho-blue states its markets under 'morpho:', not 'assets:' or 'perp:'")
+            return self
         if not self.assets and self.perp is None:
             raise ValueError("a protocol lists assets, a perp engine, or both")
         return self

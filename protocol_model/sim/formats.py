@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from protocol_model.scenario.base import read_yaml
 from protocol_model.scenario.kinds import KINDS
+from protocol_model.scenario.morpho_story import MorphoStory
 from protocol_model.scenario.perp import PerpStoryFile
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile
 from protocol_model.scenario.story import StoryFile
@@ -25,10 +26,12 @@ from protocol_model.sim.spec import SimulationFile, SweepSpec
 REPO = PROTOCOLS_DIR.parent
 FILE_MODELS: dict[str, type[BaseModel]] = {"protocol": ProtocolFile, "story": StoryFile,
                                            "perp_story": PerpStoryFile, "simulation": SimulationFile,
-                                           "sweep": SweepSpec, "optimisation": OptimisationSpec}
+                                           "sweep": SweepSpec, "optimisation": OptimisationSpec,
+                                           "morpho_story": MorphoStory}
 EXAMPLES = {"protocol": "protocols/generic.yaml", "story": "scenarios/default.yaml",
             "perp_story": "scenarios/perp/bankruptcy.yaml", "simulation": "scenarios/lab/stable_redeemable.yaml",
-            "sweep": "scenarios/lab/sweep_eth.yaml", "optimisation": "scenarios/lab/optimise_weth.yaml"}
+            "sweep": "scenarios/lab/sweep_eth.yaml", "optimisation": "scenarios/lab/optimise_weth.yaml",
+            "morpho_story": "scenarios/presets/morpho/seize_by_collateral.yaml"}
 """A shipped file of each kind: the examples in docs/formats.md come from these."""
 EXTRA_EXAMPLES = ("scenarios/fork/populated.yaml", "scenarios/loops/open_3x.yaml", "scenarios/lab/eth_crash.yaml",
                   "scenarios/oracle/single_venue_spike_protected.yaml", "scenarios/oracle/luna_floor_protected.yaml",

@@ -15,7 +15,8 @@ SAMPLE = {"protocol": ROOT / "protocols" / "generic.yaml", "story": ROOT / "scen
           "perp_story": ROOT / "scenarios" / "perp" / "bankruptcy.yaml",
           "simulation": ROOT / "scenarios" / "lab" / "eth_crash.yaml",
           "sweep": ROOT / "scenarios" / "lab" / "sweep_eth.yaml",
-          "optimisation": ROOT / "scenarios" / "lab" / "optimise_weth.yaml"}
+          "optimisation": ROOT / "scenarios" / "lab" / "optimise_weth.yaml",
+          "morpho_story": ROOT / "scenarios" / "presets" / "morpho" / "seize_by_collateral.yaml"}
 RUNS = ("simulate", "sweep", "stablecoin", "story", "optimise")
 PAIRS = [(kind, command) for kind in KINDS for command in RUNS if kind not in COMMAND_KINDS[command]]
 

@@ -127,7 +127,8 @@ BAD = [
      "s.yaml: overrides.assets.WETH.ltv.x: 'ltv' is a value, not a group of fields"),
     ("story", _with(GOOD_STORY, protocol=None), "s.yaml: protocol: Field required"),
     ("story", _with(GOOD_STORY, kind="simulation"), "s.yaml: kind: this is a simulation file, not a story file or "
-                                                    "a perp story file; use `protocol-model simulate`"),
+                                                    "a perp story file or a Morpho Blue story file; "
+                                                    "use `protocol-model simulate`"),
     ("simulation", _with(GOOD_SIM, overrides={"assets.WBTC.liquidation_bonus": "30%"}),
      "s.yaml: overrides.assets.WBTC.liquidation_bonus: assets.WBTC: liquidation_threshold × (1 + liquidation_bonus)"
      " must stay below 100%"),
