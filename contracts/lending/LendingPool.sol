@@ -77,7 +77,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint16 reserveFactorBps;
         bool collateralEnabled;
         bool borrowEnabled;
-        bool listed;
+        uint8 flags; // LISTED | HAS_SUPPLY_CAP | HAS_BORROW_CAP: a cap slot is read only when its cap is set
         // slot 3
         IRateModel rateModel;
         uint16 liquidationBonusBps;
@@ -111,6 +111,11 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     uint256 public minLeftoverUsdWad = 100e18;
 
     uint256 internal constant LOW_128 = type(uint128).max;
+    uint8 internal constant LISTED = 1;
+    uint8 internal constant HAS_SUPPLY_CAP = 2;
+    uint8 internal constant HAS_BORROW_CAP = 4;
+    /// @dev No asset hint (`_accrueAccount` / `_accountValues` read every id's address from `_assets`).
+    uint256 internal constant NO_HINT = type(uint256).max;
 
     constructor(address admin, IPriceRouter router) {
         if (admin == address(0) || address(router) == address(0)) revert ErrorsLib.ZeroAddress();
@@ -126,7 +131,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         if (asset == address(0) || address(rateModel) == address(0)) revert ErrorsLib.ZeroAddress();
-        if (_markets[asset].listed) revert ErrorsLib.AssetAlreadyListed(asset);
+        if (_markets[asset].flags & LISTED != 0) revert ErrorsLib.AssetAlreadyListed(asset);
         _validate(config);
         uint8 dec = IERC20Metadata(asset).decimals();
         if (dec > 36) revert ErrorsLib.InvalidDecimals(dec);
@@ -139,9 +144,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         m.lastUpdate = uint40(block.timestamp);
         m.decimals = dec;
         m.id = uint8(id); // id < MAX_ASSETS = 128 (checked above)
-        m.listed = true;
         m.rateModel = rateModel;
-        _storeConfig(m, config);
+        _storeConfig(m, config); // sets LISTED
         emit EventsLib.AssetListed(asset, address(rateModel), dec);
     }
 
@@ -198,7 +202,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 scaled = amount.rayDivDown(index);
         if (scaled == 0) revert ErrorsLib.ZeroScaledAmount();
         uint256 newTotal = m.totalScaledSupply + scaled;
-        uint256 cap = m.supplyCap;
+        uint256 cap = m.flags & HAS_SUPPLY_CAP != 0 ? m.supplyCap : 0;
         if (cap != 0 && newTotal.rayMulDown(index) > cap) revert ErrorsLib.SupplyCapExceeded(asset);
         m.totalScaledSupply = newTotal.toUint128();
         // The user's scaled supply is at most the total just stored (< 2^128): no overflow.
@@ -254,8 +258,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             m.totalScaledSupply -= uint128(scaled);
         }
         if (_accountAssets[onBehalf] >> 128 != 0) {
-            _accrueAccount(onBehalf);
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
+            _accrueAccount(onBehalf, asset, m.id);
+            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
             if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
         }
         emit EventsLib.Withdraw(asset, onBehalf, msg.sender, receiver, amount, scaled);
@@ -273,8 +277,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             uint256 bits = _accountAssets[msg.sender];
             _accountAssets[msg.sender] = bits & ~(uint256(1) << m.id);
             if (bits >> 128 != 0) {
-                _accrueAccount(msg.sender);
-                (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender);
+                _accrueAccount(msg.sender, asset, m.id);
+                (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender, asset, m.id);
                 if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
             }
         }
@@ -311,7 +315,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 scaled = amount.rayDivUp(index);
         uint256 oldTotal = m.totalScaledDebt;
         uint256 newTotal = oldTotal + scaled;
-        uint256 cap = m.borrowCap;
+        uint256 cap = m.flags & HAS_BORROW_CAP != 0 ? m.borrowCap : 0;
         if (cap != 0 && newTotal.rayMulUp(index) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
         m.totalScaledDebt = newTotal.toUint128();
         // Interest runs from the moment an asset has debt again (accrual skips assets without debt: §3.2).
@@ -321,8 +325,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             scaledDebtOf[asset][onBehalf] += scaled;
         }
         _setBit(onBehalf, 128 + m.id);
-        _accrueAccount(onBehalf);
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
+        _accrueAccount(onBehalf, asset, m.id);
+        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
         if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
         emit EventsLib.Borrow(asset, onBehalf, msg.sender, receiver, amount, scaled);
         IERC20(asset).safeTransfer(receiver, amount);
@@ -370,6 +374,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 supplyIndexRay;
         uint256 debtUnit;
         uint256 collUnit;
+        uint256 collId;
+        uint256 debtId;
     }
 
     /// @notice Repays up to `repayAmount` of `borrower`'s `debtAsset` debt and seizes `collateralAsset`
@@ -385,8 +391,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         Market storage c = _listed(collateralAsset);
         Market storage d = _listed(debtAsset);
         if (!c.collateralEnabled) revert ErrorsLib.CollateralNotEnabled(collateralAsset);
-        _accrueAccount(borrower);
+        _accrueAccount(borrower, collateralAsset, c.id);
         Liquidation memory liq;
+        (liq.collId, liq.debtId) = (c.id, d.id);
         liq.userScaledDebt = scaledDebtOf[debtAsset][borrower];
         if (liq.userScaledDebt == 0) revert ErrorsLib.NoDebt();
         liq.userScaledColl = _collateralScaled(collateralAsset, c, borrower);
@@ -532,7 +539,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// `setUseAsCollateral`). Supply by anyone else does not set it.
     function usesAsCollateral(address account, address asset) external view returns (bool) {
         Market storage m = _markets[asset];
-        return m.listed && (_accountAssets[account] >> m.id) & 1 == 1;
+        return m.flags & LISTED != 0 && (_accountAssets[account] >> m.id) & 1 == 1;
     }
 
     /// @notice Close factor in bps.
@@ -561,12 +568,12 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         view
         returns (uint256 adjustedCollateralWad, uint256 borrowCapacityWad, uint256 debtWad)
     {
-        return _accountValues(account);
+        return _accountValues(account, address(0), NO_HINT);
     }
 
     /// @notice Health factor (WAD); type(uint256).max without debt.
     function healthFactor(address account) external view returns (uint256) {
-        (uint256 adjustedWad,, uint256 debtWad) = _accountValues(account);
+        (uint256 adjustedWad,, uint256 debtWad) = _accountValues(account, address(0), NO_HINT);
         return debtWad == 0 ? type(uint256).max : adjustedWad.wadDivDown(debtWad);
     }
 
@@ -589,12 +596,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         (m.collateralEnabled, m.borrowEnabled) = (c.collateralEnabled, c.borrowEnabled);
         (m.liquidationBonusBps, m.liquidationProtocolFeeBps) = (c.liquidationBonusBps, c.liquidationProtocolFeeBps);
         (m.supplyCap, m.borrowCap) = (c.supplyCap, c.borrowCap);
+        m.flags = LISTED | (c.supplyCap != 0 ? HAS_SUPPLY_CAP : 0) | (c.borrowCap != 0 ? HAS_BORROW_CAP : 0);
     }
 
     /// @dev The market of a listed `asset`, else AssetNotListed.
     function _listed(address asset) internal view returns (Market storage m) {
         m = _markets[asset];
-        if (!m.listed) revert ErrorsLib.AssetNotListed(asset);
+        if (m.flags & LISTED == 0) revert ErrorsLib.AssetNotListed(asset);
     }
 
     /// @dev Sets bit `bit` of `account`'s bitmap (no write when it is set already).
@@ -618,12 +626,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Accrues every asset `account` uses, in listing order (what its health check values).
-    function _accrueAccount(address account) internal {
+    /// @dev Accrues every asset `account` uses, in listing order (what its health check values). `hint` is the
+    /// operation's own asset and `hintId` its id (its address is then not read from `_assets` again).
+    function _accrueAccount(address account, address hint, uint256 hintId) internal {
         uint256 ids = _usedIds(account);
         for (uint256 id; ids != 0; ++id) {
             if (ids & 1 != 0) {
-                address asset = _assets[id];
+                address asset = id == hintId ? hint : _assets[id];
                 _accrue(asset, _markets[asset]);
             }
             ids >>= 1;
@@ -656,8 +665,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         emit EventsLib.InterestAccrued(asset, newBorrowIndex, supplyIndex, interest, toReserves);
     }
 
-    /// @dev Collateral rounded down, debt rounded up; prices read only for the assets the account uses.
-    function _accountValues(address account)
+    /// @dev Collateral rounded down, debt rounded up; prices read only for the assets the account uses. `hint`
+    /// / `hintId`: as `_accrueAccount`.
+    function _accountValues(address account, address hint, uint256 hintId)
         internal
         view
         returns (uint256 adjustedWad, uint256 capacityWad, uint256 debtWad)
@@ -666,7 +676,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 ids = (bits | (bits >> 128)) & LOW_128;
         for (uint256 id; ids != 0; ++id) {
             if (ids & 1 != 0) {
-                address asset = _assets[id];
+                address asset = id == hintId ? hint : _assets[id];
                 Market storage m = _markets[asset];
                 uint256 sc = (bits >> id) & 1 == 1 && m.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
                 uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
@@ -697,7 +707,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 ids = (bits | (bits >> 128)) & LOW_128;
         for (uint256 id; ids != 0; ++id) {
             if (ids & 1 != 0) {
-                address asset = _assets[id];
+                address asset = id == liq.collId ? collateralAsset : (id == liq.debtId ? debtAsset : _assets[id]);
                 Market storage m = _markets[asset];
                 uint256 sc = (bits >> id) & 1 == 1 && m.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
                 uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;

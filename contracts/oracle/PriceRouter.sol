@@ -138,18 +138,15 @@ contract PriceRouter is IPriceRouter, AccessControl {
     /// remaining fields are zero there, so the checks are the same as on the stored policy.
     function priceWad(address asset) external view returns (uint256) {
         Source memory src = _sources[asset];
-        Feed memory feed = Feed(src.aggregator, src.decimals);
-        if (address(feed.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
+        if (address(src.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
+        OraclePolicy memory p;
         if (src.flags == 0) {
-            OraclePolicy memory hot = OraclePolicy(
-                src.maxAgeSec, src.maxJumpBps, src.gracePeriodSec, 0, 0, AggregatorV3Interface(address(0)),
-                AggregatorV3Interface(address(0))
-            );
-            return _checkedPrice(asset, feed.aggregator, feed.decimals, hot);
+            (p.maxAgeSec, p.maxJumpBps) = (src.maxAgeSec, src.maxJumpBps);
+            return _checkedPrice(asset, src.aggregator, src.decimals, p);
         }
-        OraclePolicy memory p = _policies[asset];
+        p = _policies[asset];
         if (address(p.sequencerFeed) != address(0)) _checkSequencer(asset, p);
-        if (address(p.fallbackFeed) == address(0)) return _checkedPrice(asset, feed.aggregator, feed.decimals, p);
+        if (address(p.fallbackFeed) == address(0)) return _checkedPrice(asset, src.aggregator, src.decimals, p);
         try this.checkedPrice(asset, false) returns (uint256 price) {
             return price;
         } catch (bytes memory primaryReason) {

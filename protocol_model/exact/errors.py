@@ -61,7 +61,8 @@ InvalidPrice = _make("InvalidPrice", "The feed answered <= 0.")
 # Raised by OpenZeppelin code the contracts call.
 ERC20InsufficientBalance = _make("ERC20InsufficientBalance", "Token balance too low for a transfer.")
 SafeCastOverflowedUintDowncast = _make(
-    "SafeCastOverflowedUintDowncast", "A stored total, index or reserve would not fit its packed width (OpenZeppelin SafeCast)."
+    "SafeCastOverflowedUintDowncast",
+    "A stored total, index or reserve would not fit its packed width (OpenZeppelin SafeCast).",
 )
 ERC20InsufficientAllowance = _make("ERC20InsufficientAllowance", "Allowance too low for transferFrom.")
 AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Caller lacks the role.")

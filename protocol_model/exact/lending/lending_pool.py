@@ -115,7 +115,8 @@ class LendingPool:
 
         Raises, in order: AssetAlreadyListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
         LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16),
-        InvalidDecimals (above 36), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress checks have no model counterpart."""
+        InvalidDecimals (above 36), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress
+        checks have no model counterpart."""
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
         config.validate()
@@ -167,8 +168,8 @@ class LendingPool:
         operator. Returns the scaled amount minted.
 
         Raises, in order: ZeroAmount, ZeroAddress, AssetNotListed, SupplyPaused, (accrue ``asset``) ZeroScaledAmount,
-        SupplyCapExceeded, SafeCastOverflowedUintDowncast (the total beyond uint128), then the ERC-20 errors of the transfer in (ERC20InsufficientAllowance,
-        ERC20InsufficientBalance)."""
+        SupplyCapExceeded, SafeCastOverflowedUintDowncast (the total beyond uint128), then the ERC-20 errors of the
+        transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
@@ -329,8 +330,8 @@ class LendingPool:
                   now: int) -> LiquidationAmounts:
         """``LendingPool.liquidate``: repay up to ``repay_amount`` of the borrower's ``debt_asset`` debt and
         seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
-        CollateralNotEnabled, (accrue the borrower's assets) NoDebt, NoCollateral, price errors of the two assets, HealthyAccount,
-        NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
+        CollateralNotEnabled, (accrue the borrower's assets) NoDebt, NoCollateral, price errors of the two assets,
+        HealthyAccount, NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
         c = self._listed(collateral)
