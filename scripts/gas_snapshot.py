@@ -14,6 +14,7 @@ from protocol_model.chain.gas import (
     compare,
     measure_snapshot,
     parse_snapshot,
+    unmeasured,
     write_snapshot,
 )
 
@@ -23,7 +24,7 @@ from protocol_model.chain.gas import (
 def cli(check: bool):
     measured = measure_snapshot(project)
     if not check:
-        write_snapshot(measured, SNAPSHOT_FILE, click.echo)
+        write_snapshot(measured, SNAPSHOT_FILE, click.echo, unmeasured(project, measured))
         click.echo(f"{SNAPSHOT_FILE.name}: {len(measured)} operations")
         return
     problems = compare(parse_snapshot(SNAPSHOT_FILE.read_text(), str(SNAPSHOT_FILE)), measured)
