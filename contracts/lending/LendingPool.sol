@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC20, SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {IRateModel} from "../interfaces/IRateModel.sol";
@@ -17,14 +18,20 @@ import {IFlashLoanReceiver} from "../interfaces/IFlashLoanReceiver.sol";
 /// @title LendingPool
 /// @notice Multi-asset, cross-collateral lending pool. Twin: protocol_model/exact/lending/lending_pool.py (same order of
 /// checks, same rounding, same errors). Units and the rounding table: docs/SPEC.md.
-/// @dev Every entry point: checks, accrue (all assets), math, state, event, transfers last.
-contract LendingPool is AccessControl, ReentrancyGuard {
+/// @dev Every entry point: checks, accrue (the assets it touches: docs/SPEC.md §3.2), math, state, event, transfers
+/// last. Storage is packed (docs/SPEC.md §9): an asset's hot fields share three slots, and each account keeps a
+/// bitmap of the assets it uses, so a health check reads only those.
+contract LendingPool is AccessControl, ReentrancyGuardTransient {
     using MathLib for uint256;
+    using SafeCast for uint256;
     using SafeERC20 for IERC20;
 
     bytes32 public constant RISK_ADMIN_ROLE = keccak256("RISK_ADMIN_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    /// @notice Most assets a pool lists: one bit each in the per-account bitmaps (consent and debt halves).
+    uint256 public constant MAX_ASSETS = 128;
 
+    /// @notice Risk configuration of an asset, as `listAsset` / `setAssetConfig` take it and `configs` returns it.
     struct AssetConfig {
         uint16 ltvBps;
         uint16 liquidationThresholdBps;
@@ -37,6 +44,7 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         uint256 borrowCap; // token units, 0 = none
     }
 
+    /// @notice Accounting state of an asset, as `getAssetState` returns it (stored packed in `Market`).
     struct AssetState {
         uint256 totalScaledSupply;
         uint256 totalScaledDebt;
@@ -49,23 +57,65 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         IRateModel rateModel;
     }
 
+    /// @dev One listed asset in storage. Totals, indexes and reserves are uint128 (SafeCast on every store that can
+    /// grow them: SafeCastOverflowedUintDowncast); slot 0 is what valuing a collateral reads, slot 2 what every
+    /// operation on the asset reads first.
+    struct Market {
+        // slot 0
+        uint128 supplyIndexRay;
+        uint128 totalScaledDebt;
+        // slot 1
+        uint128 borrowIndexRay;
+        uint128 totalScaledSupply;
+        // slot 2
+        uint128 reserves;
+        uint40 lastUpdate; // seconds; uint40 holds any block time before the year 36,000
+        uint8 decimals;
+        uint8 id; // position in `_assets`, the asset's bit in the account bitmaps
+        uint16 ltvBps;
+        uint16 liquidationThresholdBps;
+        uint16 reserveFactorBps;
+        bool collateralEnabled;
+        bool borrowEnabled;
+        uint8 flags; // LISTED | HAS_SUPPLY_CAP | HAS_BORROW_CAP: a cap slot is read only when its cap is set
+        // slot 3
+        IRateModel rateModel;
+        uint16 liquidationBonusBps;
+        uint16 liquidationProtocolFeeBps;
+        // slots 4 - 6
+        uint256 supplyCap;
+        uint256 borrowCap;
+        uint256 badDebt;
+    }
+
     IPriceRouter public immutable priceRouter;
     address[] internal _assets;
-    mapping(address asset => AssetConfig) public configs;
-    mapping(address asset => AssetState) public states;
+    mapping(address asset => Market) internal _markets;
     mapping(address asset => mapping(address account => uint256)) public scaledSupplyOf;
     mapping(address asset => mapping(address account => uint256)) public scaledDebtOf;
+    /// @dev Per account: bit `id` set = the account consented to asset `id` counting as its collateral (its own
+    /// supply, its operator's, or `setUseAsCollateral`); bit `128 + id` set = it has a debt in asset `id`.
+    mapping(address account => uint256) internal _accountAssets;
 
-    uint256 public closeFactorBps = 5_000;
-    uint256 public fullCloseHfWad = 0.95e18;
+    // One slot: the pool-wide switches and liquidation parameters.
+    uint16 internal _closeFactorBps = 5_000;
+    uint64 internal _fullCloseHfWad = 0.95e18; // <= WAD < 2^64 (setCloseFactor checks)
+    uint16 internal _flashLoanFeeBps; // <= MAX_FLASH_LOAN_FEE_BPS
+    /// @notice Supply is paused by the guardian.
+    bool public supplyPaused;
+    /// @notice Borrow (and flash loans) are paused by the guardian.
+    bool public borrowPaused;
+    bool internal _flashLoanActive;
     /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
     /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
     uint256 public minLeftoverUsdWad = 100e18;
-    /// @notice `usesAsCollateral[account][asset]`: the account consented to `asset` counting as its collateral
-    /// (set by its own supply, its operator's, or `setUseAsCollateral`). Supply by anyone else does not set it.
-    mapping(address account => mapping(address asset => bool)) public usesAsCollateral;
-    bool public supplyPaused;
-    bool public borrowPaused;
+
+    uint256 internal constant LOW_128 = type(uint128).max;
+    uint8 internal constant LISTED = 1;
+    uint8 internal constant HAS_SUPPLY_CAP = 2;
+    uint8 internal constant HAS_BORROW_CAP = 4;
+    /// @dev No asset hint (`_accrueAccount` / `_accountValues` read every id's address from `_assets`).
+    uint256 internal constant NO_HINT = type(uint256).max;
 
     constructor(address admin, IPriceRouter router) {
         if (admin == address(0) || address(router) == address(0)) revert ErrorsLib.ZeroAddress();
@@ -75,37 +125,45 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     // ------------------------------------------------------------------ configuration
 
-    /// @notice Lists `asset` with its rate model and risk configuration.
+    /// @notice Lists `asset` with its rate model and risk configuration (at most `MAX_ASSETS`).
     function listAsset(address asset, IRateModel rateModel, AssetConfig calldata config)
         external
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         if (asset == address(0) || address(rateModel) == address(0)) revert ErrorsLib.ZeroAddress();
-        if (states[asset].supplyIndexRay != 0) revert ErrorsLib.AssetAlreadyListed(asset);
+        if (_markets[asset].flags & LISTED != 0) revert ErrorsLib.AssetAlreadyListed(asset);
         _validate(config);
         uint8 dec = IERC20Metadata(asset).decimals();
         if (dec > 36) revert ErrorsLib.InvalidDecimals(dec);
+        uint256 id = _assets.length;
+        if (id == MAX_ASSETS) revert ErrorsLib.TooManyAssets(MAX_ASSETS);
         _assets.push(asset);
-        states[asset] = AssetState(0, 0, RAY, RAY, 0, 0, uint64(block.timestamp), dec, rateModel);
-        configs[asset] = config;
+        Market storage m = _markets[asset];
+        m.supplyIndexRay = uint128(RAY);
+        m.borrowIndexRay = uint128(RAY);
+        m.lastUpdate = uint40(block.timestamp);
+        m.decimals = dec;
+        m.id = uint8(id); // id < MAX_ASSETS = 128 (checked above)
+        m.rateModel = rateModel;
+        _storeConfig(m, config); // sets LISTED
         emit EventsLib.AssetListed(asset, address(rateModel), dec);
     }
 
     /// @notice Replaces the risk configuration of `asset` (interest up to now accrues under the old one).
     function setAssetConfig(address asset, AssetConfig calldata config) external onlyRole(RISK_ADMIN_ROLE) {
-        _requireListed(asset);
+        Market storage m = _listed(asset);
         _validate(config);
-        _accrue(asset);
-        configs[asset] = config;
+        _accrue(asset, m);
+        _storeConfig(m, config);
         emit EventsLib.AssetConfigUpdated(asset);
     }
 
     /// @notice Replaces the rate model of `asset` (interest up to now accrues under the old one).
     function setRateModel(address asset, IRateModel rateModel) external onlyRole(RISK_ADMIN_ROLE) {
-        _requireListed(asset);
+        Market storage m = _listed(asset);
         if (address(rateModel) == address(0)) revert ErrorsLib.ZeroAddress();
-        _accrue(asset);
-        states[asset].rateModel = rateModel;
+        _accrue(asset, m);
+        m.rateModel = rateModel;
         emit EventsLib.RateModelUpdated(asset, address(rateModel));
     }
 
@@ -114,7 +172,8 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         if (closeFactorBps_ == 0 || closeFactorBps_ > BPS || fullCloseHfWad_ > WAD) {
             revert ErrorsLib.InvalidCloseFactor(closeFactorBps_, fullCloseHfWad_);
         }
-        (closeFactorBps, fullCloseHfWad) = (closeFactorBps_, fullCloseHfWad_);
+        // Both fit: closeFactorBps_ <= BPS < 2^16 and fullCloseHfWad_ <= WAD < 2^64 (checked above).
+        (_closeFactorBps, _fullCloseHfWad) = (uint16(closeFactorBps_), uint64(fullCloseHfWad_));
         emit EventsLib.CloseFactorUpdated(closeFactorBps_, fullCloseHfWad_);
     }
 
@@ -136,19 +195,22 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     function supply(address asset, uint256 amount, address onBehalf) external nonReentrant {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (onBehalf == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireListed(asset);
+        Market storage m = _listed(asset);
         if (supplyPaused) revert ErrorsLib.SupplyPaused();
-        _accrueAll();
-        AssetState storage s = states[asset];
-        uint256 scaled = amount.rayDivDown(s.supplyIndexRay);
+        _accrue(asset, m);
+        uint256 index = m.supplyIndexRay;
+        uint256 scaled = amount.rayDivDown(index);
         if (scaled == 0) revert ErrorsLib.ZeroScaledAmount();
-        uint256 newTotal = s.totalScaledSupply + scaled;
-        uint256 cap = configs[asset].supplyCap;
-        if (cap != 0 && newTotal.rayMulDown(s.supplyIndexRay) > cap) revert ErrorsLib.SupplyCapExceeded(asset);
-        s.totalScaledSupply = newTotal;
-        scaledSupplyOf[asset][onBehalf] += scaled;
+        uint256 newTotal = m.totalScaledSupply + scaled;
+        uint256 cap = m.flags & HAS_SUPPLY_CAP != 0 ? m.supplyCap : 0;
+        if (cap != 0 && newTotal.rayMulDown(index) > cap) revert ErrorsLib.SupplyCapExceeded(asset);
+        m.totalScaledSupply = newTotal.toUint128();
+        // The user's scaled supply is at most the total just stored (< 2^128): no overflow.
+        unchecked {
+            scaledSupplyOf[asset][onBehalf] += scaled;
+        }
         // Only the account (or its operator) makes a supply count as collateral: a third party cannot plant any.
-        if (_isSenderAuthorized(onBehalf)) usesAsCollateral[onBehalf][asset] = true;
+        if (_isSenderAuthorized(onBehalf)) _setBit(onBehalf, m.id);
         emit EventsLib.Supply(asset, msg.sender, onBehalf, amount, scaled);
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -170,29 +232,34 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     /// @dev The one withdraw path: `withdraw` is `_withdraw(asset, amount, msg.sender, to)`.
     /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue),
-    /// ZeroAmount / InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow.
+    /// ZeroAmount / InsufficientBalance, InsufficientLiquidity, (accrue the account's assets) price errors,
+    /// HealthFactorTooLow.
     function _withdraw(address asset, uint256 amount, address onBehalf, address receiver) internal returns (uint256) {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
         _requireSenderAuthorized(onBehalf);
-        _requireListed(asset);
-        _accrueAll();
-        AssetState storage s = states[asset];
+        Market storage m = _listed(asset);
+        _accrue(asset, m);
+        uint256 index = m.supplyIndexRay;
         uint256 userScaled = scaledSupplyOf[asset][onBehalf];
-        uint256 balance = userScaled.rayMulDown(s.supplyIndexRay);
+        uint256 balance = userScaled.rayMulDown(index);
         uint256 scaled;
         if (amount == type(uint256).max) {
             (amount, scaled) = (balance, userScaled);
             if (amount == 0) revert ErrorsLib.ZeroAmount();
         } else {
             if (amount > balance) revert ErrorsLib.InsufficientBalance();
-            scaled = _min(amount.rayDivUp(s.supplyIndexRay), userScaled);
+            scaled = _min(amount.rayDivUp(index), userScaled);
         }
-        if (amount > _lendable(asset)) revert ErrorsLib.InsufficientLiquidity(asset);
-        scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
-        s.totalScaledSupply -= scaled;
-        if (_hasDebt(onBehalf)) {
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf);
+        if (amount > _lendable(asset, m.reserves)) revert ErrorsLib.InsufficientLiquidity(asset);
+        // scaled <= userScaled (min above) and userScaled <= the total (every scaled supply is counted in it).
+        unchecked {
+            scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
+            m.totalScaledSupply -= uint128(scaled);
+        }
+        if (_accountAssets[onBehalf] >> 128 != 0) {
+            _accrueAccount(onBehalf, asset, m.id);
+            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
             if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
         }
         emit EventsLib.Withdraw(asset, onBehalf, msg.sender, receiver, amount, scaled);
@@ -203,12 +270,17 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     /// @notice The caller lets its `asset` supply count as collateral (`enabled`) or stops it; stopping
     /// requires HF >= 1 afterwards when the caller has debt (`HealthFactorTooLow`).
     function setUseAsCollateral(address asset, bool enabled) external nonReentrant {
-        _requireListed(asset);
-        _accrueAll();
-        usesAsCollateral[msg.sender][asset] = enabled;
-        if (!enabled && _hasDebt(msg.sender)) {
-            (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender);
-            if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
+        Market storage m = _listed(asset);
+        if (enabled) {
+            _setBit(msg.sender, m.id);
+        } else {
+            uint256 bits = _accountAssets[msg.sender];
+            _accountAssets[msg.sender] = bits & ~(uint256(1) << m.id);
+            if (bits >> 128 != 0) {
+                _accrueAccount(msg.sender, asset, m.id);
+                (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender, asset, m.id);
+                if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
+            }
         }
         emit EventsLib.UseAsCollateralSet(msg.sender, asset, enabled);
     }
@@ -228,24 +300,33 @@ contract LendingPool is AccessControl, ReentrancyGuard {
 
     /// @dev The one borrow path: `borrow` is `_borrow(asset, amount, msg.sender, msg.sender)`.
     /// Errors in order (docs/SPEC.md §4): ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused,
-    /// BorrowNotEnabled, (accrue), InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral.
+    /// BorrowNotEnabled, (accrue) InsufficientLiquidity, BorrowCapExceeded, (accrue the account's assets) price
+    /// errors, InsufficientCollateral.
     function _borrow(address asset, uint256 amount, address onBehalf, address receiver) internal {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
         _requireSenderAuthorized(onBehalf);
-        _requireListed(asset);
+        Market storage m = _listed(asset);
         if (borrowPaused) revert ErrorsLib.BorrowPaused();
-        if (!configs[asset].borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
-        _accrueAll();
-        if (amount > _lendable(asset)) revert ErrorsLib.InsufficientLiquidity(asset);
-        AssetState storage s = states[asset];
-        uint256 scaled = amount.rayDivUp(s.borrowIndexRay);
-        uint256 newTotal = s.totalScaledDebt + scaled;
-        uint256 cap = configs[asset].borrowCap;
-        if (cap != 0 && newTotal.rayMulUp(s.borrowIndexRay) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
-        s.totalScaledDebt = newTotal;
-        scaledDebtOf[asset][onBehalf] += scaled;
-        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf);
+        if (!m.borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
+        _accrue(asset, m);
+        if (amount > _lendable(asset, m.reserves)) revert ErrorsLib.InsufficientLiquidity(asset);
+        uint256 index = m.borrowIndexRay;
+        uint256 scaled = amount.rayDivUp(index);
+        uint256 oldTotal = m.totalScaledDebt;
+        uint256 newTotal = oldTotal + scaled;
+        uint256 cap = m.flags & HAS_BORROW_CAP != 0 ? m.borrowCap : 0;
+        if (cap != 0 && newTotal.rayMulUp(index) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
+        m.totalScaledDebt = newTotal.toUint128();
+        // Interest runs from the moment an asset has debt again (accrual skips assets without debt: §3.2).
+        if (oldTotal == 0) m.lastUpdate = uint40(block.timestamp);
+        // The user's scaled debt is at most the total just stored (< 2^128): no overflow.
+        unchecked {
+            scaledDebtOf[asset][onBehalf] += scaled;
+        }
+        _setBit(onBehalf, 128 + m.id);
+        _accrueAccount(onBehalf, asset, m.id);
+        (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
         if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
         emit EventsLib.Borrow(asset, onBehalf, msg.sender, receiver, amount, scaled);
         IERC20(asset).safeTransfer(receiver, amount);
@@ -255,17 +336,16 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     function repay(address asset, uint256 amount, address onBehalf) external nonReentrant returns (uint256) {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (onBehalf == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireListed(asset);
-        _accrueAll();
-        AssetState storage s = states[asset];
+        Market storage m = _listed(asset);
+        _accrue(asset, m);
         uint256 userScaled = scaledDebtOf[asset][onBehalf];
         if (userScaled == 0) revert ErrorsLib.NoDebt();
-        uint256 debt = userScaled.rayMulUp(s.borrowIndexRay);
+        uint256 index = m.borrowIndexRay;
+        uint256 debt = userScaled.rayMulUp(index);
         uint256 scaled;
         if (amount >= debt) (amount, scaled) = (debt, userScaled);
-        else scaled = amount.rayDivDown(s.borrowIndexRay);
-        scaledDebtOf[asset][onBehalf] = userScaled - scaled;
-        s.totalScaledDebt -= scaled;
+        else scaled = amount.rayDivDown(index);
+        _burnDebt(asset, m, onBehalf, userScaled, scaled);
         emit EventsLib.Repay(asset, msg.sender, onBehalf, amount, scaled);
         IERC20(asset).safeTransferFrom(msg.sender, address(this), amount);
         return amount;
@@ -290,6 +370,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         uint256 collBalance;
         uint256 debtUnitValueWad;
         uint256 collUnitValueWad;
+        uint256 borrowIndexRay;
+        uint256 supplyIndexRay;
+        uint256 debtUnit;
+        uint256 collUnit;
+        uint256 collId;
+        uint256 debtId;
     }
 
     /// @notice Repays up to `repayAmount` of `borrower`'s `debtAsset` debt and seizes `collateralAsset`
@@ -302,29 +388,31 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         returns (uint256 repaid, uint256 seized)
     {
         if (repayAmount == 0) revert ErrorsLib.ZeroAmount();
-        _requireListed(collateralAsset);
-        _requireListed(debtAsset);
-        if (!configs[collateralAsset].collateralEnabled) revert ErrorsLib.CollateralNotEnabled(collateralAsset);
-        _accrueAll();
+        Market storage c = _listed(collateralAsset);
+        Market storage d = _listed(debtAsset);
+        if (!c.collateralEnabled) revert ErrorsLib.CollateralNotEnabled(collateralAsset);
+        _accrueAccount(borrower, collateralAsset, c.id);
         Liquidation memory liq;
+        (liq.collId, liq.debtId) = (c.id, d.id);
         liq.userScaledDebt = scaledDebtOf[debtAsset][borrower];
         if (liq.userScaledDebt == 0) revert ErrorsLib.NoDebt();
-        liq.userScaledColl = _collateralScaled(collateralAsset, borrower);
+        liq.userScaledColl = _collateralScaled(collateralAsset, c, borrower);
         if (liq.userScaledColl == 0) revert ErrorsLib.NoCollateral();
         liq.debtPriceWad = priceRouter.priceWad(debtAsset);
         liq.collPriceWad = priceRouter.priceWad(collateralAsset);
-        (uint256 adjustedWad, uint256 debtWad) = _liquidationValues(borrower);
+        (uint256 adjustedWad, uint256 debtWad) = _liquidationValues(borrower, liq, collateralAsset, debtAsset);
         liq.hfWad = adjustedWad.wadDivDown(debtWad);
         if (liq.hfWad >= WAD) revert ErrorsLib.HealthyAccount();
-        _liquidationAmounts(liq, collateralAsset, debtAsset, repayAmount);
+        liq.borrowIndexRay = d.borrowIndexRay;
+        liq.supplyIndexRay = c.supplyIndexRay;
+        liq.debtUnit = 10 ** d.decimals;
+        liq.collUnit = 10 ** c.decimals;
+        _liquidationAmounts(liq, c, repayAmount);
 
-        AssetState storage c = states[collateralAsset];
-        AssetState storage d = states[debtAsset];
         scaledSupplyOf[collateralAsset][borrower] = liq.userScaledColl - liq.scaledSeized;
-        c.totalScaledSupply -= liq.scaledSeized;
-        c.reserves += liq.protocolFee;
-        scaledDebtOf[debtAsset][borrower] = liq.userScaledDebt - liq.scaledRepaid;
-        d.totalScaledDebt -= liq.scaledRepaid;
+        c.totalScaledSupply -= uint128(liq.scaledSeized); // scaledSeized <= the user's scaled supply <= the total
+        c.reserves = (c.reserves + liq.protocolFee).toUint128();
+        _burnDebt(debtAsset, d, borrower, liq.userScaledDebt, liq.scaledRepaid);
         emit EventsLib.Liquidate(
             borrower, msg.sender, collateralAsset, debtAsset, liq.repaid, liq.seized, liq.protocolFee
         );
@@ -338,24 +426,19 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     /// @dev docs/SPEC.md §3.6: close factor (lifted below the full-close line or for a dust-sized debt), the
     /// bonus capped so a liquidation at or above the line never lowers HF, seized collateral (down, at most
     /// all), the repayment derived from it (up, at most the request), zero checks, protocol fee, dust check.
-    function _liquidationAmounts(
-        Liquidation memory liq,
-        address collateralAsset,
-        address debtAsset,
-        uint256 repayAmount
-    ) internal view {
-        AssetState storage d = states[debtAsset];
-        liq.debt = liq.userScaledDebt.rayMulUp(d.borrowIndexRay);
-        bool aboveLine = liq.hfWad >= fullCloseHfWad;
-        bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, 10 ** d.decimals) * (BPS - closeFactorBps)
+    function _liquidationAmounts(Liquidation memory liq, Market storage c, uint256 repayAmount) internal view {
+        uint256 closeFactor = _closeFactorBps;
+        liq.debt = liq.userScaledDebt.rayMulUp(liq.borrowIndexRay);
+        bool aboveLine = liq.hfWad >= _fullCloseHfWad;
+        bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, liq.debtUnit) * (BPS - closeFactor)
             < minLeftoverUsdWad * BPS;
-        uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactorBps) : liq.debt);
-        liq.bonusBps = configs[collateralAsset].liquidationBonusBps;
-        if (aboveLine) liq.bonusBps = _hfPreservingBonusBps(collateralAsset, liq.bonusBps, liq.hfWad);
+        uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactor) : liq.debt);
+        liq.bonusBps = c.liquidationBonusBps;
+        if (aboveLine) liq.bonusBps = _hfPreservingBonusBps(c.liquidationThresholdBps, liq.bonusBps, liq.hfWad);
         // debt token units -> USD WAD -> collateral token units, both prices in one ratio
-        liq.debtUnitValueWad = liq.debtPriceWad * 10 ** states[collateralAsset].decimals;
-        liq.collUnitValueWad = liq.collPriceWad * 10 ** d.decimals;
-        liq.collBalance = liq.userScaledColl.rayMulDown(states[collateralAsset].supplyIndexRay);
+        liq.debtUnitValueWad = liq.debtPriceWad * liq.collUnit;
+        liq.collUnitValueWad = liq.collPriceWad * liq.debtUnit;
+        liq.collBalance = liq.userScaledColl.rayMulDown(liq.supplyIndexRay);
         liq.seized = _min(
             requested.mulDivDown(liq.debtUnitValueWad, liq.collUnitValueWad).bpsMulDown(BPS + liq.bonusBps),
             liq.collBalance
@@ -366,41 +449,33 @@ contract LendingPool is AccessControl, ReentrancyGuard {
                 liq.seized.mulDivUp(BPS, BPS + liq.bonusBps).mulDivUp(liq.collUnitValueWad, liq.debtUnitValueWad),
                 requested
             );
-        liq.scaledRepaid = liq.repaid == liq.debt ? liq.userScaledDebt : liq.repaid.rayDivDown(d.borrowIndexRay);
+        liq.scaledRepaid = liq.repaid == liq.debt ? liq.userScaledDebt : liq.repaid.rayDivDown(liq.borrowIndexRay);
         if (liq.seized == 0) revert ErrorsLib.NothingToSeize();
         if (liq.scaledRepaid == 0) revert ErrorsLib.NothingToRepay();
-        _seizedAndDust(liq, collateralAsset, debtAsset);
+        _seizedAndDust(liq, c.liquidationProtocolFeeBps);
     }
 
     /// @dev Scaled collateral burned, protocol fee, and the dust rule (both positions left >= the minimum).
-    function _seizedAndDust(Liquidation memory liq, address collateralAsset, address debtAsset) internal view {
-        AssetState storage c = states[collateralAsset];
+    function _seizedAndDust(Liquidation memory liq, uint256 protocolFeeBps) internal view {
         liq.scaledSeized = liq.seized == liq.collBalance
             ? liq.userScaledColl
-            : _min(liq.seized.rayDivUp(c.supplyIndexRay), liq.userScaledColl);
-        liq.protocolFee = (liq.seized - liq.seized.mulDivUp(BPS, BPS + liq.bonusBps)).bpsMulUp(
-            configs[collateralAsset].liquidationProtocolFeeBps
-        );
+            : _min(liq.seized.rayDivUp(liq.supplyIndexRay), liq.userScaledColl);
+        liq.protocolFee = (liq.seized - liq.seized.mulDivUp(BPS, BPS + liq.bonusBps)).bpsMulUp(protocolFeeBps);
         if (liq.repaid < liq.debt && liq.seized < liq.collBalance) {
-            AssetState storage d = states[debtAsset];
-            uint256 debtLeftWad = (liq.userScaledDebt - liq.scaledRepaid).rayMulUp(d.borrowIndexRay).mulDivUp(
-                liq.debtPriceWad, 10 ** d.decimals
+            uint256 debtLeftWad = (liq.userScaledDebt - liq.scaledRepaid).rayMulUp(liq.borrowIndexRay).mulDivUp(
+                liq.debtPriceWad, liq.debtUnit
             );
-            uint256 collLeftWad = (liq.userScaledColl - liq.scaledSeized).rayMulDown(c.supplyIndexRay).mulDivDown(
-                liq.collPriceWad, 10 ** c.decimals
+            uint256 collLeftWad = (liq.userScaledColl - liq.scaledSeized).rayMulDown(liq.supplyIndexRay).mulDivDown(
+                liq.collPriceWad, liq.collUnit
             );
-            if (debtLeftWad < minLeftoverUsdWad || collLeftWad < minLeftoverUsdWad) revert ErrorsLib.MustNotLeaveDust();
+            uint256 minLeft = minLeftoverUsdWad;
+            if (debtLeftWad < minLeft || collLeftWad < minLeft) revert ErrorsLib.MustNotLeaveDust();
         }
     }
 
     /// @dev The bonus of a liquidation at or above the full-close line, capped so that lt·(1 + bonus) <= HF
     /// (then it cannot lower HF, docs/SPEC.md §5.6): min(bonus, ⌊HF·BPS²/(lt·WAD)⌋ − BPS), at least 0.
-    function _hfPreservingBonusBps(address collateralAsset, uint256 bonusBps, uint256 hfWad)
-        internal
-        view
-        returns (uint256)
-    {
-        uint256 ltBps = configs[collateralAsset].liquidationThresholdBps;
+    function _hfPreservingBonusBps(uint256 ltBps, uint256 bonusBps, uint256 hfWad) internal pure returns (uint256) {
         if (ltBps == 0) return bonusBps;
         uint256 capBps = hfWad.mulDivDown(BPS * BPS, ltBps * WAD);
         if (capBps >= BPS + bonusBps) return bonusBps;
@@ -414,19 +489,77 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         return _assets;
     }
 
-    /// @notice The whole accounting state of `asset` (as of its last accrual).
+    /// @notice The risk configuration of `asset` (all zero when not listed).
+    function configs(address asset)
+        external
+        view
+        returns (
+            uint16 ltvBps,
+            uint16 liquidationThresholdBps,
+            uint16 liquidationBonusBps,
+            uint16 liquidationProtocolFeeBps,
+            uint16 reserveFactorBps,
+            bool collateralEnabled,
+            bool borrowEnabled,
+            uint256 supplyCap,
+            uint256 borrowCap
+        )
+    {
+        Market storage m = _markets[asset];
+        return (
+            m.ltvBps,
+            m.liquidationThresholdBps,
+            m.liquidationBonusBps,
+            m.liquidationProtocolFeeBps,
+            m.reserveFactorBps,
+            m.collateralEnabled,
+            m.borrowEnabled,
+            m.supplyCap,
+            m.borrowCap
+        );
+    }
+
+    /// @notice The whole accounting state of `asset` (as of its last accrual; all zero when not listed).
     function getAssetState(address asset) external view returns (AssetState memory) {
-        return states[asset];
+        Market storage m = _markets[asset];
+        return AssetState(
+            m.totalScaledSupply,
+            m.totalScaledDebt,
+            m.supplyIndexRay,
+            m.borrowIndexRay,
+            m.reserves,
+            m.badDebt,
+            m.lastUpdate,
+            m.decimals,
+            m.rateModel
+        );
+    }
+
+    /// @notice `account` consented to `asset` counting as its collateral (its own supply, its operator's, or
+    /// `setUseAsCollateral`). Supply by anyone else does not set it.
+    function usesAsCollateral(address account, address asset) external view returns (bool) {
+        Market storage m = _markets[asset];
+        return m.flags & LISTED != 0 && (_accountAssets[account] >> m.id) & 1 == 1;
+    }
+
+    /// @notice Close factor in bps.
+    function closeFactorBps() external view returns (uint256) {
+        return _closeFactorBps;
+    }
+
+    /// @notice Health factor (WAD) below which a liquidation may repay a whole debt.
+    function fullCloseHfWad() external view returns (uint256) {
+        return _fullCloseHfWad;
     }
 
     /// @notice Supply balance in token units (rounded down).
     function supplyBalance(address asset, address account) external view returns (uint256) {
-        return scaledSupplyOf[asset][account].rayMulDown(states[asset].supplyIndexRay);
+        return scaledSupplyOf[asset][account].rayMulDown(_markets[asset].supplyIndexRay);
     }
 
     /// @notice Debt in token units (rounded up).
     function debtBalance(address asset, address account) external view returns (uint256) {
-        return scaledDebtOf[asset][account].rayMulUp(states[asset].borrowIndexRay);
+        return scaledDebtOf[asset][account].rayMulUp(_markets[asset].borrowIndexRay);
     }
 
     /// @notice (Σ collateral × threshold, Σ collateral × LTV, Σ debt) in USD WAD, at the last accrual.
@@ -435,12 +568,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         view
         returns (uint256 adjustedCollateralWad, uint256 borrowCapacityWad, uint256 debtWad)
     {
-        return _accountValues(account);
+        return _accountValues(account, address(0), NO_HINT);
     }
 
     /// @notice Health factor (WAD); type(uint256).max without debt.
     function healthFactor(address account) external view returns (uint256) {
-        (uint256 adjustedWad,, uint256 debtWad) = _accountValues(account);
+        (uint256 adjustedWad,, uint256 debtWad) = _accountValues(account, address(0), NO_HINT);
         return debtWad == 0 ? type(uint256).max : adjustedWad.wadDivDown(debtWad);
     }
 
@@ -457,117 +590,197 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         if (c.reserveFactorBps > BPS) revert ErrorsLib.FeeTooHigh(c.reserveFactorBps);
     }
 
-    function _requireListed(address asset) internal view {
-        if (states[asset].supplyIndexRay == 0) revert ErrorsLib.AssetNotListed(asset);
+    function _storeConfig(Market storage m, AssetConfig calldata c) internal {
+        (m.ltvBps, m.liquidationThresholdBps, m.reserveFactorBps) =
+            (c.ltvBps, c.liquidationThresholdBps, c.reserveFactorBps);
+        (m.collateralEnabled, m.borrowEnabled) = (c.collateralEnabled, c.borrowEnabled);
+        (m.liquidationBonusBps, m.liquidationProtocolFeeBps) = (c.liquidationBonusBps, c.liquidationProtocolFeeBps);
+        (m.supplyCap, m.borrowCap) = (c.supplyCap, c.borrowCap);
+        m.flags = LISTED | (c.supplyCap != 0 ? HAS_SUPPLY_CAP : 0) | (c.borrowCap != 0 ? HAS_BORROW_CAP : 0);
+    }
+
+    /// @dev The market of a listed `asset`, else AssetNotListed.
+    function _listed(address asset) internal view returns (Market storage m) {
+        m = _markets[asset];
+        if (m.flags & LISTED == 0) revert ErrorsLib.AssetNotListed(asset);
+    }
+
+    /// @dev Sets bit `bit` of `account`'s bitmap (no write when it is set already).
+    function _setBit(address account, uint256 bit) internal {
+        uint256 bits = _accountAssets[account];
+        uint256 mask = uint256(1) << bit;
+        if (bits & mask == 0) _accountAssets[account] = bits | mask;
+    }
+
+    /// @dev The ids of the assets `account` uses (consents to as collateral, or owes), as a 128-bit set.
+    function _usedIds(address account) internal view returns (uint256) {
+        uint256 bits = _accountAssets[account];
+        return (bits | (bits >> 128)) & LOW_128;
     }
 
     function _accrueAll() internal {
         uint256 n = _assets.length;
         for (uint256 i; i < n; ++i) {
-            _accrue(_assets[i]);
+            address asset = _assets[i];
+            _accrue(asset, _markets[asset]);
         }
     }
 
-    /// @dev Linear interest since the last touch; borrowers' side rounded up, suppliers' down.
-    function _accrue(address asset) internal {
-        AssetState storage s = states[asset];
-        uint256 dt = block.timestamp - s.lastUpdate;
-        if (dt == 0) return;
-        s.lastUpdate = uint64(block.timestamp);
-        uint256 scaledDebt = s.totalScaledDebt;
-        if (scaledDebt == 0) return;
-        uint256 totalDebt = scaledDebt.rayMulUp(s.borrowIndexRay);
-        uint256 totalSupply = s.totalScaledSupply.rayMulDown(s.supplyIndexRay);
-        uint256 utilizationWad = totalSupply == 0 ? WAD : _min(totalDebt.wadDivDown(totalSupply), WAD);
-        uint256 rateRay = s.rateModel.borrowRatePerSecondRay(utilizationWad);
-        uint256 newBorrowIndex = s.borrowIndexRay + s.borrowIndexRay.rayMulUp(rateRay * dt);
-        uint256 interest = scaledDebt.rayMulUp(newBorrowIndex) - totalDebt;
-        uint256 toReserves = interest.bpsMulUp(configs[asset].reserveFactorBps);
-        if (s.totalScaledSupply == 0) toReserves = interest;
-        else s.supplyIndexRay += (interest - toReserves).mulDivDown(RAY, s.totalScaledSupply);
-        s.borrowIndexRay = newBorrowIndex;
-        s.reserves += toReserves;
-        emit EventsLib.InterestAccrued(asset, newBorrowIndex, s.supplyIndexRay, interest, toReserves);
+    /// @dev Accrues every asset `account` uses, in listing order (what its health check values). `hint` is the
+    /// operation's own asset and `hintId` its id (its address is then not read from `_assets` again).
+    function _accrueAccount(address account, address hint, uint256 hintId) internal {
+        uint256 ids = _usedIds(account);
+        for (uint256 id; ids != 0; ++id) {
+            if (ids & 1 != 0) {
+                address asset = id == hintId ? hint : _assets[id];
+                _accrue(asset, _markets[asset]);
+            }
+            ids >>= 1;
+        }
     }
 
-    /// @dev Collateral rounded down, debt rounded up; prices read only for assets that count.
-    function _accountValues(address account)
+    /// @dev Linear interest since the last accrual; borrowers' side rounded up, suppliers' down. An asset without
+    /// debt accrues nothing and keeps its `lastUpdate` (the first borrow sets it: docs/SPEC.md §3.2).
+    function _accrue(address asset, Market storage m) internal {
+        uint256 scaledDebt = m.totalScaledDebt;
+        if (scaledDebt == 0) return;
+        uint256 dt = block.timestamp - m.lastUpdate;
+        if (dt == 0) return;
+        uint256 borrowIndex = m.borrowIndexRay;
+        uint256 supplyIndex = m.supplyIndexRay;
+        uint256 scaledSupply = m.totalScaledSupply;
+        uint256 totalDebt = scaledDebt.rayMulUp(borrowIndex);
+        uint256 totalSupply = scaledSupply.rayMulDown(supplyIndex);
+        uint256 utilizationWad = totalSupply == 0 ? WAD : _min(totalDebt.wadDivDown(totalSupply), WAD);
+        uint256 rateRay = m.rateModel.borrowRatePerSecondRay(utilizationWad);
+        uint256 newBorrowIndex = borrowIndex + borrowIndex.rayMulUp(rateRay * dt);
+        uint256 interest = scaledDebt.rayMulUp(newBorrowIndex) - totalDebt;
+        uint256 toReserves = interest.bpsMulUp(m.reserveFactorBps);
+        if (scaledSupply == 0) toReserves = interest;
+        else supplyIndex += (interest - toReserves).mulDivDown(RAY, scaledSupply);
+        m.supplyIndexRay = supplyIndex.toUint128();
+        m.borrowIndexRay = newBorrowIndex.toUint128();
+        m.reserves = (m.reserves + toReserves).toUint128();
+        m.lastUpdate = uint40(block.timestamp);
+        emit EventsLib.InterestAccrued(asset, newBorrowIndex, supplyIndex, interest, toReserves);
+    }
+
+    /// @dev Collateral rounded down, debt rounded up; prices read only for the assets the account uses. `hint`
+    /// / `hintId`: as `_accrueAccount`.
+    function _accountValues(address account, address hint, uint256 hintId)
         internal
         view
         returns (uint256 adjustedWad, uint256 capacityWad, uint256 debtWad)
     {
-        uint256 n = _assets.length;
-        for (uint256 i; i < n; ++i) {
-            address asset = _assets[i];
-            AssetConfig storage cfg = configs[asset];
-            uint256 sc = _collateralScaled(asset, account);
-            uint256 sd = scaledDebtOf[asset][account];
-            if (sc == 0 && sd == 0) continue;
-            AssetState storage s = states[asset];
-            uint256 priceWad = priceRouter.priceWad(asset);
-            uint256 unit = 10 ** s.decimals;
-            if (sc != 0) {
-                uint256 valueWad = sc.rayMulDown(s.supplyIndexRay).mulDivDown(priceWad, unit);
-                adjustedWad += valueWad.bpsMulDown(cfg.liquidationThresholdBps);
-                capacityWad += valueWad.bpsMulDown(cfg.ltvBps);
+        uint256 bits = _accountAssets[account];
+        uint256 ids = (bits | (bits >> 128)) & LOW_128;
+        for (uint256 id; ids != 0; ++id) {
+            if (ids & 1 != 0) {
+                address asset = id == hintId ? hint : _assets[id];
+                Market storage m = _markets[asset];
+                uint256 sc = (bits >> id) & 1 == 1 && m.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
+                uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
+                if (sc != 0 || sd != 0) {
+                    uint256 priceWad = priceRouter.priceWad(asset);
+                    uint256 unit = 10 ** m.decimals;
+                    if (sc != 0) {
+                        uint256 valueWad = sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit);
+                        adjustedWad += valueWad.bpsMulDown(m.liquidationThresholdBps);
+                        capacityWad += valueWad.bpsMulDown(m.ltvBps);
+                    }
+                    if (sd != 0) debtWad += sd.rayMulUp(m.borrowIndexRay).mulDivUp(priceWad, unit);
+                }
             }
-            if (sd != 0) debtWad += sd.rayMulUp(s.borrowIndexRay).mulDivUp(priceWad, unit);
+            ids >>= 1;
         }
     }
 
     /// @dev (Σ collateral × threshold, Σ debt) in USD WAD as `_accountValues`, except that an asset whose price
     /// the router rejects counts as zero (collateral and debt alike): a liquidation is decided on valid prices.
-    function _liquidationValues(address account) internal view returns (uint256 adjustedWad, uint256 debtWad) {
-        uint256 n = _assets.length;
-        for (uint256 i; i < n; ++i) {
-            address asset = _assets[i];
-            uint256 sc = _collateralScaled(asset, account);
-            uint256 sd = scaledDebtOf[asset][account];
-            if (sc == 0 && sd == 0) continue;
-            uint256 priceWad;
-            try priceRouter.priceWad(asset) returns (uint256 p) {
-                priceWad = p;
-            } catch {
-                continue;
+    /// The two assets of the liquidation reuse the prices `liq` read already (the same call, the same block).
+    function _liquidationValues(address account, Liquidation memory liq, address collateralAsset, address debtAsset)
+        internal
+        view
+        returns (uint256 adjustedWad, uint256 debtWad)
+    {
+        uint256 bits = _accountAssets[account];
+        uint256 ids = (bits | (bits >> 128)) & LOW_128;
+        for (uint256 id; ids != 0; ++id) {
+            if (ids & 1 != 0) {
+                address asset = id == liq.collId ? collateralAsset : (id == liq.debtId ? debtAsset : _assets[id]);
+                Market storage m = _markets[asset];
+                uint256 sc = (bits >> id) & 1 == 1 && m.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
+                uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
+                (bool priced, uint256 priceWad) = (sc != 0 || sd != 0)
+                    ? _priceForLiquidation(asset, liq, collateralAsset, debtAsset)
+                    : (false, 0);
+                if (priced) {
+                    uint256 unit = 10 ** m.decimals;
+                    if (sc != 0) {
+                        adjustedWad += sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit).bpsMulDown(
+                            m.liquidationThresholdBps
+                        );
+                    }
+                    if (sd != 0) debtWad += sd.rayMulUp(m.borrowIndexRay).mulDivUp(priceWad, unit);
+                }
             }
-            AssetState storage s = states[asset];
-            uint256 unit = 10 ** s.decimals;
-            if (sc != 0) {
-                adjustedWad += sc.rayMulDown(s.supplyIndexRay).mulDivDown(priceWad, unit).bpsMulDown(
-                    configs[asset].liquidationThresholdBps
-                );
-            }
-            if (sd != 0) debtWad += sd.rayMulUp(s.borrowIndexRay).mulDivUp(priceWad, unit);
+            ids >>= 1;
+        }
+    }
+
+    /// @dev The price of `asset` for `_liquidationValues`: the liquidation's own two prices, else the router's
+    /// (false when the router rejects it).
+    function _priceForLiquidation(address asset, Liquidation memory liq, address collateralAsset, address debtAsset)
+        internal
+        view
+        returns (bool, uint256)
+    {
+        if (asset == debtAsset) return (true, liq.debtPriceWad);
+        if (asset == collateralAsset) return (true, liq.collPriceWad);
+        try priceRouter.priceWad(asset) returns (uint256 p) {
+            return (true, p);
+        } catch {
+            return (false, 0);
         }
     }
 
     /// @dev The account's scaled supply of `asset` if it counts as collateral (listed as collateral and the
     /// account consented), else 0.
-    function _collateralScaled(address asset, address account) internal view returns (uint256) {
-        if (!configs[asset].collateralEnabled || !usesAsCollateral[account][asset]) return 0;
+    function _collateralScaled(address asset, Market storage m, address account) internal view returns (uint256) {
+        if (!m.collateralEnabled || (_accountAssets[account] >> m.id) & 1 == 0) return 0;
         return scaledSupplyOf[asset][account];
     }
 
     /// @dev Tokens of `asset` the pool may lend or pay out to suppliers: its cash minus the reserves (which
     /// belong to the protocol), 0 when reserves exceed the cash (docs/SPEC.md §3.5).
-    function _lendable(address asset) internal view returns (uint256) {
+    function _lendable(address asset, uint256 reserves) internal view returns (uint256) {
         uint256 cash = IERC20(asset).balanceOf(address(this));
-        uint256 reserves = states[asset].reserves;
         return cash > reserves ? cash - reserves : 0;
     }
 
-    function _hasDebt(address account) internal view returns (bool) {
-        uint256 n = _assets.length;
-        for (uint256 i; i < n; ++i) {
-            if (scaledDebtOf[_assets[i]][account] != 0) return true;
+    /// @dev Burns `scaled` of `account`'s `userScaled` debt of `asset` (scaled <= userScaled: the callers round
+    /// down or take all); a debt burnt whole clears the account's debt bit.
+    function _burnDebt(address asset, Market storage m, address account, uint256 userScaled, uint256 scaled)
+        internal
+    {
+        uint256 left = userScaled - scaled;
+        scaledDebtOf[asset][account] = left;
+        // scaled <= userScaled <= the total: no underflow.
+        unchecked {
+            m.totalScaledDebt -= uint128(scaled);
         }
-        return false;
+        if (left == 0) _accountAssets[account] &= ~(uint256(1) << (128 + m.id));
     }
 
+    /// @dev Whether any asset the account consented to counts as collateral with a non-zero supply.
     function _hasCollateral(address account) internal view returns (bool) {
-        uint256 n = _assets.length;
-        for (uint256 i; i < n; ++i) {
-            if (_collateralScaled(_assets[i], account) != 0) return true;
+        uint256 ids = _accountAssets[account] & LOW_128;
+        for (uint256 id; ids != 0; ++id) {
+            if (ids & 1 != 0) {
+                address asset = _assets[id];
+                if (_markets[asset].collateralEnabled && scaledSupplyOf[asset][account] != 0) return true;
+            }
+            ids >>= 1;
         }
         return false;
     }
@@ -575,25 +788,30 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     /// @dev The account has no collateral left: every debt it still has is written off, reserves first,
     /// then that asset's suppliers through the supply index.
     function _writeOffBadDebt(address account) internal {
-        uint256 n = _assets.length;
-        for (uint256 i; i < n; ++i) {
-            address asset = _assets[i];
-            uint256 scaled = scaledDebtOf[asset][account];
-            if (scaled == 0) continue;
-            AssetState storage s = states[asset];
-            uint256 amount = scaled.rayMulUp(s.borrowIndexRay);
-            scaledDebtOf[asset][account] = 0;
-            s.totalScaledDebt -= scaled;
-            uint256 fromReserves = _min(s.reserves, amount);
-            s.reserves -= fromReserves;
-            uint256 fromSuppliers = amount - fromReserves;
-            if (fromSuppliers != 0 && s.totalScaledSupply != 0) {
-                uint256 deltaRay = fromSuppliers.mulDivUp(RAY, s.totalScaledSupply);
-                // The index never reaches zero (it divides later amounts); a loss beyond every claim stays recorded.
-                s.supplyIndexRay = s.supplyIndexRay > deltaRay ? s.supplyIndexRay - deltaRay : 1;
+        uint256 ids = _accountAssets[account] >> 128;
+        for (uint256 id; ids != 0; ++id) {
+            if (ids & 1 != 0) {
+                address asset = _assets[id];
+                Market storage m = _markets[asset];
+                uint256 scaled = scaledDebtOf[asset][account];
+                uint256 amount = scaled.rayMulUp(m.borrowIndexRay);
+                _burnDebt(asset, m, account, scaled, scaled);
+                uint256 reserves = m.reserves;
+                uint256 fromReserves = _min(reserves, amount);
+                m.reserves = uint128(reserves - fromReserves); // <= reserves < 2^128
+                uint256 fromSuppliers = amount - fromReserves;
+                uint256 scaledSupply = m.totalScaledSupply;
+                if (fromSuppliers != 0 && scaledSupply != 0) {
+                    uint256 deltaRay = fromSuppliers.mulDivUp(RAY, scaledSupply);
+                    uint256 index = m.supplyIndexRay;
+                    // The index never reaches zero (it divides later amounts); a loss beyond every claim stays
+                    // recorded. The new index is below the old one (< 2^128).
+                    m.supplyIndexRay = uint128(index > deltaRay ? index - deltaRay : 1);
+                }
+                m.badDebt += amount;
+                emit EventsLib.BadDebtWrittenOff(account, asset, amount, fromReserves, fromSuppliers);
             }
-            s.badDebt += amount;
-            emit EventsLib.BadDebtWrittenOff(account, asset, amount, fromReserves, fromSuppliers);
+            ids >>= 1;
         }
     }
 
@@ -610,16 +828,13 @@ contract LendingPool is AccessControl, ReentrancyGuard {
     bytes32 public constant FLASH_LOAN_CALLBACK_SUCCESS = keccak256("LendingPool.onFlashLoan");
     /// @notice Upper bound of the flash-loan fee (10%).
     uint256 public constant MAX_FLASH_LOAN_FEE_BPS = 1_000;
-    /// @notice Fee of a flash loan in bps of the amount (rounded up); it goes to the asset's reserves.
-    uint256 public flashLoanFeeBps;
     /// @notice `isAuthorized[account][operator]`: `operator` may borrow and withdraw for `account`.
     mapping(address account => mapping(address operator => bool)) public isAuthorized;
-    bool internal _flashLoanActive;
 
     /// @notice Sets the flash-loan fee (bps of the amount, at most `MAX_FLASH_LOAN_FEE_BPS`).
     function setFlashLoanFee(uint256 feeBps) external onlyRole(RISK_ADMIN_ROLE) {
         if (feeBps > MAX_FLASH_LOAN_FEE_BPS) revert FlashErrorsLib.FlashLoanFeeTooHigh(feeBps);
-        flashLoanFeeBps = feeBps;
+        _flashLoanFeeBps = uint16(feeBps); // <= MAX_FLASH_LOAN_FEE_BPS < 2^16 (checked above)
         emit FlashEventsLib.FlashLoanFeeUpdated(feeBps);
     }
 
@@ -632,12 +847,12 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         if (_flashLoanActive) revert FlashErrorsLib.FlashLoanReentrancy();
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (address(receiver) == address(0)) revert ErrorsLib.ZeroAddress();
-        _requireListed(asset);
+        Market storage m = _listed(asset);
         if (borrowPaused) revert ErrorsLib.BorrowPaused();
         if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
-        uint256 fee = amount.bpsMulUp(flashLoanFeeBps);
+        uint256 fee = amount.bpsMulUp(_flashLoanFeeBps);
         _flashLoanActive = true;
-        states[asset].reserves += fee;
+        m.reserves = (m.reserves + fee).toUint128();
         emit FlashEventsLib.FlashLoan(address(receiver), msg.sender, asset, amount, fee);
         IERC20(asset).safeTransfer(address(receiver), amount);
         if (receiver.onFlashLoan(msg.sender, asset, amount, fee, data) != FLASH_LOAN_CALLBACK_SUCCESS) {
@@ -645,6 +860,11 @@ contract LendingPool is AccessControl, ReentrancyGuard {
         }
         IERC20(asset).safeTransferFrom(address(receiver), address(this), amount + fee);
         _flashLoanActive = false;
+    }
+
+    /// @notice Fee of a flash loan in bps of the amount (rounded up); it goes to the asset's reserves.
+    function flashLoanFeeBps() external view returns (uint256) {
+        return _flashLoanFeeBps;
     }
 
     /// @notice Lets `operator` borrow and withdraw for the caller (`authorized = true`) or stops it.

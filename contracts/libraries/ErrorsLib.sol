@@ -16,6 +16,8 @@ library ErrorsLib {
     error InvalidCloseFactor(uint256 closeFactorBps, uint256 fullCloseHfWad);
     error InvalidRateModel();
     error InvalidDecimals(uint8 decimals);
+    /// @notice The pool lists `maxAssets` assets already (one bit each in the account bitmaps).
+    error TooManyAssets(uint256 maxAssets);
     error SupplyPaused();
     error BorrowPaused();
     error BorrowNotEnabled(address asset);

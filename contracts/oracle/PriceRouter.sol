@@ -48,7 +48,23 @@ contract PriceRouter is IPriceRouter, AccessControl {
     uint256 public constant MAX_PRICE_WAD = 1e36;
     uint256 public constant MAX_GRACE_PERIOD_SEC = 1 days;
 
-    mapping(address asset => Feed) public feeds;
+    /// @dev The hot slot of an asset: its primary feed and the policy fields every read needs, with a flag per
+    /// policy field kept in `_policies` only (a read with no flag set reads this one slot).
+    struct Source {
+        AggregatorV3Interface aggregator;
+        uint8 decimals;
+        uint32 maxAgeSec;
+        uint16 maxJumpBps;
+        uint32 gracePeriodSec;
+        uint8 flags; // HAS_MIN_PRICE | HAS_MAX_PRICE | HAS_FALLBACK | HAS_SEQUENCER
+    }
+
+    uint8 internal constant HAS_MIN_PRICE = 1;
+    uint8 internal constant HAS_MAX_PRICE = 2;
+    uint8 internal constant HAS_FALLBACK = 4;
+    uint8 internal constant HAS_SEQUENCER = 8;
+
+    mapping(address asset => Source) internal _sources;
     mapping(address asset => OraclePolicy) internal _policies;
     mapping(address asset => uint8) public fallbackDecimals;
 
@@ -62,15 +78,17 @@ contract PriceRouter is IPriceRouter, AccessControl {
         if (asset == address(0) || address(aggregator) == address(0)) revert ErrorsLib.ZeroAddress();
         uint8 dec = aggregator.decimals();
         if (dec > 18) revert ErrorsLib.InvalidDecimals(dec);
-        feeds[asset] = Feed(aggregator, dec);
+        Source storage src = _sources[asset];
+        (src.aggregator, src.decimals) = (aggregator, dec);
         emit EventsLib.FeedSet(asset, address(aggregator), dec);
     }
 
     /// @notice Sets the oracle policy of `asset` (its feed must be set). Rejects impossible values with
     /// InvalidOraclePolicy naming the field.
     function setOraclePolicy(address asset, OraclePolicy calldata p) external onlyRole(DEFAULT_ADMIN_ROLE) {
-        Feed memory feed = feeds[asset];
-        if (address(feed.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
+        Source storage src = _sources[asset];
+        AggregatorV3Interface primary = src.aggregator;
+        if (address(primary) == address(0)) revert ErrorsLib.FeedNotSet(asset);
         if (p.maxAgeSec > MAX_AGE_LIMIT_SEC) revert OracleErrorsLib.InvalidOraclePolicy("maxAgeSec");
         if (p.maxPriceWad != 0 && p.maxPriceWad <= p.minPriceWad) {
             revert OracleErrorsLib.InvalidOraclePolicy("maxPriceWad");
@@ -78,7 +96,7 @@ contract PriceRouter is IPriceRouter, AccessControl {
         if (p.maxJumpBps > BPS) revert OracleErrorsLib.InvalidOraclePolicy("maxJumpBps");
         uint8 fbDec;
         if (address(p.fallbackFeed) != address(0)) {
-            if (p.fallbackFeed == feed.aggregator) revert OracleErrorsLib.InvalidOraclePolicy("fallbackFeed");
+            if (p.fallbackFeed == primary) revert OracleErrorsLib.InvalidOraclePolicy("fallbackFeed");
             fbDec = p.fallbackFeed.decimals();
             if (fbDec > 18) revert ErrorsLib.InvalidDecimals(fbDec);
         }
@@ -88,6 +106,10 @@ contract PriceRouter is IPriceRouter, AccessControl {
         if (p.gracePeriodSec > MAX_GRACE_PERIOD_SEC) revert OracleErrorsLib.InvalidOraclePolicy("gracePeriodSec");
         _policies[asset] = p;
         fallbackDecimals[asset] = fbDec;
+        (src.maxAgeSec, src.maxJumpBps, src.gracePeriodSec) = (p.maxAgeSec, p.maxJumpBps, p.gracePeriodSec);
+        src.flags = (p.minPriceWad != 0 ? HAS_MIN_PRICE : 0) | (p.maxPriceWad != 0 ? HAS_MAX_PRICE : 0)
+            | (address(p.fallbackFeed) != address(0) ? HAS_FALLBACK : 0)
+            | (address(p.sequencerFeed) != address(0) ? HAS_SEQUENCER : 0);
         emit OracleEventsLib.OraclePolicySet(
             asset,
             p.maxAgeSec,
@@ -105,13 +127,26 @@ contract PriceRouter is IPriceRouter, AccessControl {
         return _policies[asset];
     }
 
+    /// @notice The primary feed of `asset` and its decimals (zero: none).
+    function feeds(address asset) external view returns (AggregatorV3Interface aggregator, uint8 decimals) {
+        Source storage src = _sources[asset];
+        return (src.aggregator, src.decimals);
+    }
+
     /// @inheritdoc IPriceRouter
+    /// @dev A policy with no price band, fallback or sequencer (no flag) is read from the one hot slot; its
+    /// remaining fields are zero there, so the checks are the same as on the stored policy.
     function priceWad(address asset) external view returns (uint256) {
-        Feed memory feed = feeds[asset];
-        if (address(feed.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
-        OraclePolicy memory p = _policies[asset];
+        Source memory src = _sources[asset];
+        if (address(src.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
+        OraclePolicy memory p;
+        if (src.flags == 0) {
+            (p.maxAgeSec, p.maxJumpBps) = (src.maxAgeSec, src.maxJumpBps);
+            return _checkedPrice(asset, src.aggregator, src.decimals, p);
+        }
+        p = _policies[asset];
         if (address(p.sequencerFeed) != address(0)) _checkSequencer(asset, p);
-        if (address(p.fallbackFeed) == address(0)) return _checkedPrice(asset, feed.aggregator, feed.decimals, p);
+        if (address(p.fallbackFeed) == address(0)) return _checkedPrice(asset, src.aggregator, src.decimals, p);
         try this.checkedPrice(asset, false) returns (uint256 price) {
             return price;
         } catch (bytes memory primaryReason) {
@@ -133,9 +168,9 @@ contract PriceRouter is IPriceRouter, AccessControl {
             if (address(p.fallbackFeed) == address(0)) revert ErrorsLib.FeedNotSet(asset);
             return _checkedPrice(asset, p.fallbackFeed, fallbackDecimals[asset], p);
         }
-        Feed memory feed = feeds[asset];
-        if (address(feed.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
-        return _checkedPrice(asset, feed.aggregator, feed.decimals, p);
+        Source memory src = _sources[asset];
+        if (address(src.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
+        return _checkedPrice(asset, src.aggregator, src.decimals, p);
     }
 
     function _checkSequencer(address asset, OraclePolicy memory p) internal view {

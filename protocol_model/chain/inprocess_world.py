@@ -99,7 +99,7 @@ def pool_storage_reads(world: ChainWorld) -> WordReads:
     reads: list[tuple[str, Word]] = []
     for name in names:
         asset = str(world.tokens[name].address)
-        base, struct = pool.mapped("states", asset)
+        base, struct = pool.mapped("_markets", asset)
         reads += [(pool_at, pool.member(base.slot, struct, m)) for m in ASSET_STATE_MEMBERS]
         reads.append((asset, token.mapped("_balances", pool_at)[0]))
     for name in names:

@@ -37,6 +37,7 @@ FeeTooHigh = _make("FeeTooHigh", "A fee or factor exceeds 100%.")
 InvalidCloseFactor = _make("InvalidCloseFactor", "Close factor not in (0, 100%] or full-close HF above 1.")
 InvalidRateModel = _make("InvalidRateModel", "Optimal utilization not in (0, 100%).")
 InvalidDecimals = _make("InvalidDecimals", "Decimals out of range.")
+TooManyAssets = _make("TooManyAssets", "The pool lists MAX_ASSETS (128) assets already.")
 SupplyPaused = _make("SupplyPaused", "Supply is paused by the guardian.")
 BorrowPaused = _make("BorrowPaused", "Borrow is paused by the guardian.")
 BorrowNotEnabled = _make("BorrowNotEnabled", "Borrowing this asset is disabled.")
@@ -59,6 +60,10 @@ InvalidPrice = _make("InvalidPrice", "The feed answered <= 0.")
 
 # Raised by OpenZeppelin code the contracts call.
 ERC20InsufficientBalance = _make("ERC20InsufficientBalance", "Token balance too low for a transfer.")
+SafeCastOverflowedUintDowncast = _make(
+    "SafeCastOverflowedUintDowncast",
+    "A stored total, index or reserve would not fit its packed width (OpenZeppelin SafeCast).",
+)
 ERC20InsufficientAllowance = _make("ERC20InsufficientAllowance", "Allowance too low for transferFrom.")
 AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Caller lacks the role.")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from protocol_model.exact.lending.params import RateParams
-from protocol_model.exact.lending.pool_state import AssetState
+from protocol_model.exact.lending.pool_state import AssetState, to_uint128
 from protocol_model.exact.math_lib import RAY, WAD, bps_mul_up, mul_div_down, ray_mul_up, wad_div_down
 
 
@@ -26,27 +26,32 @@ def utilization_wad(state: AssetState) -> int:
 def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: int) -> int:
     """Accrue linear interest on ``state`` in place up to ``now``; returns the interest (token units).
 
-    Borrowers' side rounds up (index and interest), suppliers' side rounds down; the reserve factor's
-    share is rounded up. With no suppliers left, all interest goes to reserves.
+    Twin of ``LendingPool._accrue``: an asset without debt accrues nothing and keeps its ``last_update`` (the borrow
+    that gives it debt sets it, docs/SPEC.md §3.2). Borrowers' side rounds up (index and interest), suppliers' side
+    rounds down; the reserve factor's share is rounded up. With no suppliers left, all interest goes to reserves.
+    Raises ``SafeCastOverflowedUintDowncast`` when an index or the reserves outgrow uint128, ValueError when ``now``
+    is before ``last_update``.
     """
+    scaled_debt = state.total_scaled_debt
+    if scaled_debt == 0:
+        return 0
     dt = now - state.last_update
     if dt == 0:
         return 0
     if dt < 0:
         raise ValueError(f"time went backwards: {state.last_update} -> {now}")
-    state.last_update = now
-    scaled_debt = state.total_scaled_debt
-    if scaled_debt == 0:
-        return 0
     total_debt = state.total_debt()
     rate_ray = borrow_rate_per_second_ray(rate, utilization_wad(state))
     new_borrow_index = state.borrow_index_ray + ray_mul_up(state.borrow_index_ray, rate_ray * dt)
     interest = ray_mul_up(scaled_debt, new_borrow_index) - total_debt
     to_reserves = bps_mul_up(interest, reserve_factor_bps)
+    supply_index = state.supply_index_ray
     if state.total_scaled_supply == 0:
         to_reserves = interest
     else:
-        state.supply_index_ray += mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
-    state.borrow_index_ray = new_borrow_index
-    state.reserves += to_reserves
+        supply_index += mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
+    state.supply_index_ray = to_uint128(supply_index)
+    state.borrow_index_ray = to_uint128(new_borrow_index)
+    state.reserves = to_uint128(state.reserves + to_reserves)
+    state.last_update = now
     return interest

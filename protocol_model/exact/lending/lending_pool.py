@@ -15,7 +15,7 @@ from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.lending.kinked_rate_model import accrue
 from protocol_model.exact.lending.liquidation import LiquidationAmounts, liquidation_amounts
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
-from protocol_model.exact.lending.pool_state import AssetState
+from protocol_model.exact.lending.pool_state import AssetState, to_uint128
 from protocol_model.exact.math_lib import (
     RAY,
     UINT256_MAX,
@@ -115,12 +115,15 @@ class LendingPool:
 
         Raises, in order: AssetAlreadyListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
         LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16),
-        InvalidDecimals (above 36). The contract's ZeroAddress checks have no model counterpart."""
+        InvalidDecimals (above 36), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress
+        checks have no model counterpart."""
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
         config.validate()
         if decimals > 36:
             raise errors.InvalidDecimals(decimals)
+        if len(self.assets) == MAX_ASSETS:
+            raise errors.TooManyAssets(MAX_ASSETS)
         self.assets[asset] = ListedAsset(config, rate, AssetState(decimals=decimals, last_update=now))
 
     @reverts_atomically
@@ -164,16 +167,16 @@ class LendingPool:
         ``amount / supply index``, rounded down); it counts as collateral only if the sender is ``on_behalf`` or its
         operator. Returns the scaled amount minted.
 
-        Raises, in order: ZeroAmount, ZeroAddress, AssetNotListed, SupplyPaused, (accrue) ZeroScaledAmount,
-        SupplyCapExceeded, then the ERC-20 errors of the transfer in (ERC20InsufficientAllowance,
-        ERC20InsufficientBalance)."""
+        Raises, in order: ZeroAmount, ZeroAddress, AssetNotListed, SupplyPaused, (accrue ``asset``) ZeroScaledAmount,
+        SupplyCapExceeded, SafeCastOverflowedUintDowncast (the total beyond uint128), then the ERC-20 errors of the
+        transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
         listed = self._listed(asset)
         if self.supply_paused:
             raise errors.SupplyPaused()
-        self._accrue_all(now)
+        self._accrue(asset, now)
         s = listed.state
         scaled = ray_div_down(amount, s.supply_index_ray)
         if scaled == 0:
@@ -182,7 +185,7 @@ class LendingPool:
         cap = listed.config.supply_cap
         if cap != 0 and ray_mul_down(new_total, s.supply_index_ray) > cap:
             raise errors.SupplyCapExceeded(asset)
-        s.total_scaled_supply = new_total
+        s.total_scaled_supply = to_uint128(new_total)
         self._add(self.scaled_supply, asset, on_behalf, scaled)
         if self._is_authorized(sender, on_behalf):  # a third party's supply never becomes collateral
             self.collateral_use.add((on_behalf, asset))
@@ -191,15 +194,17 @@ class LendingPool:
 
     @reverts_atomically
     def set_use_as_collateral(self, sender: str, asset: str, enabled: bool, now: int) -> None:
-        """``LendingPool.setUseAsCollateral``: the sender's ``asset`` supply counts as collateral or stops;
-        raises AssetNotListed, then (accrue) price errors and HealthFactorTooLow when stopping with debt."""
+        """``LendingPool.setUseAsCollateral``: the sender's ``asset`` supply counts as collateral or stops; stopping
+        with debt accrues the sender's assets and checks its health. Raises AssetNotListed, then price errors and
+        HealthFactorTooLow when stopping with debt."""
         self._listed(asset)
-        self._accrue_all(now)
+        self.oracle_now = now
         if enabled:
             self.collateral_use.add((sender, asset))
         else:
             self.collateral_use.discard((sender, asset))
             if self._has_debt(sender):
+                self._accrue_account(sender, now)
                 values = self.account_values(sender)
                 if values.adjusted_collateral_wad < values.debt_wad:
                     raise errors.HealthFactorTooLow()
@@ -215,14 +220,15 @@ class LendingPool:
         ``on_behalf``'s supply to ``receiver``; returns the amount paid out.
 
         Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue) ZeroAmount /
-        InsufficientBalance, InsufficientLiquidity, price errors, HealthFactorTooLow (docs/SPEC.md §4)."""
+        InsufficientBalance, InsufficientLiquidity, (with debt: accrue the account's assets) price errors,
+        HealthFactorTooLow (docs/SPEC.md §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
         self._nonzero(receiver)
         self._require_authorized(sender, on_behalf)
         listed = self._listed(asset)
-        self._accrue_all(now)
+        self._accrue(asset, now)
         s = listed.state
         user_scaled = self.scaled_supply.get((asset, on_behalf), 0)
         balance = ray_mul_down(user_scaled, s.supply_index_ray)
@@ -239,6 +245,7 @@ class LendingPool:
         self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
         s.total_scaled_supply -= scaled
         if self._has_debt(on_behalf):
+            self._accrue_account(on_behalf, now)
             values = self.account_values(on_behalf)
             if values.adjusted_collateral_wad < values.debt_wad:
                 raise errors.HealthFactorTooLow()
@@ -257,7 +264,8 @@ class LendingPool:
         sent to ``receiver``; returns the scaled debt minted (rounded up).
 
         Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, BorrowPaused, BorrowNotEnabled,
-        (accrue) InsufficientLiquidity, BorrowCapExceeded, price errors, InsufficientCollateral (SPEC §4)."""
+        (accrue ``asset``) InsufficientLiquidity, BorrowCapExceeded, SafeCastOverflowedUintDowncast, (accrue the
+        account's assets) price errors, InsufficientCollateral (SPEC §4)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
@@ -268,7 +276,7 @@ class LendingPool:
             raise errors.BorrowPaused()
         if not listed.config.borrow_enabled:
             raise errors.BorrowNotEnabled(asset)
-        self._accrue_all(now)
+        self._accrue(asset, now)
         if amount > self.lendable(asset):
             raise errors.InsufficientLiquidity(asset)
         s = listed.state
@@ -277,8 +285,11 @@ class LendingPool:
         cap = listed.config.borrow_cap
         if cap != 0 and ray_mul_up(new_total, s.borrow_index_ray) > cap:
             raise errors.BorrowCapExceeded(asset)
-        s.total_scaled_debt = new_total
+        if s.total_scaled_debt == 0:  # interest runs from the borrow that gives the asset debt again
+            s.last_update = now
+        s.total_scaled_debt = to_uint128(new_total)
         self._add(self.scaled_debt, asset, on_behalf, scaled)
+        self._accrue_account(on_behalf, now)
         values = self.account_values(on_behalf)
         if values.debt_wad > values.borrow_capacity_wad:
             raise errors.InsufficientCollateral()
@@ -297,7 +308,7 @@ class LendingPool:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
         listed = self._listed(asset)
-        self._accrue_all(now)
+        self._accrue(asset, now)
         s = listed.state
         user_scaled = self.scaled_debt.get((asset, on_behalf), 0)
         if user_scaled == 0:
@@ -319,15 +330,15 @@ class LendingPool:
                   now: int) -> LiquidationAmounts:
         """``LendingPool.liquidate``: repay up to ``repay_amount`` of the borrower's ``debt_asset`` debt and
         seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
-        CollateralNotEnabled, (accrue) NoDebt, NoCollateral, price errors of the two assets, HealthyAccount,
-        NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
+        CollateralNotEnabled, (accrue the borrower's assets) NoDebt, NoCollateral, price errors of the two assets,
+        HealthyAccount, NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
         c = self._listed(collateral)
         d = self._listed(debt_asset)
         if not c.config.collateral_enabled:
             raise errors.CollateralNotEnabled(collateral)
-        self._accrue_all(now)
+        self._accrue_account(borrower, now)
         user_scaled_debt = self.scaled_debt.get((debt_asset, borrower), 0)
         if user_scaled_debt == 0:
             raise errors.NoDebt()
@@ -351,7 +362,7 @@ class LendingPool:
         )
         self.scaled_supply[(collateral, borrower)] = user_scaled_coll - liq.scaled_seized
         c.state.total_scaled_supply -= liq.scaled_seized
-        c.state.reserves += liq.protocol_fee
+        c.state.reserves = to_uint128(c.state.reserves + liq.protocol_fee)
         self.scaled_debt[(debt_asset, borrower)] = user_scaled_debt - liq.scaled_repaid
         d.state.total_scaled_debt -= liq.scaled_repaid
         if not self._has_collateral(borrower):
@@ -446,8 +457,22 @@ class LendingPool:
         book[(asset, account)] = book.get((asset, account), 0) + amount
 
     def _accrue(self, asset: str, now: int) -> None:
+        """``LendingPool._accrue`` of one asset at ``now`` (prices are then validated at ``now`` too)."""
+        self.oracle_now = now
         listed = self.assets[asset]
         accrue(listed.state, listed.rate, listed.config.reserve_factor_bps, now)
+
+    def _used_assets(self, account: str) -> list[str]:
+        """The assets ``account`` uses, in listing order: those it consented to as collateral or owes (the bits of
+        ``LendingPool._accountAssets``)."""
+        return [a for a in self.assets
+                if (account, a) in self.collateral_use or self.scaled_debt.get((a, account), 0)]
+
+    def _accrue_account(self, account: str, now: int) -> None:
+        """``LendingPool._accrueAccount``: accrues every asset ``account`` uses, in listing order."""
+        self.oracle_now = now
+        for asset in self._used_assets(account):
+            self._accrue(asset, now)
 
     def _accrue_all(self, now: int) -> None:
         self.oracle_now = now
@@ -528,7 +553,7 @@ class LendingPool:
             raise errors.InsufficientLiquidity(asset)
         fee = self.flash_loan_fee(amount)
         self.flash_loan_active = True
-        self.assets[asset].state.reserves += fee
+        self.assets[asset].state.reserves = to_uint128(self.assets[asset].state.reserves + fee)
         self.ledger.transfer(asset, POOL, receiver, amount)
         if callback(sender, asset, amount, fee) is not True:
             raise errors.FlashLoanCallbackFailed()
@@ -564,3 +589,5 @@ class LendingPool:
 
 MAX_FLASH_LOAN_FEE_BPS = 1_000
 """``LendingPool.MAX_FLASH_LOAN_FEE_BPS`` (10%)."""
+MAX_ASSETS = 128
+"""``LendingPool.MAX_ASSETS``: one bit per asset in each account's bitmap."""

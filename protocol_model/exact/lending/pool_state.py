@@ -5,12 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from protocol_model.exact import errors
 from protocol_model.exact.math_lib import RAY, ray_mul_down, ray_mul_up
+
+UINT128_MAX = 2**128 - 1
+"""Width of the packed totals, indexes and reserves of ``LendingPool.Market``."""
+
+
+def to_uint128(value: int) -> int:
+    """``SafeCast.toUint128``: ``value`` unchanged when it fits the packed uint128 fields of ``LendingPool.Market``
+    (totals, indexes, reserves), else the contract's revert ``SafeCastOverflowedUintDowncast(128, value)``."""
+    if value > UINT128_MAX:
+        raise errors.SafeCastOverflowedUintDowncast(128, value)
+    return value
 
 
 @dataclass
 class AssetState:
-    """``LendingPool.AssetState``: totals in scaled units, indexes in RAY, amounts in token units."""
+    """``LendingPool.AssetState`` (``getAssetState``; stored packed as ``LendingPool.Market``): totals in scaled units,
+    indexes in RAY, amounts in token units. ``last_update`` is the time of the last accrual that found debt, or of the
+    borrow that gave the asset debt again (docs/SPEC.md §3.2)."""
 
     decimals: int
     last_update: int
