@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from protocol_model.data import PROTOCOLS_DIR  # where a bare protocol name (``protocol: generic``) is looked up
+from protocol_model.scenario.aave_v3 import AaveV3Market
 from protocol_model.scenario.base import ScenarioError, Strict, closest, format_error
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import ASSET_NAME, AssetParams, AssetSpec, PerpSpec, PoolSpec
@@ -38,13 +39,16 @@ class ProtocolFile(Strict):
     kind: Literal["protocol"]
     name: str
     description: str = ""
-    rules: Literal["generic"]
-    """The rule set the twins implement: only ``generic`` (this repository's LendingPool) for now."""
+    rules: Literal["generic", "aave-v3"]
+    """The rule set the twins implement: ``generic`` (this repository's LendingPool) or ``aave-v3`` (the real
+    Aave V3 bytecode and its twin, configured by the ``aave_v3`` section)."""
     pool: PoolSpec = PoolSpec()
     assets: dict[str, AssetParams] = Field(default_factory=dict)
     """Listed assets by name, in listing order."""
     perp: PerpSpec | None = None
     """A perpetuals engine settled in a stablecoin (PerpEngine)."""
+    aave_v3: AaveV3Market | None = None
+    """The Aave V3 market of ``rules: aave-v3``: reserves and eMode categories (scenario/aave_v3.py)."""
 
     @field_validator("assets")
     @classmethod
@@ -58,7 +62,9 @@ class ProtocolFile(Strict):
 
     @model_validator(mode="after")
     def _something_listed(self) -> ProtocolFile:
-        if not self.assets and self.perp is None:
+        if (self.rules == "aave-v3") != (self.aave_v3 is not None):
+            raise ValueError("rules: aave-v3 and an aave_v3 section go together (one without the other)")
+        if not self.assets and self.perp is None and self.aave_v3 is None:
             raise ValueError("a protocol lists assets, a perp engine, or both")
         return self
 

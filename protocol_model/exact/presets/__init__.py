@@ -1,0 +1,1 @@
+"""Protocol presets: exact integer twins of real deployed protocols (rule sets other than ``generic``)."""
