@@ -7,7 +7,7 @@ import pytest
 
 from protocol_model.chain.aave_v3.replay import play_story
 from protocol_model.chain.driver import restoring
-from tests.presets.aave.test_stories_inprocess import STORIES, check_story
+from tests.crosscheck.test_aave_stories_inprocess import STORIES, check_story
 
 
 @pytest.mark.parametrize("path", STORIES, ids=lambda p: p.stem)

@@ -11,7 +11,7 @@ import pytest
 from protocol_model.chain.aave_v3.replay import play_story
 from protocol_model.chain.inprocess import InProcessChain
 
-STORIES = sorted((Path(__file__).resolve().parents[3] / "scenarios" / "presets" / "aave").glob("*.yaml"))
+STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "aave").glob("*.yaml"))
 SUITE = "in-process aave-v3 stories"
 
 
