@@ -49,11 +49,14 @@ interface IScaledTokenView {
 /// rates, last update, treasury accrual, isolation debt, token supplies (scaled and actual), the underlying
 /// held by the aToken and the normalized income and debt; per user the account data, configuration bitmap,
 /// eMode and, per reserve, scaled and actual aToken and debt balances and the underlying wallet balance.
+/// An account whose data cannot be read (a price the oracle cannot give) reads as REVERTED in each field.
 /// Twin: `aave_snapshot` in protocol_model/world/aave_v3.py (same order).
 contract AaveV3Lens {
     uint256 public constant PER_RESERVE = 15;
     uint256 public constant PER_USER = 8;
     uint256 public constant PER_USER_RESERVE = 5;
+    /// @notice Written for each account-data field when `getUserAccountData` reverts (an asset without a price).
+    uint256 public constant REVERTED = type(uint256).max - 1;
 
     /// @notice The snapshot of `pool` for `assets` and `users` (layout: reserves, then users).
     function snapshot(IAaveV3PoolView pool, address[] calldata assets, address[] calldata users)
@@ -99,13 +102,20 @@ contract AaveV3Lens {
     }
 
     function _user(IAaveV3PoolView pool, address user, uint256[] memory out, uint256 k) private view returns (uint256) {
-        (uint256 c, uint256 d, uint256 a, uint256 lt, uint256 ltv, uint256 hf) = pool.getUserAccountData(user);
-        out[k++] = c;
-        out[k++] = d;
-        out[k++] = a;
-        out[k++] = lt;
-        out[k++] = ltv;
-        out[k++] = hf;
+        (bool ok, bytes memory data) =
+            address(pool).staticcall(abi.encodeCall(IAaveV3PoolView.getUserAccountData, (user)));
+        uint256[6] memory fields;
+        if (ok) {
+            fields = abi.decode(data, (uint256[6]));
+        } else {
+            for (uint256 j = 0; j < 6; j++) {
+                fields[j] = REVERTED;
+            }
+        }
+        for (uint256 j = 0; j < 6; j++) {
+            out[k + j] = fields[j];
+        }
+        k += 6;
         out[k++] = pool.getUserConfiguration(user).data;
         out[k++] = pool.getUserEMode(user);
         return k;

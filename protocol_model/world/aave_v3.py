@@ -16,6 +16,8 @@ from protocol_model.scenario.base import to_units
 OK = "ok"
 MAX = 2**256 - 1
 VARIABLE = 2
+UNREADABLE = 2**256 - 2
+"""What the lens writes in each account-data field when ``getUserAccountData`` reverts (``REVERTED``)."""
 TREASURY = "treasury"
 """The treasury's account name in the model (an account on chain)."""
 
@@ -112,10 +114,13 @@ def aave_snapshot(pool: Pool, now: int, users: list[str]) -> list[int]:
                 pool.a_token_total_supply(asset), r.variable_debt_token.total, pool.variable_debt_total_supply(asset),
                 ledger.balance(asset, r.a_token.address), pool.normalized_income(asset), pool.normalized_debt(asset)]
     for user in users:
-        d = pool.get_user_account_data(user)
-        out += [d.total_collateral_base, d.total_debt_base, d.available_borrows_base,
-                d.current_liquidation_threshold, d.ltv, d.health_factor, pool.user_configuration(user),
-                pool.users_emode.get(user, 0)]
+        try:
+            d = pool.get_user_account_data(user)
+            out += [d.total_collateral_base, d.total_debt_base, d.available_borrows_base,
+                    d.current_liquidation_threshold, d.ltv, d.health_factor]
+        except PoolError:
+            out += [UNREADABLE] * 6
+        out += [pool.user_configuration(user), pool.users_emode.get(user, 0)]
         for asset in pool.reserves_list:
             r = pool.reserves[asset]
             out += [r.a_token.scaled_balance_of(user), pool.a_token_balance(asset, user),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections import Counter
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from protocol_model.chain.aave_v3.replay import AaveChainWorld
 from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.exact.errors import PoolError
 from protocol_model.scenario.protocol import load_protocol
 from protocol_model.world.aave_v3 import MAX, OK, AaveAction
 
@@ -46,16 +48,19 @@ def deploy_in_process() -> AaveChainWorld:
     return AaveChainWorld.deploy(chain, market, chain.accounts, USERS, starting_balances(market))
 
 
-def fuzz_settings(examples: int, steps: int) -> settings:
-    """Settings of a fuzz run: derandomized unless FUZZ_SEED / FUZZ_RANDOM is set."""
+def fuzz_settings(examples: int, steps: int, shrink: bool = True) -> settings:
+    """Settings of a fuzz run: derandomized unless FUZZ_SEED / FUZZ_RANDOM is set; without ``shrink`` the
+    first failure is reported as found."""
     return settings(max_examples=examples, stateful_step_count=steps, deadline=None,
-                    suppress_health_check=list(HealthCheck), phases=[Phase.generate, Phase.shrink],
+                    suppress_health_check=list(HealthCheck), report_multiple_bugs=shrink,
+                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
                     derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
 
 
-def make_machine(world: AaveChainWorld, stats):
+def make_machine(world: AaveChainWorld, stats, outcomes: Counter | None = None):
     """The state machine class over ``world`` (its chain restored after each sequence), counting into
-    ``stats`` (a ``CrosscheckStats``)."""
+    ``stats`` (a ``CrosscheckStats``) and, when given, ``outcomes`` ((op, outcome) -> count)."""
+    tally: Counter = Counter() if outcomes is None else outcomes
     base_model = copy.deepcopy(world.model)
     decimals = {r.symbol: r.decimals for r in world.market.params.reserves}
     users, assets = st.sampled_from(USERS), st.sampled_from(ASSETS)
@@ -79,11 +84,14 @@ def make_machine(world: AaveChainWorld, stats):
             self.now += seconds
             before = {a: (model.reserves[a].liquidity_index, model.reserves[a].variable_borrow_index)
                       for a in ASSETS}
-            hf_before = model.at(self.now).get_user_account_data(action.other).health_factor \
-                if action.op == "liquidate" else 0
+            hf_before = self.health_factor(action.other) if action.op == "liquidate" else 0
+            config = model.user_config(action.account) if action.account else None
+            guarded = config is not None and action.op == "withdraw" and bool(config.borrowing) and \
+                model.reserves[action.asset].id in config.collateral
             debt_before = model.variable_debt_balance(action.asset2, action.other) if action.op == "liquidate" else 0
             result = world.step(stats.operations, action, self.now)
             stats.operations += 1
+            tally[(action.op, result.chain)] += 1
             if not result.agrees:
                 stats.mismatches += 1
             assert result.model == result.chain, f"{action.describe()}: model {result.model}, chain {result.chain}"
@@ -91,13 +99,21 @@ def make_machine(world: AaveChainWorld, stats):
             for a in ASSETS:
                 r = model.reserves[a]
                 assert (r.liquidity_index, r.variable_borrow_index) >= before[a], f"{a}: an index fell"
-            if result.model == OK and action.op in ("borrow", "withdraw"):
-                assert model.get_user_account_data(action.account).health_factor >= WAD, "HF < 1 after the action"
+            if result.model == OK and (action.op == "borrow" or (action.op == "withdraw" and guarded)):
+                hf = self.health_factor(action.account)
+                assert hf is not None and hf >= WAD, "HF < 1 after a borrow or a collateral withdrawal"
             if result.model == OK and action.op == "liquidate":
-                assert hf_before < WAD, "a healthy account was liquidated"
+                assert hf_before is not None and hf_before < WAD, "a healthy account was liquidated"
                 repaid = debt_before - model.variable_debt_balance(action.asset2, action.other)
                 assert repaid <= debt_before and model.variable_debt_balance(action.asset2, action.other) >= 0
             return result.model
+
+        def health_factor(self, user: str) -> int | None:
+            """The model's HF of ``user`` at the next step's time (None when a price is unreadable)."""
+            try:
+                return world.model.at(self.now).get_user_account_data(user).health_factor
+            except PoolError:
+                return None
 
         def token_amount(self, asset: str, pick) -> int:
             if isinstance(pick, float):
@@ -116,10 +132,66 @@ def make_machine(world: AaveChainWorld, stats):
         def borrow_headroom(self, user, asset, share):
             """Borrow ``share`` ‰ of the account's available borrows (a bit above it sometimes)."""
             model = world.model.at(self.now + 12)
-            available = model.get_user_account_data(user).available_borrows_base
+            try:
+                available = model.get_user_account_data(user).available_borrows_base
+            except PoolError:
+                available = 0
             price = max(model.prices[asset], 1)
             amount = available * share // 1_000 * 10 ** decimals[asset] // price
             self.do(AaveAction("borrow", user, asset, max(amount, 1)))
+
+        @rule(lender=users, user=users, collateral=assets, debt=assets, size=st.integers(1, 200_000),
+              share=st.integers(850, 1_000), crash=st.sampled_from([1_000, 990, 960, 930, 900, 700, 400]))
+        def leveraged_position(self, lender, user, collateral, debt, size, share, crash):
+            """A lender supplies the debt asset, the user supplies ``size`` USD of collateral and borrows
+            ``share`` ‰ of the headroom, then the collateral's price moves to ``crash`` ‰: positions around
+            and beyond the liquidation line (HF 1, the 0.95 close-factor line, bad debt)."""
+            model = world.model
+            unit_price = lambda a: max(model.prices[a], 1)  # noqa: E731 - local shorthand
+            debt_units = size * 2 * 10**8 * 10 ** decimals[debt] // unit_price(debt)
+            self.do(AaveAction("supply", lender, debt, max(debt_units, 1)))
+            collateral_units = size * 10**8 * 10 ** decimals[collateral] // unit_price(collateral)
+            self.do(AaveAction("supply", user, collateral, max(collateral_units, 1)))
+            if collateral == "ISO":
+                self.do(AaveAction("collateral", user, collateral, flag=True))
+            self.borrow_headroom(user, debt, share)
+            if crash != 1_000 and model.prices[collateral] > 0:
+                self.do(AaveAction("price", asset=collateral, number=max(model.prices[collateral] * crash // 1_000, 1)))
+
+        @rule(user=users, asset=assets, pick=st.sampled_from([MAX, 1, 2, 3, 10, 1_000]))
+        def withdraw_own(self, user, asset, pick):
+            """Withdraw all (``max``) or 1/``pick`` of the user's aToken balance."""
+            balance = world.model.at(self.now + 12).a_token_balance(asset, user)
+            self.do(AaveAction("withdraw", user, asset, MAX if pick == MAX else max(balance // pick, 1)))
+
+        @rule(liquidator=users, receive=st.booleans(), pick=st.sampled_from([MAX, 1, 10, 3, 2]))
+        def liquidate_unhealthy(self, liquidator, receive, pick):
+            """Liquidate an account the model says has HF < 1 (if any), on one of its collaterals and debts:
+            everything (``max``) or 1/``pick`` of the debt."""
+            model = world.model
+            for borrower in USERS:
+                hf = self.health_factor(borrower)
+                config = model.user_config(borrower)
+                if hf is None or hf >= WAD or not config.borrowing or not config.collateral:
+                    continue
+                collateral = model.reserves_list[min(config.collateral)]
+                debt = model.reserves_list[max(config.borrowing)]
+                owed = model.variable_debt_balance(debt, borrower)
+                amount = MAX if pick == MAX else max(owed // pick, 1)
+                self.do(AaveAction("liquidate", liquidator, collateral, amount, borrower, debt, receive))
+                return
+
+        @rule(user=users, pick=st.sampled_from([MAX, 1, 2, 4, 10]), helper=st.one_of(st.just(""), users))
+        def repay_own(self, user, pick, helper):
+            """Repay one of the user's debts (all of it, or 1/``pick``), by itself or by a helper on its
+            behalf."""
+            config = world.model.user_config(user)
+            if not config.borrowing:
+                return
+            debt = world.model.reserves_list[min(config.borrowing)]
+            owed = world.model.at(self.now + 12).variable_debt_balance(debt, user)
+            amount = pick if pick == MAX and not helper else max(owed // (1 if pick == MAX else pick), 1)
+            self.do(AaveAction("repay", helper or user, debt, amount, user))
 
         @rule(user=users, asset=assets, pick=amount_strategy())
         def borrow(self, user, asset, pick):
