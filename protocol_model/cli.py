@@ -35,7 +35,13 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
     from protocol_model.scenario.story import load_scenario
     from protocol_model.sim.spec import load_simulation, load_sweep
 
-    return {"protocol": load_protocol, "story": load_scenario, "perp_story": load_perp_scenario,
+    def load_story(path: Path) -> Any:
+        """A lending story, or an Aave V3 story when its protocol has ``rules: aave-v3``."""
+        from protocol_model.scenario.aave_v3_story import is_aave_story, load_aave_story
+
+        return load_aave_story(path) if is_aave_story(path) else load_scenario(path)
+
+    return {"protocol": load_protocol, "story": load_story, "perp_story": load_perp_scenario,
             "simulation": load_simulation, "sweep": load_sweep}
 
 

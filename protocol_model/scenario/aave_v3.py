@@ -1,5 +1,4 @@
-"""The ``aave_v3:`` section of a protocol file with ``rules: aave-v3``, and Aave V3 stories (``kind: story``
-files whose protocol has ``rules: aave-v3``).
+"""The ``aave_v3:`` section of a protocol file with ``rules: aave-v3`` (stories on it: ``aave_v3_story.py``).
 
 Units are the designer's: shares as percents or bps, the liquidation bonus as the bonus (``5%`` is Aave's
 LIF 10500), prices in decimal USD (the aggregator's 8 decimals), caps in whole tokens, the isolation debt
@@ -9,8 +8,6 @@ Validation is the PoolConfigurator's (same rules, in the designer's terms)."""
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
-from typing import Literal
 
 from pydantic import Field, model_validator
 
@@ -21,7 +18,7 @@ from protocol_model.exact.presets.aave_v3.params import (
     RateStrategyParams,
     ReserveParams,
 )
-from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
+from protocol_model.scenario.base import Strict, to_units
 from protocol_model.scenario.units import Bps, FeedPrice, format_bps
 
 BPS = 10_000
@@ -52,7 +49,8 @@ class AaveRateSpec(Strict):
         """The constructor arguments in RAY (exact: 1 bps = 1e23)."""
         return RateStrategyParams(optimal_usage_ratio=_ray(self.optimal_usage_bps),
                                   base_variable_borrow_rate=_ray(self.base_bps),
-                                  variable_rate_slope1=_ray(self.slope1_bps), variable_rate_slope2=_ray(self.slope2_bps))
+                                  variable_rate_slope1=_ray(self.slope1_bps),
+                                  variable_rate_slope2=_ray(self.slope2_bps))
 
 
 class AaveReserveSpec(Strict):
@@ -147,10 +145,11 @@ class AaveV3Market(Strict):
         for name, r in self.reserves.items():
             if r.emode_category == 0:
                 continue
-            e = by_id.get(r.emode_category)
-            if e is None:
+            found = by_id.get(r.emode_category)
+            if found is None:
                 raise ValueError(f"reserves.{name}.emode_category: no eMode category {r.emode_category} "
                                  f"(known: {sorted(by_id)})")
+            e = found
             if e.liquidation_threshold_bps <= r.liquidation_threshold_bps or e.ltv_bps <= r.ltv_bps:
                 raise ValueError(f"reserves.{name}: eMode category {e.id} must have a higher ltv and threshold "
                                  f"than the reserve (PoolConfigurator: INVALID_EMODE_CATEGORY_ASSIGNMENT)")
@@ -162,92 +161,3 @@ class AaveV3Market(Strict):
                             tuple(EModeParams(e.id, e.ltv_bps, e.liquidation_threshold_bps,
                                               BPS + e.liquidation_bonus_bps, e.label, e.price_source)
                                   for e in self.emodes))
-
-
-# ---------------------------------------------------------------------------------------------- stories
-
-Amount = str
-"""Whole tokens as a decimal string, or ``max`` (``type(uint256).max``)."""
-
-
-class AaveStep(Strict):
-    """One step of an Aave story: a pool call by ``account`` (supply, withdraw, borrow, repay, liquidate,
-    collateral, emode), a price change (``price``) or time passing (``warp``). ``expect`` is the outcome the
-    file states: ``ok`` or Aave's error code (``"36"``)."""
-
-    op: Literal["supply", "withdraw", "borrow", "repay", "liquidate", "collateral", "emode", "price", "warp"]
-    account: str | None = None
-    asset: str | None = None
-    amount: Amount | None = None
-    on_behalf: str | None = None
-    borrower: str | None = None
-    collateral: str | None = None
-    debt: str | None = None
-    receive_a_token: bool = False
-    enabled: bool | None = None
-    category: int | None = None
-    price_usd: FeedPrice | None = None
-    seconds: int | None = Field(None, gt=0)
-    expect: str = "ok"
-
-    @model_validator(mode="after")
-    def _fields(self) -> AaveStep:
-        need = {"supply": ("account", "asset", "amount"), "withdraw": ("account", "asset", "amount"),
-                "borrow": ("account", "asset", "amount"), "repay": ("account", "asset", "amount"),
-                "liquidate": ("account", "borrower", "collateral", "debt", "amount"),
-                "collateral": ("account", "asset", "enabled"), "emode": ("account", "category"),
-                "price": ("asset", "price_usd"), "warp": ("seconds",)}[self.op]
-        missing = [f for f in need if getattr(self, f) is None]
-        if missing:
-            raise ValueError(f"op {self.op} needs {', '.join(missing)}")
-        return self
-
-
-class AaveAccount(Strict):
-    """A story account and the tokens it starts with (whole tokens)."""
-
-    name: str
-    balances: dict[str, Amount] = Field(default_factory=dict)
-
-
-class AaveStory(Strict):
-    """A story (``kind: story``) played on an Aave V3 market: accounts, then steps."""
-
-    kind: Literal["story"]
-    name: str
-    description: str = ""
-    protocol: str
-    overrides: dict = Field(default_factory=dict)
-    accounts: list[AaveAccount]
-    steps: list[AaveStep] = Field(min_length=1)
-
-
-def load_aave_story(path: str | Path) -> tuple[AaveStory, MarketParams]:
-    """An Aave story and its market. Raises ScenarioError naming the file, the field and the rule (including
-    a protocol whose rules are not ``aave-v3``, an unknown asset or account in a step)."""
-    from pydantic import ValidationError
-
-    from protocol_model.scenario.base import read_yaml
-    from protocol_model.scenario.protocol import referred_protocol
-
-    raw = read_yaml(path)
-    try:
-        story = AaveStory.model_validate(raw)
-    except ValidationError as err:
-        raise ScenarioError(format_error(err, str(path))) from None
-    protocol = referred_protocol(raw, path)
-    if protocol.rules != "aave-v3" or protocol.aave_v3 is None:
-        raise ScenarioError(f"{path}: protocol: '{story.protocol}' has rules '{protocol.rules}', not aave-v3")
-    market = protocol.aave_v3.params()
-    assets = {r.symbol for r in market.reserves}
-    names = {a.name for a in story.accounts}
-    for i, step in enumerate(story.steps):
-        for f in ("asset", "collateral", "debt"):
-            if getattr(step, f) is not None and getattr(step, f) not in assets:
-                raise ScenarioError(f"{path}: steps.{i}.{f}: '{getattr(step, f)}' is not a reserve "
-                                    f"(known: {sorted(assets)})")
-        for f in ("account", "borrower", "on_behalf"):
-            if getattr(step, f) is not None and getattr(step, f) not in names:
-                raise ScenarioError(f"{path}: steps.{i}.{f}: '{getattr(step, f)}' is not an account "
-                                    f"(known: {sorted(names)})")
-    return story, market

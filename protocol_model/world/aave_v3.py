@@ -10,7 +10,7 @@ from protocol_model.exact.errors import PoolError
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.presets.aave_v3.params import MarketParams
 from protocol_model.exact.presets.aave_v3.pool import Pool
-from protocol_model.scenario.aave_v3 import AaveStep, AaveStory
+from protocol_model.scenario.aave_v3_story import AaveStep, AaveStory
 from protocol_model.scenario.base import to_units
 
 OK = "ok"

@@ -71,8 +71,12 @@ class AaveChainWorld:
 
     def call(self, a: AaveAction) -> Call:
         """The chain call of action ``a`` (``price`` is the aggregator's ``setAnswer`` from the admin)."""
-        m, acct = self.market, self.accounts.get(a.account)
-        token = (lambda s: m.tokens[s].address)
+        m = self.market
+        acct = self.accounts[a.account] if a.op != "price" else m.admin
+
+        def token(symbol: str) -> str:
+            return str(m.tokens[symbol].address)
+
         if a.op == "price":
             return Call(m.aggregators[a.asset], "setAnswer", (a.number,), m.admin)
         if a.op == "supply":
@@ -126,7 +130,7 @@ class AaveChainWorld:
 def play_story(driver: Any, chain_accounts: list[Any], path: str) -> list[tuple[StepResult, str]]:
     """Deploy the story's market on ``driver``'s chain and play every step on both twins: each step's result
     with the outcome the file states. Raises ScenarioError for a bad file."""
-    from protocol_model.scenario.aave_v3 import load_aave_story
+    from protocol_model.scenario.aave_v3_story import load_aave_story
     from protocol_model.world.aave_v3 import story_balances, story_steps
 
     story, market = load_aave_story(path)
