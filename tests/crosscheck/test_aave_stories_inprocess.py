@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.chain.aave_v3.replay import play_story
+from protocol_model.chain.aave_v3.replay import deploy_lensed_market, play_story
+from protocol_model.chain.driver import restoring
 from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.scenario.protocol import load_protocol
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "aave").glob("*.yaml"))
 SUITE = "in-process aave-v3 stories"
@@ -32,7 +34,16 @@ def check_story(results, stats, where: str) -> None:
         assert r.model == expect, f"{at}: expected {expect}, got {r.model}"
 
 
-@pytest.mark.parametrize("path", STORIES, ids=lambda p: p.stem)
-def test_story_agrees_with_real_aave(path, crosscheck_suite):
+@pytest.fixture(scope="module")
+def market_chain():
+    """An in-process chain with the example market deployed once (each story restores the chain after)."""
     chain = InProcessChain()
-    check_story(play_story(chain, chain.accounts, str(path)), crosscheck_suite(SUITE), path.name)
+    return chain, deploy_lensed_market(chain, load_protocol("aave_v3_market").aave_v3.params(), chain.accounts)
+
+
+@pytest.mark.parametrize("path", STORIES, ids=lambda p: p.stem)
+def test_story_agrees_with_real_aave(path, market_chain, crosscheck_suite):
+    chain, deployed = market_chain
+    with restoring(chain):
+        results = play_story(chain, chain.accounts, str(path), deployed)
+    check_story(results, crosscheck_suite(SUITE), path.name)

@@ -13,6 +13,13 @@ from protocol_model.exact.presets.aave_v3.pool import Pool
 from protocol_model.world.aave_v3 import MAX, TREASURY, AaveAction, aave_snapshot, field_names, new_model
 
 
+def deploy_lensed_market(driver: Any, params: MarketParams, chain_accounts: list[Any]) -> tuple[AaveMarket, Any]:
+    """The market deployed from ``chain_accounts[0]`` with the last chain account as treasury, and the lens."""
+    admin = chain_accounts[0]
+    market = deploy_market(driver, params, admin, chain_accounts[-1].address)
+    return market, driver.deploy(driver.project.AaveV3Lens, sender=admin)
+
+
 @dataclass(frozen=True)
 class StepResult:
     """One step on both twins: the outcomes and the observables that differ (name, model, chain)."""
@@ -45,24 +52,29 @@ class AaveChainWorld:
     @classmethod
     def deploy(cls, driver: Any, params: MarketParams, chain_accounts: list[Any], names: list[str],
                balances: dict[str, dict[str, int]]) -> AaveChainWorld:
-        """Deploy ``params`` from ``chain_accounts[0]`` (the admin); ``names`` map to ``chain_accounts[1:]``,
-        the last chain account is the treasury. Each named account gets ``balances`` (token units) and
-        approves the pool without limit."""
+        """Deploy ``params`` from ``chain_accounts[0]`` (the admin) and fund the accounts (``on_market``)."""
+        return cls.on_market(driver, deploy_lensed_market(driver, params, chain_accounts), chain_accounts, names,
+                             balances)
+
+    @classmethod
+    def on_market(cls, driver: Any, deployed: tuple[AaveMarket, Any], chain_accounts: list[Any], names: list[str],
+                  balances: dict[str, dict[str, int]]) -> AaveChainWorld:
+        """A world on a market deployed by ``deploy_lensed_market`` that no account has used yet: ``names`` map
+        to ``chain_accounts[1:]`` (the last chain account is the treasury); each gets ``balances`` (token
+        units) and approves the pool without limit."""
+        market, lens = deployed
         if len(names) + 2 > len(chain_accounts):
             raise ValueError(f"{len(names)} accounts need {len(names) + 2} chain accounts")
-        admin, treasury = chain_accounts[0], chain_accounts[-1]
-        market = deploy_market(driver, params, admin, treasury.address)
         accounts = dict(zip(names, chain_accounts[1:], strict=False))
         for name, acct in accounts.items():
-            for r in params.reserves:
+            for r in market.params.reserves:
                 token = market.tokens[r.symbol]
                 amount = balances.get(name, {}).get(r.symbol, 0)
                 if amount:
-                    token.mint(acct.address, amount, sender=admin)
+                    token.mint(acct.address, amount, sender=market.admin)
                 token.approve(market.pool.address, MAX, sender=acct)
-        accounts[TREASURY] = treasury
-        lens = driver.deploy(driver.project.AaveV3Lens, sender=admin)
-        return cls(driver, market, accounts, lens, new_model(params, balances), [*names, TREASURY])
+        accounts[TREASURY] = chain_accounts[-1]
+        return cls(driver, market, accounts, lens, new_model(market.params, balances), [*names, TREASURY])
 
     @property
     def assets(self) -> list[str]:
@@ -127,15 +139,19 @@ class AaveChainWorld:
             (("length", len(model), len(chain)),)
 
 
-def play_story(driver: Any, chain_accounts: list[Any], path: str) -> list[tuple[StepResult, str]]:
-    """Deploy the story's market on ``driver``'s chain and play every step on both twins: each step's result
-    with the outcome the file states. Raises ScenarioError for a bad file."""
+def play_story(driver: Any, chain_accounts: list[Any], path: str,
+               deployed: tuple[AaveMarket, Any] | None = None) -> list[tuple[StepResult, str]]:
+    """Play every step of the story on both twins: each step's result with the outcome the file states. The
+    story runs on ``deployed`` (an unused market from ``deploy_lensed_market``) when its parameters are the
+    story's, else on a market deployed now. Raises ScenarioError for a bad file."""
     from protocol_model.scenario.aave_v3_story import load_aave_story
     from protocol_model.world.aave_v3 import story_balances, story_steps
 
     story, market = load_aave_story(path)
     names = [a.name for a in story.accounts]
-    world = AaveChainWorld.deploy(driver, market, chain_accounts, names, story_balances(story, market))
+    if deployed is None or deployed[0].params != market:
+        deployed = deploy_lensed_market(driver, market, chain_accounts)
+    world = AaveChainWorld.on_market(driver, deployed, chain_accounts, names, story_balances(story, market))
     at_time = driver.now()
     results = []
     for i, s in enumerate(story_steps(story, market)):
