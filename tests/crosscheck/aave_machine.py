@@ -78,6 +78,7 @@ def make_machine(world: AaveChainWorld, stats, outcomes: Counter | None = None):
 
         def teardown(self):
             world.driver.restore(self.snap_id)
+            world.model = copy.deepcopy(base_model)  # the world is left as deployed, on both twins
 
         def do(self, action: AaveAction, seconds: int = 12) -> str:
             model = world.model
@@ -180,6 +181,22 @@ def make_machine(world: AaveChainWorld, stats, outcomes: Counter | None = None):
                 amount = MAX if pick == MAX else max(owed // pick, 1)
                 self.do(AaveAction("liquidate", liquidator, collateral, amount, borrower, debt, receive))
                 return
+
+        @rule(liquidator=users, receive=st.booleans(), drop=st.sampled_from([960, 900, 800, 600, 300]))
+        def crash_and_liquidate(self, liquidator, receive, drop):
+            """The first borrower found has its first collateral's price cut to ``drop`` ‰, then is liquidated
+            for everything allowed (the close factor decides how much)."""
+            model = world.model
+            for borrower in USERS:
+                config = model.user_config(borrower)
+                if config.borrowing and config.collateral:
+                    collateral = model.reserves_list[min(config.collateral)]
+                    debt = model.reserves_list[min(config.borrowing)]
+                    if model.prices[collateral] > 0:
+                        new = max(model.prices[collateral] * drop // 1_000, 1)
+                        self.do(AaveAction("price", asset=collateral, number=new))
+                    self.do(AaveAction("liquidate", liquidator, collateral, MAX, borrower, debt, receive))
+                    return
 
         @rule(user=users, pick=st.sampled_from([MAX, 1, 2, 4, 10]), helper=st.one_of(st.just(""), users))
         def repay_own(self, user, pick, helper):
