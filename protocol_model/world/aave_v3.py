@@ -50,7 +50,8 @@ class AaveAction:
 
     def describe(self) -> str:
         """A one-line description for messages."""
-        parts = [self.op, self.account, self.asset, "max" if self.amount == MAX else str(self.amount)]
+        amount = "max" if self.amount == MAX else str(self.amount)
+        parts = [self.op, self.account, self.asset, amount if self.op not in ("price", "emode", "collateral") else ""]
         parts += [x for x in (self.other, self.asset2) if x]
         if self.op in ("liquidate", "collateral"):
             parts.append(str(self.flag))

@@ -160,3 +160,22 @@ def play_story(driver: Any, chain_accounts: list[Any], path: str,
             continue
         results.append((world.step(i, s.action, at_time), s.expect))
     return results
+
+
+def story_report(path: str) -> tuple[list[str], bool]:
+    """Play an Aave story on the real Aave V3 bytecode on a fresh in-process chain and on the twin: one line
+    per step (model outcome, chain outcome, the file's expectation, differing observables) and a summary;
+    True when every step agreed and was as the file expects."""
+    from protocol_model.chain.inprocess import InProcessChain
+
+    chain = InProcessChain()
+    results = play_story(chain, chain.accounts, path)
+    lines, bad = [], 0
+    for r, expect in results:
+        wrong = not r.agrees or r.model != expect
+        bad += wrong
+        note = "" if not wrong else f"  MISMATCH (file expects {expect}; {len(r.mismatches)} fields differ)"
+        lines.append(f"{r.index:3d} {r.action.describe()[:60]:<60} model {r.model:<8} chain {r.chain:<8}{note}")
+    lines.append(f"{path}: {len(results)} steps on the real Aave V3 bytecode (in-process chain) and the twin, "
+                 f"{bad} mismatches")
+    return lines, bad == 0
