@@ -87,15 +87,24 @@ test-model: setup
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-10} INPROCESS_FUZZ_EXAMPLES=$${INPROCESS_FUZZ_EXAMPLES:-100} \
+		INPROCESS_AMM_EXAMPLES=$${INPROCESS_AMM_EXAMPLES:-100} INPROCESS_LOOPER_EXAMPLES=$${INPROCESS_LOOPER_EXAMPLES:-60} \
+		INPROCESS_LEV_EXAMPLES=$${INPROCESS_LEV_EXAMPLES:-30} INPROCESS_PERP_EXAMPLES=$${INPROCESS_PERP_EXAMPLES:-30} \
+		LOOPER_FUZZ_EXAMPLES=$${LOOPER_FUZZ_EXAMPLES:-2} $(APE) test tests --network ethereum:local:test $(PYTEST_ARGS)
 
+# The long campaign first (docs/fuzzing.md): FUZZ_OPS operations in total (default 10,000,000, resumed from
+# out/fuzz/campaign.json across runs), FUZZ_TIME seconds per run if set, FUZZ_SEED, FUZZ_WORKERS; then the suites.
+FUZZ_OPS ?= 10000000
 fuzz: setup
+	$(VENV)/bin/protocol-model fuzz --max-ops $(FUZZ_OPS) $(if $(FUZZ_TIME),--time-budget $(FUZZ_TIME)) \
+		$(if $(FUZZ_SEED),--seed $(FUZZ_SEED)) $(if $(FUZZ_WORKERS),--workers $(FUZZ_WORKERS))
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} PERP_FUZZ_EXAMPLES=$${PERP_FUZZ_EXAMPLES:-500} $(APE) test tests/crosscheck --network $(NETWORK) $(PYTEST_ARGS)
 	FORGE_SEED=$${FORGE_SEED:-random} FORGE_INVARIANT_RUNS=$${FORGE_INVARIANT_RUNS:-2048} \
 		FORGE_INVARIANT_DEPTH=$${FORGE_INVARIANT_DEPTH:-128} $(MAKE) --no-print-directory audit
 
 bench: setup
 	$(APE) run bench --network $(NETWORK)
+	$(APE) run bench_inprocess --network $(NETWORK)
 	$(VENV)/bin/python -m protocol_model.sim.bench
 
 # Risk lab: the example sweep's report (Markdown + HTML, PNG heatmaps and fan charts, CSV/JSON) into out/.

@@ -25,6 +25,7 @@ COMMAND_KINDS: dict[str, tuple[str, ...]] = {
     "sweep": ("sweep",),
     "story": ("story", "perp_story"),
     "compare": ("simulation",),
+    "optimise": ("optimisation",),
 }
 """Which file kinds each subcommand takes."""
 
@@ -33,6 +34,7 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
     from protocol_model.scenario.perp import load_perp_scenario
     from protocol_model.scenario.protocol import load_protocol
     from protocol_model.scenario.story import load_scenario
+    from protocol_model.sim.optimise import load_optimisation
     from protocol_model.sim.spec import load_simulation, load_sweep
 
     def load_story(path: Path) -> Any:
@@ -42,7 +44,7 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
         return load_aave_story(path)[0] if is_aave_story(path) else load_scenario(path)
 
     return {"protocol": load_protocol, "story": load_story, "perp_story": load_perp_scenario,
-            "simulation": load_simulation, "sweep": load_sweep}
+            "simulation": load_simulation, "sweep": load_sweep, "optimisation": load_optimisation}
 
 
 def check_file(path: Path, command: str = "check") -> tuple[str, Any]:
@@ -178,19 +180,26 @@ def _compare(args: argparse.Namespace) -> int:
     from protocol_model.sim.report_compare import write_compare
 
     check_run_options(args.simulation, args.paths, args.workers)
+    if args.verify_on_chain < 0:
+        raise ScenarioError(f"--verify-on-chain: the number of worst paths must be >= 1, got {args.verify_on_chain}")
     out = check_out(args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}")
     check_file(args.simulation, "compare")
     check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
-    if args.verify_on_chain:
-        raise ScenarioError("--verify-on-chain: not available yet: replaying the worst paths of both "
-                            "configurations needs the chain layer that is being rewritten; run without it "
-                            "(compare.json lists the worst paths under worst_paths)")
     book = read_book(args.book, current.params) if args.book else None
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
                      paths=args.paths, resamples=args.resamples, workers=args.workers, scheduler=args.scheduler,
                      progress=_progress(args), notes=notes)
+    if args.verify_on_chain:
+        from protocol_model.chain.lab_verify import replays, verify
+
+        cases = list(replays(result, args.verify_on_chain))
+        for n, case in enumerate(cases, 1):
+            checked = verify(case)
+            result.on_chain.append(checked.row())
+            print(f"on chain {n}/{len(cases)}: {case.side} path {case.path}: {checked.check.steps} steps, "
+                  f"{'model == chain, lab numbers shown' if checked.check.ok else 'DISAGREEMENT'}")
     with atomic_dir(out) as tmp:
         write_compare(result, tmp, {"current": str(args.current), "proposed": str(args.proposed),
                                     "simulation": str(args.simulation)})
@@ -209,7 +218,10 @@ def _compare(args: argparse.Namespace) -> int:
         print(f"{r['label']}: {fmt.value(r['current'], u)} -> {fmt.value(r['proposed'], u)}, change "
               f"{fmt.value(r['change'], u, True)}{ci}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
-    return 0
+    failed = [f"{r['side']} path {r['path']}: {f}" for r in result.on_chain for f in r["failures"]]
+    for f in failed:
+        print(f"on-chain check failed: {f}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _add_compare(sub, fmt) -> None:
@@ -232,9 +244,61 @@ def _add_compare(sub, fmt) -> None:
     c.add_argument("--workers", type=int, help="local worker processes (default: every core)")
     c.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
-    c.add_argument("--verify-on-chain", action="store_true", help="replay the worst paths of both configurations "
-                   "on anvil (not available yet: needs the new chain layer)")
+    c.add_argument("--verify-on-chain", type=int, nargs="?", const=3, default=0, metavar="N",
+                   help="replay the N worst paths (default 3) of both configurations through the contracts on the "
+                   "in-process chain, model == chain after every step; exit 1 on any disagreement")
     c.set_defaults(run=_compare)
+
+
+def _optimise(args: argparse.Namespace) -> int:
+    """Recommended parameters per risk profile, the frontier, and the recommendations replayed on chain."""
+    from protocol_model.sim import report_format as fmt
+    from protocol_model.sim.optimise import PARAMETERS, PROFILES, optimise
+    from protocol_model.sim.output import atomic_dir
+    from protocol_model.sim.report_optimise import write_optimise
+
+    if args.verify_paths is not None and args.verify_paths < 0:
+        raise ScenarioError(f"{args.file}: --verify-paths: must be >= 0, got {args.verify_paths}")
+    (spec, sim), out = prepare_run(args, "optimise", Path("out") / f"optimise_{args.file.stem}")
+    if args.paths:
+        spec = spec.model_copy(update={"paths": args.paths})
+    if args.verify_paths is not None:
+        spec = spec.model_copy(update={"verify_paths": args.verify_paths})
+    started = time.perf_counter()
+    result = optimise(spec, sim, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+    if spec.verify_paths:
+        from protocol_model.chain.lab_verify import recommendation_replays, verify
+
+        cases = list(recommendation_replays(result))
+        for n, case in enumerate(cases, 1):
+            checked = verify(case)
+            result.on_chain.append(checked.row())
+            print(f"on chain {n}/{len(cases)}: {case.side} path {case.path}: {checked.check.steps} steps, "
+                  f"{'model == chain, lab numbers shown' if checked.check.ok else 'DISAGREEMENT'}")
+    with atomic_dir(out) as tmp:
+        write_optimise(result, tmp, str(args.file))
+    print(f"{spec.name}: {len(result.evaluations)} candidates, book: {spec.book}, {result.paths:,} paths each")
+    for profile in PROFILES:
+        e = result.chosen[profile]
+        budget = getattr(spec.budgets, profile)
+        if e is None:
+            print(f"{profile}: no searched parameters meet the budget ({budget:g})")
+            continue
+        values = ", ".join(f"{fmt.parameter_label(PARAMETERS[p])} {fmt.parameter(PARAMETERS[p], v)}"
+                           for p, v in e.point)
+        print(f"{profile}: {values}; capacity ${e.capacity_usd:,.0f}, risk {e.risk:,.4g} (budget {budget:,.4g})")
+    print(f"report: {out / 'report.md'}  ({time.perf_counter() - started:.1f} s)")
+    failed = [f"{r['side']} path {r['path']}: {f}" for r in result.on_chain for f in r["failures"]]
+    for f in failed:
+        print(f"on-chain check failed: {f}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _add_fuzz(p: argparse.ArgumentParser) -> None:
+    from protocol_model.chain import fuzz_campaign
+
+    fuzz_campaign.add_arguments(p)
+    p.set_defaults(run=fuzz_campaign.main)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -302,6 +366,21 @@ def parser() -> argparse.ArgumentParser:
                    "(free loopback port, stopped at the end), comparing model and chain after every step")
     y.set_defaults(run=_story)
     _add_compare(sub, fmt)
+    o = sub.add_parser("optimise", formatter_class=fmt, help="recommend an asset's parameters under three risk "
+                       "budgets: the frontier, the tables, the recommendations replayed on chain",
+                       description="Search an optimisation file's parameters (differential evolution, scipy) for "
+                       "the most borrowing capacity within each risk budget; write the frontier, the "
+                       "conservative / moderate / aggressive tables, and replay each recommendation's worst paths "
+                       "through the contracts (exit 1 on a disagreement).")
+    _run_options(o, "out/optimise_<file stem>")
+    o.add_argument("--verify-paths", type=int, help="worst paths of each recommendation replayed on chain "
+                   "(default: the file's verify_paths; 0: none)")
+    o.set_defaults(run=_optimise)
+    z = sub.add_parser("fuzz", formatter_class=fmt, help="a long differential fuzz campaign, model vs in-process "
+                       "chain (seeded, resumable, failures shrunk into scenarios/regressions/)",
+                       description="Cross-check random operation sequences on the exact model and an in-process "
+                       "chain after every operation, with the step properties (docs/fuzzing.md).")
+    _add_fuzz(z)
     r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "
                        "directory's JSON", description="Re-render the report of a simulate or sweep run.")
     r.add_argument("dir", type=Path, help="an output directory of simulate or sweep")

@@ -139,6 +139,7 @@ POOL_CALLS: dict[str, Callable[[PoolDeployment, Action], Call | None]] = {
     "price": lambda w, a: w.call(a, w.feeds[a.asset], "setAnswer", a.answer),
     "pause": lambda w, a: w.call(a, w.pool, "setPause", a.supply_paused, a.borrow_paused),
     "warp": time_only,
+    "accrue": lambda w, a: w.call(a, w.pool, "accrueAll"),
 }
 """The pool's own step kinds and the price feed's (``market`` is an oracle kind: see ORACLE_CALLS)."""
 

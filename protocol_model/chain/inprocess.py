@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
-from pyrevm import EVM, BlockEnv, CfgEnv, Env
+from pyrevm import EVM, AccountInfo, BlockEnv, CfgEnv, Env
 
 from protocol_model.chain.driver import GAS_LIMIT, OK, Call, ChainCallFailed, Contract, Outcome
 from protocol_model.chain.inprocess_abi import Artifact, Artifacts, Function
@@ -159,6 +159,8 @@ class InProcessChain:
                        spec_id=spec_id)
         self._saved: dict[int, _Saved] = {}
         self._next_snapshot = 1
+        self._version = 0
+        """bumped by every change of state or head block (see ``state_key``)"""
         self.accounts = [InProcessAccount(self, to_checksum_address(keccak(text=f"in-process account {i}")[12:]))
                          for i in range(ACCOUNT_COUNT)]
         for acct in self.accounts:
@@ -192,7 +194,19 @@ class InProcessChain:
             raise ChainCallFailed(f"block time {at_time} is before the head's {self._time}")
         return at_time
 
+    def state_key(self) -> tuple[int, int, int]:
+        """(state version, head number, head time): equal keys mean the same state at the same head block,
+        so every view reads the same (the EVM is deterministic). The version changes with every mined block,
+        ``restore``, ``set_storage`` and ``state_changed``; a reverted ``send`` leaves the key as it was."""
+        return self._version, self._number, self._time
+
+    def state_changed(self) -> None:
+        """Declare a change made behind the chain's back (e.g. ``chain.evm.insert_account_storage``), so
+        anything cached by ``state_key`` is read again."""
+        self._version += 1
+
     def _advance(self, at_time: int) -> None:
+        self._version += 1
         self._number += 1
         self._time = at_time
         self._times.append(at_time)
@@ -305,6 +319,19 @@ class InProcessChain:
         """The raw storage word at ``slot`` of ``address``."""
         return int(self.evm.storage(address, slot))
 
+    def set_storage(self, address: str, slot: int, value: int) -> None:
+        """Overwrite the raw storage word at ``slot`` of ``address`` (a test's fault injection); the state
+        key changes."""
+        self.evm.insert_account_storage(address, slot, value)
+        self.state_changed()
+
+    def set_code(self, address: str, code: bytes) -> None:
+        """Put runtime ``code`` at ``address`` (as anvil's ``anvil_setCode``): no constructor runs, no block is
+        mined, nonces stay; the code survives ``restore``. For helpers without constructor or immutables
+        (``InProcessWorld``'s view lens); the state key changes."""
+        self.evm.insert_account_info(address, AccountInfo(code=code))
+        self.state_changed()
+
     def balance(self, address: str) -> int:
         """Ether balance of ``address`` (wei)."""
         return int(self.evm.get_balance(address))
@@ -332,4 +359,5 @@ class InProcessChain:
             saved = self._saved.pop(sid)
             self.evm.revert(saved.checkpoint)  # innermost first: revm's journal depth stays balanced
         self._number, self._time = saved.number, saved.time
+        self._version += 1
         del self._times[self._number - self._first_block + 1:]

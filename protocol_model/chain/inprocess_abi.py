@@ -197,6 +197,8 @@ class Artifact:
     abi: tuple[Mapping[str, Any], ...]
     bytecode_hex: str
     """Creation code as hex without 0x; may hold ``__$<34 hex>$__`` library placeholders."""
+    runtime_hex: str = ""
+    """Deployed (runtime) code as hex without 0x, when the build has it (``InProcessChain.set_code``)."""
 
     @cached_property
     def functions(self) -> dict[str, list[Function]]:
@@ -262,7 +264,8 @@ class Artifacts:
         if not manifest.exists():
             raise ArtifactsMissing(f"{manifest} not found: compile first (`make setup` runs `ape compile`)")
         types = json.loads(manifest.read_text())["contractTypes"]
-        found = [Artifact(name, tuple(ct["abi"]), _hex((ct.get("deploymentBytecode") or {}).get("bytecode")))
+        found = [Artifact(name, tuple(ct["abi"]), _hex((ct.get("deploymentBytecode") or {}).get("bytecode")),
+                          _hex((ct.get("runtimeBytecode") or {}).get("bytecode")))
                  for name, ct in types.items()]
         for path in (uniswap / f"{name}.json" for name in UNISWAP_CONTRACTS) if uniswap is not None else ():
             name = path.stem

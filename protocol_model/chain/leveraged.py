@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protocol_model.chain.adapter import ChainWorld
-from protocol_model.chain.driver import Account, Call, Contract
+from protocol_model.chain.driver import Account, Call, ChainDriver, Contract
 from protocol_model.chain.steps import StepHandler, StepRegistry
 from protocol_model.chain.uniswap import create_pair, deploy_factory
 from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, V2Pair
@@ -80,11 +80,12 @@ class LevWorld:
     @classmethod
     def deploy(cls, project: Any, deployer: Account, signers: dict[str, Account],
                vault_params: dict[str, LeveragedTokenParams] | None = None,
-               scenario: Scenario | None = None) -> LevWorld:
+               scenario: Scenario | None = None, driver: ChainDriver | None = None) -> LevWorld:
         """The pool from ``scenario`` (default: the leveraged-token scenario), a pair seeded by the arbitrageur,
-        the lender's supply and one vault per ``vault_params`` entry (default: 2x and 3x)."""
+        the lender's supply and one vault per ``vault_params`` entry (default: 2x and 3x); everything sent
+        through ``driver`` (default: ``connect(project)``, as ``ChainWorld.deploy``)."""
         scenario = scenario or parse_scenario(SCENARIO, "leveraged-tokens")
-        cw = ChainWorld.deploy(scenario, project, deployer, signers)
+        cw = ChainWorld.deploy(scenario, project, deployer, signers, driver)
         drv = cw.driver
         mw = ModelWorld(scenario, cw.listed_at)
         factory = deploy_factory(drv, deployer)

@@ -16,6 +16,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "perp_story": ("a perp story file", "use `protocol-model story`"),
     "simulation": ("a simulation file", "use `protocol-model simulate` (or `protocol-model stablecoin`)"),
     "sweep": ("a sweep file", "use `protocol-model sweep`"),
+    "optimisation": ("an optimisation file", "use `protocol-model optimise`"),
 }
 """kind -> (what it is, which command takes it)."""
 

@@ -74,22 +74,17 @@ class _Op(Strict):
 Source = Literal["primary", "fallback"]
 
 
-class FeedOp(_Op):
-    """A new round on one of the asset's feeds; the market price is not moved (see ``market``)."""
+class PriceOrAnswer(Strict):
+    """A round's value: exactly one of ``price_usd`` (checked like any feed price) and the raw ``answer``."""
 
-    op: Literal["feed"]
-    asset: str
-    source: Source = "primary"
     price_usd: Decimal | None = Field(None, ge=0)
     answer: int | None = None
-    """Raw answer (8 decimals), e.g. negative, or scaled with the wrong decimals."""
-    age_s: int = Field(0, ge=0, le=10 * 365 * 86_400)
-    """The round's updatedAt lies this far in the past."""
+    """Raw answer (8 decimals): e.g. zero, negative, beyond the largest price, or scaled with the wrong decimals."""
 
     _feed_price = field_validator("price_usd")(check_feed_price)
 
     @model_validator(mode="after")
-    def _one_value(self) -> FeedOp:
+    def _one_value(self) -> PriceOrAnswer:
         if (self.price_usd is None) == (self.answer is None):
             raise ValueError("give exactly one of price_usd or answer")
         return self
@@ -101,6 +96,16 @@ class FeedOp(_Op):
             return self.answer
         assert self.price_usd is not None  # _one_value
         return usd_to_answer(self.price_usd)
+
+
+class FeedOp(_Op, PriceOrAnswer):
+    """A new round on one of the asset's feeds; the market price is not moved (see ``market``)."""
+
+    op: Literal["feed"]
+    asset: str
+    source: Source = "primary"
+    age_s: int = Field(0, ge=0, le=10 * 365 * 86_400)
+    """The round's updatedAt lies this far in the past."""
 
 
 class FeedRoundOp(_Op):

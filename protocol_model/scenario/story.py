@@ -18,11 +18,18 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from protocol_model.exact import errors
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, to_units
 from protocol_model.scenario.kinds import read_kind
-from protocol_model.scenario.oracle import FeedOp, FeedRevertOp, FeedRoundOp, MarketOp, SequencerOp, check_references
+from protocol_model.scenario.oracle import (
+    FeedOp,
+    FeedRevertOp,
+    FeedRoundOp,
+    MarketOp,
+    PriceOrAnswer,
+    SequencerOp,
+    check_references,
+)
 from protocol_model.scenario.params import AssetSpec, PoolSpec, RateSpec
 from protocol_model.scenario.path import Check, KeeperSpec, PathPoint
 from protocol_model.scenario.protocol import ProtocolFile, ReferringFile, referred_protocol
-from protocol_model.scenario.units import FeedPrice
 
 __all__ = ["AssetSpec", "PoolSpec", "RateSpec", "Scenario", "ScenarioError", "StoryFile", "load_scenario",
            "parse_scenario", "to_units"]
@@ -63,21 +70,34 @@ class SupplyOp(_Op):
 
 class WithdrawOp(_Op):
     """``withdraw``: ``LendingPool.withdraw`` by ``account`` of ``amount`` whole tokens of ``asset`` (converted
-    exactly to token units), or ``max`` (UINT256_MAX: the whole supply), to itself. ``expect`` is ``ok`` or the pool
+    exactly to token units), or ``max`` (UINT256_MAX: the whole supply), to itself; with ``on_behalf`` (another
+    account) ``withdrawOnBehalf``: ``on_behalf``'s supply, by its operator. ``expect`` is ``ok`` or the pool
     error name the step must revert with."""
     op: Literal["withdraw"]
     account: str
     asset: str
     amount: Amount
+    on_behalf: str | None = None
 
 
 class BorrowOp(_Op):
     """``borrow``: ``LendingPool.borrow`` by ``account`` of ``amount`` whole tokens of ``asset`` (> 0, converted
-    exactly to token units), sent to itself. ``expect`` is ``ok`` or the pool error name the step must revert with."""
+    exactly to token units), sent to itself; with ``on_behalf`` (another account) ``borrowOnBehalf``: the debt is
+    ``on_behalf``'s, by its operator. ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["borrow"]
     account: str
     asset: str
     amount: Decimal = Field(gt=0)
+    on_behalf: str | None = None
+
+
+class DelegateOp(_Op):
+    """``delegate``: ``LendingPool.setAuthorization(operator, enabled)`` by ``account``: ``operator`` may (or no
+    longer may) borrow and withdraw on the account's behalf. ``expect`` is ``ok`` or the pool error name."""
+    op: Literal["delegate"]
+    account: str
+    operator: str
+    enabled: bool = True
 
 
 class RepayOp(_Op):
@@ -103,13 +123,12 @@ class LiquidateOp(_Op):
     amount: Amount
 
 
-class PriceOp(_Op):
+class PriceOp(_Op, PriceOrAnswer):
     """``price``: a new round on ``asset``'s primary feed at ``price_usd`` (8-decimal answer, rounded to the nearest
-    unit), which also becomes the market price. ``expect`` is ``ok`` or the pool error name the step must revert
-    with."""
+    unit) or at the raw ``answer``, which also becomes the market price. ``expect`` is ``ok`` or the pool error name
+    the step must revert with."""
     op: Literal["price"]
     asset: str
-    price_usd: FeedPrice = Field(ge=0)
 
 
 class WarpOp(_Op):
@@ -117,6 +136,13 @@ class WarpOp(_Op):
     that touches the pool. ``expect`` is ``ok`` or the pool error name the step must revert with."""
     op: Literal["warp"]
     seconds: int = Field(gt=0, le=10 * 365 * 86_400)
+
+
+class AccrueOp(_Op):
+    """``accrue``: ``LendingPool.accrueAll`` by ``account``: every listed asset accrues interest up to the step's
+    block time (anyone may call it). ``expect`` is ``ok`` or the pool error name the step must revert with."""
+    op: Literal["accrue"]
+    account: str
 
 
 class PauseOp(_Op):
@@ -129,7 +155,8 @@ class PauseOp(_Op):
 
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
-Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp,  # noqa: UP007
+Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp, AccrueOp,  # noqa: UP007
+                       DelegateOp,
                        FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 
@@ -196,7 +223,7 @@ class Scenario(_StoryBody):
                 val = getattr(step, fld, None)
                 if val is not None and val not in assets:
                     raise ValueError(f"steps.{i}.{fld}: unknown asset '{val}' (known: {sorted(assets)})")
-            for fld in ("account", "borrower", "on_behalf"):
+            for fld in ("account", "borrower", "on_behalf") + (("operator",) if step.op == "delegate" else ()):
                 val = getattr(step, fld, None)
                 if val is not None and val not in accounts:
                     raise ValueError(f"steps.{i}.{fld}: unknown account '{val}' (known: {sorted(accounts)})")

@@ -121,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  vectorized, one {job.paths_per_chunk}-path chunk in this process: {one.wall_s:.2f} s wall, "
           f"{one_size / one.wall_s / 1e6:,.0f} M position-steps/s ({one_size / one.cpu_s / 1e6:,.0f} M per CPU-second)")
 
+    accruing = replace(job, params=replace(job.params, interest=True))
+    if accruing.params.accrues:  # the same chunk with interest along the paths (sim.interest)
+        acc = best_of(lambda: run_chunk(accruing, seed0, job.paths_per_chunk), reps)
+        print(f"  interest on, the same chunk: {acc.wall_s:.2f} s wall, {acc.cpu_s:.2f} CPU-s "
+              f"({acc.wall_s / one.wall_s:.2f}× the wall time without interest, {acc.cpu_s / one.cpu_s:.2f}× CPU); "
+              f"mean {acc.result.per_path['liquidation_count'].mean():,.0f} liquidations per path")
+
     rp = args.reference_paths
     small = job_from_spec(spec, paths=rp)
     _, small_seed, _ = small.chunks()[0]

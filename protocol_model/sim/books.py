@@ -88,6 +88,19 @@ class Book:
                     np.floor(self.debt_tokens * dd) / dd, self.names)
 
 
+    def borrowable(self, params: CascadeParams, prices, margin_units: int = 2) -> Book:
+        """Debts capped at what the lending pool lends against each position at ``prices`` (USD per whole
+        token, one per asset, e.g. the starting 8-decimal oracle answers): collateral value × LTV, less
+        ``margin_units`` token units of the debt asset (the pool values collateral rounding down and debt
+        rounding up, so a position exactly at the LTV line may be refused by a unit). Other fields unchanged;
+        amounts stay whole token units if they were."""
+        p = np.asarray(prices, dtype=float)
+        ltv = np.array([a.ltv_bps for a in params.assets])[self.coll_asset] / 10_000
+        dd = 10.0 ** np.array([a.decimals for a in params.assets])[self.debt_asset]
+        cap = np.floor(self.coll_tokens * p[self.coll_asset] * ltv / p[self.debt_asset] * dd) - margin_units
+        debt = np.minimum(self.debt_tokens, np.maximum(cap, 0.0) / dd)
+        return Book(self.coll_asset, self.debt_asset, self.coll_tokens, debt, self.names)
+
 def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions: int, *, collateral_weights,
                    debt_asset: str, size_median_usd: float = 20_000.0, size_sigma_log: float = 1.0,
                    utilization_beta: tuple[float, float] = (4.0, 2.0), loop_share: float = 0.0,

@@ -6,8 +6,12 @@ Per step, on every path (docs/risk_lab.md has the full statement):
    market price = fundamental × AMM dislocation;
 2. the oracle posts the (possibly delayed) market price under its deviation/heartbeat rule, rounded
    to 8 decimals;
+   with interest on (``CascadeParams.interest``), every asset then accrues one step of interest from its rate
+   curve (``sim.interest``: borrow and supply index per path; balances are scaled, HF reads them × index);
 3. every position with HF < 1 at the oracle prices is liquidated once by a keeper repaying the most it
-   may: all the debt below the full-close HF, else the close factor; seized = repaid × price ratio ×
+   may (when the keepers' economics allow it: ``config.Liquidators``, profit net of gas at the oracle prices
+   at least the minimum, and within the keeper's capital per step in book order): all the debt below the
+   full-close HF, else the close factor; seized = repaid × price ratio ×
    (1 + bonus); if that exceeds the collateral, all of it is seized and the repayment shrinks to match;
    the protocol fee (share of the bonus) goes to reserves; debt left after a seize-all is bad debt;
 4. this step's fees are added to reserves, then its bad debt is written off against the debt asset's
@@ -33,7 +37,8 @@ import numpy as np
 
 from protocol_model.sim import amm
 from protocol_model.sim.books import Book
-from protocol_model.sim.config import AssetRisk, CascadeParams
+from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators
+from protocol_model.sim.interest import Accrual
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
 from protocol_model.sim.paths import MarketModel
 
@@ -97,8 +102,54 @@ class _Hits:
     """rows: fee, seized − fee (sold), repaid, bad debt; one column per hit path"""
 
 
-def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf: float) -> _Hits | None:
-    """Liquidate every position of block ``b`` with trigger > ``ratio`` (HF < 1), in place; None if none."""
+@dataclass
+class _Keeper:
+    """The keepers' economics on every path (``config.Liquidators``): capital left this step, and whether a
+    path's keeper has stopped for the step (its first unfundable profitable liquidation)."""
+
+    rules: Liquidators
+    capital: np.ndarray
+    """(paths,) USD left this step"""
+    stopped: np.ndarray
+    """(paths,) bool"""
+
+    @classmethod
+    def start(cls, rules: Liquidators, n_paths: int) -> _Keeper | None:
+        if not (rules.filters_profit or rules.limited):
+            return None
+        return cls(rules, np.full(n_paths, rules.capital_usd), np.zeros(n_paths, dtype=bool))
+
+    def new_step(self) -> None:
+        self.capital.fill(self.rules.capital_usd)
+        self.stopped.fill(False)
+
+    def choose(self, pp: np.ndarray, rr: np.ndarray, sold: np.ndarray, repaid: np.ndarray, pc: np.ndarray,
+               pd: np.ndarray) -> np.ndarray:
+        """Which candidates (sorted by path, ``rr`` their path's rank) the keepers liquidate: profitable at the
+        oracle prices, and within each path's capital in book order until the first that does not fit."""
+        usd = repaid * pd
+        keep = sold * pc - usd - self.rules.gas_usd >= self.rules.min_profit_usd
+        if not self.rules.limited:
+            return keep
+        keep &= ~self.stopped[pp]
+        usd = np.where(keep, usd, 0.0)
+        total = np.cumsum(usd)
+        _, first = np.unique(rr, return_index=True)
+        seg = np.searchsorted(first, np.arange(rr.size), side="right") - 1
+        spent = total - (total - usd)[first][seg]  # cumulative repayments of this path's candidates so far
+        fits = spent <= self.capital[pp]
+        self.stopped[pp[keep & ~fits]] = True
+        keep &= fits
+        np.subtract.at(self.capital, pp[keep], usd[keep])
+        return keep
+
+
+def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf: float,
+               keeper: _Keeper | None = None, index: tuple[np.ndarray, np.ndarray] | None = None) -> _Hits | None:
+    """Liquidate every position of block ``b`` with trigger > ``ratio`` (HF < 1) that the ``keeper``'s
+    economics allow (all of them without), in place; None if none. With ``index`` (the paths' supply index of
+    the collateral, borrow index of the debt: interest on) the block holds scaled balances and ``ratio`` is
+    already divided by the index ratio."""
     pi = np.flatnonzero(b.maxtrig > ratio)
     if pi.size == 0:
         return None
@@ -113,6 +164,9 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     idx = pp * n + cc
     pc, pd = oracle[pp, b.c], oracle[pp, b.d]
     C, D = b.coll.take(idx), b.debt.take(idx)
+    if index is not None:
+        C *= index[0][pp]
+        D *= index[1][pp]
     per = np.zeros((4, cand.size))  # fee, sold (seized − fee), repaid, bad debt: summed per path below
     fee, sold, repaid, bad = per
     hf = C * pc * b.lt / (D * pd)
@@ -129,11 +183,26 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     np.subtract(seized, fee, out=fee)
     fee *= b.fee_frac
     np.subtract(seized, fee, out=sold)
+    if keeper is not None:
+        keep = keeper.choose(pp, rr, sold, repaid, pc, pd)
+        if not keep.all():
+            k = np.flatnonzero(keep)
+            if k.size == 0:
+                return None
+            is_sa = np.zeros(cand.size, dtype=bool)
+            is_sa[sa] = True
+            sa = np.flatnonzero(is_sa[k])
+            cand, rr, cc, pp, idx, C, D, seized = cand[k], rr[k], cc[k], pp[k], idx[k], C[k], D[k], seized[k]
+            per = per[:, k]
+            fee, sold, repaid, bad = per
     C -= seized
     D -= repaid
     if sa.size:
         bad[sa] = D[sa]
         D[sa] = 0.0
+    if index is not None:  # back to scaled balances (the trigger is scaled too)
+        si, bi = index[0][pp], index[1][pp]
+        C, D = C / si, D / bi
     trig = D / (C * b.lt)  # 0 when the debt is gone; 0/0 at seize-alls, set below
     if sa.size:
         trig[sa] = 0.0
@@ -143,6 +212,9 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     rows.put(cand, trig)
     b.maxtrig[pi] = rows.max(axis=1)
     count = np.bincount(rr, minlength=pi.size)
+    if keeper is not None:  # paths whose every candidate the keeper passed on have no segment
+        hit = count > 0
+        pi, count = pi[hit], count[hit]
     starts = np.cumsum(count) - count
     sums = np.add.reduceat(per, starts, axis=1)
     return _Hits(pp, b.start + cc, repaid, seized, fee, bad, sa, pi, count, sums)
@@ -157,8 +229,10 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     (paths, assets), per-asset metrics (``ASSET_FIELDS`` → (paths, assets): bad debt and liquidation volume by
     collateral asset, lowest market and fundamental prices relative to step 0), and when asked the series
     (``oracle``/``market``/``fundamental`` (paths, steps + 1, assets) USD;
-    cumulative ``bad_debt_usd``/``liquidation_volume_usd`` (paths, steps + 1)) and the events in order of
-    execution. Raises ``ValueError`` if the market's drivers do not match the assets.
+    cumulative ``bad_debt_usd``/``liquidation_volume_usd`` (paths, steps + 1); with interest on
+    (``params.accrues``) also ``borrow_index`` (paths, steps + 1, assets)) and the events in order of
+    execution. Interest (``sim.interest``) accrues at the start of each step, before the liquidations. Raises
+    ``ValueError`` if the market's drivers do not match the assets.
     """
     assets, K, P = params.assets, len(params.assets), n_paths
     p0 = np.array(params.initial_prices)
@@ -181,11 +255,15 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     bad_tokens = np.zeros((P, K))
     series = _series_buffers(P, n_steps, K) if record_series else {}
     events: list[Event] = []
+    keeper = _Keeper.start(params.liquidators, P)
+    rates = Accrual.start(params, book, P) if params.accrues else None
     market_px = np.broadcast_to(p0, (P, K)).copy()
     by_coll = {k: np.zeros((P, K)) for k in ASSET_FIELDS[:2]}
     min_market, min_fund = market_px.copy(), market_px.copy()  # lowest prices so far (step 0 included)
     if record_series:
         series["oracle"][:, 0], series["market"][:, 0], series["fundamental"][:, 0] = oracle, market_px, market_px
+        if rates is not None:
+            series["borrow_index"] = np.ones((P, n_steps + 1, K))
     with np.errstate(divide="ignore", invalid="ignore"):
         for b in blocks:
             np.minimum(min_hf, oracle[:, b.c] / oracle[:, b.d] / b.maxtrig, out=min_hf)
@@ -211,15 +289,23 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 since_post[post] = 0
 
             hits: list[tuple[_Block, _Hits]] = []
+            if keeper is not None:
+                keeper.new_step()
+            if rates is not None:
+                rates.accrue(reserves)
             for b in blocks:
                 ratio = oracle[:, b.c] / oracle[:, b.d]
+                index = None
+                if rates is not None:  # HF < 1 ⇔ scaled trigger > ratio × supply index / borrow index
+                    index = rates.sidx[:, b.c], rates.bidx[:, b.d]
+                    ratio = ratio * index[0] / index[1]
                 np.minimum(min_hf, ratio / b.maxtrig, out=min_hf)
-                h = _liquidate(b, ratio, oracle, cf, fchf)
+                h = _liquidate(b, ratio, oracle, cf, fchf, keeper, index)
                 if h is not None:
                     hits.append((b, h))
             if hits:
                 market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out,
-                                    by_coll)
+                                    by_coll, params.liquidators.gas_usd, rates)
                 if record_events:
                     events += _events(t, [h for _, h in hits])
             np.minimum(min_market, market_px, out=min_market)
@@ -232,6 +318,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 series["oracle"][:, t], series["market"][:, t] = oracle, market_px
                 series["bad_debt_usd"][:, t] = out["bad_debt_usd"]
                 series["liquidation_volume_usd"][:, t] = out["liquidation_volume_usd"]
+                if rates is not None:
+                    series["borrow_index"][:, t] = rates.bidx
 
     out["min_health_factor"] = min_hf
     out["reserves_end_usd"] = (reserves * oracle).sum(axis=1)
@@ -241,7 +329,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
 
 def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
             dislocation: np.ndarray, reserves: np.ndarray, bad_tokens: np.ndarray, liq: np.ndarray,
-            deep: np.ndarray, out: dict[str, np.ndarray], by_coll: dict[str, np.ndarray]) -> np.ndarray:
+            deep: np.ndarray, out: dict[str, np.ndarray], by_coll: dict[str, np.ndarray],
+            gas_usd: float = 0.0, rates: Accrual | None = None) -> np.ndarray:
     """Book one step's liquidations: fees to reserves, bad-debt write-off, liquidators' AMM sales.
 
     Updates ``dislocation``, ``reserves``, ``bad_tokens``, ``out`` and ``by_coll`` (per collateral asset,
@@ -279,6 +368,10 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
         out["reserves_used_usd"][H] += (from_res * o).sum(axis=1)
         out["supplier_loss_usd"][H] += ((bad - from_res) * o).sum(axis=1)
     reserves[H] = res
+    if rates is not None:
+        burned = repaid_pk[H] + bad_pk[H] if any_bad else repaid_pk[H]
+        loss = bad - from_res if any_bad else np.zeros_like(burned)
+        rates.settle(H, burned, fee_pk[H] + sold, loss)
     rep = repaid_pk[H]
     out["liquidation_volume_usd"][H] += (rep * o).sum(axis=1)
     new_px, proceeds = amm.sell(mp, liq, sold, sqrt=np.sqrt)
@@ -286,7 +379,13 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
     new_px = np.where(moved, new_px, mp)
     proceeds = np.where(moved, proceeds, sold * mp)
     dislocation[H] *= new_px / mp
-    out["liquidator_pnl_usd"][H] += proceeds.sum(axis=1) - (rep * mp).sum(axis=1)
+    pnl = proceeds.sum(axis=1) - (rep * mp).sum(axis=1)
+    if gas_usd:
+        n = np.zeros(P)
+        for _, h in hits:
+            n[h.hit_paths] += h.count
+        pnl -= gas_usd * n[H]
+    out["liquidator_pnl_usd"][H] += pnl
     market_px[H] = new_px
     return market_px
 

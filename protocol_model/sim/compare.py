@@ -326,6 +326,8 @@ class CompareResult:
     """'Total' and each collateral asset -> metric rows (sampled with intervals, then exact book rows)"""
     notes: list[str] = field(default_factory=list)
     resamples: int = 0
+    on_chain: list[dict[str, Any]] = field(default_factory=list)
+    """``--verify-on-chain``: one row per replayed worst path (``chain.lab_verify.VerifiedPath.row``)"""
 
     def worst_paths(self, n: int = WORST_PATHS) -> dict[str, list[int]]:
         """Per side, the ``n`` paths with the most bad debt (then liquidation volume): the paths to replay."""

@@ -4,12 +4,19 @@
 ``protocol_model.exact.lending.lending_pool.LendingPool`` (integer wei, the contracts' twin),
 then per step posts the lab's oracle prices as ``price`` steps and lets a keeper liquidate, with
 ``amount: max``, every borrower whose exact HF is below 1. The recorded steps form a scenario that
-``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Interest is switched off (zero rate
-curves), as in the lab.
+``protocol_model.chain.replay.Replay`` plays on a chain unchanged. Without interest in the lab
+(``CascadeParams.accrues`` false) the rate curves are zero. With it, each asset is listed with its rate curve and
+reserve factor, the supplier deposits the lab's stated deposits (``sim.interest.deposits``), and the lab's steps
+become ``step_seconds`` apart: each step warps the clock, then an ``accrue`` step (``LendingPool.accrueAll``) touches
+every asset exactly ``step_seconds`` after the previous one, before the prices and liquidations — the lab's
+per-step index growth ``index × (1 + rate × step_seconds)``. What remains different: the exact engine also accrues
+during the one-second calls of the opening and of each step's liquidations (at the utilization of that moment), so
+its indices lead the lab's by about rate × (those seconds), a relative ~1e-8 per second at 30 % a year.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,6 +27,7 @@ from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.story import Scenario, parse_scenario
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.interest import deposits
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 
 START = 1_700_000_000
@@ -61,7 +69,8 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
 
     ``prices0``: USD per whole token, one per asset (posted as 8-decimal feed answers); amounts become token
     units at each asset's decimals. Raises ``ValueError`` if an asset has nonzero ``reserves_tokens`` or
-    there are fewer ``names`` than positions.
+    there are fewer ``names`` than positions. With interest on (``params.accrues``) each asset carries its rate
+    curve and reserve factor and the supplier deposits ``sim.interest.deposits`` (the keeper holds twice the debt).
     """
     if any(a.reserves_tokens for a in params.assets):
         raise ValueError("reserves_tokens: the exact engine starts with zero reserves; set them to 0")
@@ -73,6 +82,12 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
                "liquidation_bonus_bps": a.liquidation_bonus_bps,
                "liquidation_protocol_fee_bps": a.liquidation_protocol_fee_bps, "rate": ZERO_RATES}
               for k, a in enumerate(params.assets)]
+    if params.accrues:
+        for spec, a in zip(assets, params.assets, strict=True):
+            r = a.rate
+            spec["rate"] = {"base_bps": r.base_bps, "slope1_bps": r.slope1_bps, "slope2_bps": r.slope2_bps,
+                            "optimal_bps": r.optimal_bps}
+            spec["reserve_factor_bps"] = r.reserve_factor_bps
     debt_total = [0] * len(dec)
     accounts, steps = [], []
     for i in range(len(book)):
@@ -85,8 +100,12 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
         if du:
             steps.append({"op": "borrow", "account": names[i], "asset": dname, "amount": _dec(du, dec[d])})
     liquidity = {params.assets[k].name: _dec(2 * u, dec[k]) for k, u in enumerate(debt_total) if u}
-    accounts += [{"name": supplier, "balances": liquidity}, {"name": keeper, "balances": liquidity}]
-    supply = [{"op": "supply", "account": supplier, "asset": a, "amount": amt} for a, amt in liquidity.items()]
+    deposited = liquidity
+    if params.accrues:
+        deposited = {params.assets[k].name: _dec(units(x, dec[k]), dec[k])
+                     for k, x in enumerate(deposits(params, book)) if units(x, dec[k])}
+    accounts += [{"name": supplier, "balances": deposited}, {"name": keeper, "balances": liquidity}]
+    supply = [{"op": "supply", "account": supplier, "asset": a, "amount": amt} for a, amt in deposited.items()]
     return {"name": "lab-path", "description": "a risk-lab path replayed by a keeper",
             "pool": {"close_factor_bps": params.close_factor_bps, "full_close_hf_bps": params.full_close_hf_bps},
             "assets": assets, "accounts": accounts, "steps": supply + steps}
@@ -97,8 +116,10 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     """Play one lab path (``oracle_path``: (steps + 1, assets) oracle prices) in the exact engine.
 
     Each step posts the changed prices, then liquidates (``amount: max``) every borrower whose exact HF is
-    below 1 WAD, as ``LendingPool.liquidate``. Raises ``ValueError`` as :func:`opening` and
-    ``AssertionError`` if the exact engine reverts a step (a lab book the pool would not accept).
+    below 1 WAD, as ``LendingPool.liquidate`` — unless the keepers' economics (``params.liquidators``) say
+    no: the exact amounts at the path's oracle prices must give the minimum profit net of gas, and fit the
+    step's capital in book order (the lab's rule; a refused liquidation is undone). Raises ``ValueError`` as
+    :func:`opening` and ``AssertionError`` if the exact engine reverts a step (a lab book the pool would not accept).
     """
     names = names or [f"b{i}" for i in range(len(book))]
     data = opening(params, book, oracle_path[0], names, supplier, keeper)
@@ -117,26 +138,66 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
     for step, parsed in zip(steps, opened.steps, strict=True):
         play(resolve(parsed, opened), step)
     events = []
-    pool = world.pool
+    rules = params.liquidators
+    economics = rules.filters_profit or rules.limited
+    step_s = int(params.step_seconds)
+    if params.accrues and step_s != params.step_seconds:
+        raise ValueError(f"step_seconds: the exact replay needs whole seconds, got {params.step_seconds}")
+    touched: int | None = None
+
+    def accrue() -> None:  # the lab's step boundary: every index grows over exactly step_seconds
+        nonlocal now, touched
+        if touched is not None:  # step 0 follows the opening at once
+            gap = touched + step_s - now - 1
+            if gap < 0:
+                raise ValueError(f"step_seconds {step_s} is shorter than one step's calls ({now - touched + 1})")
+            if gap:
+                steps.append({"op": "warp", "seconds": gap})
+                now += gap
+        steps.append({"op": "accrue", "account": keeper})
+        play(Action("accrue", keeper), steps[-1])
+        touched = now
+
+    if params.accrues:
+        accrue()  # step 0: the opening's interest is the replay's head start
     for t in range(1, len(oracle_path)):
+        if params.accrues:
+            accrue()
         for k, a in enumerate(params.assets):
             if _price(oracle_path[t][k]) != _price(oracle_path[t - 1][k]):
                 steps.append({"op": "price", "asset": a.name, "price_usd": _price(oracle_path[t][k])})
                 play(Action("price", asset=a.name, answer=usd_to_answer(steps[-1]["price_usd"])), steps[-1])
+        capital, stopped = rules.capital_usd, False
         for i in range(len(book)):
-            c, d = params.assets[int(book.coll_asset[i])].name, params.assets[int(book.debt_asset[i])].name
+            ci, di = int(book.coll_asset[i]), int(book.debt_asset[i])
+            c, d = params.assets[ci].name, params.assets[di].name
+            pool = world.pool
             if pool.debt_balance(d, names[i]) == 0 or pool.health_factor(names[i]) >= WAD:
                 continue
+            before = copy.deepcopy(world) if economics else None
             coll_before, n_bad = pool.supply_balance(c, names[i]), len(pool.bad_debt_events)
             reserves_before = pool.assets[c].state.reserves
             debt_before = pool.debt_balance(d, names[i])
-            steps.append({"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
-                          "amount": "max"})
-            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), steps[-1])
+            step = {"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
+                    "amount": "max"}
+            play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), step)
             bad = sum(e.amount for e in pool.bad_debt_events[n_bad:])
             repaid = debt_before - pool.debt_balance(d, names[i]) - bad
             seized = coll_before - pool.supply_balance(c, names[i])
-            events.append((t, i, repaid, seized, pool.assets[c].state.reserves - reserves_before, bad))
+            fee = pool.assets[c].state.reserves - reserves_before
+            if before is not None:  # the keeper's economics (config.Liquidators), as the lab applies them
+                usd = repaid / 10**params.assets[di].decimals * oracle_path[t][di]
+                got = (seized - fee) / 10**params.assets[ci].decimals * oracle_path[t][ci]
+                take = got - usd - rules.gas_usd >= rules.min_profit_usd and not stopped
+                if take and usd > capital:
+                    stopped, take = True, False
+                if not take:
+                    world, now = before, now - 1  # undo: the keeper passes on this one
+                    continue
+                capital -= usd
+            steps.append(step)
+            events.append((t, i, repaid, seized, fee, bad))
+    pool = world.pool
     scenario = parse_scenario({**data, "steps": steps}, "lab path")
     bad_units = {a.name: pool.assets[a.name].state.bad_debt for a in params.assets}
     return ExactRun(scenario, events, bad_units)

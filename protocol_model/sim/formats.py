@@ -18,16 +18,17 @@ from protocol_model.scenario.kinds import KINDS
 from protocol_model.scenario.perp import PerpStoryFile
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile
 from protocol_model.scenario.story import StoryFile
+from protocol_model.sim.optimise import OptimisationSpec
 from protocol_model.sim.output import OutputError, atomic_dir, atomic_file, check_out
 from protocol_model.sim.spec import SimulationFile, SweepSpec
 
 REPO = PROTOCOLS_DIR.parent
 FILE_MODELS: dict[str, type[BaseModel]] = {"protocol": ProtocolFile, "story": StoryFile,
                                            "perp_story": PerpStoryFile, "simulation": SimulationFile,
-                                           "sweep": SweepSpec}
+                                           "sweep": SweepSpec, "optimisation": OptimisationSpec}
 EXAMPLES = {"protocol": "protocols/generic.yaml", "story": "scenarios/default.yaml",
             "perp_story": "scenarios/perp/bankruptcy.yaml", "simulation": "scenarios/lab/stable_redeemable.yaml",
-            "sweep": "scenarios/lab/sweep_eth.yaml"}
+            "sweep": "scenarios/lab/sweep_eth.yaml", "optimisation": "scenarios/lab/optimise_weth.yaml"}
 """A shipped file of each kind: the examples in docs/formats.md come from these."""
 EXTRA_EXAMPLES = ("scenarios/fork/populated.yaml", "scenarios/loops/open_3x.yaml", "scenarios/lab/eth_crash.yaml",
                   "scenarios/oracle/single_venue_spike_protected.yaml", "scenarios/oracle/luna_floor_protected.yaml",

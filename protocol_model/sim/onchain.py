@@ -3,7 +3,7 @@ that ``protocol_model.chain.replay.Replay`` plays on a chain. Pure Python: no ap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +11,7 @@ import numpy as np
 
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, load_protocol
 from protocol_model.sim.books import Book, synthetic_book
-from protocol_model.sim.cascade import run_cascade
+from protocol_model.sim.cascade import quantize_oracle, run_cascade
 from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
 from protocol_model.sim.exact import ExactRun, exact_keeper
 from protocol_model.sim.outcome import CascadeOutcome
@@ -128,7 +128,26 @@ def simulation_case(spec: SimulationSpec, paths: int | None = None) -> LabReplay
 
 BAD_DEBT_REL, BAD_DEBT_UNITS = 1e-9, 4
 """Lab (float64) vs chain (integer units) bad debt per asset agree within ``BAD_DEBT_REL`` of the chain's
-amount plus ``BAD_DEBT_UNITS`` token units per liquidation (tests/lab/test_engine_vs_exact.py)."""
+amount plus ``BAD_DEBT_UNITS`` token units per liquidation (tests/lab/test_engine_vs_exact.py), in the debt
+asset and, converted at the starting prices, in the collateral asset (``bad_debt_tolerance``)."""
+
+
+def bad_debt_tolerance(params: CascadeParams, debt: str, on_chain: int, n_events: int) -> float:
+    """How far the lab's bad debt in ``debt`` (float) may sit from the chain's ``on_chain`` (token units).
+
+    The chain rounds every repaid amount to a unit of the debt asset and every seized amount to a unit of
+    the collateral; a seize-all leaves as bad debt whatever the rounded collateral did not cover, so each of
+    the ``n_events`` liquidations (at least one) may move it by ``BAD_DEBT_UNITS`` debt units plus
+    ``BAD_DEBT_UNITS`` units of the coarsest collateral valued in debt units at the starting prices (one
+    satoshi of WBTC is about 600 units of USDC at 60,000 USD); plus ``BAD_DEBT_REL`` of the amount for
+    float64. Returns debt-asset units.
+    """
+    d = params.index(debt)
+    prices, dd = params.initial_prices, params.assets[d].decimals
+    coarsest = max(prices[k] / 10**a.decimals for k, a in enumerate(params.assets) if k != d) if len(
+        params.assets) > 1 else 0.0
+    per_event = BAD_DEBT_UNITS * (1 + coarsest / prices[d] * 10**dd)
+    return BAD_DEBT_REL * on_chain + per_event * max(1, n_events)
 
 
 @dataclass(frozen=True)
@@ -156,20 +175,111 @@ def check_path(case: LabReplayCase, lab: CascadeOutcome, path: int, results: lis
     """Compare path ``path`` of ``lab`` with its chain replay ``results`` (``chain.replay.StepResult`` list,
     snapshots kept): model == chain and as expected on every step; the chain's liquidation count equals
     the lab's; the chain's bad debt per asset (``asset.bad_debt``, token units) equals the lab's within
-    ``BAD_DEBT_REL`` / ``BAD_DEBT_UNITS``."""
+    :func:`bad_debt_tolerance`."""
+    n_events = sum(e[0] == path for e in lab.events)
+    lab_bad = {a.name: float(lab.bad_debt_tokens[path][k]) for k, a in enumerate(case.params.assets)}
+    return check_replay(case.params, path, results, int(lab.per_path["liquidation_count"][path]), lab_bad, n_events)
+
+
+def check_replay(params: CascadeParams, path: int, results: list[Any], lab_liquidations: int,
+                 lab_bad_debt: dict[str, float], n_events: int) -> PathCheck:
+    """Compare a chain replay ``results`` (``chain.replay.StepResult`` list, snapshots kept) with what the lab
+    said: model == chain and as expected on every step, the chain's liquidation count equals
+    ``lab_liquidations``, and its bad debt per asset (``asset.bad_debt``, token units) equals
+    ``lab_bad_debt`` (asset -> whole tokens) within :func:`bad_debt_tolerance` for ``n_events`` lab
+    liquidation events."""
     failures = [f"step {r.index} {r.action.describe()}: model {r.model}, chain {r.chain}, expected {r.expected} "
                 f"{r.mismatches[:3]}" for r in results if r.model != r.chain or r.mismatches or r.model != r.expected]
     chain_liqs = sum(r.action.kind == "liquidate" and r.chain == "ok" for r in results)
-    lab_liqs = int(lab.per_path["liquidation_count"][path])
-    if chain_liqs != lab_liqs:
-        failures.append(f"liquidations: lab {lab_liqs}, chain {chain_liqs}")
-    n_events = max(1, sum(e[0] == path for e in lab.events))
+    if chain_liqs != lab_liquidations:
+        failures.append(f"liquidations: lab {lab_liquidations}, chain {chain_liqs}")
     final = results[-1].after() if results else None
     lab_bad, chain_bad = {}, {}
-    for k, a in enumerate(case.params.assets):
+    for a in params.assets:
         on_chain = final.field("asset", a.name, "bad_debt") if final is not None else 0
-        in_lab = float(lab.bad_debt_tokens[path][k]) * 10**a.decimals
+        in_lab = lab_bad_debt.get(a.name, 0.0) * 10**a.decimals
         lab_bad[a.name], chain_bad[a.name] = in_lab / 10**a.decimals, on_chain / 10**a.decimals
-        if abs(on_chain - in_lab) > BAD_DEBT_REL * on_chain + BAD_DEBT_UNITS * n_events:
+        if abs(on_chain - in_lab) > bad_debt_tolerance(params, a.name, on_chain, n_events):
             failures.append(f"{a.name} bad debt: lab {in_lab:.0f}, chain {on_chain} units")
-    return PathCheck(path, len(results), lab_liqs, chain_liqs, lab_bad, chain_bad, tuple(failures))
+    return PathCheck(path, len(results), lab_liquidations, chain_liqs, lab_bad, chain_bad, tuple(failures))
+
+
+REPLAY_POSITIONS = 6
+"""Positions of a compare path replayed on chain: a chain replay holds one account per position (plus a
+supplier and a keeper), and the in-process chain funds nine besides its deployer."""
+
+
+@dataclass(frozen=True)
+class PathReplay:
+    """One path of a compare side cut down to the positions that matter on it, ready to replay on chain.
+
+    Given the lab's oracle prices, a position's fate depends only on those prices and its own amounts (the
+    liquidation selling that moved the prices is already in the oracle series), so replaying a subset of the
+    book with the lab's oracle path checks those positions exactly as the whole book would.
+    """
+
+    side: str
+    path: int
+    positions: tuple[str, ...]
+    """the replayed positions' names in the book: the most bad debt, then the most repaid, then the
+    largest untouched debts"""
+    params: CascadeParams
+    """the side's parameters with zero starting reserves (a fresh pool has none; reserves only decide who
+    absorbs bad debt, not how much there is)"""
+    scenario: Any
+    """the exact keeper's scenario (``sim.exact.exact_keeper``)"""
+    lab_liquidations: int
+    lab_bad_debt: dict[str, float]
+    """asset -> the lab's bad debt on these positions (whole tokens)"""
+    n_events: int
+
+
+def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Book, n_paths: int, n_steps: int,
+                seed: int, paths_per_chunk: int, path: int, positions: int = REPLAY_POSITIONS) -> PathReplay:
+    """Path ``path`` of a lab run (``sim.run.Job`` numbering: chunks of ``paths_per_chunk`` from ``seed``) on
+    ``book`` rounded down to token units (debts capped at the pool's LTV line, ``Book.borrowable``), re-run
+    alone with its series and events, cut down to ``positions`` positions and turned into an exact-keeper
+    scenario.
+
+    Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
+    ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
+    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`.
+    """
+    if not 0 <= path < n_paths:
+        raise ValueError(f"path {path}: the run has paths 0..{n_paths - 1}")
+    if not 1 <= positions <= REPLAY_POSITIONS:
+        raise ValueError(f"positions: 1..{REPLAY_POSITIONS} positions replay on chain, got {positions}")
+    params = replace(params, assets=tuple(replace(a, reserves_tokens=0.0) for a in params.assets))
+    qbook = book.quantized(params).borrowable(params, quantize_oracle(np.array(params.initial_prices)))
+    job = Job(params, market, qbook, n_paths, n_steps, seed, paths_per_chunk)
+    start = 0
+    chunks = job.chunks()
+    for _, ss, n in chunks:  # noqa: B007 (the chunk holding ``path`` is used after the loop)
+        if path < start + n:
+            break
+        start += n
+    lab = run_cascade(params, qbook, market, np.random.default_rng(ss), n, n_steps, record_series=True,
+                      record_events=True)
+    local = path - start
+    events = [e for e in lab.events if e[0] == local]
+    bad = np.zeros(len(qbook))
+    repaid = np.zeros(len(qbook))
+    for _, _, q, rep, _, _, b in events:
+        bad[q] += b
+        repaid[q] += rep
+    prices = np.array(params.initial_prices)
+    debt_usd = qbook.debt_tokens * prices[qbook.debt_asset]
+    order = np.lexsort((-debt_usd, -repaid, -bad))
+    chosen = sorted(int(i) for i in order[:positions] if debt_usd[i] > 0)
+    if params.accrues and len(chosen) < int((qbook.debt_tokens > 0).sum()):
+        raise ValueError(f"interest: path {path} needs all {int((qbook.debt_tokens > 0).sum())} borrowers replayed "
+                         f"(interest depends on every borrower's debt through utilization), at most {positions}")
+    names = qbook.names or tuple(f"p{i}" for i in range(len(qbook)))
+    sub = Book.sorted(qbook.coll_asset[chosen], qbook.debt_asset[chosen], qbook.coll_tokens[chosen],
+                      qbook.debt_tokens[chosen], tuple(names[i] for i in chosen))
+    run = exact_keeper(params, sub, lab.series["oracle"][local], names=list(sub.names))
+    mine = [e for e in events if e[2] in set(chosen)]
+    lab_bad = {a.name: 0.0 for a in params.assets}
+    for e in mine:
+        lab_bad[params.assets[int(qbook.debt_asset[e[2]])].name] += e[6]
+    return PathReplay(side, path, tuple(sub.names), params, run.scenario, len(mine), lab_bad, len(mine))

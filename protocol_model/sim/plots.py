@@ -115,6 +115,31 @@ def histogram(values: np.ndarray, path: Path, title: str, xlabel: str, marks: di
     return _save(fig, ax, title, path)
 
 
+def frontier(points: list[tuple[float, float]], front: list[tuple[float, float]],
+             chosen: dict[str, tuple[float, float]], budgets: dict[str, float], path: Path, title: str,
+             xlabel: str, *, risk_is_share: bool = False) -> Path:
+    """Capital efficiency against risk: every evaluated point (grey), the frontier (line), each profile's
+    budget (dotted vertical) and choice (marked); ``points``/``front``/``chosen`` are (risk, capacity USD).
+    Risk on the x axis in $M (or % when ``risk_is_share``), capacity in $M. Saved as PNG at ``path``."""
+    fig, ax = plt.subplots(figsize=(8, 4.6))
+    sx = 100.0 if risk_is_share else 1e-6
+    if points:
+        ax.scatter([p[0] * sx for p in points], [p[1] / 1e6 for p in points], s=10, color="0.7",
+                   label="evaluated parameters")
+    if front:
+        ax.plot([p[0] * sx for p in front], [p[1] / 1e6 for p in front], "-o", color="tab:blue", ms=4,
+                label="frontier")
+    colours = {"conservative": "tab:green", "moderate": "tab:orange", "aggressive": "tab:red"}
+    for name, b in budgets.items():
+        ax.axvline(b * sx, linestyle=":", color=colours.get(name, "black"))
+    for name, (r, c) in chosen.items():
+        ax.scatter([r * sx], [c / 1e6], s=80, marker="*", color=colours.get(name, "black"), zorder=3,
+                   label=f"{name} (budget dotted)")
+    ax.set_xlabel(xlabel + (" (%)" if risk_is_share else " ($M)"))
+    ax.set_ylabel("borrowing capacity ($M)")
+    return _save(fig, ax, title, path, legend=True)
+
+
 def _short(v: float) -> str:
     if not np.isfinite(v):
         return "–"

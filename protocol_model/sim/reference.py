@@ -17,6 +17,7 @@ import numpy as np
 from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.interest import deposits
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome
 from protocol_model.sim.paths import MarketModel
 
@@ -33,19 +34,27 @@ def run_reference(params: CascadeParams, book: Book, market: MarketModel, rng: n
     """
     stream = market.stream(rng, n_paths, np.array(params.initial_prices), n_steps)
     fundamentals = [stream.next().tolist() for _ in range(n_steps)]  # [step][path][asset]
-    results = [_one_path(params, book, [f[p] for f in fundamentals]) for p in range(n_paths)]
+    supplied = deposits(params, book).tolist()
+    results = [_one_path(params, book, [f[p] for f in fundamentals], supplied) for p in range(n_paths)]
     per_path = {k: np.array([r[0][k] for r in results]) for k in PATH_FIELDS}
     events = [(p, *e) for p, r in enumerate(results) for e in r[2]]
     per_asset = {k: np.array([r[3][k] for r in results]) for k in ASSET_FIELDS}
     return CascadeOutcome(per_path, np.array([r[1] for r in results]), {}, events, per_asset)
 
 
-def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]):
+def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]], supplied: list[float]):
     assets, K = params.assets, len(params.assets)
+    keeper = params.liquidators
     lag = params.oracle
     cf, fchf = params.close_factor_bps / 1e4, params.full_close_hf_bps / 1e4
-    coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()
+    coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()  # scaled balances (all indices 1 at step 0)
     ca, da = book.coll_asset.tolist(), book.debt_asset.tolist()
+    accrues = params.accrues
+    bidx, sidx = [1.0] * K, [1.0] * K  # borrow / supply index per asset (sim.interest)
+    sdebt, ssup = [0.0] * K, list(supplied)  # total scaled debt / supply
+    for i in range(len(coll)):
+        sdebt[da[i]] += debt[i]
+        ssup[ca[i]] += coll[i]
     p0 = [a.price_usd for a in assets]
     market = list(p0)
     history = [list(p0)]  # market prices by step
@@ -61,7 +70,21 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
 
     def hf(i):
         c, d = ca[i], da[i]
-        return coll[i] * oracle[c] * (assets[c].liquidation_threshold_bps / 1e4) / (debt[i] * oracle[d])
+        return coll[i] * sidx[c] * oracle[c] * (assets[c].liquidation_threshold_bps / 1e4) / (debt[i] * bidx[d]
+                                                                                              * oracle[d])
+
+    def accrue(k):  # kinked_rate_model.accrue over one step
+        curve = assets[k].rate
+        if curve.is_zero or sdebt[k] == 0:
+            return
+        owed, supply = sdebt[k] * bidx[k], ssup[k] * sidx[k]
+        u = min(owed / supply, 1.0) if supply > 0 else 1.0
+        bidx[k] *= 1.0 + float(curve.per_second(np.float64(u))) * params.step_seconds
+        interest = sdebt[k] * bidx[k] - owed
+        to_res = interest * (curve.reserve_factor_bps / 1e4) if ssup[k] > 0 else interest
+        if ssup[k] > 0:
+            sidx[k] += (interest - to_res) / ssup[k]
+        reserves[k] += to_res
 
     min_hf = min([hf(i) for i in range(len(coll)) if debt[i] > 0], default=math.inf)
     for t, fund in enumerate(fundamentals, start=1):
@@ -75,26 +98,44 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             since[k] += 1
             if abs(seen[k] / oracle[k] - 1.0) >= lag.deviation_bps / 1e4 or since[k] >= lag.heartbeat_steps:
                 oracle[k], since[k] = _quantize(seen[k]), 0
+        if accrues:
+            for k in range(K):
+                accrue(k)
         fees, bads, sold, cost = [0.0] * K, [0.0] * K, [0.0] * K, 0.0
         liquidatable = [i for i in range(len(coll)) if debt[i] > 0 and hf(i) < 1.0]
         min_hf = min([min_hf] + [hf(i) for i in range(len(coll)) if debt[i] > 0])
+        capital, stopped, made = keeper.capital_usd, False, 0
         for i in liquidatable:
             c, d = ca[i], da[i]
             b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
             h = hf(i)
             if h >= fchf:  # the bonus capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
                 b1 = min(b1, max(1.0, math.floor(h / (assets[c].liquidation_threshold_bps / 1e4) * 1e4) / 1e4))
-            repaid = debt[i] if h < fchf else debt[i] * cf
+            C, D = coll[i] * sidx[c], debt[i] * bidx[d]
+            repaid = D if h < fchf else D * cf
             seized = repaid * oracle[d] / oracle[c] * b1
             bad = 0.0
-            if seized >= coll[i]:
-                seized = coll[i]
-                repaid = min(coll[i] / b1 * oracle[c] / oracle[d], debt[i])
+            if seized >= C:
+                seized = C
+                repaid = min(C / b1 * oracle[c] / oracle[d], D)
             fee = (seized - seized / b1) * (assets[c].liquidation_protocol_fee_bps / 1e4)
-            coll[i] -= seized
-            debt[i] -= repaid
-            if coll[i] == 0.0:
-                bad, debt[i] = debt[i], 0.0
+            if keeper.filters_profit or keeper.limited:  # the keeper's economics (config.Liquidators)
+                if (seized - fee) * oracle[c] - repaid * oracle[d] - keeper.gas_usd < keeper.min_profit_usd:
+                    continue
+                if stopped:
+                    continue
+                if repaid * oracle[d] > capital:
+                    stopped = True
+                    continue
+                capital -= repaid * oracle[d]
+            made += 1
+            C -= seized
+            D -= repaid
+            if C == 0.0:
+                bad, D = D, 0.0
+            coll[i], debt[i] = C / sidx[c], D / bidx[d]
+            sdebt[d] -= (repaid + bad) / bidx[d]
+            ssup[c] -= seized / sidx[c]
             fees[c] += fee
             bads[d] += bad
             sold[c] += seized - fee
@@ -114,6 +155,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             res["bad_debt_usd"] += bads[k] * oracle[k]
             res["reserves_used_usd"] += from_res * oracle[k]
             res["supplier_loss_usd"] += (bads[k] - from_res) * oracle[k]
+            if accrues and bads[k] > from_res and ssup[k] > 0:  # _writeOffBadDebt cuts the supply index
+                sidx[k] = max(sidx[k] - (bads[k] - from_res) / ssup[k], 1e-27)
             depth = assets[k].amm_depth_usd
             if sold[k] > 0 and math.isfinite(depth):
                 new_px, got = amm.sell(market[k], amm.liquidity(depth, p0[k]), sold[k])
@@ -123,8 +166,8 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             else:
                 proceeds += sold[k] * market[k]
             low_market[k] = min(low_market[k], market[k])
-        if liquidatable:
-            res["liquidator_pnl_usd"] += proceeds - cost
+        if made:
+            res["liquidator_pnl_usd"] += proceeds - cost - keeper.gas_usd * made
         res["max_amm_discount"] = max(res["max_amm_discount"], max(1.0 - x for x in disloc))
     res["min_health_factor"] = min_hf
     res["reserves_end_usd"] = sum(r * o for r, o in zip(reserves, oracle, strict=True))

@@ -12,6 +12,7 @@ thousands separators, a method paragraph, and the book the run holds.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -194,9 +195,9 @@ def _write_sweep(result: SweepResult, out: Path, source: str) -> None:
 
 def _params(params) -> dict:
     return {"close_factor_bps": params.close_factor_bps, "full_close_hf_bps": params.full_close_hf_bps,
-            "oracle": vars(params.oracle), "arb_recovery": params.arb_recovery,
-            "assets": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in vars(a).items()}
-                       for a in params.assets]}
+            "oracle": vars(params.oracle), "arb_recovery": params.arb_recovery, "interest": params.accrues,
+            "assets": [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                        for k, v in dataclasses.asdict(a).items()} for a in params.assets]}
 
 
 BOOK_TEXT = {"fixed": "Book: fixed — every cell runs the base simulation's book (today's borrowers after the "

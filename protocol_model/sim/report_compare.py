@@ -38,7 +38,7 @@ def _method(result: CompareResult) -> str:
             f"{len(result.book):,} positions, held fixed ({result.book_source}). Market model: "
             f"{fmt.market_text(spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
             f"pool's dislocation per step; the oracle posts the market price{delay}{deviation}. "
-            f"Keepers liquidate every position with a health factor below 1 once per step, exactly as "
+            f"{fmt.keeper_text(result.current.params.liquidators)}, exactly as "
             f"LendingPool.liquidate (close factor, full-close line, bonus, protocol fee, seize-all and bad-debt "
             f"write-off, reserves first), and sell the seized collateral into the asset's constant-product pool, "
             f"which moves the price: the largest drop of each path is split into the market model's (exogenous) "
@@ -56,7 +56,8 @@ def _doc(result: CompareResult, source: dict[str, str], figures: list[tuple[str,
             "resamples": result.resamples, "confidence": CONFIDENCE, "method": _method(result),
             "diff": [{**d, "current": _jsonable(d["current"]), "proposed": _jsonable(d["proposed"])}
                      for d in result.diff],
-            "scopes": result.scopes, "worst_paths": result.worst_paths(), "notes": result.notes,
+            "scopes": result.scopes, "worst_paths": result.worst_paths(), "on_chain": result.on_chain,
+            "notes": result.notes,
             "figures": [list(f) for f in figures]}
 
 
@@ -135,7 +136,9 @@ def _figures(result: CompareResult, out: Path) -> list[tuple[str, str]]:
     return figs
 
 
-def _row(r: dict[str, Any]) -> list[str]:
+def metric_row(r: dict[str, Any]) -> list[str]:
+    """A metric row as table cells: label, current, proposed, change; sampled values with their 95% intervals,
+    exact ones marked 'exact for the book'."""
     unit = r["unit"]
     if r["exact"]:
         return [r["label"], fmt.value(r["current"], unit), fmt.value(r["proposed"], unit),
@@ -170,17 +173,51 @@ def render_compare(out: Path) -> Path:
     header = ["Metric", "Current", "Proposed", "Change"]
     total = {r["key"]: r for r in doc["scopes"]["Total"]}
     blocks += [("h2", "What changes (whole book)"),
-               ("table", header, [_row(total[k]) for k in HEADLINE if k in total])]
+               ("table", header, [metric_row(total[k]) for k in HEADLINE if k in total])]
     for scope, rows in doc["scopes"].items():
         title = "Whole book, every metric" if scope == "Total" else f"Positions backed by {scope}"
-        blocks += [("h2", title), ("table", header, [_row(r) for r in rows])]
+        blocks += [("h2", title), ("table", header, [metric_row(r) for r in rows])]
     wp = doc["worst_paths"]
     blocks += [("h2", "Method"), ("p", doc["method"]),
-               ("p", f"Worst paths (most bad debt) to replay on chain: current {wp['current']}, proposed "
-                     f"{wp['proposed']} (paths.csv has every path). On-chain verification of these paths "
-                     f"(--verify-on-chain) is not available yet."),
+               *_on_chain(wp, doc.get("on_chain", [])),
                *[("p", f"Note: {n}") for n in doc["notes"]]]
     blocks += [("img", f, caption) for f, caption in doc["figures"]]
     (out / "report.md").write_text(fmt.markdown(blocks))
     (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
     return out / "report.md"
+
+
+def _on_chain(worst: dict[str, list[int]], rows: list[dict[str, Any]]) -> list[tuple]:
+    """The report's on-chain section: the verification table, or the worst paths to replay."""
+    if not rows:
+        return [("p", f"Worst paths (most bad debt): current {worst['current']}, proposed {worst['proposed']} "
+                      f"(paths.csv has every path); run with --verify-on-chain to replay them through the "
+                      f"contracts.")]
+    return on_chain_section(rows, "On-chain check of the worst paths",
+                            "The paths with the most bad debt under each configuration")
+
+
+def on_chain_section(rows: list[dict[str, Any]], title: str, subject: str) -> list[tuple]:
+    """Report blocks for on-chain replays (``chain.lab_verify.VerifiedPath.row`` rows, non-empty): a method
+    paragraph starting with ``subject`` (what was replayed), the verdict, and one table row per replay."""
+    ok = all(r["ok"] for r in rows)
+    steps = sum(r["steps"] for r in rows)
+
+    def bad(d: dict[str, float]) -> str:
+        return ", ".join(f"{v:,.2f} {k}" for k, v in d.items() if v) or "0"
+
+    table = [[r["side"], str(r["path"]), ", ".join(r["positions"]), f"{r['steps']:,}",
+              f"{r['lab_liquidations']} / {r['chain_liquidations']}", bad(r["bad_debt_lab"]),
+              bad(r["bad_debt_chain"]), "yes" if r["ok"] else "NO"] for r in rows]
+    verdict = ("Model and chain agreed to the wei on every field after every step, and the chain showed the "
+               "lab's liquidations and bad debt" if ok else "DISAGREEMENT: see the rows marked NO and the "
+                                                            "JSON's on_chain failures")
+    return [("h2", title),
+            ("p", f"{subject} were replayed through the contracts (LendingPool, PriceRouter, the same bytecode ape "
+                  f"compiles, on the in-process chain) with the exact model beside them: the lab's oracle prices "
+                  f"as price updates and a keeper liquidating every position below a health factor of 1, for the "
+                  f"positions that matter on each path (most bad debt, then most liquidated, then the largest "
+                  f"debts), from a pool with no starting reserves, amounts in token units and debts capped at the "
+                  f"LTV line. {steps:,} steps in all. {verdict}."),
+            ("table", ["Configuration", "Path", "Positions", "Steps", "Liquidations lab / chain", "Bad debt (lab)",
+                       "Bad debt (chain)", "Agree"], table)]

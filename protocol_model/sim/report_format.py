@@ -50,8 +50,8 @@ METRIC_LABELS = {
 }
 """Metric key -> (plain-language label, unit: 'usd', 'share', 'count' or 'number')."""
 
-NOT_MODELLED = ("Not modelled: interest accrual along the paths, positions with several collaterals or debts, "
-                "liquidator gas, minimum profit and capital, redemption of seized stablecoins, pool fees.")
+NOT_MODELLED = ("Not modelled: positions with several collaterals or debts, redemption of seized stablecoins, "
+                "pool fees; interest accrues along the paths only with interest: true.")
 """The lab's caveats, in every report's method paragraph (docs/risk_lab.md has the full list)."""
 
 AXES = {"liquidation_threshold_bps": ("liquidation threshold", "%"), "ltv_bps": ("LTV", "%"),
@@ -66,6 +66,18 @@ STYLE = ("body{font-family:system-ui,sans-serif;max-width:1180px;margin:0 auto;p
          "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;vertical-align:top;overflow-wrap:anywhere}"
          "th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}"
          "small{color:#666}figure{margin:12px 0}img{max-width:100%;height:auto}figcaption{color:#555;font-size:13px}")
+
+
+def keeper_text(rules: Any) -> str:
+    """Which positions keepers liquidate, in words (``config.Liquidators``)."""
+    if not (rules.filters_profit or rules.limited):
+        return ("Keepers liquidate every position with a health factor below 1 once per step (no gas cost, no "
+                "minimum profit, unlimited capital)")
+    parts = [f"at least {usd(rules.min_profit_usd)} profit after {usd(rules.gas_usd)} of gas at the oracle prices"]
+    if rules.limited:
+        parts.append(f"at most {usd(rules.capital_usd)} repaid per step, in book order")
+    return ("Keepers liquidate a position with a health factor below 1 once per step only when it pays: "
+            + " and ".join(parts))
 
 
 def usd(v: float, signed: bool = False) -> str:

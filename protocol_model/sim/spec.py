@@ -20,7 +20,8 @@ from protocol_model.scenario.base import ScenarioError, Strict, format_error, un
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import AssetSpec, PoolSpec
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
-from protocol_model.sim.config import AssetRisk, CascadeParams, OracleLag
+from protocol_model.scenario.units import Bps
+from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators, OracleLag
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
 from protocol_model.sim.stable import stable_market
 
@@ -151,6 +152,9 @@ class LabMarket(Strict):
     """USD per side of the constant-product pool liquidators sell into; omitted = no price impact"""
     reserves_tokens: float = Field(default=0.0, ge=0)
     """protocol reserves of this asset at step 0 (whole tokens); absorb bad debt before suppliers"""
+    start_utilization_bps: Bps = Field(default=5_000, alias="start_utilization", gt=0, le=10_000)
+    """with ``interest: true``: the asset's utilization at step 0 — suppliers deposit debt / this − the book's
+    collateral in the asset (never below 0)"""
     driver: DriverSpec = GbmSpec(kind="gbm")
     """the price process"""
     redemption: RedemptionSpec | None = None
@@ -173,7 +177,7 @@ class LabAsset(AssetSpec, LabMarket):
         o: AssetOverrides = override or {}
         risk = {k: int(v) for k, v in dict(o).items() if k != "amm_depth_usd" and isinstance(v, (int, float))}
         return AssetRisk.from_spec(self, o.get("amm_depth_usd", self.amm_depth_usd or math.inf),
-                                   self.reserves_tokens, **risk)
+                                   self.reserves_tokens, self.start_utilization_bps, **risk)
 
 
 class SyntheticBook(Strict):
@@ -206,6 +210,24 @@ class BookSpec(Strict):
         return self
 
 
+class LiquidatorsSpec(Strict):
+    """``liquidators:``: the keepers' economics (``config.Liquidators``). A liquidation is made only if the
+    keeper's expected profit at the oracle prices, net of ``gas_usd``, is at least ``min_profit_usd``, and
+    within its ``capital_usd`` per step (omitted: unlimited)."""
+
+    gas_usd: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """gas cost of one liquidation, USD"""
+    min_profit_usd: float = Field(default=0.0, ge=0, allow_inf_nan=False)
+    """the least profit (after gas) a keeper liquidates for, USD"""
+    capital_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    """debt a keeper can repay per step, USD (omitted: unlimited)"""
+
+    def rules(self) -> Liquidators:
+        """The engine's ``config.Liquidators``."""
+        return Liquidators(self.gas_usd, self.min_profit_usd,
+                           math.inf if self.capital_usd is None else self.capital_usd)
+
+
 class _SimulationBody(Strict):
     name: str
     description: str = ""
@@ -219,6 +241,10 @@ class _SimulationBody(Strict):
     """delay_steps, deviation_bps, heartbeat_steps (see OracleLag)"""
     arb_recovery: float = Field(default=0.5, ge=0, le=1)
     """fraction of an AMM's log price dislocation that arbitrage removes per step"""
+    liquidators: LiquidatorsSpec = LiquidatorsSpec()
+    """the keepers' gas, minimum profit and capital (default: every position below HF 1 is liquidated)"""
+    interest: bool = False
+    """accrue interest along the paths from each asset's ``rate`` curve and reserve factor (``sim.interest``)"""
     correlation: list[list[float]] | None = None
     """correlation of the assets' price shocks, in the order of ``assets``"""
     book: BookSpec
@@ -278,7 +304,8 @@ class SimulationSpec(_SimulationBody):
         return CascadeParams(tuple(a.risk(over.get(a.name)) for a in self.assets), close_factor_bps=cf,
                              full_close_hf_bps=self.pool.full_close_hf_bps,
                              oracle=OracleLag(**self.oracle) if oracle is None else oracle,
-                             arb_recovery=self.arb_recovery)
+                             arb_recovery=self.arb_recovery, liquidators=self.liquidators.rules(),
+                             interest=self.interest, step_seconds=self.step_seconds)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
         """The lab's ``paths.MarketModel``: one driver per asset (in ``assets`` order), the correlation of their

@@ -12,7 +12,7 @@ from typing import cast
 from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX
-from protocol_model.exact.oracle.price_router import Feed, usd_to_answer
+from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.scenario.amm import AMM_KINDS
 from protocol_model.scenario.oracle import ORACLE_OPS
 from protocol_model.scenario.story import Scenario
@@ -34,14 +34,18 @@ def resolve(step, scenario: Scenario) -> Action:
     if kind in ("supply", "repay"):
         return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or step.account)
     if kind in ("withdraw", "borrow"):
-        return Action(kind, step.account, step.asset, units(step.asset, step.amount))
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or "")
+    if kind == "delegate":
+        return Action(kind, step.account, operator=step.operator, enabled=step.enabled)
     if kind == "liquidate":
         return Action(kind, step.account, amount=units(step.debt, step.amount), borrower=step.borrower,
                       collateral=step.collateral, debt=step.debt)
     if kind == "price":
-        return Action(kind, asset=step.asset, answer=usd_to_answer(step.price_usd))
+        return Action(kind, asset=step.asset, answer=step.raw_answer())
     if kind == "warp":
         return Action(kind, seconds=step.seconds)
+    if kind == "accrue":
+        return Action(kind, step.account)
     if kind == "pause":
         return Action(kind, supply_paused=step.supply, borrow_paused=step.borrow)
     if kind in ORACLE_OPS:
@@ -113,6 +117,8 @@ class ModelWorld:
                 self.market[a.asset] = a.answer
             elif a.kind == "pause":
                 p.set_pause(a.supply_paused, a.borrow_paused)
+            elif a.kind == "accrue":
+                p.accrue_all(now)
             elif a.kind in ORACLE_OPS:
                 apply_oracle(self, a, now)
 

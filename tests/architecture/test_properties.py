@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "docs" / "PROPERTIES.md"
 ROW = re.compile(r"^\| (P-[A-Z]+-\d{2}) \| (.+?) \| (.+) \|$")
-REFERENCE = re.compile(r"`(tests/[\w/]+\.py)(?:::(\w+))?`")
+REFERENCE = re.compile(r"`((?:tests|protocol_model)/[\w/]+\.py)(?:::(\w+))?`")
 
 
 def rows() -> list[tuple[str, str, str]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-import pickle
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -17,21 +16,15 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from protocol_model.exact import math_lib as fp
-from protocol_model.exact.lending.lending_pool import POOL
-from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
-from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.scenario.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
+from protocol_model.world.lending_properties import LendingProperties, pool_balances_cover_claims
+from protocol_model.world.lending_rules import RULES, Ints, OneOf, Param, Pick
 from protocol_model.world.model_world import Action, ModelWorld
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 ASSETS = ["USDC", "WBTC", "WETH"]
-HEARTBEAT_ASSETS = ["USDC", "WETH"]
 MAX = fp.UINT256_MAX
-
-accounts_st = st.sampled_from(FUZZ_ACCOUNTS)
-assets_st = st.sampled_from(ASSETS)
-percent_st = st.one_of(st.integers(1, 100), st.integers(95, 105), st.just(100))
 
 
 @pytest.fixture(scope="module")
@@ -41,10 +34,23 @@ def fuzz_world(deploy_world):
     return world, ModelWorld(scenario, world.listed_at, world.feed_times)
 
 
-def clone(pool):
-    """An independent copy of a model pool (a pickle round trip: the same as ``copy.deepcopy`` for the
-    model's plain dataclasses, and about twice as fast; the copies are taken twice per fuzz step)."""
-    return pickle.loads(pickle.dumps(pool, pickle.HIGHEST_PROTOCOL))
+def strategy(param: Param, names: dict[str, list[str]]) -> st.SearchStrategy:
+    """The hypothesis strategy of a rule parameter's space (lending_rules.Param)."""
+    if isinstance(param, Ints):
+        return st.integers(param.lo, param.hi)
+    if isinstance(param, Pick):
+        return st.sampled_from(param.values)
+    if isinstance(param, OneOf):
+        return st.one_of(*(strategy(p, names) for p in param.options))
+    return st.sampled_from(names[param.what])
+
+
+NAMES = {"account": FUZZ_ACCOUNTS, "asset": ASSETS}
+
+
+def given(name: str):
+    """``@rule`` with the strategies of ``RULES[name]``'s parameters."""
+    return rule(**{k: strategy(p, NAMES) for k, p in RULES[name].params.items()})
 
 
 def make_machine(world, base_model, stats):
@@ -56,6 +62,7 @@ def make_machine(world, base_model, stats):
             self.now = world.now()
             self.model.view_now = self.now
             self.steps = 0
+            self.properties = LendingProperties()
             stats.sequences += 1
 
         def teardown(self):
@@ -64,9 +71,10 @@ def make_machine(world, base_model, stats):
         # -------------------------------------------------------------- driving both twins
 
         def do(self, action: Action) -> str:
+            """One action on both twins: same outcome, every field equal, then every step property
+            (lending_properties: P-POOL-01..09, P-LIQ-01/02/04)."""
             self.now += action.seconds if action.kind == "warp" else 1
-            pool = self.model.pool
-            before = clone(pool)
+            self.properties.before(self.model, action)
             model_out = self.model.apply(action, self.now)
             chain_out = world.apply(action, self.now)
             stats.operations += 1
@@ -77,205 +85,103 @@ def make_machine(world, base_model, stats):
                 stats.mismatches += 1
             assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
             assert not diff, f"{action.describe()}: {diff[:6]}"
-            self.check_transition(action, model_out, before, pool)
+            self.properties.after(self.model, action, model_out)
             return model_out
 
-        def check_transition(self, action, outcome, before, after):
-            new_bad_debt = after.bad_debt_events[len(before.bad_debt_events):]
-            for name in ASSETS:
-                b, a = before.assets[name].state, after.assets[name].state
-                assert a.borrow_index_ray >= b.borrow_index_ray, f"{name} borrow index fell"
-                written_off = [e for e in new_bad_debt if e.asset == name and e.from_suppliers]
-                if not written_off:
-                    assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
-            for event in new_bad_debt:
-                assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
-            pre = clone(before)
-            pre._accrue_all(self.now)
-            self.check_supply_rate(before, pre)
-            if action.kind == "liquidate" and outcome == "ok":
-                self.check_liquidation(action, pre, after)
+        def play(self, name: str, **params) -> list[str]:
+            """Rule ``name`` of lending_rules.RULES with ``params``, built on the model's state and run."""
+            return [self.do(action) for action in RULES[name].build(self.model, **params)]
 
-        def check_supply_rate(self, before, accrued):
-            """Issue #14 item 5: suppliers earn at most the interest on what they funded: supply rate <=
-            borrow rate × utilization, i.e. gain · D <= interest · min(S, D) (one unit of rounding)."""
-            for name in ASSETS:
-                b, a = before.assets[name].state, accrued.assets[name].state
-                debt, supplied = b.total_debt(), b.total_supply()
-                interest = a.total_debt() - debt
-                gain = fp.ray_mul_down(b.total_scaled_supply, a.supply_index_ray) - supplied
-                assert gain * debt <= interest * min(supplied, debt) + debt, (
-                    f"{name}: suppliers gained {gain} of {interest} interest with S={supplied}, D={debt}")
+        # -------------------------------------------------------------- rules (lending_rules.RULES)
 
-        def check_liquidation(self, action, pre, after):
-            """Issue #14 items 1 and 4: no dust left, and HF never falls at or above the full-close line."""
-            adjusted, debt_value = pre.liquidation_values(action.borrower)
-            hf_before = fp.wad_div_down(adjusted, debt_value)
-            assert hf_before < fp.WAD, "a healthy account was liquidated"
-            cfg = after.assets[action.collateral].config
-            lt_wad = cfg.liquidation_threshold_bps * fp.WAD // fp.BPS
-            adjusted, debt_value = after.liquidation_values(action.borrower)
-            if debt_value and hf_before >= max(after.params.full_close_hf_wad, lt_wad):
-                hf_after = fp.wad_div_down(adjusted, debt_value)
-                # The capped bonus keeps lt·(1 + b) <= HF; rounding moves each value by at most a few wei.
-                assert hf_after >= hf_before - 1, f"HF fell {hf_before} -> {hf_after} above the full-close line"
-            minimum = after.params.min_leftover_usd_wad
-            left = [(action.debt, after.debt_balance(action.debt, action.borrower)),
-                    (action.collateral, after.supply_balance(action.collateral, action.borrower))]
-            if all(units for _, units in left):
-                for asset, units in left:
-                    value = fp.mul_div_down(units, after._price_wad(asset), 10 ** after.assets[asset].state.decimals)
-                    assert value + 1 >= minimum, f"{asset}: a liquidation left dust worth {value}"
-
-        # -------------------------------------------------------------- amounts from the model's state
-
-        def units_worth(self, account, asset, percent, of):
-            """percent% of the account's borrow headroom (of='capacity') in `asset` units."""
-            pool = self.model.pool
-            try:
-                v = pool.account_values(account)
-                price = price_wad(asset, pool.feeds[asset])
-            except Exception:
-                return 1
-            headroom = max(v.borrow_capacity_wad - v.debt_wad, 0)
-            return max(headroom * percent // 100 * 10 ** pool.assets[asset].state.decimals // price, 1)
-
-        # -------------------------------------------------------------- rules
-
-        @rule(account=accounts_st, asset=assets_st, whole=st.integers(1, 100_000), frac=st.integers(0, 999))
+        @given("supply")
         def supply(self, account, asset, whole, frac):
-            dec = self.model.pool.assets[asset].state.decimals
-            scale = {"USDC": 1, "WBTC": 60_000, "WETH": 2_000}[asset]
-            amount = max(whole * 10**dec // scale + frac, 1)
-            self.do(Action("supply", account, asset, amount, on_behalf=account))
+            self.play("supply", account=account, asset=asset, whole=whole, frac=frac)
 
-        @rule(payer=accounts_st, account=accounts_st, asset=assets_st, whole=st.integers(0, 100))
+        @given("supply_for_another")
         def supply_for_another(self, payer, account, asset, whole):
-            """A third party supplies on `account`'s behalf (from 1 unit): credited, never made collateral."""
-            pool = self.model.pool
-            amount = max(whole * 10 ** pool.assets[asset].state.decimals // 100, 1)
-            consented = (account, asset) in pool.collateral_use
-            authorized = payer == account or (account, payer) in pool.authorizations
-            self.do(Action("supply", payer, asset, amount, on_behalf=account))
-            if not authorized:
-                assert ((account, asset) in self.model.pool.collateral_use) == consented, "collateral planted"
+            """A third party supplies on `account`'s behalf: credited, never made collateral (P-POOL-08)."""
+            self.play("supply_for_another", payer=payer, account=account, asset=asset, whole=whole)
 
-        @rule(account=accounts_st, asset=assets_st, percent=percent_st)
+        @given("borrow")
         def borrow(self, account, asset, percent):
-            self.do(Action("borrow", account, asset, self.units_worth(account, asset, percent, "capacity")))
+            self.play("borrow", account=account, asset=asset, percent=percent)
 
-        @rule(account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
+        @given("borrow_within")
+        def borrow_within(self, account, asset, percent):
+            self.play("borrow_within", account=account, asset=asset, percent=percent)
+
+        @given("withdraw")
         def withdraw(self, account, asset, percent, everything):
-            balance = self.model.pool.supply_balance(asset, account)
-            amount = MAX if everything else max(balance * percent // 100, 1)
-            self.do(Action("withdraw", account, asset, amount))
+            self.play("withdraw", account=account, asset=asset, percent=percent, everything=everything)
 
-        @rule(caller=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, borrow=st.booleans(),
-              everything=st.booleans(), grant=st.sampled_from([None, True, False]))
+        @given("act_on_behalf")
         def act_on_behalf(self, caller, account, asset, percent, borrow, everything, grant):
-            """borrowOnBehalf / withdrawOnBehalf by `caller` for `account`, after `account` granted (True) or
-            revoked (False) `caller`'s authorization, or neither (None); an unauthorized call is Unauthorized."""
-            pool = self.model.pool
-            if grant is not None:
-                self.do(Action("delegate", account, operator=caller, enabled=grant))
-            authorized = caller == account or (account, caller) in pool.authorizations
+            """borrowOnBehalf / withdrawOnBehalf by `caller` for `account` after a grant, a revocation or
+            neither; an unauthorized call is Unauthorized (P-POOL-09, checked on every step)."""
+            self.play("act_on_behalf", caller=caller, account=account, asset=asset, percent=percent,
+                      borrow=borrow, everything=everything, grant=grant)
             if caller != account:
-                if authorized:
+                if (account, caller) in self.model.pool.authorizations:
                     stats.on_behalf_authorized += 1
                 else:
                     stats.on_behalf_unauthorized += 1
-            if borrow:
-                amount = self.units_worth(account, asset, percent, "capacity")
-            else:
-                balance = pool.supply_balance(asset, account)
-                amount = MAX if everything else max(balance * percent // 100, 1)
-            outcome = self.do(Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account))
-            assert authorized or outcome == "Unauthorized", f"unauthorized call gave {outcome}"
 
-        @rule(payer=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
+        @given("repay")
         def repay(self, payer, account, asset, percent, everything):
-            debt = self.model.pool.debt_balance(asset, account)
-            amount = MAX if everything else max(debt * percent // 100, 1)
-            self.do(Action("repay", payer, asset, amount, on_behalf=account))
+            self.play("repay", payer=payer, account=account, asset=asset, percent=percent, everything=everything)
 
-        @rule(liquidator=accounts_st, borrower=accounts_st, collateral=assets_st, debt=assets_st,
-              percent=percent_st, everything=st.booleans())
+        @given("liquidate")
         def liquidate(self, liquidator, borrower, collateral, debt, percent, everything):
-            owed = self.model.pool.debt_balance(debt, borrower)
-            amount = MAX if everything else max(owed * percent // 100, 1)
-            self.do(Action("liquidate", liquidator, amount=amount, borrower=borrower, collateral=collateral, debt=debt))
+            self.play("liquidate", liquidator=liquidator, borrower=borrower, collateral=collateral, debt=debt,
+                      percent=percent, everything=everything)
 
-        @rule(asset=assets_st, factor_pct=st.one_of(st.integers(30, 150), st.integers(85, 100)))
+        @given("move_price")
         def move_price(self, asset, factor_pct):
-            answer = self.model.pool.feeds[asset].answer
-            base = answer if answer > 0 else {"USDC": 10**8, "WBTC": 60_000 * 10**8, "WETH": 2_000 * 10**8}[asset]
-            self.do(Action("price", asset=asset, answer=max(base * factor_pct // 100, 1)))
+            self.play("move_price", asset=asset, factor_pct=factor_pct)
 
-        @rule(asset=assets_st, answer=st.sampled_from([0, -1]))
+        @given("oracle_failure")
         def oracle_failure(self, asset, answer):
             """A zero or negative answer: every operation that needs this price must revert InvalidPrice."""
-            self.do(Action("price", asset=asset, answer=answer))
+            self.play("oracle_failure", asset=asset, answer=answer)
 
-        @rule(age=st.one_of(st.integers(0, 3 * 86_400), st.integers(3 * 86_400 + 1, 30 * 86_400)),
-              factor_pct=st.integers(50, 200))
+        @given("wbtc_stale_round")
         def wbtc_stale_round(self, age, factor_pct):
             """A WBTC round published `age` seconds ago: older than 3 days is StalePrice under the policy."""
-            answer = max(self.model.pool.feeds["WBTC"].answer, 1) * factor_pct // 100
-            self.do(Action("feed", asset="WBTC", source="primary", answer=answer, seconds=age))
+            self.play("wbtc_stale_round", age=age, factor_pct=factor_pct)
 
-        @rule(jump_pct=st.one_of(st.integers(-60, 60), st.sampled_from([-31, -30, -29, 29, 30, 31])))
+        @given("wbtc_jump")
         def wbtc_jump(self, jump_pct):
             """WBTC moves jump_pct% in one round: beyond 30% the breaker rejects it (PriceJump)."""
-            answer = self.model.pool.feeds["WBTC"].answer
-            base = answer if answer > 0 else 60_000 * 10**8
-            self.do(Action("price", asset="WBTC", answer=max(base * (100 + jump_pct) // 100, 1)))
+            self.play("wbtc_jump", jump_pct=jump_pct)
 
-        @rule(asset=assets_st, factor_pct=st.integers(50, 200),
-              updated_age=st.one_of(st.integers(-86_400, 40 * 86_400),
-                                    st.sampled_from([-1, 0, DEFAULT_MAX_AGE_S, DEFAULT_MAX_AGE_S + 1])),
-              started_lead=st.integers(0, 86_400), zero=st.booleans(), lag=st.sampled_from([0, 0, 1, 2]))
+        @given("round_fields")
         def round_fields(self, asset, factor_pct, updated_age, started_lead, zero, lag):
-            """A round with every field chosen (issue #14 item 6): zero, future, incomplete or older than the
-            (default) maximum age is rejected by name under every policy, on both twins alike."""
-            answer = max(self.model.pool.feeds[asset].answer, 1) * factor_pct // 100
-            self.do(Action("feed_round", asset=asset, source="primary", answer=answer, seconds=updated_age,
-                           amount=started_lead, rounds=lag, flag=zero))
+            """A round with every field chosen (issue #14 item 6): zero, future, incomplete or stale."""
+            self.play("round_fields", asset=asset, factor_pct=factor_pct, updated_age=updated_age,
+                      started_lead=started_lead, zero=zero, lag=lag)
 
-        @rule(asset=assets_st, answer=st.sampled_from([2**255 - 1, 10**36 // 10**10 + 1, 10**36 // 10**10]))
+        @given("huge_answer")
         def huge_answer(self, asset, answer):
-            """Answers at and above the largest price (8-decimal feeds): PriceOverflow, never a panic (the
-            snapshot after the push compares both twins' price reads), then a borrow reads it; the answer is
-            then restored so the rest of the sequence keeps a usable price."""
-            before = self.model.pool.feeds[asset].answer
-            self.do(Action("price", asset=asset, answer=answer))
-            self.do(Action("borrow", FUZZ_ACCOUNTS[0], asset, 1))
-            self.do(Action("price", asset=asset, answer=before))
+            """Answers at and above the largest price: PriceOverflow, never a panic."""
+            self.play("huge_answer", asset=asset, answer=answer)
 
-        @rule(seconds=st.one_of(st.integers(1, 3600), st.integers(3600, 365 * 86_400)))
+        @given("warp")
         def warp(self, seconds):
-            """Time passes; USDC and WETH (no policy of their own: the 25 h default) keep their heartbeat, so
-            only WBTC goes stale by waiting, as before the default existed."""
-            self.do(Action("warp", seconds=seconds))
-            for asset in HEARTBEAT_ASSETS:
-                self.do(Action("price", asset=asset, answer=self.model.pool.feeds[asset].answer))
+            """Time passes; USDC and WETH keep their heartbeat, so only WBTC goes stale by waiting."""
+            self.play("warp", seconds=seconds)
 
-        @rule(supply_paused=st.booleans(), borrow_paused=st.booleans())
+        @given("pause")
         def pause(self, supply_paused, borrow_paused):
-            self.do(Action("pause", supply_paused=supply_paused, borrow_paused=borrow_paused))
+            self.play("pause", supply_paused=supply_paused, borrow_paused=borrow_paused)
 
         # -------------------------------------------------------------- invariants (model == chain here)
 
         @invariant()
         def pool_balances_cover_claims(self):
-            if not hasattr(self, "model"):
-                return
-            pool = self.model.pool
-            for name in ASSETS:
-                supplies = sum(pool.supply_balance(name, a) for a in FUZZ_ACCOUNTS)
-                debts = sum(pool.debt_balance(name, a) for a in FUZZ_ACCOUNTS)
-                cash = pool.ledger.balance(name, POOL)
-                reserves = pool.assets[name].state.reserves
-                assert cash + debts >= supplies + reserves, f"{name}: {cash}+{debts} < {supplies}+{reserves}"
+            """P-POOL-01 after every rule (also checked after every step by ``LendingProperties``)."""
+            if hasattr(self, "model"):
+                pool_balances_cover_claims(self.model.pool, FUZZ_ACCOUNTS)
 
     return PoolMachine
 

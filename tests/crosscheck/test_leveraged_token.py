@@ -5,6 +5,8 @@ After every operation — deposits, redemptions, rebalances, the ripcord, fee ac
 pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error name) and every
 field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool position and
 idle tokens, every actor's shares and tokens, the pair's reserves, and the pool's whole snapshot.
+The random price paths run mainly on the in-process chain (INPROCESS_LEV_EXAMPLES paths, default 400), with a
+small slice (FUZZ_EXAMPLES / 25) and the scripted cases on the session's chain (anvil under ``make test``).
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from protocol_model.chain.inprocess_world import deploy_leveraged_in_process
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.strategies.leveraged_token import VIRTUAL_SHARES
 from protocol_model.world.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
+from tests.crosscheck.fuzzing import fixed_seed, timed
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
+"""Paths on anvil (the small slice that keeps the JSON-RPC path honest)."""
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LEV_EXAMPLES", "400"))
+"""Paths on the in-process chain (the main slice)."""
+SUITE = "in-process leveraged-token fuzz"
 E18 = 10**18
 
 
@@ -33,7 +41,14 @@ def usd(price: str) -> int:
 
 @pytest.fixture(scope="module")
 def lev(project, admin, signers):
+    """The leveraged-token world on the session's chain (anvil)."""
     return LevWorld.deploy(project, admin, signers)
+
+
+@pytest.fixture(scope="module")
+def lev_in_process():
+    """The same world on the in-process chain (revm), from the same bytecode."""
+    return deploy_leveraged_in_process()
 
 
 def run(lev: LevWorld, op: LevOp, expect: str | None, stats=None) -> str:
@@ -133,12 +148,16 @@ def to_op(lev: LevWorld, raw: tuple) -> LevOp:
     return LevOp("warp", seconds=raw[1])
 
 
-def test_random_price_paths_agree(lev, crosscheck_stats):
+def run_price_paths(lev: LevWorld, examples: int, stats, ops_per_path: tuple[int, int] = (4, 10)) -> dict[str, int]:
+    """``examples`` random paths (a deposit and a rebalance into each vault, then ``ops_per_path`` (min, max)
+    random operations), each from the same checkpoint; outcome and every field compared after each operation
+    (counted in ``stats``). Returns the count of each ``kind:outcome``. Raises AssertionError on a mismatch."""
     outcomes: dict[str, int] = {}
 
-    @settings(max_examples=EXAMPLES, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(first=st.tuples(st.integers(1, 40 * E18), st.integers(1, 40 * E18)), ops=st.lists(op_st, min_size=4,
-                                                                                          max_size=10))
+    @settings(max_examples=examples, deadline=None, phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+              derandomize=fixed_seed())
+    @given(first=st.tuples(st.integers(1, 40 * E18), st.integers(1, 40 * E18)),
+           ops=st.lists(op_st, min_size=ops_per_path[0], max_size=ops_per_path[1]))
     def check(first, ops):
         saved = lev.checkpoint()
         try:
@@ -146,16 +165,51 @@ def test_random_price_paths_agree(lev, crosscheck_stats):
                      ("rebalance", "lev2x"), ("rebalance", "lev3x"), *ops]
             for raw in steps:
                 op = to_op(lev, raw)
-                got = run(lev, op, None, crosscheck_stats)
+                got = run(lev, op, None, stats)
                 outcomes[f"{op.kind}:{got}"] = outcomes.get(f"{op.kind}:{got}", 0) + 1
-            crosscheck_stats.sequences += 1
+            stats.sequences += 1
         finally:
             lev.restore(saved)
 
     check()
     # The paths exercised levering, delevering and the refusal of an undue rebalance.
-    assert outcomes.get("rebalance:ok", 0) >= 2 * EXAMPLES, outcomes
-    assert outcomes.get("deposit:ok", 0) >= 2 * EXAMPLES, outcomes
+    assert outcomes.get("rebalance:ok", 0) >= 2 * examples, outcomes
+    assert outcomes.get("deposit:ok", 0) >= 2 * examples, outcomes
+    return outcomes
+
+
+def test_random_price_paths_agree(lev, crosscheck_stats):
+    """The anvil slice: a few paths through anvil's JSON-RPC keep that path honest."""
+    run_price_paths(lev, EXAMPLES, crosscheck_stats)
+
+
+def test_random_price_paths_agree_in_process(lev_in_process, crosscheck_suite, capsys):
+    """The main slice, on the in-process chain: INPROCESS_LEV_EXAMPLES paths."""
+    stats = crosscheck_suite(SUITE)
+    with timed(SUITE, stats, capsys):
+        outcomes = run_price_paths(lev_in_process, INPROCESS_EXAMPLES, stats, (8, 20))
+    assert stats.mismatches == 0 and stats.sequences >= INPROCESS_EXAMPLES
+    assert outcomes.get("rebalance:RebalanceNotDue") and outcomes.get("redeem:ok"), outcomes
+
+
+def test_leveraged_fuzzer_catches_a_flipped_rounding(lev_in_process, monkeypatch):
+    """A vault model whose round-down divisions (shares, NAV, rebalance sizes) round up must be caught: a
+    fixed life of the 2x token (deposits of odd amounts, a rebalance, a price move, a redemption)."""
+    from protocol_model.exact.math_lib import mul_div_up
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    monkeypatch.setattr("protocol_model.exact.strategies.leveraged_token.mul_div_down", mul_div_up)
+    lev, stats = lev_in_process, CrosscheckStats()
+    saved = lev.checkpoint()
+    try:
+        with pytest.raises(AssertionError):
+            for raw in [("deposit", "lev2x", "alice", 10 * E18 + 7), ("rebalance", "lev2x"),
+                        ("deposit", "lev2x", "bob", 3 * E18 + 11), ("move", 37), ("rebalance", "lev2x"),
+                        ("redeem", "lev2x", "alice", 33)]:
+                run(lev, to_op(lev, raw), None, stats)
+    finally:
+        lev.restore(saved)
+    assert stats.mismatches >= 1
 
 
 def test_nav_per_share_tracks_leverage_times_the_move(lev):

@@ -1,7 +1,8 @@
 """Stateful differential fuzzing of the margin engine: random sequences on chain (PerpEngine) and in the
 exact model, every readable field compared to the wei after every step, plus the engine's invariants.
 
-PERP_FUZZ_EXAMPLES sets the number of sequences (default 10; `make fuzz` runs 500).
+The main slice runs on the in-process chain (INPROCESS_PERP_EXAMPLES sequences, default 400); a small slice
+(PERP_FUZZ_EXAMPLES, default 10; `make fuzz` runs 500) on the session's chain (anvil under ``make test``).
 """
 
 from __future__ import annotations
@@ -10,19 +11,25 @@ import copy
 import os
 
 import pytest
-from ape import chain
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from protocol_model.chain.inprocess_world import deploy_perp_in_process
 from protocol_model.chain.perp_adapter import PerpChainWorld
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.perp_engine import ENGINE
 from protocol_model.scenario.perp_fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
 from protocol_model.world.perp_world import PerpAction, PerpModelWorld
+from tests.crosscheck.conftest import CrosscheckStats
+from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 
 EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
+"""Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_PERP_EXAMPLES", "400"))
+"""Sequences on the in-process chain (the main slice)."""
+SUITE = "in-process perp fuzz"
 STEPS = int(os.environ.get("FUZZ_STEPS", "25"))
 MARKETS = [0, 1]
 BASE_ANSWER = {0: 2_000 * 10**8, 1: 50_000 * 10**8}
@@ -34,8 +41,20 @@ markets_st = st.sampled_from(MARKETS)
 
 @pytest.fixture(scope="module")
 def perp_fuzz_world(project, admin, signers):
+    """The perp fuzz world on the session's chain (anvil), funded, with its model twin."""
     scenario = perp_fuzz_scenario()
-    world = PerpChainWorld.deploy(scenario, project, admin, signers)
+    return funded(PerpChainWorld.deploy(scenario, project, admin, signers), scenario)
+
+
+@pytest.fixture(scope="module")
+def perp_fuzz_world_in_process():
+    """The same world on the in-process chain (revm), from the same bytecode."""
+    scenario = perp_fuzz_scenario()
+    return funded(deploy_perp_in_process(scenario), scenario)
+
+
+def funded(world: PerpChainWorld, scenario) -> tuple[PerpChainWorld, PerpModelWorld]:
+    """``world`` and its model twin after every fuzz account deposited STARTING_DEPOSIT (both agree)."""
     model = PerpModelWorld(scenario, world.listed_at)
     now = world.now()
     for account in FUZZ_ACCOUNTS:  # every sequence starts with funded cross balances
@@ -50,13 +69,10 @@ def make_machine(world, base_model, stats):
     class PerpMachine(RuleBasedStateMachine):
         @initialize()
         def start(self):
-            self.snap_id = chain.snapshot()
-            self.model = copy.deepcopy(base_model)
-            self.now = world.now()
-            stats.sequences += 1
+            begin_sequence(self, world, base_model, stats)
 
         def teardown(self):
-            chain.restore(self.snap_id)
+            world.driver.restore(self.snap_id)
 
         def do(self, action: PerpAction) -> str:
             self.now += action.seconds if action.kind == "warp" else 1
@@ -250,10 +266,8 @@ def reads(e, action: PerpAction) -> list[int]:
 
 
 def fuzz_settings(examples: int, shrink: bool = True) -> settings:
-    return settings(max_examples=examples, stateful_step_count=STEPS, deadline=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
-                    derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
+    """Hypothesis settings of the perp fuzzer: ``examples`` sequences of STEPS rules."""
+    return machine_settings(examples, STEPS, shrink)
 
 
 def test_perp_model_and_chain_agree(perp_fuzz_world, crosscheck_stats):
@@ -262,17 +276,40 @@ def test_perp_model_and_chain_agree(perp_fuzz_world, crosscheck_stats):
     assert crosscheck_stats.mismatches == 0
 
 
+def test_perp_model_and_in_process_chain_agree(perp_fuzz_world_in_process, crosscheck_suite, capsys):
+    """The main slice, on the in-process chain: INPROCESS_PERP_EXAMPLES sequences."""
+    world, base_model = perp_fuzz_world_in_process
+    stats = crosscheck_suite(SUITE)
+    with timed(SUITE, stats, capsys):
+        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(INPROCESS_EXAMPLES))
+    assert stats.mismatches == 0
+    assert stats.sequences >= INPROCESS_EXAMPLES
+    assert stats.operations >= STEPS * stats.sequences // 2, stats
+
+
 @pytest.mark.parametrize("target", ["protocol_model.exact.perp.perp_engine.ceil_div",
                                     "protocol_model.exact.perp.perp_engine.floor_div"])
-def test_perp_fuzzer_catches_a_flipped_rounding(perp_fuzz_world, monkeypatch, target):
-    """A model with one signed rounding flipped (ceil <-> floor) must be caught as a mismatch."""
+def test_perp_fuzzer_catches_a_flipped_rounding(perp_fuzz_world_in_process, monkeypatch, target):
+    """A model with one signed rounding flipped (ceil <-> floor) must be caught as a mismatch: a fixed
+    sequence through the fuzzer's own rules (funded trades, a price move, funding over a day, a crash and a
+    liquidation), where every signed division of the engine runs on inexact quotients."""
     from protocol_model.exact.perp import perp_math as signed
-    from tests.crosscheck.conftest import CrosscheckStats
 
     flipped = signed.floor_div if target.endswith("ceil_div") else signed.ceil_div
     monkeypatch.setattr(target, flipped)
-    world, base_model = perp_fuzz_world
+    world, base_model = perp_fuzz_world_in_process
     stats = CrosscheckStats()
-    with pytest.raises(AssertionError):
-        run_state_machine_as_test(make_machine(world, base_model, stats), settings=fuzz_settings(12, shrink=False))
+    machine = make_machine(world, base_model, stats)()
+    machine.start()
+    try:
+        with pytest.raises(AssertionError):
+            machine.trade(0, "alice", "bob", 50, 123_457, 37)
+            machine.trade(1, "carol", "dave", 70, 999, -113)
+            machine.move_price(0, 93)
+            machine.warp(86_400 + 13)
+            machine.trade(0, "bob", "alice", 20, 7, 11)
+            machine.leveraged_trade_then_crash(1, "erin", "carol", "bob", 95, 17, True)
+            machine.withdraw("alice", 37)
+    finally:
+        machine.teardown()
     assert stats.mismatches >= 1

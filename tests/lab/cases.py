@@ -36,3 +36,27 @@ def depeg_params() -> CascadeParams:
 
 def depeg_market() -> MarketModel:
     return MarketModel((Bridge(0.05, ((6, 0.87), (14, 1.0))), Gbm(0.6), Gbm(0.9)), CORR, step_seconds=3600 * 6)
+
+
+def interest_params(**kw) -> CascadeParams:
+    """The crash assets with interest on: USDC at 90% utilization on a steep curve (kink 80%, slope2 300%: about
+    156% a year), WETH at 50% on a milder one; reserve factor 10%; WBTC is never borrowed (zero curve)."""
+    from dataclasses import replace
+
+    from protocol_model.sim.config import RateCurve
+    usdc = replace(USDC, rate=RateCurve(0, 600, 30_000, 8_000, 1_000), start_utilization_bps=9_000)
+    weth = replace(WETH, rate=RateCurve(100, 400, 8_000, 8_000, 1_000))
+    base = dict(interest=True, step_seconds=86_400.0)
+    return CascadeParams((usdc, WBTC, weth), **{**base, **kw})
+
+
+def flat_market(step_seconds: float = 86_400.0) -> MarketModel:
+    """No price moves at all: any liquidation is caused by interest."""
+    return MarketModel((Gbm(0.0), Gbm(0.0), Gbm(0.0)), CORR, step_seconds=step_seconds)
+
+
+def tight_book(n: int, seed: int = 4):
+    """WBTC/WETH backing USDC debt close to the LTV (HF about 1.03 to 1.1): a few days of interest liquidates."""
+    p = interest_params()
+    return synthetic_book(np.random.default_rng(seed), p, n, collateral_weights={"WBTC": 1, "WETH": 2},
+                          debt_asset="USDC", utilization_beta=(30.0, 1.0)).quantized(p)

@@ -205,7 +205,7 @@ def test_cli_one_command_writes_the_report(files, tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["generic", "nope.yaml"], "no such protocol file"),
-    (["generic", "PROPOSAL", "--verify-on-chain"], "--verify-on-chain: not available yet"),
+    (["generic", "PROPOSAL", "--verify-on-chain", "-1"], "--verify-on-chain: the number of worst paths must be"),
     (["generic", "PROPOSAL", "--book", "missing.csv"], "cannot read the book file"),
 ])
 def test_cli_bad_inputs(files, tmp_path, capsys, args, message):
@@ -224,3 +224,17 @@ def test_shipped_example_is_one_command():
             cmp.parameter_diff(cur.protocol, prop.protocol, ["USDC", "WBTC", "WETH"])}
     assert diff == {"assets.WETH.liquidation_threshold_bps": (8250, 8000),
                     "assets.WETH.liquidation_bonus_bps": (500, 800)}
+
+
+def test_compare_on_a_dask_cluster_gives_identical_numbers(files):
+    """Issue #18's scale-out: the same compare on a Dask cluster (a LocalCluster started here) and in one
+    process: every metric row, interval and per-path outcome identical."""
+    from distributed import LocalCluster
+
+    local = _run(files, fan_paths=0)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        remote = _run(files, fan_paths=0, scheduler=cluster.scheduler_address)
+    assert remote.scopes == local.scopes
+    for side in ("current", "proposed"):
+        for k, v in local.outcomes[side].per_path.items():
+            np.testing.assert_array_equal(remote.outcomes[side].per_path[k], v, err_msg=f"{side} {k}")

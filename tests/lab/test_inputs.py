@@ -125,5 +125,9 @@ def test_every_shipped_lab_file_loads():
             load_sweep(path)
         elif kind == "protocol":  # a proposal for `protocol-model compare` (a variant of a protocol)
             load_protocol(path)
+        elif kind == "optimisation":
+            from protocol_model.sim.optimise import load_optimisation
+
+            load_optimisation(path)
         else:
             load_simulation(path)

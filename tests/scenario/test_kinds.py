@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = {"protocol": ROOT / "protocols" / "generic.yaml", "story": ROOT / "scenarios" / "default.yaml",
           "perp_story": ROOT / "scenarios" / "perp" / "bankruptcy.yaml",
           "simulation": ROOT / "scenarios" / "lab" / "eth_crash.yaml",
-          "sweep": ROOT / "scenarios" / "lab" / "sweep_eth.yaml"}
-RUNS = ("simulate", "sweep", "stablecoin", "story")
+          "sweep": ROOT / "scenarios" / "lab" / "sweep_eth.yaml",
+          "optimisation": ROOT / "scenarios" / "lab" / "optimise_weth.yaml"}
+RUNS = ("simulate", "sweep", "stablecoin", "story", "optimise")
 PAIRS = [(kind, command) for kind in KINDS for command in RUNS if kind not in COMMAND_KINDS[command]]
 
 

@@ -26,7 +26,7 @@ def _full_definitions(node, where="") -> list[str]:
     """Places in a YAML document that state an asset's (or a perp market's) risk parameters in full."""
     found = []
     if isinstance(node, dict):
-        keys = {str(k) for k in node}
+        keys = {str(k) for k, v in node.items() if not isinstance(v, dict)}  # a range ({low, high}) states none
         for group in (RISK, MARGIN):
             if all(keys & names for names in group):
                 found.append(where or "(top level)")
@@ -64,6 +64,8 @@ def test_the_detector_finds_a_full_definition():
     assert _full_definitions({"overrides": {"assets.X.ltv": 1, "assets.X.liquidation_threshold": 2,
                                             "assets.X.liquidation_bonus": 3}}) == ["overrides.assets.X"]
     assert _full_definitions({"overrides": {"assets.X.ltv": 1}}) == []
+    assert _full_definitions({"search": {"ltv": {"low": 1, "high": 2}, "liquidation_threshold": {"low": 2, "high": 3},
+                                         "liquidation_bonus": {"low": 1, "high": 2}}}) == []
 
 
 def test_library_code_takes_risk_parameters_from_files_or_the_caller():
@@ -74,7 +76,8 @@ def test_library_code_takes_risk_parameters_from_files_or_the_caller():
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values, strict=True):
-                    if isinstance(k, ast.Constant) and k.value in names and isinstance(v, ast.Constant):
+                    if isinstance(k, ast.Constant) and k.value in names and isinstance(v, ast.Constant) \
+                            and isinstance(v.value, (int, float)):
                         offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: {k.value}")
     assert not offenders, offenders
 

@@ -1,0 +1,74 @@
+"""Lab paths replayed through the contracts: compare's ``--verify-on-chain`` (the worst paths of both
+configurations) and optimise's check of its recommendations (the worst paths of each chosen point).
+
+For each side, the ``WORST_PATHS`` paths with the most bad debt become exact-keeper scenarios
+(``sim.onchain.path_replay``: the path re-run alone, the positions that matter on it, the lab's oracle prices
+and a keeper's ``liquidate max`` calls), deployed on a fresh in-process chain (revm, the same bytecode
+``ape compile`` produces) and replayed with the exact model beside it: every field must agree to the wei
+after every step, and the chain must show the lab's liquidation count and bad debt for those positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.sim.compare import CompareResult
+from protocol_model.sim.onchain import REPLAY_POSITIONS, PathCheck, PathReplay, check_replay, path_replay
+from protocol_model.sim.optimise import OptimisationResult, chosen_case, worst_paths
+
+
+@dataclass(frozen=True)
+class VerifiedPath:
+    """One replayed path: what was replayed and how the chain compared."""
+
+    replay: PathReplay
+    check: PathCheck
+
+    def row(self) -> dict:
+        """The report's row (JSON-ready): side, path, positions, steps, liquidations and bad debt (lab and
+        chain, whole tokens), and whether everything agreed."""
+        c = self.check
+        return {"side": self.replay.side, "path": self.replay.path, "positions": list(self.replay.positions),
+                "steps": c.steps, "lab_liquidations": c.lab_liquidations, "chain_liquidations": c.chain_liquidations,
+                "bad_debt_lab": c.bad_debt_lab, "bad_debt_chain": c.bad_debt_chain, "ok": c.ok,
+                "failures": list(c.failures)}
+
+
+def replays(result: CompareResult, per_side: int, positions: int = REPLAY_POSITIONS) -> Iterator[PathReplay]:
+    """The ``per_side`` worst paths of each side of ``result`` as ``PathReplay`` cases (its fixed book, its
+    paths numbered as the compare numbered them)."""
+    spec = result.current.spec
+    for side_name, picks in result.worst_paths(per_side).items():
+        side = result.current if side_name == "current" else result.proposed
+        for p in picks:
+            yield path_replay(side_name, side.params, side.spec.market(), result.book, result.paths, spec.steps,
+                              spec.seed, spec.paths_per_chunk, p, positions)
+
+
+def verify(replay: PathReplay) -> VerifiedPath:
+    """Deploy ``replay``'s scenario on a fresh in-process chain and play it with the model beside it."""
+    world = deploy_in_process(replay.scenario)
+    results = Replay.start(replay.scenario, world).run()
+    return VerifiedPath(replay, check_replay(replay.params, replay.path, results, replay.lab_liquidations,
+                                             replay.lab_bad_debt, replay.n_events))
+
+
+def verify_worst_paths(result: CompareResult, per_side: int, positions: int = REPLAY_POSITIONS) -> list[VerifiedPath]:
+    """Every worst path of both sides of ``result`` replayed on chain (:func:`replays`, :func:`verify`)."""
+    return [verify(r) for r in replays(result, per_side, positions)]
+
+
+def recommendation_replays(result: OptimisationResult, positions: int = REPLAY_POSITIONS) -> Iterator[PathReplay]:
+    """The ``verify_paths`` worst paths of each recommended point of ``result`` as ``PathReplay`` cases (the
+    point's parameters and book, the simulation's paths), labelled by profile."""
+    market = result.simulation.market()
+    for profile, e in result.chosen.items():
+        if e is None:
+            continue
+        params, book, job = chosen_case(result, e)
+        for p in worst_paths(e, result.spec.verify_paths):
+            yield path_replay(profile, params, market, book, job.n_paths, job.n_steps, job.seed,
+                              job.paths_per_chunk, p, positions)

@@ -1,0 +1,277 @@
+"""The lending fuzzers' rules: each draws its parameters from a small space and turns them, with the model's
+current state, into the actions both twins then run.
+
+One table (``RULES``) serves two drivers: the hypothesis state machine of tests/crosscheck/test_differential_fuzz.py
+(each parameter space becomes a hypothesis strategy, ``Param`` values below) and the seeded campaign of
+``chain/fuzz_campaign.py`` (``draw`` samples the same spaces with a ``random.Random``). Amounts come from the
+model's state where the rule needs them (percent of a balance, a debt or the borrow headroom), so most calls
+reach the pool's deeper checks instead of reverting at the first one.
+
+The rules cover supplies (own and for another account), borrows and withdrawals (own and on behalf, after
+granting or revoking the operator), repays, liquidations, price moves, oracle failures (zero and negative
+answers, stale, future, incomplete and out-of-band rounds, breaker trips, huge answers), warps and pauses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
+from protocol_model.exact.oracle.price_router import price_wad
+from protocol_model.world.action import Action
+
+
+@dataclass(frozen=True)
+class Ints:
+    """An integer in ``[lo, hi]`` (both included)."""
+
+    lo: int
+    hi: int
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One of ``values``."""
+
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """A value of one of ``options`` (each option equally likely in ``draw``)."""
+
+    options: tuple[Ints | Pick, ...]
+
+
+@dataclass(frozen=True)
+class Name:
+    """An account name (``what='account'``) or an asset name (``what='asset'``) of the scenario."""
+
+    what: str
+
+
+Param = Ints | Pick | OneOf | Name
+"""A parameter's space."""
+
+ACCOUNT, ASSET = Name("account"), Name("asset")
+BOOL = Pick((False, True))
+PERCENT = OneOf((Ints(1, 100), Ints(95, 105), Pick((100,))))
+
+
+def draw(param: Param, rng: random.Random, accounts: list[str], assets: list[str]) -> Any:
+    """One value of ``param``'s space from ``rng`` (names from ``accounts`` / ``assets``)."""
+    if isinstance(param, Ints):
+        return rng.randint(param.lo, param.hi)
+    if isinstance(param, Pick):
+        return rng.choice(param.values)
+    if isinstance(param, OneOf):
+        return draw(rng.choice(param.options), rng, accounts, assets)
+    return rng.choice(accounts if param.what == "account" else assets)
+
+
+# ------------------------------------------------------------------ amounts from the model's state
+
+def _decimals(model: Any, asset: str) -> int:
+    return model.pool.assets[asset].state.decimals
+
+
+def _listed_answer(model: Any, asset: str) -> int:
+    return model.scenario.asset(asset).answer()
+
+
+def _answer_or_listed(model: Any, asset: str) -> int:
+    answer = model.pool.feeds[asset].answer
+    return answer if answer > 0 else _listed_answer(model, asset)
+
+
+def units_worth(model: Any, account: str, asset: str, percent: int) -> int:
+    """``percent``% of ``account``'s borrow headroom (capacity − debt, USD) in ``asset`` units, at least 1 (also
+    when a price cannot be read)."""
+    pool = model.pool
+    try:
+        v = pool.account_values(account)
+        price = price_wad(asset, pool.feeds[asset])
+    except Exception:
+        return 1
+    headroom = max(v.borrow_capacity_wad - v.debt_wad, 0)
+    return max(headroom * percent // 100 * 10 ** _decimals(model, asset) // price, 1)
+
+
+def _share(balance: int, percent: int, everything: bool) -> int:
+    return UINT256_MAX if everything else max(balance * percent // 100, 1)
+
+
+def policy_asset(model: Any) -> str:
+    """The first asset read through an oracle policy of its own (the fuzz protocol's WBTC)."""
+    return next(a.name for a in model.scenario.assets if a.oracle is not None)
+
+
+# ------------------------------------------------------------------ rules: model + parameters -> actions
+
+def supply(model: Any, account: str, asset: str, whole: int, frac: int) -> list[Action]:
+    """``account`` supplies about ``whole`` USD of ``asset`` (plus ``frac`` units) for itself."""
+    price_usd = max(_listed_answer(model, asset) // 10**8, 1)
+    amount = max(whole * 10 ** _decimals(model, asset) // price_usd + frac, 1)
+    return [Action("supply", account, asset, amount, on_behalf=account)]
+
+
+def supply_for_another(model: Any, payer: str, account: str, asset: str, whole: int) -> list[Action]:
+    """A third party supplies ``whole``/100 tokens on ``account``'s behalf (from 1 unit): credited, never made
+    collateral for it (P-POOL-08)."""
+    return [Action("supply", payer, asset, max(whole * 10 ** _decimals(model, asset) // 100, 1), on_behalf=account)]
+
+
+def borrow(model: Any, account: str, asset: str, percent: int) -> list[Action]:
+    """``account`` borrows ``percent``% of its headroom in ``asset``."""
+    return [Action("borrow", account, asset, units_worth(model, account, asset, percent))]
+
+
+def borrow_within(model: Any, account: str, asset: str, percent: int) -> list[Action]:
+    """``account`` borrows ``percent``% of the smaller of its headroom and what the pool can lend of ``asset``
+    (``lendable``: cash less reserves), so the borrow usually passes and the sequence carries debt."""
+    cash = model.pool.lendable(asset)
+    amount = min(units_worth(model, account, asset, percent), max(cash * percent // 100, 1))
+    return [Action("borrow", account, asset, amount)]
+
+
+def withdraw(model: Any, account: str, asset: str, percent: int, everything: bool) -> list[Action]:
+    """``account`` withdraws ``percent``% of its supply of ``asset``, or ``max``."""
+    return [Action("withdraw", account, asset, _share(model.pool.supply_balance(asset, account), percent, everything))]
+
+
+def act_on_behalf(model: Any, caller: str, account: str, asset: str, percent: int, borrow: bool, everything: bool,
+                  grant: bool | None) -> list[Action]:
+    """borrowOnBehalf / withdrawOnBehalf by ``caller`` for ``account``, after ``account`` granted (True) or revoked
+    (False) ``caller``'s authorization, or neither (None); an unauthorized call is Unauthorized (P-POOL-09)."""
+    out = [] if grant is None else [Action("delegate", account, operator=caller, enabled=grant)]
+    if borrow:
+        amount = units_worth(model, account, asset, percent)
+    else:
+        amount = _share(model.pool.supply_balance(asset, account), percent, everything)
+    return out + [Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account)]
+
+
+def repay(model: Any, payer: str, account: str, asset: str, percent: int, everything: bool) -> list[Action]:
+    """``payer`` repays ``percent``% of ``account``'s debt in ``asset``, or ``max``."""
+    amount = _share(model.pool.debt_balance(asset, account), percent, everything)
+    return [Action("repay", payer, asset, amount, on_behalf=account)]
+
+
+def liquidate(model: Any, liquidator: str, borrower: str, collateral: str, debt: str, percent: int,
+              everything: bool) -> list[Action]:
+    """``liquidator`` repays ``percent``% of ``borrower``'s ``debt`` (or ``max``) and seizes ``collateral``."""
+    amount = _share(model.pool.debt_balance(debt, borrower), percent, everything)
+    return [Action("liquidate", liquidator, amount=amount, borrower=borrower, collateral=collateral, debt=debt)]
+
+
+def move_price(model: Any, asset: str, factor_pct: int) -> list[Action]:
+    """``asset``'s price moves to ``factor_pct``% (from the listed price after a failed answer)."""
+    return [Action("price", asset=asset, answer=max(_answer_or_listed(model, asset) * factor_pct // 100, 1))]
+
+
+def oracle_failure(model: Any, asset: str, answer: int) -> list[Action]:
+    """A zero or negative answer: every operation that needs this price must revert InvalidPrice."""
+    return [Action("price", asset=asset, answer=answer)]
+
+
+def wbtc_stale_round(model: Any, age: int, factor_pct: int) -> list[Action]:
+    """A round of the policy asset published ``age`` seconds ago: older than its maximum age is StalePrice."""
+    asset = policy_asset(model)
+    answer = max(model.pool.feeds[asset].answer, 1) * factor_pct // 100
+    return [Action("feed", asset=asset, source="primary", answer=answer, seconds=age)]
+
+
+def wbtc_jump(model: Any, jump_pct: int) -> list[Action]:
+    """The policy asset moves ``jump_pct``% in one round: beyond its breaker's bound it is PriceJump."""
+    asset = policy_asset(model)
+    return [Action("price", asset=asset, answer=max(_answer_or_listed(model, asset) * (100 + jump_pct) // 100, 1))]
+
+
+def round_fields(model: Any, asset: str, factor_pct: int, updated_age: int, started_lead: int, zero: bool,
+                 lag: int) -> list[Action]:
+    """A round with every field chosen: zero, future, incomplete or older than the (default) maximum age is
+    rejected by name under every policy, on both twins alike."""
+    answer = max(model.pool.feeds[asset].answer, 1) * factor_pct // 100
+    return [Action("feed_round", asset=asset, source="primary", answer=answer, seconds=updated_age,
+                   amount=started_lead, rounds=lag, flag=zero)]
+
+
+def huge_answer(model: Any, asset: str, answer: int) -> list[Action]:
+    """An answer at or above the largest price: PriceOverflow, never a panic; a borrow then reads it, and the
+    answer is restored so the rest of the sequence keeps a usable price."""
+    before = model.pool.feeds[asset].answer
+    return [Action("price", asset=asset, answer=answer), Action("borrow", model.account_names[0], asset, 1),
+            Action("price", asset=asset, answer=before)]
+
+
+def warp(model: Any, seconds: int) -> list[Action]:
+    """Time passes; assets without an oracle policy of their own keep their heartbeat (a new round at the same
+    answer), so only policy assets go stale by waiting."""
+    beats = [Action("price", asset=a.name, answer=model.pool.feeds[a.name].answer)
+             for a in model.scenario.assets if a.oracle is None]
+    return [Action("warp", seconds=seconds)] + beats
+
+
+def pause(model: Any, supply_paused: bool, borrow_paused: bool) -> list[Action]:
+    """The guardian sets the supply and borrow pauses."""
+    return [Action("pause", supply_paused=supply_paused, borrow_paused=borrow_paused)]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule: its parameters' spaces (in the builder's argument order) and the builder
+    ``build(model, **params) -> list[Action]``."""
+
+    params: dict[str, Param]
+    build: Callable[..., list[Action]]
+
+
+RULES: dict[str, Rule] = {
+    "supply": Rule({"account": ACCOUNT, "asset": ASSET, "whole": Ints(1, 100_000), "frac": Ints(0, 999)}, supply),
+    "supply_for_another": Rule({"payer": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "whole": Ints(0, 100)},
+                               supply_for_another),
+    "borrow": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT}, borrow),
+    "borrow_within": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT}, borrow_within),
+    "withdraw": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT, "everything": BOOL}, withdraw),
+    "act_on_behalf": Rule({"caller": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "percent": PERCENT,
+                           "borrow": BOOL, "everything": BOOL, "grant": Pick((None, True, False))}, act_on_behalf),
+    "repay": Rule({"payer": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "percent": PERCENT, "everything": BOOL},
+                  repay),
+    "liquidate": Rule({"liquidator": ACCOUNT, "borrower": ACCOUNT, "collateral": ASSET, "debt": ASSET,
+                       "percent": PERCENT, "everything": BOOL}, liquidate),
+    "move_price": Rule({"asset": ASSET, "factor_pct": OneOf((Ints(30, 150), Ints(85, 100)))}, move_price),
+    "oracle_failure": Rule({"asset": ASSET, "answer": Pick((0, -1))}, oracle_failure),
+    "wbtc_stale_round": Rule({"age": OneOf((Ints(0, 3 * 86_400), Ints(3 * 86_400 + 1, 30 * 86_400))),
+                              "factor_pct": Ints(50, 200)}, wbtc_stale_round),
+    "wbtc_jump": Rule({"jump_pct": OneOf((Ints(-60, 60), Pick((-31, -30, -29, 29, 30, 31))))}, wbtc_jump),
+    "round_fields": Rule({"asset": ASSET, "factor_pct": Ints(50, 200),
+                          "updated_age": OneOf((Ints(-86_400, 40 * 86_400),
+                                                Pick((-1, 0, DEFAULT_MAX_AGE_S, DEFAULT_MAX_AGE_S + 1)))),
+                          "started_lead": Ints(0, 86_400), "zero": BOOL, "lag": Pick((0, 0, 1, 2))}, round_fields),
+    "huge_answer": Rule({"asset": ASSET, "answer": Pick((2**255 - 1, 10**36 // 10**10 + 1, 10**36 // 10**10))},
+                        huge_answer),
+    "warp": Rule({"seconds": OneOf((Ints(1, 3600), Ints(3600, 365 * 86_400)))}, warp),
+    "pause": Rule({"supply_paused": BOOL, "borrow_paused": BOOL}, pause),
+}
+"""Every lending rule by name."""
+
+
+WEIGHTS: dict[str, int] = {"supply": 8, "supply_for_another": 2, "borrow": 3, "borrow_within": 8, "withdraw": 3,
+                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3}
+"""How often ``draw_rule`` picks each rule (others: 1): positions are opened far more often than the oracle is
+broken or the pool paused, so most sequences carry debt through interest, price moves and liquidations."""
+
+
+def draw_rule(model: Any, rng: random.Random, name: str | None = None, **fixed: Any) -> tuple[str, list[Action]]:
+    """A rule (``name``, else one chosen by ``WEIGHTS``), its parameters drawn from ``rng`` (except ``fixed``
+    ones) and its actions built on ``model``'s state."""
+    names = list(RULES)
+    name = name or rng.choices(names, weights=[WEIGHTS.get(n, 1) for n in names])[0]
+    rule = RULES[name]
+    kwargs = {k: draw(p, rng, model.account_names, model.asset_names) for k, p in rule.params.items()}
+    return name, rule.build(model, **{**kwargs, **fixed})
+
