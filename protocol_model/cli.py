@@ -38,7 +38,13 @@ def _loaders() -> dict[str, Callable[[Path], Any]]:
     from protocol_model.sim.optimise import load_optimisation
     from protocol_model.sim.spec import load_simulation, load_sweep
 
-    return {"protocol": load_protocol, "story": load_scenario, "perp_story": load_perp_scenario,
+    def load_story(path: Path) -> Any:
+        """A lending story, or an Aave V3 story when its protocol has ``rules: aave-v3``."""
+        from protocol_model.scenario.aave_v3_story import is_aave_story, load_aave_story
+
+        return load_aave_story(path)[0] if is_aave_story(path) else load_scenario(path)
+
+    return {"protocol": load_protocol, "story": load_story, "perp_story": load_perp_scenario,
             "morpho_story": load_morpho_story,
             "simulation": load_simulation, "sweep": load_sweep, "optimisation": load_optimisation}
 
@@ -70,6 +76,14 @@ def _story(args: argparse.Namespace) -> int:
     kind, scenario = check_file(args.file, "story")
     if kind == "morpho_story":
         return _morpho_story(args, *scenario)
+    from protocol_model.scenario.aave_v3_story import AaveStory
+
+    if isinstance(scenario, AaveStory):  # rules: aave-v3: always on the real bytecode, cross-checked
+        from protocol_model.chain.aave_v3.replay import story_report
+
+        lines, ok = story_report(str(args.file))
+        print("\n".join(lines))
+        return 0 if ok else 1
     if args.chain:
         from protocol_model.chain.story_chain import play_on_local_chain, report_lines
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from protocol_model.data import PROTOCOLS_DIR  # where a bare protocol name (``protocol: generic``) is looked up
+from protocol_model.scenario.aave_v3 import AaveV3Market
 from protocol_model.scenario.base import ScenarioError, Strict, closest, format_error
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.morpho_blue import MorphoBlueSpec
@@ -39,9 +40,10 @@ class ProtocolFile(Strict):
     kind: Literal["protocol"]
     name: str
     description: str = ""
-    rules: Literal["generic", "morpho-blue"]
-    """The rule set the twins implement: ``generic`` (this repository's LendingPool) or ``morpho-blue`` (Morpho
-    Blue 1.0.0, its markets under ``morpho:``; scenario/morpho_blue.py)."""
+    rules: Literal["generic", "morpho-blue", "aave-v3"]
+    """The rule set the twins implement: ``generic`` (this repository's LendingPool), ``morpho-blue`` (Morpho
+    Blue 1.0.0, its markets under ``morpho:``; scenario/morpho_blue.py) or ``aave-v3`` (the real Aave V3
+    bytecode and its twin, configured by the ``aave_v3`` section; scenario/aave_v3.py)."""
     pool: PoolSpec = PoolSpec()
     assets: dict[str, AssetParams] = Field(default_factory=dict)
     """Listed assets by name, in listing order."""
@@ -49,6 +51,8 @@ class ProtocolFile(Strict):
     """A perpetuals engine settled in a stablecoin (PerpEngine)."""
     morpho: MorphoBlueSpec | None = None
     """Morpho Blue's tokens and markets (``rules: morpho-blue`` only)."""
+    aave_v3: AaveV3Market | None = None
+    """The Aave V3 market of ``rules: aave-v3``: reserves and eMode categories (scenario/aave_v3.py)."""
 
     @field_validator("assets")
     @classmethod
@@ -64,11 +68,13 @@ class ProtocolFile(Strict):
     def _something_listed(self) -> ProtocolFile:
         if (self.rules == "morpho-blue") != (self.morpho is not None):
             raise ValueError("rules: morpho-blue and a 'morpho:' section (tokens and markets) go together")
+        if (self.rules == "aave-v3") != (self.aave_v3 is not None):
+            raise ValueError("rules: aave-v3 and an aave_v3 section go together (one without the other)")
         if self.morpho is not None:
             if self.assets or self.perp is not None:
                 raise ValueError("rules: morpho-blue states its markets under 'morpho:', not 'assets:' or 'perp:'")
             return self
-        if not self.assets and self.perp is None:
+        if not self.assets and self.perp is None and self.aave_v3 is None:
             raise ValueError("a protocol lists assets, a perp engine, or both")
         return self
 

@@ -28,7 +28,7 @@ def broken(edit) -> dict:
 
 
 # scenarios/lab (simulation and sweep files), scenarios/perp (margin-engine stories) and scenarios/presets
-# (Morpho Blue stories) have schemas of their own, validated by their own tests.
+# (stories on a preset's rules: Morpho Blue, Aave V3) have schemas of their own, validated by their own tests.
 OTHER_SCHEMAS = ("lab", "perp", "presets")
 LENDING_FILES = sorted(p for p in ROOT.glob("scenarios/**/*.yaml")
                        if p.relative_to(ROOT / "scenarios").parts[0] not in OTHER_SCHEMAS)
