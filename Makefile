@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: gas-snapshot mutate setup audit audit-halmos demo test test-fork test-model test-chain test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
+.PHONY: gas-snapshot mutate setup audit audit-halmos demo test test-fork test-model test-chain test-offline test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled $(STAMPS)/morpho
 
@@ -57,11 +57,31 @@ demo: setup
 	$(APE) run demo --network $(NETWORK)
 
 # The whole suite on anvil (model-only tests run in the same session).
+# `make test` runs two halves side by side (one per core): the chain half (`ape test` on anvil: contracts, the
+# anvil cross-checks, scripts, mutation) and the offline half (no node: model, lab, inputs, package and the
+# in-process cross-checks on revm); then the fork suite (fixed ports) and the audit. Each half prints its own
+# cross-check suite lines and total.
+MODEL_TESTS := tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain \
+	tests/lab tests/inputs tests/package tests/presets
+INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck/test_aave_fuzz_inprocess.py \
+	tests/crosscheck/test_morpho_blue.py tests/crosscheck/test_compare_on_chain.py \
+	tests/crosscheck/test_optimise_on_chain.py tests/crosscheck/test_lab_interest_on_chain.py \
+	tests/crosscheck/test_fuzz_campaign.py
+CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
+
 test: setup lint browser
 	./toolchain/install_solc.sh >/dev/null
-	$(APE) test tests --network $(NETWORK) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain test-offline
 	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 	$(MAKE) --no-print-directory audit
+
+# The chain half of `make test` (anvil).
+test-chain: setup
+	$(APE) test $(CHAIN_TESTS) $(addprefix --ignore=,$(INPROCESS_CROSSCHECK)) --network $(NETWORK) $(PYTEST_ARGS)
+
+# The offline half of `make test`: everything that needs no node, the in-process cross-checks included.
+test-offline: setup
+	$(VENV)/bin/pytest -p no:ape_test $(MODEL_TESTS) $(INPROCESS_CROSSCHECK) $(PYTEST_ARGS)
 
 # Headless Chromium (Debian package) for the report layout test (tests/lab/test_report_browser.py); a few hundred
 # MB, so not part of setup. Skipped when already installed; without root or apt the test skips with a message.
@@ -88,7 +108,7 @@ audit-halmos: setup $(STAMPS)/halmos
 	./audit/run_halmos.sh
 
 test-model: setup
-	$(VENV)/bin/pytest -p no:ape_test tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain tests/lab tests/inputs tests/package $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -p no:ape_test $(MODEL_TESTS) $(PYTEST_ARGS)
 
 # Same suite on ape's in-process py-evm provider (no node needed at run time; slower, so fewer fuzz runs).
 test-inprocess: setup
