@@ -25,8 +25,10 @@ START_BALANCE = 10**30
 
 
 @pytest.fixture(scope="module")
-def amm(project, admin, signers, driver):
-    """Two tokens (18 and 6 decimals), a pair from the real factory, the swap helper; actors funded."""
+def amm(project, admin, signers, fuzz_driver):
+    """Two tokens (18 and 6 decimals), a pair from the real factory, the swap helper; actors funded. Driven on
+    the fuzzers' raw JSON-RPC path (the pair test below is a hypothesis fuzzer)."""
+    driver = fuzz_driver
     weth = admin.deploy(project.MockERC20, "WETH", "WETH", 18)
     usdc = admin.deploy(project.MockERC20, "USDC", "USDC", 6)
     factory = deploy_factory(driver, admin)

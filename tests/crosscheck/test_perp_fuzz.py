@@ -33,9 +33,9 @@ markets_st = st.sampled_from(MARKETS)
 
 
 @pytest.fixture(scope="module")
-def perp_fuzz_world(project, admin, signers):
+def perp_fuzz_world(project, admin, signers, fuzz_driver):
     scenario = perp_fuzz_scenario()
-    world = PerpChainWorld.deploy(scenario, project, admin, signers)
+    world = PerpChainWorld.deploy(scenario, project, admin, signers, fuzz_driver)
     model = PerpModelWorld(scenario, world.listed_at)
     now = world.now()
     for account in FUZZ_ACCOUNTS:  # every sequence starts with funded cross balances
