@@ -106,12 +106,14 @@ def bench_inprocess(count: int = 2_000, seed: int = 1, scenario_path: Path = DEF
 
 def bench_anvil(project: Any, deployer: Any, signers: dict[str, Any], count: int = 200, seed: int = 1,
                 scenario_path: Path = DEFAULT_SCENARIO) -> BenchResult:
-    """The same loop through ``ChainWorld`` on the connected ape network (anvil: raw JSON-RPC calls and one
-    ``PoolLens.snapshot`` eth_call per step). ``signers``: scenario account name -> ape account."""
+    """The same loop through ``ChainWorld`` on the connected ape network, on the fuzzers' path (anvil: raw
+    JSON-RPC calls and one ``PoolLens.snapshot`` eth_call per step; ``connect(project, via_ape=False)``).
+    ``signers``: scenario account name -> ape account."""
     from protocol_model.chain.adapter import ChainWorld
+    from protocol_model.chain.driver import connect
 
     scenario = load_scenario(scenario_path)
-    world = ChainWorld.deploy(scenario, project, deployer, signers)
+    world = ChainWorld.deploy(scenario, project, deployer, signers, connect(project, via_ape=False))
     return _run(scenario, world, count, seed, "anvil")
 
 
