@@ -25,11 +25,21 @@ def signers(accounts):
 
 @pytest.fixture(scope="session")
 def driver(project, chain):
-    """The session's chain driver (protocol_model.chain.driver): anvil's raw JSON-RPC path on anvil, ape's
-    path on any other provider (e.g. ``--network ethereum:local:test``)."""
+    """The session's chain driver for stories and contract tests (protocol_model.chain.driver.connect): every
+    state-changing call an ape transaction (``ape test --gas`` and traces see it), on anvil and on any other
+    provider (e.g. ``--network ethereum:local:test``)."""
     from protocol_model.chain.driver import connect
 
     return connect(project)
+
+
+@pytest.fixture(scope="session")
+def fuzz_driver(project, chain):
+    """The differential fuzzers' driver: anvil's raw JSON-RPC fast path (``connect(project, via_ape=False)``,
+    several times faster than ape's transactions, invisible to ape's gas report); ape's path elsewhere."""
+    from protocol_model.chain.driver import connect
+
+    return connect(project, via_ape=False)
 
 
 @pytest.fixture(scope="session")

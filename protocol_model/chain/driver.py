@@ -10,10 +10,14 @@ chain through a ``ChainDriver`` and nothing else decides outcomes or mines block
 * ``mine(at_time)`` mines an empty block at ``at_time`` (views that depend on time read at it).
 * ``view`` reads, ``snapshot``/``restore`` save and put back the whole chain, ``now`` is the head's time.
 
-Two implementations: ``AnvilDriver`` (raw JSON-RPC: ``eth_call`` with a block-time override, then
-``evm_setNextBlockTimestamp`` + ``eth_sendTransaction``; several times faster than ape's transaction
-path) and ``ApeDriver`` (any ape provider, e.g. the in-process ``ethereum:local:test``: a call at the
-pending block whose time is set to ``at_time``, then the transaction). ``connect(project)`` picks one.
+Three implementations: ``ApeDriver`` (any ape provider, e.g. the in-process ``ethereum:local:test``: a call
+at the pending block whose time is set to ``at_time``, then the transaction), ``AnvilApeDriver`` (anvil: the
+outcome decided by a raw ``eth_call`` at ``at_time``, every state-changing call sent as an ape transaction)
+and ``AnvilDriver`` (anvil, raw JSON-RPC only: ``eth_call`` with a block-time override, then
+``evm_setNextBlockTimestamp`` + ``eth_sendTransaction``; several times faster than ape's transaction path,
+but ape's gas report, traces and coverage never see its calls). ``connect(project)`` picks one: ape's
+transaction path by default (stories, scripts, the console command and the pytest plugin), the raw path
+only when asked for with ``via_ape=False`` (the differential fuzzers).
 Contract handles are anything satisfying ``Contract`` (ape's ``ContractInstance`` does); an in-process
 backend provides its own handles and a ``ChainDriver`` over them.
 """
@@ -217,6 +221,10 @@ class ApeDriver:
     """Any ape provider: the outcome is a call at the pending block (its time set to ``at_time``); a passing
     call is then sent through ape (gas estimated) and must be mined at ``at_time``."""
 
+    sends_via_ape = True
+    """Whether state-changing calls are ape transactions (ape's gas report, traces, coverage and session history
+    see them); False only on the fuzzers' raw JSON-RPC path (``AnvilDriver``)."""
+
     def __init__(self, project: Any):
         from ape import chain
 
@@ -287,6 +295,8 @@ class AnvilDriver(ApeDriver):
     """anvil under any ape provider (``foundry``, or ``node`` on a fork network): calls, mining and views go
     through raw JSON-RPC; deployment, snapshots and block reads are ape's."""
 
+    sends_via_ape = False
+
     def _rpc(self, method: str, params: list) -> dict:
         return self.chain.provider.web3.provider.make_request(method, params)
 
@@ -354,6 +364,8 @@ class AnvilApeDriver(AnvilDriver):
     by ``eth_call`` at ``at_time`` (ape's pending-block call does not report reverts under ``--gas``); mining,
     views and snapshots are ``AnvilDriver``'s."""
 
+    sends_via_ape = True
+
     def send(self, call: Call, at_time: int) -> Outcome:
         """See ``ChainDriver.send``."""
         return self._decide(self._tx(call), at_time) or self._send_via_ape(call, at_time)
@@ -383,9 +395,11 @@ def is_anvil() -> bool:
         return False
 
 
-def connect(project: Any, via_ape: bool = False) -> ChainDriver:
-    """The driver for the connected ape network: ``AnvilDriver`` on anvil (raw JSON-RPC, the fuzzers' fast
-    path), or ``AnvilApeDriver`` there when ``via_ape`` (transactions ape's tools see); else ``ApeDriver``."""
+def connect(project: Any, via_ape: bool = True) -> ChainDriver:
+    """The driver for the connected ape network. By default every state-changing call is an ape transaction
+    (so ``ape test --gas``, traces and coverage see supply/borrow/repay/withdraw/liquidate): ``AnvilApeDriver``
+    on anvil, ``ApeDriver`` on any other provider. ``via_ape=False`` is the fuzzers' fast path: ``AnvilDriver``
+    (raw JSON-RPC, invisible to ape's tools) on anvil; on other providers it changes nothing."""
     if not is_anvil():
         return ApeDriver(project)
     return AnvilApeDriver(project) if via_ape else AnvilDriver(project)

@@ -9,9 +9,13 @@ records both outcomes ('ok' or the revert's name) and the snapshot difference.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 S = TypeVar("S", bound="Comparable")
 """A snapshot type (world.snapshot.Snapshot, PerpSnapshot)."""
@@ -23,6 +27,9 @@ class Comparable(Protocol):
 
     def diff(self, other: Any) -> list[str]:
         """``'<where>.<field>: <mine> != <theirs>'`` per differing field."""
+
+    def frames(self, *, raw: bool = False) -> dict[str, Any]:
+        """Every table of the snapshot as a pandas DataFrame, by name (human units unless ``raw``)."""
 
 
 class ModelTwin(Protocol[S_co]):
@@ -146,3 +153,32 @@ class Replay(Generic[S]):
     def mismatches(self) -> int:
         """Steps whose outcome or fields differ between the twins."""
         return sum(not r.agrees for r in self.results)
+
+    def to_frame(self, *, raw: bool = False) -> pd.DataFrame:
+        """The cross-check as a pandas DataFrame, one row per step (index ``step``): ``action`` (its
+        ``describe()``), ``expect``, the ``model`` and ``chain`` outcomes, ``agrees``, ``differing fields`` (how
+        many fields differ between the twins after it), then every field of the chain's snapshot after the step
+        as ``StoryRun.to_frame`` names them (``"accounts alice: health factor"``; human units unless ``raw``,
+        which keeps the field names and the exact integers). A chain snapshot holds integers only: the units it
+        is read in (token decimals) are the model's, whose snapshot carries them."""
+        import pandas as pd
+
+        from protocol_model.world.frames import flatten
+
+        units = self.model.snapshot() if self.results else None
+        rows = [{"step": r.index, "action": r.action.describe(), "expect": r.expected, "model": r.model,
+                 "chain": r.chain, "agrees": r.agrees, "differing fields": len(r.mismatches),
+                 **({} if r.snapshot is None else flatten(with_units(r.snapshot, units).frames(raw=raw)))}
+                for r in self.results]
+        first = ["step", "action", "expect", "model", "chain", "agrees", "differing fields"]
+        return pd.DataFrame(rows, columns=None if rows else first).set_index("step")
+
+
+def with_units(snapshot: S, labelled: Any) -> S:
+    """``snapshot`` with the fields a snapshot does not compare (its units: token decimals, a pair's tokens)
+    taken from ``labelled``, a snapshot of the same world that carries them (the model's); ``snapshot`` itself
+    when either is not a dataclass snapshot."""
+    if not (dataclasses.is_dataclass(snapshot) and dataclasses.is_dataclass(labelled)):
+        return snapshot
+    units = {f.name: getattr(labelled, f.name) for f in dataclasses.fields(snapshot) if not f.compare}
+    return dataclasses.replace(snapshot, **units)  # type: ignore[type-var]

@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -38,6 +38,9 @@ from protocol_model.sim.outcome import CascadeOutcome, liquidation_induced_drop
 from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.run import Job, build_book, run_chunk
 from protocol_model.sim.spec import SimulationSpec, resolve_simulation
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LAB_FIELDS = ("price_usd", "decimals", "ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
               "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps")
@@ -328,6 +331,30 @@ class CompareResult:
     resamples: int = 0
     on_chain: list[dict[str, Any]] = field(default_factory=list)
     """``--verify-on-chain``: one row per replayed worst path (``chain.lab_verify.VerifiedPath.row``)"""
+
+    def to_frame(self, table: str = "metrics", *, raw: bool = False) -> pd.DataFrame:
+        """The compare as a pandas DataFrame: ``metrics`` (one row per scope — ``Total``, then each collateral
+        asset — and metric: label, unit, current, proposed, change and the bootstrap interval bounds
+        ``* low``/``* high``; the book's exact effects have no interval), ``parameters`` (one row per protocol
+        field that differs) or ``paths`` (one row per side and path: :meth:`SimulationResult.to_frame`'s
+        columns). Human units unless ``raw``: a ``share`` metric in % (x 100, unit ``%``), ``usd`` as ``USD``;
+        ``raw=True`` keeps the keys and the values as computed (fractions).
+
+        Raises ``KeyError`` for another table."""
+        import pandas as pd
+
+        from protocol_model.sim import frames
+
+        if table == "metrics":
+            rows = [{"scope": scope, **row} for scope, scope_rows in self.scopes.items() for row in scope_rows]
+            return frames.compare_metrics_frame(rows, raw=raw)
+        if table == "parameters":
+            return pd.DataFrame(self.diff, columns=["field", "asset", "name", "current", "proposed", "modelled"])
+        if table == "paths":
+            assets = [a.name for a in self.current.params.assets]
+            return pd.concat({side: frames.paths_frame(self.outcomes[side], assets, raw=raw)
+                              for side in ("current", "proposed")}, names=["side"])
+        raise KeyError(f"no table '{table}' (tables: metrics, parameters, paths)")
 
     def worst_paths(self, n: int = WORST_PATHS) -> dict[str, list[int]]:
         """Per side, the ``n`` paths with the most bad debt (then liquidation volume): the paths to replay."""

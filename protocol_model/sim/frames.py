@@ -84,3 +84,29 @@ def series_frame(outcome: CascadeOutcome, assets: Sequence[str], *, raw: bool) -
             cols[f"{kind}_price_{asset}_usd"] = outcome.series[kind][:, :, i].reshape(-1)
     frame = pd.DataFrame(cols, index=idx)
     return frame if raw else humanize(frame)
+
+
+COMPARE_VALUES = ("current", "proposed", "change")
+"""The value columns of a compare's metric row; each has ``*_lo``/``*_hi`` bootstrap bounds (sampled metrics)."""
+UNIT_WORDS = {"usd": ("USD", 1.0), "share": ("%", 100.0), "count": ("count", 1.0)}
+"""A compare metric's unit -> (the unit shown, factor from the value as computed)."""
+
+
+def compare_metrics_frame(rows: Sequence[Mapping[str, Any]], *, raw: bool) -> pd.DataFrame:
+    """A compare's metric rows (``scope``, ``key``, ``label``, ``unit``, the values of :data:`COMPARE_VALUES`
+    with ``*_lo``/``*_hi`` bounds where sampled, ``exact``) indexed by (scope, key). Unless ``raw``: values of a
+    ``share`` metric x 100 and its unit ``%``, ``usd`` shown as ``USD``, bounds named ``<value> low/high``.
+    Raises ``KeyError`` for a unit not in :data:`UNIT_WORDS`."""
+    import pandas as pd
+
+    bounds = [f"{v}{end}" for v in COMPARE_VALUES for end in ("_lo", "_hi")]
+    frame = pd.DataFrame(list(rows), columns=["scope", "key", "label", "unit", *COMPARE_VALUES, *bounds, "exact"])
+    frame = frame.set_index(["scope", "key"])
+    if raw:
+        return frame
+    shown = [UNIT_WORDS[u] for u in frame["unit"]]
+    factor = np.array([f for _, f in shown])
+    for name in (*COMPARE_VALUES, *bounds):
+        frame[name] = frame[name].astype(float) * factor
+    frame["unit"] = [u for u, _ in shown]
+    return frame.rename(columns={b: b.replace("_lo", " low").replace("_hi", " high") for b in bounds})

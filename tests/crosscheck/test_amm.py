@@ -34,9 +34,10 @@ START_BALANCE = 10**30
 
 
 @pytest.fixture(scope="module")
-def amm(project, admin, signers, driver) -> PairWorld:
-    """Two tokens (18 and 6 decimals), a pair from the real factory, the swap helper; actors funded (anvil)."""
-    return PairWorld.deploy(project, admin, signers, driver, ACTORS, START_BALANCE)
+def amm(project, admin, signers, fuzz_driver) -> PairWorld:
+    """Two tokens (18 and 6 decimals), a pair from the real factory, the swap helper; actors funded (anvil). Driven
+    on the fuzzers' raw JSON-RPC path (the pair test below is a hypothesis fuzzer)."""
+    return PairWorld.deploy(project, admin, signers, fuzz_driver, ACTORS, START_BALANCE)
 
 
 @pytest.fixture(scope="module")

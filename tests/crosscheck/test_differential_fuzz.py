@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
+from protocol_model.chain.story_chain import deploy_story
 from protocol_model.exact import math_lib as fp
 from protocol_model.scenario.fuzz import FUZZ_ACCOUNTS, fuzz_scenario
 from protocol_model.world.lending_properties import LendingProperties, pool_balances_cover_claims
@@ -28,9 +29,10 @@ MAX = fp.UINT256_MAX
 
 
 @pytest.fixture(scope="module")
-def fuzz_world(deploy_world):
+def fuzz_world(project, accounts, fuzz_driver):
+    """The fuzz pool on the raw JSON-RPC fast path (thousands of calls under `make fuzz`) and its model twin."""
     scenario = fuzz_scenario()
-    world = deploy_world(scenario)
+    world = deploy_story(scenario, project, accounts, fuzz_driver)
     return world, ModelWorld(scenario, world.listed_at, world.feed_times)
 
 

@@ -24,6 +24,21 @@ from protocol_model.sim.spec import load_simulation
 REL, UNITS = 1e-9, 4
 
 
+@pytest.fixture
+def driver(fuzz_driver):
+    """Lab paths are bulk replays (paths x positions x steps, generated like fuzz input): the fuzzers' raw
+    JSON-RPC path, which `checked_replay` then uses (the story suites stay on ape's transaction path)."""
+    return fuzz_driver
+
+
+@pytest.fixture
+def deploy_world(project, accounts, fuzz_driver):
+    """``deploy_world`` of tests/conftest.py on the fuzzers' raw path (see ``driver`` above)."""
+    from protocol_model.chain.story_chain import deploy_story
+
+    return lambda scenario: deploy_story(scenario, project, accounts, fuzz_driver)
+
+
 def test_lab_paths_agree_on_chain(checked_replay):
     case = default_case()
     lab = case.run()

@@ -40,10 +40,10 @@ markets_st = st.sampled_from(MARKETS)
 
 
 @pytest.fixture(scope="module")
-def perp_fuzz_world(project, admin, signers):
+def perp_fuzz_world(project, admin, signers, fuzz_driver):
     """The perp fuzz world on the session's chain (anvil), funded, with its model twin."""
     scenario = perp_fuzz_scenario()
-    return funded(PerpChainWorld.deploy(scenario, project, admin, signers), scenario)
+    return funded(PerpChainWorld.deploy(scenario, project, admin, signers, fuzz_driver), scenario)
 
 
 @pytest.fixture(scope="module")

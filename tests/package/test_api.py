@@ -163,3 +163,63 @@ def test_simulation_and_sweep_frames() -> None:
     assert len(cells) == 4
     assert list(cells["liquidation threshold (%)"]) == [v / 100 for v in swept.to_frame(raw=True)
                                                         ["liquidation_threshold_bps"]]
+
+
+def test_compare_frames_are_the_rows_in_human_units() -> None:
+    from protocol_model.sim import compare as cmp
+
+    cur, prop, notes = cmp.load_sides("generic", data.path("scenarios", "lab", "weth_lt80_bonus8.yaml"),
+                                      data.path("scenarios", "lab", "eth_crash.yaml"))
+    result = cmp.compare(cur, prop, paths=40, fan_paths=0, resamples=50, workers=1, notes=notes)
+    raw, human = result.to_frame(raw=True), result.to_frame()
+    assert len(raw) == sum(len(rows) for rows in result.scopes.values())
+    row = next(r for r in result.scopes["Total"] if r["key"] == "bad_debt_probability")
+    assert raw.loc[("Total", "bad_debt_probability"), "proposed"] == row["proposed"]
+    assert human.loc[("Total", "bad_debt_probability"), "proposed"] == pytest.approx(100 * row["proposed"])
+    assert human.loc[("Total", "bad_debt_probability"), "unit"] == "%"
+    assert human.loc[("Total", "bad_debt_probability"), "change high"] == pytest.approx(100 * row["change_hi"])
+    usd = next(r for r in result.scopes["Total"] if r["key"] == "bad_debt_var99_usd")
+    assert human.loc[("Total", "bad_debt_var99_usd"), "current"] == usd["current"]
+    params = result.to_frame("parameters")
+    assert set(params["field"]) == {"assets.WETH.liquidation_threshold_bps", "assets.WETH.liquidation_bonus_bps"}
+    paths = result.to_frame("paths")
+    assert list(paths.index.names) == ["side", "path"] and len(paths) == 2 * 40
+    assert list(paths.loc["proposed", "bad debt (USD)"]) == list(result.outcomes["proposed"].per_path["bad_debt_usd"])
+    with pytest.raises(KeyError, match="tables: metrics, parameters, paths"):
+        result.to_frame("nope")
+
+
+def test_every_result_type_has_to_frame() -> None:
+    """Snapshots, story runs, simulations, sweeps, compares and chain cross-checks (``Replay``: what
+    ``run_story``, ``protocol-model story --chain`` and the crosscheck suites return) all give a DataFrame."""
+    from protocol_model.chain.replay import Replay
+    from protocol_model.sim.compare import CompareResult
+    from protocol_model.sim.run import SimulationResult
+    from protocol_model.sim.sweep import SweepResult
+    from protocol_model.world.perp_world import PerpSnapshot
+    from protocol_model.world.snapshot import Snapshot
+
+    for kind in (Snapshot, PerpSnapshot, pm.StoryRun, SimulationResult, SweepResult, CompareResult, Replay):
+        assert callable(getattr(kind, "to_frame", None)), kind.__name__
+
+
+def test_a_chain_cross_check_frame_has_both_outcomes_and_the_chains_state() -> None:
+    """``Replay.to_frame`` on the in-process chain (pyrevm: no node): one row per step, the twins' outcomes and
+    the chain's state after it, in the units ``StoryRun.to_frame`` uses."""
+    from protocol_model.chain.inprocess_world import deploy_in_process
+    from protocol_model.chain.replay import Replay
+
+    scenario = pm.load("stories/bad_debt")
+    replay = Replay.start(scenario, deploy_in_process(scenario))
+    assert replay.to_frame().empty
+    replay.run()
+    frame, raw = replay.to_frame(), replay.to_frame(raw=True)
+    assert len(frame) == len(scenario.steps) and list(frame.index) == list(range(len(scenario.steps)))
+    assert list(frame["chain"]) == [r.chain for r in replay.results] == [s.expect for s in scenario.steps]
+    assert frame["agrees"].all() and (frame["differing fields"] == 0).all()
+    last = replay.results[-1].after()
+    assert raw["assets USDC: bad_debt"].iloc[-1] == last.field("asset", "USDC", "bad_debt") > 0
+    tokens = last.field("asset", "USDC", "bad_debt") / 1e6
+    assert frame["assets USDC: bad debt (tokens)"].iloc[-1] == pytest.approx(tokens)
+    story = pm.play(scenario).to_frame()
+    assert set(frame.columns) - set(story.columns) == {"action", "model", "chain", "agrees", "differing fields"}

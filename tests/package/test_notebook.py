@@ -22,4 +22,5 @@ def test_the_designer_workflow_notebook_runs(tmp_path: Path) -> None:
     text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert "rejected:" in text and "InsufficientCollateral" in text  # the checks the notebook shows did happen
     assert "bad debt var99 (USD)" in text
+    assert "assets.WETH.liquidation_threshold_bps" in text and "Chance of any bad debt" in text  # the compare
     assert elapsed < 90, f"the notebook took {elapsed:.0f} s"
