@@ -27,11 +27,11 @@ from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.exact import math_lib as fp
 from protocol_model.exact.strategies.looper import LOOPER, MAX_SLIPPAGE_BPS
 from protocol_model.scenario.story import Scenario, parse_scenario
+from protocol_model.world.lending_properties import clone
 from protocol_model.world.leveraged_world import arbitrage_trade
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 from tests.crosscheck.conftest import CrosscheckStats
 from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
-from tests.crosscheck.test_differential_fuzz import clone
 
 EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "6"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
