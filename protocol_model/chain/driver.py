@@ -254,7 +254,7 @@ class ApeDriver:
         """Send a call already known to pass as an ape transaction mined at ``at_time`` (ape's gas report,
         traces and coverage see it); raises ``ChainCallFailed`` if it is mined at another time."""
         self._set_pending_time(at_time)
-        receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender)
+        receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender, **self._gas())
         mined_at = self.block_time(receipt.block_number)
         if mined_at != at_time:
             raise ChainCallFailed(f"{call.describe()}: mined at t={mined_at}, asked for t={at_time}")
@@ -263,6 +263,10 @@ class ApeDriver:
     def _set_pending_time(self, at_time: int) -> None:
         """The next block's time is ``at_time`` (ape's provider sets it)."""
         self.chain.pending_timestamp = at_time
+
+    def _gas(self) -> dict[str, int]:
+        """Extra transaction arguments: none (ape estimates the gas)."""
+        return {}
 
     def mine(self, at_time: int) -> None:
         """See ``ChainDriver.mine``."""
@@ -383,6 +387,11 @@ class AnvilApeDriver(AnvilDriver):
             super()._set_pending_time(at_time)
         except APINotImplementedError:
             self._rpc("evm_setNextBlockTimestamp", [at_time])
+
+    def _gas(self) -> dict[str, int]:
+        """The driver's one gas limit, as the raw path sends: the outcome is decided by ``eth_call`` at the
+        step's time, and ape's own estimate (at the pending block, whose time may differ) could fall short."""
+        return {"gas": GAS_LIMIT}
 
 
 parse_abi_type = cache(parse)
