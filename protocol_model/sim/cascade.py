@@ -39,6 +39,7 @@ from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators
 from protocol_model.sim.interest import Accrual
+from protocol_model.sim.liquidation_rules import PresetRule, rule_for, write_off
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
 from protocol_model.sim.paths import MarketModel
 
@@ -145,11 +146,12 @@ class _Keeper:
 
 
 def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf: float,
-               keeper: _Keeper | None = None, index: tuple[np.ndarray, np.ndarray] | None = None) -> _Hits | None:
+               keeper: _Keeper | None = None, index: tuple[np.ndarray, np.ndarray] | None = None,
+               rule: PresetRule | None = None) -> _Hits | None:
     """Liquidate every position of block ``b`` with trigger > ``ratio`` (HF < 1) that the ``keeper``'s
     economics allow (all of them without), in place; None if none. With ``index`` (the paths' supply index of
     the collateral, borrow index of the debt: interest on) the block holds scaled balances and ``ratio`` is
-    already divided by the index ratio."""
+    already divided by the index ratio. A preset ``rule`` (``sim.liquidation_rules``) replaces the generic amounts."""
     pi = np.flatnonzero(b.maxtrig > ratio)
     if pi.size == 0:
         return None
@@ -179,6 +181,8 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     np.minimum(seized, C, out=seized)
     if sa.size:
         repaid[sa] = np.minimum(C[sa] / bonus1[sa] * pc[sa] / pd[sa], D[sa])
+    if rule is not None:  # a preset's close factor, incentive and seize-all (the generic amounts above are dropped)
+        repaid[:], seized, bonus1, sa = rule.amounts(C, D, pc, pd, b.lt, b.bonus1)
     np.divide(seized, bonus1, out=fee)
     np.subtract(seized, fee, out=fee)
     fee *= b.fee_frac
@@ -256,6 +260,7 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     series = _series_buffers(P, n_steps, K) if record_series else {}
     events: list[Event] = []
     keeper = _Keeper.start(params.liquidators, P)
+    rule = rule_for(params.rules)
     rates = Accrual.start(params, book, P) if params.accrues else None
     market_px = np.broadcast_to(p0, (P, K)).copy()
     by_coll = {k: np.zeros((P, K)) for k in ASSET_FIELDS[:2]}
@@ -300,12 +305,12 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                     index = rates.sidx[:, b.c], rates.bidx[:, b.d]
                     ratio = ratio * index[0] / index[1]
                 np.minimum(min_hf, ratio / b.maxtrig, out=min_hf)
-                h = _liquidate(b, ratio, oracle, cf, fchf, keeper, index)
+                h = _liquidate(b, ratio, oracle, cf, fchf, keeper, index, rule)
                 if h is not None:
                     hits.append((b, h))
             if hits:
                 market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out,
-                                    by_coll, params.liquidators.gas_usd, rates)
+                                    by_coll, params.liquidators.gas_usd, rates, rule)
                 if record_events:
                     events += _events(t, [h for _, h in hits])
             np.minimum(min_market, market_px, out=min_market)
@@ -330,8 +335,9 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
 def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
             dislocation: np.ndarray, reserves: np.ndarray, bad_tokens: np.ndarray, liq: np.ndarray,
             deep: np.ndarray, out: dict[str, np.ndarray], by_coll: dict[str, np.ndarray],
-            gas_usd: float = 0.0, rates: Accrual | None = None) -> np.ndarray:
-    """Book one step's liquidations: fees to reserves, bad-debt write-off, liquidators' AMM sales.
+            gas_usd: float = 0.0, rates: Accrual | None = None, rule: PresetRule | None = None) -> np.ndarray:
+    """Book one step's liquidations: fees to reserves, bad-debt write-off (``liquidation_rules.write_off``),
+    liquidators' AMM sales.
 
     Updates ``dislocation``, ``reserves``, ``bad_tokens``, ``out`` and ``by_coll`` (per collateral asset,
     (paths, assets) USD) in place; returns the market prices
@@ -361,12 +367,12 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
     res = reserves[H] + fee_pk[H]
     if any_bad:
         bad = bad_pk[H]
-        from_res = np.minimum(res, bad)
+        from_res, loss = write_off(rule, res, bad)
         res -= from_res
         bad_tokens[H] += bad
         out["bad_debt_usd"][H] += (bad * o).sum(axis=1)
         out["reserves_used_usd"][H] += (from_res * o).sum(axis=1)
-        out["supplier_loss_usd"][H] += ((bad - from_res) * o).sum(axis=1)
+        out["supplier_loss_usd"][H] += (loss * o).sum(axis=1)
     reserves[H] = res
     if rates is not None:
         burned = repaid_pk[H] + bad_pk[H] if any_bad else repaid_pk[H]

@@ -17,6 +17,7 @@ import numpy as np
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
 from protocol_model.exact.math_lib import BPS, RAY, WAD
 from protocol_model.scenario.params import AssetSpec, PoolSpec
+from protocol_model.sim.liquidation_rules import RuleName, rule_for
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ class CascadeParams:
     """accrue interest along the paths from each asset's ``rate`` curve (off: debts never grow)"""
     step_seconds: float = 86_400.0
     """length of one step (seconds): each step's borrow index grows by ``rate × step_seconds``"""
+    rules: RuleName = "generic"
+    """the protocol's liquidation rule (``rules:`` of its protocol file; ``sim.liquidation_rules``)"""
 
     def __post_init__(self) -> None:
         if not self.assets:
@@ -201,6 +204,9 @@ class CascadeParams:
         self.pool_params()
         if not 0.0 <= self.arb_recovery <= 1.0:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
+        rule = rule_for(self.rules)
+        if rule is not None:
+            rule.check(self)
 
     def pool_params(self) -> PoolParams:
         """The exact engine's pool parameters (the one conversion: ``scenario.params.PoolSpec``). The minimum

@@ -18,6 +18,7 @@ from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.interest import deposits
+from protocol_model.sim.liquidation_rules import rule_for, write_off
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome
 from protocol_model.sim.paths import MarketModel
 
@@ -50,6 +51,7 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()  # scaled balances (all indices 1 at step 0)
     ca, da = book.coll_asset.tolist(), book.debt_asset.tolist()
     accrues = params.accrues
+    rule = rule_for(params.rules)  # a preset's liquidation rule (None: the generic pool's, below)
     bidx, sidx = [1.0] * K, [1.0] * K  # borrow / supply index per asset (sim.interest)
     sdebt, ssup = [0.0] * K, list(supplied)  # total scaled debt / supply
     for i in range(len(coll)):
@@ -118,6 +120,9 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             if seized >= C:
                 seized = C
                 repaid = min(C / b1 * oracle[c] / oracle[d], D)
+            if rule is not None:  # a preset's close factor, incentive and seize-all replace the generic amounts
+                repaid, seized, b1 = rule.amount_one(C, D, oracle[c], oracle[d], assets[c].liquidation_threshold_bps
+                                                     / 1e4, 1.0 + assets[c].liquidation_bonus_bps / 1e4)
             fee = (seized - seized / b1) * (assets[c].liquidation_protocol_fee_bps / 1e4)
             if keeper.filters_profit or keeper.limited:  # the keeper's economics (config.Liquidators)
                 if (seized - fee) * oracle[c] - repaid * oracle[d] - keeper.gas_usd < keeper.min_profit_usd:
@@ -149,12 +154,12 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
         proceeds = 0.0
         for k in range(K):
             reserves[k] += fees[k]
-            from_res = min(reserves[k], bads[k])
+            from_res, loss = write_off(rule, reserves[k], bads[k])
             reserves[k] -= from_res
             bad_tokens[k] += bads[k]
             res["bad_debt_usd"] += bads[k] * oracle[k]
             res["reserves_used_usd"] += from_res * oracle[k]
-            res["supplier_loss_usd"] += (bads[k] - from_res) * oracle[k]
+            res["supplier_loss_usd"] += loss * oracle[k]
             if accrues and bads[k] > from_res and ssup[k] > 0:  # _writeOffBadDebt cuts the supply index
                 sidx[k] = max(sidx[k] - (bads[k] - from_res) / ssup[k], 1e-27)
             depth = assets[k].amm_depth_usd

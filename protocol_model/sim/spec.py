@@ -22,7 +22,9 @@ from protocol_model.scenario.params import AssetSpec, PoolSpec
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
 from protocol_model.scenario.units import Bps
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators, OracleLag
+from protocol_model.sim.liquidation_rules import RuleName
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
+from protocol_model.sim.preset_assets import lab_assets
 from protocol_model.sim.stable import stable_market
 
 LabSpecError = ScenarioError
@@ -267,6 +269,8 @@ class SimulationSpec(_SimulationBody):
 
     pool: PoolSpec = PoolSpec()
     assets: list[LabAsset] = Field(min_length=1)
+    rules: RuleName = "generic"
+    """the protocol's rule set: which liquidation rule the lab applies (``sim.liquidation_rules``)"""
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationSpec:
@@ -309,7 +313,7 @@ class SimulationSpec(_SimulationBody):
                              full_close_hf_bps=self.pool.full_close_hf_bps,
                              oracle=OracleLag(**self.oracle) if oracle is None else oracle,
                              arb_recovery=self.arb_recovery, liquidators=self.liquidators.rules(),
-                             interest=self.interest, step_seconds=self.step_seconds)
+                             interest=self.interest, step_seconds=self.step_seconds, rules=self.rules)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
         """The lab's ``paths.MarketModel``: one driver per asset (in ``assets`` order), the correlation of their
@@ -379,9 +383,9 @@ def resolve_simulation(data: dict, source: str | Path) -> SimulationSpec:
     except ValidationError as err:
         raise LabSpecError(format_error(err, str(source))) from None
     protocol = referred_protocol(data, source)
-    assets = protocol.asset_specs(list(data["assets"]), str(source))
+    assets, pool = lab_assets(protocol, data, str(source))
     resolved = {k: v for k, v in data.items() if k not in ("kind", "protocol", "overrides", "assets")}
-    resolved["pool"] = protocol.pool
+    resolved["pool"], resolved["rules"] = pool, protocol.rules
     resolved["assets"] = [{**a.model_dump(), **(data["assets"][a.name] or {})} for a in assets]
     return parse_simulation(resolved, str(source), source.parent)
 
