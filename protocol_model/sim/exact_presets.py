@@ -162,7 +162,7 @@ def _morpho(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_pa
             token = addr.tokens[names[k]]
             call(MorphoOp("set_balance", owner, token=token, on_behalf=acct["supplier"], value=2 * x))
             call(MorphoOp("set_balance", owner, token=token, on_behalf=acct["keeper"], value=x))
-            for (c, d), m in markets.items():  # each market of this loan token gets the whole liquidity
+            for (_c, d), m in markets.items():  # each market of this loan token gets the whole liquidity
                 if d == k:
                     call(MorphoOp("supply", acct["supplier"], m, assets=x, on_behalf=acct["supplier"]))
     for u, (c, d, cu, du) in zip(users, rows, strict=True):
