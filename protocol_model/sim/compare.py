@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LAB_FIELDS = ("price_usd", "decimals", "ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
-              "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps")
+              "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps", "lltv_bps", "price")
 """Protocol fields the lab's cascade reads; a change to any other field is listed but not modelled."""
 
 BOOK_COLUMNS = ("position", "collateral", "debt", "collateral_tokens", "debt_tokens")
@@ -122,17 +122,29 @@ def parameter_diff(current: ProtocolFile, proposed: ProtocolFile, simulated: lis
     a: dict[str, Any] = {}
     b: dict[str, Any] = {}
     for proto, flat in ((current, a), (proposed, b)):
-        _flat("", proto.model_dump(include={"pool", "assets", "perp"}), flat)
+        _flat("", proto.model_dump(include={"pool", "assets", "perp", "aave_v3", "morpho"}), flat)
     rows = []
     for key in sorted(set(a) | set(b)):
         if a.get(key) == b.get(key):
             continue
         parts = key.split(".")
-        asset = parts[1] if parts[0] == "assets" else parts[0]
-        modelled = parts[-1] in LAB_FIELDS and (asset == "pool" or asset in simulated)
+        preset = parts[0] in ("aave_v3", "morpho") and len(parts) == 4  # aave_v3.reserves.X.f, morpho.markets.M.f
+        asset = parts[2] if preset else parts[1] if parts[0] == "assets" else parts[0]
+        tokens = _market_tokens(current, proposed, asset) if parts[0] == "morpho" else {asset}
+        modelled = parts[-1] in LAB_FIELDS and (asset == "pool" or tokens <= set(simulated))
         rows.append({"field": key, "asset": asset, "name": parts[-1], "current": a.get(key), "proposed": b.get(key),
                      "modelled": modelled})
     return rows
+
+
+def _market_tokens(current: ProtocolFile, proposed: ProtocolFile, market: str) -> set[str]:
+    """The loan and collateral tokens of a Morpho market of either protocol (the lab models a market whose two
+    tokens it simulates)."""
+    for proto in (current, proposed):
+        m = proto.morpho.markets.get(market) if proto.morpho else None
+        if m is not None:
+            return {m.loan_token, m.collateral_token}
+    return {market}
 
 
 def read_book(path: str | Path, params: CascadeParams) -> Book:

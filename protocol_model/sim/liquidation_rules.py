@@ -20,16 +20,49 @@ them and ``tests/lab/test_presets_lab.py`` checks the amounts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import ClassVar, Literal, Protocol, TypeVar
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from protocol_model.sim.config import CascadeParams
-
 RuleName = Literal["generic", "aave-v3", "morpho-blue"]
 """The ``rules:`` of a protocol file (``scenario.protocol.ProtocolFile.rules``)."""
+
+
+Amounts = TypeVar("Amounts", float, np.ndarray)
+"""Token amounts: one float (the scalar reference) or an array (the vectorized engine)."""
+
+
+class _Asset(Protocol):
+    @property
+    def reserves_tokens(self) -> float: ...
+    @property
+    def liquidation_protocol_fee_bps(self) -> int: ...
+
+
+class CascadeParams(Protocol):
+    """What :meth:`PresetRule.check` reads of ``sim.config.CascadeParams`` (which imports this module)."""
+
+    @property
+    def close_factor_bps(self) -> int:
+        """The pool close factor (bps)."""
+        ...
+
+    @property
+    def full_close_hf_bps(self) -> int:
+        """The full-close line (bps of HF)."""
+        ...
+
+    @property
+    def interest(self) -> bool:
+        """Whether interest is asked for."""
+        ...
+
+    @property
+    def assets(self) -> Sequence[_Asset]:
+        """The listed assets."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -50,17 +83,18 @@ class PresetRule:
         """The LIF (1 + bonus) of a collateral with threshold (or LLTV) ``lt`` and stated ``bonus1`` (fractions)."""
         return bonus1
 
-    def close_factor(self, hf: np.ndarray) -> np.ndarray | float:
+    def close_factor(self, hf: np.ndarray | float) -> np.ndarray | float:
         """Share of the debt one liquidation may repay at health factor ``hf`` (array, or a float)."""
         raise NotImplementedError
 
     def amounts(self, C: np.ndarray, D: np.ndarray, pc: np.ndarray, pd: np.ndarray, lt: float,
-                bonus1: float) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+                bonus1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """One liquidation of each position: collateral ``C`` and debt ``D`` (whole tokens), oracle prices ``pc`` and
         ``pd`` (USD), all shaped (n,), the block's threshold ``lt`` and bonus ``bonus1`` (1 + bonus).
 
-        Returns (repaid (n,) debt tokens, seized (n,) collateral tokens including the protocol fee, the LIF, indices
-        of the seize-alls: every unit of collateral taken, the debt left is bad debt). New arrays; inputs untouched.
+        Returns (repaid (n,) debt tokens, seized (n,) collateral tokens including the protocol fee, the LIF (n,),
+        indices of the seize-alls: every unit of collateral taken, the debt left is bad debt). New arrays; inputs
+        untouched.
         """
         lif = self.incentive(lt, bonus1)
         repaid = D * self.close_factor(C * pc * lt / (D * pd))
@@ -69,13 +103,13 @@ class PresetRule:
         if sa.size:
             seized[sa] = C[sa]
             repaid[sa] = np.minimum(C[sa] / lif * pc[sa] / pd[sa], D[sa])
-        return repaid, seized, lif, sa
+        return repaid, seized, np.full(C.shape, lif), sa
 
     def amount_one(self, C: float, D: float, pc: float, pd: float, lt: float,
                    bonus1: float) -> tuple[float, float, float]:
         """:meth:`amounts` for one position in plain floats (the scalar reference): (repaid, seized, LIF)."""
         lif = self.incentive(lt, bonus1)
-        repaid = D * float(self.close_factor(np.float64(C * pc * lt / (D * pd))))
+        repaid = D * float(self.close_factor(C * pc * lt / (D * pd)))
         seized = repaid * pd / pc * lif
         if seized >= C:
             return min(C / lif * pc / pd, D), C, lif
@@ -107,7 +141,7 @@ class AaveV3Rule(PresetRule):
     default_close_factor: float = 0.5
     close_factor_hf_threshold: float = 0.95
 
-    def close_factor(self, hf: np.ndarray) -> np.ndarray:
+    def close_factor(self, hf: np.ndarray | float) -> np.ndarray:
         """0.5 where ``hf`` > 0.95, 1.0 at or below (Aave's ``>`` comparison: 0.95 itself closes fully)."""
         return np.where(hf > self.close_factor_hf_threshold, self.default_close_factor, 1.0)
 
@@ -129,7 +163,7 @@ class MorphoBlueRule(PresetRule):
         """min(1.15, 1 / (1 − 0.3 × (1 − LLTV))) with LLTV = ``lt``; the stated bonus is not read."""
         return min(self.max_lif, 1.0 / (1.0 - self.cursor * (1.0 - lt)))
 
-    def close_factor(self, hf: np.ndarray) -> float:
+    def close_factor(self, hf: np.ndarray | float) -> float:
         """1: a liquidator may repay the whole debt at any HF below 1."""
         return 1.0
 
@@ -155,7 +189,7 @@ def rule_for(name: str) -> PresetRule | None:
     return RULES[name]
 
 
-def write_off(rule: PresetRule | None, reserves: np.ndarray, bad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def write_off(rule: PresetRule | None, reserves: Amounts, bad: Amounts) -> tuple[Amounts, Amounts]:
     """One step's bad debt (``bad``, tokens per asset, any shape matching ``reserves``) under ``rule``: returns
     (taken from reserves, lost by suppliers). Generic (None): reserves first, then suppliers
     (``_writeOffBadDebt``); Morpho Blue: all of it on the suppliers; Aave V3 1.19.3: nothing (the debt stays owed)."""

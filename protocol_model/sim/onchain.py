@@ -243,8 +243,12 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
 
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
     ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
-    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`.
+    would change the utilization, hence every index), for a preset's rules (``params.rules``: the contracts
+    replayed are the generic pool's; ``sim.exact_presets`` checks presets against their exact twins), and as
+    :func:`~protocol_model.sim.exact.exact_keeper`.
     """
+    if params.rules != "generic":
+        raise ValueError(f"rules: the on-chain replay plays the generic pool's contracts, not rules {params.rules}")
     if not 0 <= path < n_paths:
         raise ValueError(f"path {path}: the run has paths 0..{n_paths - 1}")
     if not 1 <= positions <= REPLAY_POSITIONS:
