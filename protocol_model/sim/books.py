@@ -1,8 +1,9 @@
 """Position books: who holds which collateral against which debt, and how much.
 
-A lab position is one borrower with one collateral asset and one debt asset (an isolated pair; a
-cross-collateral account must be split or imported as its largest pair, see ``from_model``). Positions
-are kept sorted by (collateral, debt) pair so the cascade engine works on contiguous blocks.
+Most lab positions are one borrower with one collateral asset and one debt asset (an isolated pair), kept
+sorted by (collateral, debt) pair so the cascade engine works on contiguous blocks (its fast path). Accounts
+with several collaterals and/or debts (cross-collateral, as ``LendingPool`` accounts are) are held apart in
+:class:`MultiPositions` (dense (accounts, assets) amounts) and come after the pairs in the book's position order.
 """
 
 from __future__ import annotations
@@ -12,6 +13,37 @@ from dataclasses import dataclass
 import numpy as np
 
 from protocol_model.sim.config import CascadeParams
+
+
+@dataclass(frozen=True)
+class MultiPositions:
+    """Cross-collateral accounts: ``coll`` and ``debt`` are (accounts, assets) float64 whole tokens, one column per
+    ``CascadeParams.assets``. HF = Σ collateral × price × threshold ÷ Σ debt × price (``LendingPool``'s).
+
+    Raises ``ValueError`` if the shapes differ, an amount is negative or not finite, an account has debt but no
+    collateral, or holds one asset both as collateral and as debt.
+    """
+
+    coll: np.ndarray
+    debt: np.ndarray
+    names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.coll.ndim != 2 or self.coll.shape != self.debt.shape:
+            raise ValueError("book: multi-asset collateral and debt must be (accounts, assets) of one shape")
+        if not (np.isfinite(self.coll).all() and np.isfinite(self.debt).all()):
+            raise ValueError("book: a multi-asset amount is not finite")
+        if np.any(self.coll < 0) or np.any(self.debt < 0):
+            raise ValueError("book: negative collateral or debt")
+        if np.any((self.coll.sum(axis=1) == 0) & (self.debt.sum(axis=1) > 0)):
+            raise ValueError("book: a position has debt but no collateral")
+        if np.any((self.coll > 0) & (self.debt > 0)):
+            raise ValueError("book: a position's collateral and debt are the same asset")
+        if self.names and len(self.names) != len(self.coll):
+            raise ValueError("book: multi-asset names differ in length from the accounts")
+
+    def __len__(self) -> int:
+        return len(self.coll)
 
 
 @dataclass(frozen=True)
@@ -31,6 +63,8 @@ class Book:
     debt_tokens: np.ndarray
     """float64 whole tokens of debt"""
     names: tuple[str, ...] = ()
+    multi: MultiPositions | None = None
+    """cross-collateral accounts, positions ``n_pairs ..`` of the book (None: every position is a pair)"""
 
     def __post_init__(self) -> None:
         n = len(self.coll_asset)
@@ -47,38 +81,75 @@ class Book:
             raise ValueError("book: positions must be sorted by (collateral, debt); use Book.sorted()")
 
     def __len__(self) -> int:
+        """Every position: the pairs, then the multi-asset accounts."""
+        return self.n_pairs + (len(self.multi) if self.multi is not None else 0)
+
+    @property
+    def n_pairs(self) -> int:
+        """Number of single-pair positions (book positions ``0 .. n_pairs - 1``)."""
         return len(self.coll_asset)
 
     @classmethod
-    def sorted(cls, coll_asset, debt_asset, coll_tokens, debt_tokens, names=()) -> Book:
-        """A book from unsorted columns (array-likes of length positions), stably sorted by (collateral, debt).
-
-        Raises ``ValueError`` as the constructor.
+    def sorted(cls, coll_asset, debt_asset, coll_tokens, debt_tokens, names=(),
+               multi: MultiPositions | None = None) -> Book:
+        """A book from unsorted columns (array-likes of length positions), stably sorted by (collateral, debt),
+        with optional multi-asset accounts after them. Raises ``ValueError`` as the constructor.
         """
         coll_asset, debt_asset = np.asarray(coll_asset, dtype=np.int64), np.asarray(debt_asset, dtype=np.int64)
         order = np.lexsort((np.arange(len(coll_asset)), debt_asset, coll_asset))
         names = tuple(names[i] for i in order) if names else ()
         return cls(coll_asset[order], debt_asset[order], np.asarray(coll_tokens, dtype=float)[order],
-                   np.asarray(debt_tokens, dtype=float)[order], names)
+                   np.asarray(debt_tokens, dtype=float)[order], names, multi)
+
+    def dense(self, n_assets: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every position (pairs, then multi-asset accounts) as (positions, assets) collateral and debt, whole
+        tokens."""
+        coll, debt = np.zeros((self.n_pairs, n_assets)), np.zeros((self.n_pairs, n_assets))
+        rows = np.arange(self.n_pairs)
+        coll[rows, self.coll_asset], debt[rows, self.debt_asset] = self.coll_tokens, self.debt_tokens
+        if self.multi is not None:
+            coll, debt = np.vstack([coll, self.multi.coll]), np.vstack([debt, self.multi.debt])
+        return coll, debt
+
+    def totals(self, n_assets: int) -> tuple[np.ndarray, np.ndarray]:
+        """(collateral, debt) of the whole book per asset, whole tokens, shape (assets,) each."""
+        coll = np.bincount(self.coll_asset, self.coll_tokens, n_assets)
+        debt = np.bincount(self.debt_asset, self.debt_tokens, n_assets)
+        if self.multi is not None:
+            coll, debt = coll + self.multi.coll.sum(axis=0), debt + self.multi.debt.sum(axis=0)
+        return coll, debt
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """A name per position (pairs, then multi-asset accounts): the book's names or ``p<i>``."""
+        pairs = self.names or tuple(f"p{i}" for i in range(self.n_pairs))
+        if self.multi is None:
+            return pairs
+        return pairs + (self.multi.names or tuple(f"p{i}" for i in range(self.n_pairs, len(self))))
 
     def pairs(self) -> list[tuple[int, int, slice]]:
         """(collateral, debt, slice of positions) for every pair block, in book order."""
         out, start = [], 0
-        for i in range(1, len(self) + 1):
-            here = (self.coll_asset[i], self.debt_asset[i]) if i < len(self) else None
+        for i in range(1, self.n_pairs + 1):
+            here = (self.coll_asset[i], self.debt_asset[i]) if i < self.n_pairs else None
             if here != (self.coll_asset[start], self.debt_asset[start]):
                 out.append((int(self.coll_asset[start]), int(self.debt_asset[start]), slice(start, i)))
                 start = i
         return out
 
     def health_factors(self, params: CascadeParams, prices) -> np.ndarray:
-        """HF of every position at ``prices`` (USD per whole token, one per asset): collateral × price ×
-        liquidation threshold ÷ (debt × price), shape (positions,); inf without debt (the lending pool's HF).
+        """HF of every position at ``prices`` (USD per whole token, one per asset): Σ collateral × price ×
+        liquidation threshold ÷ Σ debt × price, shape (positions,); inf without debt (the lending pool's HF).
         """
         p = np.asarray(prices, dtype=float)
         lt = np.array([a.liquidation_threshold_bps for a in params.assets])[self.coll_asset] / 10_000
-        with np.errstate(divide="ignore"):
-            return self.coll_tokens * p[self.coll_asset] * lt / (self.debt_tokens * p[self.debt_asset])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hf = self.coll_tokens * p[self.coll_asset] * lt / (self.debt_tokens * p[self.debt_asset])
+            if self.multi is None:
+                return hf
+            lt_all = np.array([a.liquidation_threshold_bps for a in params.assets]) / 10_000
+            m = self.multi
+            return np.concatenate([hf, (m.coll * p * lt_all).sum(axis=1) / (m.debt * p).sum(axis=1)])
 
     def quantized(self, params: CascadeParams) -> Book:
         """Amounts rounded down to whole token units (what a chain can hold), at each asset's decimals."""
@@ -93,13 +164,16 @@ class Book:
         token, one per asset, e.g. the starting 8-decimal oracle answers): collateral value × LTV, less
         ``margin_units`` token units of the debt asset (the pool values collateral rounding down and debt
         rounding up, so a position exactly at the LTV line may be refused by a unit). Other fields unchanged;
-        amounts stay whole token units if they were."""
+        amounts stay whole token units if they were. Raises ``ValueError`` for a book with multi-asset accounts."""
+        if self.multi is not None:
+            raise ValueError("book: borrowable() caps single-pair positions only; this book has multi-asset accounts")
         p = np.asarray(prices, dtype=float)
         ltv = np.array([a.ltv_bps for a in params.assets])[self.coll_asset] / 10_000
         dd = 10.0 ** np.array([a.decimals for a in params.assets])[self.debt_asset]
         cap = np.floor(self.coll_tokens * p[self.coll_asset] * ltv / p[self.debt_asset] * dd) - margin_units
         debt = np.minimum(self.debt_tokens, np.maximum(cap, 0.0) / dd)
         return Book(self.coll_asset, self.debt_asset, self.coll_tokens, debt, self.names)
+
 
 def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions: int, *, collateral_weights,
                    debt_asset: str, size_median_usd: float = 20_000.0, size_sigma_log: float = 1.0,
