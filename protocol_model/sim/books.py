@@ -155,9 +155,12 @@ class Book:
         """Amounts rounded down to whole token units (what a chain can hold), at each asset's decimals."""
         dec = np.array([a.decimals for a in params.assets])
         cd, dd = 10.0 ** dec[self.coll_asset], 10.0 ** dec[self.debt_asset]
+        multi = self.multi
+        if multi is not None:
+            unit = 10.0 ** dec
+            multi = MultiPositions(np.floor(multi.coll * unit) / unit, np.floor(multi.debt * unit) / unit, multi.names)
         return Book(self.coll_asset, self.debt_asset, np.floor(self.coll_tokens * cd) / cd,
-                    np.floor(self.debt_tokens * dd) / dd, self.names)
-
+                    np.floor(self.debt_tokens * dd) / dd, self.names, multi)
 
     def borrowable(self, params: CascadeParams, prices, margin_units: int = 2) -> Book:
         """Debts capped at what the lending pool lends against each position at ``prices`` (USD per whole
@@ -178,7 +181,8 @@ class Book:
 def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions: int, *, collateral_weights,
                    debt_asset: str, size_median_usd: float = 20_000.0, size_sigma_log: float = 1.0,
                    utilization_beta: tuple[float, float] = (4.0, 2.0), loop_share: float = 0.0,
-                   loop_leverage: float = 4.0) -> Book:
+                   loop_leverage: float = 4.0, multi_collateral_share: float = 0.0, collaterals_per_position: int = 2,
+                   multi_debt_weights=None) -> Book:
     """A synthetic borrower population.
 
     * collateral mix: ``collateral_weights`` {asset: weight} picks each position's collateral;
@@ -186,10 +190,15 @@ def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions:
     * leverage: each position borrows ``u × LTV`` of its collateral value, ``u ~ Beta(a, b)`` (its HF at
       step 0 is ``threshold / (u × LTV)``);
     * loops: a share ``loop_share`` of positions are leverage loops at ``loop_leverage``× equity
-      (debt / collateral value = (L − 1) / L, capped at the LTV).
+      (debt / collateral value = (L − 1) / L, capped at the LTV);
+    * cross-collateral accounts: a share ``multi_collateral_share`` of positions (drawn after the pairs, from the
+      same generator) hold ``collaterals_per_position`` distinct collaterals drawn by ``collateral_weights``
+      (value split by a flat Dirichlet), borrowing ``u × LTV`` of the collateral value (LTV value-weighted) split
+      over ``multi_debt_weights`` {asset: weight} (default all ``debt_asset``) by a Dirichlet around the weights.
 
     Amounts in whole tokens at ``params.initial_prices``. Raises ``ValueError`` unless some asset other than
-    ``debt_asset`` has a positive weight, and ``KeyError`` for an unknown ``debt_asset``.
+    ``debt_asset`` has a positive weight, if ``collaterals_per_position`` exceeds the assets with a weight, or a
+    debt asset of ``multi_debt_weights`` has a collateral weight; ``KeyError`` for an unknown asset.
     """
     names = [a.name for a in params.assets]
     weights = np.array([float(collateral_weights.get(n, 0.0)) for n in names])
@@ -206,5 +215,40 @@ def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions:
     p = np.array(params.initial_prices)
     coll_tokens = value_usd / p[coll]
     debt_tokens = value_usd * ratio / p[d]
-    return Book.sorted(coll, np.full(n_positions, d), coll_tokens, debt_tokens,
-                       tuple(f"p{i}" for i in range(n_positions)))
+    n_multi = int(round(n_positions * multi_collateral_share))
+    keep = slice(0, n_positions - n_multi)
+    multi = None
+    if n_multi:
+        multi = _multi_accounts(rng, params, n_multi, weights, multi_debt_weights or {debt_asset: 1.0},
+                                collaterals_per_position, size_median_usd, size_sigma_log, utilization_beta)
+        multi = MultiPositions(multi[0], multi[1], tuple(f"p{i}" for i in range(n_positions - n_multi, n_positions)))
+    return Book.sorted(coll[keep], np.full(n_positions - n_multi, d), coll_tokens[keep], debt_tokens[keep],
+                       tuple(f"p{i}" for i in range(n_positions - n_multi)), multi)
+
+
+def _multi_accounts(rng: np.random.Generator, params: CascadeParams, n: int, weights: np.ndarray, debt_weights,
+                    per_position: int, size_median_usd: float, size_sigma_log: float,
+                    utilization_beta: tuple[float, float]) -> tuple[np.ndarray, np.ndarray]:
+    """(collateral, debt) (n, assets) whole tokens of ``n`` cross-collateral accounts (``synthetic_book``)."""
+    K = len(params.assets)
+    dw = np.array([float(debt_weights.get(a.name, 0.0)) for a in params.assets])
+    for name in debt_weights:
+        params.index(name)  # KeyError for an unknown asset
+    if dw.sum() <= 0 or np.any((dw > 0) & (weights > 0)):
+        raise ValueError("multi_debt_weights: need a positive weight, on assets without a collateral weight")
+    if not 1 <= per_position <= int((weights > 0).sum()):
+        raise ValueError(f"collaterals_per_position: must be in [1, {int((weights > 0).sum())}] (assets with a "
+                         f"collateral weight), got {per_position}")
+    p = np.array(params.initial_prices)
+    ltv = np.array([a.ltv_bps for a in params.assets]) / 10_000
+    value = size_median_usd * np.exp(size_sigma_log * rng.standard_normal(n))
+    u = rng.beta(*utilization_beta, size=n)
+    coll, debt = np.zeros((n, K)), np.zeros((n, K))
+    for i in range(n):
+        held = rng.choice(K, size=per_position, replace=False, p=weights / weights.sum())
+        coll[i, held] = value[i] * rng.dirichlet(np.ones(per_position)) / p[held]
+        cap = (coll[i] * p * ltv).sum()
+        owed = np.flatnonzero(dw)
+        share = rng.dirichlet(10.0 * dw[owed] / dw.sum()) if owed.size > 1 else np.ones(1)
+        debt[i, owed] = u[i] * cap * share / p[owed]
+    return coll, debt
