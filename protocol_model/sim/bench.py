@@ -136,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     multi = best_of(lambda: run_chunk(mc, seed0, mc.paths_per_chunk), reps)
     print(f"  with {len(mc.book.multi or ()):,} cross-collateral accounts of {len(mc.book):,}: one chunk "
           f"{multi.wall_s:.2f} s wall, {one_size / multi.wall_s / 1e6:,.0f} M position-steps/s "
-          f"({one_size / multi.cpu_s / 1e6:,.0f} M per CPU-second); {one.wall_s / multi.wall_s:.2f}× the pairs-only rate")
+          f"({one_size / multi.cpu_s / 1e6:,.0f} M per CPU-second); "
+          f"{one.wall_s / multi.wall_s:.2f}× the pairs-only rate")
 
     accruing = replace(job, params=replace(job.params, interest=True))
     if accruing.params.accrues:  # the same chunk with interest along the paths (sim.interest)

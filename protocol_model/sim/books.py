@@ -219,9 +219,9 @@ def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions:
     keep = slice(0, n_positions - n_multi)
     multi = None
     if n_multi:
-        multi = _multi_accounts(rng, params, n_multi, weights, multi_debt_weights or {debt_asset: 1.0},
-                                collaterals_per_position, size_median_usd, size_sigma_log, utilization_beta)
-        multi = MultiPositions(multi[0], multi[1], tuple(f"p{i}" for i in range(n_positions - n_multi, n_positions)))
+        mc, md = _multi_accounts(rng, params, n_multi, weights, multi_debt_weights or {debt_asset: 1.0},
+                                 collaterals_per_position, size_median_usd, size_sigma_log, utilization_beta)
+        multi = MultiPositions(mc, md, tuple(f"p{i}" for i in range(n_positions - n_multi, n_positions)))
     return Book.sorted(coll[keep], np.full(n_positions - n_multi, d), coll_tokens[keep], debt_tokens[keep],
                        tuple(f"p{i}" for i in range(n_positions - n_multi)), multi)
 

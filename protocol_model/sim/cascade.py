@@ -39,7 +39,7 @@ from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators
 from protocol_model.sim.interest import Accrual
-from protocol_model.sim.multi_collateral import MultiBlock
+from protocol_model.sim.multi_collateral import Columns, MultiBlock
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
 from protocol_model.sim.paths import MarketModel
 
@@ -251,7 +251,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     dev_frac = lag.deviation_bps / 1e4
     dislocation = np.ones((P, K))
     blocks = [_Block.build(book, assets, c, d, s, P) for c, d, s in book.pairs()]
-    multi = MultiBlock.build(book.multi, assets, book.n_pairs, P) if book.multi is not None and len(book.multi) else None
+    multi = MultiBlock.build(book.multi, assets, book.n_pairs, P) if book.multi is not None and len(book.multi) \
+        else None
     par = params.redeem_par  # redeemed at par, not sold: those assets' AMMs never move
     amm_cols = sorted(c for c in {b.c for b in blocks} | (multi.collateral_assets if multi else set())
                       if not deep[c] and np.isnan(par[c]))  # assets that liquidators move
@@ -296,7 +297,7 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 oracle = np.where(post, quantize_oracle(seen), oracle)
                 since_post[post] = 0
 
-            hits: list[tuple[_Block, _Hits]] = []
+            hits: list[tuple[_Block | Columns, _Hits]] = []
             if keeper is not None:
                 keeper.new_step()
             if rates is not None:

@@ -65,7 +65,8 @@ def tight_book(n: int, seed: int = 4):
 def multi_book(params: CascadeParams, n_pairs: int, n_multi: int, seed: int = 7, *, utilization=(8.0, 1.3),
                kinds=None):
     """Pairs (WBTC/WETH against USDC) and cross-collateral accounts of three kinds, a third each: WBTC + WETH
-    against USDC, WBTC against USDC + WETH (two debts, mostly USDC), WBTC + USDC against WETH; amounts in token units."""
+    against USDC, WBTC against USDC + WETH (two debts, mostly USDC), WBTC + USDC against WETH (or ``kinds``:
+    (collateral weights, debt weights, collaterals each)); amounts in token units."""
     from protocol_model.sim.books import Book, MultiPositions
 
     rng = np.random.default_rng(seed)
