@@ -138,11 +138,16 @@ class Liquidators:
     ``min_profit_usd``; and, per path and step, in book order, only while the keeper's ``capital_usd`` covers
     the repayments so far (the first profitable liquidation it cannot fund ends its round for that step). The
     defaults (no gas, no minimum, unlimited capital) liquidate every position below HF 1.
+
+    ``redeem``: assets (stablecoins) whose seized collateral the keeper redeems with the issuer at par, $1 per
+    token, instead of selling it into the asset's AMM: no price impact, proceeds at par (``redeemed_usd``). The
+    profit rule above still values the collateral at the oracle price.
     """
 
     gas_usd: float = 0.0
     min_profit_usd: float = 0.0
     capital_usd: float = math.inf
+    redeem: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.gas_usd >= 0 and math.isfinite(self.gas_usd)):
@@ -151,6 +156,8 @@ class Liquidators:
             raise ValueError(f"min_profit_usd must be a finite number >= 0, got {self.min_profit_usd}")
         if not self.capital_usd > 0:
             raise ValueError(f"capital_usd must be > 0, got {self.capital_usd}")
+        if len(set(self.redeem)) != len(self.redeem):
+            raise ValueError(f"redeem: names repeat: {list(self.redeem)}")
 
     @property
     def filters_profit(self) -> bool:
@@ -201,6 +208,9 @@ class CascadeParams:
                                  f"got {a.start_utilization_bps}")
         if not (self.step_seconds > 0 and math.isfinite(self.step_seconds)):
             raise ValueError(f"step_seconds must be a positive number, got {self.step_seconds}")
+        for r in self.liquidators.redeem:
+            if r not in names:
+                raise ValueError(f"liquidators.redeem: unknown asset '{r}' (known: {names})")
         self.pool_params()
         if not 0.0 <= self.arb_recovery <= 1.0:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
@@ -227,6 +237,12 @@ class CascadeParams:
             if a.name == name:
                 return i
         raise KeyError(f"unknown asset '{name}' (known: {[a.name for a in self.assets]})")
+
+    @property
+    def redeem_par(self) -> np.ndarray:
+        """(assets,) USD per token a keeper redeems seized collateral at: 1.0 for ``liquidators.redeem`` assets,
+        NaN for assets sold into their AMM."""
+        return np.array([1.0 if a.name in self.liquidators.redeem else np.nan for a in self.assets])
 
     @property
     def initial_prices(self) -> tuple[float, ...]:

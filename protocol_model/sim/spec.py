@@ -190,7 +190,8 @@ class SyntheticBook(Strict):
     """``book: {synthetic: ...}``: the parameters of ``books.synthetic_book``: ``positions`` (1..10^6) borrowing
     ``debt_asset`` against collateral drawn by ``collateral_weights``; lognormal USD size (``size_median_usd``,
     ``size_sigma_log``); borrowed share u × LTV with u ~ Beta(``utilization_beta``); a ``loop_share`` of leverage
-    loops at ``loop_leverage``× equity."""
+    loops at ``loop_leverage``× equity; a ``multi_collateral_share`` of cross-collateral accounts holding
+    ``collaterals_per_position`` collaterals and borrowing ``multi_debt_weights`` (default ``debt_asset``)."""
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
@@ -199,6 +200,12 @@ class SyntheticBook(Strict):
     utilization_beta: tuple[float, float] = (4.0, 2.0)
     loop_share: float = Field(default=0.0, ge=0, le=1)
     loop_leverage: float = Field(default=4.0, ge=1, le=100)
+    multi_collateral_share: float = Field(default=0.0, ge=0, le=1)
+    """share of positions that are cross-collateral accounts (several collaterals, and debts)"""
+    collaterals_per_position: int = Field(default=2, ge=1, le=20)
+    """distinct collaterals of each cross-collateral account"""
+    multi_debt_weights: dict[str, float] | None = None
+    """debt assets of the cross-collateral accounts and their weights (default: ``debt_asset`` alone)"""
 
 
 class BookSpec(Strict):
@@ -227,11 +234,13 @@ class LiquidatorsSpec(Strict):
     """the least profit (after gas) a keeper liquidates for, USD"""
     capital_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """debt a keeper can repay per step, USD (omitted: unlimited)"""
+    redeem: list[str] = []
+    """assets (stablecoins) whose seized collateral keepers redeem at par ($1) instead of selling into the AMM"""
 
     def rules(self) -> Liquidators:
         """The engine's ``config.Liquidators``."""
         return Liquidators(self.gas_usd, self.min_profit_usd,
-                           math.inf if self.capital_usd is None else self.capital_usd)
+                           math.inf if self.capital_usd is None else self.capital_usd, tuple(self.redeem))
 
 
 class _SimulationBody(Strict):
@@ -299,9 +308,13 @@ class SimulationSpec(_SimulationBody):
         if syn is not None:
             if syn.debt_asset not in names:
                 raise ValueError(f"book.synthetic.debt_asset: unknown asset '{syn.debt_asset}' (known: {names})")
-            for k in syn.collateral_weights:
-                if k not in names:
-                    raise ValueError(f"book.synthetic.collateral_weights: unknown asset '{k}' (known: {names})")
+            for field_name in ("collateral_weights", "multi_debt_weights"):
+                for k in getattr(syn, field_name) or {}:
+                    if k not in names:
+                        raise ValueError(f"book.synthetic.{field_name}: unknown asset '{k}' (known: {names})")
+        for k in self.liquidators.redeem:
+            if k not in names:
+                raise ValueError(f"liquidators.redeem: unknown asset '{k}' (known: {names})")
         return self
 
     def params(self, asset_overrides: dict[str, AssetOverrides] | None = None, *, close_factor_bps: int | None = None,
