@@ -214,10 +214,6 @@ def _compare(args: argparse.Namespace) -> int:
     check_file(args.simulation, "compare")
     check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
-    if args.verify_on_chain and {current.spec.rules, proposed.spec.rules} != {"generic"}:
-        raise ScenarioError("--verify-on-chain: the replay deploys the generic pool; a preset (rules: "
-                            f"{proposed.spec.rules if proposed.spec.rules != 'generic' else current.spec.rules}) is "
-                            f"checked against its exact twin instead (docs/risk_lab.md)")
     book = read_book(args.book, current.params) if args.book else None
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",

@@ -6,6 +6,10 @@ For each side, the ``WORST_PATHS`` paths with the most bad debt become exact-kee
 and a keeper's ``liquidate max`` calls), deployed on a fresh in-process chain (revm, the same bytecode
 ``ape compile`` produces) and replayed with the exact model beside it: every field must agree to the wei
 after every step, and the chain must show the lab's liquidation count and bad debt for those positions.
+
+A preset simulation (``rules: aave-v3`` / ``morpho-blue``) replays on the real protocol instead: the path's
+positions in the exact preset twin (``sim.onchain_presets.preset_path_replay``), every call of its keeper sent to
+Aave V3 1.19.3 or Morpho Blue 1.0.0 bytecode on the in-process chain (``chain.lab_verify_presets``).
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.lab_verify_presets import verify_preset
 from protocol_model.chain.replay import Replay
+from protocol_model.scenario.protocol import ProtocolFile
 from protocol_model.sim.compare import CompareResult
 from protocol_model.sim.onchain import REPLAY_POSITIONS, PathCheck, PathReplay, check_replay, path_replay
+from protocol_model.sim.onchain_presets import PresetReplay, preset_path_replay
 from protocol_model.sim.optimise import OptimisationResult, chosen_case, worst_paths
 
 
@@ -24,7 +31,7 @@ from protocol_model.sim.optimise import OptimisationResult, chosen_case, worst_p
 class VerifiedPath:
     """One replayed path: what was replayed and how the chain compared."""
 
-    replay: PathReplay
+    replay: PathReplay | PresetReplay
     check: PathCheck
 
     def row(self) -> dict:
@@ -37,19 +44,27 @@ class VerifiedPath:
                 "failures": list(c.failures)}
 
 
-def replays(result: CompareResult, per_side: int, positions: int = REPLAY_POSITIONS) -> Iterator[PathReplay]:
+def replays(result: CompareResult, per_side: int, positions: int = REPLAY_POSITIONS
+            ) -> Iterator[PathReplay | PresetReplay]:
     """The ``per_side`` worst paths of each side of ``result`` as ``PathReplay`` cases (its fixed book, its
-    paths numbered as the compare numbered them)."""
+    paths numbered as the compare numbered them); ``PresetReplay`` cases on a side whose protocol is a preset."""
     spec = result.current.spec
     for side_name, picks in result.worst_paths(per_side).items():
         side = result.current if side_name == "current" else result.proposed
         for p in picks:
+            if side.params.rules != "generic":
+                yield preset_path_replay(side_name, side.protocol, side.params, side.spec.market(), result.book,
+                                         result.paths, spec.steps, spec.seed, spec.paths_per_chunk, p, positions)
+                continue
             yield path_replay(side_name, side.params, side.spec.market(), result.book, result.paths, spec.steps,
                               spec.seed, spec.paths_per_chunk, p, positions)
 
 
-def verify(replay: PathReplay) -> VerifiedPath:
-    """Deploy ``replay``'s scenario on a fresh in-process chain and play it with the model beside it."""
+def verify(replay: PathReplay | PresetReplay) -> VerifiedPath:
+    """Deploy ``replay``'s scenario on a fresh in-process chain and play it with the model beside it (a preset's
+    on its real protocol: ``chain.lab_verify_presets.verify_preset``)."""
+    if isinstance(replay, PresetReplay):
+        return VerifiedPath(replay, verify_preset(replay))
     world = deploy_in_process(replay.scenario)
     results = Replay.start(replay.scenario, world).run()
     return VerifiedPath(replay, check_replay(replay.params, replay.path, results, replay.lab_liquidations,
