@@ -35,10 +35,13 @@ class VerifiedPath:
     check: PathCheck
 
     def row(self) -> dict:
-        """The report's row (JSON-ready): side, path, positions, steps, liquidations and bad debt (lab and
-        chain, whole tokens), and whether everything agreed."""
+        """The report's row (JSON-ready): side, path, the protocol replayed on (``generic``, ``aave-v3``,
+        ``morpho-blue``), positions, steps, liquidations and bad debt (lab and chain, whole tokens), and whether
+        everything agreed."""
         c = self.check
-        return {"side": self.replay.side, "path": self.replay.path, "positions": list(self.replay.positions),
+        protocol = self.replay.rules if isinstance(self.replay, PresetReplay) else "generic"
+        return {"side": self.replay.side, "path": self.replay.path, "protocol": protocol,
+                "positions": list(self.replay.positions),
                 "steps": c.steps, "lab_liquidations": c.lab_liquidations, "chain_liquidations": c.chain_liquidations,
                 "bad_debt_lab": c.bad_debt_lab, "bad_debt_chain": c.bad_debt_chain, "ok": c.ok,
                 "failures": list(c.failures)}
@@ -76,14 +79,23 @@ def verify_worst_paths(result: CompareResult, per_side: int, positions: int = RE
     return [verify(r) for r in replays(result, per_side, positions)]
 
 
-def recommendation_replays(result: OptimisationResult, positions: int = REPLAY_POSITIONS) -> Iterator[PathReplay]:
+def recommendation_replays(result: OptimisationResult, positions: int = REPLAY_POSITIONS,
+                           protocol: ProtocolFile | None = None) -> Iterator[PathReplay | PresetReplay]:
     """The ``verify_paths`` worst paths of each recommended point of ``result`` as ``PathReplay`` cases (the
-    point's parameters and book, the simulation's paths), labelled by profile."""
+    point's parameters and book, the simulation's paths), labelled by profile. A preset simulation's become
+    ``PresetReplay`` cases on ``protocol`` (the simulation's, ``sim.onchain_presets.simulation_protocol``) with
+    the point's parameters written in; raises ``ValueError`` if it is not given."""
     market = result.simulation.market()
+    if result.simulation.rules != "generic" and protocol is None:
+        raise ValueError(f"rules: {result.simulation.rules}: the replay needs the simulation's protocol file")
     for profile, e in result.chosen.items():
         if e is None:
             continue
         params, book, job = chosen_case(result, e)
         for p in worst_paths(e, result.spec.verify_paths):
+            if protocol is not None and params.rules != "generic":
+                yield preset_path_replay(profile, protocol, params, market, book, job.n_paths, job.n_steps,
+                                         job.seed, job.paths_per_chunk, p, positions)
+                continue
             yield path_replay(profile, params, market, book, job.n_paths, job.n_steps, job.seed,
                               job.paths_per_chunk, p, positions)

@@ -62,7 +62,10 @@ def _morpho(replay: PresetReplay) -> tuple[list[Step], int, dict[str, int]]:
         return replace(op, **{k: moved.get(getattr(op, k), getattr(op, k))
                               for k in ("sender", "on_behalf", "receiver", "token")})
 
-    supply = {m: world.observe()[f"market {m}"][0] for m in spec.markets}
+    def supplied(seen: dict[str, Any], m: str) -> int:  # the market's totalSupplyAssets
+        return int(seen[f"market {m}"][0])
+
+    supply = {m: supplied(world.observe(), m) for m in spec.markets}
     steps, liquidations, bad = [], 0, {t: 0 for t in spec.tokens}
     for op, expected in run.calls:
         moved_op = on_chain(op)
@@ -71,20 +74,25 @@ def _morpho(replay: PresetReplay) -> tuple[list[Step], int, dict[str, int]]:
         steps.append((op.describe(), want, got, expected, tuple(compare(seen, twin.observe()))))
         liquidations += op.kind == "liquidate" and got == "ok"
         for m, before in supply.items():
-            now = seen[f"market {m}"][0]
+            now = supplied(seen, m)
             if op.kind == "liquidate" and now < before:
                 bad[spec.markets[m].loan_token] += before - now
             supply[m] = now
     return steps, liquidations, bad
 
 
-def verify_preset(replay: PresetReplay) -> PathCheck:
-    """Deploy ``replay``'s protocol (``replay.run.market``) on a fresh in-process chain, replay every call of its
-    twin with a fresh twin beside the chain, and judge it (``check_preset_replay``). Raises ``ValueError`` for a
-    rule set with no real protocol here, ``AaveArtifactsMissing`` / ``MorphoArtifactsMissing`` when the bytecode
-    is not installed (``make setup``)."""
+def play_preset(replay: PresetReplay) -> tuple[list[Step], int, dict[str, int]]:
+    """Deploy ``replay``'s protocol (``replay.run.market``) on a fresh in-process chain and replay every call of
+    its twin with a fresh twin beside the chain: (one ``Step`` per call, liquidations that passed on chain, asset
+    -> bad debt read from the chain in token units). Raises ``ValueError`` for a rule set with no real protocol
+    here, ``AaveArtifactsMissing`` / ``MorphoArtifactsMissing`` when the bytecode is not installed (``make
+    setup``)."""
     play = {"aave-v3": _aave, "morpho-blue": _morpho}.get(replay.rules)
     if play is None:
         raise ValueError(f"rules: {replay.rules}: no real protocol to replay on (aave-v3, morpho-blue)")
-    steps, liquidations, bad = play(replay)
-    return check_preset_replay(replay, steps, liquidations, bad)
+    return play(replay)
+
+
+def verify_preset(replay: PresetReplay) -> PathCheck:
+    """:func:`play_preset`, judged by ``sim.onchain_presets.check_preset_replay``."""
+    return check_preset_replay(replay, *play_preset(replay))

@@ -19,10 +19,12 @@ Pure Python: no chain import here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from protocol_model.scenario.protocol import ProtocolFile
+from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.protocol import ProtocolFile, referred_protocol
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import quantize_oracle, run_cascade
 from protocol_model.sim.config import CascadeParams
@@ -57,6 +59,22 @@ class PresetReplay:
     def rules(self) -> str:
         """``aave-v3`` or ``morpho-blue``."""
         return self.protocol.rules
+
+
+def check_replayable(params: CascadeParams) -> None:
+    """Raise ValueError (one line naming the field) when a preset simulation's paths cannot replay on the real
+    protocol: keeper economics (``liquidators``: gas, minimum profit, capital) are not replayed by the preset
+    keeper. A generic simulation passes (its replay is ``sim.onchain.path_replay``)."""
+    if params.rules != "generic" and (params.liquidators.filters_profit or params.liquidators.limited):
+        raise ValueError(f"liquidators: rules {params.rules} replay on chain with a keeper that takes every "
+                         f"liquidation; remove the gas / minimum profit / capital settings to replay this simulation")
+
+
+def simulation_protocol(simulation: str | Path) -> ProtocolFile:
+    """The protocol a simulation file names, with the file's ``overrides`` applied (what its lab run used).
+    Raises ScenarioError as ``scenario.protocol.referred_protocol``."""
+    _, data = read_kind(simulation, "simulation")
+    return referred_protocol(data, simulation)
 
 
 def preset_protocol(protocol: ProtocolFile, params: CascadeParams) -> ProtocolFile:
