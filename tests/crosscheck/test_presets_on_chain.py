@@ -14,13 +14,14 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from protocol_model.chain import lab_verify
 from protocol_model.chain.lab_verify_presets import play_preset
 from protocol_model.cli import main
 from protocol_model.sim import compare as cmp
-from protocol_model.sim.onchain_presets import check_preset_replay, simulation_protocol
+from protocol_model.sim.onchain_presets import check_preset_replay, preset_path_replay, simulation_protocol
 from protocol_model.sim.optimise import load_optimisation, optimise
 
 LAB = Path(__file__).resolve().parents[2] / "scenarios" / "lab"
@@ -69,6 +70,26 @@ def test_worst_paths_agree_on_the_real_protocol(case):
     if rules == "morpho-blue":  # a bad-debt realisation: Morpho refused the liquidation by shares, then seize-all
         assert any(o != "ok" for v in verified for _, o in v.replay.run.calls)
         assert any(e[5] > 0 for v in verified for e in v.replay.run.events)
+
+
+def test_a_path_without_bad_debt_agrees_too(case):
+    """The worst paths are seize-alls; a milder path (liquidations, no bad debt) checks the other kinds on chain:
+    Aave's half closes above HF 0.95 (a position liquidated again later), Morpho's full closes by shares."""
+    rules, _, _, _, result = case
+    per = result.outcomes["current"].per_path
+    path = int(np.flatnonzero((per["liquidation_count"] > 0) & (per["bad_debt_usd"] == 0))[0])
+    side, spec = result.current, result.current.spec
+    replay = preset_path_replay("current", side.protocol, side.params, spec.market(), result.book, result.paths,
+                                spec.steps, spec.seed, spec.paths_per_chunk, path)
+    checked = lab_verify.verify(replay).check
+    assert checked.ok, checked.failures
+    events = replay.run.events
+    assert checked.chain_liquidations == len(events) > 0 and all(e[5] == 0 for e in events)
+    assert sum(checked.bad_debt_chain.values()) == 0
+    if rules == "aave-v3":
+        assert len({e[1] for e in events}) < len(events), "a half close leaves a position to liquidate again"
+    else:
+        assert all(o == "ok" for _, o in replay.run.calls), "every liquidation by shares passes"
 
 
 def test_the_proposal_is_what_the_chain_runs(case):
