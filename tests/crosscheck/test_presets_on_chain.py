@@ -26,6 +26,7 @@ from protocol_model.sim.optimise import load_optimisation, optimise
 
 LAB = Path(__file__).resolve().parents[2] / "scenarios" / "lab"
 PATHS = 200
+REAL = {"aave-v3": "real Aave V3 1.19.3 bytecode", "morpho-blue": "real Morpho Blue 1.0.0 bytecode"}
 CASES = {
     "aave-v3": ("aave_v3_market", LAB / "aave_v3_crash.yaml", """\
 kind: protocol
@@ -144,7 +145,7 @@ def test_cli_writes_the_check_into_the_report(case, tmp_path, capsys):
     assert {r["protocol"] for r in rows} == {rules}
     md = (out / "report.md").read_text()
     assert "## On-chain check of the worst paths" in md and "Model and chain agreed to the wei" in md
-    assert ("real Aave V3 1.19.3 bytecode" if rules == "aave-v3" else "real Morpho Blue 1.0.0 bytecode") in md
+    assert REAL[rules] in md
     assert md.count("| yes |") >= 2
 
 
@@ -162,44 +163,67 @@ def test_keeper_economics_are_refused_in_one_line(tmp_path, capsys):
 
 OPTIMISATION = """\
 kind: optimisation
-name: aave-weth
+name: {name}
 simulation: {sim}
-asset: WETH
+asset: {asset}
 search:
-  ltv: {{low: 70%, high: 80%}}
-  liquidation_threshold: {{low: 75%, high: 85%}}
+  ltv: {{low: 70%, high: {ltv_high}}}
+  liquidation_threshold: {{low: 75%, high: {lt_high}}}
 step: 100 bps
-min_gap: 2%
-budgets: {{conservative: 100000, moderate: 200000, aggressive: 400000}}
+min_gap: {gap}
+budgets: {budgets}
 book: fixed
 paths: 40
 generations: 1
 population: 2
 verify_paths: 1
 """
+OPTIMISE = {
+    "aave-v3": dict(name="aave-weth", sim=LAB / "aave_v3_crash.yaml", asset="WETH", ltv_high="80%", lt_high="85%",
+                    gap="2%", budgets="{conservative: 100000, moderate: 200000, aggressive: 400000}"),
+    "morpho-blue": dict(name="morpho-wsteth", sim=LAB / "morpho_blue_crash.yaml", asset="wstETH", ltv_high="84%",
+                        lt_high="86%", gap="0",  # a Morpho market's LTV is its LLTV: no gap at the current point
+                        budgets="{conservative: 1000000, moderate: 3000000, aggressive: 9000000}"),
+}
 
 
-def test_optimise_replays_its_recommendations_on_real_aave(tmp_path, capsys):
+@pytest.mark.parametrize("rules", list(OPTIMISE))
+def test_optimise_replays_its_recommendations_on_the_real_protocol(rules, tmp_path, capsys):
+    """Each recommendation's worst path on the real protocol, deployed with the recommended parameters (Aave: the
+    reserve's LTV and threshold; Morpho: the market's LLTV = the recommended threshold)."""
+    fields = OPTIMISE[rules]
     path = tmp_path / "opt.yaml"
-    path.write_text(OPTIMISATION.format(sim=LAB / "aave_v3_crash.yaml"))
+    path.write_text(OPTIMISATION.format(**fields))
     spec, sim = load_optimisation(path)
     result = optimise(spec, sim, workers=1)
     with pytest.raises(ValueError, match="needs the simulation's protocol"):
         next(lab_verify.recommendation_replays(result))
     chosen = {p: e for p, e in result.chosen.items() if e is not None}
     assert chosen, "some point should meet a budget"
-    cases = list(lab_verify.recommendation_replays(result, protocol=simulation_protocol(LAB / "aave_v3_crash.yaml")))
+    cases = list(lab_verify.recommendation_replays(result, protocol=simulation_protocol(fields["sim"])))
     assert [c.side for c in cases] == list(chosen)
     for c in cases:
-        weth = next(r for r in c.run.market.reserves if r.symbol == "WETH")
-        assert (weth.ltv, weth.liquidation_threshold) == (chosen[c.side].values["ltv"],
-                                                         chosen[c.side].values["liquidation_threshold"])
+        want = chosen[c.side].values
+        if rules == "aave-v3":
+            weth = next(r for r in c.run.market.reserves if r.symbol == "WETH")
+            assert (weth.ltv, weth.liquidation_threshold) == (want["ltv"], want["liquidation_threshold"])
+        else:
+            assert c.run.market.markets["wstETH_USDC"].lltv_bps == want["liquidation_threshold"]
     out = tmp_path / "out"
     code = main(["optimise", str(path), "--out", str(out), "--workers", "1", "--no-progress"])
     printed = capsys.readouterr().out
     assert code == 0, printed
     rows = json.loads((out / "optimise.json").read_text())["on_chain"]
     assert [r["side"] for r in rows] == list(chosen)
-    assert all(r["ok"] and r["protocol"] == "aave-v3" for r in rows), rows
+    assert all(r["ok"] and r["protocol"] == rules for r in rows), rows
     assert sum(r["chain_liquidations"] for r in rows) > 0
-    assert "real Aave V3 1.19.3 bytecode" in (out / "report.md").read_text()
+    assert REAL[rules] in (out / "report.md").read_text()
+
+
+def test_optimise_on_morpho_needs_no_gap_at_the_current_point(tmp_path, capsys):
+    path = tmp_path / "opt.yaml"
+    path.write_text(OPTIMISATION.format(**{**OPTIMISE["morpho-blue"], "gap": "2%"}))
+    code = main(["optimise", str(path), "--out", str(tmp_path / "out"), "--workers", "1", "--no-progress"])
+    err = capsys.readouterr().err
+    assert code == 2 and not (tmp_path / "out").exists()
+    assert err.count("\n") == 1 and f"{path}: min_gap: the current wstETH parameters" in err, err
