@@ -2,16 +2,16 @@
 (``chain/gas.py`` ``first_touch``), for ``make bench`` to print beside the pool's figures.
 
 Each protocol is deployed afresh from its npm package: Morpho Blue 1.0.0 from the bytecode
-``toolchain/compile_morpho.cjs`` compiles out of ``@morpho-org/morpho-blue`` (``chain/morpho_blue.deploy``:
-market wstETH/USDC of protocols/morpho_blue_wsteth.yaml, LLTV 86%, IrmMock, its fee set to 0 unless asked),
-Aave V3 1.19.3 from the hardhat artifacts of ``@aave/core-v3`` with its libraries linked
-(``chain/aave_v3/deploy``: the market of protocols/aave_v3_market.yaml). Then the same flow as the pool's,
-every call an ape transaction mined ``BLOCK_SECONDS`` after the previous one by the same test accounts: bob's first supply of 50,000 of the loan
-token (the market's first), alice's first 10 of collateral (Morpho: ``supplyCollateral`` of wstETH; Aave:
-``supply`` of WETH, which switches it on as collateral), her first borrow of 8,000, a repay of 1,000, bob's
-withdrawal of 1,000; the collateral's price drops until alice is liquidatable and carol liquidates part
-(Morpho: ``liquidate`` seizing 1 wstETH; Aave: ``liquidationCall`` covering 1,000 USDC of debt). Each figure is
-``gasUsed`` of that transaction's receipt (:class:`GasFigure` keeps its hash).
+``toolchain/compile_morpho.cjs`` compiles out of ``@morpho-org/morpho-blue`` (``chain/morpho_blue.deploy``: market
+wstETH/USDC of protocols/morpho_blue_wsteth.yaml, LLTV 86%, IrmMock, its fee set to 0 unless asked), Aave V3 1.19.3
+from the hardhat artifacts of ``@aave/core-v3`` with its libraries linked (``chain/aave_v3/deploy``: the market of
+protocols/aave_v3_market.yaml). Then the same flow as the pool's, every call an ape transaction mined
+``BLOCK_SECONDS`` after the previous one by the same test accounts: bob's first supply of 50,000 of the loan token
+(the market's first), alice's first 10 of collateral (Morpho: ``supplyCollateral`` of wstETH; Aave: ``supply`` of
+WETH, which switches it on as collateral), her first borrow of 8,000, a repay of 1,000, bob's withdrawal of 1,000;
+the collateral's price drops until alice is liquidatable and carol liquidates part (Morpho: ``liquidate`` seizing 1
+wstETH; Aave: ``liquidationCall`` covering 1,000 USDC of debt). Each figure is ``gasUsed`` of that transaction's
+receipt (:class:`GasFigure` keeps its hash).
 
 When a package is not installed (or Morpho Blue not compiled), :func:`references` falls back to the figures
 published in issue 20 and says so.
