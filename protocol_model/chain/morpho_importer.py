@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
-from protocol_model.chain.importer import event_topic, log_addresses
+from protocol_model.chain.importer import log_addresses
 from protocol_model.chain.morpho_blue import artifacts
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.presets.morpho_blue.constants_lib import ORACLE_PRICE_SCALE
@@ -52,8 +52,19 @@ def handle(name: str, address: str) -> Any:
                                                                   "abi": artifacts()[name]["abi"]}))
 
 
-def _event_abi(name: str) -> dict:
-    return next(e for e in artifacts()["Morpho"]["abi"] if e.get("type") == "event" and e.get("name") == name)
+EVENTS = {
+    "CreateMarket": "CreateMarket(bytes32,(address,address,address,address,uint256))",
+    "Supply": "Supply(bytes32,address,address,uint256,uint256)",
+    "Borrow": "Borrow(bytes32,address,address,address,uint256,uint256)",
+    "SupplyCollateral": "SupplyCollateral(bytes32,address,address,uint256)",
+    "Liquidate": "Liquidate(bytes32,address,address,uint256,uint256,uint256,uint256,uint256)",
+}
+"""Signatures of Morpho Blue 1.0.0's events (``EventsLib``; solc 0.8.19 leaves library events out of the ABI)."""
+
+
+def event_topic0(name: str) -> str:
+    """Topic 0 of Morpho's event ``name`` (a key of ``EVENTS``)."""
+    return "0x" + keccak(text=EVENTS[name]).hex().removeprefix("0x")
 
 
 @cache
@@ -90,7 +101,8 @@ def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None 
                   labels: dict[str, str] | None = None, extra_accounts: Sequence[str] = (), from_block: int = 0,
                   block_number: int | None = None, irms: dict[str, Irm] | None = None) -> ImportedMorpho:
     """Read Morpho Blue at ``morpho_address`` (markets ``market_ids``, default: every created market) into the
-    twin. ``labels`` maps addresses to account names; ``extra_accounts`` (e.g. a liquidator) are read too;
+    twin. ``labels`` maps addresses to account or token names (a token's default: its ERC-20 symbol, else its
+address; the package's ERC20Mock has no symbol); ``extra_accounts`` (e.g. a liquidator) are read too;
     ``from_block`` bounds the log scan. Raises ValueError for an IRM without a twin or an unknown market id."""
     from ape import chain
 
@@ -99,7 +111,7 @@ def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None 
     m = handle("Morpho", morpho_address)
     address = str(m.address)
     if market_ids is None:
-        created = {event_topic(_event_abi("CreateMarket")): 1}
+        created = {event_topic0("CreateMarket"): 1}
         market_ids = _topics(address, created, from_block, head.number)
     ids = [bytes.fromhex(i.removeprefix("0x")) if isinstance(i, str) else bytes(i) for i in market_ids]
     morpho = Morpho(Ledger(), address, str(m.owner()), fee_recipient=str(m.feeRecipient()))
@@ -108,7 +120,7 @@ def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None 
 
     def symbol(token: str) -> str:
         if token not in symbols:
-            name = str(handle("ERC20Mock", token).symbol()) if _has_symbol(token) else token
+            name = labels.get(token) or (str(handle("ERC20Mock", token).symbol()) if _has_symbol(token) else token)
             symbols[token] = name if name not in symbols.values() else f"{name}_{token[2:8]}"
         return symbols[token]
 
@@ -128,8 +140,7 @@ def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None 
         if p.irm != ZERO_ADDRESS and p.irm not in morpho.irms:
             morpho.irms[p.irm] = _irm_twin(p.irm, irms or {})
 
-    topics = {event_topic(_event_abi("Supply")): 3, event_topic(_event_abi("Borrow")): 2,
-              event_topic(_event_abi("SupplyCollateral")): 3}
+    topics = {event_topic0("Supply"): 3, event_topic0("Borrow"): 2, event_topic0("SupplyCollateral"): 3}
     found = log_addresses(address, topics, from_block, head.number)
     found = list(dict.fromkeys([*found, morpho.fee_recipient, *(to_checksum_address(a) for a in extra_accounts)]))
     accounts = {labels.get(a, a): a for a in found if a != ZERO_ADDRESS}

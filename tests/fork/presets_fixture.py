@@ -139,7 +139,7 @@ def build_morpho(driver, test_accounts, at: int) -> tuple[dict, int]:
     now += 5 * DAY
     driver.mine(now)
     assert compare(chain.observe(), model.observe()) == []
-    record = {"morpho": addr.morpho, "deploy_block": deploy_block,
+    record = {"morpho": addr.morpho, "deploy_block": deploy_block, "tokens": dict(addr.tokens),
               "markets": {n: "0x" + mid.hex() for n, mid in chain.ids.items()},
               "accounts": {n: a for n, a in addr.accounts.items() if n != "owner"}}
     return record, now
@@ -154,7 +154,7 @@ def build(state: Path, record_path: Path) -> None:
     from protocol_model.chain.story_chain import local_chain
 
     with local_chain() as project:
-        driver = connect(project)
+        driver = connect(project, via_ape=False)  # the raw JSON-RPC path: several times faster
         test = accounts.test_accounts
         aave, at = build_aave(driver, test, driver.now())
         morpho, _ = build_morpho(driver, test, at)
