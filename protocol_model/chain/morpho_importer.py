@@ -68,11 +68,12 @@ def event_topic0(name: str) -> str:
 
 
 @cache
-def _irm_mock_code() -> bytes:
-    """The runtime code of the package's IrmMock: what its creation code returns (an ``eth_call`` with no ``to``)."""
+def runtime_code(name: str) -> bytes:
+    """The runtime code of the Morpho Blue build's contract ``name`` (``IrmMock``, ``OracleMock``): what its
+    creation code returns (an ``eth_call`` with no ``to``; the mocks take no constructor arguments)."""
     from ape import chain
 
-    return bytes(chain.provider.web3.eth.call({"data": "0x" + artifacts()["IrmMock"]["bytecode"]}))
+    return bytes(chain.provider.web3.eth.call({"data": "0x" + artifacts()[name]["bytecode"]}))
 
 
 @dataclass
@@ -193,7 +194,7 @@ def _irm_twin(irm: str, given: dict[str, Irm]) -> Irm:
 
     if irm in given:
         return given[irm]
-    if bytes(chain.provider.web3.eth.get_code(irm)) == _irm_mock_code():
+    if bytes(chain.provider.web3.eth.get_code(irm)) == runtime_code("IrmMock"):
         return IrmMock()
     raise ValueError(f"no twin for the IRM at {irm} (only the package's IrmMock is recognised; "
                      f"pass irms={{address: twin}})")
@@ -298,3 +299,17 @@ def chain_world(driver: Any, imported: ImportedMorpho) -> Any:
     return MorphoChainWorld(driver, a, handle("Morpho", a.morpho), {t: handle("ERC20Mock", t) for t in a.tokens.values()},
                             {n: handle("OracleMock", o) for n, o in a.oracles.items()}, {},
                             {n: p.as_tuple() for n, p in imported.params.items()}, dict(imported.ids))
+
+
+def make_prices_settable(imported: ImportedMorpho) -> None:
+    """On an anvil fork: every market's oracle becomes the package's ``OracleMock`` answering its price of now
+    (``anvil_setCode`` with OracleMock's runtime code, then its one storage slot, ``price``, set), so the twin is
+    unchanged and a prediction's prices can be published with ``setPrice``. A live oracle (Chainlink-based)
+    cannot be moved otherwise."""
+    from ape import chain
+
+    make = chain.provider.make_request
+    for p in imported.params.values():
+        price = imported.morpho.oracles[p.oracle].price
+        make("anvil_setCode", [p.oracle, "0x" + runtime_code("OracleMock").hex()])
+        make("anvil_setStorageAt", [p.oracle, "0x" + "0" * 64, "0x" + price.to_bytes(32, "big").hex()])

@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 
 from protocol_model.chain.aave_v3.deploy import ape_instance
+from protocol_model.chain.aave_v3 import importer as aave_importer
 from protocol_model.chain.aave_v3.importer import import_aave, predict_aave_price_move
 from protocol_model.chain.driver import Call, connect
 from protocol_model.chain.importer import event_topic
+from protocol_model.chain import morpho_importer
 from protocol_model.chain.morpho_importer import (
     chain_world,
     event_topic0,
@@ -21,6 +23,7 @@ from protocol_model.chain.morpho_importer import (
     predict_morpho_price_move,
 )
 from protocol_model.chain.morpho_blue import compare
+from protocol_model.chain.record import signer_for
 from protocol_model.exact.presets.aave_v3.percentage_math import percent_mul
 from protocol_model.scenario.morpho_blue import oracle_price
 from protocol_model.scenario.protocol import load_protocol
@@ -40,12 +43,6 @@ def _words(data, n: int) -> tuple[int, ...]:
     """The first ``n`` 32-byte words of a log's data, as integers."""
     raw = bytes(data)
     return tuple(int.from_bytes(raw[32 * i:32 * i + 32], "big") for i in range(n))
-
-
-def _signer(address: str):
-    from ape import accounts
-
-    return next(a for a in accounts.test_accounts if a.address == address)
 
 
 # ----------------------------------------------------------------------------------------------- Aave V3
@@ -98,9 +95,9 @@ def _execute_aave(driver, imported, prediction, presets_record):
     ``LiquidationCall`` event (debt covered, collateral to the liquidator)."""
     for (asset, price), t in zip(prediction.prices.items(), prediction.price_times, strict=True):
         aggregator = driver.project.MockAggregator.at(imported.sources[asset])
-        assert driver.send(Call(aggregator, "setAnswer", (price,), _signer(presets_record["keeper"])), t).ok
+        assert driver.send(Call(aggregator, "setAnswer", (price,), signer_for(presets_record["keeper"])), t).ok
     pool = ape_instance("Pool", presets_record["aave"]["pool"])
-    keeper = _signer(presets_record["keeper"])
+    keeper = signer_for(presets_record["keeper"])
     topic = event_topic(next(e for e in pool.contract_type.model_dump(mode="json", by_alias=True)["abi"]
                              if e.get("name") == "LiquidationCall"))
     events = []
@@ -192,7 +189,7 @@ def test_morpho_import_reproduces_every_observable(morpho, driver, presets_recor
 
 def _execute_morpho(driver, imported, prediction, presets_record):
     """Predicted oracle prices and liquidations on the fork; each ``Liquidate`` event's five amounts."""
-    keeper = _signer(presets_record["keeper"])
+    keeper = signer_for(presets_record["keeper"])
     for (market, price), t in zip(prediction.prices.items(), prediction.price_times, strict=True):
         oracle = handle("OracleMock", imported.params[market].oracle)
         assert driver.send(Call(oracle, "setPrice", (price,), keeper), t).ok
@@ -245,3 +242,23 @@ def test_morpho_small_move_closes_one_position(morpho, driver, presets_record):
     events = _execute_morpho(driver, morpho, prediction, presets_record)
     assert events == [(liq.repaid_assets, liq.repaid_shares, liq.seized_assets, 0, 0)]
     assert compare(chain_world(driver, morpho).observe(), prediction.model.observe()) == []
+
+
+def test_prices_made_settable_leave_the_twins_equal(aave, morpho, driver, project, presets_record):
+    """The live recipe's price hook, run here on the local deployment: Aave's sources replaced through the ACL
+    admin (made pool admin, impersonated), Morpho's oracles given OracleMock's code; both twins still equal the
+    chain, and a new price published the settable way reaches the protocol."""
+    old_sources = dict(aave.sources)
+    aave_importer.make_prices_settable(project, aave)
+    morpho_importer.make_prices_settable(morpho)
+    assert all(aave.sources[a] != old_sources[a] for a in aave.asset_names)
+    assert aave.snapshot(driver.now()) == aave_chain_snapshot(driver, project, presets_record["aave"], aave)
+    assert compare(chain_world(driver, morpho).observe(), morpho.observe()) == []
+    keeper = signer_for(presets_record["keeper"])
+    project.MockAggregator.at(aave.sources["WETH"]).setAnswer(1234 * USD, sender=keeper)
+    oracle = ape_instance("AaveOracle", ape_instance("PoolAddressesProvider", ape_instance(
+        "Pool", aave.pool_address).ADDRESSES_PROVIDER()).getPriceOracle())
+    assert oracle.getAssetPrice(aave.asset_address["WETH"]) == 1234 * USD
+    usdc_oracle = handle("OracleMock", morpho.params["wstETH_USDC"].oracle)
+    usdc_oracle.setPrice(_price("2000"), sender=keeper)
+    assert usdc_oracle.price() == _price("2000")

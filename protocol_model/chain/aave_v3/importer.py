@@ -97,6 +97,7 @@ class ImportedAave:
     block_timestamp: int
     sources: dict[str, str] = field(default_factory=dict)
     """Asset -> the price source (aggregator) AaveOracle reads."""
+    pool_address: str = ""
 
     def snapshot(self, now: int | None = None) -> list[int]:
         """Every observable in ``AaveV3Lens.snapshot``'s order (reserves, then each account of
@@ -184,7 +185,7 @@ def import_aave(pool_address: str, *, labels: dict[str, str] | None = None, extr
                                                     None if int(source, 16) == 0 else by_address[source])
     sources = {n: str(oracle.getSourceOfAsset(a)) for n, a in asset_address.items()}
     return ImportedAave(model, model.reserves_list[:], list(account_address), asset_address, account_address,
-                        head.number, head.timestamp, sources)
+                        head.number, head.timestamp, sources, str(pool.address))
 
 
 def _event_abi(contract: str, name: str) -> dict:
@@ -290,3 +291,32 @@ def predict_aave_price_move(imported: ImportedAave, prices: dict[str, int], keep
     left = {(u, a): pool.variable_debt_balance(a, u) for u in borrowers for a in pool.reserves_list
             if pool.variable_debt_balance(a, u) and keeper_choice(pool, u) is None}
     return AavePrediction(dict(prices), times, first, liquidations, left, after)
+
+
+def make_prices_settable(project: Any, imported: ImportedAave) -> None:
+    """On an anvil fork: give every reserve a price source anyone can move, answering its price of now (the
+    project's ``LatestAnswerAggregator``, 8 decimals), so the twin is unchanged and a prediction's prices can be
+    published on chain with ``setAnswer``. The provider's ACL admin is impersonated (and funded for gas), made
+    pool admin if it is not, and calls ``AaveOracle.setAssetSources``; ``imported.sources`` is updated. A live
+    deployment's Chainlink feeds cannot be moved otherwise."""
+    from ape import accounts, chain
+
+    from protocol_model.chain.record import signer_for
+
+    pool = ape_instance("Pool", imported.pool_address)
+    provider = ape_instance("PoolAddressesProvider", pool.ADDRESSES_PROVIDER())
+    acl = ape_instance("ACLManager", provider.getACLManager())
+    oracle = ape_instance("AaveOracle", provider.getPriceOracle())
+    admin_address = str(provider.getACLAdmin())
+    chain.provider.make_request("anvil_setBalance", [admin_address, hex(10**20)])
+    admin = signer_for(admin_address)
+    if not acl.isPoolAdmin(admin_address):
+        acl.addPoolAdmin(admin_address, sender=admin)
+    deployer = accounts.test_accounts[0]
+    assets, feeds = [], []
+    for name in imported.asset_names:
+        feed = deployer.deploy(project.LatestAnswerAggregator, 8, imported.pool.prices[name], f"{name} / USD")
+        assets.append(imported.asset_address[name])
+        feeds.append(feed.address)
+        imported.sources[name] = str(feed.address)
+    oracle.setAssetSources(assets, feeds, sender=admin)
