@@ -47,11 +47,15 @@ def _words(data, n: int) -> tuple[int, ...]:
 
 # ----------------------------------------------------------------------------------------------- Aave V3
 
-@pytest.fixture
-def aave(preset_fork, presets_record):
-    rec = presets_record["aave"]
+def _import_aave(rec, **kw):
     return import_aave(rec["pool"], labels={a: n for n, a in rec["accounts"].items()},
-                       extra_accounts=[rec["accounts"]["keeper"]], from_block=rec["deploy_block"])
+                       extra_accounts=[rec["accounts"]["keeper"]], from_block=rec["deploy_block"], **kw)
+
+
+@pytest.fixture
+def aave(preset_fork, presets_record, project):
+    """The pool imported with its positions read through the lens (the batched path a live pool needs)."""
+    return _import_aave(presets_record["aave"], project=project, lens=presets_record["aave"]["lens"])
 
 
 def aave_chain_snapshot(driver, project, rec, imported) -> list[int]:
@@ -84,6 +88,9 @@ def test_aave_import_reproduces_every_observable(aave, driver, project, presets_
     assert aave.pool.reserves["USDC"].liquidity_index > 10**27, "40 days of interest accrued"
     chain = aave_chain_snapshot(driver, project, rec, aave)
     assert aave.snapshot() == chain
+    by_calls = _import_aave(rec)  # one call per account and reserve: the same twin
+    assert by_calls.snapshot() == chain
+    assert by_calls.pool.ledger.allowances == aave.pool.ledger.allowances
     # and the twin's views keep equal as time passes (interest accrues in both)
     later = aave.block_timestamp + 30 * 86_400
     driver.mine(later)

@@ -106,11 +106,15 @@ class ImportedAave:
 
 
 def import_aave(pool_address: str, *, labels: dict[str, str] | None = None, extra_accounts: Sequence[str] = (),
-                from_block: int = 0, block_number: int | None = None) -> ImportedAave:
+                from_block: int = 0, block_number: int | None = None, project: Any = None, lens: str | None = None,
+                allowances: bool = True) -> ImportedAave:
     """Read the Aave V3 pool at ``pool_address`` (at the head block, or ``block_number`` for the account scan and
     the block's time) into the twin. ``labels`` maps addresses to account names (default: the checksum
     address); ``extra_accounts`` (e.g. a liquidator) are read too; ``from_block`` bounds the log scan (the
-    deployment block is enough). Raises ValueError for a reserve the twin does not model (stable-rate debt)."""
+    deployment block is enough). With ``lens`` (the address of this project's ``AaveV3Lens``, and ``project``
+    for its ABI) the positions are read in batches of ``LENS_BATCH`` accounts per call (a live pool has tens of
+    thousands); ``allowances=False`` skips the allowances to the pool (one call per account and reserve; the
+    twin then holds none). Raises ValueError for a reserve the twin does not model (stable-rate debt)."""
     from ape import chain
 
     head = chain.blocks.head if block_number is None else chain.blocks[block_number]
@@ -161,23 +165,28 @@ def import_aave(pool_address: str, *, labels: dict[str, str] | None = None, extr
     addresses = [a for a in addresses if a not in (ZERO, treasury)] + [treasury]
     account_address = {(TREASURY if a == treasury else labels.get(a, a)): a for a in addresses}
     by_address = {v: k for k, v in asset_address.items()}
-    for acct, address in account_address.items():
-        bitmap = int(pool.getUserConfiguration(address)[0])
+    names = list(asset_address)
+    reads = _positions_by_lens(project, lens, pool, asset_address, list(account_address.values())) if lens else \
+        (_position_by_calls(pool, a_tokens, v_tokens, asset_address, address) for address in account_address.values())
+    for acct, (bitmap, emode, rows) in zip(account_address, reads, strict=True):
         model.users_config[acct] = UserConfiguration(
             borrowing={i for i in range(128) if _bits(bitmap, 2 * i, 1)},
             collateral={i for i in range(128) if _bits(bitmap, 2 * i + 1, 1)})
-        if emode := int(pool.getUserEMode(address)):
+        if emode:
             model.users_emode[acct] = emode
-        for name, token_address in asset_address.items():
+        for name, (sc, sd, bal) in zip(names, rows, strict=True):
             r = model.reserves[name]
-            if sc := int(a_tokens[name].scaledBalanceOf(address)):
+            if sc:
                 r.a_token.balances[acct] = sc
-            if sd := int(v_tokens[name].scaledBalanceOf(address)):
+            if sd:
                 r.variable_debt_token.balances[acct] = sd
-            token = ape_instance("IERC20Detailed", token_address)
-            if bal := int(token.balanceOf(address)):
+            if bal:
                 ledger.mint(name, acct, bal)
-            ledger.approve(name, acct, model.pool_address, int(token.allowance(address, pool.address)))
+    if allowances:
+        for acct, address in account_address.items():
+            for name, token_address in asset_address.items():
+                token = ape_instance("IERC20Detailed", token_address)
+                ledger.approve(name, acct, model.pool_address, int(token.allowance(address, pool.address)))
     for cat in sorted(({r.emode_category for r in model.reserves.values()} | set(model.users_emode.values())) - {0}):
         e = pool.getEModeCategoryData(cat)
         source = str(e[3])
@@ -186,6 +195,33 @@ def import_aave(pool_address: str, *, labels: dict[str, str] | None = None, extr
     sources = {n: str(oracle.getSourceOfAsset(a)) for n, a in asset_address.items()}
     return ImportedAave(model, model.reserves_list[:], list(account_address), asset_address, account_address,
                         head.number, head.timestamp, sources, str(pool.address))
+
+
+LENS_BATCH = 100
+"""Accounts per ``AaveV3Lens.snapshot`` call when positions are read through the lens."""
+Position = tuple[int, int, list[tuple[int, int, int]]]
+"""An account's configuration bitmap, eMode, and per reserve (scaled aToken, scaled variable debt, wallet)."""
+
+
+def _position_by_calls(pool: Any, a_tokens: dict[str, Any], v_tokens: dict[str, Any], asset_address: dict[str, str],
+                       address: str) -> Position:
+    rows = [(int(a_tokens[n].scaledBalanceOf(address)), int(v_tokens[n].scaledBalanceOf(address)),
+             int(ape_instance("IERC20Detailed", t).balanceOf(address))) for n, t in asset_address.items()]
+    return int(pool.getUserConfiguration(address)[0]), int(pool.getUserEMode(address)), rows
+
+
+def _positions_by_lens(project: Any, lens: str, pool: Any, asset_address: dict[str, str],
+                       addresses: list[str]) -> list[Position]:
+    """Positions from ``AaveV3Lens.snapshot`` (per account: 8 account fields, then 5 per reserve), in batches."""
+    handle, assets, out = project.AaveV3Lens.at(lens), list(asset_address.values()), []
+    per_user = 8 + 5 * len(assets)
+    for i in range(0, len(addresses), LENS_BATCH):
+        batch = addresses[i:i + LENS_BATCH]
+        words = [int(w) for w in handle.snapshot(pool.address, assets, batch)][15 * len(assets):]
+        for u in range(len(batch)):
+            w = words[u * per_user:(u + 1) * per_user]
+            out.append((w[6], w[7], [(w[8 + 5 * k], w[10 + 5 * k], w[12 + 5 * k]) for k in range(len(assets))]))
+    return out
 
 
 def _event_abi(contract: str, name: str) -> dict:
