@@ -34,16 +34,24 @@ LOG_CHUNK_BLOCKS = 10_000
 
 
 @dataclass
-class ImportedPool:
-    """The exact engine loaded from chain, with the names used for assets and accounts."""
+class Imported:
+    """A twin loaded from chain (``pool``), the names used for its assets and accounts, the addresses behind
+    them, and the block it was read at (number, time in seconds)."""
 
-    pool: LendingPool
+    pool: Any
     asset_names: list[str]
     account_names: list[str]
     asset_address: dict[str, str]
     account_address: dict[str, str]
     block_number: int
     block_timestamp: int
+
+
+@dataclass
+class ImportedPool(Imported):
+    """The exact engine loaded from chain, with the names used for assets and accounts."""
+
+    pool: LendingPool
 
     amm = None
     """Imported pools have no AMM pairs (ModelWorld.snapshot reads this)."""
@@ -58,7 +66,7 @@ class ImportedPool:
         return ModelWorld.snapshot(self)  # type: ignore[arg-type]
 
 
-def event_topic(abi: dict) -> str:
+def event_topic(abi: Any) -> str:
     """Topic 0 (0x-hex) of an event given as its ABI entry (``{"type": "event", "name", "inputs"}``)."""
     return "0x" + event_abi_to_log_topic(abi).hex().removeprefix("0x")
 

@@ -126,7 +126,8 @@ address; the package's ERC20Mock has no symbol); ``extra_accounts`` (e.g. a liqu
         return symbols[token]
 
     for mid in ids:
-        p = MarketParams(*(str(v) for v in list(m.idToMarketParams(mid))[:4]), int(m.idToMarketParams(mid)[4]))
+        raw = list(m.idToMarketParams(mid))
+        p = MarketParams(str(raw[0]), str(raw[1]), str(raw[2]), str(raw[3]), int(raw[4]))
         if market_id(p) != mid:
             raise ValueError(f"market 0x{mid.hex()} is not created on Morpho at {address}")
         name = f"{symbol(p.collateral_token)}_{symbol(p.loan_token)}"
@@ -296,7 +297,8 @@ def chain_world(driver: Any, imported: ImportedMorpho) -> Any:
     from protocol_model.chain.morpho_blue import MorphoChainWorld
 
     a = imported.addresses
-    return MorphoChainWorld(driver, a, handle("Morpho", a.morpho), {t: handle("ERC20Mock", t) for t in a.tokens.values()},
+    tokens = {t: handle("ERC20Mock", t) for t in a.tokens.values()}
+    return MorphoChainWorld(driver, a, handle("Morpho", a.morpho), tokens,
                             {n: handle("OracleMock", o) for n, o in a.oracles.items()}, {},
                             {n: p.as_tuple() for n, p in imported.params.items()}, dict(imported.ids))
 

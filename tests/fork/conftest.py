@@ -43,14 +43,18 @@ PRESETS_SOURCES = [ROOT / "tests" / "fork" / "presets_fixture.py", ROOT / "proto
 _NODES = pytest.StashKey[list]()
 
 
-def _stale() -> bool:
-    if not (STATE.exists() and RECORD.exists()):
+def _older(state: Path, record: Path, block: int, sources: list[Path]) -> bool:
+    """True when a fixture (state, record) is missing, pinned at another block, or older than a source."""
+    if not (state.exists() and record.exists()):
         return True
-    if f'"block_number": {PINNED_BLOCK},' not in RECORD.read_text():
+    if f'"block_number": {block},' not in record.read_text():
         return True
-    built = min(STATE.stat().st_mtime, RECORD.stat().st_mtime)
-    sources = [SCENARIO, *ROOT.joinpath("contracts").rglob("*.sol")]
+    built = min(state.stat().st_mtime, record.stat().st_mtime)
     return any(p.stat().st_mtime > built for p in sources)
+
+
+def _stale() -> bool:
+    return _older(STATE, RECORD, PINNED_BLOCK, [SCENARIO, *ROOT.joinpath("contracts").rglob("*.sol")])
 
 
 def build_fixture() -> None:
@@ -66,12 +70,7 @@ def build_fixture() -> None:
 def _presets_stale() -> bool:
     from presets_fixture import PRESETS_BLOCK
 
-    if not (PRESETS_STATE.exists() and PRESETS_RECORD.exists()):
-        return True
-    if f'"block_number": {PRESETS_BLOCK},' not in PRESETS_RECORD.read_text():
-        return True
-    built = min(PRESETS_STATE.stat().st_mtime, PRESETS_RECORD.stat().st_mtime)
-    return any(p.stat().st_mtime > built for p in PRESETS_SOURCES)
+    return _older(PRESETS_STATE, PRESETS_RECORD, PRESETS_BLOCK, PRESETS_SOURCES)
 
 
 def build_presets_fixture() -> None:

@@ -9,12 +9,13 @@ from decimal import Decimal
 
 import pytest
 
-from protocol_model.chain.aave_v3.deploy import ape_instance
+from protocol_model.chain import morpho_importer
 from protocol_model.chain.aave_v3 import importer as aave_importer
+from protocol_model.chain.aave_v3.deploy import ape_instance
 from protocol_model.chain.aave_v3.importer import import_aave, predict_aave_price_move
 from protocol_model.chain.driver import Call, connect
 from protocol_model.chain.importer import event_topic
-from protocol_model.chain import morpho_importer
+from protocol_model.chain.morpho_blue import compare
 from protocol_model.chain.morpho_importer import (
     chain_world,
     event_topic0,
@@ -22,7 +23,6 @@ from protocol_model.chain.morpho_importer import (
     import_morpho,
     predict_morpho_price_move,
 )
-from protocol_model.chain.morpho_blue import compare
 from protocol_model.chain.record import signer_for
 from protocol_model.exact.presets.aave_v3.percentage_math import percent_mul
 from protocol_model.scenario.morpho_blue import oracle_price

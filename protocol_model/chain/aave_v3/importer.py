@@ -28,7 +28,7 @@ from typing import Any
 from eth_utils import to_checksum_address
 
 from protocol_model.chain.aave_v3.deploy import ZERO, ape_instance
-from protocol_model.chain.importer import event_topic, log_addresses
+from protocol_model.chain.importer import Imported, event_topic, log_addresses
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.presets.aave_v3.liquidation_logic import LiquidationAmounts
@@ -83,18 +83,12 @@ def strategy_params(strategy: Any) -> RateStrategyParams:
 
 
 @dataclass
-class ImportedAave:
+class ImportedAave(Imported):
     """The Aave V3 twin loaded from chain, with the names used for reserves (ERC-20 symbols) and accounts, and
     the addresses behind them. ``account_names`` holds every account found (the treasury, named ``treasury``,
     last)."""
 
     pool: Pool
-    asset_names: list[str]
-    account_names: list[str]
-    asset_address: dict[str, str]
-    account_address: dict[str, str]
-    block_number: int
-    block_timestamp: int
     sources: dict[str, str] = field(default_factory=dict)
     """Asset -> the price source (aggregator) AaveOracle reads."""
     pool_address: str = ""
