@@ -13,7 +13,7 @@ from protocol_model.chain import morpho_importer
 from protocol_model.chain.aave_v3 import importer as aave_importer
 from protocol_model.chain.aave_v3.deploy import ape_instance
 from protocol_model.chain.aave_v3.importer import import_aave, predict_aave_price_move
-from protocol_model.chain.driver import Call, connect
+from protocol_model.chain.driver import GAS_LIMIT, Call, connect
 from protocol_model.chain.importer import event_topic
 from protocol_model.chain.morpho_blue import compare
 from protocol_model.chain.morpho_importer import (
@@ -262,10 +262,10 @@ def test_prices_made_settable_leave_the_twins_equal(aave, morpho, driver, projec
     assert aave.snapshot(driver.now()) == aave_chain_snapshot(driver, project, presets_record["aave"], aave)
     assert compare(chain_world(driver, morpho).observe(), morpho.observe()) == []
     keeper = signer_for(presets_record["keeper"])
-    project.MockAggregator.at(aave.sources["WETH"]).setAnswer(1234 * USD, sender=keeper)
+    project.MockAggregator.at(aave.sources["WETH"]).setAnswer(1234 * USD, sender=keeper, gas=GAS_LIMIT)
     oracle = ape_instance("AaveOracle", ape_instance("PoolAddressesProvider", ape_instance(
         "Pool", aave.pool_address).ADDRESSES_PROVIDER()).getPriceOracle())
     assert oracle.getAssetPrice(aave.asset_address["WETH"]) == 1234 * USD
     usdc_oracle = handle("OracleMock", morpho.params["wstETH_USDC"].oracle)
-    usdc_oracle.setPrice(_price("2000"), sender=keeper)
+    usdc_oracle.setPrice(_price("2000"), sender=keeper, gas=GAS_LIMIT)
     assert usdc_oracle.price() == _price("2000")

@@ -331,8 +331,10 @@ def make_prices_settable(project: Any, imported: ImportedAave) -> None:
     deployment's Chainlink feeds cannot be moved otherwise."""
     from ape import accounts, chain
 
+    from protocol_model.chain.driver import GAS_LIMIT
     from protocol_model.chain.record import signer_for
 
+    gas = {"gas": GAS_LIMIT}  # ape's estimate at the pending block can fall short on a fork (as AnvilApeDriver)
     pool = ape_instance("Pool", imported.pool_address)
     provider = ape_instance("PoolAddressesProvider", pool.ADDRESSES_PROVIDER())
     acl = ape_instance("ACLManager", provider.getACLManager())
@@ -341,12 +343,12 @@ def make_prices_settable(project: Any, imported: ImportedAave) -> None:
     chain.provider.make_request("anvil_setBalance", [admin_address, hex(10**20)])
     admin = signer_for(admin_address)
     if not acl.isPoolAdmin(admin_address):
-        acl.addPoolAdmin(admin_address, sender=admin)
+        acl.addPoolAdmin(admin_address, sender=admin, **gas)
     deployer = accounts.test_accounts[0]
     assets, feeds = [], []
     for name in imported.asset_names:
-        feed = deployer.deploy(project.LatestAnswerAggregator, 8, imported.pool.prices[name], f"{name} / USD")
+        feed = deployer.deploy(project.LatestAnswerAggregator, 8, imported.pool.prices[name], f"{name} / USD", **gas)
         assets.append(imported.asset_address[name])
         feeds.append(feed.address)
         imported.sources[name] = str(feed.address)
-    oracle.setAssetSources(assets, feeds, sender=admin)
+    oracle.setAssetSources(assets, feeds, sender=admin, **gas)
