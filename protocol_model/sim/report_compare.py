@@ -150,9 +150,10 @@ def metric_row(r: dict[str, Any]) -> list[str]:
 
 
 def _accounts(book: dict) -> str:
-    """``, of which N cross-collateral accounts`` for a book holding some (compare.json's ``book``), else ''."""
+    """``, of which N cross-collateral accounts`` (several collaterals and debts each) for a book holding some
+    (compare.json's ``book``), else ''."""
     n = book.get("cross_collateral", 0)
-    return f", of which {n:,} cross-collateral accounts (several collaterals and debts)" if n else ""
+    return f", of which {n:,} cross-collateral accounts" if n else ""
 
 
 def render_compare(out: Path) -> Path:

@@ -133,7 +133,8 @@ def _story(tmp_path, data: dict) -> str:
     """The accounts and steps of ``data`` (a scenario as ``sim.exact.opening`` builds it) as a story file on the
     generic protocol; returns its path."""
     f = tmp_path / "story.yaml"
-    story = {"kind": "story", "name": "opened", "protocol": "generic", "accounts": data["accounts"], "steps": data["steps"]}
+    story = {"kind": "story", "name": "opened", "protocol": "generic", "accounts": data["accounts"],
+             "steps": data["steps"]}
     f.write_text(yaml.safe_dump(story))
     return str(f)
 
