@@ -18,7 +18,7 @@ from protocol_model.sim.exact import exact_keeper, opening
 from protocol_model.sim.importer import book_from_scenario
 from protocol_model.sim.onchain import default_case, event_debt_assets, path_replay
 
-from .cases import crash_params, four_asset_case, gap_market, multi_book
+from .cases import crash_params, flat_market, four_asset_case, gap_market, interest_params, multi_book
 
 
 def _over_the_line(params) -> Book:
@@ -113,6 +113,28 @@ def test_event_debt_assets_are_the_engines_choices():
         seen_written += sum(e[3] == 0 and e[6] > 0 for e in events)
         seen_two += len({d for e, d in zip(events, legs, strict=True) if e[2] >= book.n_pairs}) > 1
     assert seen_written > 0 and seen_two > 0, "second debts written off, both debt assets chosen"
+
+
+def test_event_debt_assets_follow_the_borrow_index():
+    """With interest each debt grows with its asset's borrow index: accounts of 1 WBTC owing 48% of their debt
+    value in USDC (156% a year) and 52% in WETH, on a flat market, are liquidated by interest alone after USDC's
+    index has overtaken (×1.1 against WETH's): USDC is then the largest debt. The attribution, which follows
+    the indices, says so, as the exact keeper's choices do (without the indices it would say WETH)."""
+    params = interest_params()
+    value = 60_000.0 * 0.73 * np.linspace(0.95, 0.99, 8)  # 95%..99% of WBTC's LTV
+    debt = np.zeros((8, 3))
+    debt[:, 0] = np.floor(0.48 * value * 1e6) / 1e6
+    debt[:, 2] = np.floor(0.52 * value / params.initial_prices[2] * 1e12) / 1e12
+    coll = np.zeros((8, 3))
+    coll[:, 1] = 1.0
+    book = Book(np.zeros(0, int), np.zeros(0, int), np.zeros(0), np.zeros(0), multi=MultiPositions(coll, debt))
+    lab = run_cascade(params, book, flat_market(), np.random.default_rng(11), 1, 60, record_events=True,
+                      record_series=True)
+    oracle, index = lab.series["oracle"][0], lab.series["borrow_index"][0]
+    legs = event_debt_assets(book, lab.events, oracle, index)
+    assert len(legs) >= 3 and set(legs) == {0}
+    assert set(event_debt_assets(book, lab.events, oracle)) == {2}  # what ignoring the indices would say
+    assert legs == [d for _, d in exact_keeper(params, book, oracle).legs]
 
 
 def test_path_replay_cuts_a_cross_collateral_book_down():
