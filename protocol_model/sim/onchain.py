@@ -247,7 +247,8 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
 
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
     ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
-    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`.
+    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`;
+    ``AssertionError`` if the bad debt attributed to the events' debt assets does not add up to the engine's.
     """
     if not 0 <= path < n_paths:
         raise ValueError(f"path {path}: the run has paths 0..{n_paths - 1}")
@@ -289,8 +290,9 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
         every[d] += e[6]
         if e[2] in set(chosen):
             lab_bad[params.assets[d].name] += e[6]
-    np.testing.assert_allclose(every, lab.bad_debt_tokens[local], rtol=1e-9, atol=1e-12,
-                               err_msg="bad debt attributed to the events' debt assets")
+    if not np.allclose(every, lab.bad_debt_tokens[local], rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"path {path}: bad debt by the events' debt assets {every.tolist()} differs from the "
+                             f"engine's {lab.bad_debt_tokens[local].tolist()}")
     mine = [e for e in events if e[2] in set(chosen)]
     liquidations = len({(e[1], e[2]) for e in mine})  # a write-off event shares its liquidation's (step, position)
     return PathReplay(side, path, sub.all_names, params, run.scenario, liquidations, lab_bad, len(mine))
