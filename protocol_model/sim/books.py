@@ -45,6 +45,35 @@ class MultiPositions:
     def __len__(self) -> int:
         return len(self.coll)
 
+    def borrowable(self, params: CascadeParams, prices, margin_units: int = 2) -> MultiPositions:
+        """Every account's debts capped so that ``LendingPool``'s borrow check passes at ``prices`` (USD per whole
+        token, one per asset; posted as 8-decimal answers, i.e. WAD prices ``round(price × 1e8) × 1e10``).
+
+        In integer token units (``round(tokens × 10^decimals)``, as the exact opening converts them) and USD WAD,
+        as ``LendingPool.accountValues``: capacity = Σ ⌊⌊collateral × price ÷ unit⌋ × LTV ÷ 10^4⌋, debt value =
+        Σ ⌈debt × price ÷ unit⌉. An account whose debt value exceeds its capacity has each debt set to
+        ⌊debt × capacity ÷ debt value⌋ − ``margin_units`` − ⌊debt ÷ 10^6⌋ units (never below 0): the margin
+        covers the per-asset round-up (a unit is worth ≥ 1 WAD for any token priced ≥ 10^-18 USD per unit), the
+        part per million float64's round trip of 18-decimal amounts and the interest the exact opening's
+        one-second calls accrue on a first debt before the next is borrowed. Accounts below the line are unchanged.
+        Returns a new ``MultiPositions`` (whole tokens); ``ValueError`` as the constructor.
+        """
+        dec = [a.decimals for a in params.assets]
+        price = [int(round(float(x) * 1e8)) * 10**10 for x in prices]
+        ltv = [a.ltv_bps for a in params.assets]
+        debt = self.debt.copy()
+        for i in range(len(self)):
+            cu = [int(round(float(x) * 10**d)) for x, d in zip(self.coll[i], dec, strict=True)]
+            du = [int(round(float(x) * 10**d)) for x, d in zip(self.debt[i], dec, strict=True)]
+            capacity = sum(c * p // 10**d * lt // 10_000 for c, p, d, lt in zip(cu, price, dec, ltv, strict=True))
+            owed = sum(-(-u * p // 10**d) for u, p, d in zip(du, price, dec, strict=True))
+            if owed <= capacity:
+                continue
+            for k, u in enumerate(du):
+                if u:
+                    debt[i, k] = max(u * capacity // owed - margin_units - u // 10**6, 0) / 10 ** dec[k]
+        return MultiPositions(self.coll, debt, self.names)
+
 
 @dataclass(frozen=True)
 class Book:
@@ -151,8 +180,23 @@ class Book:
             m = self.multi
             return np.concatenate([hf, (m.coll * p * lt_all).sum(axis=1) / (m.debt * p).sum(axis=1)])
 
+    def subset(self, positions) -> Book:
+        """The book of ``positions`` (indices in book order, ascending): the chosen pairs (still sorted), then the
+        chosen cross-collateral accounts, each keeping its name (``all_names``)."""
+        idx = np.asarray(sorted(int(i) for i in positions), dtype=np.int64)
+        pairs, accounts = idx[idx < self.n_pairs], idx[idx >= self.n_pairs] - self.n_pairs
+        names = self.all_names
+        multi = None
+        if accounts.size:
+            assert self.multi is not None, "a position beyond the pairs needs multi-asset accounts"
+            multi = MultiPositions(self.multi.coll[accounts], self.multi.debt[accounts],
+                                   tuple(names[self.n_pairs + int(j)] for j in accounts))
+        return Book(self.coll_asset[pairs], self.debt_asset[pairs], self.coll_tokens[pairs], self.debt_tokens[pairs],
+                    tuple(names[int(i)] for i in pairs), multi)
+
     def quantized(self, params: CascadeParams) -> Book:
-        """Amounts rounded down to whole token units (what a chain can hold), at each asset's decimals."""
+        """Amounts rounded down to whole token units (what a chain can hold), at each asset's decimals; the
+        cross-collateral accounts' amounts too."""
         dec = np.array([a.decimals for a in params.assets])
         cd, dd = 10.0 ** dec[self.coll_asset], 10.0 ** dec[self.debt_asset]
         multi = self.multi
@@ -164,19 +208,23 @@ class Book:
 
     def borrowable(self, params: CascadeParams, prices, margin_units: int = 2) -> Book:
         """Debts capped at what the lending pool lends against each position at ``prices`` (USD per whole
-        token, one per asset, e.g. the starting 8-decimal oracle answers): collateral value × LTV, less
-        ``margin_units`` token units of the debt asset (the pool values collateral rounding down and debt
-        rounding up, so a position exactly at the LTV line may be refused by a unit). Other fields unchanged;
-        amounts stay whole token units if they were. Raises ``ValueError`` for a book with multi-asset accounts."""
-        if self.multi is not None:
-            raise ValueError("book: borrowable() caps single-pair positions only; this book has multi-asset accounts")
+        token, one per asset, e.g. the starting 8-decimal oracle answers). Other fields unchanged; amounts stay
+        whole token units if they were.
+
+        * a pair: collateral value × LTV, less ``margin_units`` token units of the debt asset (the pool values
+          collateral rounding down and debt rounding up, so a position exactly at the LTV line may be refused by
+          a unit);
+        * a cross-collateral account (:meth:`MultiPositions.borrowable`): as ``LendingPool``'s borrow check, in
+          integer USD WAD — Σ debt value (rounded up) at most Σ collateral value (rounded down) × LTV (rounded
+          down); an account above the line has every debt scaled down pro rata, less the margin.
+        """
         p = np.asarray(prices, dtype=float)
         ltv = np.array([a.ltv_bps for a in params.assets])[self.coll_asset] / 10_000
         dd = 10.0 ** np.array([a.decimals for a in params.assets])[self.debt_asset]
         cap = np.floor(self.coll_tokens * p[self.coll_asset] * ltv / p[self.debt_asset] * dd) - margin_units
         debt = np.minimum(self.debt_tokens, np.maximum(cap, 0.0) / dd)
-        return Book(self.coll_asset, self.debt_asset, self.coll_tokens, debt, self.names)
-
+        multi = self.multi.borrowable(params, p, margin_units) if self.multi is not None else None
+        return Book(self.coll_asset, self.debt_asset, self.coll_tokens, debt, self.names, multi)
 
 def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions: int, *, collateral_weights,
                    debt_asset: str, size_median_usd: float = 20_000.0, size_sigma_log: float = 1.0,

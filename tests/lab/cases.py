@@ -84,3 +84,17 @@ def multi_book(params: CascadeParams, n_pairs: int, n_multi: int, seed: int = 7,
 def gap_market() -> MarketModel:
     """WBTC gaps to half its price in one step, then drifts: seize-alls that leave other debts to write off."""
     return MarketModel((Gbm(0.0), Bridge(0.3, ((1, 0.5),)), Gbm(0.9)), CORR)
+
+
+def four_asset_case():
+    """(params, market, book): the crash assets plus DAI (borrowed only), so no written-off debt asset is also a
+    collateral (the lab does not cut a collateral's supply index without interest; docs/risk_lab.md, caveats); a
+    WBTC gap; 6 pairs and 9 cross-collateral accounts of three kinds, one or two debts each (USDC, DAI)."""
+    params = CascadeParams((USDC, WBTC, WETH, AssetRisk("DAI", 1.0, 8500, 8800, 400, 1000, 18, 5e6)))
+    corr = np.eye(4)
+    corr[1, 2] = corr[2, 1] = 0.7
+    market = MarketModel((*gap_market().drivers, Gbm(0.0)), tuple(map(tuple, corr)))
+    book = multi_book(params, 6, 9, seed=3, kinds=[({"WBTC": 1, "WETH": 2}, {"USDC": 1.0}, 2),
+                                                  ({"WBTC": 1}, {"USDC": 4.0, "DAI": 1.0}, 1),
+                                                  ({"WBTC": 1, "WETH": 1}, {"DAI": 1.0, "USDC": 1.0}, 2)])
+    return params, market, book

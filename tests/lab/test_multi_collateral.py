@@ -93,19 +93,8 @@ def test_multi_collateral_agrees_with_exact_engine():
     the same order, the same (collateral, debt) choices, amounts within the rounding tolerance of
     test_engine_vs_exact (the unit of ``r`` is the account's coarsest asset: a WBTC unit is ~600 USDC units, and a
     seize-all of WBTC sets the repayment), the same write-offs."""
-    from protocol_model.sim.config import AssetRisk, CascadeParams
-    from protocol_model.sim.paths import Gbm, MarketModel
-
-    from .cases import USDC, WBTC, WETH
-    # a fourth asset, DAI, borrowed only: no written-off debt asset is also a collateral (the lab does not cut a
-    # collateral's supply index without interest; docs/risk_lab.md, caveats)
-    params = CascadeParams((USDC, WBTC, WETH, AssetRisk("DAI", 1.0, 8500, 8800, 400, 1000, 18, 5e6)))
-    corr = np.eye(4)
-    corr[1, 2] = corr[2, 1] = 0.7
-    market = MarketModel((*gap_market().drivers, Gbm(0.0)), tuple(map(tuple, corr)))
-    book = multi_book(params, 6, 9, seed=3, kinds=[({"WBTC": 1, "WETH": 2}, {"USDC": 1.0}, 2),
-                                                  ({"WBTC": 1}, {"USDC": 4.0, "DAI": 1.0}, 1),
-                                                  ({"WBTC": 1, "WETH": 1}, {"DAI": 1.0, "USDC": 1.0}, 2)])
+    from .cases import four_asset_case
+    params, market, book = four_asset_case()
     lab = run_cascade(params, book, market, np.random.default_rng(5), 6, 8, record_events=True,
                       record_series=True)
     dec = [a.decimals for a in params.assets]
