@@ -110,11 +110,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// @notice Borrow (and flash loans) are paused by the guardian.
     bool public borrowPaused;
     bool internal _flashLoanActive;
-    /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
-    /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
-    uint256 public minLeftoverUsdWad = 100e18;
+    /// @dev `minLeftoverUsdWad` in the same slot (what a liquidation reads with the close factor) while it is below
+    /// 2^128 - 1; else BIG_MIN_LEFTOVER here and the value in `_minLeftoverFull`.
+    uint128 internal _minLeftoverPacked = 100e18;
+    uint256 internal _minLeftoverFull;
 
     uint256 internal constant LOW_128 = type(uint128).max;
+    uint128 internal constant BIG_MIN_LEFTOVER = type(uint128).max;
     uint8 internal constant LISTED = 1;
     uint8 internal constant HAS_SUPPLY_CAP = 2;
     uint8 internal constant HAS_BORROW_CAP = 4;
@@ -189,7 +191,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Sets the minimum USD value (WAD) a liquidation may leave in a debt or collateral position.
     function setMinLeftover(uint256 minLeftoverUsdWad_) external onlyRole(RISK_ADMIN_ROLE) {
-        minLeftoverUsdWad = minLeftoverUsdWad_;
+        if (minLeftoverUsdWad_ < BIG_MIN_LEFTOVER) _minLeftoverPacked = uint128(minLeftoverUsdWad_); // fits (checked)
+        else (_minLeftoverPacked, _minLeftoverFull) = (BIG_MIN_LEFTOVER, minLeftoverUsdWad_);
         emit EventsLib.MinLeftoverUpdated(minLeftoverUsdWad_);
     }
 
@@ -422,8 +425,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (liq.hfWad >= WAD) revert ErrorsLib.HealthyAccount();
         liq.borrowIndexRay = d.borrowIndexRay;
         liq.supplyIndexRay = c.supplyIndexRay;
-        liq.debtUnit = 10 ** d.decimals;
-        liq.collUnit = 10 ** c.decimals;
+        liq.debtUnit = _unit(d.decimals);
+        liq.collUnit = _unit(c.decimals);
         _liquidationAmounts(liq, c, repayAmount);
 
         scaledSupplyOf[collateralAsset][borrower] = liq.userScaledColl - liq.scaledSeized;
@@ -450,7 +453,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         liq.debt = liq.userScaledDebt.rayMulUp(liq.borrowIndexRay);
         bool aboveLine = liq.hfWad >= _fullCloseHfWad;
         bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, liq.debtUnit) * (BPS - closeFactor)
-            < minLeftoverUsdWad * BPS;
+            < _minLeftover() * BPS;
         uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactor) : liq.debt);
         liq.bonusBps = c.liquidationBonusBps;
         if (aboveLine) liq.bonusBps = _hfPreservingBonusBps(c.liquidationThresholdBps, liq.bonusBps, liq.hfWad);
@@ -487,7 +490,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             uint256 collLeftWad = (liq.userScaledColl - liq.scaledSeized).rayMulDown(liq.supplyIndexRay).mulDivDown(
                 liq.collPriceWad, liq.collUnit
             );
-            uint256 minLeft = minLeftoverUsdWad;
+            uint256 minLeft = _minLeftover();
             if (debtLeftWad < minLeft || collLeftWad < minLeft) revert ErrorsLib.MustNotLeaveDust();
         }
     }
@@ -559,6 +562,12 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     function usesAsCollateral(address account, address asset) external view returns (bool) {
         Market storage m = _markets[asset];
         return m.flags & LISTED != 0 && (_accountAssets[account] >> m.id) & 1 == 1;
+    }
+
+    /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
+    /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
+    function minLeftoverUsdWad() external view returns (uint256) {
+        return _minLeftover();
     }
 
     /// @notice Close factor in bps.
@@ -705,7 +714,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                 uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
                 if (sc != 0 || sd != 0) {
                     uint256 priceWad = priceRouter.priceWad(asset);
-                    uint256 unit = 10 ** m.decimals;
+                    uint256 unit = _unit(m.decimals);
                     if (sc != 0) {
                         uint256 valueWad = sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit);
                         adjustedWad += valueWad.bpsMulDown(m.liquidationThresholdBps);
@@ -738,7 +747,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                     ? _priceForLiquidation(asset, liq, collateralAsset, debtAsset)
                     : (false, 0);
                 if (priced) {
-                    uint256 unit = 10 ** m.decimals;
+                    uint256 unit = _unit(m.decimals);
                     if (sc != 0) {
                         adjustedWad += sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit).bpsMulDown(
                             m.liquidationThresholdBps
@@ -838,6 +847,19 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                 emit EventsLib.BadDebtWrittenOff(account, asset, amount, fromReserves, fromSuppliers);
             }
             ids >>= 1;
+        }
+    }
+
+    /// @dev `minLeftoverUsdWad` (one slot read unless it is 2^128 - 1 or more).
+    function _minLeftover() internal view returns (uint256) {
+        uint256 packed = _minLeftoverPacked;
+        return packed == BIG_MIN_LEFTOVER ? _minLeftoverFull : packed;
+    }
+
+    /// @dev 10^decimals of a listed asset: decimals <= 36 (listAsset checks), so 10^36 < 2^120, no overflow.
+    function _unit(uint256 decimals) internal pure returns (uint256 unit) {
+        unchecked {
+            unit = 10 ** decimals;
         }
     }
 
