@@ -97,6 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference-paths", type=int, default=8)
     ap.add_argument("--chunk", type=int, default=1000, help="paths per chunk (larger amortizes per-step overhead)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per side; the best counts")
+    ap.add_argument("--compare", action="store_true",
+                    help="the compare benchmark instead (issue #18; options: --compare --help)")
+    known, _ = ap.parse_known_args(argv)
+    if known.compare:
+        from protocol_model.sim import bench_compare
+
+        return bench_compare.main(argv)
     args = ap.parse_args(argv)
     spec = load_simulation(SPEC).model_copy(update={"steps": args.steps, "paths_per_chunk": args.chunk})
     job = job_from_spec(spec, paths=args.paths)
