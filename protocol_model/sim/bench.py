@@ -25,15 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import time
 import tracemalloc
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 
+from protocol_model.sim.bench_timing import best_of
 from protocol_model.sim.cascade import run_cascade
 from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.reference import run_reference
@@ -41,36 +39,6 @@ from protocol_model.sim.run import Job, job_from_spec, run_chunk, run_job
 from protocol_model.sim.spec import load_simulation
 
 SPEC = Path(__file__).resolve().parents[2] / "scenarios" / "lab" / "eth_crash.yaml"
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Timing(Generic[T]):
-    """The best of several timed runs of one callable, with its result."""
-
-    wall_s: float
-    """best wall time of the repeats"""
-    cpu_s: float
-    """CPU seconds (this process + finished child processes) of that repeat"""
-    result: T
-
-
-def _cpu_s() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def best_of(fn: Callable[[], T], repeats: int) -> Timing[T]:
-    """Run ``fn`` ``repeats`` times; the fastest wall time, its CPU time and its result."""
-    best: Timing[T] | None = None
-    for _ in range(max(1, repeats)):
-        c, t = _cpu_s(), time.perf_counter()
-        result = fn()
-        wall, cpu = time.perf_counter() - t, _cpu_s() - c
-        if best is None or wall < best.wall_s:
-            best = Timing(wall, cpu, result)
-    assert best is not None
-    return best
 
 
 def _chunk_peak_mib(job: Job, steps: int) -> float:

@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-from protocol_model.sim.bench import best_of
+from protocol_model.sim.bench_timing import best_of
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import run_cascade
 from protocol_model.sim.compare import Side, compare, load_sides
@@ -144,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     for s in sides:
         job = Job(s.params, s.spec.market(), book, rp, steps, s.spec.seed, args.chunk)
         (_, seed, _), *_ = job.chunks()
-        ref = best_of(lambda j=job, ss=seed: run_reference(j.params, book, j.market, np.random.default_rng(ss), rp,
-                                                          steps), 1)
+        ref = best_of(partial(run_reference, job.params, book, job.market, np.random.default_rng(seed), rp, steps), 1)
         vec = run_cascade(job.params, book, job.market, np.random.default_rng(seed), rp, steps, record_events=True)
         same = _same_liquidations(vec, ref.result)
         agree &= same
@@ -168,8 +167,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{chunk[0]:,.1f} MiB at {half} steps, {chunk[1]:,.1f} MiB at {steps} steps (ratio "
               f"{chunk[1] / chunk[0]:.2f}, target <= {TARGETS['memory_ratio']}: "
               f"{verdict(chunk[1] / chunk[0], TARGETS['memory_ratio'], at_most=True)})")
-        whole = [_peak_mib(lambda t=t: compare(*bench_sides(t, args.chunk), book=book, paths=n,
-                                               resamples=args.resamples, workers=workers)) for t in (half, steps)]
+        whole = [_peak_mib(partial(compare, *bench_sides(t, args.chunk), book=book, paths=n,
+                                   resamples=args.resamples, workers=workers)) for t in (half, steps)]
         print(f"  peak memory of the compare's own process (outcomes, fan-chart paths, bootstrap; workers apart): "
               f"{whole[0]:,.1f} MiB at {half} steps, {whole[1]:,.1f} MiB at {steps} steps (ratio "
               f"{whole[1] / whole[0]:.2f}, target <= {TARGETS['memory_ratio']}: "
