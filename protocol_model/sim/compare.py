@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -284,27 +284,46 @@ def bootstrap(current: np.ndarray, proposed: np.ndarray, stat: Callable[[np.ndar
     (:meth:`Statistic.resampled`: the same resamples, no resampled copies). Returns current, proposed, change
     and ``*_lo``/``*_hi`` of each. Raises ``ValueError`` for empty or unequal samples or ``resamples < 1``.
     """
-    n = current.size
-    if n == 0 or proposed.size != n or resamples < 1:
+    return bootstrap_many([(current, proposed, stat)], rng, resamples, confidence, block)[0]
+
+
+def bootstrap_many(samples: Sequence[tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray]]],
+                   rng: np.random.Generator, resamples: int, confidence: float = CONFIDENCE,
+                   block: int = 200) -> list[dict[str, float]]:
+    """:func:`bootstrap` of several (current, proposed, statistic) triples of the same paths on one set of
+    resamples: each block of ``block`` resamples is drawn once (the draws of a single triple are
+    :func:`bootstrap`'s) and every statistic is evaluated on it. One dict per triple, in order.
+
+    Raises ``ValueError`` for no triples, empty or unequal samples, or ``resamples < 1``.
+    """
+    n = samples[0][0].size if samples else 0
+    if n == 0 or resamples < 1 or any(a.size != n or b.size != n for a, b, _ in samples):
         raise ValueError("bootstrap: need two non-empty samples of the same paths and resamples >= 1")
-    point = stat(np.stack([current, proposed]))
-    draws = np.empty((resamples, 2))
-    orders = [np.argsort(-x, kind="stable") for x in (current, proposed)] if isinstance(stat, Statistic) else []
+    draws = np.empty((len(samples), resamples, 2))
+    orders = [[np.argsort(-x, kind="stable") for x in (a, b)] if isinstance(stat, Statistic) else []
+              for a, b, stat in samples]
     for s in range(0, resamples, block):
         idx = rng.integers(0, n, (min(block, resamples - s), n))
-        if isinstance(stat, Statistic):
-            idx += (np.arange(idx.shape[0]) * n)[:, None]
-            counts = np.bincount(idx.ravel(), minlength=idx.size).reshape(idx.shape).astype(float)
-            for side, (x, order) in enumerate(zip((current, proposed), orders, strict=True)):
-                draws[s:s + idx.shape[0], side] = stat.resampled(x, counts, order)
-        else:
-            draws[s:s + idx.shape[0], 0] = stat(current[idx])
-            draws[s:s + idx.shape[0], 1] = stat(proposed[idx])
+        rows = slice(s, s + idx.shape[0])
+        counts = None
+        for i, (a, b, stat) in enumerate(samples):
+            if not isinstance(stat, Statistic):
+                draws[i, rows, 0], draws[i, rows, 1] = stat(a[idx]), stat(b[idx])
+                continue
+            if counts is None:  # how many times each resample draws each path
+                flat = idx + (np.arange(idx.shape[0]) * n)[:, None]
+                counts = np.bincount(flat.ravel(), minlength=flat.size).reshape(flat.shape).astype(float)
+            for side, (x, order) in enumerate(zip((a, b), orders[i], strict=True)):
+                draws[i, rows, side] = stat.resampled(x, counts, order)
     tail = (1.0 - confidence) / 2 * 100
-    out = {"current": float(point[0]), "proposed": float(point[1]), "change": float(point[1] - point[0])}
-    for name, col in (("current", draws[:, 0]), ("proposed", draws[:, 1]), ("change", draws[:, 1] - draws[:, 0])):
-        lo, hi = np.percentile(col, [tail, 100 - tail])
-        out[f"{name}_lo"], out[f"{name}_hi"] = float(lo), float(hi)
+    out = []
+    for (a, b, stat), d in zip(samples, draws, strict=True):
+        point = stat(np.stack([a, b]))
+        row = {"current": float(point[0]), "proposed": float(point[1]), "change": float(point[1] - point[0])}
+        for name, col in (("current", d[:, 0]), ("proposed", d[:, 1]), ("change", d[:, 1] - d[:, 0])):
+            lo, hi = np.percentile(col, [tail, 100 - tail])
+            row[f"{name}_lo"], row[f"{name}_hi"] = float(lo), float(hi)
+        out.append(row)
     return out
 
 
@@ -463,12 +482,15 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
                            parameter_diff(current.protocol, proposed.protocol, simulated), {}, list(notes or []),
                            resamples)
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 18]))
-    for name, scope in collateral_scopes(book, current.params).items():
+    scopes = collateral_scopes(book, current.params)
+    samples = []
+    for scope in scopes.values():
         a, b = _series(outcomes["current"], scope), _series(outcomes["proposed"], scope)
-        rows = []
-        for key, label, series, stat, unit in METRICS:
-            row = bootstrap(a[series], b[series], STATS[stat], rng, resamples)
-            rows.append({"key": key, "label": label, "unit": unit, "exact": False, **row})
+        samples += [(a[series], b[series], STATS[stat]) for _, _, series, stat, _ in METRICS]
+    intervals = iter(bootstrap_many(samples, rng, resamples))  # one set of resamples for every metric and scope
+    for name, scope in scopes.items():
+        rows = [{"key": key, "label": label, "unit": unit, "exact": False, **next(intervals)}
+                for key, label, _, _, unit in METRICS]
         rows += book_effects(book, current.params, proposed.params, scope)
         result.scopes[name] = rows
     return result
