@@ -72,16 +72,17 @@ def _check(args: argparse.Namespace) -> int:
 
 def _story(args: argparse.Namespace) -> int:
     """Play a story in the exact model (or, with ``--chain``, on a local anvil with the model cross-check
-    after every step); every step's outcome must be what the file expects."""
+    after every step); every step's outcome must be what the file expects. An Aave V3 story always plays on the
+    real Aave V3 bytecode with the twin: in process, or on the local anvil with ``--chain``."""
     kind, scenario = check_file(args.file, "story")
     if kind == "morpho_story":
         return _morpho_story(args, *scenario)
     from protocol_model.scenario.aave_v3_story import AaveStory
 
-    if isinstance(scenario, AaveStory):  # rules: aave-v3: always on the real bytecode, cross-checked
+    if isinstance(scenario, AaveStory):  # rules: aave-v3: on the real bytecode (in-process, or anvil with --chain)
         from protocol_model.chain.aave_v3.replay import story_report
 
-        lines, ok = story_report(str(args.file))
+        lines, ok = story_report(str(args.file), on_anvil=args.chain)
         print("\n".join(lines))
         return 0 if ok else 1
     if args.chain:
@@ -214,6 +215,10 @@ def _compare(args: argparse.Namespace) -> int:
     check_file(args.simulation, "compare")
     check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
+    if args.verify_on_chain and {current.spec.rules, proposed.spec.rules} != {"generic"}:
+        raise ScenarioError("--verify-on-chain: the replay deploys the generic pool; a preset (rules: "
+                            f"{proposed.spec.rules if proposed.spec.rules != 'generic' else current.spec.rules}) is "
+                            f"checked against its exact twin instead (docs/risk_lab.md)")
     book = read_book(args.book, current.params) if args.book else None
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",

@@ -1,5 +1,6 @@
 """Gas of the protocol on a connected anvil: the first-touch pool operations ``make bench`` compares with
-Morpho Blue and Aave V3, and the gas snapshot (``.gas-snapshot``) of every entry point of LendingPool,
+Morpho Blue and Aave V3 (measured on the same anvil by ``chain/gas_references.py``), and the gas snapshot
+(``.gas-snapshot``) of every entry point of LendingPool,
 PriceRouter, Looper, LeveragedToken and PerpEngine that ``tests/contracts/test_gas_snapshot.py`` holds.
 
 The snapshot is forge-snapshot style, one ``operation gas`` line per entry point (``LendingPool.borrow 103210``),
@@ -59,8 +60,9 @@ class Receipted:
 
 # ------------------------------------------------------------------ first-touch flows (the bench)
 
-def _send(label: str, method: Any, *args: Any, sender: Any) -> int:
-    """Mine one call BLOCK_SECONDS after the head; its gas used, or Reverted."""
+def mined(label: str, method: Any, *args: Any, sender: Any) -> Any:
+    """Mine one ape transaction ``method(*args)`` from ``sender`` BLOCK_SECONDS after the head (gas limit
+    ``GAS_LIMIT``, no estimate); its receipt. Raises ``Reverted`` naming ``label`` when it reverts."""
     from ape import chain
 
     chain.pending_timestamp = chain.blocks.head.timestamp + BLOCK_SECONDS
@@ -70,7 +72,12 @@ def _send(label: str, method: Any, *args: Any, sender: Any) -> int:
         raise Reverted(f"{label}: {type(err).__name__}: {err}") from None
     if receipt.failed:
         raise Reverted(f"{label}: transaction failed")
-    return int(receipt.gas_used)
+    return receipt
+
+
+def _send(label: str, method: Any, *args: Any, sender: Any) -> int:
+    """Mine one call BLOCK_SECONDS after the head (``mined``); its gas used, or Reverted."""
+    return int(mined(label, method, *args, sender=sender).gas_used)
 
 
 def first_touch(project: Any, multi_asset: bool) -> dict[str, int]:

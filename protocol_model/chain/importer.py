@@ -34,16 +34,24 @@ LOG_CHUNK_BLOCKS = 10_000
 
 
 @dataclass
-class ImportedPool:
-    """The exact engine loaded from chain, with the names used for assets and accounts."""
+class Imported:
+    """A twin loaded from chain (``pool``), the names used for its assets and accounts, the addresses behind
+    them, and the block it was read at (number, time in seconds)."""
 
-    pool: LendingPool
+    pool: Any
     asset_names: list[str]
     account_names: list[str]
     asset_address: dict[str, str]
     account_address: dict[str, str]
     block_number: int
     block_timestamp: int
+
+
+@dataclass
+class ImportedPool(Imported):
+    """The exact engine loaded from chain, with the names used for assets and accounts."""
+
+    pool: LendingPool
 
     amm = None
     """Imported pools have no AMM pairs (ModelWorld.snapshot reads this)."""
@@ -58,22 +66,29 @@ class ImportedPool:
         return ModelWorld.snapshot(self)  # type: ignore[arg-type]
 
 
+def event_topic(abi: Any) -> str:
+    """Topic 0 (0x-hex) of an event given as its ABI entry (``{"type": "event", "name", "inputs"}``)."""
+    return "0x" + event_abi_to_log_topic(abi).hex().removeprefix("0x")
+
+
 def _event_topic(contract: Contract, name: str) -> str:
     abi = next(e for e in contract.contract_type.events if e.name == name)
-    return "0x" + event_abi_to_log_topic(abi.model_dump(mode="json", by_alias=True)).hex()
+    return event_topic(abi.model_dump(mode="json", by_alias=True))
 
 
-def position_accounts(pool_contract: Contract, from_block: int, to_block: int) -> list[str]:
-    """Every address that ever received a supply or took a borrow, in order of first appearance."""
+def log_addresses(emitters: str | list[str], topics: dict[str, int], from_block: int, to_block: int) -> list[str]:
+    """The addresses logged by ``emitters`` (one contract address or several) in events whose topic 0 is a key
+    of ``topics``, each read from the indexed topic at the position its key maps to; in order of first
+    appearance (block, log index). Logs are read in chunks of ``LOG_CHUNK_BLOCKS`` blocks (public RPC
+    endpoints cap the range of one ``eth_getLogs``). Needs ape connected to the chain."""
     from ape import chain
 
     web3 = chain.provider.web3
-    topics = {_event_topic(pool_contract, "Supply"): 3, _event_topic(pool_contract, "Borrow"): 2}
     seen: dict[str, None] = {}
     start = from_block
     while start <= to_block:
         end = min(start + LOG_CHUNK_BLOCKS - 1, to_block)
-        logs = web3.eth.get_logs({"address": pool_contract.address, "fromBlock": start, "toBlock": end,
+        logs = web3.eth.get_logs({"address": emitters, "fromBlock": start, "toBlock": end,
                                   "topics": [list(topics)]})
         for log in sorted(logs, key=lambda x: (x["blockNumber"], x["logIndex"])):
             t0 = "0x" + bytes(log["topics"][0]).hex().removeprefix("0x")
@@ -81,6 +96,12 @@ def position_accounts(pool_contract: Contract, from_block: int, to_block: int) -
             seen.setdefault(to_checksum_address(who), None)
         start = end + 1
     return list(seen)
+
+
+def position_accounts(pool_contract: Contract, from_block: int, to_block: int) -> list[str]:
+    """Every address that ever received a supply or took a borrow, in order of first appearance."""
+    topics = {_event_topic(pool_contract, "Supply"): 3, _event_topic(pool_contract, "Borrow"): 2}
+    return log_addresses(pool_contract.address, topics, from_block, to_block)
 
 
 def import_pool(project: Any, pool_address: str, *, labels: dict[str, str] | None = None,

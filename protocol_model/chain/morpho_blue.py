@@ -215,15 +215,11 @@ def replay_story(story: Any, spec: Any, driver: ChainDriver, deployer: Any,
 def play_on_local_chain(story: Any, spec: Any) -> list[StepResult]:
     """Deploy real Morpho Blue on an anvil started for the story (``story_chain.local_chain``) and replay the
     story there with the model cross-check (``replay_story``); the story's accounts play ape's test accounts
-    1, 2, ... (0 deploys). The chain is gone when this returns."""
-    from ape import accounts
+    1, 2, ... (0 deploys; ``story_chain.local_driver``). The chain is gone when this returns."""
+    from protocol_model.chain.story_chain import local_driver
 
-    from protocol_model.chain.driver import connect
-    from protocol_model.chain.story_chain import local_chain
-
-    with local_chain() as project:
-        test = accounts.test_accounts
-        return replay_story(story, spec, connect(project), test[0], [test[i + 1] for i in range(len(story.accounts))])
+    with local_driver() as (driver, test):
+        return replay_story(story, spec, driver, test[0], test[1:len(story.accounts) + 1])
 
 
 def report_lines(story: Any, results: Sequence[StepResult]) -> tuple[list[str], bool]:

@@ -106,6 +106,18 @@ def local_chain() -> Iterator[Any]:
         yield project
 
 
+@contextmanager
+def local_driver() -> Iterator[tuple[ChainDriver, list[Any]]]:
+    """An anvil started for the body (:func:`local_chain`): yield the chain driver (``driver.connect``: ape
+    transactions on anvil) and ape's funded test accounts (index 0 deploys); anvil stops on exit."""
+    from ape import accounts
+
+    from protocol_model.chain.driver import connect
+
+    with local_chain() as project:
+        yield connect(project), list(accounts.test_accounts)
+
+
 def play_on_local_chain(scenario: Scenario | PerpScenario) -> Replay:
     """Deploy and play ``scenario`` on an anvil started for it (``local_chain``): every step on chain and
     in the exact model, every field compared after each. Returns the finished replay (read

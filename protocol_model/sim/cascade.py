@@ -39,12 +39,14 @@ from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators
 from protocol_model.sim.interest import Accrual
+from protocol_model.sim.liquidation_rules import PresetRule, rule_for, write_off
+from protocol_model.sim.multi_collateral import Columns, MultiBlock
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
 from protocol_model.sim.paths import MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
 _SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_debt_count", "reserves_used_usd",
-         "supplier_loss_usd", "liquidator_pnl_usd", "max_amm_discount")
+         "supplier_loss_usd", "liquidator_pnl_usd", "max_amm_discount", "redeemed_usd")
 
 
 def quantize_oracle(price: np.ndarray) -> np.ndarray:
@@ -100,6 +102,8 @@ class _Hits:
     count: np.ndarray
     sums: np.ndarray
     """rows: fee, seized − fee (sold), repaid, bad debt; one column per hit path"""
+    written_off: np.ndarray | None = None
+    """per ``bad_idx`` entry, whether it counts as a position written off (None: bad > 0; ``multi_collateral``)"""
 
 
 @dataclass
@@ -145,11 +149,12 @@ class _Keeper:
 
 
 def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf: float,
-               keeper: _Keeper | None = None, index: tuple[np.ndarray, np.ndarray] | None = None) -> _Hits | None:
+               keeper: _Keeper | None = None, index: tuple[np.ndarray, np.ndarray] | None = None,
+               rule: PresetRule | None = None) -> _Hits | None:
     """Liquidate every position of block ``b`` with trigger > ``ratio`` (HF < 1) that the ``keeper``'s
     economics allow (all of them without), in place; None if none. With ``index`` (the paths' supply index of
     the collateral, borrow index of the debt: interest on) the block holds scaled balances and ``ratio`` is
-    already divided by the index ratio."""
+    already divided by the index ratio. A preset ``rule`` (``sim.liquidation_rules``) replaces the generic amounts."""
     pi = np.flatnonzero(b.maxtrig > ratio)
     if pi.size == 0:
         return None
@@ -179,6 +184,8 @@ def _liquidate(b: _Block, ratio: np.ndarray, oracle: np.ndarray, cf: float, fchf
     np.minimum(seized, C, out=seized)
     if sa.size:
         repaid[sa] = np.minimum(C[sa] / bonus1[sa] * pc[sa] / pd[sa], D[sa])
+    if rule is not None:  # a preset's close factor, incentive and seize-all (the generic amounts above are dropped)
+        repaid[:], seized, bonus1, sa = rule.amounts(C, D, pc, pd, b.lt, b.bonus1)
     np.divide(seized, bonus1, out=fee)
     np.subtract(seized, fee, out=fee)
     fee *= b.fee_frac
@@ -248,7 +255,11 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     dev_frac = lag.deviation_bps / 1e4
     dislocation = np.ones((P, K))
     blocks = [_Block.build(book, assets, c, d, s, P) for c, d, s in book.pairs()]
-    amm_cols = sorted({b.c for b in blocks if not deep[b.c]})  # assets that liquidators move
+    multi = MultiBlock.build(book.multi, assets, book.n_pairs, P) if book.multi is not None and len(book.multi) \
+        else None
+    par = params.redeem_par  # redeemed at par, not sold: those assets' AMMs never move
+    amm_cols = sorted(c for c in {b.c for b in blocks} | (multi.collateral_assets if multi else set())
+                      if not deep[c] and np.isnan(par[c]))  # assets that liquidators move
     reserves = np.broadcast_to(np.array([a.reserves_tokens for a in assets]), (P, K)).copy()
     out = {k: np.zeros(P) for k in _SUMS}
     min_hf = np.full(P, np.inf)
@@ -256,6 +267,9 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     series = _series_buffers(P, n_steps, K) if record_series else {}
     events: list[Event] = []
     keeper = _Keeper.start(params.liquidators, P)
+    rule = rule_for(params.rules)
+    if rule is not None and book.multi is not None and len(book.multi):
+        raise ValueError(f"rules {rule.name}: cross-collateral accounts follow the generic pool's rule only")
     rates = Accrual.start(params, book, P) if params.accrues else None
     market_px = np.broadcast_to(p0, (P, K)).copy()
     by_coll = {k: np.zeros((P, K)) for k in ASSET_FIELDS[:2]}
@@ -267,6 +281,8 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     with np.errstate(divide="ignore", invalid="ignore"):
         for b in blocks:
             np.minimum(min_hf, oracle[:, b.c] / oracle[:, b.d] / b.maxtrig, out=min_hf)
+        if multi is not None:
+            np.minimum(min_hf, multi.health(oracle).min(axis=1), out=min_hf)
         for t in range(1, n_steps + 1):
             market_px = stream.next()
             np.minimum(min_fund, market_px, out=min_fund)
@@ -288,7 +304,7 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 oracle = np.where(post, quantize_oracle(seen), oracle)
                 since_post[post] = 0
 
-            hits: list[tuple[_Block, _Hits]] = []
+            hits: list[tuple[_Block | Columns, _Hits]] = []
             if keeper is not None:
                 keeper.new_step()
             if rates is not None:
@@ -300,12 +316,15 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                     index = rates.sidx[:, b.c], rates.bidx[:, b.d]
                     ratio = ratio * index[0] / index[1]
                 np.minimum(min_hf, ratio / b.maxtrig, out=min_hf)
-                h = _liquidate(b, ratio, oracle, cf, fchf, keeper, index)
+                h = _liquidate(b, ratio, oracle, cf, fchf, keeper, index, rule)
                 if h is not None:
                     hits.append((b, h))
+            if multi is not None:  # cross-collateral accounts (sim.multi_collateral), after the pairs
+                np.minimum(min_hf, multi.health(oracle, rates).min(axis=1), out=min_hf)
+                hits += [(g, _Hits(*f)) for g, f in multi.liquidate(oracle, cf, fchf, keeper, rates)]
             if hits:
                 market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out,
-                                    by_coll, params.liquidators.gas_usd, rates)
+                                    by_coll, params.liquidators.gas_usd, rates, par, rule)
                 if record_events:
                     events += _events(t, [h for _, h in hits])
             np.minimum(min_market, market_px, out=min_market)
@@ -327,11 +346,14 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
     return CascadeOutcome({k: out[k] for k in PATH_FIELDS}, bad_tokens, series, events, per_asset)
 
 
-def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
+def _settle(hits: list, P: int, K: int, oracle: np.ndarray, market_px: np.ndarray,
             dislocation: np.ndarray, reserves: np.ndarray, bad_tokens: np.ndarray, liq: np.ndarray,
             deep: np.ndarray, out: dict[str, np.ndarray], by_coll: dict[str, np.ndarray],
-            gas_usd: float = 0.0, rates: Accrual | None = None) -> np.ndarray:
-    """Book one step's liquidations: fees to reserves, bad-debt write-off, liquidators' AMM sales.
+            gas_usd: float = 0.0, rates: Accrual | None = None, par: np.ndarray | None = None,
+            rule: PresetRule | None = None) -> np.ndarray:
+    """Book one step's liquidations: fees to reserves, bad-debt write-off (``liquidation_rules.write_off``),
+    liquidators' AMM sales (or par redemptions of the ``par`` assets, (assets,) USD per token, NaN for sold
+    ones: ``redeemed_usd``).
 
     Updates ``dislocation``, ``reserves``, ``bad_tokens``, ``out`` and ``by_coll`` (per collateral asset,
     (paths, assets) USD) in place; returns the market prices
@@ -349,7 +371,8 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
             any_bad = True
             bad_pk[hp, b.d] += h.sums[3]
             by_coll["bad_debt_by_collateral_usd"][hp, b.c] += h.sums[3] * oracle[hp, b.d]
-            out["bad_debt_count"] += np.bincount(h.path[h.bad_idx], h.bad[h.bad_idx] > 0, P)
+            counted = h.bad[h.bad_idx] > 0 if h.written_off is None else h.written_off
+            out["bad_debt_count"] += np.bincount(h.path[h.bad_idx], counted, P)
     if len(hits) == 1:
         H = hits[0][1].hit_paths
     else:
@@ -361,12 +384,12 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
     res = reserves[H] + fee_pk[H]
     if any_bad:
         bad = bad_pk[H]
-        from_res = np.minimum(res, bad)
+        from_res, loss = write_off(rule, res, bad)
         res -= from_res
         bad_tokens[H] += bad
         out["bad_debt_usd"][H] += (bad * o).sum(axis=1)
         out["reserves_used_usd"][H] += (from_res * o).sum(axis=1)
-        out["supplier_loss_usd"][H] += ((bad - from_res) * o).sum(axis=1)
+        out["supplier_loss_usd"][H] += (loss * o).sum(axis=1)
     reserves[H] = res
     if rates is not None:
         burned = repaid_pk[H] + bad_pk[H] if any_bad else repaid_pk[H]
@@ -376,8 +399,14 @@ def _settle(hits: list[tuple[_Block, _Hits]], P: int, K: int, oracle: np.ndarray
     out["liquidation_volume_usd"][H] += (rep * o).sum(axis=1)
     new_px, proceeds = amm.sell(mp, liq, sold, sqrt=np.sqrt)
     moved = (sold > 0) & ~deep
+    sold_px = mp  # what collateral not sold into a moving AMM fetches
+    if par is not None and not np.isnan(par).all():  # redeemed at par: no AMM sale (Liquidators.redeem)
+        red = ~np.isnan(par)
+        moved &= ~red
+        sold_px = np.where(red, par, mp)
+        out["redeemed_usd"][H] += (sold * np.where(red, par, 0.0)).sum(axis=1)
     new_px = np.where(moved, new_px, mp)
-    proceeds = np.where(moved, proceeds, sold * mp)
+    proceeds = np.where(moved, proceeds, sold * sold_px)
     dislocation[H] *= new_px / mp
     pnl = proceeds.sum(axis=1) - (rep * mp).sum(axis=1)
     if gas_usd:
@@ -394,7 +423,7 @@ def _events(t: int, hits: list[_Hits]) -> list[Event]:
     """The step's liquidations as events, by path, then block/position order (the order of execution)."""
     cols = [np.concatenate([getattr(h, f) for h in hits]) for f in ("path", "position", "repaid", "seized", "fee",
                                                                        "bad")]
-    order = np.lexsort((np.arange(cols[0].size), cols[0]))
+    order = np.lexsort((np.arange(cols[0].size), cols[1], cols[0]))  # by path, position, then entry
     pp, qq, rep, sez, fee, bad = (c[order].tolist() for c in cols)
     return [(int(p), t, int(q), r, s, f, x) for p, q, r, s, f, x in zip(pp, qq, rep, sez, fee, bad, strict=True)]
 

@@ -31,7 +31,7 @@ import numpy as np
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile, load_protocol
-from protocol_model.sim.books import Book
+from protocol_model.sim.books import Book, MultiPositions
 from protocol_model.sim.cascade import quantize_oracle
 from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.outcome import CascadeOutcome, liquidation_induced_drop
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 LAB_FIELDS = ("price_usd", "decimals", "ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
-              "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps")
+              "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps", "lltv_bps", "price")
 """Protocol fields the lab's cascade reads; a change to any other field is listed but not modelled."""
 
 BOOK_COLUMNS = ("position", "collateral", "debt", "collateral_tokens", "debt_tokens")
@@ -122,17 +122,29 @@ def parameter_diff(current: ProtocolFile, proposed: ProtocolFile, simulated: lis
     a: dict[str, Any] = {}
     b: dict[str, Any] = {}
     for proto, flat in ((current, a), (proposed, b)):
-        _flat("", proto.model_dump(include={"pool", "assets", "perp"}), flat)
+        _flat("", proto.model_dump(include={"pool", "assets", "perp", "aave_v3", "morpho"}), flat)
     rows = []
     for key in sorted(set(a) | set(b)):
         if a.get(key) == b.get(key):
             continue
         parts = key.split(".")
-        asset = parts[1] if parts[0] == "assets" else parts[0]
-        modelled = parts[-1] in LAB_FIELDS and (asset == "pool" or asset in simulated)
+        preset = parts[0] in ("aave_v3", "morpho") and len(parts) == 4  # aave_v3.reserves.X.f, morpho.markets.M.f
+        asset = parts[2] if preset else parts[1] if parts[0] == "assets" else parts[0]
+        tokens = _market_tokens(current, proposed, asset) if parts[0] == "morpho" else {asset}
+        modelled = parts[-1] in LAB_FIELDS and (asset == "pool" or tokens <= set(simulated))
         rows.append({"field": key, "asset": asset, "name": parts[-1], "current": a.get(key), "proposed": b.get(key),
                      "modelled": modelled})
     return rows
+
+
+def _market_tokens(current: ProtocolFile, proposed: ProtocolFile, market: str) -> set[str]:
+    """The loan and collateral tokens of a Morpho market of either protocol (the lab models a market whose two
+    tokens it simulates)."""
+    for proto in (current, proposed):
+        m = proto.morpho.markets.get(market) if proto.morpho else None
+        if m is not None:
+            return {m.loan_token, m.collateral_token}
+    return {market}
 
 
 def read_book(path: str | Path, params: CascadeParams) -> Book:
@@ -153,7 +165,7 @@ def read_book(path: str | Path, params: CascadeParams) -> Book:
     missing = [c for c in BOOK_COLUMNS if c not in rows[0]]
     if missing:
         raise ScenarioError(f"{path}: missing column(s) {missing} (a book file has {list(BOOK_COLUMNS)})")
-    cols: dict[str, list] = {c: [] for c in BOOK_COLUMNS}
+    cols: dict[str, list] = {c: [] for c in BOOK_COLUMNS}  # rows sharing a position name: one account
     for i, row in enumerate(rows, start=2):
         for c in ("collateral", "debt"):
             if row[c] not in names:
@@ -169,10 +181,31 @@ def read_book(path: str | Path, params: CascadeParams) -> Book:
             cols[c].append(v)
         cols["position"].append(row["position"])
     try:
-        return Book.sorted(cols["collateral"], cols["debt"], cols["collateral_tokens"], cols["debt_tokens"],
-                           tuple(cols["position"]))
+        return _grouped_book(cols, len(names))
     except ValueError as err:
         raise ScenarioError(f"{path}: {err}") from None
+
+
+def _grouped_book(cols: dict[str, list], n_assets: int) -> Book:
+    """A book from book-file columns: a position name on one row is a pair position; on several rows, one
+    cross-collateral account holding the sum of its rows per asset (``MultiPositions``). Raises ``ValueError`` as
+    ``Book``."""
+    rows: dict[str, list[int]] = {}
+    for r, name in enumerate(cols["position"]):
+        rows.setdefault(name, []).append(r)
+    single = [r[0] for r in rows.values() if len(r) == 1]
+    multi = [(name, r) for name, r in rows.items() if len(r) > 1]
+    pick = lambda c: [cols[c][r] for r in single]  # noqa: E731
+    accounts = None
+    if multi:
+        coll, debt = np.zeros((len(multi), n_assets)), np.zeros((len(multi), n_assets))
+        for j, (_, rs) in enumerate(multi):
+            for r in rs:
+                coll[j, cols["collateral"][r]] += cols["collateral_tokens"][r]
+                debt[j, cols["debt"][r]] += cols["debt_tokens"][r]
+        accounts = MultiPositions(coll, debt, tuple(name for name, _ in multi))
+    return Book.sorted(pick("collateral"), pick("debt"), pick("collateral_tokens"), pick("debt_tokens"),
+                       tuple(pick("position")), accounts)
 
 
 def write_book(book: Book, params: CascadeParams, path: Path) -> Path:
@@ -181,9 +214,16 @@ def write_book(book: Book, params: CascadeParams, path: Path) -> Path:
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(BOOK_COLUMNS)
-        for i in range(len(book)):
+        for i in range(book.n_pairs):
             w.writerow([book.names[i] if book.names else f"p{i}", names[book.coll_asset[i]],
                         names[book.debt_asset[i]], repr(float(book.coll_tokens[i])), repr(float(book.debt_tokens[i]))])
+        if book.multi is not None:  # one row per collateral/debt leg, the name repeated (read back as one account)
+            for name, coll, debt in zip(book.all_names[book.n_pairs:], book.multi.coll, book.multi.debt, strict=True):
+                held, owed = list(np.flatnonzero(coll)), list(np.flatnonzero(debt))
+                for j in range(max(len(held), len(owed), 2)):
+                    c, d = held[min(j, len(held) - 1)], owed[min(j, len(owed) - 1)] if owed else held[0]
+                    w.writerow([name, names[c], names[d], repr(float(coll[c]) if j < len(held) else 0.0),
+                                repr(float(debt[d]) if j < len(owed) else 0.0)])
     return path
 
 
@@ -353,16 +393,17 @@ def book_effects(book: Book, current: CascadeParams, proposed: CascadeParams, sc
     for the whole book.
     """
     prices = quantize_oracle(np.array(current.initial_prices))
-    sel = np.ones(len(book), dtype=bool) if scope is None else book.coll_asset == scope
-    indebted = sel & (book.debt_tokens > 0)
+    coll, debt = book.dense(len(prices))  # cross-collateral accounts count in every scope of their collaterals
+    sel = np.ones(len(book), dtype=bool) if scope is None else coll[:, scope] > 0
+    indebted = sel & (debt.sum(axis=1) > 0)
     hf_a, hf_b = book.health_factors(current, prices), book.health_factors(proposed, prices)
     newly = indebted & (hf_b < 1.0) & (hf_a >= 1.0)
     cured = indebted & (hf_a < 1.0) & (hf_b >= 1.0)
-    debt_usd = book.debt_tokens * prices[book.debt_asset]
-    coll_usd = book.coll_tokens * prices[book.coll_asset]
+    debt_usd = (debt * prices).sum(axis=1)
+    coll_usd = coll * prices
 
     def capacity(p: CascadeParams) -> tuple[float, float]:
-        cap = coll_usd * np.array([a.ltv_bps for a in p.assets])[book.coll_asset] / 1e4
+        cap = (coll_usd * np.array([a.ltv_bps for a in p.assets]) / 1e4).sum(axis=1)
         return float(cap[sel].sum()), float(np.maximum(cap - debt_usd, 0.0)[sel].sum())
 
     (cap_a, head_a), (cap_b, head_b) = capacity(current), capacity(proposed)
@@ -441,7 +482,8 @@ class CompareResult:
 def collateral_scopes(book: Book, params: CascadeParams) -> dict[str, int | None]:
     """'Total' -> None, then each collateral asset of the book (name -> asset index), in asset order."""
     scopes: dict[str, int | None] = {"Total": None}
-    for i in sorted({int(c) for c in np.unique(book.coll_asset)}):
+    held = set() if book.multi is None else {int(k) for k in np.flatnonzero(book.multi.coll.sum(axis=0))}
+    for i in sorted({int(c) for c in np.unique(book.coll_asset)} | held):
         scopes[params.assets[i].name] = i
     return scopes
 

@@ -18,6 +18,7 @@ import numpy as np
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
 from protocol_model.exact.math_lib import BPS, RAY, WAD
 from protocol_model.scenario.params import AssetSpec, PoolSpec
+from protocol_model.sim.liquidation_rules import RuleName, rule_for
 
 
 @dataclass(frozen=True)
@@ -144,11 +145,16 @@ class Liquidators:
     ``min_profit_usd``; and, per path and step, in book order, only while the keeper's ``capital_usd`` covers
     the repayments so far (the first profitable liquidation it cannot fund ends its round for that step). The
     defaults (no gas, no minimum, unlimited capital) liquidate every position below HF 1.
+
+    ``redeem``: assets (stablecoins) whose seized collateral the keeper redeems with the issuer at par, $1 per
+    token, instead of selling it into the asset's AMM: no price impact, proceeds at par (``redeemed_usd``). The
+    profit rule above still values the collateral at the oracle price.
     """
 
     gas_usd: float = 0.0
     min_profit_usd: float = 0.0
     capital_usd: float = math.inf
+    redeem: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not (self.gas_usd >= 0 and math.isfinite(self.gas_usd)):
@@ -157,6 +163,8 @@ class Liquidators:
             raise ValueError(f"min_profit_usd must be a finite number >= 0, got {self.min_profit_usd}")
         if not self.capital_usd > 0:
             raise ValueError(f"capital_usd must be > 0, got {self.capital_usd}")
+        if len(set(self.redeem)) != len(self.redeem):
+            raise ValueError(f"redeem: names repeat: {list(self.redeem)}")
 
     @property
     def filters_profit(self) -> bool:
@@ -185,6 +193,8 @@ class CascadeParams:
     """accrue interest along the paths from each asset's ``rate`` curve (off: debts never grow)"""
     step_seconds: float = 86_400.0
     """length of one step (seconds): each step's borrow index grows by ``rate × step_seconds``"""
+    rules: RuleName = "generic"
+    """the protocol's liquidation rule (``rules:`` of its protocol file; ``sim.liquidation_rules``)"""
 
     def __post_init__(self) -> None:
         if not self.assets:
@@ -205,9 +215,15 @@ class CascadeParams:
                                  f"got {a.start_utilization_bps}")
         if not (self.step_seconds > 0 and math.isfinite(self.step_seconds)):
             raise ValueError(f"step_seconds must be a positive number, got {self.step_seconds}")
+        for r in self.liquidators.redeem:
+            if r not in names:
+                raise ValueError(f"liquidators.redeem: unknown asset '{r}' (known: {names})")
         self.pool_params()
         if not 0.0 <= self.arb_recovery <= 1.0:
             raise ValueError(f"arb_recovery must be in [0, 1], got {self.arb_recovery}")
+        rule = rule_for(self.rules)
+        if rule is not None:
+            rule.check(self)
 
     def pool_params(self) -> PoolParams:
         """The exact engine's pool parameters (the one conversion: ``scenario.params.PoolSpec``). The minimum
@@ -228,6 +244,12 @@ class CascadeParams:
             if a.name == name:
                 return i
         raise KeyError(f"unknown asset '{name}' (known: {[a.name for a in self.assets]})")
+
+    @property
+    def redeem_par(self) -> np.ndarray:
+        """(assets,) USD per token a keeper redeems seized collateral at: 1.0 for ``liquidators.redeem`` assets,
+        NaN for assets sold into their AMM."""
+        return np.array([1.0 if a.name in self.liquidators.redeem else np.nan for a in self.assets])
 
     @property
     def initial_prices(self) -> tuple[float, ...]:

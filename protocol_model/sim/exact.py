@@ -17,7 +17,7 @@ its indices lead the lab's by about rate × (those seconds), a relative ~1e-8 pe
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
@@ -28,6 +28,7 @@ from protocol_model.scenario.story import Scenario, parse_scenario
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.interest import deposits
+from protocol_model.world.keeper import decide
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 
 START = 1_700_000_000
@@ -44,6 +45,9 @@ class ExactRun:
     """(step, position, repaid units, seized units, fee units, bad-debt units)"""
     bad_debt_units: dict[str, int]
     """asset -> total written off (token units)"""
+    legs: list[tuple[int, int]] = field(default_factory=list)
+    """per event, its (collateral, debt) asset indices; a cross-collateral account written off has one event per
+    other debt asset after its liquidation's (repaid, seized and fee 0)"""
 
     @property
     def liquidation_count(self) -> int:
@@ -90,15 +94,17 @@ def opening(params: CascadeParams, book: Book, prices0, names: list[str], suppli
             spec["reserve_factor_bps"] = r.reserve_factor_bps
     debt_total = [0] * len(dec)
     accounts, steps = [], []
+    coll, debt = book.dense(len(dec))  # a pair position has one collateral and one debt; a cross-collateral more
     for i in range(len(book)):
-        c, d = int(book.coll_asset[i]), int(book.debt_asset[i])
-        cu, du = units(book.coll_tokens[i], dec[c]), units(book.debt_tokens[i], dec[d])
-        debt_total[d] += du
-        cname, dname = params.assets[c].name, params.assets[d].name
-        accounts.append({"name": names[i], "balances": {cname: _dec(cu, dec[c])}})
-        steps.append({"op": "supply", "account": names[i], "asset": cname, "amount": _dec(cu, dec[c])})
-        if du:
-            steps.append({"op": "borrow", "account": names[i], "asset": dname, "amount": _dec(du, dec[d])})
+        held = [(params.assets[k].name, _dec(units(coll[i, k], dec[k]), dec[k])) for k in np.flatnonzero(coll[i])]
+        accounts.append({"name": names[i], "balances": dict(held)})
+        steps += [{"op": "supply", "account": names[i], "asset": a, "amount": amt} for a, amt in held]
+        for d in np.flatnonzero(debt[i]):
+            du = units(debt[i, d], dec[d])
+            debt_total[d] += du
+            if du:
+                steps.append({"op": "borrow", "account": names[i], "asset": params.assets[d].name,
+                              "amount": _dec(du, dec[d])})
     liquidity = {params.assets[k].name: _dec(2 * u, dec[k]) for k, u in enumerate(debt_total) if u}
     deposited = liquidity
     if params.accrues:
@@ -137,7 +143,7 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
 
     for step, parsed in zip(steps, opened.steps, strict=True):
         play(resolve(parsed, opened), step)
-    events = []
+    events, legs = [], []
     rules = params.liquidators
     economics = rules.filters_profit or rules.limited
     step_s = int(params.step_seconds)
@@ -169,11 +175,19 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
                 play(Action("price", asset=a.name, answer=usd_to_answer(steps[-1]["price_usd"])), steps[-1])
         capital, stopped = rules.capital_usd, False
         for i in range(len(book)):
-            ci, di = int(book.coll_asset[i]), int(book.debt_asset[i])
-            c, d = params.assets[ci].name, params.assets[di].name
             pool = world.pool
-            if pool.debt_balance(d, names[i]) == 0 or pool.health_factor(names[i]) >= WAD:
+            if i < book.n_pairs:
+                ci, di = int(book.coll_asset[i]), int(book.debt_asset[i])
+                if pool.debt_balance(params.assets[di].name, names[i]) == 0:
+                    continue
+            if pool.health_factor(names[i]) >= WAD:
                 continue
+            if i >= book.n_pairs:  # cross-collateral: the project keeper's choice (largest debt, largest collateral)
+                choice = decide(pool, keeper, names[i], now)
+                if choice is None or choice.action is None:
+                    continue
+                ci, di = params.index(choice.action.collateral), params.index(choice.action.debt)
+            c, d = params.assets[ci].name, params.assets[di].name
             before = copy.deepcopy(world) if economics else None
             coll_before, n_bad = pool.supply_balance(c, names[i]), len(pool.bad_debt_events)
             reserves_before = pool.assets[c].state.reserves
@@ -181,7 +195,8 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
             step = {"op": "liquidate", "account": keeper, "borrower": names[i], "collateral": c, "debt": d,
                     "amount": "max"}
             play(Action("liquidate", keeper, amount=UINT256_MAX, borrower=names[i], collateral=c, debt=d), step)
-            bad = sum(e.amount for e in pool.bad_debt_events[n_bad:])
+            written = pool.bad_debt_events[n_bad:]  # every debt of an account left without collateral
+            bad = sum(e.amount for e in written if e.asset == d)
             repaid = debt_before - pool.debt_balance(d, names[i]) - bad
             seized = coll_before - pool.supply_balance(c, names[i])
             fee = pool.assets[c].state.reserves - reserves_before
@@ -197,7 +212,10 @@ def exact_keeper(params: CascadeParams, book: Book, oracle_path: np.ndarray, *, 
                 capital -= usd
             steps.append(step)
             events.append((t, i, repaid, seized, fee, bad))
+            others = [(params.index(e.asset), e.amount) for e in written if e.asset != d]
+            events += [(t, i, 0, 0, 0, amount) for _, amount in others]
+            legs += [(ci, di)] + [(ci, k) for k, _ in others]
     pool = world.pool
     scenario = parse_scenario({**data, "steps": steps}, "lab path")
     bad_units = {a.name: pool.assets[a.name].state.bad_debt for a in params.assets}
-    return ExactRun(scenario, events, bad_units)
+    return ExactRun(scenario, events, bad_units, legs)

@@ -24,9 +24,7 @@ from protocol_model.sim.config import CascadeParams, RateCurve
 def deposits(params: CascadeParams, book: Book) -> np.ndarray:
     """Suppliers' deposits at step 0 (whole tokens, one per asset) besides the book's collateral: enough that each
     asset's utilization is its ``start_utilization_bps`` — debt / u − collateral in the asset, never below 0."""
-    K = len(params.assets)
-    debt = np.bincount(book.debt_asset, book.debt_tokens, K)
-    coll = np.bincount(book.coll_asset, book.coll_tokens, K)
+    coll, debt = book.totals(len(params.assets))
     u = np.array([a.start_utilization_bps / 1e4 for a in params.assets])
     return np.maximum(debt / u - coll, 0.0)
 
@@ -53,8 +51,8 @@ class Accrual:
     def start(cls, params: CascadeParams, book: Book, n_paths: int) -> Accrual:
         """Indices 1; totals from the book and the stated deposits (:func:`deposits`)."""
         K = len(params.assets)
-        sdebt = np.bincount(book.debt_asset, book.debt_tokens, K)
-        ssup = np.bincount(book.coll_asset, book.coll_tokens, K) + deposits(params, book)
+        coll, sdebt = book.totals(K)  # every position, multi-asset accounts included
+        ssup = coll + deposits(params, book)
         tile = lambda row: np.tile(row, (n_paths, 1))  # noqa: E731
         return cls(tuple(a.rate for a in params.assets), params.step_seconds, np.ones((n_paths, K)),
                    np.ones((n_paths, K)), tile(sdebt), tile(ssup))

@@ -239,12 +239,21 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     """Path ``path`` of a lab run (``sim.run.Job`` numbering: chunks of ``paths_per_chunk`` from ``seed``) on
     ``book`` rounded down to token units (debts capped at the pool's LTV line, ``Book.borrowable``), re-run
     alone with its series and events, cut down to ``positions`` positions and turned into an exact-keeper
-    scenario.
+    scenario. A position may be a cross-collateral account (``Book.multi``): it counts as one position (one chain
+    account), its debts are capped as ``LendingPool``'s borrow check computes it (``MultiPositions.borrowable``),
+    the exact keeper liquidates it with the project keeper's choice, and the lab's bad debt on it is attributed to
+    the debt assets the engine chose (:func:`event_debt_assets`); its write-off events count as events but not
+    as liquidations (the chain makes one ``liquidate`` call for them).
 
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
     ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
-    would change the utilization, hence every index), and as :func:`~protocol_model.sim.exact.exact_keeper`.
+    would change the utilization, hence every index), for a preset's rules (``params.rules``: the contracts
+    replayed are the generic pool's; ``sim.exact_presets`` checks presets against their exact twins), and as
+    :func:`~protocol_model.sim.exact.exact_keeper`; ``AssertionError`` if the bad debt attributed to the events'
+    debt assets does not add up to the engine's.
     """
+    if params.rules != "generic":
+        raise ValueError(f"rules: the on-chain replay plays the generic pool's contracts, not rules {params.rules}")
     if not 0 <= path < n_paths:
         raise ValueError(f"path {path}: the run has paths 0..{n_paths - 1}")
     if not 1 <= positions <= REPLAY_POSITIONS:
@@ -267,19 +276,64 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     for _, _, q, rep, _, _, b in events:
         bad[q] += b
         repaid[q] += rep
-    prices = np.array(params.initial_prices)
-    debt_usd = qbook.debt_tokens * prices[qbook.debt_asset]
+    coll, debt = qbook.dense(len(params.assets))
+    debt_usd = debt @ np.array(params.initial_prices)
     order = np.lexsort((-debt_usd, -repaid, -bad))
     chosen = sorted(int(i) for i in order[:positions] if debt_usd[i] > 0)
-    if params.accrues and len(chosen) < int((qbook.debt_tokens > 0).sum()):
-        raise ValueError(f"interest: path {path} needs all {int((qbook.debt_tokens > 0).sum())} borrowers replayed "
+    borrowers = int((debt_usd > 0).sum())
+    if params.accrues and len(chosen) < borrowers:
+        raise ValueError(f"interest: path {path} needs all {borrowers} borrowers replayed "
                          f"(interest depends on every borrower's debt through utilization), at most {positions}")
-    names = qbook.names or tuple(f"p{i}" for i in range(len(qbook)))
-    sub = Book.sorted(qbook.coll_asset[chosen], qbook.debt_asset[chosen], qbook.coll_tokens[chosen],
-                      qbook.debt_tokens[chosen], tuple(names[i] for i in chosen))
-    run = exact_keeper(params, sub, lab.series["oracle"][local], names=list(sub.names))
-    mine = [e for e in events if e[2] in set(chosen)]
+    sub = qbook.subset(chosen)
+    run = exact_keeper(params, sub, lab.series["oracle"][local], names=list(sub.all_names))
+    index = lab.series["borrow_index"][local] if params.accrues else None
+    legs = event_debt_assets(qbook, events, lab.series["oracle"][local], index)
     lab_bad = {a.name: 0.0 for a in params.assets}
-    for e in mine:
-        lab_bad[params.assets[int(qbook.debt_asset[e[2]])].name] += e[6]
-    return PathReplay(side, path, tuple(sub.names), params, run.scenario, len(mine), lab_bad, len(mine))
+    every = np.zeros(len(params.assets))
+    for e, d in zip(events, legs, strict=True):
+        every[d] += e[6]
+        if e[2] in set(chosen):
+            lab_bad[params.assets[d].name] += e[6]
+    if not np.allclose(every, lab.bad_debt_tokens[local], rtol=1e-9, atol=1e-12):
+        raise AssertionError(f"path {path}: bad debt by the events' debt assets {every.tolist()} differs from the "
+                             f"engine's {lab.bad_debt_tokens[local].tolist()}")
+    mine = [e for e in events if e[2] in set(chosen)]
+    liquidations = len({(e[1], e[2]) for e in mine})  # a write-off event shares its liquidation's (step, position)
+    return PathReplay(side, path, sub.all_names, params, run.scenario, liquidations, lab_bad, len(mine))
+
+
+def event_debt_assets(book: Book, events: list, oracle: np.ndarray, borrow_index: np.ndarray | None = None
+                      ) -> list[int]:
+    """The debt asset of each lab event of one path (``events`` in the engine's order, ``(path, step, position,
+    repaid, seized, fee, bad)``): a pair's own; for a cross-collateral account, as ``sim.multi_collateral``
+    chose it — the liquidation (the account's first event of a step) repays the debt with the largest value at
+    ``oracle[step]`` ((steps + 1, assets) USD; ties: the first listed), and the write-off events after it take the
+    account's other remaining debts in asset order. The account's debts are tracked from the book through the
+    events with the engine's own float operations (scaled by ``borrow_index[step]``, (steps + 1, assets), when
+    interest accrues), so the choice is the engine's. Returns asset indices, one per event.
+    """
+    K = oracle.shape[1]
+    owed: dict[int, np.ndarray] = {}
+    pending: list[int] = []
+    out, last = [], None
+    for _, t, q, rep, _, _, b in events:
+        if q < book.n_pairs:
+            out.append(int(book.debt_asset[q]))
+            continue
+        assert book.multi is not None
+        row = owed.setdefault(q, book.multi.debt[q - book.n_pairs].copy())
+        bidx = borrow_index[t] if borrow_index is not None else np.ones(K)
+        if (t, q) == last:  # a write-off of another debt (the account has no collateral left)
+            k = pending.pop(0)
+            row[k] = 0.0
+            out.append(k)
+            continue
+        last = (t, q)
+        amount = row * bidx
+        d = int(np.argmax(amount * oracle[t]))
+        row[d] = (amount[d] - rep) / bidx[d]
+        pending = [k for k in range(K) if k != d and amount[k] > 0]
+        if b > 0:
+            row[d] = 0.0
+        out.append(d)
+    return out

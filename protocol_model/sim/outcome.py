@@ -16,8 +16,9 @@ PATH_FIELDS = (
     "reserves_end_usd",    # protocol reserves at the end, at the final oracle prices
     "reserves_used_usd",   # bad debt absorbed by reserves
     "supplier_loss_usd",   # bad debt absorbed by suppliers (beyond reserves)
-    "liquidator_pnl_usd",  # AMM proceeds of the sold collateral minus the debt repaid (market prices)
+    "liquidator_pnl_usd",  # AMM proceeds (or par redemptions) of the collateral minus the debt repaid (market prices)
     "max_amm_discount",    # largest relative gap of any AMM price below its fundamental price
+    "redeemed_usd",        # seized collateral redeemed at par by keepers (``Liquidators.redeem``), not sold
 )
 
 ASSET_FIELDS = (

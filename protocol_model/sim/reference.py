@@ -6,6 +6,12 @@ same seeds. Prices come from the same ``paths`` stream (the path generator is sh
 It also records the per-asset fields (``outcome.ASSET_FIELDS``): bad debt and liquidation volume by collateral
 asset, and each asset's lowest market and fundamental (exogenous) price, so the split of a price drop into
 its exogenous and liquidation-induced parts is checked too.
+
+Every position is held as one account with a balance per asset (a pair position has one nonzero collateral and
+one nonzero debt), so the cross-collateral accounts of ``sim.multi_collateral`` follow the same lines: HF = Σ
+collateral value × threshold ÷ Σ debt value, the keeper picks the largest debt and the largest collateral, and
+an account left without collateral has every debt written off. Seized collateral of ``Liquidators.redeem``
+assets is redeemed at par instead of sold.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from protocol_model.sim import amm
 from protocol_model.sim.books import Book
 from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.interest import deposits
+from protocol_model.sim.liquidation_rules import rule_for, write_off
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome
 from protocol_model.sim.paths import MarketModel
 
@@ -47,14 +54,18 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     keeper = params.liquidators
     lag = params.oracle
     cf, fchf = params.close_factor_bps / 1e4, params.full_close_hf_bps / 1e4
-    coll, debt = book.coll_tokens.tolist(), book.debt_tokens.tolist()  # scaled balances (all indices 1 at step 0)
-    ca, da = book.coll_asset.tolist(), book.debt_asset.tolist()
+    dense = book.dense(K)
+    coll, debt = dense[0].tolist(), dense[1].tolist()  # [position][asset] scaled balances (indices 1 at step 0)
+    lts = [a.liquidation_threshold_bps / 1e4 for a in assets]
+    par = params.redeem_par.tolist()
     accrues = params.accrues
+    rule = rule_for(params.rules)  # a preset's liquidation rule (None: the generic pool's, below)
     bidx, sidx = [1.0] * K, [1.0] * K  # borrow / supply index per asset (sim.interest)
     sdebt, ssup = [0.0] * K, list(supplied)  # total scaled debt / supply
     for i in range(len(coll)):
-        sdebt[da[i]] += debt[i]
-        ssup[ca[i]] += coll[i]
+        for k in range(K):
+            sdebt[k] += debt[i][k]
+            ssup[k] += coll[i][k]
     p0 = [a.price_usd for a in assets]
     market = list(p0)
     history = [list(p0)]  # market prices by step
@@ -68,10 +79,15 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     by_coll = {k: [0.0] * K for k in ASSET_FIELDS}
     low_market, low_fund = list(p0), list(p0)
 
-    def hf(i):
-        c, d = ca[i], da[i]
-        return coll[i] * sidx[c] * oracle[c] * (assets[c].liquidation_threshold_bps / 1e4) / (debt[i] * bidx[d]
-                                                                                              * oracle[d])
+    def hf(i):  # LendingPool._liquidationValues: Σ collateral value × threshold ÷ Σ debt value
+        adj = sum(coll[i][k] * sidx[k] * oracle[k] * lts[k] for k in range(K))
+        return adj / sum(debt[i][k] * bidx[k] * oracle[k] for k in range(K))
+
+    def indebted(i):
+        return any(x > 0 for x in debt[i])
+
+    def largest(amounts, index):  # the exact keeper's choice: largest value, ties the first listed asset
+        return max(range(K), key=lambda k: amounts[k] * index[k] * oracle[k])
 
     def accrue(k):  # kinked_rate_model.accrue over one step
         curve = assets[k].rate
@@ -86,7 +102,7 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             sidx[k] += (interest - to_res) / ssup[k]
         reserves[k] += to_res
 
-    min_hf = min([hf(i) for i in range(len(coll)) if debt[i] > 0], default=math.inf)
+    min_hf = min([hf(i) for i in range(len(coll)) if indebted(i)], default=math.inf)
     for t, fund in enumerate(fundamentals, start=1):
         for k in range(K):
             low_fund[k] = min(low_fund[k], fund[k])
@@ -102,22 +118,25 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             for k in range(K):
                 accrue(k)
         fees, bads, sold, cost = [0.0] * K, [0.0] * K, [0.0] * K, 0.0
-        liquidatable = [i for i in range(len(coll)) if debt[i] > 0 and hf(i) < 1.0]
-        min_hf = min([min_hf] + [hf(i) for i in range(len(coll)) if debt[i] > 0])
+        liquidatable = [i for i in range(len(coll)) if indebted(i) and hf(i) < 1.0]
+        min_hf = min([min_hf] + [hf(i) for i in range(len(coll)) if indebted(i)])
         capital, stopped, made = keeper.capital_usd, False, 0
         for i in liquidatable:
-            c, d = ca[i], da[i]
+            c, d = largest(coll[i], sidx), largest(debt[i], bidx)
             b1 = 1.0 + assets[c].liquidation_bonus_bps / 1e4
             h = hf(i)
             if h >= fchf:  # the bonus capped at lt·(1 + bonus) <= HF (docs/SPEC.md §5.6, in bps)
                 b1 = min(b1, max(1.0, math.floor(h / (assets[c].liquidation_threshold_bps / 1e4) * 1e4) / 1e4))
-            C, D = coll[i] * sidx[c], debt[i] * bidx[d]
+            C, D = coll[i][c] * sidx[c], debt[i][d] * bidx[d]
             repaid = D if h < fchf else D * cf
             seized = repaid * oracle[d] / oracle[c] * b1
             bad = 0.0
             if seized >= C:
                 seized = C
                 repaid = min(C / b1 * oracle[c] / oracle[d], D)
+            if rule is not None:  # a preset's close factor, incentive and seize-all replace the generic amounts
+                repaid, seized, b1 = rule.amount_one(C, D, oracle[c], oracle[d], assets[c].liquidation_threshold_bps
+                                                     / 1e4, 1.0 + assets[c].liquidation_bonus_bps / 1e4)
             fee = (seized - seized / b1) * (assets[c].liquidation_protocol_fee_bps / 1e4)
             if keeper.filters_profit or keeper.limited:  # the keeper's economics (config.Liquidators)
                 if (seized - fee) * oracle[c] - repaid * oracle[d] - keeper.gas_usd < keeper.min_profit_usd:
@@ -131,9 +150,17 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             made += 1
             C -= seized
             D -= repaid
-            if C == 0.0:
+            coll[i][c] = C / sidx[c]
+            written = []  # no collateral left in any asset: every debt is written off (_writeOffBadDebt)
+            if C == 0.0 and not any(coll[i]):
                 bad, D = D, 0.0
-            coll[i], debt[i] = C / sidx[c], D / bidx[d]
+                written = [(k, debt[i][k] * bidx[k]) for k in range(K) if k != d and debt[i][k] > 0]
+                for k, amount in written:
+                    debt[i][k] = 0.0
+                    sdebt[k] -= amount / bidx[k]
+                    bads[k] += amount
+                    by_coll["bad_debt_by_collateral_usd"][c] += amount * oracle[k]
+            debt[i][d] = D / bidx[d]
             sdebt[d] -= (repaid + bad) / bidx[d]
             ssup[c] -= seized / sidx[c]
             fees[c] += fee
@@ -144,21 +171,25 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
             res["liquidation_volume_usd"] += repaid * oracle[d]
             by_coll["liquidation_volume_by_collateral_usd"][c] += repaid * oracle[d]
             by_coll["bad_debt_by_collateral_usd"][c] += bad * oracle[d]
-            res["bad_debt_count"] += bad > 0
+            res["bad_debt_count"] += bad + sum(x for _, x in written) > 0
             events.append((t, i, repaid, seized, fee, bad))
+            events += [(t, i, 0.0, 0.0, 0.0, amount) for _, amount in written]
         proceeds = 0.0
         for k in range(K):
             reserves[k] += fees[k]
-            from_res = min(reserves[k], bads[k])
+            from_res, loss = write_off(rule, reserves[k], bads[k])
             reserves[k] -= from_res
             bad_tokens[k] += bads[k]
             res["bad_debt_usd"] += bads[k] * oracle[k]
             res["reserves_used_usd"] += from_res * oracle[k]
-            res["supplier_loss_usd"] += (bads[k] - from_res) * oracle[k]
+            res["supplier_loss_usd"] += loss * oracle[k]
             if accrues and bads[k] > from_res and ssup[k] > 0:  # _writeOffBadDebt cuts the supply index
                 sidx[k] = max(sidx[k] - (bads[k] - from_res) / ssup[k], 1e-27)
             depth = assets[k].amm_depth_usd
-            if sold[k] > 0 and math.isfinite(depth):
+            if sold[k] > 0 and not math.isnan(par[k]):  # redeemed at par (Liquidators.redeem): no AMM sale
+                res["redeemed_usd"] += sold[k] * par[k]
+                proceeds += sold[k] * par[k]
+            elif sold[k] > 0 and math.isfinite(depth):
                 new_px, got = amm.sell(market[k], amm.liquidity(depth, p0[k]), sold[k])
                 disloc[k] *= new_px / market[k]
                 market[k] = new_px

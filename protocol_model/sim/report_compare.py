@@ -51,7 +51,8 @@ def _doc(result: CompareResult, source: dict[str, str], figures: list[tuple[str,
     spec = result.current.spec
     name = f"{spec.name}: {result.current.protocol.name} vs {result.proposed.protocol.name}"
     return {"kind": "compare", "name": name,
-            "source": source, "book": {"held": "fixed", "source": result.book_source, "positions": len(result.book)},
+            "source": source, "book": {"held": "fixed", "source": result.book_source, "positions": len(result.book),
+                     "cross_collateral": len(result.book.multi) if result.book.multi is not None else 0},
             "paths": result.paths, "steps": spec.steps, "step_seconds": spec.step_seconds, "seed": spec.seed,
             "resamples": result.resamples, "confidence": CONFIDENCE, "method": _method(result),
             "diff": [{**d, "current": _jsonable(d["current"]), "proposed": _jsonable(d["proposed"])}
@@ -148,6 +149,13 @@ def metric_row(r: dict[str, Any]) -> list[str]:
             fmt.value(r["change"], unit, signed=True) + ci("change", True)]
 
 
+def _accounts(book: dict) -> str:
+    """``, of which N cross-collateral accounts`` (several collaterals and debts each) for a book holding some
+    (compare.json's ``book``), else ''."""
+    n = book.get("cross_collateral", 0)
+    return f", of which {n:,} cross-collateral accounts" if n else ""
+
+
 def render_compare(out: Path) -> Path:
     """report.md and report.html from ``out``/compare.json; returns report.md's path.
 
@@ -156,7 +164,8 @@ def render_compare(out: Path) -> Path:
     doc = json.loads((out / "compare.json").read_text())
     src = doc["source"]
     blocks: list[tuple] = [("h1", f"Current vs proposed: {doc['name']}"),
-                           ("p", f"Book: fixed — {doc['book']['positions']:,} positions ({doc['book']['source']}). "
+                           ("p", f"Book: fixed — {doc['book']['positions']:,} positions{_accounts(doc['book'])} "
+                                 f"({doc['book']['source']}). "
                                  f"{doc['paths']:,} paths per configuration. Current: {src.get('current', '')}; "
                                  f"proposed: {src.get('proposed', '')}; market: {src.get('simulation', '')}.")]
     modelled = [d for d in doc["diff"] if d["modelled"]]

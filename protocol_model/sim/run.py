@@ -98,10 +98,16 @@ def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
     """
     s, scenario = spec.book.synthetic, spec.book.scenario
     if s is not None:
-        return synthetic_book(spec.book_rng(), params, s.positions, collateral_weights=s.collateral_weights,
-                              debt_asset=s.debt_asset, size_median_usd=s.size_median_usd,
-                              size_sigma_log=s.size_sigma_log, utilization_beta=s.utilization_beta,
-                              loop_share=s.loop_share, loop_leverage=s.loop_leverage)
+        try:
+            return synthetic_book(spec.book_rng(), params, s.positions, collateral_weights=s.collateral_weights,
+                                  debt_asset=s.debt_asset, size_median_usd=s.size_median_usd,
+                                  size_sigma_log=s.size_sigma_log, utilization_beta=s.utilization_beta,
+                                  loop_share=s.loop_share, loop_leverage=s.loop_leverage,
+                                  multi_collateral_share=s.multi_collateral_share,
+                                  collaterals_per_position=s.collaterals_per_position,
+                                  multi_debt_weights=s.multi_debt_weights)
+        except ValueError as err:
+            raise LabSpecError(f"book.synthetic: {err}") from None
     if scenario is None:  # BookSpec validates that exactly one is given
         raise LabSpecError("book: give exactly one of 'synthetic' or 'scenario'")
     from protocol_model.sim.importer import book_from_scenario

@@ -22,7 +22,9 @@ from protocol_model.scenario.params import AssetSpec, PoolSpec
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
 from protocol_model.scenario.units import Bps
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators, OracleLag
+from protocol_model.sim.liquidation_rules import RuleName
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
+from protocol_model.sim.preset_assets import lab_assets
 from protocol_model.sim.stable import stable_market
 
 LabSpecError = ScenarioError
@@ -188,7 +190,8 @@ class SyntheticBook(Strict):
     """``book: {synthetic: ...}``: the parameters of ``books.synthetic_book``: ``positions`` (1..10^6) borrowing
     ``debt_asset`` against collateral drawn by ``collateral_weights``; lognormal USD size (``size_median_usd``,
     ``size_sigma_log``); borrowed share u × LTV with u ~ Beta(``utilization_beta``); a ``loop_share`` of leverage
-    loops at ``loop_leverage``× equity."""
+    loops at ``loop_leverage``× equity; a ``multi_collateral_share`` of cross-collateral accounts holding
+    ``collaterals_per_position`` collaterals and borrowing ``multi_debt_weights`` (default ``debt_asset``)."""
     positions: int = Field(ge=1, le=1_000_000)
     debt_asset: str
     collateral_weights: dict[str, float]
@@ -197,6 +200,12 @@ class SyntheticBook(Strict):
     utilization_beta: tuple[float, float] = (4.0, 2.0)
     loop_share: float = Field(default=0.0, ge=0, le=1)
     loop_leverage: float = Field(default=4.0, ge=1, le=100)
+    multi_collateral_share: float = Field(default=0.0, ge=0, le=1)
+    """share of positions that are cross-collateral accounts (several collaterals, and debts)"""
+    collaterals_per_position: int = Field(default=2, ge=1, le=20)
+    """distinct collaterals of each cross-collateral account"""
+    multi_debt_weights: dict[str, float] | None = None
+    """debt assets of the cross-collateral accounts and their weights (default: ``debt_asset`` alone)"""
 
 
 class BookSpec(Strict):
@@ -225,11 +234,13 @@ class LiquidatorsSpec(Strict):
     """the least profit (after gas) a keeper liquidates for, USD"""
     capital_usd: float | None = Field(default=None, gt=0, allow_inf_nan=False)
     """debt a keeper can repay per step, USD (omitted: unlimited)"""
+    redeem: list[str] = []
+    """assets (stablecoins) whose seized collateral keepers redeem at par ($1) instead of selling into the AMM"""
 
     def rules(self) -> Liquidators:
         """The engine's ``config.Liquidators``."""
         return Liquidators(self.gas_usd, self.min_profit_usd,
-                           math.inf if self.capital_usd is None else self.capital_usd)
+                           math.inf if self.capital_usd is None else self.capital_usd, tuple(self.redeem))
 
 
 class _SimulationBody(Strict):
@@ -267,6 +278,8 @@ class SimulationSpec(_SimulationBody):
 
     pool: PoolSpec = PoolSpec()
     assets: list[LabAsset] = Field(min_length=1)
+    rules: RuleName = "generic"
+    """the protocol's rule set: which liquidation rule the lab applies (``sim.liquidation_rules``)"""
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationSpec:
@@ -295,9 +308,13 @@ class SimulationSpec(_SimulationBody):
         if syn is not None:
             if syn.debt_asset not in names:
                 raise ValueError(f"book.synthetic.debt_asset: unknown asset '{syn.debt_asset}' (known: {names})")
-            for k in syn.collateral_weights:
-                if k not in names:
-                    raise ValueError(f"book.synthetic.collateral_weights: unknown asset '{k}' (known: {names})")
+            for field_name in ("collateral_weights", "multi_debt_weights"):
+                for k in getattr(syn, field_name) or {}:
+                    if k not in names:
+                        raise ValueError(f"book.synthetic.{field_name}: unknown asset '{k}' (known: {names})")
+        for k in self.liquidators.redeem:
+            if k not in names:
+                raise ValueError(f"liquidators.redeem: unknown asset '{k}' (known: {names})")
         return self
 
     def params(self, asset_overrides: dict[str, AssetOverrides] | None = None, *, close_factor_bps: int | None = None,
@@ -309,7 +326,7 @@ class SimulationSpec(_SimulationBody):
                              full_close_hf_bps=self.pool.full_close_hf_bps,
                              oracle=OracleLag(**self.oracle) if oracle is None else oracle,
                              arb_recovery=self.arb_recovery, liquidators=self.liquidators.rules(),
-                             interest=self.interest, step_seconds=self.step_seconds)
+                             interest=self.interest, step_seconds=self.step_seconds, rules=self.rules)
 
     def market(self, vol_scale: float = 1.0) -> MarketModel:
         """The lab's ``paths.MarketModel``: one driver per asset (in ``assets`` order), the correlation of their
@@ -379,9 +396,9 @@ def resolve_simulation(data: dict, source: str | Path) -> SimulationSpec:
     except ValidationError as err:
         raise LabSpecError(format_error(err, str(source))) from None
     protocol = referred_protocol(data, source)
-    assets = protocol.asset_specs(list(data["assets"]), str(source))
+    assets, pool = lab_assets(protocol, data, str(source))
     resolved = {k: v for k, v in data.items() if k not in ("kind", "protocol", "overrides", "assets")}
-    resolved["pool"] = protocol.pool
+    resolved["pool"], resolved["rules"] = pool, protocol.rules
     resolved["assets"] = [{**a.model_dump(), **(data["assets"][a.name] or {})} for a in assets]
     return parse_simulation(resolved, str(source), source.parent)
 

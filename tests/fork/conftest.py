@@ -8,12 +8,19 @@
 3. starts the fork ``anvil --fork-url <upstream> --fork-block-number 200`` on 127.0.0.1:18550.
 Tests change the fork freely (each one is reverted afterwards); test_upstream_unchanged.py checks that
 the upstream still serves exactly what it served when the session began.
+
+The presets' fixture (tests/fork/presets_fixture.py: real Aave V3 and Morpho Blue deployed and used) is built
+the same way and served by a second upstream (127.0.0.1:18551); the ``preset_fork`` fixture points the fork at
+it (``anvil_reset`` to ``--fork-url`` that upstream at ``PRESETS_BLOCK``) and back to the protocol's upstream
+at ``PINNED_BLOCK`` afterwards.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,24 +28,33 @@ import pytest
 from protocol_model.chain.state import AnvilProcess, rpc
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # presets_fixture (also run as a script)
 FORK_NETWORK = "ethereum:forked-protocol"
-UPSTREAM_PORT, FORK_PORT = 18549, 18550
+UPSTREAM_PORT, FORK_PORT, PRESETS_PORT = 18549, 18550, 18551
 PINNED_BLOCK = 200
 SCENARIO = ROOT / "scenarios" / "fork" / "populated.yaml"
 OUT = ROOT / "out" / "fork"
 STATE, RECORD = OUT / "state.json", OUT / "record.json"
 
+PRESETS_STATE, PRESETS_RECORD = OUT / "presets_state.json", OUT / "presets_record.json"
+PRESETS_SOURCES = [ROOT / "tests" / "fork" / "presets_fixture.py", ROOT / "protocols" / "aave_v3_market.yaml",
+                   ROOT / "protocols" / "morpho_blue_wsteth.yaml"]
+
 _NODES = pytest.StashKey[list]()
 
 
-def _stale() -> bool:
-    if not (STATE.exists() and RECORD.exists()):
+def _older(state: Path, record: Path, block: int, sources: list[Path]) -> bool:
+    """True when a fixture (state, record) is missing, pinned at another block, or older than a source."""
+    if not (state.exists() and record.exists()):
         return True
-    if f'"block_number": {PINNED_BLOCK},' not in RECORD.read_text():
+    if f'"block_number": {block},' not in record.read_text():
         return True
-    built = min(STATE.stat().st_mtime, RECORD.stat().st_mtime)
-    sources = [SCENARIO, *ROOT.joinpath("contracts").rglob("*.sol")]
+    built = min(state.stat().st_mtime, record.stat().st_mtime)
     return any(p.stat().st_mtime > built for p in sources)
+
+
+def _stale() -> bool:
+    return _older(STATE, RECORD, PINNED_BLOCK, [SCENARIO, *ROOT.joinpath("contracts").rglob("*.sol")])
 
 
 def build_fixture() -> None:
@@ -49,6 +65,21 @@ def build_fixture() -> None:
     if done.returncode != 0:
         raise pytest.UsageError(f"building the fork fixture failed ({' '.join(cmd)}):\n{done.stdout[-2000:]}"
                                 f"\n{done.stderr[-2000:]}")
+
+
+def _presets_stale() -> bool:
+    from presets_fixture import PRESETS_BLOCK
+
+    return _older(PRESETS_STATE, PRESETS_RECORD, PRESETS_BLOCK, PRESETS_SOURCES)
+
+
+def build_presets_fixture() -> None:
+    """Deploy and use real Aave V3 and Morpho Blue on a throw-away anvil; save its state and record."""
+    cmd = [sys.executable, str(PRESETS_SOURCES[0]), str(PRESETS_STATE), str(PRESETS_RECORD)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise pytest.UsageError(f"building the presets fixture failed ({' '.join(cmd)}):\n{done.stdout[-2000:]}"
+                                f"\n{done.stderr[-3000:]}")
 
 
 def pytest_configure(config):
@@ -67,6 +98,9 @@ def pytest_configure(config):
         raise pytest.UsageError(f"upstream head is block {head}, the fork pins {PINNED_BLOCK}: rebuild "
                                 f"the fixture (delete {OUT})")
     nodes.append(AnvilProcess.forking(upstream.url, PINNED_BLOCK, FORK_PORT, log_file=OUT / "fork.log").start())
+    if _presets_stale():
+        build_presets_fixture()
+    nodes.append(AnvilProcess.serving(PRESETS_STATE, PRESETS_PORT, log_file=OUT / "presets_upstream.log").start())
 
 
 def pytest_unconfigure(config):
@@ -133,3 +167,28 @@ def world(fork, record, project):
     from protocol_model.chain.record import attach
 
     return attach(record, project)
+
+
+@pytest.fixture(scope="session")
+def presets_record(on_local_fork) -> dict:
+    """The presets' fixture record: block, Aave (pool, lens, assets, accounts, treasury) and Morpho (address,
+    market ids, accounts)."""
+    if not on_local_fork:
+        pytest.skip("the presets' upstream exists only with --network ethereum:forked-protocol")
+    return json.loads(PRESETS_RECORD.read_text())
+
+
+def reset_fork(chain, url: str, block: int) -> None:
+    """Point the fork at ``url`` pinned at ``block`` (``anvil_reset``)."""
+    make = chain.provider.web3.provider.make_request
+    assert "error" not in make("anvil_reset", [{"forking": {"jsonRpcUrl": url, "blockNumber": block}}])
+    assert chain.blocks.head.number == block
+
+
+@pytest.fixture
+def preset_fork(chain, presets_record, upstream_at_start):
+    """The fork pointed at the presets' upstream at its pinned block; pointed back at the protocol's upstream
+    at ``PINNED_BLOCK`` afterwards (each test starts from the served state)."""
+    reset_fork(chain, f"http://127.0.0.1:{PRESETS_PORT}", presets_record["block_number"])
+    yield chain
+    reset_fork(chain, f"http://127.0.0.1:{UPSTREAM_PORT}", PINNED_BLOCK)

@@ -60,3 +60,41 @@ def tight_book(n: int, seed: int = 4):
     p = interest_params()
     return synthetic_book(np.random.default_rng(seed), p, n, collateral_weights={"WBTC": 1, "WETH": 2},
                           debt_asset="USDC", utilization_beta=(30.0, 1.0)).quantized(p)
+
+
+def multi_book(params: CascadeParams, n_pairs: int, n_multi: int, seed: int = 7, *, utilization=(8.0, 1.3),
+               kinds=None):
+    """Pairs (WBTC/WETH against USDC) and cross-collateral accounts of three kinds, a third each: WBTC + WETH
+    against USDC, WBTC against USDC + WETH (two debts, mostly USDC), WBTC + USDC against WETH (or ``kinds``:
+    (collateral weights, debt weights, collaterals each)); amounts in token units."""
+    from protocol_model.sim.books import Book, MultiPositions
+
+    rng = np.random.default_rng(seed)
+    kinds = kinds or [({"WBTC": 1, "WETH": 2}, {"USDC": 1.0}, 2), ({"WBTC": 1}, {"USDC": 4.0, "WETH": 1.0}, 1),
+                      ({"WBTC": 1, "USDC": 1}, {"WETH": 1.0}, 2)]
+    pairs = synthetic_book(rng, params, n_pairs, collateral_weights={"WBTC": 1, "WETH": 2}, debt_asset="USDC",
+                           utilization_beta=utilization)
+    parts = [synthetic_book(rng, params, n_multi // len(kinds), collateral_weights=w, debt_asset=next(iter(dw)),
+                            utilization_beta=utilization, multi_collateral_share=1.0, collaterals_per_position=k,
+                            multi_debt_weights=dw).multi for w, dw, k in kinds]
+    multi = MultiPositions(np.vstack([m.coll for m in parts]), np.vstack([m.debt for m in parts]))
+    return Book(pairs.coll_asset, pairs.debt_asset, pairs.coll_tokens, pairs.debt_tokens, multi=multi).quantized(params)
+
+
+def gap_market() -> MarketModel:
+    """WBTC gaps to half its price in one step, then drifts: seize-alls that leave other debts to write off."""
+    return MarketModel((Gbm(0.0), Bridge(0.3, ((1, 0.5),)), Gbm(0.9)), CORR)
+
+
+def four_asset_case():
+    """(params, market, book): the crash assets plus DAI (borrowed only), so no written-off debt asset is also a
+    collateral (the lab does not cut a collateral's supply index without interest; docs/risk_lab.md, caveats); a
+    WBTC gap; 6 pairs and 9 cross-collateral accounts of three kinds, one or two debts each (USDC, DAI)."""
+    params = CascadeParams((USDC, WBTC, WETH, AssetRisk("DAI", 1.0, 8500, 8800, 400, 1000, 18, 5e6)))
+    corr = np.eye(4)
+    corr[1, 2] = corr[2, 1] = 0.7
+    market = MarketModel((*gap_market().drivers, Gbm(0.0)), tuple(map(tuple, corr)))
+    book = multi_book(params, 6, 9, seed=3, kinds=[({"WBTC": 1, "WETH": 2}, {"USDC": 1.0}, 2),
+                                                  ({"WBTC": 1}, {"USDC": 4.0, "DAI": 1.0}, 1),
+                                                  ({"WBTC": 1, "WETH": 1}, {"DAI": 1.0, "USDC": 1.0}, 2)])
+    return params, market, book

@@ -50,10 +50,16 @@ class _Backend:
         abi = artifact(name)["abi"]
         if self.in_process:
             return self.driver.at(Artifact(name, tuple(abi), ""), address)
-        from ape.contracts import ContractInstance
-        from ethpm_types import ContractType
+        return ape_instance(name, address)
 
-        return ContractInstance(address, ContractType.model_validate({"contractName": name, "abi": abi}))
+
+def ape_instance(name: str, address: str) -> Any:
+    """An ape handle of the Aave contract ``name`` (its ABI from the npm artifacts) at ``address``, on the chain
+    ape is connected to. Raises ``KeyError`` for a contract the package does not compile."""
+    from ape.contracts import ContractInstance
+    from ethpm_types import ContractType
+
+    return ContractInstance(address, ContractType.model_validate({"contractName": name, "abi": artifact(name)["abi"]}))
 
 
 @dataclass

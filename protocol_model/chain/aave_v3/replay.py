@@ -162,20 +162,37 @@ def play_story(driver: Any, chain_accounts: list[Any], path: str,
     return results
 
 
-def story_report(path: str) -> tuple[list[str], bool]:
-    """Play an Aave story on the real Aave V3 bytecode on a fresh in-process chain and on the twin: one line
-    per step (model outcome, chain outcome, the file's expectation, differing observables) and a summary;
-    True when every step agreed and was as the file expects."""
+def play_on_local_chain(path: str) -> list[tuple[StepResult, str]]:
+    """Deploy the real Aave V3 bytecode on an anvil started for the story (``story_chain.local_driver``: ape's
+    test account 0 is the admin, the story's accounts take 1, 2, ..., the last one is the treasury) and play
+    the story there and on the twin (``play_story``). The chain is gone when this returns."""
+    from protocol_model.chain.story_chain import local_driver
+
+    with local_driver() as (driver, accounts):
+        return play_story(driver, accounts, path)
+
+
+def play_in_process(path: str) -> list[tuple[StepResult, str]]:
+    """``play_story`` on the real Aave V3 bytecode on a fresh in-process chain (revm, no node)."""
     from protocol_model.chain.inprocess import InProcessChain
 
     chain = InProcessChain()
-    results = play_story(chain, chain.accounts, path)
+    return play_story(chain, chain.accounts, path)
+
+
+def story_report(path: str, on_anvil: bool = False) -> tuple[list[str], bool]:
+    """Play an Aave story on the real Aave V3 bytecode and on the twin, on a fresh in-process chain, or with
+    ``on_anvil`` on an anvil started for it (``play_on_local_chain``): one line per step (model outcome,
+    chain outcome, the file's expectation, differing observables) and a summary; True when every step
+    agreed and was as the file expects."""
+    results = play_on_local_chain(path) if on_anvil else play_in_process(path)
+    where = "anvil" if on_anvil else "in-process chain"
     lines, bad = [], 0
     for r, expect in results:
         wrong = not r.agrees or r.model != expect
         bad += wrong
         note = "" if not wrong else f"  MISMATCH (file expects {expect}; {len(r.mismatches)} fields differ)"
         lines.append(f"{r.index:3d} {r.action.describe()[:60]:<60} model {r.model:<8} chain {r.chain:<8}{note}")
-    lines.append(f"{path}: {len(results)} steps on the real Aave V3 bytecode (in-process chain) and the twin, "
+    lines.append(f"{path}: {len(results)} steps on the real Aave V3 bytecode ({where}) and the twin, "
                  f"{bad} mismatches")
     return lines, bad == 0
