@@ -48,7 +48,8 @@ def test_compare_bench_runs_small_and_checks_the_reference(capsys):
     assert bench.main(["--compare", "--paths", "30", "--steps", "8", "--chunk", "15", "--workers", "2",
                        "--reference-paths", "2", "--resamples", "20"]) == 0
     out = capsys.readouterr().out
-    assert "2 configurations (generic vs weth_lt80_bonus8.yaml) × 30 paths × 1,000 positions × 8 steps" in out
+    assert ("2 configurations (generic vs weth_lt80_bonus8.yaml) × 30 paths × 1,000 positions (700 single-pair, 300 "
+            "cross-collateral) × 8 steps (eth_crash_multi.yaml), interest on") in out
     assert "interest on" in out
     assert out.count("vectorized engine on these paths: same liquidations") == 2
     for line in (r"compare, 2 process\(es\): [\d.,]+ s wall \(target < 60 s: (met|missed by [\d.,]+×)\)",
