@@ -2,9 +2,9 @@
 
 Workload: ``compare generic scenarios/lab/weth_lt80_bonus8.yaml --simulation scenarios/lab/eth_crash_multi.yaml``
 (1,000 positions, 30% of them cross-collateral accounts holding WETH and WBTC) with interest on — 2 configurations
-× 10,000 paths × 1,000 positions × 365 daily steps on one fixed book, common random numbers, the compare's bootstrap intervals (1,000 resamples) and fan-chart paths included (the report's files are
-not written). Measured in one run and printed against the issue's targets (``TARGETS``), with "missed by N×" where
-missed:
+× 10,000 paths × 1,000 positions × 365 daily steps on one fixed book, common random numbers, the compare's
+bootstrap intervals (1,000 resamples) and fan-chart paths included (the report's files are not written). Measured
+in one run and printed against the issue's targets (``TARGETS``), with "missed by N×" where missed:
 
 * the whole compare on every local core: wall and CPU seconds (this process and its workers), position-steps per
   second (2 × paths × positions × steps over the wall time);
