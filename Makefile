@@ -66,6 +66,7 @@ MODEL_TESTS := tests/architecture tests/exact tests/chain tests/model tests/scen
 INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck/test_aave_fuzz_inprocess.py \
 	tests/crosscheck/test_morpho_blue.py tests/crosscheck/test_compare_on_chain.py \
 	tests/crosscheck/test_optimise_on_chain.py tests/crosscheck/test_lab_interest_on_chain.py \
+	tests/crosscheck/test_presets_on_chain.py \
 	tests/crosscheck/test_fuzz_campaign.py tests/crosscheck/test_compare_multi_on_chain.py
 CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
 
