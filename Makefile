@@ -133,6 +133,7 @@ bench: setup
 	$(APE) run bench --network $(NETWORK)
 	$(APE) run bench_inprocess --network $(NETWORK)
 	$(VENV)/bin/python -m protocol_model.sim.bench
+	$(VENV)/bin/python -m protocol_model.sim.bench --compare
 
 # Rewrite the committed gas snapshot (.gas-snapshot) from a fresh measurement on anvil (scripts/gas_snapshot.py);
 # tests/contracts/test_gas_snapshot.py (part of `make test`) fails when a figure rises more than 1% over the file.
