@@ -75,8 +75,8 @@ def make_machine(world, base_model, stats):
             diff = [] if model_snap == chain_snap else model_snap.diff(chain_snap)
             if model_out != chain_out or diff:
                 stats.mismatches += 1
-            assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
-            assert not diff, f"{action.describe()}: {diff[:6]}"
+            assert model_out == chain_out, f"P-POOL-07: {action.describe()}: model {model_out}, chain {chain_out}"
+            assert not diff, f"P-POOL-07: {action.describe()}: {diff[:6]}"
             self.check_transition(action, model_out, before, pool)
             return model_out
 
@@ -84,17 +84,31 @@ def make_machine(world, base_model, stats):
             new_bad_debt = after.bad_debt_events[len(before.bad_debt_events):]
             for name in ASSETS:
                 b, a = before.assets[name].state, after.assets[name].state
-                assert a.borrow_index_ray >= b.borrow_index_ray, f"{name} borrow index fell"
+                assert a.borrow_index_ray >= b.borrow_index_ray, f"P-POOL-02: {name} borrow index fell"
                 written_off = [e for e in new_bad_debt if e.asset == name and e.from_suppliers]
                 if not written_off:
-                    assert a.supply_index_ray >= b.supply_index_ray, f"{name} supply index fell without bad debt"
+                    assert a.supply_index_ray >= b.supply_index_ray, f"P-POOL-03: {name} supply index fell without bad debt"
             for event in new_bad_debt:
-                assert not after._has_collateral(event.account), "bad debt written off while collateral remains"
+                assert not after._has_collateral(event.account), "P-POOL-04: bad debt written off while collateral remains"
             pre = clone(before)
             pre._accrue_all(self.now)
             self.check_supply_rate(before, pre)
             if action.kind == "liquidate" and outcome == "ok":
                 self.check_liquidation(action, pre, after)
+            if action.kind in ("borrow", "withdraw") and outcome == "ok":
+                self.check_borrow_or_withdraw(action, after)
+
+        def check_borrow_or_withdraw(self, action, after):
+            """P-POOL-17: a borrow or withdraw that succeeded leaves the account it acted for at HF >= 1 (a
+            borrow: debt within the borrow capacity); P-POOL-10: the pool still holds at least the reserves."""
+            account = action.on_behalf or action.account
+            v = after.account_values(account)
+            if action.kind == "borrow":
+                assert v.debt_wad <= v.borrow_capacity_wad, f"P-POOL-17: {action.describe()} left debt above capacity"
+            assert v.health_factor_wad >= fp.WAD, f"P-POOL-17: {action.describe()} left HF < 1"
+            reserves = after.assets[action.asset].state.reserves
+            assert after.ledger.balance(action.asset, POOL) >= reserves, (
+                f"P-POOL-10: {action.describe()} lent the reserves of {action.asset}")
 
         def check_supply_rate(self, before, accrued):
             """Issue #14 item 5: suppliers earn at most the interest on what they funded: supply rate <=
@@ -105,27 +119,27 @@ def make_machine(world, base_model, stats):
                 interest = a.total_debt() - debt
                 gain = fp.ray_mul_down(b.total_scaled_supply, a.supply_index_ray) - supplied
                 assert gain * debt <= interest * min(supplied, debt) + debt, (
-                    f"{name}: suppliers gained {gain} of {interest} interest with S={supplied}, D={debt}")
+                    f"P-POOL-06: {name}: suppliers gained {gain} of {interest} interest with S={supplied}, D={debt}")
 
         def check_liquidation(self, action, pre, after):
             """Issue #14 items 1 and 4: no dust left, and HF never falls at or above the full-close line."""
             adjusted, debt_value = pre.liquidation_values(action.borrower)
             hf_before = fp.wad_div_down(adjusted, debt_value)
-            assert hf_before < fp.WAD, "a healthy account was liquidated"
+            assert hf_before < fp.WAD, "P-LIQ-01: a healthy account was liquidated"
             cfg = after.assets[action.collateral].config
             lt_wad = cfg.liquidation_threshold_bps * fp.WAD // fp.BPS
             adjusted, debt_value = after.liquidation_values(action.borrower)
             if debt_value and hf_before >= max(after.params.full_close_hf_wad, lt_wad):
                 hf_after = fp.wad_div_down(adjusted, debt_value)
                 # The capped bonus keeps lt·(1 + b) <= HF; rounding moves each value by at most a few wei.
-                assert hf_after >= hf_before - 1, f"HF fell {hf_before} -> {hf_after} above the full-close line"
+                assert hf_after >= hf_before - 1, f"P-LIQ-02: HF fell {hf_before} -> {hf_after} above the full-close line"
             minimum = after.params.min_leftover_usd_wad
             left = [(action.debt, after.debt_balance(action.debt, action.borrower)),
                     (action.collateral, after.supply_balance(action.collateral, action.borrower))]
             if all(units for _, units in left):
                 for asset, units in left:
                     value = fp.mul_div_down(units, after._price_wad(asset), 10 ** after.assets[asset].state.decimals)
-                    assert value + 1 >= minimum, f"{asset}: a liquidation left dust worth {value}"
+                    assert value + 1 >= minimum, f"P-LIQ-04: {asset}: a liquidation left dust worth {value}"
 
         # -------------------------------------------------------------- amounts from the model's state
 
@@ -157,8 +171,13 @@ def make_machine(world, base_model, stats):
             consented = (account, asset) in pool.collateral_use
             authorized = payer == account or (account, payer) in pool.authorizations
             self.do(Action("supply", payer, asset, amount, on_behalf=account))
+            self.check_no_planted_collateral(account, asset, consented, authorized)
+
+        def check_no_planted_collateral(self, account, asset, consented, authorized):
+            """P-POOL-08: a supply by a stranger leaves the account's collateral switch as it was."""
             if not authorized:
-                assert ((account, asset) in self.model.pool.collateral_use) == consented, "collateral planted"
+                planted = ((account, asset) in self.model.pool.collateral_use) != consented
+                assert not planted, f"P-POOL-08: collateral planted for {account} in {asset}"
 
         @rule(account=accounts_st, asset=assets_st, percent=percent_st)
         def borrow(self, account, asset, percent):
@@ -190,7 +209,13 @@ def make_machine(world, base_model, stats):
                 balance = pool.supply_balance(asset, account)
                 amount = MAX if everything else max(balance * percent // 100, 1)
             outcome = self.do(Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account))
-            assert authorized or outcome == "Unauthorized", f"unauthorized call gave {outcome}"
+            self.check_unauthorized(authorized, outcome)
+
+        @staticmethod
+        def check_unauthorized(authorized, outcome):
+            """P-POOL-09: an on-behalf call by a caller that is neither the account nor its operator reverts
+            ``Unauthorized``."""
+            assert authorized or outcome == "Unauthorized", f"P-POOL-09: unauthorized call gave {outcome}"
 
         @rule(payer=accounts_st, account=accounts_st, asset=assets_st, percent=percent_st, everything=st.booleans())
         def repay(self, payer, account, asset, percent, everything):
@@ -275,7 +300,7 @@ def make_machine(world, base_model, stats):
                 debts = sum(pool.debt_balance(name, a) for a in FUZZ_ACCOUNTS)
                 cash = pool.ledger.balance(name, POOL)
                 reserves = pool.assets[name].state.reserves
-                assert cash + debts >= supplies + reserves, f"{name}: {cash}+{debts} < {supplies}+{reserves}"
+                assert cash + debts >= supplies + reserves, f"P-POOL-01: {name}: {cash}+{debts} < {supplies}+{reserves}"
 
     return PoolMachine
 

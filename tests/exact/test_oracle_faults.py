@@ -15,6 +15,8 @@ from protocol_model.exact.amm.uniswap_v2_pair import Q112, V2Pair
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.oracle.oracle_policy import (
     DEFAULT_MAX_AGE_S,
+    MAX_AGE_LIMIT_S,
+    MAX_GRACE_PERIOD_S,
     OraclePolicy,
     check_sequencer,
     router_price_wad,
@@ -59,6 +61,32 @@ def test_overflowing_answer_gets_a_name():
     assert _price(Feed(MAX_PRICE_WAD // 10**18, 0, 1, NOW)) == MAX_PRICE_WAD
     with pytest.raises(errors.PriceOverflow):
         _price(Feed(MAX_PRICE_WAD // 10**18 + 1, 0, 1, NOW))
+
+
+POLICY_FIELDS = (  # (policy, the field named by InvalidOraclePolicy, or None: accepted), boundaries on both sides
+    (OraclePolicy(max_age_s=MAX_AGE_LIMIT_S), None),
+    (OraclePolicy(max_age_s=MAX_AGE_LIMIT_S + 1), "maxAgeSec"),
+    (OraclePolicy(min_price_wad=5, max_price_wad=6), None),
+    (OraclePolicy(min_price_wad=5, max_price_wad=5), "maxPriceWad"),
+    (OraclePolicy(min_price_wad=-1), "maxPriceWad"),
+    (OraclePolicy(max_jump_bps=10_000), None),
+    (OraclePolicy(max_jump_bps=10_001), "maxJumpBps"),
+    (OraclePolicy(grace_period_s=1), "gracePeriodSec"),
+    (OraclePolicy(has_sequencer=True, grace_period_s=MAX_GRACE_PERIOD_S), None),
+    (OraclePolicy(has_sequencer=True, grace_period_s=MAX_GRACE_PERIOD_S + 1), "gracePeriodSec"),
+)
+
+
+def test_impossible_policies_are_rejected_by_name():
+    """P-ORACLE-08 on the twin (``PriceRouter.setOraclePolicy``'s checks): each impossible field is rejected
+    with its name, and each bound itself is accepted."""
+    for policy, field in POLICY_FIELDS:
+        if field is None:
+            assert policy.validate() is policy
+            continue
+        with pytest.raises(errors.InvalidOraclePolicy) as info:
+            policy.validate()
+        assert field in info.value.args, f"{policy}: {info.value.args}, expected {field}"
 
 
 def test_sequencer_started_at_zero_is_invalid_and_started_at_is_used():

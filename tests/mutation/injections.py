@@ -1,0 +1,840 @@
+"""One injected violation per property of docs/PROPERTIES.md (issue #16 item 4: "each has a mutation test that
+injects a violation and shows it is caught").
+
+An :class:`Injection` names the property id, the check that the catalogue says checks it (``path::name``, a
+reference of the property's row), and a function ``run(ctx)`` that breaks the twin or the state (through
+``ctx.monkeypatch``) and then calls that check; the check must raise (``raises``, AssertionError unless said
+otherwise, with the property id in its message where the check names it). ``side`` says where the violation is injected:
+
+- ``model``: a broken twin function or a broken model state, caught by a model-only check;
+- ``in-process``: a broken twin (or state) caught by the model-vs-chain differential on the in-process chain
+  (revm, the same bytecode as anvil): the unmutated contract disagrees with the broken twin;
+- ``anvil``: the same on the session's ape network (tests/mutation/test_property_injections_chain.py runs these).
+
+tests/mutation/test_property_injections.py runs every ``model`` and ``in-process`` injection and fails if a
+catalogue id has no injection, or an injection names a check its row does not list.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from protocol_model.exact import errors
+from protocol_model.exact import journal as journal_mod
+from protocol_model.exact import math_lib as fp
+
+FAILED = pytest.fail.Exception
+"""What ``pytest.raises`` raises when the expected error does not come (a check that a rejection happens)."""
+
+
+@dataclass(frozen=True)
+class Injection:
+    """A violation of property ``pid`` injected by ``run(ctx)``, caught by ``check`` (``path::name``) raising
+    ``raises`` (message matching ``match``); ``side`` is model, in-process or anvil; ``breaks`` says what is broken, in one line."""
+
+    pid: str
+    check: str
+    side: str
+    breaks: str
+    run: Callable[[Any], None]
+    raises: type[BaseException] | tuple[type[BaseException], ...] = AssertionError
+    match: str | None = None
+    """A pattern the caught error's message must contain (the property id, where the check names it)."""
+
+
+INJECTIONS: dict[str, Injection] = {}
+
+
+def injects(pid: str, check: str, breaks: str, side: str = "model",
+            raises: type[BaseException] | tuple[type[BaseException], ...] = AssertionError, match: str | None = None):
+    """Register the decorated ``run(ctx)`` as the injection of ``pid`` (one per id)."""
+    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        assert pid not in INJECTIONS, f"{pid} injected twice"
+        INJECTIONS[pid] = Injection(pid, check, side, breaks, fn, raises, match)
+        return fn
+    return register
+
+
+def check(ref: str) -> Callable[..., Any]:
+    """The function ``path::name`` names (a test, a check helper or a fuzzer rule's module-level function); a
+    hypothesis test gets a short, non-shrinking run with no example database, so a broken twin fails fast."""
+    path, name = ref.split("::")
+    fn = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+    if hasattr(fn, "hypothesis"):
+        fast = settings(fn._hypothesis_internal_use_settings, max_examples=300, database=None, deadline=None,
+                        phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False,
+                        suppress_health_check=list(HealthCheck))
+        ctx_mp = pytest.MonkeyPatch()
+        ctx_mp.setattr(fn, "_hypothesis_internal_use_settings", fast)
+        _PATCHES.append(ctx_mp)
+    return fn
+
+
+_PATCHES: list[pytest.MonkeyPatch] = []
+
+
+def undo_settings() -> None:
+    """Put back the hypothesis settings :func:`check` shortened."""
+    while _PATCHES:
+        _PATCHES.pop().undo()
+
+
+def _restore_nothing(self) -> None:
+    """A broken ``Journal.rollback``: the frame is dropped and nothing is restored."""
+    self.frames.pop()
+
+
+def break_journal(mp: pytest.MonkeyPatch) -> None:
+    """Every revert keeps its writes (a journal that restores nothing)."""
+    mp.setattr(journal_mod.Journal, "rollback", _restore_nothing)
+
+
+# ================================================================== lending pool: the fuzzer's checks, in process
+
+FUZZ = "tests/crosscheck/test_differential_fuzz.py"
+
+
+def _machine(ctx):
+    """A started lending fuzz machine on the in-process chain (its ``teardown`` restores the chain)."""
+    from protocol_model.world.action import Action
+    from tests.crosscheck import test_differential_fuzz as lending
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    world, base_model = ctx.fuzz_world
+    m = lending.make_machine(world, base_model, CrosscheckStats())()
+    m.start()
+    ctx.finalizers.append(m.teardown)
+    for asset in lending.ASSETS:  # fresh rounds: an earlier machine may have left the chain's clock far ahead
+        m.do(Action("price", asset=asset, answer=m.model.pool.feeds[asset].answer))
+    return m
+
+
+def _clone(pool):
+    from tests.crosscheck.test_differential_fuzz import clone
+
+    return clone(pool)
+
+
+def _with_debt(ctx):
+    """bob lends 100,000 USDC; alice supplies ~100,000 USDC of WETH and borrows 60% of her capacity."""
+    m = _machine(ctx)
+    m.supply("bob", "USDC", 100_000, 0)
+    m.supply("alice", "WETH", 50, 0)
+    m.borrow("alice", "USDC", 60)
+    assert m.model.pool.debt_balance("USDC", "alice") > 0
+    return m
+
+
+def _warp(seconds: int = 1):
+    from protocol_model.world.action import Action
+
+    return Action("warp", seconds=seconds)
+
+
+@injects("P-POOL-01", f"{FUZZ}::pool_balances_cover_claims", "reserves claimed beyond the pool's cash", "in-process", match="P-POOL-01")
+def _pool_01(ctx):
+    m = _with_debt(ctx)
+    m.model.pool.assets["USDC"].state.reserves += 10**15
+    m.pool_balances_cover_claims()
+
+
+@injects("P-POOL-02", f"{FUZZ}::check_transition", "the borrow index falls by one unit in a step", "in-process", match="P-POOL-02")
+def _pool_02(ctx):
+    m = _with_debt(ctx)
+    before, after = _clone(m.model.pool), _clone(m.model.pool)
+    after.assets["USDC"].state.borrow_index_ray -= 1
+    m.check_transition(_warp(), "ok", before, after)
+
+
+@injects("P-POOL-03", f"{FUZZ}::check_transition", "the supply index falls without a write-off", "in-process", match="P-POOL-03")
+def _pool_03(ctx):
+    m = _with_debt(ctx)
+    before, after = _clone(m.model.pool), _clone(m.model.pool)
+    after.assets["USDC"].state.supply_index_ray -= 1
+    m.check_transition(_warp(), "ok", before, after)
+
+
+@injects("P-POOL-04", f"{FUZZ}::check_transition", "a write-off of an account that still has collateral",
+         "in-process", match="P-POOL-04")
+def _pool_04(ctx):
+    from protocol_model.exact.lending.lending_pool import BadDebt
+
+    m = _with_debt(ctx)
+    before, after = _clone(m.model.pool), _clone(m.model.pool)
+    after.bad_debt_events.append(BadDebt("alice", "USDC", 1, 1, 0))
+    m.check_transition(_warp(), "ok", before, after)
+
+
+@injects("P-POOL-05", "tests/model/test_stories_model.py::test_bad_debt_story_writes_off_reserves_first",
+         "the write-off leaves reserves alone and cuts suppliers first")
+def _pool_05(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool._write_off_bad_debt
+
+    def suppliers_first(self, account):
+        kept = {name: listed.state.reserves for name, listed in self.assets.items()}
+        for listed in self.assets.values():
+            listed.state.reserves = 0
+        original(self, account)
+        for name, listed in self.assets.items():
+            listed.state.reserves += kept[name]
+
+    ctx.monkeypatch.setattr(LendingPool, "_write_off_bad_debt", suppliers_first)
+    check(ctx.pid_check)()
+
+
+@injects("P-POOL-06", f"{FUZZ}::check_supply_rate", "the supply index doubles in an accrual", "in-process", match="P-POOL-06")
+def _pool_06(ctx):
+    m = _with_debt(ctx)
+    before, accrued = _clone(m.model.pool), _clone(m.model.pool)
+    accrued.assets["USDC"].state.supply_index_ray *= 2
+    m.check_supply_rate(before, accrued)
+
+
+@injects("P-POOL-07", f"{FUZZ}::test_model_and_chain_agree",
+         "the twin's debt balance rounds down (ray_mul_up -> ray_mul_down in pool_state)", "in-process", match="P-POOL-07")
+def _pool_07(ctx):
+    from tests.crosscheck.test_differential_fuzz import _interest_sequence
+
+    ctx.monkeypatch.setattr("protocol_model.exact.lending.pool_state.ray_mul_up", fp.ray_mul_down)
+    ctx.monkeypatch.setattr("protocol_model.exact.lending.lending_pool.ray_mul_up", fp.ray_mul_down)
+    m = _machine(ctx)
+    ctx.finalizers.remove(m.teardown)
+    _interest_sequence(m)
+
+
+@injects("P-POOL-08", f"{FUZZ}::check_no_planted_collateral", "a stranger's supply turns collateral use on",
+         "in-process", match="P-POOL-08")
+def _pool_08(ctx):
+    m = _machine(ctx)
+    m.model.pool.collateral_use.add(("carol", "USDC"))
+    m.check_no_planted_collateral("carol", "USDC", consented=False, authorized=False)
+
+
+@injects("P-POOL-09", f"{FUZZ}::check_unauthorized", "an unauthorized on-behalf borrow succeeds", "in-process", match="P-POOL-09")
+def _pool_09(ctx):
+    m = _machine(ctx)
+    m.check_unauthorized(False, "ok")
+
+
+@injects("P-POOL-10", f"{FUZZ}::check_borrow_or_withdraw", "a borrow leaves less cash than the reserves",
+         "in-process", match="P-POOL-10")
+def _pool_10(ctx):
+    from protocol_model.exact.lending.lending_pool import POOL
+    from protocol_model.world.action import Action
+
+    m = _with_debt(ctx)
+    after = _clone(m.model.pool)
+    after.assets["USDC"].state.reserves = after.ledger.balance("USDC", POOL) + 1
+    m.check_borrow_or_withdraw(Action("borrow", "alice", "USDC", 1), after)
+
+
+@injects("P-POOL-11", "tests/exact/test_revert_journal.py::test_a_failed_call_leaves_every_piece_of_state_as_before",
+         "Journal.rollback restores nothing")
+def _pool_11(ctx):
+    break_journal(ctx.monkeypatch)
+    check(ctx.pid_check)("LendingPool")
+
+
+@injects("P-POOL-12", "tests/exact/test_revert_journal.py::test_a_broken_journal_is_caught",
+         "the 'broken' journal handed to the check is in fact the working one", raises=FAILED)
+def _pool_12(ctx):
+    from tests.exact import test_revert_journal as t
+
+    ctx.monkeypatch.setitem(t.MUTANTS, "nothing is restored", ("Journal", "rollback", journal_mod.Journal.rollback))
+    check(ctx.pid_check)("Ledger", "nothing is restored", ctx.monkeypatch)
+
+
+@injects("P-POOL-13",
+         "tests/exact/test_journal_nesting.py::test_a_caught_inner_revert_is_undone_and_the_outer_call_goes_on",
+         "Journal.rollback restores nothing, so the caught inner revert keeps its writes")
+def _pool_13(ctx):
+    break_journal(ctx.monkeypatch)
+    check(ctx.pid_check)()
+
+
+@injects("P-POOL-14", "tests/model/test_rules.py::test_config_rejections", "AssetConfig.validate accepts anything",
+         raises=FAILED)
+def _pool_14(ctx):
+    from protocol_model.exact.lending.params import AssetConfig
+
+    ctx.monkeypatch.setattr(AssetConfig, "validate", lambda self: self)
+    check(ctx.pid_check)(AssetConfig(8000, 10_000, 0, 0, 0), errors.ThresholdTooHigh)
+
+
+@injects("P-POOL-17", f"{FUZZ}::check_borrow_or_withdraw", "a borrow leaves the account at ten times its debt",
+         "in-process", match="P-POOL-17")
+def _pool_17(ctx):
+    from protocol_model.world.action import Action
+
+    m = _with_debt(ctx)
+    after = _clone(m.model.pool)
+    after.scaled_debt[("USDC", "alice")] *= 10
+    m.check_borrow_or_withdraw(Action("borrow", "alice", "USDC", 1), after)
+
+
+@injects("P-POOL-18", "tests/mutation/test_inprocess_differential.py::test_long_random_run_agrees",
+         "supply rounds the scaled amount up (ray_div_down -> ray_div_up in lending_pool)", "in-process")
+def _pool_18(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.lending.lending_pool.ray_div_down", fp.ray_div_up)
+    check(ctx.pid_check)(ctx.artifacts, 11)
+
+
+# ================================================================== liquidation
+
+
+def _unhealthy(ctx, hf_num: int, hf_den: int):
+    """alice (WETH collateral, USDC debt) pushed to HF ≈ hf_num/hf_den by scaling her debt in a model copy."""
+    m = _with_debt(ctx)
+    pre = _clone(m.model.pool)
+    adjusted, debt_value = pre.liquidation_values("alice")
+    pre.scaled_debt[("USDC", "alice")] = pre.scaled_debt[("USDC", "alice")] * adjusted * hf_den // (
+        debt_value * hf_num)
+    return m, pre
+
+
+def _liquidation(amount: int = 1):
+    from protocol_model.world.action import Action
+
+    return Action("liquidate", "bob", amount=amount, borrower="alice", collateral="WETH", debt="USDC")
+
+
+@injects("P-LIQ-01", f"{FUZZ}::check_liquidation", "a healthy account is liquidated", "in-process", match="P-LIQ-01")
+def _liq_01(ctx):
+    m = _with_debt(ctx)
+    pool = m.model.pool
+    m.check_liquidation(_liquidation(), _clone(pool), _clone(pool))
+
+
+@injects("P-LIQ-02", f"{FUZZ}::check_liquidation", "a liquidation above the full-close line raises the debt",
+         "in-process", match="P-LIQ-02")
+def _liq_02(ctx):
+    m, pre = _unhealthy(ctx, 99, 100)
+    after = _clone(pre)
+    after.scaled_debt[("USDC", "alice")] += after.scaled_debt[("USDC", "alice")] // 10
+    m.check_liquidation(_liquidation(), pre, after)
+
+
+@injects("P-LIQ-03", "tests/model/test_pool_fault_properties.py::test_capped_bonus_keeps_lt_times_one_plus_bonus_below_hf",
+         "the bonus is never capped (hf_preserving_bonus_bps returns the configured bonus)")
+def _liq_03(ctx):
+    ctx.monkeypatch.setattr("tests.model.test_pool_fault_properties.hf_preserving_bonus_bps",
+                            lambda lt, bonus, hf: bonus)
+    check(ctx.pid_check)()
+
+
+@injects("P-LIQ-04", f"{FUZZ}::check_liquidation", "a liquidation leaves one unit of debt (dust)", "in-process", match="P-LIQ-04")
+def _liq_04(ctx):
+    m, pre = _unhealthy(ctx, 99, 100)
+    after = _clone(pre)
+    after.scaled_debt[("USDC", "alice")] = 1
+    m.check_liquidation(_liquidation(), pre, after)
+
+
+@injects("P-LIQ-07", "tests/model/test_rules.py::test_close_factor_regimes",
+         "the close factor is ignored (every liquidation may close the whole debt)")
+def _liq_07(ctx):
+    from protocol_model.exact.lending import liquidation
+
+    original = liquidation.liquidation_amounts
+    ctx.monkeypatch.setattr("tests.model.test_rules.liquidation_amounts",
+                            lambda **kw: original(**{**kw, "close_factor_bps": fp.BPS}))
+    check(ctx.pid_check)()
+
+
+@injects("P-LIQ-08", "tests/model/test_rules.py::test_seize_all_shrinks_repayment_against_liquidator",
+         "the shrunk repayment rounds down (in the liquidator's favour)")
+def _liq_08(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.lending.liquidation.mul_div_up", fp.mul_div_down)
+    check(ctx.pid_check)()
+
+
+# ================================================================== math
+
+@injects("P-MATH-01", "tests/model/test_fixed_point.py::test_up_is_down_plus_remainder_flag",
+         "mulDivUp rounds down")
+def _math_01(ctx):
+    ctx.monkeypatch.setattr(fp, "mul_div_up", fp.mul_div_down)
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-02", "tests/model/test_fixed_point.py::test_named_helpers", "wadMulUp rounds down")
+def _math_02(ctx):
+    ctx.monkeypatch.setattr(fp, "wad_mul_up", fp.wad_mul_down)
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-03", "tests/model/test_fixed_point.py::test_overflow_and_zero_division",
+         "mulDivDown without its overflow check", raises=FAILED)
+def _math_03(ctx):
+    ctx.monkeypatch.setattr(fp, "mul_div_down", lambda x, y, d: x * y // d)
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-05", "tests/model/test_rules.py::test_rate_curve_has_two_slopes",
+         "the rate curve keeps slope 1 above the kink")
+def _math_05(ctx):
+    def one_slope(r, u):
+        return r.base_per_second_ray + r.slope1_per_second_ray * u // r.optimal_utilization_wad
+
+    ctx.monkeypatch.setattr("tests.model.test_rules.borrow_rate_per_second_ray", one_slope)
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-06", "tests/model/test_rules.py::test_annual_to_per_second_rounds_down",
+         "the annual-to-per-second conversion rounds up")
+def _math_06(ctx):
+    from protocol_model.exact.lending.params import SECONDS_PER_YEAR, RateParams
+
+    def per_second_up(cls, base_bps, slope1_bps, slope2_bps, optimal_bps):
+        up = [-(-bps * fp.RAY // fp.BPS // SECONDS_PER_YEAR) for bps in (base_bps, slope1_bps, slope2_bps)]
+        return cls(*up, optimal_bps * fp.WAD // fp.BPS)
+
+    ctx.monkeypatch.setattr(RateParams, "from_annual_bps", classmethod(per_second_up))
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-07", "tests/model/test_rules.py::test_pool_params_and_rate_validation",
+         "PoolParams.validate accepts anything", raises=FAILED)
+def _math_07(ctx):
+    from protocol_model.exact.lending.params import PoolParams
+
+    ctx.monkeypatch.setattr(PoolParams, "validate", lambda self: self)
+    check(ctx.pid_check)()
+
+
+@injects("P-MATH-08", "tests/model/test_fixed_point.py::test_every_helper_rounds_within_one_unit",
+         "rayDivUp rounds down")
+def _math_08(ctx):
+    ctx.monkeypatch.setattr(fp, "ray_div_up", fp.ray_div_down)
+    check(ctx.pid_check)()
+
+
+# ================================================================== oracle
+
+ORACLE_FAULTS = "tests/exact/test_oracle_faults.py"
+
+
+def _no_invalid_price(mp):
+    """The twin accepts a zero or negative answer (as one unit)."""
+    from protocol_model.exact.oracle import oracle_policy, price_router
+
+    original = price_router.answer_to_wad
+
+    def lenient(asset, answer, decimals):
+        return original(asset, max(answer, 1), decimals)
+
+    mp.setattr(oracle_policy, "answer_to_wad", lenient)
+    mp.setattr(price_router, "answer_to_wad", lenient)
+
+
+def _no_breaker(mp):
+    """The twin's circuit breaker never trips (every move measures zero)."""
+    from protocol_model.exact.oracle import oracle_policy
+
+    mp.setattr(oracle_policy, "abs", lambda x: 0, raising=False)
+
+
+@injects("P-ORACLE-01", f"{FUZZ}::oracle_failure", "the twin accepts a zero answer", "in-process", match="P-POOL-07")
+def _oracle_01(ctx):
+    _no_invalid_price(ctx.monkeypatch)
+    m = _with_debt(ctx)
+    m.oracle_failure("WETH", 0)
+    m.borrow("alice", "USDC", 1)
+
+
+@injects("P-ORACLE-02", f"{ORACLE_FAULTS}::test_no_policy_rejects_old_zero_future_and_incomplete_rounds",
+         "the default maximum age is a thousand years", raises=FAILED)
+def _oracle_02(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.oracle.oracle_policy.DEFAULT_MAX_AGE_S", 1000 * 365 * 86_400)
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-03", f"{FUZZ}::wbtc_stale_round", "the twin never finds a round stale", "in-process", match="P-POOL-07")
+def _oracle_03(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.oracle.oracle_policy.effective_max_age_s", lambda p: 10**12)
+    m = _machine(ctx)
+    m.wbtc_stale_round(20 * 86_400, 100)
+
+
+@injects("P-ORACLE-04", f"{FUZZ}::wbtc_jump", "the twin's circuit breaker never trips", "in-process", match="P-POOL-07")
+def _oracle_04(ctx):
+    _no_breaker(ctx.monkeypatch)
+    m = _machine(ctx)
+    m.wbtc_jump(60)
+
+
+@injects("P-ORACLE-05", f"{FUZZ}::huge_answer", "the twin accepts answers above the largest price", "in-process", match="P-POOL-07")
+def _oracle_05(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.oracle.price_router.MAX_PRICE_WAD", fp.UINT256_MAX)
+    m = _machine(ctx)
+    m.huge_answer("USDC", 10**36 // 10**10 + 1)
+
+
+@injects("P-ORACLE-06", f"{ORACLE_FAULTS}::test_every_round_gets_the_rule_or_a_named_error",
+         "the twin accepts a zero or negative answer")
+def _oracle_06(ctx):
+    _no_invalid_price(ctx.monkeypatch)
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-07", f"{ORACLE_FAULTS}::test_sequencer_started_at_zero_is_invalid_and_started_at_is_used",
+         "the sequencer gate dates the status change by updatedAt", raises=(AssertionError, errors.PoolError))
+def _oracle_07(ctx):
+    from protocol_model.exact.oracle.price_router import Feed
+
+    ctx.monkeypatch.setattr(Feed, "started_at_seen", Feed.updated_at_seen)
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-08", f"{ORACLE_FAULTS}::test_impossible_policies_are_rejected_by_name",
+         "OraclePolicy.validate accepts anything", raises=FAILED)
+def _oracle_08(ctx):
+    from protocol_model.exact.oracle.oracle_policy import OraclePolicy
+
+    ctx.monkeypatch.setattr(OraclePolicy, "validate", lambda self: self)
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-09", f"{ORACLE_FAULTS}::test_pair_feed_is_as_old_as_its_quote",
+         "the pair feed's round is dated by the block, not by its quote")
+def _oracle_09(ctx):
+    from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
+
+    original = PairPriceFeed.round
+    ctx.monkeypatch.setattr(PairPriceFeed, "round",
+                            lambda self, quote, now: replace(original(self, quote, now), updated_at=now, started_at=now))
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-10", f"{ORACLE_FAULTS}::test_reference_round_cannot_be_moved_in_the_block",
+         "the breaker's reference is the current spot price")
+def _oracle_10(ctx):
+    from protocol_model.exact.amm.uniswap_v2_pair import Q112
+    from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
+
+    def spot(self, now):
+        reserve_base, reserve_quote = self.pair.reserves(self.base)
+        return reserve_quote * Q112 // reserve_base
+
+    ctx.monkeypatch.setattr(PairPriceFeed, "reference_x112", spot)
+    check(ctx.pid_check)()
+
+
+@injects("P-ORACLE-11", "tests/model/test_pair_feed.py::test_twap_needs_a_window_and_barely_moves_on_a_short_pump",
+         "the TWAP feed answers the spot price", raises=(AssertionError, FAILED))
+def _oracle_11(ctx):
+    from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
+
+    ctx.monkeypatch.setattr(PairPriceFeed, "twap", False, raising=False)
+    original = PairPriceFeed.price_x112
+
+    def spot(self, now):
+        reserve_base, reserve_quote = self.pair.reserves(self.base)
+        return reserve_quote * (1 << 112) // reserve_base
+
+    ctx.monkeypatch.setattr(PairPriceFeed, "price_x112", spot)
+    assert original is not spot
+    check(ctx.pid_check)()
+
+
+# ================================================================== flash loans (the twin's rules; chain: anvil)
+
+FLASH = "tests/model/test_flash_loan_model.py"
+
+
+@injects("P-FLASH-01", f"{FLASH}::test_the_fee_goes_to_reserves", "the fee is kept out of the reserves")
+def _flash_01(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.lending.lending_pool.LendingPool.flash_loan_fee",
+                            lambda self, amount: 0)
+    check(ctx.pid_check)()
+
+
+@injects("P-FLASH-02", f"{FLASH}::test_a_receiver_that_does_not_repay_reverts_by_name",
+         "the twin never pulls the repayment", raises=FAILED)
+def _flash_02(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.flash_loan
+
+    def unpulled(self, sender, receiver, asset, amount, callback, now):
+        self.ledger.transfer_from = lambda *args: None
+        try:
+            return original(self, sender, receiver, asset, amount, callback, now)
+        finally:
+            del self.ledger.transfer_from
+
+    ctx.monkeypatch.setattr(LendingPool, "flash_loan", unpulled)
+    check(ctx.pid_check)("no-approval", "ERC20InsufficientAllowance")
+
+
+@injects("P-FLASH-03", f"{FLASH}::test_flash_loan_argument_checks",
+         "a zero-amount flash loan is accepted", raises=(AssertionError, FAILED))
+def _flash_03(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.flash_loan
+    ctx.monkeypatch.setattr(LendingPool, "flash_loan",
+                            lambda self, s, r, asset, amount, cb, now: 0 if amount == 0 else
+                            original(self, s, r, asset, amount, cb, now))
+    check(ctx.pid_check)()
+
+
+# ================================================================== AMM
+
+AMM = "tests/model/test_amm_model.py"
+
+
+@injects("P-AMM-02", f"{AMM}::test_amount_out_keeps_fee_adjusted_product", "getAmountOut quotes one unit more")
+def _amm_02(ctx):
+    from protocol_model.exact.amm import uniswap_v2_pair as v2
+
+    original = v2.get_amount_out
+    ctx.monkeypatch.setattr("tests.model.test_amm_model.get_amount_out", lambda a, r_in, r_out: original(a, r_in, r_out) + 1)
+    check(ctx.pid_check)()
+
+
+@injects("P-AMM-03", f"{AMM}::test_amount_in_is_sufficient", "getAmountIn asks one unit less")
+def _amm_03(ctx):
+    from protocol_model.exact.amm import uniswap_v2_pair as v2
+
+    original = v2.get_amount_in
+    ctx.monkeypatch.setattr("tests.model.test_amm_model.get_amount_in",
+                            lambda out, r_in, r_out: max(original(out, r_in, r_out) - 1, 0))
+    check(ctx.pid_check)()
+
+
+@injects("P-AMM-04", f"{AMM}::test_first_deposit_locks_minimum_liquidity_and_swap_pays_the_fee",
+         "the first deposit locks no minimum liquidity")
+def _amm_04(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.amm.uniswap_v2_pair.MINIMUM_LIQUIDITY", 0)
+    check(ctx.pid_check)()
+
+
+# ================================================================== leveraged-token vault
+
+LEV_MODEL = "tests/model/test_leveraged_token_model.py"
+
+
+@injects("P-VAULT-02", f"{LEV_MODEL}::test_inflating_the_share_price_never_pays", "no virtual shares (offset 0)")
+def _vault_02(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.strategies.leveraged_token.VIRTUAL_SHARES", 1)
+    check(ctx.pid_check)()
+
+
+@injects("P-VAULT-05", f"{LEV_MODEL}::test_min_shares_and_deadline_guard_a_deposit",
+         "deposit ignores its deadline", raises=(AssertionError, FAILED))
+def _vault_05(ctx):
+    from protocol_model.exact.strategies import leveraged_token as lt
+
+    original = lt.LeveragedToken.deposit
+    ctx.monkeypatch.setattr(lt.LeveragedToken, "deposit",
+                            lambda self, sender, assets, receiver, now, min_shares=0, deadline=fp.UINT256_MAX:
+                            original(self, sender, assets, receiver, now, min_shares))
+    check(ctx.pid_check)()
+
+
+@injects("P-VAULT-06", f"{LEV_MODEL}::test_a_revert_restores_pool_pair_ledger_and_vault",
+         "Journal.rollback restores nothing")
+def _vault_06(ctx):
+    break_journal(ctx.monkeypatch)
+    check(ctx.pid_check)()
+
+
+@injects("P-VAULT-07", "tests/model/test_sandwich.py::test_a_vault_rebalance_sandwich_never_pays",
+         "the vault's swaps may move 2% from the oracle (the old band, above the sandwich bound)")
+def _vault_07(ctx):
+    from protocol_model.world.leveraged_world import DEFAULT_VAULTS
+    from tests.model.test_sandwich import FRONT_RUN_SHARES
+
+    ctx.monkeypatch.setattr("protocol_model.exact.strategies.leveraged_token.MAX_SLIPPAGE_BPS", 200)
+    ctx.monkeypatch.setitem(DEFAULT_VAULTS, "lev2x", replace(DEFAULT_VAULTS["lev2x"], max_slippage_bps=200))
+    caught = []
+    for share in FRONT_RUN_SHARES:
+        try:
+            check(ctx.pid_check)(share)
+        except AssertionError as err:
+            caught.append(err)
+    if caught:
+        raise caught[0]
+
+
+@injects("P-VAULT-08", f"{LEV_MODEL}::test_invalid_parameters_name_the_rule",
+         "LeveragedTokenParams.validate accepts anything", raises=FAILED)
+def _vault_08(ctx):
+    from tests.model import test_leveraged_token_model as t
+
+    ctx.monkeypatch.setattr(type(t.P), "validate", lambda self: self)
+    change, error = _first_param(t.test_invalid_parameters_name_the_rule)
+    check(ctx.pid_check)(change, error)
+
+
+def _first_param(fn) -> tuple:
+    """The first argument tuple of a ``pytest.mark.parametrize``-d test."""
+    [mark] = [m for m in fn.pytestmark if m.name == "parametrize"]
+    return tuple(mark.args[1][0])
+
+
+# ================================================================== looper
+
+LOOP_MODEL = "tests/model/test_loop_stories_model.py"
+
+
+@injects("P-LOOP-01", f"{LOOP_MODEL}::test_outcomes_as_written_and_looper_keeps_nothing",
+         "the Looper keeps one unit of every token it moves")
+def _loop_01(ctx):
+    from protocol_model.exact.ledger import Ledger
+
+    original = Ledger.transfer
+
+    def skim(self, token, frm, to, amount, *a, **k):
+        if frm == "looper" and amount > 1:
+            amount -= 1
+        return original(self, token, frm, to, amount, *a, **k)
+
+    ctx.monkeypatch.setattr(Ledger, "transfer", skim)
+    from tests.model import test_loop_stories_model as t
+
+    check(ctx.pid_check)(t.FILES[0])
+
+
+@injects("P-LOOP-02", f"{LOOP_MODEL}::test_open_3x_reaches_3x_and_unwinds_to_less_than_the_equity",
+         "the flash open borrows a third less (leverage short of 3x)")
+def _loop_02(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.borrow_on_behalf
+    ctx.monkeypatch.setattr(LendingPool, "borrow_on_behalf",
+                            lambda self, s, asset, amount, ob, rec, now:
+                            original(self, s, asset, amount * 2 // 3, ob, rec, now))
+    check(ctx.pid_check)()
+
+
+@injects("P-LOOP-03", "tests/model/test_sandwich.py::test_the_bound_is_derived_from_the_fee",
+         "the Looper's slippage bound is 60 bps, above the derived ⌊t*⌋ = 59")
+def _loop_03(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.strategies.looper.MAX_SLIPPAGE_BPS", 60)
+    check(ctx.pid_check)()
+
+
+@injects("P-LOOP-05", "tests/model/test_loop_stories_model.py::test_open_3x_positions_right_after_opening",
+         "the iterative open supplies one unit less each round")
+def _loop_05(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.supply
+    ctx.monkeypatch.setattr(LendingPool, "supply",
+                            lambda self, s, asset, amount, ob, now:
+                            original(self, s, asset, amount - (s == "looper" and amount > 1), ob, now))
+    check(ctx.pid_check)()
+
+
+# ================================================================== perp engine
+
+PERP_FUZZ = "tests/crosscheck/test_perp_fuzz.py"
+PERP_PROPS = "tests/model/test_perp_properties.py"
+
+
+def _perp_machine(ctx):
+    """A perp fuzz machine holding a model of the fuzz scenario after some trades (no chain needed for its
+    invariants, which read only the model)."""
+    from protocol_model.scenario.perp_fuzz import FUZZ_ACCOUNTS, perp_fuzz_scenario
+    from protocol_model.world.perp_world import PerpAction, PerpModelWorld
+    from tests.crosscheck import test_perp_fuzz as perp
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    scenario = perp_fuzz_scenario()
+    now = 1_800_000_000
+    model = PerpModelWorld(scenario, [now] * len(scenario.markets))
+    for account in FUZZ_ACCOUNTS:
+        now += 1
+        assert model.apply(PerpAction("deposit", account, amount=perp.STARTING_DEPOSIT), now) == "ok"
+    m = perp.make_machine(None, model, CrosscheckStats())()
+    m.model, m.now = model, now
+    return m
+
+
+@injects("P-PERP-01", f"{PERP_FUZZ}::open_interest_balances", "a position grows on one side only")
+def _perp_01(ctx):
+    from protocol_model.exact.perp.perp_state import Position
+    from protocol_model.scenario.perp_fuzz import FUZZ_ACCOUNTS
+
+    m = _perp_machine(ctx)
+    m.model.engine.positions[(FUZZ_ACCOUNTS[0], 0)] = replace(Position(), size_wad=1)
+    m.open_interest_balances()
+
+
+@injects("P-PERP-02", f"{PERP_FUZZ}::open_interest_balances", "the insurance fund goes negative")
+def _perp_02(ctx):
+    m = _perp_machine(ctx)
+    m.model.engine.insurance_fund_wad = -1
+    m.open_interest_balances()
+
+
+@injects("P-PERP-03", f"{PERP_FUZZ}::engine_holds_what_it_owes", "insurance credited without tokens")
+def _perp_03(ctx):
+    m = _perp_machine(ctx)
+    m.model.engine.insurance_fund_wad += 10**6 * fp.WAD
+    m.engine_holds_what_it_owes()
+
+
+@injects("P-PERP-04", f"{PERP_PROPS}::test_funding_stops_on_a_stale_mark_and_views_include_it",
+         "margin views leave pending funding out")
+def _perp_04(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    ctx.monkeypatch.setattr(PerpEngine, "side_index_now", lambda self, m, size, price, now: self.side_index(m, size))
+    check(ctx.pid_check)()
+
+
+@injects("P-PERP-05", f"{PERP_PROPS}::test_a_broken_feed_elsewhere_changes_nothing",
+         "a margin view reads every market's price", raises=(AssertionError, errors.PoolError))
+def _perp_05(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    original = PerpEngine.margin
+
+    def reads_everything(self, account, iso, market, now):
+        for m in self.markets:
+            self.index_price(m.index_asset)
+        return original(self, account, iso, market, now)
+
+    ctx.monkeypatch.setattr(PerpEngine, "margin", reads_everything)
+    check(ctx.pid_check)()
+
+
+@injects("P-PERP-07", "tests/model/test_perp_model.py::test_bankruptcy_insurance_then_socialised_then_unsocialised",
+         "the insurance fund is emptied before every liquidation (never drawn)")
+def _perp_07(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    original = PerpEngine.liquidate
+
+    def uninsured(self, liquidator, account, market, now):
+        self.insurance_fund_wad = 0
+        return original(self, liquidator, account, market, now)
+
+    ctx.monkeypatch.setattr(PerpEngine, "liquidate", uninsured)
+    check(ctx.pid_check)()
+
+
+@injects("P-PERP-08", "tests/model/test_perp_model.py::test_funding_is_capped_premium_times_index",
+         "the funding step is doubled")
+def _perp_08(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    original = PerpEngine.funding_step
+
+    def doubled(m, index, fresh):
+        premium, rate, delta = original(m, index, fresh)
+        return premium, rate, 2 * delta
+
+    ctx.monkeypatch.setattr(PerpEngine, "funding_step", staticmethod(doubled))
+    check(ctx.pid_check)()
