@@ -838,3 +838,161 @@ def _perp_08(ctx):
 
     ctx.monkeypatch.setattr(PerpEngine, "funding_step", staticmethod(doubled))
     check(ctx.pid_check)()
+
+
+# ================================================================== chain-side checks, run on the in-process chain
+
+POOL_FAULTS = "tests/crosscheck/test_pool_faults.py"
+
+
+def _replay_in_process(ctx):
+    """The ``replay`` fixture of test_pool_faults.py on a fresh in-process chain: ``start(scenario) -> Replay``."""
+    from protocol_model.chain.inprocess import InProcessChain
+    from protocol_model.chain.inprocess_world import deploy_in_process
+    from protocol_model.chain.replay import Replay
+
+    chain = InProcessChain(ctx.artifacts)
+    return lambda scenario: Replay.start(scenario, deploy_in_process(scenario, chain))
+
+
+def _liquidation_amounts_patched(mp, wrap) -> None:
+    """The lending twin's ``liquidation_amounts`` replaced by ``wrap(original, **kwargs)``."""
+    from protocol_model.exact.lending import lending_pool
+
+    original = lending_pool.liquidation_amounts
+    mp.setattr(lending_pool, "liquidation_amounts", lambda **kw: wrap(original, **kw))
+
+
+@injects("P-LIQ-05", f"{POOL_FAULTS}::test_item1_dust_liquidation_reverts_and_max_closes_whole",
+         "the twin accepts a liquidation that leaves dust (no minimum leftover)", "in-process")
+def _liq_05(ctx):
+    _liquidation_amounts_patched(ctx.monkeypatch, lambda original, **kw: original(**{**kw, "min_leftover_usd_wad": 0}))
+    check(ctx.pid_check)(_replay_in_process(ctx))
+
+
+@injects("P-LIQ-06", f"{POOL_FAULTS}::test_item2_liquidation_that_seizes_nothing_reverts",
+         "the twin names a liquidation that seizes nothing NothingToRepay", "in-process")
+def _liq_06(ctx):
+    def renamed(original, **kw):
+        try:
+            return original(**kw)
+        except errors.NothingToSeize:
+            raise errors.NothingToRepay() from None
+
+    _liquidation_amounts_patched(ctx.monkeypatch, renamed)
+    check(ctx.pid_check)(_replay_in_process(ctx))
+
+
+@injects("P-LOOP-04", "tests/crosscheck/test_loop_stories.py::test_loop_story_agrees",
+         "the Looper twin's quotes ask one unit more from the pair (get_amount_in + 1)", "in-process")
+def _loop_04(ctx):
+    from protocol_model.chain.inprocess import InProcessChain
+    from protocol_model.chain.inprocess_world import deploy_in_process
+    from protocol_model.exact.strategies import looper
+    from tests.crosscheck.conftest import CrosscheckStats, make_checked_replay
+    from tests.crosscheck.test_loop_stories import FILES
+
+    original = looper.get_amount_in
+    ctx.monkeypatch.setattr(looper, "get_amount_in", lambda out, r_in, r_out: original(out, r_in, r_out) + 1)
+    chain = InProcessChain(ctx.artifacts)
+    replay = make_checked_replay(lambda scenario: deploy_in_process(scenario, chain), chain, CrosscheckStats())
+    for path in FILES:
+        check(ctx.pid_check)(replay, path)
+
+
+# ================================================================== chain-only checks, on the session's ape network
+# (tests/mutation/test_property_injections_chain.py provides the fixtures these checks take)
+
+
+@injects("P-AMM-01", "tests/crosscheck/test_amm.py::test_pair_and_model_agree",
+         "the pair twin quotes one unit more out of every swap", "anvil")
+def _amm_01(ctx):
+    from protocol_model.exact.amm import uniswap_v2_pair as v2
+
+    original = v2.get_amount_out
+    ctx.monkeypatch.setattr(v2, "get_amount_out", lambda a, r_in, r_out: original(a, r_in, r_out) + 1)
+    check(ctx.pid_check)(ctx.fixture("amm"))
+
+
+@injects("P-MATH-04", "tests/contracts/test_math_lib.py::test_known_roundings", "the twin's mulDivUp rounds down",
+         "anvil")
+def _math_04(ctx):
+    ctx.monkeypatch.setattr(fp, "mul_div_up", fp.mul_div_down)
+    check(ctx.pid_check)(ctx.fixture("math_harness"), 1, 1, 3)
+
+
+@injects("P-POOL-15", "tests/contracts/test_pool_admin.py::test_roles_guard_setters",
+         "the caller the check treats as a stranger holds the admin role (a guard that lets it in)", "anvil")
+def _pool_15(ctx):
+    pool, token, model, _ = ctx.fixture("pool_setup")
+    admin = ctx.fixture("admin")
+    check(ctx.pid_check)((pool, token, model, admin), admin)
+
+
+@injects("P-POOL-16", "tests/contracts/test_reentrancy.py::test_every_token_moving_entry_point_refuses_reentry",
+         "the token re-enters through an unguarded view (a re-entry that succeeds)", "anvil")
+def _pool_16(ctx):
+    from tests.contracts import test_reentrancy as t
+
+    ctx.monkeypatch.setattr(t, "_reentries", lambda pool, evil, world: dict.fromkeys(
+        ("supply", "withdraw", "borrow", "repay", "liquidate"), pool.healthFactor.encode_input(evil)))
+    check(ctx.pid_check)(ctx.fixture("attack"), ctx.fixture("signers"), ctx.fixture("admin"))
+
+
+@injects("P-PERP-06", "tests/crosscheck/test_perp_fuzz.py::test_perp_model_and_chain_agree",
+         "the perp twin liquidates only accounts with no equity at all", "anvil")
+def _perp_06(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    ctx.monkeypatch.setattr(PerpEngine, "margin", _no_maintenance(PerpEngine.margin))
+    check(ctx.pid_check)(ctx.fixture("perp_fuzz_world"), ctx.fixture("crosscheck_stats"))
+
+
+def _no_maintenance(original):
+    """A perp ``margin`` whose maintenance requirement is zero."""
+    def margin(self, account, iso, market, now):
+        return replace(original(self, account, iso, market, now), maintenance_wad=0)
+    return margin
+
+
+@injects("P-PERP-09", "tests/crosscheck/test_perp_fuzz.py::test_perp_fuzzer_catches_a_flipped_rounding",
+         "the 'flipped' rounding handed to the check is the unflipped one", "anvil", raises=FAILED)
+def _perp_09(ctx):
+    from protocol_model.exact.perp import perp_math
+
+    ctx.monkeypatch.setattr(perp_math, "floor_div", perp_math.ceil_div)
+    check(ctx.pid_check)(ctx.fixture("perp_fuzz_world"), ctx.monkeypatch,
+                         "protocol_model.exact.perp.perp_engine.ceil_div")
+
+
+LEV = "tests/crosscheck/test_leveraged_token.py"
+
+
+@injects("P-VAULT-01", f"{LEV}::test_random_price_paths_agree", "the vault twin's shares round up on deposit",
+         "anvil")
+def _vault_01(ctx):
+    from protocol_model.exact.strategies import leveraged_token as lt
+
+    ctx.monkeypatch.setattr(lt.LeveragedToken, "convert_to_shares", lambda self, assets: lt.mul_div_up(
+        assets, self.total_supply + lt.VIRTUAL_SHARES, self.total_assets() + 1))
+    check(ctx.pid_check)(ctx.fixture("lev"), ctx.fixture("crosscheck_stats"))
+
+
+@injects("P-VAULT-03", f"{LEV}::test_tokens_sent_to_the_vault_are_not_nav",
+         "the vault twin counts tokens sent to it in its NAV", "anvil")
+def _vault_03(ctx):
+    from protocol_model.exact.strategies import leveraged_token as lt
+
+    original = lt.LeveragedToken.total_assets
+    ctx.monkeypatch.setattr(lt.LeveragedToken, "total_assets",
+                            lambda self: original(self) + self.pool.ledger.balance(self.asset, self.address))
+    check(ctx.pid_check)(ctx.fixture("lev"), ctx.fixture("crosscheck_stats"))
+
+
+@injects("P-VAULT-04", f"{LEV}::test_nav_per_share_tracks_leverage_times_the_move",
+         "the vault twin reports leverage 1 (NAV then moves 2% where 1% is expected)", "anvil")
+def _vault_04(ctx):
+    from protocol_model.exact.strategies import leveraged_token as lt
+
+    ctx.monkeypatch.setattr(lt.LeveragedToken, "leverage_wad", lambda self: fp.WAD)
+    check(ctx.pid_check)(ctx.fixture("lev"))

@@ -29,6 +29,10 @@ class Context:
     request: pytest.FixtureRequest
     finalizers: list[Any] = field(default_factory=list)
 
+    def fixture(self, name: str):
+        """The value of fixture ``name`` (the chain-side checks' own fixtures, under ape)."""
+        return self.request.getfixturevalue(name)
+
     @property
     def fuzz_world(self):
         """The lending fuzz scenario on the in-process chain, and its model (module fixture)."""

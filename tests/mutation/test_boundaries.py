@@ -1,0 +1,110 @@
+"""Exact-boundary probes, replayed on both twins in process (the kill check of ``make mutate``; docs/mutation.md).
+
+Random fuzzing almost never lands on a value equal to a bound (HF exactly 1, a borrow of exactly the capacity or
+of exactly the cash, a withdrawal that leaves HF at exactly 1, adjusted collateral half a wei under the debt).
+Each story below sits on one such bound and on the unit next to it, so a flipped comparison or rounding
+direction in either twin changes an outcome or a field, and the differential (same outcome, every field equal)
+or the stated outcome fails. A $1 collateral with 18 decimals makes its USD value equal its units, so the
+values are exact to the wei.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.chain.inprocess_abi import Artifacts
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.world.action import Action
+from tests.crosscheck.test_pool_faults import USDC, ZERO_RATE, _scenario, play
+
+STABLE = {"name": "STBL", "decimals": 18, "price_usd": "1.1", "ltv_bps": 8000, "liquidation_threshold_bps": 8250,
+          "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000,
+          "rate": ZERO_RATE}
+USD8 = 10**8
+E18, E6 = 10**18, 10**6
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return InProcessChain(Artifacts.load())
+
+
+@pytest.fixture
+def replay(chain):
+    """``start(scenario) -> Replay`` on the module's in-process chain, put back after the test."""
+    snap = chain.snapshot()
+    yield lambda scenario: Replay.start(scenario, deploy_in_process(scenario, chain))
+    chain.restore(snap)
+
+
+def _borrower(replay, collateral_units: int, debt_units: int):
+    """bob lends 100,000 USDC; alice supplies ``collateral_units`` STBL at $1.1, borrows ``debt_units`` USDC,
+    and STBL goes back to exactly $1 (its value is then its units, in WAD)."""
+    rp = replay(_scenario([USDC, STABLE], {"USDC": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", collateral_units, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", debt_units), "ok"),
+        (Action("price", asset="STBL", answer=USD8), "ok"),
+    ])
+    return rp
+
+
+def test_hf_exactly_one_is_not_liquidated(replay):
+    """2,000 STBL × 82.5% = 1,650 USD of adjusted collateral against 1,650 USDC: HF = 1 exactly, HealthyAccount;
+    one wei of STBL less (withdrawn) would be HealthFactorTooLow."""
+    rp = _borrower(replay, 2_000 * E18, 1_650 * E6)
+    assert rp.model.pool.health_factor("alice") == WAD
+    play(rp, [
+        (Action("liquidate", "carol", amount=100 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+         "HealthyAccount"),
+        (Action("withdraw", "alice", "STBL", 1), "HealthFactorTooLow"),
+    ])
+
+
+def test_half_a_wei_under_the_debt_is_liquidated(replay):
+    """2,000 STBL − 1 wei: adjusted collateral 1,650 USD − 0.825 wei, rounded down (in the protocol's favour) to
+    1,650 USD − 1 wei < the debt: HF < 1 and the account is liquidated; rounded up it would look healthy."""
+    rp = _borrower(replay, 2_000 * E18 - 1, 1_650 * E6)
+    assert rp.model.pool.health_factor("alice") == WAD - 1
+    play(rp, [(Action("liquidate", "carol", amount=100 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+               "ok")])
+
+
+def test_withdrawal_down_to_hf_exactly_one(replay):
+    """2,000 STBL + 1 wei against 1,650 USDC: withdrawing the 1 wei leaves HF = 1 exactly (allowed); the next wei
+    would not be."""
+    rp = _borrower(replay, 2_000 * E18 + 1, 1_650 * E6)
+    play(rp, [
+        (Action("withdraw", "alice", "STBL", 1), "ok"),
+        (Action("withdraw", "alice", "STBL", 1), "HealthFactorTooLow"),
+    ])
+    assert rp.model.pool.health_factor("alice") == WAD
+
+
+def test_borrow_exactly_the_capacity(replay):
+    """2,000 STBL at $1 and 80% LTV: 1,600 USDC is exactly the capacity (allowed), one unit more is not."""
+    rp = _borrower(replay, 2_000 * E18, 1_000 * E6)
+    play(rp, [
+        (Action("borrow", "alice", "USDC", 600 * E6 + 1), "InsufficientCollateral"),
+        (Action("borrow", "alice", "USDC", 600 * E6), "ok"),
+    ])
+
+
+def test_borrow_exactly_the_cash_and_repay_exactly_the_debt(replay):
+    """bob lends 1,000 USDC; alice borrows exactly the cash (one unit more is InsufficientLiquidity), repays
+    exactly her debt (the whole of it), and bob withdraws everything."""
+    rp = replay(_scenario([USDC, STABLE], {"USDC": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 1_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", 2_000 * E18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", 1_000 * E6 + 1), "InsufficientLiquidity"),
+        (Action("borrow", "alice", "USDC", 1_000 * E6), "ok"),
+        (Action("repay", "alice", "USDC", 1_000 * E6, on_behalf="alice"), "ok"),
+        (Action("repay", "alice", "USDC", 1, on_behalf="alice"), "NoDebt"),
+        (Action("withdraw", "bob", "USDC", UINT256_MAX), "ok"),
+    ])
+    assert rp.model.pool.debt_balance("USDC", "alice") == 0
