@@ -65,17 +65,32 @@ TARGETS = (
 COMPARISON = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 SIGN = {"+": "-", "-": "+", "+=": "-=", "-=": "+="}
 
-FAST_CHECKS = (
-    "tests/chain/test_inprocess.py",
-    "tests/mutation/test_inprocess_differential.py",
-    "tests/exact",
+MODEL_CHECKS = (
     "tests/model/test_fixed_point.py",
     "tests/model/test_rules.py",
-    "tests/model/test_feeds.py",
     "tests/model/test_pool_fault_properties.py",
+    "tests/model/test_flash_loan_model.py",
+    "tests/exact",
+    "tests/model/test_feeds.py",
     "tests/model/test_stories_model.py",
     "tests/model/test_oracle_stories_model.py",
 )
+"""Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
+INPROCESS_CHECKS = (
+    "tests/mutation/test_boundaries.py",
+    "tests/chain/test_inprocess.py",
+    "tests/mutation/test_inprocess_differential.py",
+    "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
+)
+"""The model-vs-chain differential on the in-process chain: exact-boundary stories, the story and random-run
+cross-checks, and a short run of the lending fuzzer with every rule (``INPROCESS_ENV``)."""
+INPROCESS_ENV = {"INPROCESS_FUZZ_EXAMPLES": "60", "FUZZ_SHRINK": "0"}
+FAST_CHECKS = MODEL_CHECKS + INPROCESS_CHECKS
+
+EQUIVALENT: dict[tuple[str, str, str], str] = {}
+"""Provably equivalent mutants, excluded from the score's denominator (and listed): (path, the mutated line's
+source text stripped, ``original->replacement``) -> why no input can tell the mutant from the original."""
+
 ANVIL_CHECKS = (
     "tests/crosscheck/test_differential_fuzz.py::test_model_and_chain_agree",
     "tests/contracts/test_oracle_policy.py",
@@ -258,9 +273,19 @@ class Scratch:
             shutil.rmtree(self.baseline_build, ignore_errors=True)
 
 
-def fast_check(scratch: Scratch, timeout: float) -> tuple[str, str]:
+def _pytest(scratch: Scratch, checks: tuple[str, ...], timeout: float) -> tuple[str, str]:
     return scratch.run([scratch.python, "-m", "pytest", "-p", "no:ape_test", "-p", "no:cacheprovider", "-x", "-q",
-                        *FAST_CHECKS], timeout)
+                        *checks], timeout, INPROCESS_ENV)
+
+
+def fast_check(scratch: Scratch, timeout: float, model: bool = True) -> tuple[str, str]:
+    """The fast stage: the model-only checks (when ``model``: a Solidity mutant cannot change them), then the
+    in-process differential; (status, output tail) of the first that does not pass."""
+    if model:
+        status, out = _pytest(scratch, MODEL_CHECKS, timeout)
+        if status != "pass":
+            return status, out
+    return _pytest(scratch, INPROCESS_CHECKS, timeout)
 
 
 def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, str]:
@@ -268,11 +293,19 @@ def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, s
                         "-p", "no:cacheprovider"], timeout, {"FUZZ_EXAMPLES": str(examples)})
 
 
+def equivalence(m: Mutant, text: str) -> str | None:
+    """Why ``m`` is provably equivalent (``EQUIVALENT``), or None."""
+    line = text.splitlines()[m.line - 1].strip()
+    return EQUIVALENT.get((m.path, line, f"{m.original}->{m.replacement}"))
+
+
 def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
     """Apply ``m`` in the scratch copy, run the staged kill check, then put the file (and build) back."""
     start = time.monotonic()
     target = scratch.dir / m.path
     original = target.read_text()
+    if equivalence(m, original):
+        return Result(m.ident, m.kind, "equivalent", "-", 0.0)
     target.write_text(m.apply(original))
     solidity = m.path.endswith(".sol")
     try:
@@ -280,7 +313,7 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
             status, out = scratch.run([scratch.ape, "compile"], args.timeout)
             if status != "pass" or "ERROR" in out:
                 return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
-        status, _ = fast_check(scratch, args.timeout)
+        status, _ = fast_check(scratch, args.timeout, model=not solidity)
         if status != "pass":
             return Result(m.ident, m.kind, "killed", f"fast ({status})", time.monotonic() - start)
         if args.anvil:
@@ -299,14 +332,16 @@ def report(results: list[Result], total: int, wall: float) -> str:
     killed = sum(r.status == "killed" for r in results)
     survived = [r for r in results if r.status == "survived"]
     invalid = sum(r.status == "invalid" for r in results)
+    equivalent = [r for r in results if r.status == "equivalent"]
     scored = killed + len(survived)
     score = 100.0 * killed / scored if scored else 0.0
     lines = [f"mutation score: {killed}/{scored} killed = {score:.1f}% "
-             f"({invalid} invalid, {len(results)} run of {total} mutants, {wall:.0f} s)"]
+             f"({invalid} invalid, {len(equivalent)} equivalent, {len(results)} run of {total} mutants, {wall:.0f} s)"]
     for kind in ("rounding", "comparison", "sign"):
-        rs = [r for r in results if r.kind == kind and r.status != "invalid"]
+        rs = [r for r in results if r.kind == kind and r.status in ("killed", "survived")]
         lines.append(f"  {kind:>10}: {sum(r.status == 'killed' for r in rs)}/{len(rs)} killed")
     lines += ["survivors:"] + [f"  {r.mutant}" for r in survived]
+    lines += ["equivalent (not scored):"] + [f"  {r.mutant}" for r in equivalent]
     return "\n".join(lines)
 
 
@@ -320,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anvil", action="store_true", help="also run the anvil stage on mutants still alive")
     parser.add_argument("--anvil-examples", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per stage")
-    parser.add_argument("--json", type=Path, default=None, help="write every result to this JSON file")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="write every result to this JSON file (after each mutant)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results already in --json and run only the mutants not in it")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
     args = parser.parse_args(argv)
 
@@ -343,18 +381,30 @@ def main(argv: list[str] | None = None) -> int:
         if status != "pass":
             print(f"baseline fails its own fast checks ({status}):\n{out}")
             return 2
-        results = []
-        for i, m in enumerate(mutants, 1):
+        results = load_results(args.json) if args.resume and args.json else []
+        done = {r.mutant for r in results}
+        todo = [m for m in mutants if m.ident not in done]
+        for i, m in enumerate(todo, 1):
             r = run_mutant(scratch, m, args)
             results.append(r)
-            print(f"[{i}/{len(mutants)}] {r.status:>8} {r.stage:<16} {r.seconds:6.1f}s  {r.mutant}", flush=True)
+            print(f"[{i}/{len(todo)}] {r.status:>10} {r.stage:<16} {r.seconds:6.1f}s  {r.mutant}", flush=True)
+            if args.json:
+                save_results(args.json, results)
     finally:
         scratch.close()
     print(report(results, total, time.monotonic() - wall))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
     return 0
+
+
+def load_results(path: Path) -> list[Result]:
+    """The results saved by an earlier run (none if the file does not exist)."""
+    return [Result(**r) for r in json.loads(path.read_text())] if path.exists() else []
+
+
+def save_results(path: Path, results: list[Result]) -> None:
+    """Write ``results`` as JSON (one object per mutant, in run order)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
 
 
 if __name__ == "__main__":

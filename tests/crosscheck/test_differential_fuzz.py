@@ -307,6 +307,9 @@ def make_machine(world, base_model, stats):
 
 
 def fuzz_settings(examples: int, steps: int = STEPS, shrink: bool = True) -> settings:
+    """The fuzzers' settings: ``examples`` sequences of ``steps`` rules, derandomized unless FUZZ_SEED or
+    FUZZ_RANDOM is set; FUZZ_SHRINK=0 skips shrinking (``make mutate``: a failure is all it needs)."""
+    shrink = shrink and os.environ.get("FUZZ_SHRINK", "1") != "0"
     return settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                     suppress_health_check=list(HealthCheck),
                     phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
