@@ -84,12 +84,12 @@ def make_machine(world, base_model, stats):
             new_bad_debt = after.bad_debt_events[len(before.bad_debt_events):]
             for name in ASSETS:
                 b, a = before.assets[name].state, after.assets[name].state
-                assert a.borrow_index_ray >= b.borrow_index_ray, f"P-POOL-02: {name} borrow index fell"
+                assert a.borrow_index_ray >= b.borrow_index_ray, f"P-POOL-02: {name}: borrow index fell"
                 written_off = [e for e in new_bad_debt if e.asset == name and e.from_suppliers]
                 if not written_off:
-                    assert a.supply_index_ray >= b.supply_index_ray, f"P-POOL-03: {name} supply index fell without bad debt"
+                    assert a.supply_index_ray >= b.supply_index_ray, f"P-POOL-03: {name}: supply index fell"
             for event in new_bad_debt:
-                assert not after._has_collateral(event.account), "P-POOL-04: bad debt written off while collateral remains"
+                assert not after._has_collateral(event.account), "P-POOL-04: bad debt written off, collateral remains"
             pre = clone(before)
             pre._accrue_all(self.now)
             self.check_supply_rate(before, pre)
@@ -133,7 +133,7 @@ def make_machine(world, base_model, stats):
             if debt_value and hf_before >= max(after.params.full_close_hf_wad, lt_wad):
                 hf_after = fp.wad_div_down(adjusted, debt_value)
                 # The capped bonus keeps lt·(1 + b) <= HF; rounding moves each value by at most a few wei.
-                assert hf_after >= hf_before - 1, f"P-LIQ-02: HF fell {hf_before} -> {hf_after} above the full-close line"
+                assert hf_after >= hf_before - 1, f"P-LIQ-02: HF fell {hf_before} -> {hf_after} above full close"
             minimum = after.params.min_leftover_usd_wad
             left = [(action.debt, after.debt_balance(action.debt, action.borrower)),
                     (action.collateral, after.supply_balance(action.collateral, action.borrower))]

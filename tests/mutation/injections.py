@@ -36,7 +36,8 @@ FAILED = pytest.fail.Exception
 @dataclass(frozen=True)
 class Injection:
     """A violation of property ``pid`` injected by ``run(ctx)``, caught by ``check`` (``path::name``) raising
-    ``raises`` (message matching ``match``); ``side`` is model, in-process or anvil; ``breaks`` says what is broken, in one line."""
+    ``raises`` (message matching ``match``); ``side`` is model, in-process or anvil; ``breaks`` says what is
+    broken, in one line."""
 
     pid: str
     check: str
@@ -137,14 +138,16 @@ def _warp(seconds: int = 1):
     return Action("warp", seconds=seconds)
 
 
-@injects("P-POOL-01", f"{FUZZ}::pool_balances_cover_claims", "reserves claimed beyond the pool's cash", "in-process", match="P-POOL-01")
+@injects("P-POOL-01", f"{FUZZ}::pool_balances_cover_claims", "reserves claimed beyond the pool's cash", "in-process",
+         match="P-POOL-01")
 def _pool_01(ctx):
     m = _with_debt(ctx)
     m.model.pool.assets["USDC"].state.reserves += 10**15
     m.pool_balances_cover_claims()
 
 
-@injects("P-POOL-02", f"{FUZZ}::check_transition", "the borrow index falls by one unit in a step", "in-process", match="P-POOL-02")
+@injects("P-POOL-02", f"{FUZZ}::check_transition", "the borrow index falls by one unit in a step", "in-process",
+         match="P-POOL-02")
 def _pool_02(ctx):
     m = _with_debt(ctx)
     before, after = _clone(m.model.pool), _clone(m.model.pool)
@@ -152,7 +155,8 @@ def _pool_02(ctx):
     m.check_transition(_warp(), "ok", before, after)
 
 
-@injects("P-POOL-03", f"{FUZZ}::check_transition", "the supply index falls without a write-off", "in-process", match="P-POOL-03")
+@injects("P-POOL-03", f"{FUZZ}::check_transition", "the supply index falls without a write-off", "in-process",
+         match="P-POOL-03")
 def _pool_03(ctx):
     m = _with_debt(ctx)
     before, after = _clone(m.model.pool), _clone(m.model.pool)
@@ -190,7 +194,8 @@ def _pool_05(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-POOL-06", f"{FUZZ}::check_supply_rate", "the supply index doubles in an accrual", "in-process", match="P-POOL-06")
+@injects("P-POOL-06", f"{FUZZ}::check_supply_rate", "the supply index doubles in an accrual", "in-process",
+         match="P-POOL-06")
 def _pool_06(ctx):
     m = _with_debt(ctx)
     before, accrued = _clone(m.model.pool), _clone(m.model.pool)
@@ -199,7 +204,8 @@ def _pool_06(ctx):
 
 
 @injects("P-POOL-07", f"{FUZZ}::test_model_and_chain_agree",
-         "the twin's debt balance rounds down (ray_mul_up -> ray_mul_down in pool_state)", "in-process", match="P-POOL-07")
+         "the twin's debt balance rounds down (ray_mul_up -> ray_mul_down in pool_state)", "in-process",
+         match="P-POOL-07")
 def _pool_07(ctx):
     from tests.crosscheck.test_differential_fuzz import _interest_sequence
 
@@ -218,7 +224,8 @@ def _pool_08(ctx):
     m.check_no_planted_collateral("carol", "USDC", consented=False, authorized=False)
 
 
-@injects("P-POOL-09", f"{FUZZ}::check_unauthorized", "an unauthorized on-behalf borrow succeeds", "in-process", match="P-POOL-09")
+@injects("P-POOL-09", f"{FUZZ}::check_unauthorized", "an unauthorized on-behalf borrow succeeds", "in-process",
+         match="P-POOL-09")
 def _pool_09(ctx):
     m = _machine(ctx)
     m.check_unauthorized(False, "ok")
@@ -322,7 +329,8 @@ def _liq_02(ctx):
     m.check_liquidation(_liquidation(), pre, after)
 
 
-@injects("P-LIQ-03", "tests/model/test_pool_fault_properties.py::test_capped_bonus_keeps_lt_times_one_plus_bonus_below_hf",
+@injects("P-LIQ-03",
+         "tests/model/test_pool_fault_properties.py::test_capped_bonus_keeps_lt_times_one_plus_bonus_below_hf",
          "the bonus is never capped (hf_preserving_bonus_bps returns the configured bonus)")
 def _liq_03(ctx):
     ctx.monkeypatch.setattr("tests.model.test_pool_fault_properties.hf_preserving_bonus_bps",
@@ -330,7 +338,8 @@ def _liq_03(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-LIQ-04", f"{FUZZ}::check_liquidation", "a liquidation leaves one unit of debt (dust)", "in-process", match="P-LIQ-04")
+@injects("P-LIQ-04", f"{FUZZ}::check_liquidation", "a liquidation leaves one unit of debt (dust)", "in-process",
+         match="P-LIQ-04")
 def _liq_04(ctx):
     m, pre = _unhealthy(ctx, 99, 100)
     after = _clone(pre)
@@ -457,7 +466,8 @@ def _oracle_02(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-ORACLE-03", f"{FUZZ}::wbtc_stale_round", "the twin never finds a round stale", "in-process", match="P-POOL-07")
+@injects("P-ORACLE-03", f"{FUZZ}::wbtc_stale_round", "the twin never finds a round stale", "in-process",
+         match="P-POOL-07")
 def _oracle_03(ctx):
     ctx.monkeypatch.setattr("protocol_model.exact.oracle.oracle_policy.effective_max_age_s", lambda p: 10**12)
     m = _machine(ctx)
@@ -471,7 +481,8 @@ def _oracle_04(ctx):
     m.wbtc_jump(60)
 
 
-@injects("P-ORACLE-05", f"{FUZZ}::huge_answer", "the twin accepts answers above the largest price", "in-process", match="P-POOL-07")
+@injects("P-ORACLE-05", f"{FUZZ}::huge_answer", "the twin accepts answers above the largest price", "in-process",
+         match="P-POOL-07")
 def _oracle_05(ctx):
     ctx.monkeypatch.setattr("protocol_model.exact.oracle.price_router.MAX_PRICE_WAD", fp.UINT256_MAX)
     m = _machine(ctx)
@@ -509,8 +520,8 @@ def _oracle_09(ctx):
     from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
 
     original = PairPriceFeed.round
-    ctx.monkeypatch.setattr(PairPriceFeed, "round",
-                            lambda self, quote, now: replace(original(self, quote, now), updated_at=now, started_at=now))
+    ctx.monkeypatch.setattr(PairPriceFeed, "round", lambda self, quote, now: replace(
+        original(self, quote, now), updated_at=now, started_at=now))
     check(ctx.pid_check)()
 
 
@@ -597,7 +608,8 @@ def _amm_02(ctx):
     from protocol_model.exact.amm import uniswap_v2_pair as v2
 
     original = v2.get_amount_out
-    ctx.monkeypatch.setattr("tests.model.test_amm_model.get_amount_out", lambda a, r_in, r_out: original(a, r_in, r_out) + 1)
+    ctx.monkeypatch.setattr("tests.model.test_amm_model.get_amount_out",
+                            lambda a, r_in, r_out: original(a, r_in, r_out) + 1)
     check(ctx.pid_check)()
 
 
@@ -990,9 +1002,21 @@ def _vault_03(ctx):
 
 
 @injects("P-VAULT-04", f"{LEV}::test_nav_per_share_tracks_leverage_times_the_move",
-         "the vault twin reports leverage 1 (NAV then moves 2% where 1% is expected)", "anvil")
+         "the vault twin reports NAV per share 1% high", "anvil")
 def _vault_04(ctx):
     from protocol_model.exact.strategies import leveraged_token as lt
 
-    ctx.monkeypatch.setattr(lt.LeveragedToken, "leverage_wad", lambda self: fp.WAD)
+    original = lt.LeveragedToken.convert_to_assets
+    ctx.monkeypatch.setattr(lt.LeveragedToken, "convert_to_assets",
+                            lambda self, shares: original(self, shares) * 101 // 100)
     check(ctx.pid_check)(ctx.fixture("lev"))
+
+
+TABLE_HEADER = ("| Id | Side | Injected violation | Caught by |", "|---|---|---|---|")
+
+
+def injection_table() -> str:
+    """The Markdown table of every injection (docs/PROPERTIES.md, "Mutation tests"), in id order."""
+    rows = [f"| `{i.pid}` | {i.side} | {i.breaks} | `{i.check.split('::')[-1]}` |"
+            for i in sorted(INJECTIONS.values(), key=lambda i: (i.pid.rsplit("-", 1)[0], i.pid))]
+    return "\n".join((*TABLE_HEADER, *rows))

@@ -90,3 +90,12 @@ def test_each_injection_is_caught_by_a_check_its_row_names():
 @pytest.mark.parametrize("pid", NODELESS)
 def test_an_injected_violation_is_caught(pid, monkeypatch, request):
     run_injection(INJECTIONS[pid], monkeypatch, request)
+
+
+def test_the_catalogue_lists_every_injection():
+    """docs/PROPERTIES.md's "Mutation tests" table is the registry's (regenerate it with
+    ``python -c "from tests.mutation.injections import injection_table; print(injection_table())"``)."""
+    from tests.architecture.test_properties import CATALOGUE
+    from tests.mutation.injections import injection_table
+
+    assert injection_table() in CATALOGUE.read_text(), "docs/PROPERTIES.md: the injection table is out of date"
