@@ -89,6 +89,35 @@ def test_impossible_policies_are_rejected_by_name():
         assert field in info.value.args, f"{policy}: {info.value.args}, expected {field}"
 
 
+def test_policy_bounds_are_exact():
+    """Each rule of the router on its bound and one unit either side (``make mutate``'s boundary probes): the
+    price band is open (min and max themselves rejected), a jump of exactly the breaker's bps passes and one
+    unit more is PriceJump (up and down), a previous answer of exactly MAX_PRICE_WAD still arms the breaker and
+    none (0) disarms it, and the sequencer's grace period is over only strictly after it."""
+    band = OraclePolicy(min_price_wad=2_000 * 10**18, max_price_wad=3_000 * 10**18)
+    for answer, ok in ((2_000 * 10**8, False), (2_000 * 10**8 + 1, True), (3_000 * 10**8 - 1, True),
+                       (3_000 * 10**8, False)):
+        if ok:
+            assert _price(Feed(answer, 8, 2, NOW), band) == answer * 10**10
+        else:
+            with pytest.raises(errors.PriceOutOfBounds):
+                _price(Feed(answer, 8, 2, NOW), band)
+    breaker = OraclePolicy(max_jump_bps=3_000)
+    for answer, ok in ((130 * 10**8, True), (130 * 10**8 + 1, False), (70 * 10**8, True), (70 * 10**8 - 1, False)):
+        feed = Feed(answer, 8, 2, NOW, prev_answer=100 * 10**8)
+        if ok:
+            assert _price(feed, breaker) == answer * 10**10
+        else:
+            with pytest.raises(errors.PriceJump):
+                _price(feed, breaker)
+    with pytest.raises(errors.PriceJump):
+        _price(Feed(10**8, 8, 2, NOW, prev_answer=MAX_PRICE_WAD), breaker)
+    assert _price(Feed(10**8, 8, 2, NOW, prev_answer=0), breaker) == 10**18
+    with pytest.raises(errors.GracePeriodNotOver):
+        check_sequencer("T", Feed(0, 8, 3, updated_at=NOW, started_at=NOW - 3_600), 3_600, NOW)
+    check_sequencer("T", Feed(0, 8, 3, updated_at=NOW, started_at=NOW - 3_601), 3_600, NOW)
+
+
 def test_sequencer_started_at_zero_is_invalid_and_started_at_is_used():
     with pytest.raises(errors.InvalidRound):
         check_sequencer("T", Feed(0, 8, 3, updated_at=NOW - 10, started_at=0), 3_600, NOW)

@@ -31,6 +31,8 @@ def test_named_helpers() -> None:
 
 
 def test_overflow_and_zero_division() -> None:
+    assert fp.mul_div_down(fp.UINT256_MAX, 1, 1) == fp.mul_div_up(fp.UINT256_MAX, 1, 1) == fp.UINT256_MAX
+    assert fp.mul_div_up(fp.UINT256_MAX, 2, 2) == fp.UINT256_MAX  # the largest result is not an overflow
     with pytest.raises(fp.MathOverflow):
         fp.mul_div_down(fp.UINT256_MAX, 2, 1)
     with pytest.raises(fp.DivisionByZero):
