@@ -4,9 +4,10 @@
 
 Mutation operators (one mutant = one textual change):
 
-- **rounding**: a call of a function whose name ends in ``Down``/``Up`` (Solidity) or ``_down``/``_up`` (Python) is
-  replaced by its twin in the other direction (``rayMulDown(`` -> ``rayMulUp(``); ``Math.Rounding.Ceil`` ->
-  ``Floor``. Declarations are never renamed (only call sites).
+- **rounding**: a call of a function (lower-case first letter: not an error or event) whose name ends in
+  ``Down``/``Up`` (Solidity) or ``_down``/``_up`` (Python) is replaced by its twin in the other direction
+  (``rayMulDown(`` -> ``rayMulUp(``); ``Math.Rounding.Ceil`` -> ``Floor``.
+  Declarations are never renamed (only call sites).
 - **comparison**: ``<`` <-> ``<=``, ``>`` <-> ``>=`` (the boundary moves by one).
 - **sign**: binary ``+`` <-> ``-`` and ``+=`` <-> ``-=`` (unary minus is left alone).
 
@@ -87,7 +88,15 @@ cross-checks, and a short run of the lending fuzzer with every rule (``INPROCESS
 INPROCESS_ENV = {"INPROCESS_FUZZ_EXAMPLES": "60", "FUZZ_SHRINK": "0"}
 FAST_CHECKS = MODEL_CHECKS + INPROCESS_CHECKS
 
-EQUIVALENT: dict[tuple[str, str, str], str] = {}
+_UP_SINCE_NOW = ("at upSince == block.timestamp both versions revert GracePeriodNotOver: the second clause, "
+                 "0 <= gracePeriodSec, holds for every grace period (uint32 in the contract, validated >= 0 in the "
+                 "twin)")
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/oracle/PriceRouter.sol",
+     "if (upSince > block.timestamp || block.timestamp - upSince <= p.gracePeriodSec) {", ">->>="): _UP_SINCE_NOW,
+    ("protocol_model/exact/oracle/oracle_policy.py",
+     "if up_since > now or now - up_since <= grace_period_s:", ">->>="): _UP_SINCE_NOW,
+}
 """Provably equivalent mutants, excluded from the score's denominator (and listed): (path, the mutated line's
 source text stripped, ``original->replacement``) -> why no input can tell the mutant from the original."""
 
@@ -152,7 +161,8 @@ def solidity_mutants(path: str, text: str) -> Iterator[Mutant]:
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
         if tok == "Ceil" and prev == "." and i >= 2 and tokens[i - 2][1] == "Rounding":
             yield _mutant(path, text, offset, "rounding", tok, "Floor")
-        elif nxt == "(" and prev != "function" and (flipped := _flip_rounding(tok, "Down", "Up")):
+        elif (nxt == "(" and prev != "function" and tok[:1].islower()
+              and (flipped := _flip_rounding(tok, "Down", "Up"))):
             yield _mutant(path, text, offset, "rounding", tok, flipped)
         elif tok in COMPARISON:
             yield _mutant(path, text, offset, "comparison", tok, COMPARISON[tok])
