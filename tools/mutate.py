@@ -91,7 +91,14 @@ FAST_CHECKS = MODEL_CHECKS + INPROCESS_CHECKS
 _UP_SINCE_NOW = ("at upSince == block.timestamp both versions revert GracePeriodNotOver: the second clause, "
                  "0 <= gracePeriodSec, holds for every grace period (uint32 in the contract, validated >= 0 in the "
                  "twin)")
+_REPAY_EXACT = ("amount == debt = ceil(s*BI/RAY) burns floor(debt*RAY/BI) = s scaled units either way: "
+                "s <= debt*RAY/BI < s + RAY/BI <= s + 1 because the borrow index never falls below RAY "
+                "(P-POOL-02), so both "
+                "branches repay the debt and burn all s")
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol",
+     "if (amount >= debt) (amount, scaled) = (debt, userScaled);", ">=->>"): _REPAY_EXACT,
+    ("protocol_model/exact/lending/lending_pool.py", "if amount >= debt:", ">=->>"): _REPAY_EXACT,
     ("contracts/oracle/PriceRouter.sol",
      "if (upSince > block.timestamp || block.timestamp - upSince <= p.gracePeriodSec) {", ">->>="): _UP_SINCE_NOW,
     ("protocol_model/exact/oracle/oracle_policy.py",

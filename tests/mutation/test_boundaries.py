@@ -108,3 +108,53 @@ def test_borrow_exactly_the_cash_and_repay_exactly_the_debt(replay):
         (Action("withdraw", "bob", "USDC", UINT256_MAX), "ok"),
     ])
     assert rp.model.pool.debt_balance("USDC", "alice") == 0
+
+
+DAI = {"name": "DAI", "decimals": 18, "price_usd": "1", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
+       "liquidation_bonus_bps": 500, "reserve_factor_bps": 1000, "supply_cap": "1000",
+       "rate": {"base_bps": 200, "slope1_bps": 1000, "slope2_bps": 30_000, "optimal_bps": 8000}}
+
+
+def _accrued(rp):
+    """A copy of the model pool accrued to the next step's block time (what that step will see)."""
+    from tests.crosscheck.test_differential_fuzz import clone
+
+    pool = clone(rp.model.pool)
+    pool._accrue_all(rp.now + 1)
+    return pool
+
+
+def test_supply_exactly_to_the_cap_and_repay_exactly_the_debt(replay):
+    """With interest accrued (indexes off RAY, so the roundings matter): a supply whose new total, rounded down,
+    is exactly the cap passes (rounded up it would be one unit over), one more is SupplyCapExceeded; a repayment of
+    exactly the debt (rounded up) burns all of it, leaving no scaled dust (``amount >= debt`` or ``>`` burn the same:
+docs/mutation.md lists that mutant as equivalent)."""
+    from protocol_model.exact.math_lib import RAY, ray_div_down, ray_mul_down, ray_mul_up
+
+    rp = replay(_scenario([DAI, STABLE], {"DAI": "2000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "DAI", 500 * E18, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", 2_000 * E18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "DAI", 300 * E18), "ok"),
+        (Action("warp", seconds=91 * 86_400 + 7), "ok"),
+        (Action("price", asset="STBL", answer=11 * USD8 // 10), "ok"),
+    ])
+    pool = _accrued(rp)
+    s, cap = pool.assets["DAI"].state, pool.assets["DAI"].config.supply_cap
+    assert s.supply_index_ray > RAY and cap == 1_000 * E18
+    top = cap * RAY // s.supply_index_ray  # the largest total scaled supply whose value rounds down to <= cap
+    while ray_mul_down(top + 1, s.supply_index_ray) <= cap:
+        top += 1
+    # a scaled total on the cap whose exact value is fractional: down gives the cap, up one unit more
+    while ray_mul_up(top, s.supply_index_ray) == ray_mul_down(top, s.supply_index_ray):
+        top -= 1
+    amount = ray_mul_up(top - s.total_scaled_supply, s.supply_index_ray)
+    while ray_div_down(amount, s.supply_index_ray) > top - s.total_scaled_supply:
+        amount -= 1
+    assert ray_div_down(amount, s.supply_index_ray) == top - s.total_scaled_supply
+    play(rp, [(Action("supply", "bob", "DAI", amount, on_behalf="bob"), "ok")])
+    play(rp, [(Action("supply", "bob", "DAI", 2 * E18, on_behalf="bob"), "SupplyCapExceeded")])
+    pool = _accrued(rp)
+    debt = ray_mul_up(pool.scaled_debt[("DAI", "alice")], pool.assets["DAI"].state.borrow_index_ray)
+    play(rp, [(Action("repay", "alice", "DAI", debt, on_behalf="alice"), "ok")])
+    assert rp.model.pool.scaled_debt.get(("DAI", "alice"), 0) == 0
