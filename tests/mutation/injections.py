@@ -955,8 +955,11 @@ def _pool_16(ctx):
          "the perp twin liquidates only accounts with no equity at all", "anvil")
 def _perp_06(ctx):
     from protocol_model.exact.perp.perp_engine import PerpEngine
+    from tests.crosscheck import test_perp_fuzz as perp
 
     ctx.monkeypatch.setattr(PerpEngine, "margin", _no_maintenance(PerpEngine.margin))
+    fuzz_settings = perp.fuzz_settings  # a failure is all it takes: no shrinking on the node
+    ctx.monkeypatch.setattr(perp, "fuzz_settings", lambda examples, shrink=True: fuzz_settings(examples, False))
     check(ctx.pid_check)(ctx.fixture("perp_fuzz_world"), ctx.fixture("crosscheck_stats"))
 
 
