@@ -295,9 +295,13 @@ def _pytest(scratch: Scratch, checks: tuple[str, ...], timeout: float) -> tuple[
                         *checks], timeout, INPROCESS_ENV)
 
 
-def fast_check(scratch: Scratch, timeout: float, model: bool = True) -> tuple[str, str]:
+def fast_check(scratch: Scratch, timeout: float, model: bool = True,
+               only: tuple[str, ...] = ()) -> tuple[str, str]:
     """The fast stage: the model-only checks (when ``model``: a Solidity mutant cannot change them), then the
-    in-process differential; (status, output tail) of the first that does not pass."""
+    in-process differential; (status, output tail) of the first that does not pass. ``only``: just these checks
+    (``--checks``; a kill is a kill, but a mutant surviving a subset is not known to survive the whole stage)."""
+    if only:
+        return _pytest(scratch, only, timeout)
     if model:
         status, out = _pytest(scratch, MODEL_CHECKS, timeout)
         if status != "pass":
@@ -330,14 +334,14 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
             status, out = scratch.run([scratch.ape, "compile"], args.timeout)
             if status != "pass" or "ERROR" in out:
                 return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
-        status, _ = fast_check(scratch, args.timeout, model=not solidity)
+        status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
         if status != "pass":
             return Result(m.ident, m.kind, "killed", f"fast ({status})", time.monotonic() - start)
         if args.anvil:
             status, _ = anvil_check(scratch, args.timeout * 2, args.anvil_examples)
             if status != "pass":
                 return Result(m.ident, m.kind, "killed", f"anvil ({status})", time.monotonic() - start)
-        return Result(m.ident, m.kind, "survived", "-", time.monotonic() - start)
+        return Result(m.ident, m.kind, "survived", "subset" if args.checks else "-", time.monotonic() - start)
     finally:
         target.write_text(original)
         if solidity:
@@ -376,11 +380,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="write every result to this JSON file (after each mutant)")
     parser.add_argument("--resume", action="store_true",
                         help="keep the results already in --json and run only the mutants not in it")
+    parser.add_argument("--ids", nargs="*", default=None,
+                        help="only the mutants whose ``path:line:col original->replacement`` contains one of these")
+    parser.add_argument("--checks", nargs="*", default=None,
+                        help="run only these checks in the fast stage (survivors then say 'survived (subset)')")
+    parser.add_argument("--retry-survivors", action="store_true",
+                        help="with --resume: run the saved survivors again (after checks were added)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
     args = parser.parse_args(argv)
 
     targets = tuple(args.files) if args.files else TARGETS
-    mutants = [m for m in all_mutants(ROOT, targets) if not args.kinds or m.kind in args.kinds]
+    mutants = [m for m in all_mutants(ROOT, targets) if (not args.kinds or m.kind in args.kinds)
+               and (not args.ids or any(i in m.ident for i in args.ids))]
     if args.list:
         for m in mutants:
             print(f"{m.kind:>10}  {m.ident}")
@@ -394,11 +405,13 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Scratch(ROOT, keep=args.keep)
     print(f"scratch copy: {scratch.dir}", flush=True)
     try:
-        status, out = fast_check(scratch, args.timeout * 2)
+        status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
         if status != "pass":
             print(f"baseline fails its own fast checks ({status}):\n{out}")
             return 2
         results = load_results(args.json) if args.resume and args.json else []
+        if args.retry_survivors:
+            results = [r for r in results if r.status != "survived"]
         done = {r.mutant for r in results}
         todo = [m for m in mutants if m.ident not in done]
         for i, m in enumerate(todo, 1):
