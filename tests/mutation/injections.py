@@ -91,6 +91,26 @@ def _restore_nothing(self) -> None:
     self.frames.pop()
 
 
+def patch_then_check(*target: Any) -> Callable[[Any], None]:
+    """An injection that sets ``target`` (``monkeypatch.setattr``'s arguments) and calls its check with no
+    arguments."""
+    def run(ctx) -> None:
+        ctx.monkeypatch.setattr(*target)
+        check(ctx.pid_check)()
+    return run
+
+
+def _run_first(mp: pytest.MonkeyPatch, owner: type, name: str, hook: Callable[..., None]) -> None:
+    """``owner.name`` runs ``hook(self, *args)`` first, then the original method."""
+    original = getattr(owner, name)
+
+    def hooked(self, *args, **kwargs):
+        hook(self, *args)
+        return original(self, *args, **kwargs)
+
+    mp.setattr(owner, name, hooked)
+
+
 def break_journal(mp: pytest.MonkeyPatch) -> None:
     """Every revert keeps its writes (a journal that restores nothing)."""
     mp.setattr(journal_mod.Journal, "rollback", _restore_nothing)
@@ -149,19 +169,15 @@ def _pool_01(ctx):
 @injects("P-POOL-02", f"{FUZZ}::check_transition", "the borrow index falls by one unit in a step", "in-process",
          match="P-POOL-02")
 def _pool_02(ctx):
-    m = _with_debt(ctx)
-    before, after = _clone(m.model.pool), _clone(m.model.pool)
-    after.assets["USDC"].state.borrow_index_ray -= 1
-    m.check_transition(_warp(), "ok", before, after)
+    _broken_transition(ctx, lambda after: setattr(after.assets["USDC"].state, "borrow_index_ray",
+                                                  after.assets["USDC"].state.borrow_index_ray - 1))
 
 
 @injects("P-POOL-03", f"{FUZZ}::check_transition", "the supply index falls without a write-off", "in-process",
          match="P-POOL-03")
 def _pool_03(ctx):
-    m = _with_debt(ctx)
-    before, after = _clone(m.model.pool), _clone(m.model.pool)
-    after.assets["USDC"].state.supply_index_ray -= 1
-    m.check_transition(_warp(), "ok", before, after)
+    _broken_transition(ctx, lambda after: setattr(after.assets["USDC"].state, "supply_index_ray",
+                                                  after.assets["USDC"].state.supply_index_ray - 1))
 
 
 @injects("P-POOL-04", f"{FUZZ}::check_transition", "a write-off of an account that still has collateral",
@@ -169,9 +185,14 @@ def _pool_03(ctx):
 def _pool_04(ctx):
     from protocol_model.exact.lending.lending_pool import BadDebt
 
+    _broken_transition(ctx, lambda after: after.bad_debt_events.append(BadDebt("alice", "USDC", 1, 1, 0)))
+
+
+def _broken_transition(ctx, corrupt: Callable[[Any], None]) -> None:
+    """The fuzzer's transition check of a one-second step whose after-state is the before-state ``corrupt``-ed."""
     m = _with_debt(ctx)
     before, after = _clone(m.model.pool), _clone(m.model.pool)
-    after.bad_debt_events.append(BadDebt("alice", "USDC", 1, 1, 0))
+    corrupt(after)
     m.check_transition(_warp(), "ok", before, after)
 
 
@@ -358,33 +379,25 @@ def _liq_07(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-LIQ-08", "tests/model/test_rules.py::test_seize_all_shrinks_repayment_against_liquidator",
-         "the shrunk repayment rounds down (in the liquidator's favour)")
-def _liq_08(ctx):
-    ctx.monkeypatch.setattr("protocol_model.exact.lending.liquidation.mul_div_up", fp.mul_div_down)
-    check(ctx.pid_check)()
+injects("P-LIQ-08", "tests/model/test_rules.py::test_seize_all_shrinks_repayment_against_liquidator",
+         "the shrunk repayment rounds down (in the liquidator's favour)")(
+    patch_then_check("protocol_model.exact.lending.liquidation.mul_div_up", fp.mul_div_down))
 
 
 # ================================================================== math
 
-@injects("P-MATH-01", "tests/model/test_fixed_point.py::test_up_is_down_plus_remainder_flag",
-         "mulDivUp rounds down")
-def _math_01(ctx):
-    ctx.monkeypatch.setattr(fp, "mul_div_up", fp.mul_div_down)
-    check(ctx.pid_check)()
+injects("P-MATH-01", "tests/model/test_fixed_point.py::test_up_is_down_plus_remainder_flag",
+         "mulDivUp rounds down")(
+    patch_then_check(fp, "mul_div_up", fp.mul_div_down))
 
 
-@injects("P-MATH-02", "tests/model/test_fixed_point.py::test_named_helpers", "wadMulUp rounds down")
-def _math_02(ctx):
-    ctx.monkeypatch.setattr(fp, "wad_mul_up", fp.wad_mul_down)
-    check(ctx.pid_check)()
+injects("P-MATH-02", "tests/model/test_fixed_point.py::test_named_helpers", "wadMulUp rounds down")(
+    patch_then_check(fp, "wad_mul_up", fp.wad_mul_down))
 
 
-@injects("P-MATH-03", "tests/model/test_fixed_point.py::test_overflow_and_zero_division",
-         "mulDivDown without its overflow check", raises=FAILED)
-def _math_03(ctx):
-    ctx.monkeypatch.setattr(fp, "mul_div_down", lambda x, y, d: x * y // d)
-    check(ctx.pid_check)()
+injects("P-MATH-03", "tests/model/test_fixed_point.py::test_overflow_and_zero_division",
+         "mulDivDown without its overflow check", raises=FAILED)(
+    patch_then_check(fp, "mul_div_down", lambda x, y, d: x * y // d))
 
 
 @injects("P-MATH-05", "tests/model/test_rules.py::test_rate_curve_has_two_slopes",
@@ -419,11 +432,9 @@ def _math_07(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-MATH-08", "tests/model/test_fixed_point.py::test_every_helper_rounds_within_one_unit",
-         "rayDivUp rounds down")
-def _math_08(ctx):
-    ctx.monkeypatch.setattr(fp, "ray_div_up", fp.ray_div_down)
-    check(ctx.pid_check)()
+injects("P-MATH-08", "tests/model/test_fixed_point.py::test_every_helper_rounds_within_one_unit",
+         "rayDivUp rounds down")(
+    patch_then_check(fp, "ray_div_up", fp.ray_div_down))
 
 
 # ================================================================== oracle
@@ -459,11 +470,9 @@ def _oracle_01(ctx):
     m.borrow("alice", "USDC", 1)
 
 
-@injects("P-ORACLE-02", f"{ORACLE_FAULTS}::test_no_policy_rejects_old_zero_future_and_incomplete_rounds",
-         "the default maximum age is a thousand years", raises=FAILED)
-def _oracle_02(ctx):
-    ctx.monkeypatch.setattr("protocol_model.exact.oracle.oracle_policy.DEFAULT_MAX_AGE_S", 1000 * 365 * 86_400)
-    check(ctx.pid_check)()
+injects("P-ORACLE-02", f"{ORACLE_FAULTS}::test_no_policy_rejects_old_zero_future_and_incomplete_rounds",
+         "the default maximum age is a thousand years", raises=FAILED)(
+    patch_then_check("protocol_model.exact.oracle.oracle_policy.DEFAULT_MAX_AGE_S", 1000 * 365 * 86_400))
 
 
 @injects("P-ORACLE-03", f"{FUZZ}::wbtc_stale_round", "the twin never finds a round stale", "in-process",
@@ -623,11 +632,9 @@ def _amm_03(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-AMM-04", f"{AMM}::test_first_deposit_locks_minimum_liquidity_and_swap_pays_the_fee",
-         "the first deposit locks no minimum liquidity")
-def _amm_04(ctx):
-    ctx.monkeypatch.setattr("protocol_model.exact.amm.uniswap_v2_pair.MINIMUM_LIQUIDITY", 0)
-    check(ctx.pid_check)()
+injects("P-AMM-04", f"{AMM}::test_first_deposit_locks_minimum_liquidity_and_swap_pays_the_fee",
+         "the first deposit locks no minimum liquidity")(
+    patch_then_check("protocol_model.exact.amm.uniswap_v2_pair.MINIMUM_LIQUIDITY", 0))
 
 
 # ================================================================== leveraged-token vault
@@ -635,10 +642,8 @@ def _amm_04(ctx):
 LEV_MODEL = "tests/model/test_leveraged_token_model.py"
 
 
-@injects("P-VAULT-02", f"{LEV_MODEL}::test_inflating_the_share_price_never_pays", "no virtual shares (offset 0)")
-def _vault_02(ctx):
-    ctx.monkeypatch.setattr("protocol_model.exact.strategies.leveraged_token.VIRTUAL_SHARES", 1)
-    check(ctx.pid_check)()
+injects("P-VAULT-02", f"{LEV_MODEL}::test_inflating_the_share_price_never_pays", "no virtual shares (offset 0)")(
+    patch_then_check("protocol_model.exact.strategies.leveraged_token.VIRTUAL_SHARES", 1))
 
 
 @injects("P-VAULT-05", f"{LEV_MODEL}::test_min_shares_and_deadline_guard_a_deposit",
@@ -729,11 +734,9 @@ def _loop_02(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-LOOP-03", "tests/model/test_sandwich.py::test_the_bound_is_derived_from_the_fee",
-         "the Looper's slippage bound is 60 bps, above the derived ⌊t*⌋ = 59")
-def _loop_03(ctx):
-    ctx.monkeypatch.setattr("protocol_model.exact.strategies.looper.MAX_SLIPPAGE_BPS", 60)
-    check(ctx.pid_check)()
+injects("P-LOOP-03", "tests/model/test_sandwich.py::test_the_bound_is_derived_from_the_fee",
+         "the Looper's slippage bound is 60 bps, above the derived ⌊t*⌋ = 59")(
+    patch_then_check("protocol_model.exact.strategies.looper.MAX_SLIPPAGE_BPS", 60))
 
 
 @injects("P-LOOP-05", "tests/model/test_loop_stories_model.py::test_open_3x_positions_right_after_opening",
@@ -811,14 +814,11 @@ def _perp_04(ctx):
 def _perp_05(ctx):
     from protocol_model.exact.perp.perp_engine import PerpEngine
 
-    original = PerpEngine.margin
+    def read_every_price(engine, *args):
+        for m in engine.markets:
+            engine.index_price(m.index_asset)
 
-    def reads_everything(self, account, iso, market, now):
-        for m in self.markets:
-            self.index_price(m.index_asset)
-        return original(self, account, iso, market, now)
-
-    ctx.monkeypatch.setattr(PerpEngine, "margin", reads_everything)
+    _run_first(ctx.monkeypatch, PerpEngine, "margin", read_every_price)
     check(ctx.pid_check)()
 
 
@@ -827,13 +827,7 @@ def _perp_05(ctx):
 def _perp_07(ctx):
     from protocol_model.exact.perp.perp_engine import PerpEngine
 
-    original = PerpEngine.liquidate
-
-    def uninsured(self, liquidator, account, market, now):
-        self.insurance_fund_wad = 0
-        return original(self, liquidator, account, market, now)
-
-    ctx.monkeypatch.setattr(PerpEngine, "liquidate", uninsured)
+    _run_first(ctx.monkeypatch, PerpEngine, "liquidate", lambda engine, *args: setattr(engine, "insurance_fund_wad", 0))
     check(ctx.pid_check)()
 
 
@@ -983,37 +977,35 @@ def _perp_09(ctx):
 LEV = "tests/crosscheck/test_leveraged_token.py"
 
 
+def _vault_patched(ctx, name: str, replacement: Callable[[Any], Any], *fixtures: str) -> None:
+    """``LeveragedToken.name`` replaced by ``replacement(original)``; the check gets ``fixtures``."""
+    from protocol_model.exact.strategies.leveraged_token import LeveragedToken
+
+    ctx.monkeypatch.setattr(LeveragedToken, name, replacement(getattr(LeveragedToken, name)))
+    check(ctx.pid_check)(*(ctx.fixture(f) for f in fixtures))
+
+
 @injects("P-VAULT-01", f"{LEV}::test_random_price_paths_agree", "the vault twin's shares round up on deposit",
          "anvil")
 def _vault_01(ctx):
-    from protocol_model.exact.strategies import leveraged_token as lt
+    from protocol_model.exact.strategies.leveraged_token import VIRTUAL_SHARES
 
-    ctx.monkeypatch.setattr(lt.LeveragedToken, "convert_to_shares", lambda self, assets: lt.mul_div_up(
-        assets, self.total_supply + lt.VIRTUAL_SHARES, self.total_assets() + 1))
-    check(ctx.pid_check)(ctx.fixture("lev"), ctx.fixture("crosscheck_stats"))
+    _vault_patched(ctx, "convert_to_shares", lambda _: lambda self, assets: fp.mul_div_up(
+        assets, self.total_supply + VIRTUAL_SHARES, self.total_assets() + 1), "lev", "crosscheck_stats")
 
 
 @injects("P-VAULT-03", f"{LEV}::test_tokens_sent_to_the_vault_are_not_nav",
          "the vault twin counts tokens sent to it in its NAV", "anvil")
 def _vault_03(ctx):
-    from protocol_model.exact.strategies import leveraged_token as lt
-
-    original = lt.LeveragedToken.total_assets
-    ctx.monkeypatch.setattr(lt.LeveragedToken, "total_assets",
-                            lambda self: original(self) + self.pool.ledger.balance(self.asset, self.address))
-    check(ctx.pid_check)(ctx.fixture("lev"), ctx.fixture("crosscheck_stats"))
+    _vault_patched(ctx, "total_assets", lambda original: lambda self: original(self) + self.pool.ledger.balance(
+        self.asset, self.address), "lev", "crosscheck_stats")
 
 
 @injects("P-VAULT-04", f"{LEV}::test_nav_per_share_tracks_leverage_times_the_move",
          "the vault twin reports NAV per share 1% high", "anvil")
 def _vault_04(ctx):
-    from protocol_model.exact.strategies import leveraged_token as lt
-
-    original = lt.LeveragedToken.convert_to_assets
-    ctx.monkeypatch.setattr(lt.LeveragedToken, "convert_to_assets",
-                            lambda self, shares: original(self, shares) * 101 // 100)
-    check(ctx.pid_check)(ctx.fixture("lev"))
-
+    _vault_patched(ctx, "convert_to_assets", lambda original: lambda self, shares: original(self, shares) * 101 // 100,
+                   "lev")
 
 TABLE_HEADER = ("| Id | Side | Injected violation | Caught by |", "|---|---|---|---|")
 
