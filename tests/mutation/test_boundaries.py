@@ -158,3 +158,27 @@ docs/mutation.md lists that mutant as equivalent)."""
     debt = ray_mul_up(pool.scaled_debt[("DAI", "alice")], pool.assets["DAI"].state.borrow_index_ray)
     play(rp, [(Action("repay", "alice", "DAI", debt, on_behalf="alice"), "ok")])
     assert rp.model.pool.scaled_debt.get(("DAI", "alice"), 0) == 0
+
+
+def test_policy_bounds_agree_on_chain(chain):
+    """``PriceRouter.setOraclePolicy`` accepts or rejects each policy bound and the unit past it exactly as the
+    twin's ``OraclePolicy.validate`` (tests/exact/test_oracle_faults.py::POLICY_FIELDS), in process."""
+    from protocol_model.chain.inprocess import ZERO_ADDRESS, TransactionReverted
+    from tests.exact.test_oracle_faults import POLICY_FIELDS
+
+    snap = chain.snapshot()
+    try:
+        world = deploy_in_process(_scenario([USDC, STABLE], {"USDC": "1"}), chain)
+        token, sequencer = world.tokens["USDC"], world.feeds["STBL"].address
+        for policy, field in POLICY_FIELDS:
+            if policy.min_price_wad < 0:  # not representable in the contract's uint256
+                continue
+            try:
+                world.router.setOraclePolicy(token, policy.as_tuple(
+                    ZERO_ADDRESS, sequencer if policy.has_sequencer else ZERO_ADDRESS), sender=world.deployer)
+                outcome = "ok"
+            except TransactionReverted as err:
+                outcome = err.name
+            assert outcome == ("ok" if field is None else "InvalidOraclePolicy"), f"{policy}: {outcome}"
+    finally:
+        chain.restore(snap)
