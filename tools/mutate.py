@@ -314,6 +314,17 @@ def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, s
                         "-p", "no:cacheprovider"], timeout, {"FUZZ_EXAMPLES": str(examples)})
 
 
+_METADATA = re.compile(r"a264697066735822[0-9a-f]{68}64736f6c6343[0-9a-f]{6}0033")
+
+
+def bytecodes(build: Path) -> dict[str, tuple[str, str]]:
+    """Every compiled contract's (deployment, runtime) bytecode in ``build``'s ape manifest, the CBOR metadata
+    (which hashes the source text) cut out."""
+    types = json.loads((build / "__local__.json").read_text())["contractTypes"]
+    code = lambda ct, key: _METADATA.sub("", ((ct.get(key) or {}).get("bytecode") or "").lower())  # noqa: E731
+    return {name: (code(ct, "deploymentBytecode"), code(ct, "runtimeBytecode")) for name, ct in types.items()}
+
+
 def equivalence(m: Mutant, text: str) -> str | None:
     """Why ``m`` is provably equivalent (``EQUIVALENT``), or None."""
     line = text.splitlines()[m.line - 1].strip()
@@ -334,6 +345,10 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
             status, out = scratch.run([scratch.ape, "compile"], args.timeout)
             if status != "pass" or "ERROR" in out:
                 return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
+            if bytecodes(scratch.dir / ".build") == bytecodes(scratch.baseline_build):
+                # no deployed contract changed (e.g. an internal library function no contract calls): provably
+                # equivalent for every check, whatever it runs
+                return Result(m.ident, m.kind, "equivalent", "same bytecode", time.monotonic() - start)
         status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
         if status != "pass":
             return Result(m.ident, m.kind, "killed", f"fast ({status})", time.monotonic() - start)

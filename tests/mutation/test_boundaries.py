@@ -182,3 +182,38 @@ def test_policy_bounds_agree_on_chain(chain):
             assert outcome == ("ok" if field is None else "InvalidOraclePolicy"), f"{policy}: {outcome}"
     finally:
         chain.restore(snap)
+
+
+def test_liquidation_values_round_the_debt_up(replay):
+    """Interest makes the debt's exact value fractional; the liquidation's HF counts it rounded up. Collateral is
+    set so the adjusted value is one wei under that rounded-up debt: HF < 1 and the account is liquidated (the
+    debt rounded down would leave HF >= 1, HealthyAccount)."""
+    from protocol_model.exact.math_lib import RAY, ray_mul_down, ray_mul_up
+
+    usdr = {**USDC, "name": "USDR", "rate": {"base_bps": 500, "slope1_bps": 1000, "slope2_bps": 0,
+                                             "optimal_bps": 8000}}
+    stable = {**STABLE, "price_usd": "2.2"}
+    rp = replay(_scenario([usdr, stable], {"USDR": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDR", 100_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", 500 * E18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDR", 800 * E6), "ok"),
+        (Action("warp", seconds=30 * 86_400 + 11), "ok"),
+    ])
+    pool = _accrued(rp)  # the supply below accrues at now + 1 ...
+    pool._accrue_all(rp.now + 3)  # ... and the liquidation at now + 3 (the price step accrues nothing)
+    scaled, index = pool.scaled_debt[("USDR", "alice")], pool.assets["USDR"].state.borrow_index_ray
+    debt = ray_mul_up(scaled, index)
+    assert index > RAY and ray_mul_down(scaled, index) == debt - 1
+    target = debt * 10**12 - 1  # adjusted collateral (WAD): one wei under the debt's value
+    units = -(-target * 10_000 // 8_250)
+    while units * 8_250 // 10_000 > target:
+        units -= 1
+    assert units * 8_250 // 10_000 == target
+    play(rp, [
+        (Action("supply", "alice", "STBL", units - 500 * E18, on_behalf="alice"), "ok"),
+        (Action("price", asset="STBL", answer=USD8), "ok"),
+    ])
+    assert _accrued(rp).liquidation_values("alice") == (target, debt * 10**12)  # what the liquidation will see
+    play(rp, [(Action("liquidate", "carol", amount=10 * E6, borrower="alice", collateral="STBL", debt="USDR"),
+               "ok")])
