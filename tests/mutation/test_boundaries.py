@@ -115,6 +115,20 @@ DAI = {"name": "DAI", "decimals": 18, "price_usd": "1", "ltv_bps": 8000, "liquid
        "rate": {"base_bps": 200, "slope1_bps": 1000, "slope2_bps": 30_000, "optimal_bps": 8000}}
 
 
+def _borrowed_and_waited(replay, debt: dict, collateral: dict, lent: int, pledged: int, borrowed: int, seconds: int):
+    """bob lends ``lent`` of ``debt``, alice pledges ``pledged`` of ``collateral`` and borrows ``borrowed``, then
+    ``seconds`` pass (interest moves the indexes off RAY)."""
+    d, c = debt["name"], collateral["name"]
+    rp = replay(_scenario([debt, collateral], {d: "100000", c: "3000"}))
+    play(rp, [
+        (Action("supply", "bob", d, lent, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", c, pledged, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", d, borrowed), "ok"),
+        (Action("warp", seconds=seconds), "ok"),
+    ])
+    return rp
+
+
 def _accrued(rp):
     """A copy of the model pool accrued to the next step's block time (what that step will see)."""
     from tests.crosscheck.test_differential_fuzz import clone
@@ -131,14 +145,8 @@ def test_supply_exactly_to_the_cap_and_repay_exactly_the_debt(replay):
 docs/mutation.md lists that mutant as equivalent)."""
     from protocol_model.exact.math_lib import RAY, ray_div_down, ray_mul_down, ray_mul_up
 
-    rp = replay(_scenario([DAI, STABLE], {"DAI": "2000", "STBL": "3000"}))
-    play(rp, [
-        (Action("supply", "bob", "DAI", 500 * E18, on_behalf="bob"), "ok"),
-        (Action("supply", "alice", "STBL", 2_000 * E18, on_behalf="alice"), "ok"),
-        (Action("borrow", "alice", "DAI", 300 * E18), "ok"),
-        (Action("warp", seconds=91 * 86_400 + 7), "ok"),
-        (Action("price", asset="STBL", answer=11 * USD8 // 10), "ok"),
-    ])
+    rp = _borrowed_and_waited(replay, DAI, STABLE, 500 * E18, 2_000 * E18, 300 * E18, 91 * 86_400 + 7)
+    play(rp, [(Action("price", asset="STBL", answer=11 * USD8 // 10), "ok")])
     pool = _accrued(rp)
     s, cap = pool.assets["DAI"].state, pool.assets["DAI"].config.supply_cap
     assert s.supply_index_ray > RAY and cap == 1_000 * E18
@@ -163,7 +171,8 @@ docs/mutation.md lists that mutant as equivalent)."""
 def test_policy_bounds_agree_on_chain(chain):
     """``PriceRouter.setOraclePolicy`` accepts or rejects each policy bound and the unit past it exactly as the
     twin's ``OraclePolicy.validate`` (tests/exact/test_oracle_faults.py::POLICY_FIELDS), in process."""
-    from protocol_model.chain.inprocess import ZERO_ADDRESS, TransactionReverted
+    from protocol_model.chain.inprocess import ZERO_ADDRESS
+    from protocol_model.exact.oracle.oracle_policy import OraclePolicy
     from tests.exact.test_oracle_faults import POLICY_FIELDS
 
     snap = chain.snapshot()
@@ -173,13 +182,13 @@ def test_policy_bounds_agree_on_chain(chain):
         for policy, field in POLICY_FIELDS:
             if policy.min_price_wad < 0:  # not representable in the contract's uint256
                 continue
-            try:
-                world.router.setOraclePolicy(token, policy.as_tuple(
-                    ZERO_ADDRESS, sequencer if policy.has_sequencer else ZERO_ADDRESS), sender=world.deployer)
-                outcome = "ok"
-            except TransactionReverted as err:
-                outcome = err.name
+            outcome = _set_policy(world, token, policy.as_tuple(
+                ZERO_ADDRESS, sequencer if policy.has_sequencer else ZERO_ADDRESS))
             assert outcome == ("ok" if field is None else "InvalidOraclePolicy"), f"{policy}: {outcome}"
+        for decimals, expected in ((18, "ok"), (19, "InvalidDecimals")):  # the fallback's decimals, at the bound
+            fallback = chain.deploy(world.project.MockAggregator, decimals, 10**decimals, "FB", sender=world.deployer)
+            outcome = _set_policy(world, token, OraclePolicy().as_tuple(fallback.address, ZERO_ADDRESS))
+            assert outcome == expected, f"a fallback with {decimals} decimals: {outcome}"
     finally:
         chain.restore(snap)
 
@@ -193,13 +202,7 @@ def test_liquidation_values_round_the_debt_up(replay):
     usdr = {**USDC, "name": "USDR", "rate": {"base_bps": 500, "slope1_bps": 1000, "slope2_bps": 0,
                                              "optimal_bps": 8000}}
     stable = {**STABLE, "price_usd": "2.2"}
-    rp = replay(_scenario([usdr, stable], {"USDR": "100000", "STBL": "3000"}))
-    play(rp, [
-        (Action("supply", "bob", "USDR", 100_000 * E6, on_behalf="bob"), "ok"),
-        (Action("supply", "alice", "STBL", 500 * E18, on_behalf="alice"), "ok"),
-        (Action("borrow", "alice", "USDR", 800 * E6), "ok"),
-        (Action("warp", seconds=30 * 86_400 + 11), "ok"),
-    ])
+    rp = _borrowed_and_waited(replay, usdr, stable, 100_000 * E6, 500 * E18, 800 * E6, 30 * 86_400 + 11)
     pool = _accrued(rp)  # the supply below accrues at now + 1 ...
     pool._accrue_all(rp.now + 3)  # ... and the liquidation at now + 3 (the price step accrues nothing)
     scaled, index = pool.scaled_debt[("USDR", "alice")], pool.assets["USDR"].state.borrow_index_ray
@@ -217,3 +220,14 @@ def test_liquidation_values_round_the_debt_up(replay):
     assert _accrued(rp).liquidation_values("alice") == (target, debt * 10**12)  # what the liquidation will see
     play(rp, [(Action("liquidate", "carol", amount=10 * E6, borrower="alice", collateral="STBL", debt="USDR"),
                "ok")])
+
+
+def _set_policy(world, token, policy: tuple) -> str:
+    """``router.setOraclePolicy(token, policy)`` by the deployer: "ok" or the revert's name."""
+    from protocol_model.chain.inprocess import TransactionReverted
+
+    try:
+        world.router.setOraclePolicy(token, policy, sender=world.deployer)
+    except TransactionReverted as err:
+        return err.name
+    return "ok"
