@@ -17,7 +17,8 @@ Each mutant is applied to a **scratch copy** of the checkout (copied to a tempor
 and ``.solcx`` are linked, the compiled ``.build`` is copied), never to the working tree. The kill check runs in
 stages and stops at the first stage that fails (the mutant is then *killed*):
 
-1. Solidity mutants only: ``ape compile`` in the scratch copy; a compile error makes the mutant *invalid*
+1. Solidity mutants only: ``ape compile --force`` in the scratch copy (every contract: a library mutant must reach
+   the contracts that inline it); a compile error makes the mutant *invalid*
    (not counted in the score).
 2. ``pytest -p no:ape_test -x`` on the fast checks: the model-only twin tests and the model-vs-chain
    differential on the in-process chain (revm; ``tests/chain/test_inprocess.py`` and
@@ -342,7 +343,9 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
     solidity = m.path.endswith(".sol")
     try:
         if solidity:
-            status, out = scratch.run([scratch.ape, "compile"], args.timeout)
+            # --force: ape recompiles only the changed file, not the contracts that import it (a MathLib mutant
+            # would otherwise never reach the pool's bytecode)
+            status, out = scratch.run([scratch.ape, "compile", "--force"], args.timeout)
             if status != "pass" or "ERROR" in out:
                 return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
             if bytecodes(scratch.dir / ".build") == bytecodes(scratch.baseline_build):
