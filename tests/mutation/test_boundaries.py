@@ -231,3 +231,21 @@ def _set_policy(world, token, policy: tuple) -> str:
     except TransactionReverted as err:
         return err.name
     return "ok"
+
+
+def test_collateral_switched_off_down_to_hf_exactly_one(replay):
+    """HF exactly 1 on STBL alone, plus 10 USDC of collateral: switching the USDC off leaves HF = 1 (allowed on
+    both twins; the check is ``adjusted < debt``), switching STBL off would not be."""
+    from protocol_model.chain.inprocess import TransactionReverted
+    from protocol_model.exact.errors import HealthFactorTooLow
+
+    rp = _borrower(replay, 2_000 * E18, 1_650 * E6)
+    play(rp, [(Action("supply", "alice", "USDC", 10 * E6, on_behalf="alice"), "ok")])
+    pool, chain = rp.model.pool, rp.chain
+    with pytest.raises(HealthFactorTooLow):
+        pool.set_use_as_collateral("alice", "STBL", False, rp.now + 1)
+    with pytest.raises(TransactionReverted, match="HealthFactorTooLow"):
+        chain.pool.setUseAsCollateral(chain.tokens["STBL"], False, sender=chain.signers["alice"])
+    pool.set_use_as_collateral("alice", "USDC", False, rp.now + 1)
+    chain.pool.setUseAsCollateral(chain.tokens["USDC"], False, sender=chain.signers["alice"])
+    assert pool.health_factor("alice") == chain.pool.healthFactor(chain.address_of("alice")) == WAD
