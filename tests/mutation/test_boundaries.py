@@ -193,22 +193,28 @@ def test_policy_bounds_agree_on_chain(chain):
         chain.restore(snap)
 
 
-def test_liquidation_values_round_the_debt_up(replay):
-    """Interest makes the debt's exact value fractional; the liquidation's HF counts it rounded up. Collateral is
-    set so the adjusted value is one wei under that rounded-up debt: HF < 1 and the account is liquidated (the
-    debt rounded down would leave HF >= 1, HealthyAccount)."""
-    from protocol_model.exact.math_lib import RAY, ray_mul_down, ray_mul_up
+USDR = {**USDC, "name": "USDR", "rate": {"base_bps": 500, "slope1_bps": 1000, "slope2_bps": 0, "optimal_bps": 8000}}
+DAI18 = {**USDR, "name": "DAI18", "decimals": 18, "price_usd": "1.01"}
 
-    usdr = {**USDC, "name": "USDR", "rate": {"base_bps": 500, "slope1_bps": 1000, "slope2_bps": 0,
-                                             "optimal_bps": 8000}}
-    stable = {**STABLE, "price_usd": "2.2"}
-    rp = _borrowed_and_waited(replay, usdr, stable, 100_000 * E6, 500 * E18, 800 * E6, 30 * 86_400 + 11)
+
+@pytest.mark.parametrize("debt_asset, borrowed", [(USDR, 800 * E6), (DAI18, 700 * E18 + 3)], ids=["6-dec", "18-dec"])
+def test_liquidation_values_round_the_debt_up(replay, debt_asset, borrowed):
+    """Interest makes the debt's units fractional (and, at $1.01 with 18 decimals, its value too); the
+    liquidation's HF counts both rounded up. Collateral is set so the adjusted value is one wei under that
+    rounded-up debt: HF < 1 and the account is liquidated (either rounded down would leave HF >= 1)."""
+    from protocol_model.exact.math_lib import RAY, mul_div_up, ray_mul_down, ray_mul_up
+
+    name = debt_asset["name"]
+    rp = _borrowed_and_waited(replay, debt_asset, {**STABLE, "price_usd": "2.2"}, 50_000 * 10 ** debt_asset["decimals"],
+                              500 * E18, borrowed, 30 * 86_400 + 11)
     pool = _accrued(rp)  # the supply below accrues at now + 1 ...
     pool._accrue_all(rp.now + 3)  # ... and the liquidation at now + 3 (the price step accrues nothing)
-    scaled, index = pool.scaled_debt[("USDR", "alice")], pool.assets["USDR"].state.borrow_index_ray
-    debt = ray_mul_up(scaled, index)
+    scaled, index = pool.scaled_debt[(name, "alice")], pool.assets[name].state.borrow_index_ray
+    debt, price = ray_mul_up(scaled, index), pool._price_wad(name)
     assert index > RAY and ray_mul_down(scaled, index) == debt - 1
-    target = debt * 10**12 - 1  # adjusted collateral (WAD): one wei under the debt's value
+    value = mul_div_up(debt, price, 10 ** debt_asset["decimals"])
+    assert debt_asset["decimals"] == 6 or debt * price % 10**18, "the 18-decimal value must be fractional"
+    target = value - 1  # adjusted collateral (WAD): one wei under the debt's value
     units = -(-target * 10_000 // 8_250)
     while units * 8_250 // 10_000 > target:
         units -= 1
@@ -217,10 +223,9 @@ def test_liquidation_values_round_the_debt_up(replay):
         (Action("supply", "alice", "STBL", units - 500 * E18, on_behalf="alice"), "ok"),
         (Action("price", asset="STBL", answer=USD8), "ok"),
     ])
-    assert _accrued(rp).liquidation_values("alice") == (target, debt * 10**12)  # what the liquidation will see
-    play(rp, [(Action("liquidate", "carol", amount=10 * E6, borrower="alice", collateral="STBL", debt="USDR"),
-               "ok")])
-
+    assert _accrued(rp).liquidation_values("alice") == (target, value)  # what the liquidation will see
+    play(rp, [(Action("liquidate", "carol", amount=10**debt_asset["decimals"], borrower="alice", collateral="STBL",
+                      debt=name), "ok")])
 
 def _set_policy(world, token, policy: tuple) -> str:
     """``router.setOraclePolicy(token, policy)`` by the deployer: "ok" or the revert's name."""
