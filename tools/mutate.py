@@ -4,9 +4,10 @@
 
 Mutation operators (one mutant = one textual change):
 
-- **rounding**: a call of a function whose name ends in ``Down``/``Up`` (Solidity) or ``_down``/``_up`` (Python) is
-  replaced by its twin in the other direction (``rayMulDown(`` -> ``rayMulUp(``); ``Math.Rounding.Ceil`` ->
-  ``Floor``. Declarations are never renamed (only call sites).
+- **rounding**: a call of a function (lower-case first letter: not an error or event) whose name ends in
+  ``Down``/``Up`` (Solidity) or ``_down``/``_up`` (Python) is replaced by its twin in the other direction
+  (``rayMulDown(`` -> ``rayMulUp(``); ``Math.Rounding.Ceil`` -> ``Floor``.
+  Declarations are never renamed (only call sites).
 - **comparison**: ``<`` <-> ``<=``, ``>`` <-> ``>=`` (the boundary moves by one).
 - **sign**: binary ``+`` <-> ``-`` and ``+=`` <-> ``-=`` (unary minus is left alone).
 
@@ -16,7 +17,8 @@ Each mutant is applied to a **scratch copy** of the checkout (copied to a tempor
 and ``.solcx`` are linked, the compiled ``.build`` is copied), never to the working tree. The kill check runs in
 stages and stops at the first stage that fails (the mutant is then *killed*):
 
-1. Solidity mutants only: ``ape compile`` in the scratch copy; a compile error makes the mutant *invalid*
+1. Solidity mutants only: ``ape compile --force`` in the scratch copy (every contract: a library mutant must reach
+   the contracts that inline it); a compile error makes the mutant *invalid*
    (not counted in the score).
 2. ``pytest -p no:ape_test -x`` on the fast checks: the model-only twin tests and the model-vs-chain
    differential on the in-process chain (revm; ``tests/chain/test_inprocess.py`` and
@@ -65,17 +67,47 @@ TARGETS = (
 COMPARISON = {"<": "<=", "<=": "<", ">": ">=", ">=": ">"}
 SIGN = {"+": "-", "-": "+", "+=": "-=", "-=": "+="}
 
-FAST_CHECKS = (
-    "tests/chain/test_inprocess.py",
-    "tests/mutation/test_inprocess_differential.py",
-    "tests/exact",
+MODEL_CHECKS = (
     "tests/model/test_fixed_point.py",
     "tests/model/test_rules.py",
-    "tests/model/test_feeds.py",
     "tests/model/test_pool_fault_properties.py",
+    "tests/model/test_flash_loan_model.py",
+    "tests/exact",
+    "tests/model/test_feeds.py",
     "tests/model/test_stories_model.py",
     "tests/model/test_oracle_stories_model.py",
 )
+"""Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
+INPROCESS_CHECKS = (
+    "tests/mutation/test_boundaries.py",
+    "tests/chain/test_inprocess.py",
+    "tests/mutation/test_inprocess_differential.py",
+    "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
+)
+"""The model-vs-chain differential on the in-process chain: exact-boundary stories, the story and random-run
+cross-checks, and a short run of the lending fuzzer with every rule (``INPROCESS_ENV``)."""
+INPROCESS_ENV = {"INPROCESS_FUZZ_EXAMPLES": "60", "FUZZ_SHRINK": "0"}
+FAST_CHECKS = MODEL_CHECKS + INPROCESS_CHECKS
+
+_UP_SINCE_NOW = ("at upSince == block.timestamp both versions revert GracePeriodNotOver: the second clause, "
+                 "0 <= gracePeriodSec, holds for every grace period (uint32 in the contract, validated >= 0 in the "
+                 "twin)")
+_REPAY_EXACT = ("amount == debt = ceil(s*BI/RAY) burns floor(debt*RAY/BI) = s scaled units either way: "
+                "s <= debt*RAY/BI < s + RAY/BI <= s + 1 because the borrow index never falls below RAY "
+                "(P-POOL-02), so both "
+                "branches repay the debt and burn all s")
+EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol",
+     "if (amount >= debt) (amount, scaled) = (debt, userScaled);", ">=->>"): _REPAY_EXACT,
+    ("protocol_model/exact/lending/lending_pool.py", "if amount >= debt:", ">=->>"): _REPAY_EXACT,
+    ("contracts/oracle/PriceRouter.sol",
+     "if (upSince > block.timestamp || block.timestamp - upSince <= p.gracePeriodSec) {", ">->>="): _UP_SINCE_NOW,
+    ("protocol_model/exact/oracle/oracle_policy.py",
+     "if up_since > now or now - up_since <= grace_period_s:", ">->>="): _UP_SINCE_NOW,
+}
+"""Provably equivalent mutants, excluded from the score's denominator (and listed): (path, the mutated line's
+source text stripped, ``original->replacement``) -> why no input can tell the mutant from the original."""
+
 ANVIL_CHECKS = (
     "tests/crosscheck/test_differential_fuzz.py::test_model_and_chain_agree",
     "tests/contracts/test_oracle_policy.py",
@@ -137,7 +169,8 @@ def solidity_mutants(path: str, text: str) -> Iterator[Mutant]:
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
         if tok == "Ceil" and prev == "." and i >= 2 and tokens[i - 2][1] == "Rounding":
             yield _mutant(path, text, offset, "rounding", tok, "Floor")
-        elif nxt == "(" and prev != "function" and (flipped := _flip_rounding(tok, "Down", "Up")):
+        elif (nxt == "(" and prev != "function" and tok[:1].islower()
+              and (flipped := _flip_rounding(tok, "Down", "Up"))):
             yield _mutant(path, text, offset, "rounding", tok, flipped)
         elif tok in COMPARISON:
             yield _mutant(path, text, offset, "comparison", tok, COMPARISON[tok])
@@ -258,9 +291,23 @@ class Scratch:
             shutil.rmtree(self.baseline_build, ignore_errors=True)
 
 
-def fast_check(scratch: Scratch, timeout: float) -> tuple[str, str]:
+def _pytest(scratch: Scratch, checks: tuple[str, ...], timeout: float) -> tuple[str, str]:
     return scratch.run([scratch.python, "-m", "pytest", "-p", "no:ape_test", "-p", "no:cacheprovider", "-x", "-q",
-                        *FAST_CHECKS], timeout)
+                        *checks], timeout, INPROCESS_ENV)
+
+
+def fast_check(scratch: Scratch, timeout: float, model: bool = True,
+               only: tuple[str, ...] = ()) -> tuple[str, str]:
+    """The fast stage: the model-only checks (when ``model``: a Solidity mutant cannot change them), then the
+    in-process differential; (status, output tail) of the first that does not pass. ``only``: just these checks
+    (``--checks``; a kill is a kill, but a mutant surviving a subset is not known to survive the whole stage)."""
+    if only:
+        return _pytest(scratch, only, timeout)
+    if model:
+        status, out = _pytest(scratch, MODEL_CHECKS, timeout)
+        if status != "pass":
+            return status, out
+    return _pytest(scratch, INPROCESS_CHECKS, timeout)
 
 
 def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, str]:
@@ -268,26 +315,51 @@ def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, s
                         "-p", "no:cacheprovider"], timeout, {"FUZZ_EXAMPLES": str(examples)})
 
 
+_METADATA = re.compile(r"a264697066735822[0-9a-f]{68}64736f6c6343[0-9a-f]{6}0033")
+
+
+def bytecodes(build: Path) -> dict[str, tuple[str, str]]:
+    """Every compiled contract's (deployment, runtime) bytecode in ``build``'s ape manifest, the CBOR metadata
+    (which hashes the source text) cut out."""
+    types = json.loads((build / "__local__.json").read_text())["contractTypes"]
+    code = lambda ct, key: _METADATA.sub("", ((ct.get(key) or {}).get("bytecode") or "").lower())  # noqa: E731
+    return {name: (code(ct, "deploymentBytecode"), code(ct, "runtimeBytecode")) for name, ct in types.items()}
+
+
+def equivalence(m: Mutant, text: str) -> str | None:
+    """Why ``m`` is provably equivalent (``EQUIVALENT``), or None."""
+    line = text.splitlines()[m.line - 1].strip()
+    return EQUIVALENT.get((m.path, line, f"{m.original}->{m.replacement}"))
+
+
 def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
     """Apply ``m`` in the scratch copy, run the staged kill check, then put the file (and build) back."""
     start = time.monotonic()
     target = scratch.dir / m.path
     original = target.read_text()
+    if equivalence(m, original):
+        return Result(m.ident, m.kind, "equivalent", "-", 0.0)
     target.write_text(m.apply(original))
     solidity = m.path.endswith(".sol")
     try:
         if solidity:
-            status, out = scratch.run([scratch.ape, "compile"], args.timeout)
+            # --force: ape recompiles only the changed file, not the contracts that import it (a MathLib mutant
+            # would otherwise never reach the pool's bytecode)
+            status, out = scratch.run([scratch.ape, "compile", "--force"], args.timeout)
             if status != "pass" or "ERROR" in out:
                 return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
-        status, _ = fast_check(scratch, args.timeout)
+            if bytecodes(scratch.dir / ".build") == bytecodes(scratch.baseline_build):
+                # no deployed contract changed (e.g. an internal library function no contract calls): provably
+                # equivalent for every check, whatever it runs
+                return Result(m.ident, m.kind, "equivalent", "same bytecode", time.monotonic() - start)
+        status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
         if status != "pass":
             return Result(m.ident, m.kind, "killed", f"fast ({status})", time.monotonic() - start)
         if args.anvil:
             status, _ = anvil_check(scratch, args.timeout * 2, args.anvil_examples)
             if status != "pass":
                 return Result(m.ident, m.kind, "killed", f"anvil ({status})", time.monotonic() - start)
-        return Result(m.ident, m.kind, "survived", "-", time.monotonic() - start)
+        return Result(m.ident, m.kind, "survived", "subset" if args.checks else "-", time.monotonic() - start)
     finally:
         target.write_text(original)
         if solidity:
@@ -299,14 +371,16 @@ def report(results: list[Result], total: int, wall: float) -> str:
     killed = sum(r.status == "killed" for r in results)
     survived = [r for r in results if r.status == "survived"]
     invalid = sum(r.status == "invalid" for r in results)
+    equivalent = [r for r in results if r.status == "equivalent"]
     scored = killed + len(survived)
     score = 100.0 * killed / scored if scored else 0.0
     lines = [f"mutation score: {killed}/{scored} killed = {score:.1f}% "
-             f"({invalid} invalid, {len(results)} run of {total} mutants, {wall:.0f} s)"]
+             f"({invalid} invalid, {len(equivalent)} equivalent, {len(results)} run of {total} mutants, {wall:.0f} s)"]
     for kind in ("rounding", "comparison", "sign"):
-        rs = [r for r in results if r.kind == kind and r.status != "invalid"]
+        rs = [r for r in results if r.kind == kind and r.status in ("killed", "survived")]
         lines.append(f"  {kind:>10}: {sum(r.status == 'killed' for r in rs)}/{len(rs)} killed")
     lines += ["survivors:"] + [f"  {r.mutant}" for r in survived]
+    lines += ["equivalent (not scored):"] + [f"  {r.mutant}" for r in equivalent]
     return "\n".join(lines)
 
 
@@ -320,12 +394,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anvil", action="store_true", help="also run the anvil stage on mutants still alive")
     parser.add_argument("--anvil-examples", type=int, default=30)
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per stage")
-    parser.add_argument("--json", type=Path, default=None, help="write every result to this JSON file")
+    parser.add_argument("--json", type=Path, default=None,
+                        help="write every result to this JSON file (after each mutant)")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the results already in --json and run only the mutants not in it")
+    parser.add_argument("--ids", nargs="*", default=None,
+                        help="only the mutants whose ``path:line:col original->replacement`` contains one of these")
+    parser.add_argument("--checks", nargs="*", default=None,
+                        help="run only these checks in the fast stage (survivors then say 'survived (subset)')")
+    parser.add_argument("--retry-survivors", action="store_true",
+                        help="with --resume: run the saved survivors again (after checks were added)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
     args = parser.parse_args(argv)
 
     targets = tuple(args.files) if args.files else TARGETS
-    mutants = [m for m in all_mutants(ROOT, targets) if not args.kinds or m.kind in args.kinds]
+    mutants = [m for m in all_mutants(ROOT, targets) if (not args.kinds or m.kind in args.kinds)
+               and (not args.ids or any(i in m.ident for i in args.ids))]
     if args.list:
         for m in mutants:
             print(f"{m.kind:>10}  {m.ident}")
@@ -339,22 +423,36 @@ def main(argv: list[str] | None = None) -> int:
     scratch = Scratch(ROOT, keep=args.keep)
     print(f"scratch copy: {scratch.dir}", flush=True)
     try:
-        status, out = fast_check(scratch, args.timeout * 2)
+        status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
         if status != "pass":
             print(f"baseline fails its own fast checks ({status}):\n{out}")
             return 2
-        results = []
-        for i, m in enumerate(mutants, 1):
+        results = load_results(args.json) if args.resume and args.json else []
+        if args.retry_survivors:
+            results = [r for r in results if r.status != "survived"]
+        done = {r.mutant for r in results}
+        todo = [m for m in mutants if m.ident not in done]
+        for i, m in enumerate(todo, 1):
             r = run_mutant(scratch, m, args)
             results.append(r)
-            print(f"[{i}/{len(mutants)}] {r.status:>8} {r.stage:<16} {r.seconds:6.1f}s  {r.mutant}", flush=True)
+            print(f"[{i}/{len(todo)}] {r.status:>10} {r.stage:<16} {r.seconds:6.1f}s  {r.mutant}", flush=True)
+            if args.json:
+                save_results(args.json, results)
     finally:
         scratch.close()
     print(report(results, total, time.monotonic() - wall))
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps([asdict(r) for r in results], indent=1))
     return 0
+
+
+def load_results(path: Path) -> list[Result]:
+    """The results saved by an earlier run (none if the file does not exist)."""
+    return [Result(**r) for r in json.loads(path.read_text())] if path.exists() else []
+
+
+def save_results(path: Path, results: list[Result]) -> None:
+    """Write ``results`` as JSON (one object per mutant, in run order)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps([asdict(r) for r in results], indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,256 @@
+"""Exact-boundary probes, replayed on both twins in process (the kill check of ``make mutate``; docs/mutation.md).
+
+Random fuzzing almost never lands on a value equal to a bound (HF exactly 1, a borrow of exactly the capacity or
+of exactly the cash, a withdrawal that leaves HF at exactly 1, adjusted collateral half a wei under the debt).
+Each story below sits on one such bound and on the unit next to it, so a flipped comparison or rounding
+direction in either twin changes an outcome or a field, and the differential (same outcome, every field equal)
+or the stated outcome fails. A $1 collateral with 18 decimals makes its USD value equal its units, so the
+values are exact to the wei.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.chain.inprocess_abi import Artifacts
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.world.action import Action
+from tests.crosscheck.test_pool_faults import USDC, ZERO_RATE, _scenario, play
+
+STABLE = {"name": "STBL", "decimals": 18, "price_usd": "1.1", "ltv_bps": 8000, "liquidation_threshold_bps": 8250,
+          "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000,
+          "rate": ZERO_RATE}
+USD8 = 10**8
+E18, E6 = 10**18, 10**6
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return InProcessChain(Artifacts.load())
+
+
+@pytest.fixture
+def replay(chain):
+    """``start(scenario) -> Replay`` on the module's in-process chain, put back after the test."""
+    snap = chain.snapshot()
+    yield lambda scenario: Replay.start(scenario, deploy_in_process(scenario, chain))
+    chain.restore(snap)
+
+
+def _borrower(replay, collateral_units: int, debt_units: int):
+    """bob lends 100,000 USDC; alice supplies ``collateral_units`` STBL at $1.1, borrows ``debt_units`` USDC,
+    and STBL goes back to exactly $1 (its value is then its units, in WAD)."""
+    rp = replay(_scenario([USDC, STABLE], {"USDC": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", collateral_units, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", debt_units), "ok"),
+        (Action("price", asset="STBL", answer=USD8), "ok"),
+    ])
+    return rp
+
+
+def test_hf_exactly_one_is_not_liquidated(replay):
+    """2,000 STBL × 82.5% = 1,650 USD of adjusted collateral against 1,650 USDC: HF = 1 exactly, HealthyAccount;
+    one wei of STBL less (withdrawn) would be HealthFactorTooLow."""
+    rp = _borrower(replay, 2_000 * E18, 1_650 * E6)
+    assert rp.model.pool.health_factor("alice") == WAD
+    play(rp, [
+        (Action("liquidate", "carol", amount=100 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+         "HealthyAccount"),
+        (Action("withdraw", "alice", "STBL", 1), "HealthFactorTooLow"),
+    ])
+
+
+def test_half_a_wei_under_the_debt_is_liquidated(replay):
+    """2,000 STBL − 1 wei: adjusted collateral 1,650 USD − 0.825 wei, rounded down (in the protocol's favour) to
+    1,650 USD − 1 wei < the debt: HF < 1 and the account is liquidated; rounded up it would look healthy."""
+    rp = _borrower(replay, 2_000 * E18 - 1, 1_650 * E6)
+    assert rp.model.pool.health_factor("alice") == WAD - 1
+    play(rp, [(Action("liquidate", "carol", amount=100 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+               "ok")])
+
+
+def test_withdrawal_down_to_hf_exactly_one(replay):
+    """2,000 STBL + 1 wei against 1,650 USDC: withdrawing the 1 wei leaves HF = 1 exactly (allowed); the next wei
+    would not be."""
+    rp = _borrower(replay, 2_000 * E18 + 1, 1_650 * E6)
+    play(rp, [
+        (Action("withdraw", "alice", "STBL", 1), "ok"),
+        (Action("withdraw", "alice", "STBL", 1), "HealthFactorTooLow"),
+    ])
+    assert rp.model.pool.health_factor("alice") == WAD
+
+
+def test_borrow_exactly_the_capacity(replay):
+    """2,000 STBL at $1 and 80% LTV: 1,600 USDC is exactly the capacity (allowed), one unit more is not."""
+    rp = _borrower(replay, 2_000 * E18, 1_000 * E6)
+    play(rp, [
+        (Action("borrow", "alice", "USDC", 600 * E6 + 1), "InsufficientCollateral"),
+        (Action("borrow", "alice", "USDC", 600 * E6), "ok"),
+    ])
+
+
+def test_borrow_exactly_the_cash_and_repay_exactly_the_debt(replay):
+    """bob lends 1,000 USDC; alice borrows exactly the cash (one unit more is InsufficientLiquidity), repays
+    exactly her debt (the whole of it), and bob withdraws everything."""
+    rp = replay(_scenario([USDC, STABLE], {"USDC": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 1_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", 2_000 * E18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", 1_000 * E6 + 1), "InsufficientLiquidity"),
+        (Action("borrow", "alice", "USDC", 1_000 * E6), "ok"),
+        (Action("repay", "alice", "USDC", 1_000 * E6, on_behalf="alice"), "ok"),
+        (Action("repay", "alice", "USDC", 1, on_behalf="alice"), "NoDebt"),
+        (Action("withdraw", "bob", "USDC", UINT256_MAX), "ok"),
+    ])
+    assert rp.model.pool.debt_balance("USDC", "alice") == 0
+
+
+DAI = {"name": "DAI", "decimals": 18, "price_usd": "1", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
+       "liquidation_bonus_bps": 500, "reserve_factor_bps": 1000, "supply_cap": "1000",
+       "rate": {"base_bps": 200, "slope1_bps": 1000, "slope2_bps": 30_000, "optimal_bps": 8000}}
+
+
+def _borrowed_and_waited(replay, debt: dict, collateral: dict, lent: int, pledged: int, borrowed: int, seconds: int):
+    """bob lends ``lent`` of ``debt``, alice pledges ``pledged`` of ``collateral`` and borrows ``borrowed``, then
+    ``seconds`` pass (interest moves the indexes off RAY)."""
+    d, c = debt["name"], collateral["name"]
+    rp = replay(_scenario([debt, collateral], {d: "100000", c: "3000"}))
+    play(rp, [
+        (Action("supply", "bob", d, lent, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", c, pledged, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", d, borrowed), "ok"),
+        (Action("warp", seconds=seconds), "ok"),
+    ])
+    return rp
+
+
+def _accrued(rp):
+    """A copy of the model pool accrued to the next step's block time (what that step will see)."""
+    from tests.crosscheck.test_differential_fuzz import clone
+
+    pool = clone(rp.model.pool)
+    pool._accrue_all(rp.now + 1)
+    return pool
+
+
+def test_supply_exactly_to_the_cap_and_repay_exactly_the_debt(replay):
+    """With interest accrued (indexes off RAY, so the roundings matter): a supply whose new total, rounded down,
+    is exactly the cap passes (rounded up it would be one unit over), one more is SupplyCapExceeded; a repayment of
+    exactly the debt (rounded up) burns all of it, leaving no scaled dust (``amount >= debt`` or ``>`` burn the same:
+docs/mutation.md lists that mutant as equivalent)."""
+    from protocol_model.exact.math_lib import RAY, ray_div_down, ray_mul_down, ray_mul_up
+
+    rp = _borrowed_and_waited(replay, DAI, STABLE, 500 * E18, 2_000 * E18, 300 * E18, 91 * 86_400 + 7)
+    play(rp, [(Action("price", asset="STBL", answer=11 * USD8 // 10), "ok")])
+    pool = _accrued(rp)
+    s, cap = pool.assets["DAI"].state, pool.assets["DAI"].config.supply_cap
+    assert s.supply_index_ray > RAY and cap == 1_000 * E18
+    top = cap * RAY // s.supply_index_ray  # the largest total scaled supply whose value rounds down to <= cap
+    while ray_mul_down(top + 1, s.supply_index_ray) <= cap:
+        top += 1
+    # a scaled total on the cap whose exact value is fractional: down gives the cap, up one unit more
+    while ray_mul_up(top, s.supply_index_ray) == ray_mul_down(top, s.supply_index_ray):
+        top -= 1
+    amount = ray_mul_up(top - s.total_scaled_supply, s.supply_index_ray)
+    while ray_div_down(amount, s.supply_index_ray) > top - s.total_scaled_supply:
+        amount -= 1
+    assert ray_div_down(amount, s.supply_index_ray) == top - s.total_scaled_supply
+    play(rp, [(Action("supply", "bob", "DAI", amount, on_behalf="bob"), "ok")])
+    play(rp, [(Action("supply", "bob", "DAI", 2 * E18, on_behalf="bob"), "SupplyCapExceeded")])
+    pool = _accrued(rp)
+    debt = ray_mul_up(pool.scaled_debt[("DAI", "alice")], pool.assets["DAI"].state.borrow_index_ray)
+    play(rp, [(Action("repay", "alice", "DAI", debt, on_behalf="alice"), "ok")])
+    assert rp.model.pool.scaled_debt.get(("DAI", "alice"), 0) == 0
+
+
+def test_policy_bounds_agree_on_chain(chain):
+    """``PriceRouter.setOraclePolicy`` accepts or rejects each policy bound and the unit past it exactly as the
+    twin's ``OraclePolicy.validate`` (tests/exact/test_oracle_faults.py::POLICY_FIELDS), in process."""
+    from protocol_model.chain.inprocess import ZERO_ADDRESS
+    from protocol_model.exact.oracle.oracle_policy import OraclePolicy
+    from tests.exact.test_oracle_faults import POLICY_FIELDS
+
+    snap = chain.snapshot()
+    try:
+        world = deploy_in_process(_scenario([USDC, STABLE], {"USDC": "1"}), chain)
+        token, sequencer = world.tokens["USDC"], world.feeds["STBL"].address
+        for policy, field in POLICY_FIELDS:
+            if policy.min_price_wad < 0:  # not representable in the contract's uint256
+                continue
+            outcome = _set_policy(world, token, policy.as_tuple(
+                ZERO_ADDRESS, sequencer if policy.has_sequencer else ZERO_ADDRESS))
+            assert outcome == ("ok" if field is None else "InvalidOraclePolicy"), f"{policy}: {outcome}"
+        for decimals, expected in ((18, "ok"), (19, "InvalidDecimals")):  # the fallback's decimals, at the bound
+            fallback = chain.deploy(world.project.MockAggregator, decimals, 10**decimals, "FB", sender=world.deployer)
+            outcome = _set_policy(world, token, OraclePolicy().as_tuple(fallback.address, ZERO_ADDRESS))
+            assert outcome == expected, f"a fallback with {decimals} decimals: {outcome}"
+    finally:
+        chain.restore(snap)
+
+
+USDR = {**USDC, "name": "USDR", "rate": {"base_bps": 500, "slope1_bps": 1000, "slope2_bps": 0, "optimal_bps": 8000}}
+DAI18 = {**USDR, "name": "DAI18", "decimals": 18, "price_usd": "1.01"}
+
+
+@pytest.mark.parametrize("debt_asset, borrowed", [(USDR, 800 * E6), (DAI18, 700 * E18 + 3)], ids=["6-dec", "18-dec"])
+def test_liquidation_values_round_the_debt_up(replay, debt_asset, borrowed):
+    """Interest makes the debt's units fractional (and, at $1.01 with 18 decimals, its value too); the
+    liquidation's HF counts both rounded up. Collateral is set so the adjusted value is one wei under that
+    rounded-up debt: HF < 1 and the account is liquidated (either rounded down would leave HF >= 1)."""
+    from protocol_model.exact.math_lib import RAY, mul_div_up, ray_mul_down, ray_mul_up
+
+    name = debt_asset["name"]
+    rp = _borrowed_and_waited(replay, debt_asset, {**STABLE, "price_usd": "2.2"}, 50_000 * 10 ** debt_asset["decimals"],
+                              500 * E18, borrowed, 30 * 86_400 + 11)
+    pool = _accrued(rp)  # the supply below accrues at now + 1 ...
+    pool._accrue_all(rp.now + 3)  # ... and the liquidation at now + 3 (the price step accrues nothing)
+    scaled, index = pool.scaled_debt[(name, "alice")], pool.assets[name].state.borrow_index_ray
+    debt, price = ray_mul_up(scaled, index), pool._price_wad(name)
+    assert index > RAY and ray_mul_down(scaled, index) == debt - 1
+    value = mul_div_up(debt, price, 10 ** debt_asset["decimals"])
+    assert debt_asset["decimals"] == 6 or debt * price % 10**18, "the 18-decimal value must be fractional"
+    target = value - 1  # adjusted collateral (WAD): one wei under the debt's value
+    units = -(-target * 10_000 // 8_250)
+    while units * 8_250 // 10_000 > target:
+        units -= 1
+    assert units * 8_250 // 10_000 == target
+    play(rp, [
+        (Action("supply", "alice", "STBL", units - 500 * E18, on_behalf="alice"), "ok"),
+        (Action("price", asset="STBL", answer=USD8), "ok"),
+    ])
+    assert _accrued(rp).liquidation_values("alice") == (target, value)  # what the liquidation will see
+    play(rp, [(Action("liquidate", "carol", amount=10**debt_asset["decimals"], borrower="alice", collateral="STBL",
+                      debt=name), "ok")])
+
+def _set_policy(world, token, policy: tuple) -> str:
+    """``router.setOraclePolicy(token, policy)`` by the deployer: "ok" or the revert's name."""
+    from protocol_model.chain.inprocess import TransactionReverted
+
+    try:
+        world.router.setOraclePolicy(token, policy, sender=world.deployer)
+    except TransactionReverted as err:
+        return err.name
+    return "ok"
+
+
+def test_collateral_switched_off_down_to_hf_exactly_one(replay):
+    """HF exactly 1 on STBL alone, plus 10 USDC of collateral: switching the USDC off leaves HF = 1 (allowed on
+    both twins; the check is ``adjusted < debt``), switching STBL off would not be."""
+    from protocol_model.chain.inprocess import TransactionReverted
+    from protocol_model.exact.errors import HealthFactorTooLow
+
+    rp = _borrower(replay, 2_000 * E18, 1_650 * E6)
+    play(rp, [(Action("supply", "alice", "USDC", 10 * E6, on_behalf="alice"), "ok")])
+    pool, chain = rp.model.pool, rp.chain
+    with pytest.raises(HealthFactorTooLow):
+        pool.set_use_as_collateral("alice", "STBL", False, rp.now + 1)
+    with pytest.raises(TransactionReverted, match="HealthFactorTooLow"):
+        chain.pool.setUseAsCollateral(chain.tokens["STBL"], False, sender=chain.signers["alice"])
+    pool.set_use_as_collateral("alice", "USDC", False, rp.now + 1)
+    chain.pool.setUseAsCollateral(chain.tokens["USDC"], False, sender=chain.signers["alice"])
+    assert pool.health_factor("alice") == chain.pool.healthFactor(chain.address_of("alice")) == WAD
