@@ -1186,6 +1186,112 @@ def _morpho_08(ctx):
     ctx.monkeypatch.setattr(errors_lib.UNAUTHORIZED, "reason", "not authorized")
     check(ctx.pid_check)()
 
+
+@injects("P-AAVE-07", "tests/presets/aave/test_libraries_against_chain.py::test_wad_ray_math_equals_the_library",
+         "the twin's rayMul rounds down instead of half up", "in-process")
+def _aave_07(ctx):
+    from protocol_model.exact.presets.aave_v3 import wad_ray_math
+    from tests.presets.aave import test_libraries_against_chain as t
+
+    ctx.monkeypatch.setattr(wad_ray_math, "ray_mul", lambda a, b: a * b // wad_ray_math.RAY)
+    chain = t.chain.__wrapped__()
+    check(ctx.pid_check)(chain, t.wrapper.__wrapped__(chain))
+
+
+@injects("P-AAVE-09", "tests/presets/aave/test_protocol_file.py::test_bad_markets_are_refused_with_the_rule",
+         "a refused reserve's error no longer names the rule (PoolConfigurator's INVALID_RESERVE_PARAMS)")
+def _aave_09(ctx):
+    def unnamed(bps):
+        raise ValueError("invalid reserve")
+
+    ctx.monkeypatch.setattr("protocol_model.scenario.aave_v3.format_bps", unnamed)
+    check(ctx.pid_check)({"aave_v3.reserves.WETH.ltv": "83%"}, "above the liquidation threshold")
+
+
+MORPHO_FUZZ = "tests/crosscheck/morpho_fuzz.py"
+
+
+def _morpho_state(ctx):
+    """(model copy, account addresses, market tuples before) of the Morpho fuzz base (seeded positions on the
+    in-process chain, where model and real Morpho agree)."""
+    import copy
+
+    base = ctx.fixture("fuzz_base")
+    model = copy.deepcopy(base["model"])
+    before = {name: _morpho_market(model, name).as_tuple() for name in model.params}
+    return model, base["chain"].addresses.accounts, before
+
+
+def _morpho_market(model, name: str):
+    from protocol_model.exact.presets.morpho_blue.market_params_lib import market_id
+
+    return model.morpho.market_of(market_id(model.params[name]))
+
+
+def _morpho_position(model, name: str, who: str):
+    from protocol_model.exact.presets.morpho_blue.market_params_lib import market_id
+
+    return model.morpho.position_of(market_id(model.params[name]), who)
+
+
+def _morpho_op(kind: str, sender: str, on_behalf: str, market: str = "wstETH_USDC", assets: int = 1):
+    from protocol_model.world.morpho_blue_world import MorphoOp
+
+    return MorphoOp(kind, sender, market, assets=assets, on_behalf=on_behalf, receiver=sender)
+
+
+@injects("P-MORPHO-02", f"{MORPHO_FUZZ}::solvent", "a market lends more than its suppliers put in", "in-process")
+def _morpho_02(ctx):
+    from tests.crosscheck import morpho_fuzz
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    base = ctx.fixture("fuzz_base")
+    m = morpho_fuzz.make_machine(base, CrosscheckStats())()
+    m.start()
+    market = m._market("wstETH_USDC")
+    market.total_borrow_assets = market.total_supply_assets + 1
+    m.solvent()
+
+
+@injects("P-MORPHO-03", f"{MORPHO_FUZZ}::check_transition", "a supply lowers the supply share price",
+         "in-process")
+def _morpho_03(ctx):
+    from tests.crosscheck.morpho_fuzz import check_transition
+
+    model, acct, before = _morpho_state(ctx)
+    _morpho_market(model, "wstETH_USDC").total_supply_assets -= 10**6
+    check_transition(model, _morpho_op("supply", acct["alice"], acct["alice"]), "ok", before)
+
+
+@injects("P-MORPHO-04", f"{MORPHO_FUZZ}::check_transition", "an unauthorized on-behalf borrow passes",
+         "in-process")
+def _morpho_04(ctx):
+    from tests.crosscheck.morpho_fuzz import check_transition
+
+    model, acct, before = _morpho_state(ctx)
+    assert (acct["alice"], acct["dave"]) not in model.morpho.is_authorized
+    check_transition(model, _morpho_op("borrow", acct["dave"], acct["alice"]), "ok", before)
+
+
+@injects("P-MORPHO-05", f"{MORPHO_FUZZ}::check_transition", "a borrow leaves the position at twice its limit",
+         "in-process")
+def _morpho_05(ctx):
+    from tests.crosscheck.morpho_fuzz import check_transition
+
+    model, acct, before = _morpho_state(ctx)
+    _morpho_position(model, "wstETH_USDC", acct["carol"]).borrow_shares *= 2
+    check_transition(model, _morpho_op("borrow", acct["carol"], acct["carol"]), "ok", before)
+
+
+@injects("P-MORPHO-06", f"{MORPHO_FUZZ}::check_transition",
+         "a liquidation takes the last collateral and leaves the borrow shares", "in-process")
+def _morpho_06(ctx):
+    from tests.crosscheck.morpho_fuzz import check_transition
+
+    model, acct, before = _morpho_state(ctx)
+    _morpho_position(model, "wstETH_USDC", acct["carol"]).collateral = 0
+    check_transition(model, _morpho_op("liquidate", acct["bob"], acct["carol"]), "ok", before)
+
 TABLE_HEADER = ("| Id | Side | Injected violation | Caught by |", "|---|---|---|---|")
 
 
