@@ -131,7 +131,7 @@ def _borrowed_and_waited(replay, debt: dict, collateral: dict, lent: int, pledge
 
 def _accrued(rp):
     """A copy of the model pool accrued to the next step's block time (what that step will see)."""
-    from tests.crosscheck.test_differential_fuzz import clone
+    from protocol_model.world.lending_properties import clone
 
     pool = clone(rp.model.pool)
     pool._accrue_all(rp.now + 1)
