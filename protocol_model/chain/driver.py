@@ -253,12 +253,20 @@ class ApeDriver:
     def _send_via_ape(self, call: Call, at_time: int) -> Outcome:
         """Send a call already known to pass as an ape transaction mined at ``at_time`` (ape's gas report,
         traces and coverage see it); raises ``ChainCallFailed`` if it is mined at another time."""
-        self.chain.pending_timestamp = at_time
-        receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender)
+        self._set_pending_time(at_time)
+        receipt = getattr(call.contract, call.method)(*call.args, sender=call.sender, **self._gas())
         mined_at = self.block_time(receipt.block_number)
         if mined_at != at_time:
             raise ChainCallFailed(f"{call.describe()}: mined at t={mined_at}, asked for t={at_time}")
         return OK
+
+    def _set_pending_time(self, at_time: int) -> None:
+        """The next block's time is ``at_time`` (ape's provider sets it)."""
+        self.chain.pending_timestamp = at_time
+
+    def _gas(self) -> dict[str, int]:
+        """Extra transaction arguments: none (ape estimates the gas)."""
+        return {}
 
     def mine(self, at_time: int) -> None:
         """See ``ChainDriver.mine``."""
@@ -369,6 +377,21 @@ class AnvilApeDriver(AnvilDriver):
     def send(self, call: Call, at_time: int) -> Outcome:
         """See ``ChainDriver.send``."""
         return self._decide(self._tx(call), at_time) or self._send_via_ape(call, at_time)
+
+    def _set_pending_time(self, at_time: int) -> None:
+        """The next block's time is ``at_time``: through ape's provider, or, where the provider cannot set it
+        (ape's ``node`` provider on a fork network), anvil's ``evm_setNextBlockTimestamp``."""
+        from ape.exceptions import APINotImplementedError
+
+        try:
+            super()._set_pending_time(at_time)
+        except APINotImplementedError:
+            self._rpc("evm_setNextBlockTimestamp", [at_time])
+
+    def _gas(self) -> dict[str, int]:
+        """The driver's one gas limit, as the raw path sends: the outcome is decided by ``eth_call`` at the
+        step's time, and ape's own estimate (at the pending block, whose time may differ) could fall short."""
+        return {"gas": GAS_LIMIT}
 
 
 parse_abi_type = cache(parse)

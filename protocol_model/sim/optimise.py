@@ -26,12 +26,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 from scipy.optimize import differential_evolution
 
 from protocol_model.exact import errors
-from protocol_model.scenario.base import Strict, format_error
-from protocol_model.scenario.kinds import read_kind
+from protocol_model.scenario.base import Strict
 from protocol_model.scenario.units import Bps, format_bps
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import quantize_oracle
@@ -40,7 +39,7 @@ from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.run import Job, build_book, run_chunk
-from protocol_model.sim.spec import AssetOverrides, LabSpecError, SimulationSpec, load_simulation
+from protocol_model.sim.spec import AssetOverrides, LabSpecError, SimulationSpec, load_with_simulation
 
 PARAMETERS = {"ltv": "ltv_bps", "liquidation_threshold": "liquidation_threshold_bps",
               "liquidation_bonus": "liquidation_bonus_bps"}
@@ -175,15 +174,7 @@ def load_optimisation(path: str | Path) -> tuple[OptimisationSpec, SimulationSpe
     with threshold − LTV >= ``min_gap``.
     """
     path = Path(path)
-    _, data = read_kind(path, "optimisation")
-    try:
-        spec = OptimisationSpec.model_validate(data)
-    except ValidationError as err:
-        raise LabSpecError(format_error(err, str(path))) from None
-    sim_path = path.parent / spec.simulation
-    if not sim_path.is_file():
-        raise LabSpecError(f"{path}: simulation: no such file '{spec.simulation}'")
-    sim = load_simulation(sim_path)
+    spec, sim = load_with_simulation(path, "optimisation", OptimisationSpec)
     names = [a.name for a in sim.assets]
     if spec.asset not in names:
         raise LabSpecError(f"{path}: asset: '{spec.asset}' is not simulated by {spec.simulation} (known: {names})")

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import math
 from pathlib import Path
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal, TypedDict, TypeVar
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, unknown_key
 from protocol_model.scenario.kinds import read_kind
@@ -135,6 +135,10 @@ class WrongWaySpec(Strict):
     asset: str
     beta: float = Field(ge=0, le=100)
     when: Literal["rise", "fall"] = "rise"
+
+M = TypeVar("M", bound=BaseModel)
+"""A file model loaded by ``load_with_simulation``."""
+
 
 class AssetOverrides(TypedDict, total=False):
     """Per-asset parameters a sweep cell replaces (``sweep.PER_ASSET``)."""
@@ -388,18 +392,27 @@ def load_simulation(path: str | Path) -> SimulationSpec:
     return resolve_simulation(data, path)
 
 
+def load_with_simulation(path: str | Path, kind: str, model: type[M]) -> tuple[M, SimulationSpec]:
+    """Read a file of ``kind`` validated by ``model`` (which has a ``simulation`` field) and the simulation
+    file it names, relative to it. Raises ``LabSpecError`` (file, field, rule) for bad fields or a missing
+    simulation file, and as :func:`load_simulation`."""
+    path = Path(path)
+    _, data = read_kind(path, kind)
+    try:
+        spec = model.model_validate(data)
+    except ValidationError as err:
+        raise LabSpecError(format_error(err, str(path))) from None
+    name = str(spec.model_dump()["simulation"])
+    base = path.parent / name
+    if not base.is_file():
+        raise LabSpecError(f"{path}: simulation: no such file '{name}'")
+    return spec, load_simulation(base)
+
+
 def load_sweep(path: str | Path) -> tuple[SweepSpec, SimulationSpec]:
     """Read a sweep file (``kind: sweep``) and the simulation it names (relative to the sweep file)."""
     path = Path(path)
-    _, data = read_kind(path, "sweep")
-    try:
-        sweep = SweepSpec.model_validate(data)
-    except ValidationError as err:
-        raise LabSpecError(format_error(err, str(path))) from None
-    base = path.parent / sweep.simulation
-    if not base.is_file():
-        raise LabSpecError(f"{path}: simulation: no such file '{sweep.simulation}'")
-    sim = load_simulation(base)
+    sweep, sim = load_with_simulation(path, "sweep", SweepSpec)
     names = [a.name for a in sim.assets]
     for i, axis in enumerate(sweep.axes):
         for a in axis.assets or []:

@@ -1,10 +1,11 @@
 """The Morpho Blue preset driven by calls: one operation form for the exact twin and the real bytecode.
 
 A :class:`MorphoOp` is one transaction in engine units (addresses, token units, shares, 1e36 prices, WAD fees).
-:class:`MorphoModelWorld` plays it on the twin (``exact/presets/morpho_blue``) and :func:`observe` lists every
-observable the cross-check compares to the wei: each market's state (``market(id)``: total supply assets and
-shares, total borrow assets and shares, last update, fee), each account's position (supply shares, borrow
-shares, collateral) and each token balance of every account and of Morpho. The chain side
+:class:`MorphoModelWorld` plays it on the twin (``exact/presets/morpho_blue``) and
+:meth:`MorphoModelWorld.observe` lists every observable the cross-check compares to the wei: each market's
+state (``market(id)``: total supply assets and shares, total borrow assets and shares, last update, fee), each
+account's position (supply shares, borrow shares, collateral) and each token balance of every account and of
+Morpho. The chain side
 (protocol_model/chain/morpho_blue.py) plays the same ops on real Morpho Blue and reads the same observables.
 """
 

@@ -2,7 +2,7 @@
 
 The model predicts each call's success or exact revert reason; after every step every observable field
 is compared to the wei, and the pool invariants are checked (docs/SPEC.md, "Invariants").
-FUZZ_EXAMPLES sets the number of sequences (default 200; `make fuzz` runs 2,000).
+FUZZ_EXAMPLES sets the number of sequences (default 100; `make fuzz` runs 2,000).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from protocol_model.world.lending_properties import LendingProperties, pool_bala
 from protocol_model.world.lending_rules import RULES, Ints, OneOf, Param, Pick
 from protocol_model.world.model_world import Action, ModelWorld
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 ASSETS = ["USDC", "WBTC", "WETH"]
 MAX = fp.UINT256_MAX

@@ -20,6 +20,7 @@ import yaml
 from protocol_model.cli import main
 
 from .test_compare import PROPOSAL, SIM
+from .test_optimise import OPT
 
 WIDTH = 1280
 MEASURE = """<script>
@@ -67,13 +68,16 @@ def reports(tmp_path_factory) -> list[Path]:
     (tmp / "sweep.yaml").write_text(yaml.safe_dump(sweep))
     common = ["--workers", "1", "--no-progress"]
     assert main(["compare", "generic", str(tmp / "proposal.yaml"), "--simulation", str(tmp / "sim.yaml"),
-                 "--out", str(tmp / "compare"), "--resamples", "100", *common]) == 0
+                 "--out", str(tmp / "compare"), "--resamples", "100", "--verify-on-chain", "1", *common]) == 0
     assert main(["sweep", str(tmp / "sweep.yaml"), "--out", str(tmp / "sweep"), "--paths", "20", *common]) == 0
     assert main(["simulate", str(tmp / "sim.yaml"), "--out", str(tmp / "simulate"), *common]) == 0
-    return [tmp / d / "report.html" for d in ("compare", "sweep", "simulate")]
+    (tmp / "opt_sim.yaml").write_text(SIM.replace("reserves_tokens: 1000, ", ""))
+    (tmp / "opt.yaml").write_text(OPT.replace("simulation: sim.yaml", "simulation: opt_sim.yaml"))
+    assert main(["optimise", str(tmp / "opt.yaml"), "--out", str(tmp / "optimise"), *common]) == 0
+    return [tmp / d / "report.html" for d in ("compare", "sweep", "simulate", "optimise")]
 
 
-@pytest.mark.parametrize("which", [0, 1, 2], ids=["compare", "sweep", "simulate"])
+@pytest.mark.parametrize("which", [0, 1, 2, 3], ids=["compare", "sweep", "simulate", "optimise"])
 def test_report_fits_1280px(reports, tmp_path, which):
     m = measure(reports[which], tmp_path)
     assert m["innerWidth"] == WIDTH, m  # the measurement is at the width we claim
