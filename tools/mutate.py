@@ -35,11 +35,14 @@ fails its own checks (then every "kill" would be meaningless).
 from __future__ import annotations
 
 import argparse
+import ast
+import hashlib
 import io
 import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -47,7 +50,7 @@ import tempfile
 import time
 import tokenize
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,7 +121,10 @@ ANVIL_CHECKS = (
 @dataclass(frozen=True)
 class Mutant:
     """One textual change: ``path`` (repository-relative), 1-based ``line``/``col``, character ``offset`` of
-    ``original`` in the file, and its ``replacement``; ``kind`` is rounding, comparison or sign."""
+    ``original`` in the file, and its ``replacement``; ``kind`` is rounding, comparison or sign. ``key`` names
+    it without line numbers (path, the line's source text, the change and its occurrence among identical
+    (text, change) pairs of the file), so results survive edits that move lines; ``scope`` is a hash of the
+    enclosing function's text (whitespace-normalized): a result is current only while both match."""
 
     path: str
     line: int
@@ -127,6 +133,8 @@ class Mutant:
     kind: str
     original: str
     replacement: str
+    key: str = ""
+    scope: str = ""
 
     @property
     def ident(self) -> str:
@@ -216,12 +224,58 @@ def _mutant(path: str, text: str, offset: int, kind: str, original: str, replace
 
 
 def all_mutants(root: Path, targets: tuple[str, ...] = TARGETS) -> list[Mutant]:
-    """Every mutant of every target file, in file order."""
+    """Every mutant of every target file, in file order, each with its ``key`` and ``scope``."""
     out: list[Mutant] = []
     for rel in targets:
         text = (root / rel).read_text()
-        out.extend(solidity_mutants(rel, text) if rel.endswith(".sol") else python_mutants(rel, text))
+        found = list(solidity_mutants(rel, text) if rel.endswith(".sol") else python_mutants(rel, text))
+        lines = text.splitlines()
+        scopes = sol_scopes(text) if rel.endswith(".sol") else py_scopes(text)
+        seen: dict[tuple[str, str], int] = {}
+        for m in found:
+            change = f"{m.original}->{m.replacement}"
+            source = lines[m.line - 1].strip()
+            n = seen[(source, change)] = seen.get((source, change), 0) + 1
+            scope = next((h for start, end, h in scopes if start <= m.offset < end), _digest(source))
+            out.append(replace(m, key=f"{rel} | {source} | {change} #{n}", scope=scope))
     return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(" ".join(text.split()).encode()).hexdigest()[:12]
+
+
+def sol_scopes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, hash) of every function, modifier and constructor body of a Solidity source (innermost
+    first is irrelevant: they do not nest)."""
+    code = _SOL_MASK.sub(_blank, text)
+    out = []
+    for m in re.finditer(r"\b(?:function|modifier|constructor)\b", code):
+        brace, semi = code.find("{", m.start()), code.find(";", m.start())
+        if brace < 0 or (0 <= semi < brace):
+            continue  # a declaration without a body
+        depth, i = 0, brace
+        while i < len(code):
+            depth += {"{": 1, "}": -1}.get(code[i], 0)
+            if depth == 0:
+                break
+            i += 1
+        out.append((m.start(), i + 1, _digest(code[m.start():i + 1])))
+    return out
+
+
+def py_scopes(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, hash) of every function of a Python source, innermost first (character offsets)."""
+    starts = [0]
+    for line in text.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    out = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None:
+            start = starts[node.lineno - 1] + node.col_offset
+            end = starts[node.end_lineno - 1] + (node.end_col_offset or 0)
+            out.append((start, end, _digest(text[start:end])))
+    return sorted(out, key=lambda s: s[1] - s[0])
 
 
 # ------------------------------------------------------------------ running
@@ -229,13 +283,26 @@ def all_mutants(root: Path, targets: tuple[str, ...] = TARGETS) -> list[Mutant]:
 
 @dataclass
 class Result:
-    """One mutant's fate: status killed / survived / invalid, the stage that decided it and seconds spent."""
+    """One mutant's fate: status killed / survived / invalid / equivalent, the stage that decided it and seconds
+    spent; ``key`` and ``scope`` are the mutant's (``Mutant``), ``mutant`` its ident when it ran (line numbers
+    of that commit: informative only); ``tests`` how many tests the fast stage ran (0: the whole stage)."""
 
     mutant: str
     kind: str
     status: str
     stage: str
     seconds: float
+    key: str = ""
+    scope: str = ""
+    tests: int = 0
+    cpu: float = 0.0
+    """CPU seconds of the checks' processes (the machine is shared: wall time alone says little)."""
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of every finished child process so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 class Scratch:
@@ -267,6 +334,8 @@ class Scratch:
         self.env = dict(os.environ, PYTHONPATH=str(self.dir), PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="Agg",
                         SOLCX_BINARY_PATH=str(source / ".solcx"),
                         PATH=f"{anvil_bin}:{venv_bin}:{os.environ['PATH']}")
+        self.direct = False
+        """Solidity mutants compile directly (``direct_compile``); set once the baseline is reproduced."""
         self.python = str(venv_bin / "python")
         self.ape = str(venv_bin / "ape")
 
@@ -310,6 +379,79 @@ def fast_check(scratch: Scratch, timeout: float, model: bool = True,
     return _pytest(scratch, INPROCESS_CHECKS, timeout)
 
 
+COVERAGE_FILE = ".mutate-coverage"
+
+
+def coverage_baseline(scratch: Scratch, timeout: float) -> tuple[str, str]:
+    """The whole fast stage on the unmutated copy, once, under coverage.py with one context per test
+    (pytest-cov ``--cov-context=test``): the baseline check and the line -> tests map in one run."""
+    cov = [f"--cov={p}" for p in sorted({str(Path(t).parent) for t in TARGETS if t.endswith(".py")})]
+    return scratch.run([scratch.python, "-m", "pytest", "-p", "no:ape_test", "-p", "no:cacheprovider", "-q",
+                        *cov, "--cov-context=test", "--cov-report=", *FAST_CHECKS], timeout,
+                       dict(INPROCESS_ENV, COVERAGE_FILE=str(scratch.dir / COVERAGE_FILE)))
+
+
+def line_contexts(scratch: Scratch) -> dict[str, dict[int, set[str]]]:
+    """repository-relative path -> line -> the coverage contexts (``nodeid|setup/run/teardown``, or '' for
+    code run at import) that executed it, from ``coverage_baseline``'s data."""
+    from coverage import CoverageData
+
+    data = CoverageData(str(scratch.dir / COVERAGE_FILE))
+    data.read()
+    out: dict[str, dict[int, set[str]]] = {}
+    for measured in data.measured_files():
+        try:
+            rel = str(Path(measured).resolve().relative_to(scratch.dir.resolve()))
+        except ValueError:
+            continue
+        out[rel] = {line: set(ctxs) for line, ctxs in data.contexts_by_lineno(measured).items()}
+    return out
+
+
+def statement_lines(text: str, line: int) -> set[int]:
+    """``line`` and the first line of the innermost statement containing it (coverage.py records a statement
+    that spans lines at its first line; a compound statement's header, not its body)."""
+    best: ast.stmt | None = None
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+            body_start = min((b.lineno for f in ("body", "orelse", "finalbody", "handlers")
+                              for b in getattr(node, f, []) or []), default=None)
+            if body_start is not None and line >= body_start:
+                continue  # inside the body: a nested statement is the one
+            if best is None or node.lineno >= best.lineno:
+                best = node
+    return {line} | ({best.lineno} if best is not None else set())
+
+
+def _fast_entries_of(file: str) -> list[str]:
+    """The fast-stage entries that run tests of ``file`` (the file itself, or the tests the stage names)."""
+    return [e for e in FAST_CHECKS if e == file or e.startswith(file + "::") or file.startswith(e.rstrip("/") + "/")
+            and "::" not in e]
+
+
+def select_tests(m: Mutant, text: str, contexts: dict[str, dict[int, set[str]]]) -> tuple[str, ...] | None:
+    """The fast-stage tests that execute ``m``'s line in the unmutated baseline, in the stage's order (model
+    checks first); ``()`` when none does; None when the whole stage must run (the line runs at import: module
+    constants, default arguments). A test whose fixture set-up or tear-down ran the line brings every test of
+    its file that the stage runs (module fixtures are shared)."""
+    seen: set[str] = set()
+    for line in statement_lines(text, m.line):
+        seen |= contexts.get(m.path, {}).get(line, set())
+    if "" in seen:
+        return None
+    picked: set[str] = set()
+    for ctx in seen:
+        nodeid, _, phase = ctx.rpartition("|")
+        nodeid = re.sub(r"\[.*\]$", "", nodeid)
+        if phase == "run":
+            picked.add(nodeid)
+        else:
+            picked.update(_fast_entries_of(nodeid.split("::")[0]))
+    order = {e: i for i, e in enumerate(FAST_CHECKS)}
+    rank = lambda t: min((order[e] for e in order if t == e or t.startswith(e.split("::")[0])), default=len(order))  # noqa: E731
+    return tuple(sorted(picked, key=lambda t: (rank(t), t)))
+
+
 def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, str]:
     return scratch.run([scratch.ape, "test", *ANVIL_CHECKS, "--network", "ethereum:local:foundry", "-x", "-q",
                         "-p", "no:cacheprovider"], timeout, {"FUZZ_EXAMPLES": str(examples)})
@@ -332,38 +474,136 @@ def equivalence(m: Mutant, text: str) -> str | None:
     return EQUIVALENT.get((m.path, line, f"{m.original}->{m.replacement}"))
 
 
-def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace) -> Result:
-    """Apply ``m`` in the scratch copy, run the staged kill check, then put the file (and build) back."""
-    start = time.monotonic()
+def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace,
+               contexts: dict[str, dict[int, set[str]]] | None = None) -> Result:
+    """Apply ``m`` in the scratch copy, run the staged kill check, then put the file (and build) back. With
+    ``contexts`` (``line_contexts``) a Python mutant first runs only the tests that execute its line
+    (``select_tests``): a failure there is a kill; a survivor is confirmed on the whole fast stage, so a subset
+    only ever decides kills. A line no fast check executes survives without running."""
+    start, cpu = time.monotonic(), children_cpu()
     target = scratch.dir / m.path
     original = target.read_text()
+    done = lambda status, stage, tests=0: Result(m.ident, m.kind, status, stage,  # noqa: E731
+                                                 time.monotonic() - start, m.key, m.scope, tests,
+                                                 children_cpu() - cpu)
     if equivalence(m, original):
-        return Result(m.ident, m.kind, "equivalent", "-", 0.0)
-    target.write_text(m.apply(original))
+        return done("equivalent", "-")
     solidity = m.path.endswith(".sol")
+    selected = None if solidity or contexts is None or args.checks else select_tests(m, original, contexts)
+    if selected == () and not args.anvil:
+        return done("survived", "not executed")
+    target.write_text(m.apply(original))
     try:
         if solidity:
-            # --force: ape recompiles only the changed file, not the contracts that import it (a MathLib mutant
-            # would otherwise never reach the pool's bytecode)
-            status, out = scratch.run([scratch.ape, "compile", "--force"], args.timeout)
-            if status != "pass" or "ERROR" in out:
-                return Result(m.ident, m.kind, "invalid", "compile", time.monotonic() - start)
+            status = compile_mutant(scratch, m, args.timeout)
+            if status != "pass":
+                return done("invalid", "compile")
             if bytecodes(scratch.dir / ".build") == bytecodes(scratch.baseline_build):
                 # no deployed contract changed (e.g. an internal library function no contract calls): provably
                 # equivalent for every check, whatever it runs
-                return Result(m.ident, m.kind, "equivalent", "same bytecode", time.monotonic() - start)
-        status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
-        if status != "pass":
-            return Result(m.ident, m.kind, "killed", f"fast ({status})", time.monotonic() - start)
+                return done("equivalent", "same bytecode")
+        if selected:
+            status, _ = _pytest(scratch, selected, args.timeout)
+            if status != "pass":
+                return done("killed", f"covering ({status})", len(selected))
+        if selected != ():
+            status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
+            if status != "pass":
+                return done("killed", f"fast ({status})")
         if args.anvil:
             status, _ = anvil_check(scratch, args.timeout * 2, args.anvil_examples)
             if status != "pass":
-                return Result(m.ident, m.kind, "killed", f"anvil ({status})", time.monotonic() - start)
-        return Result(m.ident, m.kind, "survived", "subset" if args.checks else "-", time.monotonic() - start)
+                return done("killed", f"anvil ({status})")
+        return done("survived", "subset" if args.checks else "not executed" if selected == () else "-")
     finally:
         target.write_text(original)
         if solidity:
             scratch.restore_build()
+
+
+def compile_mutant(scratch: Scratch, m: Mutant, timeout: float) -> str:
+    """Recompile after a Solidity mutant: 'pass', 'fail' or 'timeout'. When ``scratch.direct`` (the direct
+    compile reproduced every baseline bytecode), only the sources that import the mutated file are compiled
+    by the solc-js facade with ape's settings and their bytecode written into the copy's manifest
+    (``direct_compile``); else ``ape compile --force`` (every contract: ape recompiles only the changed file
+    otherwise, not the contracts that import it, so a MathLib mutant would never reach the pool's bytecode)."""
+    if scratch.direct:
+        return direct_compile(scratch, m.path, timeout)
+    status, out = scratch.run([scratch.ape, "compile", "--force"], timeout)
+    return "fail" if status == "pass" and "ERROR" in out else status
+
+
+_IMPORT = re.compile(r'^\s*import\s+(?:[^"\']*from\s+)?["\']([^"\']+)["\']', re.M)
+
+
+def dependents(root: Path, sources: list[str], changed: str) -> list[str]:
+    """The project sources (repository-relative) that are ``changed`` or import it, directly or not."""
+    imports: dict[str, set[str]] = {}
+    for src in sources:
+        imports[src] = {os.path.normpath(os.path.join(os.path.dirname(src), imp))
+                        for imp in _IMPORT.findall((root / src).read_text()) if imp.startswith(".")}
+    out, grew = {changed}, True
+    while grew:
+        grew = False
+        for src, deps in imports.items():
+            if src not in out and deps & out:
+                out.add(src)
+                grew = True
+    return sorted(out & set(sources))
+
+
+def direct_compile(scratch: Scratch, changed: str, timeout: float) -> str:
+    """Compile ``changed`` and every project source importing it with ape's compiler settings (from the
+    manifest) through the solc-js facade, and write the new deployment and runtime bytecode into the copy's
+    ``.build`` manifest: 'pass', 'fail' (a compile error) or 'timeout'."""
+    manifest_path = scratch.dir / ".build" / "__local__.json"
+    manifest = json.loads(manifest_path.read_text())
+    compiler = manifest["compilers"][0]
+    for remapping in compiler["settings"].get("remappings", []):  # ape's dependency cache, from node_modules
+        prefix, _, cached = remapping.partition("=")
+        link = scratch.dir / cached
+        if prefix.startswith("@") and not link.exists():
+            link.parent.mkdir(parents=True, exist_ok=True)
+            link.symlink_to(scratch.source / "node_modules" / prefix)
+    settings = {k: v for k, v in compiler["settings"].items() if k != "outputSelection"}
+    names = dependents(scratch.dir, [s for s in manifest["sources"] if "/.cache/" not in s], changed)
+    standard = {"language": "Solidity",
+                "sources": {n: {"content": (scratch.dir / n).read_text()} for n in names},
+                "settings": {**settings, "outputSelection": {n: {"*": ["evm.bytecode.object",
+                                                                       "evm.deployedBytecode.object"]}
+                                                             for n in names}}}
+    solc = next(Path(scratch.env["SOLCX_BINARY_PATH"]).glob(f"solc-v{compiler['version'].split('+')[0]}"))
+    try:
+        p = subprocess.run([str(solc), "--standard-json", "--base-path", str(scratch.dir)], cwd=scratch.dir,
+                           env=scratch.env, input=json.dumps(standard), capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    out = json.loads(p.stdout or "{}")
+    if p.returncode or any(e.get("severity") == "error" for e in out.get("errors", [])) or "contracts" not in out:
+        return "fail"
+    types = manifest["contractTypes"]
+    for contracts in out["contracts"].values():
+        for name, c in contracts.items():
+            if name in types:
+                types[name].setdefault("deploymentBytecode", {})["bytecode"] = "0x" + c["evm"]["bytecode"]["object"]
+                types[name].setdefault("runtimeBytecode", {})["bytecode"] = \
+                    "0x" + c["evm"]["deployedBytecode"]["object"]
+    manifest_path.write_text(json.dumps(manifest))
+    return "pass"
+
+
+def direct_compile_reproduces(scratch: Scratch, targets: tuple[str, ...], timeout: float) -> bool:
+    """Whether ``direct_compile`` of each unmutated Solidity target gives ape's baseline bytecode exactly
+    (metadata cut): the condition for using it instead of ``ape compile --force``."""
+    baseline = bytecodes(scratch.baseline_build)
+    try:
+        for target in (t for t in targets if t.endswith(".sol")):
+            if direct_compile(scratch, target, timeout) != "pass" or bytecodes(scratch.dir / ".build") != baseline:
+                return False
+        return True
+    finally:
+        scratch.restore_build()
 
 
 def report(results: list[Result], total: int, wall: float) -> str:
@@ -405,6 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retry-survivors", action="store_true",
                         help="with --resume: run the saved survivors again (after checks were added)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
+    parser.add_argument("--no-select", action="store_true",
+                        help="run the whole fast stage for every mutant (no per-mutant selection by coverage)")
+    parser.add_argument("--stale", action="store_true",
+                        help="with --json: list the saved results the current sources invalidate, and exit")
     args = parser.parse_args(argv)
 
     targets = tuple(args.files) if args.files else TARGETS
@@ -419,29 +663,62 @@ def main(argv: list[str] | None = None) -> int:
     if args.sample and args.sample < total:
         mutants = sorted(random.Random(args.seed).sample(mutants, args.sample), key=lambda m: (m.path, m.offset))
 
+    saved = load_results(args.json) if args.json else []
+    current, stale = split_current(saved, all_mutants(ROOT, TARGETS))
+    if args.stale:
+        print(f"{len(current)} results current, {len(stale)} need a re-run (line text or function changed):")
+        print("\n".join(f"  {r.key or r.mutant}  [{r.status}]" for r in stale))
+        missing = [m for m in mutants if m.key not in {r.key for r in current}]
+        print(f"{len(missing)} mutants without a current result:")
+        print("\n".join(f"  {m.ident}" for m in missing))
+        return 0
     wall = time.monotonic()
     scratch = Scratch(ROOT, keep=args.keep)
     print(f"scratch copy: {scratch.dir}", flush=True)
     try:
-        status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
+        select = not args.no_select and not args.checks and any(m.path.endswith(".py") for m in mutants)
+        start, cpu = time.monotonic(), children_cpu()
+        if select:
+            status, out = coverage_baseline(scratch, args.timeout * 4)
+        else:
+            status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
         if status != "pass":
             print(f"baseline fails its own fast checks ({status}):\n{out}")
             return 2
-        results = load_results(args.json) if args.resume and args.json else []
+        contexts = line_contexts(scratch) if select else None
+        print(f"baseline passed in {time.monotonic() - start:.0f} s wall, {children_cpu() - cpu:.0f} s CPU"
+              + (f" (under coverage: {sum(len(v) for v in contexts.values())} lines)" if contexts else ""), flush=True)
+        results = current if args.resume else []
         if args.retry_survivors:
             results = [r for r in results if r.status != "survived"]
-        done = {r.mutant for r in results}
-        todo = [m for m in mutants if m.ident not in done]
+        done = {r.key for r in results}
+        todo = [m for m in mutants if m.key not in done]
         for i, m in enumerate(todo, 1):
-            r = run_mutant(scratch, m, args)
+            r = run_mutant(scratch, m, args, contexts)
             results.append(r)
-            print(f"[{i}/{len(todo)}] {r.status:>10} {r.stage:<16} {r.seconds:6.1f}s  {r.mutant}", flush=True)
+            print(f"[{i}/{len(todo)}] {r.status:>10} {r.stage:<16} {r.seconds:6.1f}s wall {r.cpu:6.1f}s CPU "
+                  f"{r.tests or 'all':>4} tests  {r.mutant}", flush=True)
             if args.json:
                 save_results(args.json, results)
     finally:
         scratch.close()
     print(report(results, total, time.monotonic() - wall))
     return 0
+
+
+def split_current(saved: list[Result], mutants: list[Mutant]) -> tuple[list[Result], list[Result]]:
+    """(results still valid for the current sources, results to re-run). A result is current when a mutant
+    with its ``key`` exists and the enclosing function's ``scope`` hash is unchanged. Results saved before
+    keys existed are matched by their ident (``path:line:col change``) and take that mutant's key."""
+    by_key = {m.key: m for m in mutants}
+    by_ident = {m.ident: m for m in mutants}
+    latest: dict[str, Result] = {}
+    for r in saved:  # the last result of each mutant counts
+        if not r.key and r.mutant in by_ident:
+            r = replace(r, key=by_ident[r.mutant].key, scope=by_ident[r.mutant].scope)
+        latest[r.key or r.mutant] = r
+    current = [r for r in latest.values() if r.key in by_key and by_key[r.key].scope == r.scope]
+    return current, [r for r in latest.values() if r not in current]
 
 
 def load_results(path: Path) -> list[Result]:

@@ -1292,6 +1292,150 @@ def _morpho_06(ctx):
     _morpho_position(model, "wstETH_USDC", acct["carol"]).collateral = 0
     check_transition(model, _morpho_op("liquidate", acct["bob"], acct["carol"]), "ok", before)
 
+AAVE_MACHINE = "tests/crosscheck/aave_machine.py"
+AAVE_STORIES = "tests/crosscheck/test_aave_stories_inprocess.py"
+
+
+def _aave_machine(ctx):
+    """A started Aave fuzz machine on the in-process chain (torn down after the injection)."""
+    from tests.crosscheck.aave_machine import make_machine
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    m = make_machine(ctx.fixture("aave_world"), CrosscheckStats())()
+    m.start()
+    ctx.finalizers.append(m.teardown)
+    return m
+
+
+def _aave_units(ctx, asset: str, whole: int) -> int:
+    return whole * 10 ** ctx.fixture("aave_world").market.params.reserve(asset).decimals
+
+
+def _aave_borrower(ctx, m) -> None:
+    """alice lends 100,000 USDC; bob supplies 10 WETH (both real, passing on both twins)."""
+    from protocol_model.world.aave_v3 import OK, AaveAction
+
+    assert m.do(AaveAction("supply", "alice", "USDC", _aave_units(ctx, "USDC", 100_000))) == OK
+    assert m.do(AaveAction("supply", "bob", "WETH", _aave_units(ctx, "WETH", 10))) == OK
+
+
+@injects("P-AAVE-02", f"{AAVE_MACHINE}::do", "a supply lowers the liquidity index by one unit", "in-process",
+         match="an index fell")
+def _aave_02(ctx):
+    from protocol_model.world.aave_v3 import AaveAction
+
+    def lower(world, result):
+        world.model.reserves["USDC"].liquidity_index -= 1
+    m = _aave_machine(ctx)
+    _aave_machine_step_then(ctx, lower)
+    m.do(AaveAction("supply", "alice", "USDC", _aave_units(ctx, "USDC", 1_000)))
+
+
+@injects("P-AAVE-03", f"{AAVE_MACHINE}::do", "a liquidation of a healthy account passes (on both twins)",
+         "in-process", match="healthy account was liquidated")
+def _aave_03(ctx):
+    from dataclasses import replace as dc_replace
+
+    from protocol_model.world.aave_v3 import MAX, OK, AaveAction
+
+    m = _aave_machine(ctx)
+    _aave_borrower(ctx, m)
+    assert m.do(AaveAction("borrow", "bob", "USDC", _aave_units(ctx, "USDC", 100))) == OK
+    ctx.monkeypatch.setattr(ctx.fixture("aave_world"), "step", _passing(ctx.fixture("aave_world").step, dc_replace))
+    m.do(AaveAction("liquidate", "carol", "WETH", MAX, "bob", "USDC"))
+
+
+def _passing(step, dc_replace):
+    """``step`` whose outcome is ok on both twins, whatever the calls returned."""
+    from protocol_model.world.aave_v3 import OK
+
+    return lambda *args, **kwargs: dc_replace(step(*args, **kwargs), model=OK, chain=OK)
+
+
+@injects("P-AAVE-04", f"{AAVE_MACHINE}::do", "a borrow leaves the account with its collateral priced at one unit",
+         "in-process", match="HF < 1")
+def _aave_04(ctx):
+    from protocol_model.world.aave_v3 import AaveAction
+
+    def crash(world, result):
+        world.model.prices["WETH"] = 1
+    m = _aave_machine(ctx)
+    _aave_borrower(ctx, m)
+    _aave_machine_step_then(ctx, crash)
+    m.do(AaveAction("borrow", "bob", "USDC", _aave_units(ctx, "USDC", 100)))
+
+
+def _aave_machine_step_then(ctx, after: Callable[[Any, Any], Any]) -> None:
+    """``world.step`` wrapped: ``after(world, result)`` runs once both twins have stepped and been compared
+    (it changes the model behind the comparison's back)."""
+    world = ctx.fixture("aave_world")
+    step = world.step
+
+    def wrapped(*args, **kwargs):
+        result = step(*args, **kwargs)
+        after(world, result)
+        return result
+    ctx.monkeypatch.setattr(world, "step", wrapped)
+
+
+def _aave_story(ctx, name: str) -> None:
+    """The catalogue's story check on ``scenarios/presets/aave/<name>.yaml`` (the in-process market)."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "aave" / f"{name}.yaml"
+    check(ctx.pid_check)(path, ctx.fixture("aave_market_chain"), ctx.fixture("crosscheck_suite"))
+
+
+@injects("P-AAVE-01", f"{AAVE_STORIES}::test_story_agrees_with_real_aave",
+         "the twin's liquidation takes its percentages rounded down (percent_mul floors)", "in-process",
+         match=r"\.yaml step \d+")
+def _aave_01(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.presets.aave_v3.liquidation_logic.percent_mul",
+                            lambda value, bps: value * bps // 10_000)
+    _aave_story(ctx, "bonus_and_protocol_fee")
+
+
+@injects("P-AAVE-05", f"{AAVE_STORIES}::test_story_agrees_with_real_aave",
+         "the twin's close factor switches to 100% at HF 0.90 instead of 0.95", "in-process", match=r"\.yaml step \d+")
+def _aave_05(ctx):
+    ctx.monkeypatch.setattr("protocol_model.exact.presets.aave_v3.liquidation_logic.CLOSE_FACTOR_HF_THRESHOLD",
+                            90 * fp.WAD // 100)
+    _aave_story(ctx, "close_factor_boundary")
+
+
+@injects("P-AAVE-06", f"{AAVE_STORIES}::test_story_agrees_with_real_aave",
+         "the twin writes off the debt left when a liquidation takes the last collateral", "in-process",
+         match=r"\.yaml step \d+")
+def _aave_06(ctx):
+    from protocol_model.exact.presets.aave_v3 import liquidation_logic, pool
+    from protocol_model.exact.presets.aave_v3.tokenization import a_token_balance_of
+
+    liquidate = liquidation_logic.execute_liquidation_call
+
+    def writing_off(ps, caller, collateral_asset, debt_asset, user, *args):
+        amounts = liquidate(ps, caller, collateral_asset, debt_asset, user, *args)
+        debt = ps.reserves[debt_asset]
+        left = debt.variable_debt_token.scaled_balance_of(user)
+        if a_token_balance_of(ps, ps.reserves[collateral_asset], user) == 0 and left:
+            debt.variable_debt_token.burn_scaled(user, left)
+        return amounts
+    ctx.monkeypatch.setattr(pool, "execute_liquidation_call", writing_off)
+    _aave_story(ctx, "bad_debt_left")
+
+
+@injects("P-MORPHO-01", "tests/crosscheck/test_morpho_blue.py::test_story_on_real_morpho_in_process",
+         "the twin's compounding is a simple product (w_taylor_compounded -> w_mul_down)", "in-process",
+         match=r"\.yaml step \d+")
+def _morpho_01(ctx):
+    from pathlib import Path
+
+    from protocol_model.exact.presets.morpho_blue import math_lib
+
+    ctx.monkeypatch.setattr("protocol_model.exact.presets.morpho_blue.morpho.w_taylor_compounded", math_lib.w_mul_down)
+    path = Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "morpho" / "interest_months.yaml"
+    check(ctx.pid_check)(path, ctx.fixture("crosscheck_suite"))
+
+
 TABLE_HEADER = ("| Id | Side | Injected violation | Caught by |", "|---|---|---|---|")
 
 

@@ -100,6 +100,11 @@ def aave_world():
     return _module_fixture("tests.crosscheck.test_aave_fuzz_inprocess", "aave_world")
 
 
+@pytest.fixture(scope="module")
+def aave_market_chain():
+    return _module_fixture("tests.crosscheck.test_aave_stories_inprocess", "market_chain")
+
+
 @pytest.fixture
 def crosscheck_suite():
     """Counts of the mismatches an injection provokes, apart from the session's cross-check totals."""
