@@ -387,8 +387,41 @@ def coverage_baseline(scratch: Scratch, timeout: float) -> tuple[str, str]:
     (pytest-cov ``--cov-context=test``): the baseline check and the line -> tests map in one run."""
     cov = [f"--cov={p}" for p in sorted({str(Path(t).parent) for t in TARGETS if t.endswith(".py")})]
     return scratch.run([scratch.python, "-m", "pytest", "-p", "no:ape_test", "-p", "no:cacheprovider", "-q",
-                        *cov, "--cov-context=test", "--cov-report=", *FAST_CHECKS], timeout,
-                       dict(INPROCESS_ENV, COVERAGE_FILE=str(scratch.dir / COVERAGE_FILE)))
+                        *cov, "--cov-context=test", "--cov-report=", f"--junitxml={scratch.dir / JUNIT}",
+                        *FAST_CHECKS], timeout, dict(INPROCESS_ENV, COVERAGE_FILE=str(scratch.dir / COVERAGE_FILE)))
+
+
+JUNIT = ".mutate-baseline.xml"
+
+
+def test_seconds(scratch: Scratch) -> dict[str, float]:
+    """``path::function`` -> seconds the baseline spent in it (all its parameters), from the junit report."""
+    import xml.etree.ElementTree as ET
+
+    out: dict[str, float] = {}
+    for case in ET.parse(scratch.dir / JUNIT).iter("testcase"):
+        parts = case.get("classname", "").split(".")
+        for cut in range(len(parts), 0, -1):  # the module part of "tests.x.test_y[.Class]"
+            if (scratch.dir / Path(*parts[:cut])).with_suffix(".py").is_file():
+                path = "/".join(parts[:cut]) + ".py"
+                name = "::".join([path, *parts[cut:], re.sub(r"\[.*\]$", "", case.get("name", ""))])
+                out[name] = out.get(name, 0.0) + float(case.get("time", 0) or 0)
+                break
+    return out
+
+
+def in_order(tests: set[str], seconds: dict[str, float]) -> tuple[str, ...]:
+    """``tests`` cheapest first (with ``-x`` the first failing test ends the run: cheap kills come first); a
+    whole file or directory counts as the sum of its tests."""
+    def cost(t: str) -> float:
+        return sum(v for k, v in seconds.items() if within(k, t))
+    return tuple(sorted(tests, key=lambda t: (cost(t), t)))
+
+
+def within(test: str, entry: str) -> bool:
+    """Whether ``test`` (``path::function``) is run by ``entry`` (a directory, a file or ``path::function``)."""
+    path = test.split("::")[0]
+    return test == entry or path == entry or path.startswith(entry.rstrip("/") + "/")
 
 
 def line_contexts(scratch: Scratch) -> dict[str, dict[int, set[str]]]:
@@ -425,11 +458,11 @@ def statement_lines(text: str, line: int) -> set[int]:
 
 def _fast_entries_of(file: str) -> list[str]:
     """The fast-stage entries that run tests of ``file`` (the file itself, or the tests the stage names)."""
-    return [e for e in FAST_CHECKS if e == file or e.startswith(file + "::") or file.startswith(e.rstrip("/") + "/")
-            and "::" not in e]
+    return [file if within(file, e) else e for e in FAST_CHECKS if within(file, e) or e.startswith(file + "::")]
 
 
-def select_tests(m: Mutant, text: str, contexts: dict[str, dict[int, set[str]]]) -> tuple[str, ...] | None:
+def select_tests(m: Mutant, text: str, contexts: dict[str, dict[int, set[str]]],
+                 seconds: dict[str, float]) -> tuple[str, ...] | None:
     """The fast-stage tests that execute ``m``'s line in the unmutated baseline, in the stage's order (model
     checks first); ``()`` when none does; None when the whole stage must run (the line runs at import: module
     constants, default arguments). A test whose fixture set-up or tear-down ran the line brings every test of
@@ -447,9 +480,7 @@ def select_tests(m: Mutant, text: str, contexts: dict[str, dict[int, set[str]]])
             picked.add(nodeid)
         else:
             picked.update(_fast_entries_of(nodeid.split("::")[0]))
-    order = {e: i for i, e in enumerate(FAST_CHECKS)}
-    rank = lambda t: min((order[e] for e in order if t == e or t.startswith(e.split("::")[0])), default=len(order))  # noqa: E731
-    return tuple(sorted(picked, key=lambda t: (rank(t), t)))
+    return in_order(picked, seconds)
 
 
 def anvil_check(scratch: Scratch, timeout: float, examples: int) -> tuple[str, str]:
@@ -489,7 +520,8 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace,
     if equivalence(m, original):
         return done("equivalent", "-")
     solidity = m.path.endswith(".sol")
-    selected = None if solidity or contexts is None or args.checks else select_tests(m, original, contexts)
+    selected = None if solidity or contexts is None or args.checks else select_tests(m, original, contexts,
+                                                                                   args.seconds)
     if selected == () and not args.anvil:
         return done("survived", "not executed")
     target.write_text(m.apply(original))
@@ -506,15 +538,18 @@ def run_mutant(scratch: Scratch, m: Mutant, args: argparse.Namespace,
             status, _ = _pytest(scratch, selected, args.timeout)
             if status != "pass":
                 return done("killed", f"covering ({status})", len(selected))
-        if selected != ():
-            status, _ = fast_check(scratch, args.timeout, model=not solidity, only=tuple(args.checks or ()))
+        if selected is None or (selected and args.confirm):
+            only = tuple(args.checks or ()) or (args.inprocess_order if solidity else ())
+            status, _ = fast_check(scratch, args.timeout, model=not solidity, only=only)
             if status != "pass":
                 return done("killed", f"fast ({status})")
         if args.anvil:
             status, _ = anvil_check(scratch, args.timeout * 2, args.anvil_examples)
             if status != "pass":
                 return done("killed", f"anvil ({status})")
-        return done("survived", "subset" if args.checks else "not executed" if selected == () else "-")
+        stage = "subset" if args.checks else "not executed" if selected == () else \
+            "covering tests" if selected and not args.confirm else "-"
+        return done("survived", stage, len(selected or ()))
     finally:
         target.write_text(original)
         if solidity:
@@ -645,6 +680,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retry-survivors", action="store_true",
                         help="with --resume: run the saved survivors again (after checks were added)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch copy (its path is printed)")
+    parser.add_argument("--no-confirm", dest="confirm", action="store_false",
+                        help="a survivor of its covering tests is not re-run on the whole fast stage")
+    parser.add_argument("--ape-compile", action="store_true",
+                        help="Solidity mutants: always ape compile --force (not the direct compile)")
     parser.add_argument("--no-select", action="store_true",
                         help="run the whole fast stage for every mutant (no per-mutant selection by coverage)")
     parser.add_argument("--stale", action="store_true",
@@ -688,11 +727,20 @@ def main(argv: list[str] | None = None) -> int:
         contexts = line_contexts(scratch) if select else None
         print(f"baseline passed in {time.monotonic() - start:.0f} s wall, {children_cpu() - cpu:.0f} s CPU"
               + (f" (under coverage: {sum(len(v) for v in contexts.values())} lines)" if contexts else ""), flush=True)
+        args.seconds = test_seconds(scratch) if select else {}
+        args.inprocess_order = in_order({t for t in args.seconds if any(within(t, e) for e in INPROCESS_CHECKS)},
+                                        args.seconds)
+        if any(m.path.endswith(".sol") for m in mutants) and not args.ape_compile:
+            start = time.monotonic()
+            scratch.direct = direct_compile_reproduces(scratch, TARGETS, args.timeout)
+            print("Solidity mutants: " + ("direct compile (reproduces ape's bytecode" if scratch.direct
+                                          else "ape compile --force (the direct compile differs from ape's")
+                  + f", checked in {time.monotonic() - start:.0f} s)", flush=True)
         results = current if args.resume else []
         if args.retry_survivors:
             results = [r for r in results if r.status != "survived"]
         done = {r.key for r in results}
-        todo = [m for m in mutants if m.key not in done]
+        todo = interleaved([m for m in mutants if m.key not in done])
         for i, m in enumerate(todo, 1):
             r = run_mutant(scratch, m, args, contexts)
             results.append(r)
@@ -704,6 +752,15 @@ def main(argv: list[str] | None = None) -> int:
         scratch.close()
     print(report(results, total, time.monotonic() - wall))
     return 0
+
+
+def interleaved(mutants: list[Mutant]) -> list[Mutant]:
+    """``mutants`` with the files interleaved in proportion (each file's mutants in order): a run stopped
+    part-way has sampled every file evenly."""
+    by_file: dict[str, list[Mutant]] = {}
+    for m in mutants:
+        by_file.setdefault(m.path, []).append(m)
+    return sorted(mutants, key=lambda m: ((by_file[m.path].index(m) + 0.5) / len(by_file[m.path]), m.path))
 
 
 def split_current(saved: list[Result], mutants: list[Mutant]) -> tuple[list[Result], list[Result]]:

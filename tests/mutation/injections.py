@@ -916,7 +916,7 @@ def _amm_01(ctx):
 
     original = v2.get_amount_out
     ctx.monkeypatch.setattr(v2, "get_amount_out", lambda a, r_in, r_out: original(a, r_in, r_out) + 1)
-    check(ctx.pid_check)(ctx.fixture("amm"))
+    check(ctx.pid_check)(ctx.fixture("amm"), ctx.fixture("crosscheck_stats"))
 
 
 @injects("P-MATH-04", "tests/contracts/test_math_lib.py::test_known_roundings", "the twin's mulDivUp rounds down",

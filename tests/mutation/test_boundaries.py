@@ -258,3 +258,107 @@ def test_collateral_switched_off_down_to_hf_exactly_one(replay):
     pool.set_use_as_collateral("alice", "USDC", False, rp.now + 1)
     chain.pool.setUseAsCollateral(chain.tokens["USDC"], False, sender=chain.signers["alice"])
     assert pool.health_factor("alice") == chain.pool.healthFactor(chain.address_of("alice")) == WAD
+
+
+def _priced_borrower(replay, pledged: int, borrowed: int, price_usd: str, answer: int):
+    """bob lends 100,000 USDC; alice pledges ``pledged`` STBL at ``price_usd``, borrows ``borrowed`` USDC, and the
+    STBL answer moves to ``answer`` (8 decimals): both twins agree at every step."""
+    rp = replay(_scenario([USDC, {**STABLE, "price_usd": price_usd}], {"USDC": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "STBL", pledged, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", borrowed), "ok"),
+        (Action("price", asset="STBL", answer=answer), "ok"),
+    ])
+    return rp
+
+
+def test_liquidation_values_round_the_collateral_down(replay):
+    """The collateral's value in the liquidation's HF is rounded down before the threshold: 1,818.18… STBL at
+    $1.1 is worth 1,999.99…9.8 USD, ⌊·⌋ = 2,000 USD − 1 wei, × 82.5% = 1,650 USD − 1 wei (rounded down), one wei
+    under the 1,650 USDC debt: liquidated. The value rounded up (2,000 USD) would make HF exactly 1 and the
+    account healthy."""
+    pledged = 2_000 * E18 * 10 // 11  # 1,818,181,818,181,818,181,818: × 1.1 = 2,000e18 − 0.2
+    assert pledged * 11 % 10 and pledged * 11 // 10 == 2_000 * E18 - 1
+    rp = _priced_borrower(replay, pledged, 1_650 * E6, "1.2", 11 * USD8 // 10)
+    assert _accrued(rp).liquidation_values("alice") == (1_650 * E18 - 1, 1_650 * E18)
+    play(rp, [(Action("liquidate", "carol", amount=100 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+               "ok")])
+
+
+def test_collateral_left_by_a_liquidation_is_valued_down(replay):
+    """The no-dust rule values the collateral a partial liquidation leaves rounded down: leaving 142.857…142 STBL
+    at $0.7 (99.99…9.4 USD, ⌊·⌋ one wei under the 100 USD minimum) is MustNotLeaveDust on both twins; one wei of
+    STBL more left (100.00…0.1 USD) passes. Rounded up, the first would pass too.
+
+    Below the full-close line (HF ≈ 0.43) the bonus is the asset's 5% and the request is not capped, so the
+    seized amount for 400 USDC is ⌊⌊400e6·1e36/(0.7e18·1e6)⌋·10,500/10,000⌋ whatever the balance."""
+    left = 142_857_142_857_142_857_142  # × 0.7 = 100e18 − 0.6
+    assert left * 7 % 10 and left * 7 // 10 == 100 * E18 - 1
+    repay, price_wad = 400 * E6, 7 * E18 // 10
+    seized = repay * E18 * E18 // (price_wad * E6) * 10_500 // 10_000
+    rp = _priced_borrower(replay, seized + left, 1_000 * E6, "2", 7 * USD8 // 10)
+    liquidation = Action("liquidate", "carol", amount=repay, borrower="alice", collateral="STBL", debt="USDC")
+    play(rp, [
+        (liquidation, "MustNotLeaveDust"),
+        (Action("supply", "alice", "STBL", 1, on_behalf="alice"), "ok"),
+        (liquidation, "ok"),
+    ])
+    assert rp.model.pool.supply_balance("STBL", "alice") == left + 1
+
+
+def _name_or_ok(call) -> str:
+    """``call()``'s outcome: "ok", or the name of the contract's revert / the twin's error."""
+    from protocol_model.chain.inprocess import TransactionReverted
+    from protocol_model.exact.errors import PoolError
+
+    try:
+        call()
+    except TransactionReverted as err:
+        return err.name
+    except PoolError as err:
+        return type(err).__name__
+    return "ok"
+
+
+BPS = 10_000
+CONFIG_BOUNDS = [  # (ltv, threshold, bonus, protocol fee, reserve factor), the outcome
+    ((0, BPS - 1, 0, 0, 0), "ok"), ((0, BPS, 0, 0, 0), "ThresholdTooHigh"),
+    ((8_250, 8_250, 500, 0, 0), "ok"), ((8_251, 8_250, 500, 0, 0), "LtvAboveThreshold"),
+    ((8_000, 8_000, 2_499, 0, 0), "ok"), ((8_000, 8_000, 2_500, 0, 0), "LiquidationBonusTooHigh"),
+    ((8_000, 8_250, 500, BPS, 0), "ok"), ((8_000, 8_250, 500, BPS + 1, 0), "FeeTooHigh"),
+    ((8_000, 8_250, 500, 0, BPS), "ok"), ((8_000, 8_250, 500, 0, BPS + 1), "FeeTooHigh"),
+]
+"""Each bound of ``LendingPool._validate`` / ``AssetConfig.validate`` and the unit past it (8,000 × 12,500 =
+BPS²: the bonus bound is exact)."""
+CLOSE_FACTOR_BOUNDS = [((BPS, WAD), "ok"), ((BPS + 1, WAD), "InvalidCloseFactor"), ((1, 0), "ok"),
+                       ((0, WAD), "InvalidCloseFactor"), ((5_000, WAD + 1), "InvalidCloseFactor")]
+
+
+def test_pool_admin_bounds_agree_in_process(chain):
+    """``setAssetConfig``, ``setCloseFactor`` and ``listAsset``'s decimals accept each bound and reject the unit
+    past it, by name, exactly as the twin's validation (``AssetConfig.validate``, ``PoolParams.validate``)."""
+    from protocol_model.exact.lending.params import AssetConfig, PoolParams
+
+    snap = chain.snapshot()
+    try:
+        world = deploy_in_process(_scenario([USDC, STABLE], {"USDC": "1"}), chain)
+        pool, token, admin = world.pool, world.tokens["USDC"], world.deployer
+        for fields, expected in CONFIG_BOUNDS:
+            config = AssetConfig(*fields)
+            outcomes = (_name_or_ok(lambda: pool.setAssetConfig(token, config.as_tuple(), sender=admin)),
+                        _name_or_ok(config.validate))
+            assert outcomes == (expected, expected), f"{fields}: chain, twin {outcomes}"
+        for (close_factor, full_close), expected in CLOSE_FACTOR_BOUNDS:
+            params = PoolParams(close_factor_bps=close_factor, full_close_hf_wad=full_close)
+            outcomes = (_name_or_ok(lambda: pool.setCloseFactor(close_factor, full_close, sender=admin)),
+                        _name_or_ok(params.validate))
+            assert outcomes == (expected, expected), f"close factor {close_factor}, {full_close}: {outcomes}"
+        rate_model = chain.deploy(world.project.KinkedRateModel, 0, 0, 0, 8 * WAD // 10, sender=admin)
+        for decimals, expected in ((36, "ok"), (37, "InvalidDecimals")):
+            listed = chain.deploy(world.project.MockERC20, "D", "D", decimals, sender=admin)
+            outcome = _name_or_ok(lambda: pool.listAsset(listed, rate_model, AssetConfig(*CONFIG_BOUNDS[2][0]).as_tuple(),
+                                                         sender=admin))
+            assert outcome == expected, f"an asset with {decimals} decimals: {outcome}"
+    finally:
+        chain.restore(snap)

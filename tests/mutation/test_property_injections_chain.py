@@ -41,8 +41,8 @@ def lev(project, admin, signers):
 
 
 @pytest.fixture
-def perp_fuzz_world(project, admin, signers):
-    return test_perp_fuzz.perp_fuzz_world.__wrapped__(project, admin, signers)
+def perp_fuzz_world(project, admin, signers, fuzz_driver):
+    return test_perp_fuzz.perp_fuzz_world.__wrapped__(project, admin, signers, fuzz_driver)
 
 
 @pytest.fixture
