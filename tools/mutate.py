@@ -563,7 +563,7 @@ def compile_mutant(scratch: Scratch, m: Mutant, timeout: float) -> str:
     (``direct_compile``); else ``ape compile --force`` (every contract: ape recompiles only the changed file
     otherwise, not the contracts that import it, so a MathLib mutant would never reach the pool's bytecode)."""
     if scratch.direct:
-        return direct_compile(scratch, m.path, timeout)
+        return direct_compile(scratch, m.path, timeout, only_own=own_bytecode_only(scratch.dir, m))
     status, out = scratch.run([scratch.ape, "compile", "--force"], timeout)
     return "fail" if status == "pass" and "ERROR" in out else status
 
@@ -587,10 +587,30 @@ def dependents(root: Path, sources: list[str], changed: str) -> list[str]:
     return sorted(out & set(sources))
 
 
-def direct_compile(scratch: Scratch, changed: str, timeout: float) -> str:
-    """Compile ``changed`` and every project source importing it with ape's compiler settings (from the
-    manifest) through the solc-js facade, and write the new deployment and runtime bytecode into the copy's
-    ``.build`` manifest: 'pass', 'fail' (a compile error) or 'timeout'."""
+def own_bytecode_only(root: Path, m: Mutant) -> bool:
+    """Whether ``m`` can change only the bytecode of the contracts of its own file: it lies inside a concrete
+    ``contract`` that no project source inherits (``is X``) or creates (``new X``). A library, an abstract
+    contract, a file-level constant or function is inlined into its importers, which must be compiled too."""
+    code = _SOL_MASK.sub(_blank, (root / m.path).read_text())
+    owner = None
+    for d in re.finditer(r"^(abstract\s+contract|contract|library|interface)\s+(\w+)", code, re.M):
+        if d.start() < m.offset:
+            owner = d
+    if owner is None or owner.group(1) != "contract":
+        return False
+    end = code.find("\n}", owner.start())
+    if not (owner.start() < m.offset < end):
+        return False  # after the contract's closing brace: file level
+    name = owner.group(2)
+    uses = re.compile(rf"\bis\b[^{{;]*\b{name}\b|\bnew\s+{name}\b")
+    return not any(uses.search(_SOL_MASK.sub(_blank, f.read_text())) for f in (root / "contracts").rglob("*.sol")
+                   if "/.cache/" not in str(f))
+
+
+def direct_compile(scratch: Scratch, changed: str, timeout: float, only_own: bool = False) -> str:
+    """Compile ``changed`` and every project source importing it (``only_own``: ``changed`` alone) with ape's
+    compiler settings (from the manifest) through the solc-js facade, and write the new deployment and runtime
+    bytecode into the copy's ``.build`` manifest: 'pass', 'fail' (a compile error) or 'timeout'."""
     manifest_path = scratch.dir / ".build" / "__local__.json"
     manifest = json.loads(manifest_path.read_text())
     compiler = manifest["compilers"][0]
@@ -601,7 +621,8 @@ def direct_compile(scratch: Scratch, changed: str, timeout: float) -> str:
             link.parent.mkdir(parents=True, exist_ok=True)
             link.symlink_to(scratch.source / "node_modules" / prefix)
     settings = {k: v for k, v in compiler["settings"].items() if k != "outputSelection"}
-    names = dependents(scratch.dir, [s for s in manifest["sources"] if "/.cache/" not in s], changed)
+    names = [changed] if only_own else \
+        dependents(scratch.dir, [s for s in manifest["sources"] if "/.cache/" not in s], changed)
     standard = {"language": "Solidity",
                 "sources": {n: {"content": (scratch.dir / n).read_text()} for n in names},
                 "settings": {**settings, "outputSelection": {n: {"*": ["evm.bytecode.object",
@@ -716,26 +737,39 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scratch copy: {scratch.dir}", flush=True)
     try:
         select = not args.no_select and not args.checks and any(m.path.endswith(".py") for m in mutants)
-        start, cpu = time.monotonic(), children_cpu()
-        if select:
-            status, out = coverage_baseline(scratch, args.timeout * 4)
+        solidity = any(m.path.endswith(".sol") for m in mutants) and not args.ape_compile
+        cache = ROOT / ".mutate-cache" / baseline_key(scratch.dir)
+        if select and (cache / "baseline.json").exists():
+            for name in (COVERAGE_FILE, JUNIT):
+                shutil.copy2(cache / name, scratch.dir / name)
+            scratch.direct = solidity and json.loads((cache / "baseline.json").read_text())["direct"]
+            print(f"baseline: cached in {cache} (same sources, tests and build)", flush=True)
         else:
-            status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
-        if status != "pass":
-            print(f"baseline fails its own fast checks ({status}):\n{out}")
-            return 2
+            start, cpu = time.monotonic(), children_cpu()
+            if select:
+                status, out = coverage_baseline(scratch, args.timeout * 4)
+            else:
+                status, out = fast_check(scratch, args.timeout * 2, only=tuple(args.checks or ()))
+            if status != "pass":
+                print(f"baseline fails its own fast checks ({status}):\n{out}")
+                return 2
+            print(f"baseline passed in {time.monotonic() - start:.0f} s wall, {children_cpu() - cpu:.0f} s CPU",
+                  flush=True)
+            if solidity:
+                start = time.monotonic()
+                scratch.direct = direct_compile_reproduces(scratch, TARGETS, args.timeout)
+                print("Solidity mutants: " + ("direct compile (reproduces ape's bytecode" if scratch.direct
+                                              else "ape compile --force (the direct compile differs from ape's")
+                      + f", checked in {time.monotonic() - start:.0f} s)", flush=True)
+            if select:
+                cache.mkdir(parents=True, exist_ok=True)
+                for name in (COVERAGE_FILE, JUNIT):
+                    shutil.copy2(scratch.dir / name, cache / name)
+                (cache / "baseline.json").write_text(json.dumps({"direct": scratch.direct}))
         contexts = line_contexts(scratch) if select else None
-        print(f"baseline passed in {time.monotonic() - start:.0f} s wall, {children_cpu() - cpu:.0f} s CPU"
-              + (f" (under coverage: {sum(len(v) for v in contexts.values())} lines)" if contexts else ""), flush=True)
         args.seconds = test_seconds(scratch) if select else {}
         args.inprocess_order = in_order({t for t in args.seconds if any(within(t, e) for e in INPROCESS_CHECKS)},
                                         args.seconds)
-        if any(m.path.endswith(".sol") for m in mutants) and not args.ape_compile:
-            start = time.monotonic()
-            scratch.direct = direct_compile_reproduces(scratch, TARGETS, args.timeout)
-            print("Solidity mutants: " + ("direct compile (reproduces ape's bytecode" if scratch.direct
-                                          else "ape compile --force (the direct compile differs from ape's")
-                  + f", checked in {time.monotonic() - start:.0f} s)", flush=True)
         results = current if args.resume else []
         if args.retry_survivors:
             results = [r for r in results if r.status != "survived"]
@@ -761,6 +795,18 @@ def interleaved(mutants: list[Mutant]) -> list[Mutant]:
     for m in mutants:
         by_file.setdefault(m.path, []).append(m)
     return sorted(mutants, key=lambda m: ((by_file[m.path].index(m) + 0.5) / len(by_file[m.path]), m.path))
+
+
+def baseline_key(root: Path) -> str:
+    """A hash of everything the baseline depends on: the sources, tests, contracts and tools of the copy and its
+    compiled manifest (a cached baseline is reused only for identical inputs)."""
+    digest = hashlib.sha1()
+    for top in ("protocol_model", "tests", "contracts", "tools", "pyproject.toml"):
+        for f in sorted([root / top] if (root / top).is_file() else (root / top).rglob("*")):
+            if f.is_file() and not {"__pycache__", ".cache", ".hypothesis"} & set(f.parts):
+                digest.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    digest.update((root / ".build" / "__local__.json").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def split_current(saved: list[Result], mutants: list[Mutant]) -> tuple[list[Result], list[Result]]:

@@ -307,13 +307,13 @@ def test_collateral_left_by_a_liquidation_is_valued_down(replay):
     assert rp.model.pool.supply_balance("STBL", "alice") == left + 1
 
 
-def _name_or_ok(call) -> str:
-    """``call()``'s outcome: "ok", or the name of the contract's revert / the twin's error."""
+def _name_or_ok(call, *args, **kwargs) -> str:
+    """``call(*args, **kwargs)``'s outcome: "ok", or the name of the contract's revert / the twin's error."""
     from protocol_model.chain.inprocess import TransactionReverted
     from protocol_model.exact.errors import PoolError
 
     try:
-        call()
+        call(*args, **kwargs)
     except TransactionReverted as err:
         return err.name
     except PoolError as err:
@@ -346,19 +346,19 @@ def test_pool_admin_bounds_agree_in_process(chain):
         pool, token, admin = world.pool, world.tokens["USDC"], world.deployer
         for fields, expected in CONFIG_BOUNDS:
             config = AssetConfig(*fields)
-            outcomes = (_name_or_ok(lambda: pool.setAssetConfig(token, config.as_tuple(), sender=admin)),
+            outcomes = (_name_or_ok(pool.setAssetConfig, token, config.as_tuple(), sender=admin),
                         _name_or_ok(config.validate))
             assert outcomes == (expected, expected), f"{fields}: chain, twin {outcomes}"
         for (close_factor, full_close), expected in CLOSE_FACTOR_BOUNDS:
             params = PoolParams(close_factor_bps=close_factor, full_close_hf_wad=full_close)
-            outcomes = (_name_or_ok(lambda: pool.setCloseFactor(close_factor, full_close, sender=admin)),
+            outcomes = (_name_or_ok(pool.setCloseFactor, close_factor, full_close, sender=admin),
                         _name_or_ok(params.validate))
             assert outcomes == (expected, expected), f"close factor {close_factor}, {full_close}: {outcomes}"
         rate_model = chain.deploy(world.project.KinkedRateModel, 0, 0, 0, 8 * WAD // 10, sender=admin)
+        config = AssetConfig(*CONFIG_BOUNDS[2][0]).as_tuple()
         for decimals, expected in ((36, "ok"), (37, "InvalidDecimals")):
             listed = chain.deploy(world.project.MockERC20, "D", "D", decimals, sender=admin)
-            outcome = _name_or_ok(lambda: pool.listAsset(listed, rate_model, AssetConfig(*CONFIG_BOUNDS[2][0]).as_tuple(),
-                                                         sender=admin))
+            outcome = _name_or_ok(pool.listAsset, listed, rate_model, config, sender=admin)
             assert outcome == expected, f"an asset with {decimals} decimals: {outcome}"
     finally:
         chain.restore(snap)
