@@ -14,18 +14,25 @@ Mutation operators (one mutant = one textual change):
 Comments, strings (including docstrings and f-strings), ``pragma`` and ``import`` lines are never mutated.
 
 Each mutant is applied to a **scratch copy** of the checkout (copied to a temporary directory; ``node_modules``
-and ``.solcx`` are linked, the compiled ``.build`` is copied), never to the working tree. The kill check runs in
-stages and stops at the first stage that fails (the mutant is then *killed*):
+and ``.solcx`` are linked, the compiled ``.build`` is copied), never to the working tree. A baseline run of the
+whole fast stage under coverage.py (one context per test) must pass first; it also maps each Python line to the
+tests that execute it (cached in ``.mutate-cache/`` per input hash). The kill check runs in stages and stops at
+the first that fails (the mutant is then *killed*):
 
-1. Solidity mutants only: ``ape compile --force`` in the scratch copy (every contract: a library mutant must reach
-   the contracts that inline it); a compile error makes the mutant *invalid*
-   (not counted in the score).
-2. ``pytest -p no:ape_test -x`` on the fast checks: the model-only twin tests and the model-vs-chain
-   differential on the in-process chain (revm; ``tests/chain/test_inprocess.py`` and
-   ``tests/mutation/test_inprocess_differential.py``), against the scratch copy's compiled bytecode.
-3. With ``--anvil``, for mutants still alive: a short run of the hypothesis differential fuzzer on anvil
-   (``tests/crosscheck/test_differential_fuzz.py::test_model_and_chain_agree``, oracle failure rules included)
-   and the chain-side oracle policy tests (the in-process chain does not deploy oracle policies yet).
+1. Solidity mutants: a direct solc-js compile of the mutated file (and, for a library, its importers) with ape's
+   settings into the copy's manifest, used only if it reproduced every baseline bytecode (else ``ape compile
+   --force``); a compile error makes the mutant *invalid*, an unchanged bytecode *equivalent*.
+2. Python mutants: ``pytest -p no:ape_test -x`` on the tests that execute the mutated line (cheapest first); a
+   survivor is re-run on the whole fast stage, so a subset only ever kills. A line no fast test executes
+   survives without running.
+3. The fast stage: the model-only twin tests and the model-vs-chain differential on the in-process chain (revm;
+   boundary probes, ``tests/chain/test_inprocess.py``, ``tests/mutation/test_inprocess_differential.py``, a short
+   lending fuzz), against the scratch copy's compiled bytecode (Solidity mutants: the in-process part only).
+4. With ``--anvil``, for mutants still alive: a short run of the hypothesis differential fuzzer on anvil and the
+   chain-side oracle policy and MathLib tests.
+
+Results (``--json``) are keyed by file, the mutated line's text, the change and its occurrence, with a hash of
+the enclosing function: they survive line moves, and ``--stale`` lists those an edit invalidated (docs/mutation.md).
 
 A mutant that makes a stage time out is killed (a hang is a detected change). The score is
 killed / (killed + survived). Exit status 0 always (the score is a measurement); 2 if the unmutated baseline
