@@ -43,14 +43,7 @@ def replay(chain):
 def _borrower(replay, collateral_units: int, debt_units: int):
     """bob lends 100,000 USDC; alice supplies ``collateral_units`` STBL at $1.1, borrows ``debt_units`` USDC,
     and STBL goes back to exactly $1 (its value is then its units, in WAD)."""
-    rp = replay(_scenario([USDC, STABLE], {"USDC": "100000", "STBL": "3000"}))
-    play(rp, [
-        (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
-        (Action("supply", "alice", "STBL", collateral_units, on_behalf="alice"), "ok"),
-        (Action("borrow", "alice", "USDC", debt_units), "ok"),
-        (Action("price", asset="STBL", answer=USD8), "ok"),
-    ])
-    return rp
+    return _priced_borrower(replay, collateral_units, debt_units, STABLE["price_usd"], USD8)
 
 
 def test_hf_exactly_one_is_not_liquidated(replay):

@@ -63,46 +63,26 @@ def artifacts():
 
 
 
-def _module_fixture(module: str, name: str):
-    """A module fixture of another test module, built here (its function body, through ``__wrapped__``)."""
-    import importlib
+def borrowed_fixture(module: str, name: str, scope: str = "module", as_name: str | None = None):
+    """Fixture ``name`` of test module ``module`` (here called ``as_name``, default ``name``), built here afresh:
+    its function body (through ``__wrapped__``) with the fixtures it takes requested by name."""
+    def build(request):
+        import importlib
+        import inspect
 
-    return getattr(importlib.import_module(module), name).__wrapped__()
-
-
-@pytest.fixture(scope="module")
-def amm_in_process():
-    return _module_fixture("tests.crosscheck.test_amm", "amm_in_process")
-
-
-@pytest.fixture(scope="module")
-def lev_in_process():
-    return _module_fixture("tests.crosscheck.test_leveraged_token", "lev_in_process")
+        fn = getattr(importlib.import_module(module), name).__wrapped__
+        return fn(*(request.getfixturevalue(arg) for arg in inspect.signature(fn).parameters))
+    return pytest.fixture(scope=scope, name=as_name or name)(build)
 
 
-@pytest.fixture(scope="module")
-def looper_world_in_process():
-    return _module_fixture("tests.crosscheck.test_looper_fuzz", "looper_world_in_process")
-
-
-@pytest.fixture(scope="module")
-def perp_fuzz_world_in_process():
-    return _module_fixture("tests.crosscheck.test_perp_fuzz", "perp_fuzz_world_in_process")
-
-
-@pytest.fixture(scope="module")
-def fuzz_base():
-    return _module_fixture("tests.crosscheck.test_morpho_blue", "fuzz_base")
-
-
-@pytest.fixture(scope="module")
-def aave_world():
-    return _module_fixture("tests.crosscheck.test_aave_fuzz_inprocess", "aave_world")
-
-
-@pytest.fixture(scope="module")
-def aave_market_chain():
-    return _module_fixture("tests.crosscheck.test_aave_stories_inprocess", "market_chain")
+amm_in_process = borrowed_fixture("tests.crosscheck.test_amm", "amm_in_process")
+lev_in_process = borrowed_fixture("tests.crosscheck.test_leveraged_token", "lev_in_process")
+looper_world_in_process = borrowed_fixture("tests.crosscheck.test_looper_fuzz", "looper_world_in_process")
+perp_fuzz_world_in_process = borrowed_fixture("tests.crosscheck.test_perp_fuzz", "perp_fuzz_world_in_process")
+fuzz_base = borrowed_fixture("tests.crosscheck.test_morpho_blue", "fuzz_base")
+aave_world = borrowed_fixture("tests.crosscheck.test_aave_fuzz_inprocess", "aave_world")
+aave_market_chain = borrowed_fixture("tests.crosscheck.test_aave_stories_inprocess", "market_chain",
+                                     as_name="aave_market_chain")
 
 
 @pytest.fixture

@@ -11,38 +11,18 @@ from __future__ import annotations
 
 import pytest
 
-from tests.contracts import test_pool_admin, test_reentrancy
-from tests.crosscheck import test_amm, test_leveraged_token, test_perp_fuzz
 from tests.crosscheck.conftest import CrosscheckStats
 from tests.mutation.injections import INJECTIONS
-from tests.mutation.test_property_injections import run_injection
+from tests.mutation.test_property_injections import borrowed_fixture, run_injection
 
 ON_CHAIN = sorted(pid for pid, inj in INJECTIONS.items() if inj.side == "anvil")
 
 
-@pytest.fixture
-def pool_setup(project, admin, accounts):
-    return test_pool_admin.pool_setup.__wrapped__(project, admin, accounts)
-
-
-@pytest.fixture
-def attack(project, admin, signers, deploy_world):
-    return test_reentrancy.attack.__wrapped__(project, admin, signers, deploy_world)
-
-
-@pytest.fixture
-def amm(project, admin, signers, driver):
-    return test_amm.amm.__wrapped__(project, admin, signers, driver)
-
-
-@pytest.fixture
-def lev(project, admin, signers):
-    return test_leveraged_token.lev.__wrapped__(project, admin, signers)
-
-
-@pytest.fixture
-def perp_fuzz_world(project, admin, signers, fuzz_driver):
-    return test_perp_fuzz.perp_fuzz_world.__wrapped__(project, admin, signers, fuzz_driver)
+pool_setup = borrowed_fixture("tests.contracts.test_pool_admin", "pool_setup", "function")
+attack = borrowed_fixture("tests.contracts.test_reentrancy", "attack", "function")
+amm = borrowed_fixture("tests.crosscheck.test_amm", "amm", "function")
+lev = borrowed_fixture("tests.crosscheck.test_leveraged_token", "lev", "function")
+perp_fuzz_world = borrowed_fixture("tests.crosscheck.test_perp_fuzz", "perp_fuzz_world", "function")
 
 
 @pytest.fixture
