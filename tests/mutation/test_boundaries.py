@@ -335,7 +335,8 @@ def test_pool_admin_bounds_agree_in_process(chain):
 
     snap = chain.snapshot()
     try:
-        world = deploy_in_process(_scenario([USDC, STABLE], {"USDC": "1"}), chain)
+        scenario = _scenario([USDC, STABLE], {"USDC": "1"})
+        world = deploy_in_process(scenario, chain)
         pool, token, admin = world.pool, world.tokens["USDC"], world.deployer
         for fields, expected in CONFIG_BOUNDS:
             config = AssetConfig(*fields)
@@ -348,10 +349,12 @@ def test_pool_admin_bounds_agree_in_process(chain):
                         _name_or_ok(params.validate))
             assert outcomes == (expected, expected), f"close factor {close_factor}, {full_close}: {outcomes}"
         rate_model = chain.deploy(world.project.KinkedRateModel, 0, 0, 0, 8 * WAD // 10, sender=admin)
-        config = AssetConfig(*CONFIG_BOUNDS[2][0]).as_tuple()
+        config = AssetConfig(*CONFIG_BOUNDS[2][0])
+        twin = Replay.start(scenario, world).model.pool
         for decimals, expected in ((36, "ok"), (37, "InvalidDecimals")):
             listed = chain.deploy(world.project.MockERC20, "D", "D", decimals, sender=admin)
-            outcome = _name_or_ok(pool.listAsset, listed, rate_model, config, sender=admin)
-            assert outcome == expected, f"an asset with {decimals} decimals: {outcome}"
+            outcomes = (_name_or_ok(pool.listAsset, listed, rate_model, config.as_tuple(), sender=admin),
+                        _name_or_ok(twin.list_asset, f"D{decimals}", twin.assets["USDC"].rate, config, decimals, 0))
+            assert outcomes == (expected, expected), f"an asset with {decimals} decimals: chain, twin {outcomes}"
     finally:
         chain.restore(snap)
