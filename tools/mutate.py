@@ -106,7 +106,14 @@ _REPAY_EXACT = ("amount == debt = ceil(s*BI/RAY) burns floor(debt*RAY/BI) = s sc
                 "s <= debt*RAY/BI < s + RAY/BI <= s + 1 because the borrow index never falls below RAY "
                 "(P-POOL-02), so both "
                 "branches repay the debt and burn all s")
+_CAP_AT_BONUS = ("at cap == BPS + bonus both branches return the bonus: the first returns it, the second returns "
+                 "cap - BPS = bonus (cap > BPS for bonus > 0; for bonus 0, cap == BPS and the second returns 0)")
+_CAP_AT_BPS = "at cap == BPS both branches return 0 (cap - BPS = 0)"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol", "if (capBps >= BPS + bonusBps) return bonusBps;", ">=->>"): _CAP_AT_BONUS,
+    ("protocol_model/exact/lending/liquidation.py", "if cap >= BPS + bonus_bps:", ">=->>"): _CAP_AT_BONUS,
+    ("contracts/lending/LendingPool.sol", "return capBps > BPS ? capBps - BPS : 0;", ">->>="): _CAP_AT_BPS,
+    ("protocol_model/exact/lending/liquidation.py", "return cap - BPS if cap > BPS else 0", ">->>="): _CAP_AT_BPS,
     ("contracts/lending/LendingPool.sol",
      "if (amount >= debt) (amount, scaled) = (debt, userScaled);", ">=->>"): _REPAY_EXACT,
     ("protocol_model/exact/lending/lending_pool.py", "if amount >= debt:", ">=->>"): _REPAY_EXACT,
