@@ -109,7 +109,10 @@ _REPAY_EXACT = ("amount == debt = ceil(s*BI/RAY) burns floor(debt*RAY/BI) = s sc
 _CAP_AT_BONUS = ("at cap == BPS + bonus both branches return the bonus: the first returns it, the second returns "
                  "cap - BPS = bonus (cap > BPS for bonus > 0; for bonus 0, cap == BPS and the second returns 0)")
 _CAP_AT_BPS = "at cap == BPS both branches return 0 (cap - BPS = 0)"
+_AT_THE_KINK = ("at utilization == optimal both branches give base + slope1: slope1·opt/opt exactly, and "
+                "slope2·0/(WAD − opt) = 0 (0 < optimal < WAD is validated, so WAD − opt > 0)")
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("protocol_model/exact/lending/kinked_rate_model.py", "if utilization_wad <= opt:", "<=-><"): _AT_THE_KINK,
     ("contracts/lending/LendingPool.sol", "if (capBps >= BPS + bonusBps) return bonusBps;", ">=->>"): _CAP_AT_BONUS,
     ("protocol_model/exact/lending/liquidation.py", "if cap >= BPS + bonus_bps:", ">=->>"): _CAP_AT_BONUS,
     ("contracts/lending/LendingPool.sol", "return capBps > BPS ? capBps - BPS : 0;", ">->>="): _CAP_AT_BPS,

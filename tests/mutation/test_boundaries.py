@@ -163,9 +163,11 @@ docs/mutation.md lists that mutant as equivalent)."""
 
 def test_policy_bounds_agree_on_chain(chain):
     """``PriceRouter.setOraclePolicy`` accepts or rejects each policy bound and the unit past it exactly as the
-    twin's ``OraclePolicy.validate`` (tests/exact/test_oracle_faults.py::POLICY_FIELDS), in process."""
+    twin's ``OraclePolicy.validate`` (tests/exact/test_oracle_faults.py::POLICY_FIELDS), in process; a fallback
+    or a feed (``setFeed``, the twin's ``Feed``) of 18 decimals is accepted, 19 is InvalidDecimals."""
     from protocol_model.chain.inprocess import ZERO_ADDRESS
     from protocol_model.exact.oracle.oracle_policy import OraclePolicy
+    from protocol_model.exact.oracle.price_router import Feed
     from tests.exact.test_oracle_faults import POLICY_FIELDS
 
     snap = chain.snapshot()
@@ -178,10 +180,13 @@ def test_policy_bounds_agree_on_chain(chain):
             outcome = _set_policy(world, token, policy.as_tuple(
                 ZERO_ADDRESS, sequencer if policy.has_sequencer else ZERO_ADDRESS))
             assert outcome == ("ok" if field is None else "InvalidOraclePolicy"), f"{policy}: {outcome}"
-        for decimals, expected in ((18, "ok"), (19, "InvalidDecimals")):  # the fallback's decimals, at the bound
+        for decimals, expected in ((18, "ok"), (19, "InvalidDecimals")):  # a feed's decimals, at the bound
             fallback = chain.deploy(world.project.MockAggregator, decimals, 10**decimals, "FB", sender=world.deployer)
             outcome = _set_policy(world, token, OraclePolicy().as_tuple(fallback.address, ZERO_ADDRESS))
             assert outcome == expected, f"a fallback with {decimals} decimals: {outcome}"
+            outcomes = (_name_or_ok(world.router.setFeed, token, fallback, sender=world.deployer),
+                        _name_or_ok(Feed, 10**decimals, decimals, 1, 0))
+            assert outcomes == (expected, expected), f"a feed with {decimals} decimals: chain, twin {outcomes}"
     finally:
         chain.restore(snap)
 
