@@ -724,6 +724,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="Solidity mutants: always ape compile --force (not the direct compile)")
     parser.add_argument("--no-select", action="store_true",
                         help="run the whole fast stage for every mutant (no per-mutant selection by coverage)")
+    parser.add_argument("--report", action="store_true",
+                        help="with --json: print the score of the saved results still current, and exit")
     parser.add_argument("--stale", action="store_true",
                         help="with --json: list the saved results the current sources invalidate, and exit")
     args = parser.parse_args(argv)
@@ -742,6 +744,11 @@ def main(argv: list[str] | None = None) -> int:
 
     saved = load_results(args.json) if args.json else []
     current, stale = split_current(saved, all_mutants(ROOT, TARGETS))
+    if args.report:
+        print(report(current, total, sum(r.seconds for r in current)))
+        print(f"CPU: {sum(r.cpu for r in current):.0f} s over {len(current)} results"
+              f" ({sum(r.cpu for r in current if r.status == 'killed'):.0f} s on kills)")
+        return 0
     if args.stale:
         print(f"{len(current)} results current, {len(stale)} need a re-run (line text or function changed):")
         print("\n".join(f"  {r.key or r.mutant}  [{r.status}]" for r in stale))
