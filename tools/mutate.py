@@ -795,10 +795,11 @@ def main(argv: list[str] | None = None) -> int:
         args.inprocess_order = in_order({t for t in args.seconds if any(within(t, e) for e in INPROCESS_CHECKS)},
                                         args.seconds)
         results = current if args.resume else []
-        if args.retry_survivors:
-            results = [r for r in results if r.status != "survived"]
+        retry = {r.key for r in results if r.status == "survived"} if args.retry_survivors else set()
+        results = [r for r in results if r.key not in retry]
         done = {r.key for r in results}
         todo = interleaved([m for m in mutants if m.key not in done])
+        todo.sort(key=lambda m: m.key not in retry)  # the survivors being retried first
         for i, m in enumerate(todo, 1):
             r = run_mutant(scratch, m, args, contexts)
             results.append(r)

@@ -363,3 +363,18 @@ def test_pool_admin_bounds_agree_in_process(chain):
             assert outcomes == (expected, expected), f"an asset with {decimals} decimals: chain, twin {outcomes}"
     finally:
         chain.restore(snap)
+
+
+def test_withdraw_exactly_the_balance(replay):
+    """With the supply index off RAY (a balance rounded down): withdrawing one unit more than the balance is
+    InsufficientBalance, withdrawing exactly the balance (by amount, not ``max``) passes and burns every scaled
+    unit, on both twins."""
+    rp = _borrowed_and_waited(replay, DAI, STABLE, 500 * E18, 2_000 * E18, 300 * E18, 91 * 86_400 + 7)
+    play(rp, [(Action("supply", "carol", "DAI", 10 * E18 + 3, on_behalf="carol"), "ok"),
+              (Action("warp", seconds=86_400 + 5), "ok")])
+    over = _accrued(rp).supply_balance("DAI", "carol") + 1
+    play(rp, [(Action("withdraw", "carol", "DAI", over), "InsufficientBalance")])
+    exact = _accrued(rp).supply_balance("DAI", "carol")
+    assert exact > 10 * E18 + 3, "interest accrued to carol"
+    play(rp, [(Action("withdraw", "carol", "DAI", exact), "ok")])
+    assert rp.model.pool.scaled_supply.get(("DAI", "carol"), 0) == 0
