@@ -378,3 +378,34 @@ def test_withdraw_exactly_the_balance(replay):
     assert exact > 10 * E18 + 3, "interest accrued to carol"
     play(rp, [(Action("withdraw", "carol", "DAI", exact), "ok")])
     assert rp.model.pool.scaled_supply.get(("DAI", "carol"), 0) == 0
+
+
+def _largest_borrow_within_cap(rp, asset: str, cap: int) -> int:
+    """The largest borrow of ``asset`` whose new total debt, rounded up at the next step's index, is at most
+    ``cap`` (token units); asserts that it lands exactly on the cap."""
+    from protocol_model.exact.math_lib import ray_div_up, ray_mul_up
+
+    s = _accrued(rp).assets[asset].state
+
+    def total(amount: int) -> int:
+        return ray_mul_up(s.total_scaled_debt + ray_div_up(amount, s.borrow_index_ray), s.borrow_index_ray)
+    amount = cap - total(0)
+    while total(amount + 1) <= cap:
+        amount += 1
+    while total(amount) > cap:
+        amount -= 1
+    assert total(amount) == cap < total(amount + 1)
+    return amount
+
+
+def test_borrow_exactly_to_the_cap(replay):
+    """With the borrow index off RAY: a borrow whose new total debt, rounded up, is exactly the borrow cap passes;
+    one unit more is BorrowCapExceeded (rounded down, or with ``>=``, the outcomes would move by one)."""
+    from protocol_model.exact.math_lib import RAY
+
+    rp = _borrowed_and_waited(replay, {**DAI, "borrow_cap": "400"}, STABLE, 500 * E18, 2_000 * E18, 300 * E18,
+                              91 * 86_400 + 7)
+    assert _accrued(rp).assets["DAI"].state.borrow_index_ray > RAY
+    play(rp, [(Action("borrow", "alice", "DAI", _largest_borrow_within_cap(rp, "DAI", 400 * E18) + 1),
+               "BorrowCapExceeded")])
+    play(rp, [(Action("borrow", "alice", "DAI", _largest_borrow_within_cap(rp, "DAI", 400 * E18)), "ok")])
