@@ -409,3 +409,13 @@ def test_borrow_exactly_to_the_cap(replay):
     play(rp, [(Action("borrow", "alice", "DAI", _largest_borrow_within_cap(rp, "DAI", 400 * E18) + 1),
                "BorrowCapExceeded")])
     play(rp, [(Action("borrow", "alice", "DAI", _largest_borrow_within_cap(rp, "DAI", 400 * E18)), "ok")])
+
+
+def test_hf_exactly_at_the_full_close_line_keeps_the_close_factor(replay):
+    """1,900 STBL × 82.5% = 1,567.5 USD against 1,650 USDC: HF = 0.95 exactly, the full-close line, which counts
+    as above it: a request for the whole debt repays only the 50% close factor (with ``>`` it would repay all)."""
+    rp = _borrower(replay, 1_900 * E18, 1_650 * E6)
+    assert rp.model.pool.health_factor("alice") == 95 * WAD // 100
+    play(rp, [(Action("liquidate", "carol", amount=1_650 * E6, borrower="alice", collateral="STBL", debt="USDC"),
+               "ok")])
+    assert rp.model.pool.scaled_debt[("USDC", "alice")] == 825 * E6  # zero rate: the index is RAY
