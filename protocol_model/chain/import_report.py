@@ -172,15 +172,20 @@ def write_outputs(view: ImportView, folder: Path) -> list[Path]:
 def book_csv(view: ImportView) -> tuple[str, dict[str, str]]:
     """The indebted positions as a lab book file (whole tokens, exact decimals): a position with one collateral
     and one debt asset is one row; with more, one row per leg under the same name (a cross-collateral account);
-    Morpho positions are named ``account@market`` (isolated markets). Returns (the CSV text, positions left out
-    -> why: no collateral left, or one asset both collateral and debt, which a lab position cannot hold). Raises
-    ScenarioError naming ``--book-out`` for a token of unknown decimals, or when no position can be written."""
+    Morpho positions are named ``account@market`` (isolated markets). The lab's preset rules take pairs only: an
+    Aave V3 account with several collaterals or debts is left out. Returns (the CSV text, positions left out ->
+    why: no collateral left, one asset both collateral and debt, which a lab position cannot hold, or several
+    assets under a preset). Raises ScenarioError naming ``--book-out`` for a token of unknown decimals, or when no
+    position can be written."""
     rows, skipped = [], {}
     for p in view.positions:
         name = f"{p.account}@{p.market}" if p.market else p.account
         both = sorted(set(p.collateral) & set(p.debt))
         if not p.collateral or both:
             skipped[name] = f"holds {both[0]} as collateral and as debt" if both else "no collateral"
+            continue
+        if view.preset != "generic" and len(p.collateral) + len(p.debt) > 2:
+            skipped[name] = f"several assets: the lab's {view.preset} rule takes one collateral and one debt"
             continue
         for a in [*p.collateral, *p.debt]:
             if view.decimals.get(a) is None:
