@@ -18,6 +18,7 @@ from protocol_model.chain.morpho_importer import import_morpho, predict_morpho_p
 from protocol_model.cli import main
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.morpho_blue import oracle_price
+from protocol_model.sim import compare as cmp
 from protocol_model.world.keeper import accrued
 
 from .conftest import FORK_PORT
@@ -56,11 +57,16 @@ book:
 """
 
 
-def _compare_loads(capsys, tmp_path, protocol: str, assets: list[str], book) -> str:
-    """``compare PROTOCOL PROTOCOL --book BOOK`` on a small simulation of ``assets``: exit 0; its book line."""
+def _simulation(tmp_path, protocol: str, assets: list[str]):
     lines = "\n".join(f"  {a}: {{amm_depth_usd: 10000000, driver: {{kind: gbm, sigma_annual: 0.5}}}}" for a in assets)
     sim = tmp_path / "sim.yaml"
     sim.write_text(SIM.format(protocol=protocol, assets=lines))
+    return sim
+
+
+def _compare_loads(capsys, tmp_path, protocol: str, assets: list[str], book) -> str:
+    """``compare PROTOCOL PROTOCOL --book BOOK`` on a small simulation of ``assets``: exit 0; its book line."""
+    sim = _simulation(tmp_path, protocol, assets)
     code, out, err = _run(capsys, ["compare", protocol, protocol, "--simulation", str(sim), "--book", str(book),
                                    "--resamples", "10", "--workers", "1", "--no-progress",
                                    "--out", str(tmp_path / "compare")])
@@ -69,16 +75,15 @@ def _compare_loads(capsys, tmp_path, protocol: str, assets: list[str], book) -> 
 
 
 def test_generic_import_prints_the_library_prediction(world, record, project, tmp_path, capsys):
-    """WETH $2000 -> $1000 (test_importer.py's crash): alice and dave, seized entirely, USDC bad debt."""
+    """WETH $2000 -> $1000 (test_importer.py's crash): alice and dave, seized entirely, USDC bad debt. Read at the
+    pinned block through ``--block`` (a local anvil forking the fork there)."""
     keeper = record.accounts["keeper"]
-    head = world.pool.chain_manager.blocks.head.number
     code, out, err = _run(capsys, [
-        "import", "generic", "--rpc", URL, "--address", record.pool, "--keeper", keeper,
+        "import", "generic", "--rpc", URL, "--block", str(record.block_number), "--address", record.pool,
+        "--keeper", keeper,
         "--label", *_labels(record.accounts), "--move", "WETH=1000", "--out", str(tmp_path / "out"),
         "--book-out", str(tmp_path / "book.csv")])
     assert code == 0, err
-    assert world.pool.chain_manager.blocks.head.number == head, "read-only: nothing mined"
-
     labels = {a: n for n, a in record.accounts.items()}
     imported = import_pool(project, record.pool, labels=labels, extra_accounts=[keeper])
     lib = predict_price_move(imported, {"WETH": usd_to_answer("1000")}, "keeper", imported.block_timestamp + 1)
@@ -92,6 +97,7 @@ def test_generic_import_prints_the_library_prediction(world, record, project, tm
     assert "repaid 9523.809524 USDC" in out.replace(",", "")  # ⌈⌈10 WETH / 1.05⌉ · 1000 USD⌉ (test_importer.py)
     assert "5 indebted positions" in out  # lp and the keeper hold no debt
     doc = json.loads((tmp_path / "out" / "import.json").read_text())
+    assert doc["block_number"] == record.block_number == imported.block_number
     assert {p["account"] for p in doc["positions"]} == {"alice", "bob", "carol", "dave", "erin"}
     assert doc["liquidatable_now"] == []
 
@@ -106,24 +112,17 @@ def test_generic_import_prints_the_library_prediction(world, record, project, tm
     assert Decimal(alice["debt_tokens"]) == Decimal(view.debt_balance("USDC", "alice")).scaleb(-6) > 12_000
 
 
-def test_generic_import_at_a_block_forks_the_node(world, record, tmp_path, capsys):
-    """``--block``: read through a local anvil forking the node at that block (the pinned head here)."""
-    code, out, err = _run(capsys, ["import", "generic", "--rpc", URL, "--block", str(record.block_number),
-                                   "--address", record.pool, "--out", str(tmp_path / "out")])
-    assert code == 0, err
-    doc = json.loads((tmp_path / "out" / "import.json").read_text())
-    assert doc["block_number"] == record.block_number and len(doc["positions"]) == 5 and doc["prediction"] is None
-
-
 def test_aave_import_prints_the_library_prediction(preset_fork, presets_record, project, tmp_path, capsys):
     """WETH $1000 and WBTC $40000 (test_preset_importers.py's crash): six liquidations, protocol fees, debt left."""
     rec = presets_record["aave"]
+    head = preset_fork.blocks.head.number
     code, out, err = _run(capsys, [
         "import", "aave-v3", "--rpc", URL, "--address", rec["pool"], "--from-block", str(rec["deploy_block"]),
         "--keeper", rec["accounts"]["keeper"], "--lens", rec["lens"], "--label", *_labels(rec["accounts"]),
         "--move", "WETH=1000", "WBTC=-33.3333333333333333%", "--out", str(tmp_path / "out"),
         "--book-out", str(tmp_path / "book.csv")])
     assert code == 0, err
+    assert preset_fork.blocks.head.number == head, "read-only: nothing mined"
     aave = _import_aave(rec, project=project, lens=rec["lens"])
     lib = predict_aave_price_move(aave, {"WETH": 1000 * USD, "WBTC": 40000 * USD}, "keeper",
                                   aave.block_timestamp + 1)
@@ -138,9 +137,10 @@ def test_aave_import_prints_the_library_prediction(preset_fork, presets_record, 
     assert "liquidatable after the move: 4 (alice, bob, carol, dave)" in out
     assert "debt left without collateral, not written off: " in out
 
-    book_line = _compare_loads(capsys, tmp_path, "aave_v3_market", ["USDC", "DAI", "WETH", "WBTC"],
-                               tmp_path / "book.csv")
-    assert "book: fixed, 3 positions (read from" in book_line  # bob, carol, erin: the pairs
+    sim = _simulation(tmp_path, "aave_v3_market", ["USDC", "DAI", "WETH", "WBTC"])
+    params = cmp.load_sides("aave_v3_market", "aave_v3_market", sim)[0].params
+    book = cmp.read_book(tmp_path / "book.csv", params)  # what compare --book reads
+    assert sorted(book.all_names) == ["bob", "carol", "erin"] and book.multi is None  # the pairs
     assert "left out: alice (several assets: the lab's aave-v3 rule takes one collateral and one debt), dave (" in out
 
 
@@ -149,12 +149,14 @@ def test_morpho_import_prints_the_library_prediction(preset_fork, presets_record
     entirely with bad debt (test_preset_importers.py)."""
     rec = presets_record["morpho"]
     names = {**rec["accounts"], **rec["tokens"]}
+    head = preset_fork.blocks.head.number
     code, out, err = _run(capsys, [
         "import", "morpho-blue", "--rpc", URL, "--address", rec["morpho"], "--from-block", str(rec["deploy_block"]),
         "--keeper", rec["accounts"]["keeper"], "--label", *_labels(names), "--decimals", "USDC=6", "WETH=18",
         "wstETH=18", "--move", "wstETH_USDC=2250", "wstETH_WETH=0.8", "--out", str(tmp_path / "out"),
         "--book-out", str(tmp_path / "book.csv")])
     assert code == 0, err
+    assert preset_fork.blocks.head.number == head, "read-only: nothing mined"
     labels = {a: n for n, a in names.items()}
     morpho = import_morpho(rec["morpho"], labels=labels, extra_accounts=[rec["accounts"]["keeper"]],
                            from_block=rec["deploy_block"])
