@@ -391,7 +391,13 @@ def _import_options(args: argparse.Namespace) -> tuple[Any, list[Any], str, int 
 def _import(args: argparse.Namespace) -> int:
     """Read a deployment from a JSON-RPC node into its exact twin; summary, prediction, outputs (read-only)."""
     from protocol_model.chain.import_command import check_rpc, connected, run_import
-    from protocol_model.chain.import_report import book_csv, prediction_lines, summary_lines, write_outputs
+    from protocol_model.chain.import_report import (
+        SHOWN_PLACES,
+        book_csv,
+        prediction_lines,
+        summary_lines,
+        write_outputs,
+    )
     from protocol_model.sim.output import atomic_dir, atomic_file, check_out
 
     opts, moves, url, block = _import_options(args)
@@ -410,7 +416,8 @@ def _import(args: argparse.Namespace) -> int:
     if args.book_out is not None:
         print(f"book: {args.book_out} ({len(view.positions) - len(skipped)} positions; left out: "
               f"{', '.join(f'{k} ({v})' for k, v in skipped.items()) or 'none'})")
-    print(f"written: {out}/import.json, positions.csv{', liquidations.csv' if view.prediction else ''}")
+    print(f"written: {out}/import.json, positions.csv{', liquidations.csv' if view.prediction else ''} (exact units; "
+          f"amounts above are rounded to {SHOWN_PLACES} decimals)")
     return 0
 
 

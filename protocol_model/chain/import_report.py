@@ -20,16 +20,29 @@ from protocol_model.chain.import_command import HF_BUCKETS, ImportView, Liquidat
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim.compare import BOOK_COLUMNS
 
+SHOWN_PLACES = 6
+"""Decimal places of the amounts printed (rounded half-even); ``import.json`` and the CSV files are exact."""
+
+
+def shown(value: Decimal) -> str:
+    """``1,234.5``: at most ``SHOWN_PLACES`` decimals, trailing zeros dropped."""
+    q = value.quantize(Decimal(1).scaleb(-SHOWN_PLACES)) if value.as_tuple().exponent < -SHOWN_PLACES else value
+    return f"{q.normalize() if q else Decimal(0):,f}"
+
 
 def _amount(units: int, decimals: int | None, symbol: str) -> str:
-    """``1,234.5 WETH`` (exact), or ``1234500 units of X`` when the decimals are unknown."""
+    """``1,234.5 WETH``, or ``1234500 units of X`` when the decimals are unknown."""
     if decimals is None:
         return f"{units} units of {symbol}"
-    return f"{tokens(units, decimals).normalize():,f} {symbol}"
+    return f"{shown(tokens(units, decimals))} {symbol}"
+
+
+SHOWN_POSITIONS = 5
+"""Positions listed under "lowest health factors" (every one is in positions.csv)."""
 
 
 def _money(value: Decimal, unit: str) -> str:
-    return f"${value:,.2f}" if unit == "USD" else f"{value:,.6f} {unit}"
+    return f"${value:,.2f}" if unit == "USD" else f"{shown(value)} {unit}"
 
 
 def hf_distribution(positions: Iterable[PositionRow]) -> dict[str, int]:
@@ -65,13 +78,17 @@ def summary_lines(view: ImportView) -> list[str]:
     lines.append(f"{kind:<{width}}  {'price':>14}  {'supplied':>22}  {'borrowed':>22}  terms")
     for a in view.assets:
         d = view.decimals.get(a.symbol)
-        sup, bor = (f"{tokens(x, d).normalize():,f}" if d is not None else f"{x} units" for x in (a.supplied,
-                                                                                                    a.borrowed))
-        lines.append(f"{a.name:<{width}}  {a.price.normalize():>14,f}  {sup:>22}  {bor:>22}  {a.terms}")
+        sup, bor = (shown(tokens(x, d)) if d is not None else f"{x} units" for x in (a.supplied, a.borrowed))
+        lines.append(f"{a.name:<{width}}  {shown(a.price):>14}  {sup:>22}  {bor:>22}  {a.terms}")
     for unit, (coll, debt) in _totals(view.positions).items():
         lines.append(f"total collateral {_money(coll, unit)}, total debt {_money(debt, unit)} (indebted positions)")
     dist = hf_distribution(view.positions)
     lines.append("health factors: " + " | ".join(f"{k}: {v}" for k, v in dist.items() if v or k != "n/a"))
+    worst = sorted((p for p in view.positions if p.health_factor is not None), key=lambda p: p.health_factor or 0)
+    if worst:
+        lines.append("lowest health factors: " + ", ".join(
+            f"{_who(p)} {p.health_factor:.4f} ({_money(p.collateral_value, p.unit)} / {_money(p.debt_value, p.unit)})"
+            for p in worst[:SHOWN_POSITIONS]))
     now = [_who(p) for p in view.positions if p.liquidatable]
     lines.append(f"liquidatable now: {len(now)}" + (f" ({', '.join(now)})" if now else ""))
     lines += [f"note: {n}" for n in view.notes]
@@ -106,8 +123,8 @@ def prediction_lines(view: ImportView) -> list[str]:
                                   ("bad debt written off", q.debt, q.bad_debt)):
             totals[key][asset] = totals[key].get(asset, 0) + units
     for key, by in totals.items():
-        shown = ", ".join(_amount(u, dec[a], a) for a, u in by.items() if u) or "0"
-        lines.append(f"total {key}: {shown}")
+        listed = ", ".join(_amount(u, dec[a], a) for a, u in by.items() if u) or "0"
+        lines.append(f"total {key}: {listed}")
     for who, reason in pr.skipped.items():
         lines.append(f"not liquidated: {who} ({reason})")
     if pr.debt_left:
