@@ -384,7 +384,7 @@ def _import_options(args: argparse.Namespace) -> tuple[Any, list[Any], str, int 
     labels = {check_address("--label", a): n for a, n in parse_pairs("--label", args.label or ()).items()}
     opts = ImportOptions(check_address("--address", address), from_block, tuple(markets) if markets else None,
                          labels, args.keeper and check_address("--keeper", args.keeper),
-                         args.lens and check_address("--lens", args.lens), decimals)
+                         args.lens and check_address("--lens", args.lens), decimals, block)
     return opts, [parse_move(m) for m in args.move or ()], url, block
 
 
@@ -449,7 +449,8 @@ def _add_import(sub, fmt) -> None:
                    "only, with unlimited funds)")
     i.add_argument("--label", nargs="+", metavar="ADDR=NAME", help="names for accounts and tokens")
     i.add_argument("--decimals", nargs="+", metavar="TOKEN=N", help="decimals of tokens without decimals()")
-    i.add_argument("--lens", help="aave-v3: an AaveV3Lens address (positions read 100 accounts a call)")
+    i.add_argument("--lens", help="aave-v3: an AaveV3Lens address (positions read 100 accounts a call; with --block "
+                   "one is deployed on the local fork)")
     i.add_argument("--book-out", type=Path, help="write the indebted positions as a book file (compare --book)")
     i.add_argument("--out", type=Path, help="output folder (default: out/import_<preset>)")
     i.set_defaults(run=_import)

@@ -158,7 +158,8 @@ def _free_port() -> int:
 @contextmanager
 def connected(url: str, block: int | None) -> Iterator[Any]:
     """ape connected to the node at ``url`` (at its head), or with ``block`` to a local anvil forking it at that
-    block (stopped on exit); yields this project's ape ``Project`` (the generic pool's ABIs)."""
+    block (stopped on exit); yields this project's ape ``Project`` (the generic pool's ABIs). Raises ScenarioError
+    naming ``--block`` when the fork cannot start."""
     from ape import Project, networks
     from ape.logging import LogLevel, logger
 
@@ -277,7 +278,8 @@ class ImportView:
 class ImportOptions:
     """What to read: the deployment's ``address``, the log scan's first block, Morpho market ids (None: every
     created market), labels (address -> name), the keeper's address (None: a keeper in the twin only), Aave's
-    lens, and token decimals given for tokens without ``decimals()``."""
+    lens, token decimals given for tokens without ``decimals()``, and the block read when it is a local fork's
+    (``--block``: the Aave lens may then be deployed on that fork, never on the node)."""
 
     address: str
     from_block: int = 0
@@ -286,6 +288,7 @@ class ImportOptions:
     keeper: str | None = None
     lens: str | None = None
     decimals: dict[str, int] = field(default_factory=dict)
+    fork_block: int | None = None
 
     def all_labels(self) -> dict[str, str]:
         """The labels with the keeper's address named ``keeper``."""
@@ -373,15 +376,27 @@ def _aave_base_unit(pool_address: str) -> int:
     return int(ape_instance("AaveOracle", provider.getPriceOracle()).BASE_CURRENCY_UNIT())
 
 
+def _fork_lens(project: Any) -> str:
+    """Deploy this project's ``AaveV3Lens`` on the local fork (anvil's first dev account); returns its address."""
+    from ape import accounts
+
+    from protocol_model.chain.driver import GAS_LIMIT
+
+    return str(accounts.test_accounts[0].deploy(project.AaveV3Lens, gas=GAS_LIMIT).address)
+
+
 def import_aave_v3(project: Any, opts: ImportOptions) -> ImportView:
-    """The Aave V3 Pool at ``opts.address`` imported (through ``opts.lens`` when given; the allowances to the pool
-    are read only when the keeper is an account of the chain), its positions at the imported block."""
+    """The Aave V3 Pool at ``opts.address`` imported, its positions at the imported block. Positions are read through
+    ``opts.lens``, or on a local fork (``opts.fork_block``) through an ``AaveV3Lens`` deployed there (100 accounts a
+    call; the fork's next block holds only the lens, the twin is read at ``fork_block``); else one call per account
+    and reserve. The allowances to the pool are read only when the keeper is an account of the chain."""
     from protocol_model.chain.aave_v3.importer import import_aave, liquidatable_accounts
     from protocol_model.world.aave_v3 import TREASURY
 
+    lens = opts.lens or (_fork_lens(project) if opts.fork_block is not None else None)
     imported = import_aave(opts.address, labels=opts.all_labels(), from_block=opts.from_block,
-                           extra_accounts=[opts.keeper] if opts.keeper else (), project=project, lens=opts.lens,
-                           allowances=bool(opts.keeper))
+                           extra_accounts=[opts.keeper] if opts.keeper else (), project=project, lens=lens,
+                           allowances=bool(opts.keeper), block_number=opts.fork_block)
     pool = imported.pool
     if not opts.keeper:
         for a in imported.asset_names:

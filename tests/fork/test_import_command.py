@@ -113,12 +113,14 @@ def test_generic_import_prints_the_library_prediction(world, record, project, tm
 
 
 def test_aave_import_prints_the_library_prediction(preset_fork, presets_record, project, tmp_path, capsys):
-    """WETH $1000 and WBTC $40000 (test_preset_importers.py's crash): six liquidations, protocol fees, debt left."""
+    """WETH $1000 and WBTC $40000 (test_preset_importers.py's crash): six liquidations, protocol fees, debt left.
+    With ``--block`` the positions are read through a lens the command deploys on its own local fork."""
     rec = presets_record["aave"]
     head = preset_fork.blocks.head.number
     code, out, err = _run(capsys, [
-        "import", "aave-v3", "--rpc", URL, "--address", rec["pool"], "--from-block", str(rec["deploy_block"]),
-        "--keeper", rec["accounts"]["keeper"], "--lens", rec["lens"], "--label", *_labels(rec["accounts"]),
+        "import", "aave-v3", "--rpc", URL, "--block", str(head), "--address", rec["pool"],
+        "--from-block", str(rec["deploy_block"]), "--keeper", rec["accounts"]["keeper"],
+        "--label", *_labels(rec["accounts"]),
         "--move", "WETH=1000", "WBTC=-33.3333333333333333%", "--out", str(tmp_path / "out"),
         "--book-out", str(tmp_path / "book.csv")])
     assert code == 0, err
