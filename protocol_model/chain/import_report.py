@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 from protocol_model.chain.import_command import HF_BUCKETS, ImportView, LiquidationRow, PositionRow, tokens
@@ -26,8 +26,10 @@ SHOWN_PLACES = 6
 
 def shown(value: Decimal) -> str:
     """``1,234.5``: at most ``SHOWN_PLACES`` decimals, trailing zeros dropped."""
-    q = value.quantize(Decimal(1).scaleb(-SHOWN_PLACES)) if value.as_tuple().exponent < -SHOWN_PLACES else value
-    return f"{q.normalize() if q else Decimal(0):,f}"
+    with localcontext() as ctx:
+        ctx.prec = 100  # uint256 amounts have at most 78 digits
+        q = value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))
+        return f"{q.normalize() if q else Decimal(0):,f}"
 
 
 def _amount(units: int, decimals: int | None, symbol: str) -> str:
