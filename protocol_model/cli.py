@@ -385,7 +385,11 @@ def _import_options(args: argparse.Namespace) -> tuple[Any, list[Any], str, int 
     opts = ImportOptions(check_address("--address", address), from_block, tuple(markets) if markets else None,
                          labels, args.keeper and check_address("--keeper", args.keeper),
                          args.lens and check_address("--lens", args.lens), decimals, block)
-    return opts, [parse_move(m) for m in args.move or ()], url, block
+    moves = [parse_move(m) for m in args.move or ()]
+    twice = sorted({m.key for m in moves if [n.key for n in moves].count(m.key) > 1})
+    if twice:
+        raise ScenarioError(f"--move: {twice[0]} is moved twice (one price per asset or market)")
+    return opts, moves, url, block
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -137,8 +137,8 @@ def check_rpc(url: str, block: int | None) -> int:
 
     from protocol_model.chain.state import rpc
 
-    if not urlsplit(url).scheme.startswith(("http", "ws")):
-        raise ScenarioError(f"--rpc {url!r}: not an http(s) or ws(s) URL")
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise ScenarioError(f"--rpc {redacted(url)}: not an http(s) URL")
     try:
         head = int(str(rpc(url, "eth_blockNumber")), 16)
     except (requests.RequestException, RuntimeError, ValueError) as err:
@@ -166,7 +166,8 @@ def connected(url: str, block: int | None) -> Iterator[Any]:
     from protocol_model.chain.state import AnvilProcess
     from protocol_model.chain.story_chain import ROOT, anvil_on_path
 
-    logger.set_level(LogLevel.ERROR)
+    previous = logger.level
+    logger.set_level(LogLevel.ERROR)  # no per-call lines: the command prints its own summary
     project = Project(ROOT)
     fork = None
     if block is not None:
@@ -179,6 +180,7 @@ def connected(url: str, block: int | None) -> Iterator[Any]:
         with networks.parse_network_choice(fork.url if fork else url, disconnect_after=True):
             yield project
     finally:
+        logger.set_level(previous)
         if fork is not None:
             fork.stop()
 
@@ -322,11 +324,13 @@ def import_generic(project: Any, opts: ImportOptions) -> ImportView:
     now = imported.block_timestamp
     view = accrued(pool, now)
     decimals: dict[str, int | None] = {a: view.assets[a].state.decimals for a in imported.asset_names}
-    price = {a: Decimal(f.answer).scaleb(-f.decimals) for a, f in view.feeds.items()}
+    feeds = view.feeds
+    price = {a: Decimal(feeds[a].answer).scaleb(-feeds[a].decimals) if a in feeds else Decimal(0)
+             for a in imported.asset_names}
     assets = []
     for a in imported.asset_names:
         c, s = view.assets[a].config, view.assets[a].state
-        assets.append(AssetRow(a, imported.asset_address[a], a, price.get(a, Decimal(0)),
+        assets.append(AssetRow(a, imported.asset_address[a], a, price[a],
                                ray_mul_down(s.total_scaled_supply, s.supply_index_ray),
                                ray_mul_up(s.total_scaled_debt, s.borrow_index_ray),
                                f"LTV {_pct(c.ltv_bps)}, threshold {_pct(c.liquidation_threshold_bps)}, bonus "

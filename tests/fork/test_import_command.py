@@ -182,6 +182,8 @@ def test_morpho_import_prints_the_library_prediction(preset_fork, presets_record
      "--move 'WETH:1000': expected ASSET=PRICE"),
     (["import", "generic", "--rpc", URL, "--address", "0x" + "11" * 20, "--move", "WETH=-120%"],
      "a change must be above -100%"),
+    (["import", "generic", "--rpc", URL, "--address", "0x" + "11" * 20, "--move", "WETH=1", "WETH=-5%"],
+     "--move: WETH is moved twice"),
     (["import", "generic", "--rpc", "http://127.0.0.1:9/secret-key", "--address", "0x" + "11" * 20],
      "--rpc http://127.0.0.1:9: no JSON-RPC node answers there"),
     (["import", "generic", "--rpc", URL, "--address", "0x" + "11" * 20], "no contract there"),
