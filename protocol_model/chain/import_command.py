@@ -215,8 +215,10 @@ class PositionRow:
 
     account: str
     market: str
+    """The Morpho market ('' for a pool-wide account)."""
     unit: str
     collateral: dict[str, int]
+    """Asset -> token units counted as collateral (Aave: collateral flag set; generic: enabled and consented)."""
     debt: dict[str, int]
     collateral_value: Decimal
     debt_value: Decimal
