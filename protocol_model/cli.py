@@ -203,7 +203,8 @@ def _sweep(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
     from protocol_model.sim import report_format as fmt
-    from protocol_model.sim.compare import compare, load_sides, read_book
+    from protocol_model.sim.book_file import read_book
+    from protocol_model.sim.compare import compare, load_sides
     from protocol_model.sim.options import check_run_options, check_scheduler
     from protocol_model.sim.output import atomic_dir, check_out
     from protocol_model.sim.report_compare import write_compare

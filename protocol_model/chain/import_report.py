@@ -18,7 +18,7 @@ from pathlib import Path
 
 from protocol_model.chain.import_command import HF_BUCKETS, ImportView, LiquidationRow, PositionRow, tokens
 from protocol_model.scenario.base import ScenarioError
-from protocol_model.sim.compare import BOOK_COLUMNS
+from protocol_model.sim.book_file import BOOK_COLUMNS
 
 SHOWN_PLACES = 6
 """Decimal places of the amounts printed (rounded half-even); ``import.json`` and the CSV files are exact."""
