@@ -367,7 +367,8 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
     spec = current.spec
     if book is None:
         book = build_book(spec, current.params)
-        book_source = book_source or f"generated once from CURRENT ({current.source}) by the simulation's book rule"
+        book_source = book_source or (f"read from {spec.book.file}" if spec.book.file else
+                                      f"generated once from CURRENT ({current.source}) by the simulation's book rule")
     n = paths or spec.paths
     jobs = {side.label: Job(side.params, side.spec.market(), book, n, spec.steps, spec.seed, spec.paths_per_chunk)
             for side in (current, proposed)}

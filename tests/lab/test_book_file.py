@@ -66,6 +66,14 @@ def test_simulate_runs_on_the_book_file(files, capsys):
     assert doc["positions"] == 4 and doc["book"] == f"read from {files / 'book.csv'}"
 
 
+def test_compare_holds_the_book_file(files, capsys):
+    """No --book: compare's book is the simulation's, here the file, held fixed for both sides."""
+    code = main(["compare", "generic", "generic", "--simulation", str(files / "sim.yaml"), "--workers", "1",
+                 "--resamples", "10", "--no-progress", "--out", str(files / "compare")])
+    assert code == 0
+    assert f"book: fixed, 4 positions (read from {files / 'book.csv'})" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("book,text,message", [
     ("{file: missing.csv}", BOOK, "book.file: no such file 'missing.csv'"),
     ("{file: book.csv, synthetic: {positions: 5, debt_asset: USDC, collateral_weights: {WETH: 1}}}", BOOK,
