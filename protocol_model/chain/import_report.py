@@ -1,6 +1,6 @@
 """What ``protocol-model import`` prints and writes from an :class:`~protocol_model.chain.import_command.ImportView`:
 the summary table, the prediction, the output folder's files (``import.json``, ``positions.csv``,
-``liquidations.csv``) and the lab book file (the ``compare --book`` format of ``protocol_model.sim.compare``:
+``liquidations.csv``) and the lab book file (the format of ``protocol_model.sim.book_file``, read by ``compare --book``:
 ``position,collateral,debt,collateral_tokens,debt_tokens``, whole tokens, a name on several rows = one
 cross-collateral account).
 """
