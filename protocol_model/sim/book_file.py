@@ -23,7 +23,8 @@ def read_book(path: str | Path, params: CascadeParams) -> Book:
     """A book file (CSV with ``BOOK_COLUMNS``; amounts in whole tokens; assets by name) as a lab book.
 
     Raises ScenarioError naming the file, the row and the column for an unknown asset, a bad number, a
-    missing column, or a book the lab rejects (``Book``'s rules).
+    missing column, a book the lab rejects (``Book``'s rules), or a cross-collateral account under a preset's
+    rules (the lab's preset rules take pairs only).
     """
     path = Path(path)
     names = [a.name for a in params.assets]
@@ -53,9 +54,14 @@ def read_book(path: str | Path, params: CascadeParams) -> Book:
             cols[c].append(v)
         cols["position"].append(row["position"])
     try:
-        return _grouped_book(cols, len(names))
+        book = _grouped_book(cols, len(names))
     except ValueError as err:
         raise ScenarioError(f"{path}: {err}") from None
+    if book.multi is not None and len(book.multi) and params.rules != "generic":
+        raise ScenarioError(f"{path}: position '{book.multi.names[0]}' has several rows (a cross-collateral "
+                            f"account), which only the generic pool's rule takes (the protocol says rules: "
+                            f"{params.rules})")
+    return book
 
 
 def _grouped_book(cols: dict[str, list], n_assets: int) -> Book:

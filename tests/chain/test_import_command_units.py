@@ -127,6 +127,16 @@ def test_book_file_reads_back_as_compare_reads_it(tmp_path):
     np.testing.assert_array_equal(book.multi.debt[1], [{"USDC": 1_000, "WETH": 1}.get(n, 0) for n in names])
 
 
+def test_a_preset_simulation_refuses_a_cross_collateral_account(tmp_path):
+    """What compare --book says when a generic book (carol on two collaterals) meets Aave's lab rule."""
+    positions = [_position("carol", {"WETH": 10**18, "WBTC": 10**8}, {"USDC": 10**6}, "1.2")]
+    (tmp_path / "book.csv").write_text(book_csv(_view("generic", positions))[0])
+    (tmp_path / "sim.yaml").write_text(SIM.replace("protocol: generic", "protocol: aave_v3_market"))
+    params = cmp.load_sides("aave_v3_market", "aave_v3_market", tmp_path / "sim.yaml")[0].params
+    with pytest.raises(ScenarioError, match="position 'carol' has several rows .* rules: aave-v3"):
+        cmp.read_book(tmp_path / "book.csv", params)
+
+
 def test_preset_books_hold_pairs_only():
     positions = [_position("alice", {"WETH": 10**18, "WBTC": 10**8}, {"USDC": 10**6}, "1.2"),
                  _position("bob", {"WETH": 10**18}, {"USDC": 10**6}, "1.2")]
