@@ -214,7 +214,8 @@ def _check_replayable(source: Path, *params: Any) -> None:
 def _compare(args: argparse.Namespace) -> int:
     """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
     from protocol_model.sim import report_format as fmt
-    from protocol_model.sim.compare import compare, load_sides, read_book
+    from protocol_model.sim.book_file import read_book
+    from protocol_model.sim.compare import compare, load_sides
     from protocol_model.sim.options import check_run_options, check_scheduler
     from protocol_model.sim.output import atomic_dir, check_out
     from protocol_model.sim.report_compare import write_compare
@@ -340,6 +341,139 @@ def _optimise(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _import_config(path: Path, preset: str) -> dict[str, Any]:
+    """``--config``: a live-network file (config/live_mainnet.yaml): the RPC URL from the environment variable it
+    names, its pinned block, and the preset's address, log-scan start and markets. Raises ScenarioError naming
+    the file and field."""
+    import os
+
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as err:
+        raise ScenarioError(f"--config {path}: cannot read it ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        raise ScenarioError(f"--config {path}: not YAML ({str(err).splitlines()[0]})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("rpc_url_env"), str):
+        raise ScenarioError(f"--config {path}: rpc_url_env: required (the environment variable holding the RPC URL)")
+    url = os.environ.get(data["rpc_url_env"], "")
+    if not url:
+        raise ScenarioError(f"--config {path}: rpc_url_env: the environment variable {data['rpc_url_env']} is not "
+                            "set (export it with your RPC endpoint's URL)")
+    section = data.get({"aave-v3": "aave_v3", "morpho-blue": "morpho_blue"}.get(preset, preset)) or {}
+    markets = section.get("markets")
+    return {"rpc": url, "block": data.get("block_number"), "address": section.get("pool") or section.get("morpho"),
+            "from_block": section.get("from_block"),
+            "markets": list(markets.values()) if isinstance(markets, dict) else markets}
+
+
+def _import_options(args: argparse.Namespace) -> tuple[Any, list[Any], str, int | None]:
+    """Every ``import`` option checked, cheapest first, before the node is asked anything: (ImportOptions,
+    moves, RPC URL, block). Raises ScenarioError naming the option and the rule."""
+    from protocol_model.chain.import_command import ImportOptions, check_address, parse_move, parse_pairs
+
+    cfg = _import_config(args.config, args.preset) if args.config else {}
+    url, block = args.rpc or cfg.get("rpc"), args.block if args.block is not None else cfg.get("block")
+    if not url:
+        raise ScenarioError("--rpc: required (a JSON-RPC URL), or --config with a live-network file")
+    address = args.address or cfg.get("address")
+    if not address:
+        raise ScenarioError(f"--address: required (the {args.preset} deployment's address)")
+    from_block = args.from_block if args.from_block is not None else cfg.get("from_block") or 0
+    if from_block < 0:
+        raise ScenarioError(f"--from-block {from_block}: must be >= 0")
+    markets = args.market or cfg.get("markets")
+    if args.market and args.preset != "morpho-blue":
+        raise ScenarioError(f"--market: only morpho-blue has markets (the preset is {args.preset})")
+    for m in markets or ():
+        if not (isinstance(m, str) and len(m) == 66 and m.startswith("0x")
+                and all(c in "0123456789abcdefABCDEF" for c in m[2:])):
+            raise ScenarioError(f"--market {m!r}: not a market id (0x followed by 64 hex digits)")
+    decimals = {}
+    for token, n in parse_pairs("--decimals", args.decimals or ()).items():
+        if not n.isdigit() or int(n) > 77:
+            raise ScenarioError(f"--decimals {token}={n}: must be a whole number 0..77")
+        decimals[token] = int(n)
+    labels = {check_address("--label", a): n for a, n in parse_pairs("--label", args.label or ()).items()}
+    opts = ImportOptions(check_address("--address", address), from_block, tuple(markets) if markets else None,
+                         labels, args.keeper and check_address("--keeper", args.keeper),
+                         args.lens and check_address("--lens", args.lens), decimals, block)
+    moves = [parse_move(m) for m in args.move or ()]
+    twice = sorted({m.key for m in moves if [n.key for n in moves].count(m.key) > 1})
+    if twice:
+        raise ScenarioError(f"--move: {twice[0]} is moved twice (one price per asset or market)")
+    return opts, moves, url, block
+
+
+def _import(args: argparse.Namespace) -> int:
+    """Read a deployment from a JSON-RPC node into its exact twin; summary, prediction, outputs (read-only)."""
+    from protocol_model.chain.import_command import check_rpc, connected, run_import
+    from protocol_model.chain.import_report import (
+        SHOWN_PLACES,
+        book_csv,
+        prediction_lines,
+        summary_lines,
+        write_outputs,
+    )
+    from protocol_model.sim.output import atomic_dir, atomic_file, check_out
+
+    opts, moves, url, block = _import_options(args)
+    out = check_out(args.out or Path("out") / f"import_{args.preset}")
+    if args.book_out is not None and (args.book_out.is_dir() or not args.book_out.absolute().parent.is_dir()):
+        raise ScenarioError(f"--book-out {args.book_out}: must be a file path in an existing folder")
+    check_rpc(url, block)
+    with connected(url, block) as project:
+        view = run_import(project, args.preset, opts, moves)
+    book, skipped = book_csv(view) if args.book_out is not None else ("", {})
+    with atomic_dir(out) as tmp:
+        write_outputs(view, tmp)
+    if args.book_out is not None:
+        atomic_file(args.book_out, book)
+    print("\n".join(summary_lines(view) + prediction_lines(view)))
+    if args.book_out is not None:
+        print(f"book: {args.book_out} ({len(view.positions) - len(skipped)} positions; left out: "
+              f"{', '.join(f'{k} ({v})' for k, v in skipped.items()) or 'none'})")
+    print(f"written: {out}/import.json, positions.csv{', liquidations.csv' if view.prediction else ''} (exact units; "
+          f"amounts above are rounded to {SHOWN_PLACES} decimals)")
+    return 0
+
+
+def _add_import(sub, fmt) -> None:
+    """The ``import`` subcommand's parser."""
+    from protocol_model.chain.import_command import PRESETS
+
+    i = sub.add_parser("import", formatter_class=fmt, help="read a deployed generic pool, Aave V3 pool or Morpho "
+                       "Blue from a JSON-RPC node: summary, a price move's prediction, a lab book file",
+                       description=(
+                           "Read a deployment into its exact twin through any JSON-RPC node (read-only: nothing "
+                           "is sent), print its reserves or markets, accounts, collateral, debt and health "
+                           "factors; with --move predict who becomes liquidatable and what each liquidation "
+                           "repays, seizes and writes off; with --book-out write the positions as a book file "
+                           "for compare --book."))
+    i.add_argument("preset", choices=PRESETS, help="the deployment's rule set")
+    i.add_argument("--rpc", help="JSON-RPC URL (anvil, a fork, your own node); default: --config's")
+    i.add_argument("--config", type=Path, help="a live-network file (config/live_mainnet.yaml): RPC URL from its "
+                   "environment variable, block, address, log-scan start and markets")
+    i.add_argument("--block", type=int, help="read at this block (through a local anvil forking the node there); "
+                   "default: the node's head")
+    i.add_argument("--address", help="the LendingPool, Aave V3 Pool, or Morpho singleton")
+    i.add_argument("--from-block", type=int, help="first block of the account scan (the deployment block is "
+                   "enough; default 0)")
+    i.add_argument("--market", nargs="+", metavar="ID", help="morpho-blue: market ids (default: every created market)")
+    i.add_argument("--move", nargs="+", metavar="ASSET=PRICE", help="price moves: ASSET=1500 (USD per token; "
+                   "Morpho: MARKET=loan tokens per collateral token) or ASSET=-30%%")
+    i.add_argument("--keeper", help="the liquidator's address, read from the chain (default: a keeper in the twin "
+                   "only, with unlimited funds)")
+    i.add_argument("--label", nargs="+", metavar="ADDR=NAME", help="names for accounts and tokens")
+    i.add_argument("--decimals", nargs="+", metavar="TOKEN=N", help="decimals of tokens without decimals()")
+    i.add_argument("--lens", help="aave-v3: an AaveV3Lens address (positions read 100 accounts a call; with --block "
+                   "one is deployed on the local fork)")
+    i.add_argument("--book-out", type=Path, help="write the indebted positions as a book file (compare --book)")
+    i.add_argument("--out", type=Path, help="output folder (default: out/import_<preset>)")
+    i.set_defaults(run=_import)
+
+
 def _add_fuzz(p: argparse.ArgumentParser) -> None:
     from protocol_model.chain import fuzz_campaign
 
@@ -412,6 +546,7 @@ def parser() -> argparse.ArgumentParser:
                    "(free loopback port, stopped at the end), comparing model and chain after every step")
     y.set_defaults(run=_story)
     _add_compare(sub, fmt)
+    _add_import(sub, fmt)
     o = sub.add_parser("optimise", formatter_class=fmt, help="recommend an asset's parameters under three risk "
                        "budgets: the frontier, the tables, the recommendations replayed on chain",
                        description="Search an optimisation file's parameters (differential evolution, scipy) for "

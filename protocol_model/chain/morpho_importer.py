@@ -22,7 +22,7 @@ and shares written off, borne by the suppliers).
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -100,11 +100,13 @@ class ImportedMorpho:
 
 def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None = None, *,
                   labels: dict[str, str] | None = None, extra_accounts: Sequence[str] = (), from_block: int = 0,
-                  block_number: int | None = None, irms: dict[str, Irm] | None = None) -> ImportedMorpho:
+                  block_number: int | None = None, irms: dict[str, Irm] | None = None,
+                  unknown_irm: Callable[[str], Irm] | None = None) -> ImportedMorpho:
     """Read Morpho Blue at ``morpho_address`` (markets ``market_ids``, default: every created market) into the
     twin. ``labels`` maps addresses to account or token names (a token's default: its ERC-20 symbol, else its
 address; the package's ERC20Mock has no symbol); ``extra_accounts`` (e.g. a liquidator) are read too;
-    ``from_block`` bounds the log scan. Raises ValueError for an IRM without a twin or an unknown market id."""
+    ``from_block`` bounds the log scan; ``unknown_irm(address)`` stands in for an IRM without a twin (default:
+    ValueError). Raises ValueError for an IRM without a twin or an unknown market id."""
     from ape import chain
 
     head = chain.blocks.head if block_number is None else chain.blocks[block_number]
@@ -140,7 +142,7 @@ address; the package's ERC20Mock has no symbol); ``extra_accounts`` (e.g. a liqu
         morpho.is_irm_enabled.add(p.irm)
         morpho.oracles[p.oracle] = OracleMock(int(handle("OracleMock", p.oracle).price()))
         if p.irm != ZERO_ADDRESS and p.irm not in morpho.irms:
-            morpho.irms[p.irm] = _irm_twin(p.irm, irms or {})
+            morpho.irms[p.irm] = _irm_twin(p.irm, irms or {}, unknown_irm)
 
     topics = {event_topic0("Supply"): 3, event_topic0("Borrow"): 2, event_topic0("SupplyCollateral"): 3}
     found = log_addresses(address, topics, from_block, head.number)
@@ -190,13 +192,15 @@ def _has_symbol(token: str) -> bool:
     return True
 
 
-def _irm_twin(irm: str, given: dict[str, Irm]) -> Irm:
+def _irm_twin(irm: str, given: dict[str, Irm], unknown: Callable[[str], Irm] | None) -> Irm:
     from ape import chain
 
     if irm in given:
         return given[irm]
     if bytes(chain.provider.web3.eth.get_code(irm)) == runtime_code("IrmMock"):
         return IrmMock()
+    if unknown is not None:
+        return unknown(irm)
     raise ValueError(f"no twin for the IRM at {irm} (only the package's IrmMock is recognised; "
                      f"pass irms={{address: twin}})")
 

@@ -90,13 +90,18 @@ def report_lines(replay: Replay) -> tuple[list[str], bool]:
     return lines, not failures(replay)
 
 
+def anvil_on_path() -> None:
+    """Put ``ANVIL_BIN`` (the npm package's anvil) first on ``PATH`` when it exists and is not there yet."""
+    if ANVIL_BIN.is_dir() and str(ANVIL_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 @contextmanager
 def local_chain() -> Iterator[Any]:
     """Start an anvil on a free loopback port through ape's foundry provider, yield this project's ape
     ``Project`` (contracts compiled from ``ROOT``), and stop anvil on exit (whatever the body raised).
-    Puts ``ANVIL_BIN`` first on ``PATH`` when it exists."""
-    if ANVIL_BIN.is_dir() and str(ANVIL_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    Puts ``ANVIL_BIN`` first on ``PATH`` when it exists (:func:`anvil_on_path`)."""
+    anvil_on_path()
     from ape import Project, networks
     from ape.logging import LogLevel, logger
 

@@ -31,7 +31,9 @@ import numpy as np
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.protocol import PROTOCOLS_DIR, ProtocolFile, load_protocol
-from protocol_model.sim.books import Book, MultiPositions
+from protocol_model.sim.book_file import BOOK_COLUMNS
+from protocol_model.sim.book_file import read_book as read_book  # re-exported: compare --book reads book files
+from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import quantize_oracle
 from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.outcome import CascadeOutcome, liquidation_induced_drop
@@ -45,9 +47,6 @@ if TYPE_CHECKING:
 LAB_FIELDS = ("price_usd", "decimals", "ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps",
               "liquidation_protocol_fee_bps", "close_factor_bps", "full_close_hf_bps", "lltv_bps", "price")
 """Protocol fields the lab's cascade reads; a change to any other field is listed but not modelled."""
-
-BOOK_COLUMNS = ("position", "collateral", "debt", "collateral_tokens", "debt_tokens")
-"""Columns of a book file (CSV, whole tokens)."""
 
 CONFIDENCE = 0.95
 """Two-sided level of the bootstrap intervals."""
@@ -145,67 +144,6 @@ def _market_tokens(current: ProtocolFile, proposed: ProtocolFile, market: str) -
         if m is not None:
             return {m.loan_token, m.collateral_token}
     return {market}
-
-
-def read_book(path: str | Path, params: CascadeParams) -> Book:
-    """A book file (CSV with ``BOOK_COLUMNS``; amounts in whole tokens; assets by name) as a lab book.
-
-    Raises ScenarioError naming the file, the row and the column for an unknown asset, a bad number, a
-    missing column, or a book the lab rejects (``Book``'s rules).
-    """
-    path = Path(path)
-    names = [a.name for a in params.assets]
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.DictReader(f))
-    except OSError as err:
-        raise ScenarioError(f"{path}: cannot read the book file ({err.strerror})") from None
-    if not rows:
-        raise ScenarioError(f"{path}: the book file has no positions")
-    missing = [c for c in BOOK_COLUMNS if c not in rows[0]]
-    if missing:
-        raise ScenarioError(f"{path}: missing column(s) {missing} (a book file has {list(BOOK_COLUMNS)})")
-    cols: dict[str, list] = {c: [] for c in BOOK_COLUMNS}  # rows sharing a position name: one account
-    for i, row in enumerate(rows, start=2):
-        for c in ("collateral", "debt"):
-            if row[c] not in names:
-                raise ScenarioError(f"{path}: line {i}: {c}: unknown asset '{row[c]}' (known: {names})")
-            cols[c].append(names.index(row[c]))
-        for c in ("collateral_tokens", "debt_tokens"):
-            try:
-                v = float(row[c])
-            except ValueError:
-                raise ScenarioError(f"{path}: line {i}: {c}: not a number: '{row[c]}'") from None
-            if not math.isfinite(v):
-                raise ScenarioError(f"{path}: line {i}: {c}: not a finite number: '{row[c]}'")
-            cols[c].append(v)
-        cols["position"].append(row["position"])
-    try:
-        return _grouped_book(cols, len(names))
-    except ValueError as err:
-        raise ScenarioError(f"{path}: {err}") from None
-
-
-def _grouped_book(cols: dict[str, list], n_assets: int) -> Book:
-    """A book from book-file columns: a position name on one row is a pair position; on several rows, one
-    cross-collateral account holding the sum of its rows per asset (``MultiPositions``). Raises ``ValueError`` as
-    ``Book``."""
-    rows: dict[str, list[int]] = {}
-    for r, name in enumerate(cols["position"]):
-        rows.setdefault(name, []).append(r)
-    single = [r[0] for r in rows.values() if len(r) == 1]
-    multi = [(name, r) for name, r in rows.items() if len(r) > 1]
-    pick = lambda c: [cols[c][r] for r in single]  # noqa: E731
-    accounts = None
-    if multi:
-        coll, debt = np.zeros((len(multi), n_assets)), np.zeros((len(multi), n_assets))
-        for j, (_, rs) in enumerate(multi):
-            for r in rs:
-                coll[j, cols["collateral"][r]] += cols["collateral_tokens"][r]
-                debt[j, cols["debt"][r]] += cols["debt_tokens"][r]
-        accounts = MultiPositions(coll, debt, tuple(name for name, _ in multi))
-    return Book.sorted(pick("collateral"), pick("debt"), pick("collateral_tokens"), pick("debt_tokens"),
-                       tuple(pick("position")), accounts)
 
 
 def write_book(book: Book, params: CascadeParams, path: Path) -> Path:
@@ -501,7 +439,8 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
     spec = current.spec
     if book is None:
         book = build_book(spec, current.params)
-        book_source = book_source or f"generated once from CURRENT ({current.source}) by the simulation's book rule"
+        book_source = book_source or (f"read from {spec.book.file}" if spec.book.file else
+                                      f"generated once from CURRENT ({current.source}) by the simulation's book rule")
     n = paths or spec.paths
     jobs = {side.label: Job(side.params, side.spec.market(), book, n, spec.steps, spec.seed, spec.paths_per_chunk)
             for side in (current, proposed)}

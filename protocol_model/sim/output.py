@@ -26,7 +26,7 @@ from pathlib import Path
 
 from protocol_model.scenario.base import ScenarioError
 
-OUTPUT_MARKERS = ("summary.json", "sweep.json", "stable.json", "compare.json")
+OUTPUT_MARKERS = ("summary.json", "sweep.json", "stable.json", "compare.json", "import.json")
 """A folder holding one of these was written by a command of this package and may be replaced."""
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2

@@ -104,7 +104,9 @@ def _write_simulation(result: SimulationResult, out: Path, source: str, spec) ->
         figures += _price_fans(s, names, job.params, out, days, "")
     doc = {"kind": "simulation", "name": result.name, "source": source, "paths": job.n_paths, "steps": job.n_steps,
            "positions": len(job.book), "seed": job.seed, "summary": summary, "figures": [list(f) for f in figures],
-           "parameters": _params(job.params), "book": "drawn by the simulation's book rule"}
+           "parameters": _params(job.params),
+           "book": f"read from {spec.book.file}" if spec is not None and spec.book.file
+           else "drawn by the simulation's book rule"}
     if spec is not None:
         doc.update(_spec_fields(spec, len(job.book)))
     (out / "summary.json").write_text(json.dumps(doc, indent=2))

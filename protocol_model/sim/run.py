@@ -91,10 +91,12 @@ def run_job(job: Job, *, workers: int | None = None, scheduler=None, progress: b
 
 
 def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
-    """The book a simulation definition asks for: synthetic (drawn from ``spec.book_rng()``) or imported from a
-    scenario file (:func:`~protocol_model.sim.importer.book_from_scenario`).
+    """The book a simulation definition asks for: synthetic (drawn from ``spec.book_rng()``), imported from a
+    scenario file (:func:`~protocol_model.sim.importer.book_from_scenario`), or read from a book file
+    (:func:`~protocol_model.sim.book_file.read_book`).
 
-    Raises ``LabSpecError`` when neither is given or the scenario cannot become a book.
+    Raises ``LabSpecError`` when none is given or the scenario cannot become a book; ``ScenarioError`` (file,
+    line, column) for a bad book file.
     """
     s, scenario = spec.book.synthetic, spec.book.scenario
     if s is not None:
@@ -108,8 +110,12 @@ def build_book(spec: SimulationSpec, params: CascadeParams) -> Book:
                                   multi_debt_weights=s.multi_debt_weights)
         except ValueError as err:
             raise LabSpecError(f"book.synthetic: {err}") from None
+    if spec.book.file is not None:
+        from protocol_model.sim.book_file import read_book
+
+        return read_book(spec.book.file, params)
     if scenario is None:  # BookSpec validates that exactly one is given
-        raise LabSpecError("book: give exactly one of 'synthetic' or 'scenario'")
+        raise LabSpecError("book: give exactly one of 'synthetic', 'scenario' or 'file'")
     from protocol_model.sim.importer import book_from_scenario
 
     try:

@@ -209,17 +209,21 @@ class SyntheticBook(Strict):
 
 
 class BookSpec(Strict):
-    """The simulation's positions: exactly one of ``synthetic`` (a drawn population, ``SyntheticBook``) or
-    ``scenario`` (a story file whose positions after its steps, played in the exact model, are imported). Raises
-    ValueError (a ScenarioError) when both or neither are given."""
+    """The simulation's positions: exactly one of ``synthetic`` (a drawn population, ``SyntheticBook``),
+    ``scenario`` (a story file whose positions after its steps, played in the exact model, are imported) or
+    ``file`` (a book file, e.g. a deployment's positions from ``protocol-model import --book-out``). Raises
+    ValueError (a ScenarioError) when several or none are given."""
     synthetic: SyntheticBook | None = None
     scenario: str | None = None
     """a scenario file (protocol_model.scenario.story): positions after its steps, played in the exact model"""
+    file: str | None = None
+    """a book file (CSV: position,collateral,debt,collateral_tokens,debt_tokens; whole tokens), relative to this
+    file"""
 
     @model_validator(mode="after")
     def _one(self) -> BookSpec:
-        if (self.synthetic is None) == (self.scenario is None):
-            raise ValueError("give exactly one of 'synthetic' or 'scenario'")
+        if [self.synthetic, self.scenario, self.file].count(None) != 2:
+            raise ValueError("give exactly one of 'synthetic', 'scenario' or 'file'")
         return self
 
 
@@ -375,16 +379,19 @@ class SweepSpec(Strict):
 
 
 def parse_simulation(data: dict, source: str = "simulation", base_dir: Path | None = None) -> SimulationSpec:
-    """Validate a resolved simulation (pool and assets in full); a book scenario is found from ``base_dir``."""
+    """Validate a resolved simulation (pool and assets in full); a book scenario or file is found from
+    ``base_dir``."""
     try:
         spec = SimulationSpec.model_validate(data)
     except ValidationError as err:
         raise LabSpecError(format_error(err, source)) from None
-    if spec.book.scenario is not None and base_dir is not None:
-        scen = (base_dir / spec.book.scenario)
-        if not scen.is_file():
-            raise LabSpecError(f"{source}: book.scenario: no such file '{spec.book.scenario}'")
-        spec = spec.model_copy(update={"book": BookSpec(scenario=str(scen))})
+    for key in ("scenario", "file"):
+        name = getattr(spec.book, key)
+        if name is not None and base_dir is not None:
+            found = base_dir / name
+            if not found.is_file():
+                raise LabSpecError(f"{source}: book.{key}: no such file '{name}'")
+            spec = spec.model_copy(update={"book": BookSpec.model_validate({key: str(found)})})
     return spec
 
 
