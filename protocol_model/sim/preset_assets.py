@@ -66,8 +66,10 @@ def _morpho(protocol: ProtocolFile, names: list[str], data: dict, source: str) -
             raise _unknown(source, n, f"a token of the Morpho Blue markets of {protocol.name}", list(morpho.tokens))
         spec = {"name": n, "decimals": morpho.tokens[n].decimals, "liquidation_protocol_fee": 0, "reserve_factor": 0}
         if n == loan:
-            out.append(AssetSpec.model_validate({**spec, "price_usd": 1, "ltv": 0, "liquidation_threshold": 0,
-                                                 "liquidation_bonus": 0, "collateral_enabled": False}))
+            # The loan token is no collateral in any Morpho market (collateral_enabled False): its terms are
+            # zero by the market's structure, not a risk parameter written here.
+            terms = dict.fromkeys(("ltv", "liquidation_threshold", "liquidation_bonus"), 0)
+            out.append(AssetSpec.model_validate({**spec, **terms, "price_usd": 1, "collateral_enabled": False}))
             continue
         found = [m for m in morpho.markets.values() if m.loan_token == loan and m.collateral_token == n]
         if len(found) != 1:
