@@ -66,6 +66,7 @@ MODEL_TESTS := tests/architecture tests/exact tests/chain tests/model tests/scen
 INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck/test_aave_fuzz_inprocess.py \
 	tests/crosscheck/test_morpho_blue.py tests/crosscheck/test_compare_on_chain.py \
 	tests/crosscheck/test_optimise_on_chain.py tests/crosscheck/test_lab_interest_on_chain.py \
+	tests/crosscheck/test_presets_on_chain.py \
 	tests/crosscheck/test_fuzz_campaign.py tests/crosscheck/test_compare_multi_on_chain.py
 CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
 
@@ -132,6 +133,7 @@ bench: setup
 	$(APE) run bench --network $(NETWORK)
 	$(APE) run bench_inprocess --network $(NETWORK)
 	$(VENV)/bin/python -m protocol_model.sim.bench
+	$(VENV)/bin/python -m protocol_model.sim.bench --compare
 
 # Rewrite the committed gas snapshot (.gas-snapshot) from a fresh measurement on anvil (scripts/gas_snapshot.py);
 # tests/contracts/test_gas_snapshot.py (part of `make test`) fails when a figure rises more than 1% over the file.

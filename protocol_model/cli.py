@@ -204,6 +204,17 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_replayable(source: Path, *params: Any) -> None:
+    """Refuse, before anything runs, a simulation whose paths cannot replay on chain (one line naming the file)."""
+    from protocol_model.sim.onchain_presets import check_replayable
+
+    try:
+        for p in params:
+            check_replayable(p)
+    except ValueError as err:
+        raise ScenarioError(f"{source}: on-chain replay: {err}") from None
+
+
 def _compare(args: argparse.Namespace) -> int:
     """Current vs proposed protocol parameters on one fixed book and the same paths (issue #18)."""
     from protocol_model.sim import report_format as fmt
@@ -219,10 +230,8 @@ def _compare(args: argparse.Namespace) -> int:
     check_file(args.simulation, "compare")
     check_scheduler(args.simulation, args.scheduler)
     current, proposed, notes = load_sides(args.current, args.proposed, args.simulation)
-    if args.verify_on_chain and {current.spec.rules, proposed.spec.rules} != {"generic"}:
-        raise ScenarioError("--verify-on-chain: the replay deploys the generic pool; a preset (rules: "
-                            f"{proposed.spec.rules if proposed.spec.rules != 'generic' else current.spec.rules}) is "
-                            f"checked against its exact twin instead (docs/risk_lab.md)")
+    if args.verify_on_chain:
+        _check_replayable(args.simulation, current.params, proposed.params)
     book = read_book(args.book, current.params) if args.book else None
     started = time.perf_counter()
     result = compare(current, proposed, book=book, book_source=f"read from {args.book}" if args.book else "",
@@ -301,12 +310,16 @@ def _optimise(args: argparse.Namespace) -> int:
         spec = spec.model_copy(update={"paths": args.paths})
     if args.verify_paths is not None:
         spec = spec.model_copy(update={"verify_paths": args.verify_paths})
+    if spec.verify_paths:
+        _check_replayable(args.file, sim.params())
     started = time.perf_counter()
     result = optimise(spec, sim, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
     if spec.verify_paths:
         from protocol_model.chain.lab_verify import recommendation_replays, verify
+        from protocol_model.sim.onchain_presets import simulation_protocol
 
-        cases = list(recommendation_replays(result))
+        protocol = None if sim.rules == "generic" else simulation_protocol(args.file.parent / spec.simulation)
+        cases = list(recommendation_replays(result, protocol=protocol))
         for n, case in enumerate(cases, 1):
             checked = verify(case)
             result.on_chain.append(checked.row())

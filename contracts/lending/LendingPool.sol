@@ -58,15 +58,17 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     }
 
     /// @dev One listed asset in storage. Totals, indexes and reserves are uint128 (SafeCast on every store that can
-    /// grow them: SafeCastOverflowedUintDowncast); slot 0 is what valuing a collateral reads, slot 2 what every
-    /// operation on the asset reads first.
+    /// grow them: SafeCastOverflowedUintDowncast); slot 0 is what valuing a collateral (and a supply or withdraw)
+    /// reads, slot 1 what valuing a debt (and a borrow or repay) reads, slot 2 what every operation on the asset
+    /// reads first: its flags say whether the asset has debt (then it accrues) and whether supply / borrow is
+    /// paused, so a debt-free asset's accrual and the pause checks read no other slot.
     struct Market {
         // slot 0
         uint128 supplyIndexRay;
-        uint128 totalScaledDebt;
+        uint128 totalScaledSupply;
         // slot 1
         uint128 borrowIndexRay;
-        uint128 totalScaledSupply;
+        uint128 totalScaledDebt;
         // slot 2
         uint128 reserves;
         uint40 lastUpdate; // seconds; uint40 holds any block time before the year 36,000
@@ -77,7 +79,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint16 reserveFactorBps;
         bool collateralEnabled;
         bool borrowEnabled;
-        uint8 flags; // LISTED | HAS_SUPPLY_CAP | HAS_BORROW_CAP: a cap slot is read only when its cap is set
+        // LISTED | HAS_SUPPLY_CAP | HAS_BORROW_CAP (a cap slot is read only when its cap is set) | SUPPLY_PAUSED |
+        // BORROW_PAUSED (copies of the pool-wide switches) | HAS_DEBT (totalScaledDebt != 0)
+        uint8 flags;
         // slot 3
         IRateModel rateModel;
         uint16 liquidationBonusBps;
@@ -106,14 +110,21 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// @notice Borrow (and flash loans) are paused by the guardian.
     bool public borrowPaused;
     bool internal _flashLoanActive;
-    /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
-    /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
-    uint256 public minLeftoverUsdWad = 100e18;
+    /// @dev `minLeftoverUsdWad` in the same slot (what a liquidation reads with the close factor) while it is below
+    /// 2^128 - 1; else BIG_MIN_LEFTOVER here and the value in `_minLeftoverFull`.
+    uint128 internal _minLeftoverPacked = 100e18;
+    uint256 internal _minLeftoverFull;
 
     uint256 internal constant LOW_128 = type(uint128).max;
+    uint128 internal constant BIG_MIN_LEFTOVER = type(uint128).max;
     uint8 internal constant LISTED = 1;
     uint8 internal constant HAS_SUPPLY_CAP = 2;
     uint8 internal constant HAS_BORROW_CAP = 4;
+    uint8 internal constant SUPPLY_PAUSED = 8;
+    uint8 internal constant BORROW_PAUSED = 16;
+    uint8 internal constant HAS_DEBT = 32;
+    /// @dev The flags `_storeConfig` keeps (the rest it derives from the configuration).
+    uint8 internal constant STATE_FLAGS = SUPPLY_PAUSED | BORROW_PAUSED | HAS_DEBT;
     /// @dev No asset hint (`_accrueAccount` / `_accountValues` read every id's address from `_assets`).
     uint256 internal constant NO_HINT = type(uint256).max;
 
@@ -145,6 +156,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         m.decimals = dec;
         m.id = uint8(id); // id < MAX_ASSETS = 128 (checked above)
         m.rateModel = rateModel;
+        m.flags = _pauseFlags(supplyPaused, borrowPaused);
         _storeConfig(m, config); // sets LISTED
         emit EventsLib.AssetListed(asset, address(rateModel), dec);
     }
@@ -179,13 +191,21 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Sets the minimum USD value (WAD) a liquidation may leave in a debt or collateral position.
     function setMinLeftover(uint256 minLeftoverUsdWad_) external onlyRole(RISK_ADMIN_ROLE) {
-        minLeftoverUsdWad = minLeftoverUsdWad_;
+        if (minLeftoverUsdWad_ < BIG_MIN_LEFTOVER) _minLeftoverPacked = uint128(minLeftoverUsdWad_); // fits (checked)
+        else (_minLeftoverPacked, _minLeftoverFull) = (BIG_MIN_LEFTOVER, minLeftoverUsdWad_);
         emit EventsLib.MinLeftoverUpdated(minLeftoverUsdWad_);
     }
 
     /// @notice Pauses supply and/or borrow. Withdraw, repay and liquidation stay open.
+    /// @dev Each market keeps a copy of both switches in its flags (what supply, borrow and flash loans read).
     function setPause(bool supplyPaused_, bool borrowPaused_) external onlyRole(GUARDIAN_ROLE) {
         (supplyPaused, borrowPaused) = (supplyPaused_, borrowPaused_);
+        uint8 paused = _pauseFlags(supplyPaused_, borrowPaused_);
+        uint256 n = _assets.length;
+        for (uint256 i; i < n; ++i) {
+            Market storage m = _markets[_assets[i]];
+            m.flags = (m.flags & ~(SUPPLY_PAUSED | BORROW_PAUSED)) | paused;
+        }
         emit EventsLib.PauseUpdated(supplyPaused_, borrowPaused_);
     }
 
@@ -196,7 +216,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (onBehalf == address(0)) revert ErrorsLib.ZeroAddress();
         Market storage m = _listed(asset);
-        if (supplyPaused) revert ErrorsLib.SupplyPaused();
+        if (m.flags & SUPPLY_PAUSED != 0) revert ErrorsLib.SupplyPaused();
         _accrue(asset, m);
         uint256 index = m.supplyIndexRay;
         uint256 scaled = amount.rayDivDown(index);
@@ -258,7 +278,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             m.totalScaledSupply -= uint128(scaled);
         }
         if (_accountAssets[onBehalf] >> 128 != 0) {
-            _accrueAccount(onBehalf, asset, m.id);
+            _accrueAccount(onBehalf, asset, m.id, address(0), NO_HINT);
             (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
             if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
         }
@@ -277,7 +297,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             uint256 bits = _accountAssets[msg.sender];
             _accountAssets[msg.sender] = bits & ~(uint256(1) << m.id);
             if (bits >> 128 != 0) {
-                _accrueAccount(msg.sender, asset, m.id);
+                _accrueAccount(msg.sender, asset, m.id, address(0), NO_HINT);
                 (uint256 adjustedWad,, uint256 debtWad) = _accountValues(msg.sender, asset, m.id);
                 if (adjustedWad < debtWad) revert ErrorsLib.HealthFactorTooLow();
             }
@@ -307,7 +327,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (onBehalf == address(0) || receiver == address(0)) revert ErrorsLib.ZeroAddress();
         _requireSenderAuthorized(onBehalf);
         Market storage m = _listed(asset);
-        if (borrowPaused) revert ErrorsLib.BorrowPaused();
+        if (m.flags & BORROW_PAUSED != 0) revert ErrorsLib.BorrowPaused();
         if (!m.borrowEnabled) revert ErrorsLib.BorrowNotEnabled(asset);
         _accrue(asset, m);
         if (amount > _lendable(asset, m.reserves)) revert ErrorsLib.InsufficientLiquidity(asset);
@@ -319,13 +339,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (cap != 0 && newTotal.rayMulUp(index) > cap) revert ErrorsLib.BorrowCapExceeded(asset);
         m.totalScaledDebt = newTotal.toUint128();
         // Interest runs from the moment an asset has debt again (accrual skips assets without debt: §3.2).
-        if (oldTotal == 0) m.lastUpdate = uint40(block.timestamp);
+        if (oldTotal == 0) (m.lastUpdate, m.flags) = (uint40(block.timestamp), m.flags | HAS_DEBT);
         // The user's scaled debt is at most the total just stored (< 2^128): no overflow.
         unchecked {
             scaledDebtOf[asset][onBehalf] += scaled;
         }
         _setBit(onBehalf, 128 + m.id);
-        _accrueAccount(onBehalf, asset, m.id);
+        _accrueAccount(onBehalf, asset, m.id, address(0), NO_HINT);
         (, uint256 capacityWad, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
         if (debtWad > capacityWad) revert ErrorsLib.InsufficientCollateral();
         emit EventsLib.Borrow(asset, onBehalf, msg.sender, receiver, amount, scaled);
@@ -391,7 +411,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         Market storage c = _listed(collateralAsset);
         Market storage d = _listed(debtAsset);
         if (!c.collateralEnabled) revert ErrorsLib.CollateralNotEnabled(collateralAsset);
-        _accrueAccount(borrower, collateralAsset, c.id);
+        _accrueAccount(borrower, collateralAsset, c.id, debtAsset, d.id);
         Liquidation memory liq;
         (liq.collId, liq.debtId) = (c.id, d.id);
         liq.userScaledDebt = scaledDebtOf[debtAsset][borrower];
@@ -405,8 +425,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (liq.hfWad >= WAD) revert ErrorsLib.HealthyAccount();
         liq.borrowIndexRay = d.borrowIndexRay;
         liq.supplyIndexRay = c.supplyIndexRay;
-        liq.debtUnit = 10 ** d.decimals;
-        liq.collUnit = 10 ** c.decimals;
+        liq.debtUnit = _unit(d.decimals);
+        liq.collUnit = _unit(c.decimals);
         _liquidationAmounts(liq, c, repayAmount);
 
         scaledSupplyOf[collateralAsset][borrower] = liq.userScaledColl - liq.scaledSeized;
@@ -416,7 +436,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         emit EventsLib.Liquidate(
             borrower, msg.sender, collateralAsset, debtAsset, liq.repaid, liq.seized, liq.protocolFee
         );
-        if (!_hasCollateral(borrower)) _writeOffBadDebt(borrower);
+        // Collateral left in the seized asset (collateral-enabled, and consented: userScaledColl != 0) is
+        // collateral: only a liquidation that seized all of it can leave the account with none.
+        if (liq.scaledSeized == liq.userScaledColl && !_hasCollateral(borrower)) _writeOffBadDebt(borrower);
 
         IERC20(debtAsset).safeTransferFrom(msg.sender, address(this), liq.repaid);
         IERC20(collateralAsset).safeTransfer(msg.sender, liq.seized - liq.protocolFee);
@@ -431,7 +453,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         liq.debt = liq.userScaledDebt.rayMulUp(liq.borrowIndexRay);
         bool aboveLine = liq.hfWad >= _fullCloseHfWad;
         bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, liq.debtUnit) * (BPS - closeFactor)
-            < minLeftoverUsdWad * BPS;
+            < _minLeftover() * BPS;
         uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactor) : liq.debt);
         liq.bonusBps = c.liquidationBonusBps;
         if (aboveLine) liq.bonusBps = _hfPreservingBonusBps(c.liquidationThresholdBps, liq.bonusBps, liq.hfWad);
@@ -468,7 +490,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             uint256 collLeftWad = (liq.userScaledColl - liq.scaledSeized).rayMulDown(liq.supplyIndexRay).mulDivDown(
                 liq.collPriceWad, liq.collUnit
             );
-            uint256 minLeft = minLeftoverUsdWad;
+            uint256 minLeft = _minLeftover();
             if (debtLeftWad < minLeft || collLeftWad < minLeft) revert ErrorsLib.MustNotLeaveDust();
         }
     }
@@ -542,6 +564,12 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         return m.flags & LISTED != 0 && (_accountAssets[account] >> m.id) & 1 == 1;
     }
 
+    /// @notice USD value (WAD) below which no liquidation may leave a debt or a collateral position
+    /// (docs/SPEC.md §3.6, "Dust"); a position that small is closed whole.
+    function minLeftoverUsdWad() external view returns (uint256) {
+        return _minLeftover();
+    }
+
     /// @notice Close factor in bps.
     function closeFactorBps() external view returns (uint256) {
         return _closeFactorBps;
@@ -596,7 +624,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         (m.collateralEnabled, m.borrowEnabled) = (c.collateralEnabled, c.borrowEnabled);
         (m.liquidationBonusBps, m.liquidationProtocolFeeBps) = (c.liquidationBonusBps, c.liquidationProtocolFeeBps);
         (m.supplyCap, m.borrowCap) = (c.supplyCap, c.borrowCap);
-        m.flags = LISTED | (c.supplyCap != 0 ? HAS_SUPPLY_CAP : 0) | (c.borrowCap != 0 ? HAS_BORROW_CAP : 0);
+        m.flags = (m.flags & STATE_FLAGS) | LISTED | (c.supplyCap != 0 ? HAS_SUPPLY_CAP : 0)
+            | (c.borrowCap != 0 ? HAS_BORROW_CAP : 0);
     }
 
     /// @dev The market of a listed `asset`, else AssetNotListed.
@@ -626,13 +655,16 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev Accrues every asset `account` uses, in listing order (what its health check values). `hint` is the
-    /// operation's own asset and `hintId` its id (its address is then not read from `_assets` again).
-    function _accrueAccount(address account, address hint, uint256 hintId) internal {
+    /// @dev Accrues every asset `account` uses, in listing order (what its health check values). `hint` / `hint2`
+    /// are the operation's own assets and `hintId` / `hint2Id` their ids (NO_HINT: none); their addresses are not
+    /// read from `_assets` again.
+    function _accrueAccount(address account, address hint, uint256 hintId, address hint2, uint256 hint2Id)
+        internal
+    {
         uint256 ids = _usedIds(account);
         for (uint256 id; ids != 0; ++id) {
             if (ids & 1 != 0) {
-                address asset = id == hintId ? hint : _assets[id];
+                address asset = id == hintId ? hint : (id == hint2Id ? hint2 : _assets[id]);
                 _accrue(asset, _markets[asset]);
             }
             ids >>= 1;
@@ -642,10 +674,10 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// @dev Linear interest since the last accrual; borrowers' side rounded up, suppliers' down. An asset without
     /// debt accrues nothing and keeps its `lastUpdate` (the first borrow sets it: docs/SPEC.md §3.2).
     function _accrue(address asset, Market storage m) internal {
-        uint256 scaledDebt = m.totalScaledDebt;
-        if (scaledDebt == 0) return;
+        if (m.flags & HAS_DEBT == 0) return; // HAS_DEBT is set exactly while totalScaledDebt != 0
         uint256 dt = block.timestamp - m.lastUpdate;
         if (dt == 0) return;
+        uint256 scaledDebt = m.totalScaledDebt;
         uint256 borrowIndex = m.borrowIndexRay;
         uint256 supplyIndex = m.supplyIndexRay;
         uint256 scaledSupply = m.totalScaledSupply;
@@ -682,7 +714,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                 uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
                 if (sc != 0 || sd != 0) {
                     uint256 priceWad = priceRouter.priceWad(asset);
-                    uint256 unit = 10 ** m.decimals;
+                    uint256 unit = _unit(m.decimals);
                     if (sc != 0) {
                         uint256 valueWad = sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit);
                         adjustedWad += valueWad.bpsMulDown(m.liquidationThresholdBps);
@@ -715,7 +747,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                     ? _priceForLiquidation(asset, liq, collateralAsset, debtAsset)
                     : (false, 0);
                 if (priced) {
-                    uint256 unit = 10 ** m.decimals;
+                    uint256 unit = _unit(m.decimals);
                     if (sc != 0) {
                         adjustedWad += sc.rayMulDown(m.supplyIndexRay).mulDivDown(priceWad, unit).bpsMulDown(
                             m.liquidationThresholdBps
@@ -765,10 +797,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     {
         uint256 left = userScaled - scaled;
         scaledDebtOf[asset][account] = left;
+        uint256 total = m.totalScaledDebt;
         // scaled <= userScaled <= the total: no underflow.
         unchecked {
-            m.totalScaledDebt -= uint128(scaled);
+            total -= scaled;
         }
+        m.totalScaledDebt = uint128(total); // <= the old total < 2^128
+        if (total == 0) m.flags &= ~HAS_DEBT;
         if (left == 0) _accountAssets[account] &= ~(uint256(1) << (128 + m.id));
     }
 
@@ -815,6 +850,24 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         }
     }
 
+    /// @dev `minLeftoverUsdWad` (one slot read unless it is 2^128 - 1 or more).
+    function _minLeftover() internal view returns (uint256) {
+        uint256 packed = _minLeftoverPacked;
+        return packed == BIG_MIN_LEFTOVER ? _minLeftoverFull : packed;
+    }
+
+    /// @dev 10^decimals of a listed asset: decimals <= 36 (listAsset checks), so 10^36 < 2^120, no overflow.
+    function _unit(uint256 decimals) internal pure returns (uint256 unit) {
+        unchecked {
+            unit = 10 ** decimals;
+        }
+    }
+
+    /// @dev The market flags of the pool-wide pause switches.
+    function _pauseFlags(bool supplyPaused_, bool borrowPaused_) internal pure returns (uint8) {
+        return (supplyPaused_ ? SUPPLY_PAUSED : 0) | (borrowPaused_ ? BORROW_PAUSED : 0);
+    }
+
     function _min(uint256 a, uint256 b) internal pure returns (uint256) {
         return a < b ? a : b;
     }
@@ -848,7 +901,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (address(receiver) == address(0)) revert ErrorsLib.ZeroAddress();
         Market storage m = _listed(asset);
-        if (borrowPaused) revert ErrorsLib.BorrowPaused();
+        if (m.flags & BORROW_PAUSED != 0) revert ErrorsLib.BorrowPaused();
         if (amount > IERC20(asset).balanceOf(address(this))) revert ErrorsLib.InsufficientLiquidity(asset);
         uint256 fee = amount.bpsMulUp(_flashLoanFeeBps);
         _flashLoanActive = true;

@@ -139,12 +139,10 @@ contract PriceRouter is IPriceRouter, AccessControl {
     function priceWad(address asset) external view returns (uint256) {
         Source memory src = _sources[asset];
         if (address(src.aggregator) == address(0)) revert ErrorsLib.FeedNotSet(asset);
-        OraclePolicy memory p;
         if (src.flags == 0) {
-            (p.maxAgeSec, p.maxJumpBps) = (src.maxAgeSec, src.maxJumpBps);
-            return _checkedPrice(asset, src.aggregator, src.decimals, p);
+            return _checkedPrice(asset, src.aggregator, src.decimals, src.maxAgeSec, src.maxJumpBps, 0, 0);
         }
-        p = _policies[asset];
+        OraclePolicy memory p = _policies[asset];
         if (address(p.sequencerFeed) != address(0)) _checkSequencer(asset, p);
         if (address(p.fallbackFeed) == address(0)) return _checkedPrice(asset, src.aggregator, src.decimals, p);
         try this.checkedPrice(asset, false) returns (uint256 price) {
@@ -188,11 +186,26 @@ contract PriceRouter is IPriceRouter, AccessControl {
         }
     }
 
+    /// @dev `_checkedPrice` under the stored policy `p`.
     function _checkedPrice(address asset, AggregatorV3Interface agg, uint8 dec, OraclePolicy memory p)
         internal
         view
-        returns (uint256 price)
+        returns (uint256)
     {
+        return _checkedPrice(asset, agg, dec, p.maxAgeSec, p.maxJumpBps, p.minPriceWad, p.maxPriceWad);
+    }
+
+    /// @dev The primary or fallback feed's price under the policy fields given (zero: that check off; the hot
+    /// path passes its one slot's fields and no price band).
+    function _checkedPrice(
+        address asset,
+        AggregatorV3Interface agg,
+        uint8 dec,
+        uint256 maxAgeSec,
+        uint256 maxJumpBps,
+        uint256 minPriceWad,
+        uint256 maxPriceWad
+    ) internal view returns (uint256 price) {
         uint80 roundId;
         int256 answer;
         uint256 updatedAt;
@@ -206,18 +219,26 @@ contract PriceRouter is IPriceRouter, AccessControl {
         if (updatedAt == 0 || updatedAt > block.timestamp || answeredInRound < roundId) {
             revert OracleErrorsLib.InvalidRound(asset, updatedAt);
         }
-        uint256 maxAge = p.maxAgeSec == 0 ? DEFAULT_MAX_AGE_SEC : p.maxAgeSec;
-        if (block.timestamp - updatedAt > maxAge) revert OracleErrorsLib.StalePrice(asset, updatedAt);
-        if (price <= p.minPriceWad || (p.maxPriceWad != 0 && price >= p.maxPriceWad)) {
+        uint256 maxAge = maxAgeSec == 0 ? DEFAULT_MAX_AGE_SEC : maxAgeSec;
+        // updatedAt <= block.timestamp (checked above): no underflow.
+        unchecked {
+            if (block.timestamp - updatedAt > maxAge) revert OracleErrorsLib.StalePrice(asset, updatedAt);
+        }
+        if (price <= minPriceWad || (maxPriceWad != 0 && price >= maxPriceWad)) {
             revert OracleErrorsLib.PriceOutOfBounds(asset, price);
         }
-        if (p.maxJumpBps != 0 && roundId != 0) _checkJump(asset, agg, roundId, answer, p.maxJumpBps);
+        if (maxJumpBps != 0 && roundId != 0) _checkJump(asset, agg, roundId, answer, maxJumpBps);
     }
 
     /// @dev answer * 10^(18 - dec) after InvalidPrice (answer <= 0) and PriceOverflow (above MAX_PRICE_WAD).
     function _toWad(address asset, int256 answer, uint8 dec) internal pure returns (uint256) {
         if (answer <= 0) revert ErrorsLib.InvalidPrice(asset, answer);
-        uint256 scale = 10 ** (18 - dec);
+        uint256 scale;
+        // dec <= 18 (setFeed and setOraclePolicy reject more: InvalidDecimals), so 18 - dec >= 0 and
+        // 10^(18 - dec) <= 10^18: no overflow, and one EXP instead of the checked power loop.
+        unchecked {
+            scale = 10 ** (18 - dec);
+        }
         if (uint256(answer) > MAX_PRICE_WAD / scale) revert OracleErrorsLib.PriceOverflow(asset, answer);
         return uint256(answer) * scale;
     }

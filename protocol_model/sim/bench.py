@@ -25,15 +25,13 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import time
 import tracemalloc
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 
+from protocol_model.sim.bench_timing import best_of
 from protocol_model.sim.cascade import run_cascade
 from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.reference import run_reference
@@ -41,36 +39,6 @@ from protocol_model.sim.run import Job, job_from_spec, run_chunk, run_job
 from protocol_model.sim.spec import SimulationSpec, load_simulation
 
 SPEC = Path(__file__).resolve().parents[2] / "scenarios" / "lab" / "eth_crash.yaml"
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Timing(Generic[T]):
-    """The best of several timed runs of one callable, with its result."""
-
-    wall_s: float
-    """best wall time of the repeats"""
-    cpu_s: float
-    """CPU seconds (this process + finished child processes) of that repeat"""
-    result: T
-
-
-def _cpu_s() -> float:
-    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def best_of(fn: Callable[[], T], repeats: int) -> Timing[T]:
-    """Run ``fn`` ``repeats`` times; the fastest wall time, its CPU time and its result."""
-    best: Timing[T] | None = None
-    for _ in range(max(1, repeats)):
-        c, t = _cpu_s(), time.perf_counter()
-        result = fn()
-        wall, cpu = time.perf_counter() - t, _cpu_s() - c
-        if best is None or wall < best.wall_s:
-            best = Timing(wall, cpu, result)
-    assert best is not None
-    return best
 
 
 def _chunk_peak_mib(job: Job, steps: int) -> float:
@@ -108,6 +76,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reference-paths", type=int, default=8)
     ap.add_argument("--chunk", type=int, default=1000, help="paths per chunk (larger amortizes per-step overhead)")
     ap.add_argument("--repeats", type=int, default=5, help="timed runs per side; the best counts")
+    ap.add_argument("--compare", action="store_true",
+                    help="the compare benchmark instead (issue #18; options: --compare --help)")
+    known, _ = ap.parse_known_args(argv)
+    if known.compare:
+        from protocol_model.sim import bench_compare
+
+        return bench_compare.main(argv)
     args = ap.parse_args(argv)
     spec = load_simulation(SPEC).model_copy(update={"steps": args.steps, "paths_per_chunk": args.chunk})
     job = job_from_spec(spec, paths=args.paths)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -229,22 +229,67 @@ def write_book(book: Book, params: CascadeParams, path: Path) -> Path:
 
 # --- statistics -------------------------------------------------------------------------------------------------
 
-def _tail(level: float, mean: bool) -> Callable[[np.ndarray], np.ndarray]:
-    """VaR (``mean=False``) or CVaR at ``level`` of every row of a (rows, paths) array, as ``metrics.var_cvar``."""
-    def stat(x: np.ndarray) -> np.ndarray:
-        k = max(1, math.ceil((1.0 - level) * x.shape[1] - 1e-9))
+@dataclass(frozen=True)
+class Statistic:
+    """A statistic of per-path samples: ``stat(x)`` maps a (rows, paths) array to one value per row; ``resampled``
+    gives the same statistic of bootstrap resamples stated as draw counts (no resampled copy of the sample).
+
+    ``kind``: ``mean``, ``probability`` (share of paths > 0), or ``tail`` (VaR, or CVaR with ``tail_mean``, at
+    ``level``, as ``metrics.var_cvar``: the worst ``⌈(1 − level)·n⌉`` paths, VaR their least, CVaR their mean).
+    """
+
+    kind: str
+    level: float = 0.0
+    tail_mean: bool = False
+
+    def tail_size(self, n: int) -> int:
+        """How many of ``n`` paths make the tail (at least 1)."""
+        return max(1, math.ceil((1.0 - self.level) * n - 1e-9))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.kind == "mean":
+            return x.mean(axis=1)
+        if self.kind == "probability":
+            return (x > 0).mean(axis=1)
+        k = self.tail_size(x.shape[1])
         top = -np.partition(-x, k - 1, axis=1)[:, :k]  # the k largest, unordered; the k-th largest is their min
-        return top.mean(axis=1) if mean else top.min(axis=1)
-    return stat
+        return top.mean(axis=1) if self.tail_mean else top.min(axis=1)
+
+    def resampled(self, x: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
+        """The statistic of every resample of ``x`` ((paths,)): ``counts`` (resamples, paths) says how many times
+        each path is drawn (each row sums to paths); ``order`` is ``x``'s indices from the largest value down.
+
+        Equal to ``self(x[idx])`` for the resamples ``idx`` the counts describe: exactly for the probability and
+        VaR, to rounding (the sums' order) for the mean and CVaR. A tail statistic reads only the largest values
+        a resample holds: it walks the paths from the largest down until a resample has drawn ``k`` of them."""
+        n = x.size
+        if self.kind == "mean":
+            return counts @ x / n
+        if self.kind == "probability":
+            return counts @ (x > 0).astype(float) / n
+        k = self.tail_size(n)
+        m = min(n, 2 * k + 64)
+        while True:
+            c = counts[:, order[:m]]
+            seen = np.cumsum(c, axis=1)
+            if m == n or seen[:, -1].min() >= k:
+                break
+            m = min(n, 2 * m)
+        rows = np.arange(counts.shape[0])
+        j = np.argmax(seen >= k, axis=1)  # the resample's k-th largest draw is the path order[j]
+        v = x[order[:m]]
+        if not self.tail_mean:
+            return v[j]
+        above = np.where(np.arange(m) < j[:, None], c * v, 0.0).sum(axis=1)
+        return (above + (k - (seen[rows, j] - c[rows, j])) * v[j]) / k
 
 
-STATS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "mean": lambda x: x.mean(axis=1),
-    "probability": lambda x: (x > 0).mean(axis=1),
-    "var95": _tail(0.95, False), "cvar95": _tail(0.95, True),
-    "var99": _tail(0.99, False), "cvar99": _tail(0.99, True),
+STATS: dict[str, Statistic] = {
+    "mean": Statistic("mean"), "probability": Statistic("probability"),
+    "var95": Statistic("tail", 0.95), "cvar95": Statistic("tail", 0.95, True),
+    "var99": Statistic("tail", 0.99), "cvar99": Statistic("tail", 0.99, True),
 }
-"""Statistic name -> function of a (rows, paths) array giving one value per row."""
+"""Statistic name -> :class:`Statistic` (a function of a (rows, paths) array giving one value per row)."""
 
 METRICS: tuple[tuple[str, str, str, str, str], ...] = (
     # key, plain-language label, per-path series, statistic, unit
@@ -275,23 +320,50 @@ def bootstrap(current: np.ndarray, proposed: np.ndarray, stat: Callable[[np.ndar
 
     ``current``/``proposed``: (paths,) on the same paths (common random numbers); every resample draws the
     same path indices for both, so the interval of the change is the change's own. ``stat`` maps a
-    (rows, paths) array to (rows,). Returns current, proposed, change and ``*_lo``/``*_hi`` of each.
-    Raises ``ValueError`` for empty or unequal samples or ``resamples < 1``.
+    (rows, paths) array to (rows,); a :class:`Statistic` is evaluated on the resamples' draw counts
+    (:meth:`Statistic.resampled`: the same resamples, no resampled copies). Returns current, proposed, change
+    and ``*_lo``/``*_hi`` of each. Raises ``ValueError`` for empty or unequal samples or ``resamples < 1``.
     """
-    n = current.size
-    if n == 0 or proposed.size != n or resamples < 1:
+    return bootstrap_many([(current, proposed, stat)], rng, resamples, confidence, block)[0]
+
+
+def bootstrap_many(samples: Sequence[tuple[np.ndarray, np.ndarray, Callable[[np.ndarray], np.ndarray]]],
+                   rng: np.random.Generator, resamples: int, confidence: float = CONFIDENCE,
+                   block: int = 200) -> list[dict[str, float]]:
+    """:func:`bootstrap` of several (current, proposed, statistic) triples of the same paths on one set of
+    resamples: each block of ``block`` resamples is drawn once (the draws of a single triple are
+    :func:`bootstrap`'s) and every statistic is evaluated on it. One dict per triple, in order.
+
+    Raises ``ValueError`` for no triples, empty or unequal samples, or ``resamples < 1``.
+    """
+    n = samples[0][0].size if samples else 0
+    if n == 0 or resamples < 1 or any(a.size != n or b.size != n for a, b, _ in samples):
         raise ValueError("bootstrap: need two non-empty samples of the same paths and resamples >= 1")
-    point = stat(np.stack([current, proposed]))
-    draws = np.empty((resamples, 2))
+    draws = np.empty((len(samples), resamples, 2))
+    orders = [[np.argsort(-x, kind="stable") for x in (a, b)] if isinstance(stat, Statistic) else []
+              for a, b, stat in samples]
     for s in range(0, resamples, block):
         idx = rng.integers(0, n, (min(block, resamples - s), n))
-        draws[s:s + idx.shape[0], 0] = stat(current[idx])
-        draws[s:s + idx.shape[0], 1] = stat(proposed[idx])
+        rows = slice(s, s + idx.shape[0])
+        counts = None
+        for i, (a, b, stat) in enumerate(samples):
+            if not isinstance(stat, Statistic):
+                draws[i, rows, 0], draws[i, rows, 1] = stat(a[idx]), stat(b[idx])
+                continue
+            if counts is None:  # how many times each resample draws each path
+                flat = idx + (np.arange(idx.shape[0]) * n)[:, None]
+                counts = np.bincount(flat.ravel(), minlength=flat.size).reshape(flat.shape).astype(float)
+            for side, (x, order) in enumerate(zip((a, b), orders[i], strict=True)):
+                draws[i, rows, side] = stat.resampled(x, counts, order)
     tail = (1.0 - confidence) / 2 * 100
-    out = {"current": float(point[0]), "proposed": float(point[1]), "change": float(point[1] - point[0])}
-    for name, col in (("current", draws[:, 0]), ("proposed", draws[:, 1]), ("change", draws[:, 1] - draws[:, 0])):
-        lo, hi = np.percentile(col, [tail, 100 - tail])
-        out[f"{name}_lo"], out[f"{name}_hi"] = float(lo), float(hi)
+    out = []
+    for (a, b, stat), d in zip(samples, draws, strict=True):
+        point = stat(np.stack([a, b]))
+        row = {"current": float(point[0]), "proposed": float(point[1]), "change": float(point[1] - point[0])}
+        for name, col in (("current", d[:, 0]), ("proposed", d[:, 1]), ("change", d[:, 1] - d[:, 0])):
+            lo, hi = np.percentile(col, [tail, 100 - tail])
+            row[f"{name}_lo"], row[f"{name}_hi"] = float(lo), float(hi)
+        out.append(row)
     return out
 
 
@@ -452,12 +524,15 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
                            parameter_diff(current.protocol, proposed.protocol, simulated), {}, list(notes or []),
                            resamples)
     rng = np.random.default_rng(np.random.SeedSequence([spec.seed, 18]))
-    for name, scope in collateral_scopes(book, current.params).items():
+    scopes = collateral_scopes(book, current.params)
+    samples = []
+    for scope in scopes.values():
         a, b = _series(outcomes["current"], scope), _series(outcomes["proposed"], scope)
-        rows = []
-        for key, label, series, stat, unit in METRICS:
-            row = bootstrap(a[series], b[series], STATS[stat], rng, resamples)
-            rows.append({"key": key, "label": label, "unit": unit, "exact": False, **row})
+        samples += [(a[series], b[series], STATS[stat]) for _, _, series, stat, _ in METRICS]
+    intervals = iter(bootstrap_many(samples, rng, resamples))  # one set of resamples for every metric and scope
+    for name, scope in scopes.items():
+        rows = [{"key": key, "label": label, "unit": unit, "exact": False, **next(intervals)}
+                for key, label, _, _, unit in METRICS]
         rows += book_effects(book, current.params, proposed.params, scope)
         result.scopes[name] = rows
     return result

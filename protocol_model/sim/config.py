@@ -7,6 +7,7 @@ the contracts would reject never reaches the lab.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -49,12 +50,18 @@ class RateCurve:
         """Whether the curve charges nothing at any utilization."""
         return self.base_bps == self.slope1_bps == self.slope2_bps == 0
 
-    def per_second(self, utilization: np.ndarray) -> np.ndarray:
-        """Borrow rate per second (a fraction) at ``utilization`` (any shape, fractions in [0, 1]): the formula of
-        ``kinked_rate_model.borrow_rate_per_second_ray`` on the deployed per-second RAY values, in float64."""
+    @functools.cached_property
+    def _per_second_floats(self) -> tuple[float, float, float, float]:
+        """Optimal utilization, base, slope 1 and slope 2 per second of the deployed curve, as floats (once)."""
         r = self.params()
         opt = r.optimal_utilization_wad / WAD
         base, s1, s2 = (x / RAY for x in (r.base_per_second_ray, r.slope1_per_second_ray, r.slope2_per_second_ray))
+        return opt, base, s1, s2
+
+    def per_second(self, utilization: np.ndarray) -> np.ndarray:
+        """Borrow rate per second (a fraction) at ``utilization`` (any shape, fractions in [0, 1]): the formula of
+        ``kinked_rate_model.borrow_rate_per_second_ray`` on the deployed per-second RAY values, in float64."""
+        opt, base, s1, s2 = self._per_second_floats
         return np.where(utilization <= opt, base + s1 * utilization / opt,
                         base + s1 + s2 * (utilization - opt) / (1.0 - opt))
 

@@ -20,7 +20,8 @@ protocol fee, protocol fee units, bad-debt units): the same tuple as ``sim.exact
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -45,6 +46,18 @@ class PresetRun:
     """every liquidation, in the order made"""
     bad_debt_units: dict[str, int]
     """asset -> debt left without collateral (Aave: still owed; Morpho: realised on the suppliers), token units"""
+    market: Any = None
+    """what the twin was built from, for a chain deployment: Aave's ``MarketParams`` (caps, debt ceilings and eMode
+    cleared) or the ``MorphoBlueSpec``"""
+    accounts: tuple[str, ...] = ()
+    """the twin's account names: one per book position (``b0``, ...), then ``supplier`` and ``keeper``"""
+    balances: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Aave: every account's starting token balances (token units); Morpho: empty (balances are set by calls)"""
+    addresses: MorphoAddresses | None = None
+    """Morpho: the twin's stand-in addresses (``MorphoAddresses.for_model``) its calls use"""
+    calls: list[tuple[Any, str]] = field(default_factory=list)
+    """every call made to the twin after it was built (Aave: ``AaveAction``; Morpho: ``MorphoOp`` after
+    ``setup_ops``), in order, with its outcome (``ok`` or the error's name): what a chain replays"""
 
 
 def _answer(price: float) -> int:
@@ -81,7 +94,7 @@ def preset_keeper(protocol: ProtocolFile, params: CascadeParams, book: Book, ora
 def _aave(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_path: np.ndarray) -> PresetRun:
     assert protocol.aave_v3 is not None
     market = protocol.aave_v3.params()
-    market = replace(market, reserves=tuple(replace(r, supply_cap=0, borrow_cap=0, debt_ceiling=0)
+    market = replace(market, reserves=tuple(replace(r, supply_cap=0, borrow_cap=0, debt_ceiling=0, emode_category=0)
                                             for r in market.reserves), emodes=())
     names = [a.name for a in params.assets]
     rows, debt_total = _opening(params, book)
@@ -90,11 +103,13 @@ def _aave(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_path
     balances["supplier"] = {names[k]: 2 * x for k, x in enumerate(debt_total) if x}
     balances["keeper"] = {names[k]: x for k, x in enumerate(debt_total) if x}
     pool = aave.new_model(market, balances).at(START)
+    calls: list[tuple[Any, str]] = []
 
     def call(action: aave.AaveAction) -> None:
         outcome = aave.apply(pool, action, START)
         if outcome != aave.OK:
             raise AssertionError(f"Aave V3 twin: {action.describe()} -> {outcome}")
+        calls.append((action, outcome))
 
     for k, a in enumerate(names):
         call(aave.AaveAction("price", asset=a, number=_answer(oracle_path[0][k])))
@@ -122,7 +137,7 @@ def _aave(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_path
             bad[dn] += left
             events.append((t, i, owed - left_debt, coll - left_coll, pool.a_token_balance(cn, aave.TREASURY)
                            - fee_before, left))
-    return PresetRun(events, bad)
+    return PresetRun(events, bad, market, (*users, "supplier", "keeper"), balances, None, calls)
 
 
 def _morpho(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_path: np.ndarray) -> PresetRun:
@@ -135,11 +150,13 @@ def _morpho(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_pa
     addr = MorphoAddresses.for_model(spec, [*users, "supplier", "keeper"])
     world = MorphoModelWorld.build(spec, addr)
     acct, owner = addr.accounts, addr.owner
+    calls: list[tuple[Any, str]] = []
 
     def call(op: MorphoOp) -> str:
         outcome = world.apply(op, START)
         if outcome != "ok" and op.kind != "liquidate":
             raise AssertionError(f"Morpho Blue twin: {op.describe()} -> {outcome}")
+        calls.append((op, outcome))
         return outcome
 
     def market_of(c: int, d: int) -> str:
@@ -156,6 +173,7 @@ def _morpho(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_pa
 
     for op in setup_ops(spec, addr, None):
         call(op)
+    calls.clear()  # the set-up is the deployment's own (``chain.morpho_blue.deploy``)
     post(0)
     for k, x in enumerate(debt_total):
         if x:
@@ -195,4 +213,4 @@ def _morpho(protocol: ProtocolFile, params: CascadeParams, book: Book, oracle_pa
             bad[names[d]] += left
             repaid = paid - morpho.ledger.balance(addr.tokens[names[d]], acct["keeper"])
             events.append((t, i, repaid, coll - morpho.position_of(mids[m], who).collateral, 0, left))
-    return PresetRun(events, bad)
+    return PresetRun(events, bad, spec, (*users, "supplier", "keeper"), {}, addr, calls)

@@ -40,6 +40,12 @@ class Accrual:
     sidx: np.ndarray
     sdebt: np.ndarray
     ssup: np.ndarray
+    borrowed: tuple[bool, ...] = ()
+    """per asset: whether the book owes any of it at step 0 (default: every asset)"""
+
+    def __post_init__(self) -> None:
+        if not self.borrowed:
+            self.borrowed = tuple(bool(x) for x in (self.sdebt > 0).any(axis=0))
 
     @classmethod
     def start(cls, params: CascadeParams, book: Book, n_paths: int) -> Accrual:
@@ -54,15 +60,17 @@ class Accrual:
     def accrue(self, reserves: np.ndarray) -> None:
         """One step of interest on every path (``kinked_rate_model.accrue`` over ``dt`` seconds); adds the reserve
         factor's share to ``reserves`` (paths, assets) in place."""
-        debt, supply = self.sdebt * self.bidx, self.ssup * self.sidx
-        with np.errstate(divide="ignore", invalid="ignore"):
-            u = np.where(supply > 0, np.minimum(debt / supply, 1.0), 1.0)
         for k, curve in enumerate(self.curves):
-            if curve.is_zero:
+            # an asset no path owes accrues nothing (its indices and reserves stay as they are), and debt never
+            # appears during a run: only the book borrows
+            if curve.is_zero or not self.borrowed[k]:
                 continue
+            debt, supply = self.sdebt[:, k] * self.bidx[:, k], self.ssup[:, k] * self.sidx[:, k]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                u = np.where(supply > 0, np.minimum(debt / supply, 1.0), 1.0)
             owed = self.sdebt[:, k] > 0
-            new_b = self.bidx[:, k] * (1.0 + curve.per_second(u[:, k]) * self.dt)
-            interest = np.where(owed, self.sdebt[:, k] * new_b - debt[:, k], 0.0)
+            new_b = self.bidx[:, k] * (1.0 + curve.per_second(u) * self.dt)
+            interest = np.where(owed, self.sdebt[:, k] * new_b - debt, 0.0)
             supplied = self.ssup[:, k] > 0
             to_res = np.where(supplied, interest * (curve.reserve_factor_bps / 1e4), interest)
             with np.errstate(divide="ignore", invalid="ignore"):

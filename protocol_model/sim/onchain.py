@@ -248,7 +248,7 @@ def path_replay(side: str, params: CascadeParams, market: MarketModel, book: Boo
     Raises ``ValueError`` if ``path`` is not one of the ``n_paths`` or ``positions`` is not in 1..
     ``REPLAY_POSITIONS``, if interest accrues and the book has more borrowers than ``positions`` (a cut-down book
     would change the utilization, hence every index), for a preset's rules (``params.rules``: the contracts
-    replayed are the generic pool's; ``sim.exact_presets`` checks presets against their exact twins), and as
+    replayed are the generic pool's; a preset's replay is ``sim.onchain_presets.preset_path_replay``), and as
     :func:`~protocol_model.sim.exact.exact_keeper`; ``AssertionError`` if the bad debt attributed to the events'
     debt assets does not add up to the engine's.
     """

@@ -170,7 +170,8 @@ def load_optimisation(path: str | Path) -> tuple[OptimisationSpec, SimulationSpe
     """Read an optimisation file and the simulation it names (relative to it).
 
     Raises ScenarioError (one line naming the file and field): bad fields, a missing simulation, an asset the
-    simulation does not simulate or that is its book's debt asset, or searched ranges that leave no point
+    simulation does not simulate or that is its book's debt asset, current parameters closer than ``min_gap``
+    (a Morpho Blue market's LTV is its LLTV: use ``min_gap: 0``), or searched ranges that leave no point
     with threshold − LTV >= ``min_gap``.
     """
     path = Path(path)
@@ -182,6 +183,11 @@ def load_optimisation(path: str | Path) -> tuple[OptimisationSpec, SimulationSpe
     if syn is not None and spec.asset == syn.debt_asset:
         raise LabSpecError(f"{path}: asset: '{spec.asset}' is the book's debt asset; search a collateral asset")
     base = next(a for a in sim.assets if a.name == spec.asset)
+    if (gap := base.liquidation_threshold_bps - base.ltv_bps) < spec.min_gap:
+        raise LabSpecError(f"{path}: min_gap: the current {spec.asset} parameters (liquidation threshold "
+                           f"{format_bps(base.liquidation_threshold_bps)}, LTV {format_bps(base.ltv_bps)}) are "
+                           f"{format_bps(gap)} apart, below min_gap ({format_bps(spec.min_gap)}): the current point "
+                           f"must be valid to compare with; set min_gap to at most {format_bps(gap)}")
     lo = {p: spec.search[p].low if p in spec.search else getattr(base, PARAMETERS[p]) for p in PARAMETERS}
     hi = {p: spec.search[p].high if p in spec.search else getattr(base, PARAMETERS[p]) for p in PARAMETERS}
     if hi["liquidation_threshold"] - lo["ltv"] < spec.min_gap:

@@ -206,6 +206,17 @@ def _on_chain(worst: dict[str, list[int]], rows: list[dict[str, Any]]) -> list[t
                             "The paths with the most bad debt under each configuration")
 
 
+REPLAYED_ON = {
+    "generic": "the contracts (LendingPool, PriceRouter, the same bytecode ape compiles, on the in-process chain, "
+               "from a pool with no starting reserves) with the exact model beside them",
+    "aave-v3": "the real Aave V3 1.19.3 bytecode (npm @aave/core-v3's own artifacts, on the in-process chain, "
+               "every call at one block time) with the exact Aave V3 twin beside it",
+    "morpho-blue": "the real Morpho Blue 1.0.0 bytecode (compiled from npm @morpho-org/morpho-blue, on the "
+                   "in-process chain, every call at one block time) with the exact Morpho Blue twin beside it",
+}
+"""What a replay row's ``protocol`` was replayed on, for the report's method paragraph."""
+
+
 def on_chain_section(rows: list[dict[str, Any]], title: str, subject: str) -> list[tuple]:
     """Report blocks for on-chain replays (``chain.lab_verify.VerifiedPath.row`` rows, non-empty): a method
     paragraph starting with ``subject`` (what was replayed), the verdict, and one table row per replay."""
@@ -221,12 +232,12 @@ def on_chain_section(rows: list[dict[str, Any]], title: str, subject: str) -> li
     verdict = ("Model and chain agreed to the wei on every field after every step, and the chain showed the "
                "lab's liquidations and bad debt" if ok else "DISAGREEMENT: see the rows marked NO and the "
                                                             "JSON's on_chain failures")
+    where = "; ".join(REPLAYED_ON[k] for k in dict.fromkeys(r.get("protocol", "generic") for r in rows))
     return [("h2", title),
-            ("p", f"{subject} were replayed through the contracts (LendingPool, PriceRouter, the same bytecode ape "
-                  f"compiles, on the in-process chain) with the exact model beside them: the lab's oracle prices "
+            ("p", f"{subject} were replayed through {where}: the lab's oracle prices "
                   f"as price updates and a keeper liquidating every position below a health factor of 1, for the "
                   f"positions that matter on each path (most bad debt, then most liquidated, then the largest "
-                  f"debts), from a pool with no starting reserves, amounts in token units and debts capped at the "
-                  f"LTV line. {steps:,} steps in all. {verdict}."),
+                  f"debts), amounts in token units and debts capped at the LTV line. {steps:,} steps in all. "
+                  f"{verdict}."),
             ("table", ["Configuration", "Path", "Positions", "Steps", "Liquidations lab / chain", "Bad debt (lab)",
                        "Bad debt (chain)", "Agree"], table)]

@@ -119,9 +119,28 @@ def check_on_behalf(action: Action, outcome: str, before: LendingPool, after: Le
         require(outcome == "Unauthorized", "P-POOL-09", f"unauthorized call gave {outcome}")
 
 
+def check_borrow_or_withdraw(action: Action, outcome: str, after: LendingPool) -> None:
+    """After a passing borrow or withdraw (``outcome`` 'ok'; other steps pass): P-POOL-17, the account it acted
+    for (``on_behalf`` or the caller) is left at HF >= 1 and, after a borrow, with its debt within its borrow
+    capacity (without debt no price is read and HF is infinite); P-POOL-10, the pool still holds at least the
+    reserves of the asset in cash (reserves are never lent)."""
+    if action.kind not in ("borrow", "withdraw") or outcome != "ok":
+        return
+    account = action.on_behalf or action.account
+    if after._has_debt(account):
+        v = after.account_values(account)
+        if action.kind == "borrow":
+            require(v.debt_wad <= v.borrow_capacity_wad, "P-POOL-17", f"{action.describe()}: debt above capacity")
+        require(v.health_factor_wad >= fp.WAD, "P-POOL-17", f"{action.describe()} left HF < 1")
+    reserves = after.assets[action.asset].state.reserves
+    require(after.ledger.balance(action.asset, POOL) >= reserves, "P-POOL-10",
+            f"{action.describe()} lent the reserves of {action.asset}")
+
+
 class LendingProperties:
     """Step observer checking the lending properties on a ``world.model_world.ModelWorld`` after each step:
-    ``before`` copies the pool, ``after`` checks the transition, the on-behalf rules and solvency. Raises
+    ``before`` copies the pool, ``after`` checks the on-behalf rules, a passing borrow/withdraw
+    (P-POOL-10/17), the transition and solvency. Raises
     ``PropertyViolation`` on the first property that fails."""
 
     def __init__(self) -> None:
@@ -138,5 +157,6 @@ class LendingProperties:
         before, pre, pool = pickle.loads(self._before), pickle.loads(self._before), model.pool
         self._before = None
         check_on_behalf(action, outcome, before, pool)
+        check_borrow_or_withdraw(action, outcome, pool)
         check_transition(action, outcome, before, pool, model.view_now, pre)
         pool_balances_cover_claims(pool, model.account_names)

@@ -41,12 +41,11 @@ def crosscheck_suite(pytestconfig):
     return lambda suite: suite_stats(pytestconfig, suite)
 
 
-@pytest.fixture
-def checked_replay(deploy_world, driver, crosscheck_stats):
-    """``checked_replay(scenario, play=None, where="") -> Replay``: snapshot the chain, deploy ``scenario``,
-    replay it on chain and in the model (``play(replay)``, default ``replay.run()``), restore the chain,
-    count it in the session's stats, then assert that the story had steps and that every step agreed:
-    same outcome on both twins, every field equal, and the outcome the file states."""
+def make_checked_replay(deploy_world, driver, stats: CrosscheckStats):
+    """``checked_replay(scenario, play=None, where="") -> Replay`` on any chain: snapshot ``driver``, deploy
+    ``scenario`` with ``deploy_world``, replay it on chain and in the model (``play(replay)``, default
+    ``replay.run()``), restore the chain, count it in ``stats``, then assert that the story had steps and that
+    every step agreed: same outcome on both twins, every field equal, and the outcome the file states."""
     from protocol_model.chain.driver import restoring
     from protocol_model.chain.replay import Replay
 
@@ -55,9 +54,9 @@ def checked_replay(deploy_world, driver, crosscheck_stats):
             replay = Replay.start(scenario, deploy_world(scenario))
             (play or Replay.run)(replay)
         results = replay.results
-        crosscheck_stats.sequences += 1
-        crosscheck_stats.operations += len(results)
-        crosscheck_stats.mismatches += replay.mismatches
+        stats.sequences += 1
+        stats.operations += len(results)
+        stats.mismatches += replay.mismatches
         assert results, f"{where}a story with no steps proves nothing"
         for r in results:
             at = f"{where}step {r.index} {r.action.describe()}"
@@ -67,6 +66,12 @@ def checked_replay(deploy_world, driver, crosscheck_stats):
         return replay
 
     return run
+
+
+@pytest.fixture
+def checked_replay(deploy_world, driver, crosscheck_stats):
+    """:func:`make_checked_replay` on the session's ape network, counted in its cross-check stats."""
+    return make_checked_replay(deploy_world, driver, crosscheck_stats)
 
 
 def counts(stats: CrosscheckStats) -> str:

@@ -85,8 +85,8 @@ def make_machine(world, base_model, stats):
             diff = [] if model_snap == chain_snap else model_snap.diff(chain_snap)
             if model_out != chain_out or diff:
                 stats.mismatches += 1
-            assert model_out == chain_out, f"{action.describe()}: model {model_out}, chain {chain_out}"
-            assert not diff, f"{action.describe()}: {diff[:6]}"
+            assert model_out == chain_out, f"P-POOL-07: {action.describe()}: model {model_out}, chain {chain_out}"
+            assert not diff, f"P-POOL-07: {action.describe()}: {diff[:6]}"
             self.properties.after(self.model, action, model_out)
             return model_out
 
@@ -189,6 +189,9 @@ def make_machine(world, base_model, stats):
 
 
 def fuzz_settings(examples: int, steps: int = STEPS, shrink: bool = True) -> settings:
+    """The fuzzers' settings: ``examples`` sequences of ``steps`` rules, derandomized unless FUZZ_SEED or
+    FUZZ_RANDOM is set; FUZZ_SHRINK=0 skips shrinking (``make mutate``: a failure is all it needs)."""
+    shrink = shrink and os.environ.get("FUZZ_SHRINK", "1") != "0"
     return settings(max_examples=examples, stateful_step_count=steps, deadline=None,
                     suppress_health_check=list(HealthCheck),
                     phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],

@@ -340,7 +340,7 @@ def test_looper_fuzzer_catches_a_flipped_rounding(looper_world_in_process, monke
         with pytest.raises(AssertionError):
             machine.open_iterative("alice", DIRECTIONS[0], 37, 3, 7_777, 59)
             machine.open_flash("bob", DIRECTIONS[0], 13, 23_333, 59)
-            machine.unwind("alice", DIRECTIONS[0], 3_333, 59)
+            machine.unwind("alice", DIRECTIONS[0], 3_333, 59, True)
     finally:
         machine.teardown()
     assert stats.mismatches >= 1

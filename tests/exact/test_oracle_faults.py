@@ -15,6 +15,8 @@ from protocol_model.exact.amm.uniswap_v2_pair import Q112, V2Pair
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.oracle.oracle_policy import (
     DEFAULT_MAX_AGE_S,
+    MAX_AGE_LIMIT_S,
+    MAX_GRACE_PERIOD_S,
     OraclePolicy,
     check_sequencer,
     router_price_wad,
@@ -59,6 +61,61 @@ def test_overflowing_answer_gets_a_name():
     assert _price(Feed(MAX_PRICE_WAD // 10**18, 0, 1, NOW)) == MAX_PRICE_WAD
     with pytest.raises(errors.PriceOverflow):
         _price(Feed(MAX_PRICE_WAD // 10**18 + 1, 0, 1, NOW))
+
+
+POLICY_FIELDS = (  # (policy, the field named by InvalidOraclePolicy, or None: accepted), boundaries on both sides
+    (OraclePolicy(max_age_s=MAX_AGE_LIMIT_S), None),
+    (OraclePolicy(max_age_s=MAX_AGE_LIMIT_S + 1), "maxAgeSec"),
+    (OraclePolicy(min_price_wad=5, max_price_wad=6), None),
+    (OraclePolicy(min_price_wad=5, max_price_wad=5), "maxPriceWad"),
+    (OraclePolicy(min_price_wad=-1), "maxPriceWad"),
+    (OraclePolicy(max_jump_bps=10_000), None),
+    (OraclePolicy(max_jump_bps=10_001), "maxJumpBps"),
+    (OraclePolicy(grace_period_s=1), "gracePeriodSec"),
+    (OraclePolicy(has_sequencer=True, grace_period_s=MAX_GRACE_PERIOD_S), None),
+    (OraclePolicy(has_sequencer=True, grace_period_s=MAX_GRACE_PERIOD_S + 1), "gracePeriodSec"),
+)
+
+
+def test_impossible_policies_are_rejected_by_name():
+    """P-ORACLE-08 on the twin (``PriceRouter.setOraclePolicy``'s checks): each impossible field is rejected
+    with its name, and each bound itself is accepted."""
+    for policy, field in POLICY_FIELDS:
+        if field is None:
+            assert policy.validate() is policy
+            continue
+        with pytest.raises(errors.InvalidOraclePolicy) as info:
+            policy.validate()
+        assert field in info.value.args, f"{policy}: {info.value.args}, expected {field}"
+
+
+def test_policy_bounds_are_exact():
+    """Each rule of the router on its bound and one unit either side (``make mutate``'s boundary probes): the
+    price band is open (min and max themselves rejected), a jump of exactly the breaker's bps passes and one
+    unit more is PriceJump (up and down), a previous answer of exactly MAX_PRICE_WAD still arms the breaker and
+    none (0) disarms it, and the sequencer's grace period is over only strictly after it."""
+    band = OraclePolicy(min_price_wad=2_000 * 10**18, max_price_wad=3_000 * 10**18)
+    for answer, ok in ((2_000 * 10**8, False), (2_000 * 10**8 + 1, True), (3_000 * 10**8 - 1, True),
+                       (3_000 * 10**8, False)):
+        if ok:
+            assert _price(Feed(answer, 8, 2, NOW), band) == answer * 10**10
+        else:
+            with pytest.raises(errors.PriceOutOfBounds):
+                _price(Feed(answer, 8, 2, NOW), band)
+    breaker = OraclePolicy(max_jump_bps=3_000)
+    for answer, ok in ((130 * 10**8, True), (130 * 10**8 + 1, False), (70 * 10**8, True), (70 * 10**8 - 1, False)):
+        feed = Feed(answer, 8, 2, NOW, prev_answer=100 * 10**8)
+        if ok:
+            assert _price(feed, breaker) == answer * 10**10
+        else:
+            with pytest.raises(errors.PriceJump):
+                _price(feed, breaker)
+    with pytest.raises(errors.PriceJump):
+        _price(Feed(10**8, 8, 2, NOW, prev_answer=MAX_PRICE_WAD), breaker)
+    assert _price(Feed(10**8, 8, 2, NOW, prev_answer=0), breaker) == 10**18
+    with pytest.raises(errors.GracePeriodNotOver):
+        check_sequencer("T", Feed(0, 8, 3, updated_at=NOW, started_at=NOW - 3_600), 3_600, NOW)
+    check_sequencer("T", Feed(0, 8, 3, updated_at=NOW, started_at=NOW - 3_601), 3_600, NOW)
 
 
 def test_sequencer_started_at_zero_is_invalid_and_started_at_is_used():

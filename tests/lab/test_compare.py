@@ -164,6 +164,35 @@ def test_bootstrap_matches_var_cvar_and_normal_theory():
         cmp.bootstrap(z, z[:-1], cmp.STATS["mean"], np.random.default_rng(2), 10)
 
 
+def test_bootstrap_from_draw_counts_equals_the_resampled_statistic():
+    """The resamples' statistics computed from draw counts (``Statistic.resampled``) are the statistic of the
+    resampled copies (exact for VaR and the probability, to rounding for means), with ties and many zeros;
+    ``bootstrap_many`` draws each block once for every triple: a single triple is ``bootstrap``, and a statistic
+    given as a plain function (resampled copies) sees the same resamples as the counted one."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    x = np.where(rng.random(n) < 0.7, 0.0, rng.lognormal(10, 2, n))
+    x[:40] = x[40]  # ties in the tail
+    idx = rng.integers(0, n, (60, n))
+    counts = np.stack([np.bincount(r, minlength=n) for r in idx]).astype(float)
+    order = np.argsort(-x, kind="stable")
+    for name, stat in cmp.STATS.items():
+        got, want = stat.resampled(x, counts, order), stat(x[idx])
+        if name.startswith("var") or name == "probability":
+            np.testing.assert_array_equal(got, want, err_msg=name)
+        else:
+            np.testing.assert_allclose(got, want, rtol=1e-12, err_msg=name)
+    y = x * rng.uniform(0.8, 1.3, n)
+    one = cmp.bootstrap(x, y, cmp.STATS["cvar95"], np.random.default_rng(9), 450)
+    both = cmp.bootstrap_many([(x, y, cmp.STATS["cvar95"]), (x, y, lambda a: cmp.STATS["cvar95"](a))],
+                              np.random.default_rng(9), 450)
+    assert both[0] == one
+    for key, value in one.items():
+        assert both[1][key] == pytest.approx(value, rel=1e-12), key
+    with pytest.raises(ValueError):
+        cmp.bootstrap_many([], np.random.default_rng(9), 10)
+
+
 def test_book_file_round_trip_and_errors(files, tmp_path):
     r = _run(files)
     params = r.current.params

@@ -31,7 +31,31 @@ def test_named_helpers() -> None:
 
 
 def test_overflow_and_zero_division() -> None:
+    assert fp.mul_div_down(fp.UINT256_MAX, 1, 1) == fp.mul_div_up(fp.UINT256_MAX, 1, 1) == fp.UINT256_MAX
+    assert fp.mul_div_up(fp.UINT256_MAX, 2, 2) == fp.UINT256_MAX  # the largest result is not an overflow
     with pytest.raises(fp.MathOverflow):
         fp.mul_div_down(fp.UINT256_MAX, 2, 1)
     with pytest.raises(fp.DivisionByZero):
         fp.mul_div_up(1, 1, 0)
+
+
+HELPERS = {  # name -> scale of the exact quotient x·y/d: (multiplier, divisor)
+    "wad_mul": lambda x, y: (x * y, fp.WAD),
+    "wad_div": lambda x, y: (x * fp.WAD, y),
+    "ray_mul": lambda x, y: (x * y, fp.RAY),
+    "ray_div": lambda x, y: (x * fp.RAY, y),
+    "bps_mul": lambda x, y: (x * y, fp.BPS),
+    "mul_div": None,
+}
+
+
+@given(x=st.integers(0, 2**128), y=st.integers(1, 2**128), d=st.integers(1, 2**128))
+def test_every_helper_rounds_within_one_unit(x: int, y: int, d: int) -> None:
+    """P-MATH-08 (Python side of the halmos proof): for every MathLib helper, down ≤ exact ≤ up and up − down is
+    0 on an exact quotient, else 1."""
+    for name, scale in HELPERS.items():
+        num, den = (x * y, d) if scale is None else scale(x, y)
+        args = (x, y, d) if scale is None else (x, y)
+        down, up = getattr(fp, f"{name}_down")(*args), getattr(fp, f"{name}_up")(*args)
+        assert down * den <= num <= up * den, f"{name}{args}: {down} ≤ {num}/{den} ≤ {up} fails"
+        assert up - down == (num % den != 0), f"{name}{args}: up − down = {up - down}"

@@ -3,7 +3,7 @@ random sizes, decimals 0/2/6/8/18 and prices from 1e-8 to 1e12 USD (docs/SPEC.md
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from protocol_model.exact import errors
@@ -49,7 +49,11 @@ def test_liquidation_amounts_are_consistent_and_leave_no_dust(coll_dec, debt_dec
 
 
 @settings(max_examples=400, deadline=None)
-@given(lt=st.integers(1, 9_999), bonus=st.integers(0, 5_000), hf=st.integers(0, WAD - 1))
+@given(lt=st.integers(1, 9_999), bonus=st.integers(0, 5_000),
+       hf=st.one_of(st.integers(0, WAD - 1), st.integers(10**4, 10**6 - 1).map(lambda p: p * 10**12)))
+@example(lt=9_000, bonus=2_000, hf=WAD - 1)  # the cap binds: lt·(1 + b) = 1.08 > HF
+@example(lt=8_000, bonus=1_000, hf=85 * WAD // 100)  # binds between lt and lt·(1 + b)
+@example(lt=8_000, bonus=500, hf=84 * WAD // 100)  # exactly lt·(1 + b) = HF: the whole bonus
 def test_capped_bonus_keeps_lt_times_one_plus_bonus_below_hf(lt, bonus, hf):
     """Item 4: with HF >= lt the capped bonus b' has lt·(1 + b') <= HF (so HF cannot fall, SPEC §5.6)
     and it is the largest such bonus in whole bps, never above the configured one."""

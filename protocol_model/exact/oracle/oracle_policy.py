@@ -22,7 +22,6 @@ DEFAULT_MAX_AGE_S = 25 * 3_600
 """``PriceRouter.DEFAULT_MAX_AGE_SEC``: the maximum age when a policy sets none (Chainlink's longest usual
 heartbeat, 24 h, plus an hour)."""
 MAX_GRACE_PERIOD_S = 86_400
-UINT32_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True)
