@@ -66,7 +66,11 @@ def _check(args: argparse.Namespace) -> int:
             print(f"error: {err}", file=sys.stderr)
             failed += 1
             continue
-        print(f"{path}: ok ({KINDS[kind][0]}; {KINDS[kind][1]})")
+        from protocol_model.scenario.aave_v3_story import AaveStory
+
+        what, use = ("an Aave V3 story", "use `protocol-model story` (on the real Aave V3 bytecode in process; "
+                     "`--chain`: on an anvil)") if isinstance(_, AaveStory) else KINDS[kind]
+        print(f"{path}: ok ({what}; {use})")
     return 2 if failed else 0
 
 

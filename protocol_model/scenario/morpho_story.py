@@ -25,6 +25,18 @@ MorphoStepOp = Literal["set_balance", "supply", "withdraw", "borrow", "repay", "
                        "set_authorization"]
 
 
+STEP_FIELDS: dict[str, tuple[str, ...]] = {
+    "set_balance": ("token", "amount"), "supply": ("assets", "shares", "on_behalf"),
+    "withdraw": ("assets", "shares", "on_behalf", "receiver"), "borrow": ("assets", "shares", "on_behalf", "receiver"),
+    "repay": ("assets", "shares", "on_behalf"), "supply_collateral": ("assets", "on_behalf"),
+    "withdraw_collateral": ("assets", "on_behalf", "receiver"), "liquidate": ("borrower", "seized", "repaid_shares"),
+    "accrue_interest": (), "set_price": ("price",), "set_fee": ("fee_bps",),
+    "set_authorization": ("authorized", "value"),
+}
+"""The fields each op takes besides ``op``, ``who``, ``market``, ``wait`` and ``expect``; any other is refused,
+since the call would ignore it (a liquidation takes ``seized`` or ``repaid_shares``, not ``assets`` / ``shares``)."""
+
+
 class MorphoStep(Strict):
     """One call: ``op`` from ``who`` after ``wait`` seconds, with the outcome it ``expect``s."""
 
@@ -112,3 +124,24 @@ def _check_names(story: MorphoStory, spec: MorphoBlueSpec, path: str) -> None:
         for field in needs:
             if getattr(step, field) is None:
                 raise ScenarioError(f"{where}: {step.op} needs '{field.removesuffix('_bps')}'")
+        takes = STEP_FIELDS[step.op]
+        unused = sorted(f.removesuffix("_bps") for f in step.model_fields_set - {"op", "who", "market", "wait",
+                                                                                  "expect", *takes})
+        if unused:
+            raise ScenarioError(f"{where}: {step.op} does not take {', '.join(unused)} (it takes "
+                                f"{', '.join(f.removesuffix('_bps') for f in takes) or 'no amount'})")
+        _check_units(step, spec, story.market or next(iter(spec.markets)), where)
+
+
+def _check_units(step: MorphoStep, spec: MorphoBlueSpec, default_market: str, where: str) -> None:
+    """Every token amount of ``step`` converts to its token's units (no finer than one unit, within uint256)."""
+    market = spec.markets[step.market or default_market]
+    collateral = step.op in ("supply_collateral", "withdraw_collateral")
+    for field, token in (("assets", market.collateral_token if collateral else market.loan_token),
+                         ("seized", market.collateral_token), ("amount", step.token)):
+        value = getattr(step, field)
+        if value is not None and token is not None:
+            try:
+                spec.units(token, value, f"{where}.{field}")
+            except ValueError as err:
+                raise ScenarioError(f"{err} (write whole {token})") from None

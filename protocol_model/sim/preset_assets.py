@@ -23,6 +23,9 @@ from protocol_model.scenario.protocol import ProtocolFile
 from protocol_model.sim.liquidation_rules import RULES
 
 BPS = 10_000
+NOT_COLLATERAL = 0
+"""A Morpho market's loan token is no collateral in the lab: LTV, threshold and bonus 0 (not a risk parameter
+of the protocol file; Morpho Blue has no such setting for a loan token)."""
 
 
 def _pool(rules: str) -> PoolSpec:
@@ -66,10 +69,9 @@ def _morpho(protocol: ProtocolFile, names: list[str], data: dict, source: str) -
             raise _unknown(source, n, f"a token of the Morpho Blue markets of {protocol.name}", list(morpho.tokens))
         spec = {"name": n, "decimals": morpho.tokens[n].decimals, "liquidation_protocol_fee": 0, "reserve_factor": 0}
         if n == loan:
-            # The loan token is no collateral in any Morpho market (collateral_enabled False): its terms are
-            # zero by the market's structure, not a risk parameter written here.
-            terms = dict.fromkeys(("ltv", "liquidation_threshold", "liquidation_bonus"), 0)
-            out.append(AssetSpec.model_validate({**spec, **terms, "price_usd": 1, "collateral_enabled": False}))
+            out.append(AssetSpec.model_validate({**spec, "price_usd": 1, "ltv": NOT_COLLATERAL,
+                                                 "liquidation_threshold": NOT_COLLATERAL,
+                                                 "liquidation_bonus": NOT_COLLATERAL, "collateral_enabled": False}))
             continue
         found = [m for m in morpho.markets.values() if m.loan_token == loan and m.collateral_token == n]
         if len(found) != 1:

@@ -51,20 +51,34 @@ def price_drops(outcome) -> dict[str, float]:
             "induced_drop_p99": float(induced[tail].mean())}
 
 
+LIQUIDATION_TEXT: dict[str, tuple[str, str]] = {
+    "generic": ("exactly as LendingPool.liquidate", "bad debt is valued at the oracle price when written off"),
+    "aave-v3": ("by Aave V3 1.19.3's rule (close factor 50% while HF > 0.95, 100% at or below; each reserve's "
+                "bonus and protocol fee)",
+                "bad debt is the debt left without collateral, valued at the oracle price (Aave V3 1.19.3 writes "
+                "none off: no reserve or supplier loss)"),
+    "morpho-blue": ("by Morpho Blue 1.0.0's rule (the whole position, incentive factor min(1.15, 1/(0.3·LLTV + "
+                    "0.7)), by collateral when the collateral falls short)",
+                    "bad debt is realised on the suppliers when the collateral reaches 0, valued at the oracle "
+                    "price"),
+}
+"""Per ``rules:`` of the protocol: how keepers liquidate, and what bad debt means (the report's Method)."""
+
+
 def _method(doc: dict) -> str:
     days = doc["steps"] * doc.get("step_seconds", 86_400) / 86_400
+    how, bad_debt = LIQUIDATION_TEXT[doc.get("rules", "generic")]
     return (f"Method. {doc['paths']:,} Monte Carlo paths of {doc['steps']:,} steps ({days:g} days), seed "
             f"{doc['seed']}, {doc['positions']:,} positions. Market model: {doc.get('market', '')}. Keepers "
-            f"liquidate every position with a health factor below 1 once per step, exactly as "
-            f"LendingPool.liquidate, and sell the seized collateral into the asset's constant-product pool, which "
-            f"moves the price. VaR/CVaR: the empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is "
-            f"valued at the oracle price when written off. {fmt.NOT_MODELLED} Semantics and tolerances: "
-            f"docs/risk_lab.md.")
+            f"liquidate every position with a health factor below 1 once per step, {how}, and sell the seized "
+            f"collateral into the asset's constant-product pool, which moves the price. VaR/CVaR: the empirical "
+            f"tail over paths (the worst ⌈(1−a)·n⌉ paths); {bad_debt}. {fmt.NOT_MODELLED} Semantics and "
+            f"tolerances: docs/risk_lab.md.")
 
 
 def _spec_fields(spec, positions: int) -> dict:
     return {"step_seconds": spec.step_seconds, "market": fmt.market_text(spec.assets), "positions": positions,
-            "days_per_step": spec.step_seconds / 86_400}
+            "days_per_step": spec.step_seconds / 86_400, "rules": getattr(spec, "rules", "generic")}
 
 
 def write_simulation(result: SimulationResult, out: Path, source: str = "", spec=None) -> Path:

@@ -159,6 +159,37 @@ def make_machine(world: AaveChainWorld, stats, outcomes: Counter | None = None):
             if crash != 1_000 and model.prices[collateral] > 0:
                 self.do(AaveAction("price", asset=collateral, number=max(model.prices[collateral] * crash // 1_000, 1)))
 
+        @rule(lender=users, user=users, size=st.integers(1, 200_000), share=st.integers(900, 1_000),
+              rise=st.sampled_from([1_000, 1_010, 1_030, 1_060, 1_100]), liquidator=users, receive=st.booleans())
+        def emode_liquidation(self, lender, user, size, share, rise, liquidator, receive):
+            """A stablecoin eMode position (category 1: ``size`` USD of USDC, DAI borrowed up to ``share`` ‰ of the
+            headroom at the category's 93% LTV); DAI's price moves to ``rise`` ‰ and the position is liquidated
+            for everything allowed: the category's threshold and 1% bonus apply, not the reserves'. Without this
+            rule no eMode liquidation passed in the default run."""
+            model = world.model
+            self.do(AaveAction("supply", lender, "DAI", max(size * 2 * 10**8 * WAD // max(model.prices["DAI"], 1), 1)))
+            self.do(AaveAction("emode", user, number=1))
+            self.do(AaveAction("supply", user, "USDC", max(size * 10**8 * 10**6 // max(model.prices["USDC"], 1), 1)))
+            self.borrow_headroom(user, "DAI", share)
+            if rise != 1_000 and model.prices["DAI"] > 0:
+                self.do(AaveAction("price", asset="DAI", number=model.prices["DAI"] * rise // 1_000))
+            in_emode = model.users_emode.get(user, 0) == 1
+            outcome = self.do(AaveAction("liquidate", liquidator, "USDC", MAX, user, "DAI", receive))
+            if in_emode:
+                tally[("liquidate in eMode", outcome)] += 1
+
+        @rule(lender=users, user=users, debt=st.sampled_from(["USDC", "DAI"]), size=st.integers(50_000, 400_000),
+              share=st.integers(900, 1_050))
+        def isolated_position(self, lender, user, debt, size, share):
+            """``size`` USD of the isolated collateral (ISO: debt ceiling 100,000 USD, LTV 50%) switched on, and a
+            borrow of ``share`` ‰ of its headroom: the ceiling binds above about 200,000 USD of ISO (53)."""
+            model = world.model
+            self.do(AaveAction("supply", lender, debt, size * 2 * 10**8 * 10 ** decimals[debt]
+                               // max(model.prices[debt], 1)))
+            self.do(AaveAction("supply", user, "ISO", size * 10**8 * WAD // max(model.prices["ISO"], 1)))
+            self.do(AaveAction("collateral", user, "ISO", flag=True))
+            self.borrow_headroom(user, debt, share)
+
         @rule(user=users, asset=assets, pick=st.sampled_from([MAX, 1, 2, 3, 10, 1_000]))
         def withdraw_own(self, user, asset, pick):
             """Withdraw all (``max``) or 1/``pick`` of the user's aToken balance."""

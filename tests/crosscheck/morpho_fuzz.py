@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections import Counter
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
@@ -104,10 +105,13 @@ def check_transition(model: Any, op: MorphoOp, outcome: str, before: dict[str, t
         assert rises or (bad_debt and name == op.market), (op.describe(), name, old, new)
 
 
-def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine]:
+def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = None) -> type[RuleBasedStateMachine]:
     """A state machine class playing on ``base`` (from ``deploy_fuzz_world``), counting into ``stats``
-    (a ``CrosscheckStats``). Each sequence restores the chain's snapshot and copies the base model."""
+    (a ``CrosscheckStats``) and, when given, into ``reached`` the passing liquidations (``liquidation``) and
+    those that realised bad debt (``bad debt``). Each sequence restores the chain's snapshot and copies the
+    base model."""
     chain = base["chain"]
+    tally: Counter = Counter() if reached is None else reached
     addresses = chain.addresses
 
     class MorphoFuzz(RuleBasedStateMachine):
@@ -134,6 +138,9 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
                 stats.mismatches += 1
                 raise AssertionError(f"{op.describe()} at t={self.now}: chain {got}, model {want}; {diffs[:5]}")
             check_transition(self.model, op, got, before)
+            if op.kind == "liquidate" and got == "ok":
+                tally["liquidation"] += 1
+                tally["bad debt"] += self._market(op.market).as_tuple()[0] < before[op.market][0]
             return got
 
         def _pos(self, market: str, who: str) -> Any:
@@ -241,6 +248,19 @@ def make_machine(base: dict[str, Any], stats: Any) -> type[RuleBasedStateMachine
                 op = self._op("liquidate", who, market, assets=self._scaled(pos.collateral, fraction, nudge),
                               on_behalf=borrower)
             self._send(op, wait)
+
+        @rule(who=names, market=markets, borrower=names, wait=waits,
+              move_bps=st.sampled_from((10_000, 9_000, 8_000, 7_000, 5_000, 3_000)))
+        def crash_and_seize_all(self, who, market, borrower, wait, move_bps):
+            """The price moves to ``move_bps`` of the file's, then ``who`` seizes all of the borrower's collateral:
+            the last collateral taken realises bad debt when it no longer covers the debt with the incentive;
+            otherwise the repaid shares exceed the borrow shares (``Panic(0x11)``) or the position is healthy.
+            Random fractions almost never hit the whole collateral, so without this rule the fuzzer realised
+            no bad debt at all."""
+            price = self.model.spec.market_price(market) * move_bps // 10_000
+            self._send(MorphoOp("set_price", addresses.owner, market, value=price), wait)
+            self._send(self._op("liquidate", who, market, assets=self._pos(market, borrower).collateral,
+                                on_behalf=borrower))
 
         @rule(market=markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)), wait=waits)
         def set_price(self, market, move_bps, wait):

@@ -40,6 +40,9 @@ def test_model_and_real_aave_agree(aave_world, crosscheck_suite, capsys):
     passed = {op for (op, out), n in outcomes.items() if out == "ok"}
     assert {"supply", "withdraw", "borrow", "repay", "liquidate", "collateral", "emode", "price"} <= passed, \
         f"some operations never passed: {sorted(outcomes.items())}"
+    if EXAMPLES >= 250:  # the default run reaches eMode liquidations and the isolation debt ceiling
+        assert outcomes[("liquidate in eMode", "ok")] >= 10, sorted(outcomes.items())
+        assert outcomes[("borrow", "53")] >= 5, sorted(outcomes.items())
 
 
 def test_fuzzer_catches_an_injected_fault(aave_world, monkeypatch):
@@ -60,4 +63,23 @@ def test_fuzzer_catches_an_injected_fault(aave_world, monkeypatch):
     stats = CrosscheckStats()
     with pytest.raises(AssertionError, match="normalizedDebt|variableBorrowIndex|Debt"):
         run_state_machine_as_test(make_machine(aave_world, stats), settings=fuzz_settings(50, STEPS, shrink=False))
+    assert stats.mismatches > 0
+
+
+def test_fuzzer_catches_a_wrong_emode_bonus(aave_world, monkeypatch):
+    """The eMode category's liquidation bonus one bps too high in the twin: only a passing liquidation of an
+    eMode position on an eMode collateral shows it (the reserves' bonuses are untouched)."""
+    from protocol_model.exact.presets.aave_v3 import liquidation_logic
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    real = liquidation_logic.calculate_available_collateral_to_liquidate
+
+    def bonus_plus_one(collateral, debt, c_price, d_price, amount, user_collateral, bonus):
+        wrong = bonus + 1 if bonus == aave_world.model.emode_categories[1].liquidation_bonus else bonus
+        return real(collateral, debt, c_price, d_price, amount, user_collateral, wrong)
+
+    monkeypatch.setattr(liquidation_logic, "calculate_available_collateral_to_liquidate", bonus_plus_one)
+    stats = CrosscheckStats()
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(make_machine(aave_world, stats), settings=fuzz_settings(80, STEPS, shrink=False))
     assert stats.mismatches > 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -60,19 +61,22 @@ def fuzz_base():
 
 
 def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, capsys):
-    stats = crosscheck_suite(FUZZ_SUITE)
+    stats, reached = crosscheck_suite(FUZZ_SUITE), Counter()
     start, cpu = time.perf_counter(), time.process_time()
-    run_state_machine_as_test(make_machine(fuzz_base, stats), settings=fuzz_settings(EXAMPLES))
+    run_state_machine_as_test(make_machine(fuzz_base, stats, reached), settings=fuzz_settings(EXAMPLES))
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     with capsys.disabled():
         print(f"\n{FUZZ_SUITE}: {stats.operations} operations in {wall:.1f} s wall, {cpu:.1f} s CPU, "
-              f"{stats.mismatches} mismatches")
+              f"{stats.mismatches} mismatches; {reached['liquidation']} liquidations, "
+              f"{reached['bad debt']} realising bad debt")
     assert stats.mismatches == 0
     assert stats.sequences >= EXAMPLES
     assert stats.operations >= MIN_OPERATIONS_PER_SEQUENCE * stats.sequences, stats
     if EXAMPLES >= 250:
         assert stats.operations >= 10_000, stats
     assert stats.on_behalf_authorized and stats.on_behalf_unauthorized, "on-behalf calls never ran both ways"
+    if EXAMPLES >= 250:
+        assert reached["bad debt"] >= 10, f"too few liquidations realised bad debt: {reached}"
 
 
 @pytest.mark.parametrize("target,replacement", [
@@ -88,6 +92,22 @@ def test_fuzzer_catches_an_injected_fault(fuzz_base, monkeypatch, target, replac
     module, name = target.rsplit(".", 1)
     rmod, rname = replacement.rsplit(".", 1)
     monkeypatch.setattr(f"{module}.{name}", getattr(__import__(rmod, fromlist=[rname]), rname))
+    stats = CrosscheckStats()
+    with pytest.raises(AssertionError, match="chain"):
+        run_state_machine_as_test(make_machine(fuzz_base, stats), settings=fuzz_settings(60, shrink=False))
+    assert stats.mismatches >= 1
+
+
+def test_fuzzer_catches_one_wei_less_bad_debt(fuzz_base, monkeypatch):
+    """The bad debt written off one unit short (``min(totalBorrowAssets, badDebtShares.toAssetsUp(...)) - 1``;
+    the incentive factor's ``min`` is left alone): only a liquidation that takes the last collateral shows it,
+    so this fails if the fuzzer stops realising bad debt."""
+    from protocol_model.exact.presets.morpho_blue import morpho
+    from protocol_model.exact.presets.morpho_blue.constants_lib import MAX_LIQUIDATION_INCENTIVE_FACTOR
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    real_min = morpho.min_
+    monkeypatch.setattr(morpho, "min_", lambda a, b: real_min(a, b) - (a != MAX_LIQUIDATION_INCENTIVE_FACTOR))
     stats = CrosscheckStats()
     with pytest.raises(AssertionError, match="chain"):
         run_state_machine_as_test(make_machine(fuzz_base, stats), settings=fuzz_settings(60, shrink=False))

@@ -185,14 +185,18 @@ def story_report(path: str, on_anvil: bool = False) -> tuple[list[str], bool]:
     ``on_anvil`` on an anvil started for it (``play_on_local_chain``): one line per step (model outcome,
     chain outcome, the file's expectation, differing observables) and a summary; True when every step
     agreed and was as the file expects."""
+    from protocol_model.exact.presets.aave_v3.errors import ERROR_NAMES, describe
+
     results = play_on_local_chain(path) if on_anvil else play_in_process(path)
     where = "anvil" if on_anvil else "in-process chain"
     lines, bad = [], 0
     for r, expect in results:
         wrong = not r.agrees or r.model != expect
         bad += wrong
-        note = "" if not wrong else f"  MISMATCH (file expects {expect}; {len(r.mismatches)} fields differ)"
-        lines.append(f"{r.index:3d} {r.action.describe()[:60]:<60} model {r.model:<8} chain {r.chain:<8}{note}")
+        note = "" if not wrong else f"  MISMATCH (file expects {describe(expect)}; {len(r.mismatches)} fields differ)"
+        names = " / ".join(dict.fromkeys(ERROR_NAMES[o] for o in (r.model, r.chain) if o in ERROR_NAMES))
+        lines.append(f"{r.index:3d} {r.action.describe()[:60]:<60} model {r.model:<8} chain {r.chain:<8}{note}"
+                     + (f"  {names}" if names else ""))
     lines.append(f"{path}: {len(results)} steps on the real Aave V3 bytecode ({where}) and the twin, "
                  f"{bad} mismatches")
     return lines, bad == 0

@@ -25,3 +25,17 @@ def test_a_wrong_expectation_is_reported(tmp_path, capsys):
     bad.write_text(text)
     assert main(["story", str(bad)]) == 1
     assert "MISMATCH (file expects ok" in capsys.readouterr().out
+
+
+def test_an_expectation_by_errors_name_and_the_name_in_the_report(tmp_path, capsys):
+    """``expect: NO_DEBT_OF_SELECTED_TYPE`` is read as its code 39 (what the chain reverts with), and the
+    report names the code beside it."""
+    text = STORY.read_text().replace('amount: "1", expect: "39"', 'amount: "1", expect: NO_DEBT_OF_SELECTED_TYPE')
+    assert "NO_DEBT_OF_SELECTED_TYPE" in text
+    text = text.replace("../../../protocols/", str(STORY.parents[3] / "protocols") + "/")
+    story = tmp_path / "story.yaml"
+    story.write_text(text)
+    assert main(["story", str(story)]) == 0
+    out = capsys.readouterr().out
+    assert "model 39       chain 39" in out and "NO_DEBT_OF_SELECTED_TYPE" in out
+    assert out.strip().endswith("0 mismatches")

@@ -56,3 +56,19 @@ def require(condition: bool, code: str) -> None:
     """Solidity's ``require(condition, code)``. Raises :class:`AaveError` (``code``) when false."""
     if not condition:
         raise AaveError(code)
+
+
+ERROR_NAMES: dict[str, str] = {code: name for name, code in dict(globals()).items()
+                               if name.isupper() and isinstance(code, str) and code.isdigit()}
+"""Each numeric code the twin raises -> its constant's name in Aave's ``Errors`` library (``"36"`` ->
+``COLLATERAL_CANNOT_COVER_NEW_BORROW``)."""
+ERROR_CODES: dict[str, str] = {name: code for code, name in ERROR_NAMES.items()}
+"""The reverse of ``ERROR_NAMES``: an ``Errors`` constant's name -> its numeric code."""
+
+
+def describe(outcome: str) -> str:
+    """An outcome for people: a numeric code followed by its ``Errors`` name
+    (``36 COLLATERAL_CANNOT_COVER_NEW_BORROW``); anything else (``ok``, ``Panic(0x11)``, an ERC20 error name,
+    a code the twin never raises) as it is."""
+    name = ERROR_NAMES.get(outcome)
+    return f"{outcome} {name}" if name else outcome
