@@ -222,9 +222,21 @@ def play_on_local_chain(story: Any, spec: Any) -> list[StepResult]:
         return replay_story(story, spec, driver, test[0], test[1:len(story.accounts) + 1])
 
 
-def report_lines(story: Any, results: Sequence[StepResult]) -> tuple[list[str], bool]:
+def play_in_process(story: Any, spec: Any) -> list[StepResult]:
+    """``replay_story`` on real Morpho Blue deployed on a fresh in-process chain (revm, no node): account 0
+    deploys, the story's accounts play accounts 1, 2, ... Raises ``ValueError`` when the story has more accounts
+    than the chain."""
+    chain = in_process_chain()
+    if len(story.accounts) > len(chain.accounts) - 1:
+        raise ValueError(f"accounts: the in-process chain has {len(chain.accounts) - 1} story accounts, the story "
+                         f"names {len(story.accounts)}")
+    return replay_story(story, spec, chain, chain.accounts[0], chain.accounts[1:len(story.accounts) + 1])
+
+
+def report_lines(story: Any, results: Sequence[StepResult], where: str = "anvil") -> tuple[list[str], bool]:
     """One line per step (index, op, model and chain outcomes, observables equal, the file's expectation when
-    it differs), then the cross-check line. Returns (lines, True when every step agreed and was expected)."""
+    it differs), then the cross-check line naming the chain (``where``). Returns (lines, True when every step
+    agreed and was expected)."""
     lines, bad = [], 0
     for r in results[1:]:
         mark = "observables equal" if not r.mismatches else f"OBSERVABLES DIFFER {r.mismatches[:3]}"
@@ -234,7 +246,7 @@ def report_lines(story: Any, results: Sequence[StepResult]) -> tuple[list[str], 
         lines.append(f"{r.index:3d} {r.op.kind:<20} model {r.model:<24} chain {r.chain:<24} {mark}")
     setup_ok = results[0].agreed
     lines.append(f"{story.name}: {len(results) - 1} steps, {bad} mismatches, set-up "
-                 f"{'equal' if setup_ok else 'DIFFERS'} (real Morpho Blue {artifacts()['_build']['package']})")
+                 f"{'equal' if setup_ok else 'DIFFERS'} (real Morpho Blue {artifacts()['_build']['package']}, {where})")
     return lines, bad == 0 and setup_ok
 
 

@@ -1,5 +1,6 @@
-"""``protocol-model story FILE`` on a Morpho Blue story: in the preset's twin, and with ``--chain`` on real Morpho
-Blue 1.0.0 deployed on an anvil the command starts and stops, every observable compared after every step."""
+"""``protocol-model story FILE`` on a Morpho Blue story: on real Morpho Blue 1.0.0 deployed on a fresh in-process
+chain, and with ``--chain`` on an anvil the command starts and stops, the twin beside it and every observable
+compared after every step."""
 
 from __future__ import annotations
 
@@ -17,19 +18,21 @@ def _story(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           text=True, timeout=600)
 
 
-def test_morpho_story_in_the_model(tmp_path):
+def test_morpho_story_in_process(tmp_path):
     done = _story(str(STORY), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "socialised-bad-debt: 15 steps, 0 mismatches (exact model" in done.stdout
+    assert "socialised-bad-debt: 15 steps, 0 mismatches, set-up equal (real Morpho Blue " \
+           "@morpho-org/morpho-blue@1.0.0, in-process chain)" in done.stdout
     steps = [s for s in done.stdout.splitlines() if re.match(r"\s*\d+ \w", s)]
-    assert "Panic(0x11)" in steps[9] and "insufficient collateral" in steps[11]
+    assert len(steps) == 15 and all("observables equal" in s for s in steps)
+    assert "chain Panic(0x11)" in steps[9] and "insufficient collateral" in steps[11]
 
 
 def test_morpho_story_on_real_morpho_blue(tmp_path):
     done = _story(str(STORY), "--chain", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "socialised-bad-debt: 15 steps, 0 mismatches, set-up equal (real Morpho Blue " \
-           "@morpho-org/morpho-blue@1.0.0)" in done.stdout
+           "@morpho-org/morpho-blue@1.0.0, anvil)" in done.stdout
     steps = [s for s in done.stdout.splitlines() if re.match(r"\s*\d+ \w", s)]
     assert len(steps) == 15 and all("observables equal" in s for s in steps)
     assert "chain position is healthy" not in done.stdout and "chain Panic(0x11)" in steps[9]
