@@ -287,7 +287,8 @@ def _render(out: Path) -> None:
                        [[fmt.METRIC_LABELS.get(k, (k, "number"))[0],
                          fmt.value(v, fmt.METRIC_LABELS.get(k, (k, "number"))[1])]
                         for k, v in doc["summary"].items()]))
-        blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], presets.param_rows(doc["parameters"], doc.get("rules", "generic")))]
+        rows = presets.param_rows(doc["parameters"], doc.get("rules", "generic"))
+        blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], rows)]
     if "market" in doc:
         blocks += [("h2", "Method"), ("p", _method(doc))]
     else:
