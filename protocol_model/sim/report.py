@@ -23,6 +23,7 @@ import numpy as np
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
+from protocol_model.sim import report_presets as presets
 from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
 from protocol_model.sim.output import atomic_dir, atomic_file, check_out
 from protocol_model.sim.run import SimulationResult
@@ -51,34 +52,29 @@ def price_drops(outcome) -> dict[str, float]:
             "induced_drop_p99": float(induced[tail].mean())}
 
 
-LIQUIDATION_TEXT: dict[str, tuple[str, str]] = {
-    "generic": ("exactly as LendingPool.liquidate", "bad debt is valued at the oracle price when written off"),
-    "aave-v3": ("by Aave V3 1.19.3's rule (close factor 50% while HF > 0.95, 100% at or below; each reserve's "
-                "bonus and protocol fee)",
-                "bad debt is the debt left without collateral, valued at the oracle price (Aave V3 1.19.3 writes "
-                "none off: no reserve or supplier loss)"),
-    "morpho-blue": ("by Morpho Blue 1.0.0's rule (the whole position, incentive factor min(1.15, 1/(0.3·LLTV + "
-                    "0.7)), by collateral when the collateral falls short)",
-                    "bad debt is realised on the suppliers when the collateral reaches 0, valued at the oracle "
-                    "price"),
-}
-"""Per ``rules:`` of the protocol: how keepers liquidate, and what bad debt means (the report's Method)."""
-
-
 def _method(doc: dict) -> str:
     days = doc["steps"] * doc.get("step_seconds", 86_400) / 86_400
-    how, bad_debt = LIQUIDATION_TEXT[doc.get("rules", "generic")]
+    rules = doc.get("rules", "generic")
+    how, bad_debt = presets.LIQUIDATION_TEXT[rules]
     return (f"Method. {doc['paths']:,} Monte Carlo paths of {doc['steps']:,} steps ({days:g} days), seed "
-            f"{doc['seed']}, {doc['positions']:,} positions. Market model: {doc.get('market', '')}. Keepers "
-            f"liquidate every position with a health factor below 1 once per step, {how}, and sell the seized "
+            f"{doc['seed']}, {doc['positions']:,} positions. Market model: {doc.get('market', '')}. "
+            f"{presets.keepers(rules, doc.get('keepers'))}, {how}, and sell the seized "
             f"collateral into the asset's constant-product pool, which moves the price. VaR/CVaR: the empirical "
-            f"tail over paths (the worst ⌈(1−a)·n⌉ paths); {bad_debt}. {fmt.NOT_MODELLED} Semantics and "
+            f"tail over paths (the worst ⌈(1−a)·n⌉ paths); {bad_debt}. {presets.not_modelled(rules)} Semantics and "
             f"tolerances: docs/risk_lab.md.")
 
 
 def _spec_fields(spec, positions: int) -> dict:
     return {"step_seconds": spec.step_seconds, "market": fmt.market_text(spec.assets), "positions": positions,
-            "days_per_step": spec.step_seconds / 86_400, "rules": getattr(spec, "rules", "generic")}
+            "days_per_step": spec.step_seconds / 86_400, "rules": getattr(spec, "rules", "generic"),
+            **_keepers(spec)}
+
+
+def _keepers(spec) -> dict:
+    """``{"keepers": text}`` when the simulation's ``liquidators:`` sets the keepers' economics, else {}."""
+    given = getattr(spec, "liquidators", None)
+    rules = given.rules() if given is not None else None
+    return {"keepers": fmt.keeper_text(rules)} if rules is not None and (rules.filters_profit or rules.limited) else {}
 
 
 def write_simulation(result: SimulationResult, out: Path, source: str = "", spec=None) -> Path:
@@ -223,15 +219,6 @@ BOOK_TEXT = {"fixed": "Book: fixed — every cell runs the base simulation's boo
 """How a sweep report states the book it holds."""
 
 
-def _param_rows(params: dict) -> list[list[str]]:
-    rows = [["pool", "close factor", fmt.parameter("close_factor_bps", params["close_factor_bps"])],
-            ["pool", "full-close health factor", fmt.parameter("full_close_hf_bps", params["full_close_hf_bps"])]]
-    for a in params["assets"]:
-        for k in ("ltv_bps", "liquidation_threshold_bps", "liquidation_bonus_bps", "liquidation_protocol_fee_bps"):
-            rows.append([a["name"], fmt.parameter_label(k), fmt.parameter(k, a[k])])
-    return rows
-
-
 def render(out: Path) -> Path:
     """Re-render report.md and report.html from compare.json, summary.json or sweep.json in ``out`` (the
     ``report`` command); the folder is replaced atomically (``output.atomic_dir``). Returns report.md's path.
@@ -300,7 +287,8 @@ def _render(out: Path) -> None:
                        [[fmt.METRIC_LABELS.get(k, (k, "number"))[0],
                          fmt.value(v, fmt.METRIC_LABELS.get(k, (k, "number"))[1])]
                         for k, v in doc["summary"].items()]))
-        blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], _param_rows(doc["parameters"]))]
+        rows = presets.param_rows(doc["parameters"], doc.get("rules", "generic"))
+        blocks += [("h2", "Parameters"), ("table", ["Asset", "Parameter", "Value"], rows)]
     if "market" in doc:
         blocks += [("h2", "Method"), ("p", _method(doc))]
     else:

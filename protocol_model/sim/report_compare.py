@@ -17,6 +17,7 @@ import numpy as np
 
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
+from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
 from protocol_model.sim.outcome import drop_columns
 
@@ -38,13 +39,23 @@ def _method(result: CompareResult) -> str:
             f"{len(result.book):,} positions, held fixed ({result.book_source}). Market model: "
             f"{fmt.market_text(spec.assets)}; arbitrage closes {spec.arb_recovery:.0%} of a "
             f"pool's dislocation per step; the oracle posts the market price{delay}{deviation}. "
-            f"{fmt.keeper_text(result.current.params.liquidators)}, exactly as "
-            f"LendingPool.liquidate (close factor, full-close line, bonus, protocol fee, seize-all and bad-debt "
-            f"write-off, reserves first), and sell the seized collateral into the asset's constant-product pool, "
-            f"which moves the price: the largest drop of each path is split into the market model's (exogenous) "
-            f"part and the part liquidation selling caused. Intervals: {CONFIDENCE:.0%} paired percentile "
-            f"bootstrap over paths ({result.resamples:,} resamples). {fmt.NOT_MODELLED}"
+            f"{_keepers_how(result.current.params)}, and sell the seized collateral into the asset's "
+            f"constant-product pool, which moves the price: the largest drop of each path is split into the market "
+            f"model's (exogenous) part and the part liquidation selling caused. Intervals: {CONFIDENCE:.0%} paired "
+            f"percentile bootstrap over paths ({result.resamples:,} resamples). "
+            f"{presets.not_modelled(result.current.params.rules)}"
             + (f" Changed parameters the lab does not read: {', '.join(unmodelled)}." if unmodelled else ""))
+
+
+def _keepers_how(params) -> str:
+    """Who liquidates and by which rule (``params``: the current side's ``config.CascadeParams``)."""
+    economics = params.liquidators
+    if params.rules == "generic":
+        return (f"{fmt.keeper_text(economics)}, exactly as LendingPool.liquidate (close factor, full-close line, "
+                f"bonus, protocol fee, seize-all and bad-debt write-off, reserves first)")
+    text = fmt.keeper_text(economics) if economics.filters_profit or economics.limited else None
+    how, bad_debt = presets.LIQUIDATION_TEXT[params.rules]
+    return f"{presets.keepers(params.rules, text)}, {how}; {bad_debt}"
 
 
 def _doc(result: CompareResult, source: dict[str, str], figures: list[tuple[str, str]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ PARAMETER_LABELS = dict((
     ("full_close_hf_bps", "full-close health factor"), ("flash_loan_fee_bps", "flash-loan fee"),
     ("price_usd", "starting price"), ("decimals", "decimals"), ("supply_cap", "supply cap"),
     ("borrow_cap", "borrow cap"), ("amm_depth_usd", "pool depth per side"), ("volatility_scale", "volatility scale"),
-    ("oracle_delay_steps", "oracle delay"),
+    ("oracle_delay_steps", "oracle delay"), ("lltv_bps", "LLTV"),
 ))  # pairs, not a dict literal: labels, not parameter values
 """Field name -> the designer's name for it."""
 
