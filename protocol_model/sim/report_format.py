@@ -50,8 +50,8 @@ METRIC_LABELS = {
 }
 """Metric key -> (plain-language label, unit: 'usd', 'share', 'count' or 'number')."""
 
-NOT_MODELLED = ("Not modelled: positions with several collaterals or debts, redemption of seized stablecoins, "
-                "pool fees; interest accrues along the paths only with interest: true.")
+NOT_MODELLED = ("Not modelled: AMM pool fees; interest accrues along the paths only with interest: true, "
+                "stablecoin redemption by keepers only with liquidators.redeem.")
 """The lab's caveats, in every report's method paragraph (docs/risk_lab.md has the full list)."""
 
 AXES = {"liquidation_threshold_bps": ("liquidation threshold", "%"), "ltv_bps": ("LTV", "%"),

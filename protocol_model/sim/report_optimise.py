@@ -15,6 +15,7 @@ from typing import Any
 
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
+from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, METRICS
 from protocol_model.sim.optimise import PARAMETERS, PROFILES, Evaluation, OptimisationResult
 from protocol_model.sim.report_compare import metric_row, on_chain_section
@@ -56,7 +57,7 @@ def _method(result: OptimisationResult) -> str:
             f"the same {result.paths:,} paths of {sim.steps:,} steps ({days:g} days), seed {sim.seed} (common random "
             f"numbers); the book was {book}. Market model: {fmt.market_text(sim.assets)}. Intervals: "
             f"{CONFIDENCE:.0%} paired percentile bootstrap over paths against the current parameters. "
-            f"{fmt.NOT_MODELLED}")
+            f"{presets.not_modelled(sim.rules)}")
 
 
 def write_optimise(result: OptimisationResult, out: Path, source: str = "") -> Path:

@@ -35,8 +35,8 @@ LIQUIDATION_TEXT: dict[str, tuple[str, str]] = {
 }
 """Per ``rules:`` of the protocol: how keepers liquidate, and what bad debt means (the report's Method)."""
 
-PRESET_NOT_MODELLED = ("Not modelled: positions with several collaterals or debts, redemption of seized "
-                       "stablecoins, pool fees; interest is not modelled for presets (the protocol's own interest "
+PRESET_NOT_MODELLED = ("Not modelled: accounts with several collaterals or debts (refused for presets), AMM "
+                       "pool fees; interest is not modelled for presets (the protocol's own interest "
                        "accrual: interest: true is refused, debts never grow along the paths).")
 """The caveats of a preset run's Method (``report_format.NOT_MODELLED`` is the generic pool's)."""
 

@@ -27,7 +27,8 @@ LAB = Path(__file__).resolve().parents[2] / "scenarios" / "lab"
 CASES = {"aave-v3": ("aave_v3_crash.yaml", "aave_v3_market"),
          "morpho-blue": ("morpho_blue_crash.yaml", "morpho_blue_wsteth"),
          "generic": ("eth_crash.yaml", None)}
-GENERIC_CAVEAT = "interest accrues along the paths only with interest: true."
+GENERIC_CAVEAT = ("interest accrues along the paths only with interest: true, stablecoin redemption by keepers only "
+                  "with liquidators.redeem.")
 RUN = ["--paths", "30", "--workers", "1", "--no-progress"]
 
 
@@ -115,6 +116,7 @@ def test_generic_simulation_report_is_unchanged(tmp_path):
     assert ("Keepers liquidate every position with a health factor below 1 once per step, exactly as "
             "LendingPool.liquidate, and sell") in method
     assert method.endswith(f"{GENERIC_CAVEAT} Semantics and tolerances: docs/risk_lab.md.")
+    assert "several collaterals" not in method  # the generic lab models cross-collateral accounts
     assert "presets" not in method and "even at a loss" not in method
 
 
