@@ -87,7 +87,7 @@ class MultiBlock:
         lt = np.array([a.liquidation_threshold_bps / 1e4 for a in assets])
         bonus1 = np.array([1.0 + a.liquidation_bonus_bps / 1e4 for a in assets])
         fee = np.array([a.liquidation_protocol_fee_bps / 1e4 for a in assets])
-        tile = lambda x: np.ascontiguousarray(np.broadcast_to(x.T[:, None, :], (x.shape[1], n_paths, x.shape[0])))  # noqa: E731
+        tile = lambda x: np.broadcast_to(x.T[:, None, :], (x.shape[1], n_paths, x.shape[0])).copy()  # noqa: E731
         held = (np.flatnonzero((multi.coll.sum(axis=0) > 0) & (lt > 0)), np.flatnonzero(multi.debt.sum(axis=0) > 0))
         return cls(start, lt, bonus1, fee, tile(multi.coll), tile(multi.debt), held=held)
 
