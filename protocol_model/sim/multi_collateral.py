@@ -1,11 +1,14 @@
 """Cross-collateral accounts in the vectorized engine: several collaterals and debts per position.
 
 The single-pair blocks of ``cascade`` stay the fast path; the book's :class:`~protocol_model.sim.books.MultiPositions`
-run here as one block of (paths, accounts, assets) arrays of collateral and debt (scaled balances when interest
+run here as one block of (assets, paths, accounts) arrays of collateral and debt (scaled balances when interest
 accrues). Per step, on every path, as ``LendingPool``:
 
 * HF = Σ collateral × supply index × oracle price × liquidation threshold ÷ Σ debt × borrow index × oracle price
-  (``LendingPool._liquidationValues``); an account below 1 is liquidated once per step;
+  (``LendingPool._liquidationValues``), summed over the assets in order with the scalar reference's rounding
+  (``sim.reference``); an account below 1 is liquidated once per step. A path whose accounts a cheap bound proves
+  at or above both 1 and the path's lowest HF so far is skipped that step (:class:`MultiBlock`): nothing on it
+  would change;
 * the keeper chooses, as the project's exact keeper (``protocol_model.world.keeper.decide``), the debt asset
   with the largest debt value and the collateral with the largest collateral value at the oracle prices (ties:
   the first listed asset), and repays the most it may of that debt: all of it below the full-close HF, else
