@@ -282,7 +282,7 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
         for b in blocks:
             np.minimum(min_hf, oracle[:, b.c] / oracle[:, b.d] / b.maxtrig, out=min_hf)
         if multi is not None:
-            np.minimum(min_hf, multi.health(oracle).min(axis=1), out=min_hf)
+            multi.health(oracle, None, min_hf)
         for t in range(1, n_steps + 1):
             market_px = stream.next()
             np.minimum(min_fund, market_px, out=min_fund)
@@ -320,7 +320,7 @@ def run_cascade(params: CascadeParams, book: Book, market: MarketModel, rng: np.
                 if h is not None:
                     hits.append((b, h))
             if multi is not None:  # cross-collateral accounts (sim.multi_collateral), after the pairs
-                np.minimum(min_hf, multi.health(oracle, rates).min(axis=1), out=min_hf)
+                multi.health(oracle, rates, min_hf)
                 hits += [(g, _Hits(*f)) for g, f in multi.liquidate(oracle, cf, fchf, keeper, rates)]
             if hits:
                 market_px = _settle(hits, P, K, oracle, market_px, dislocation, reserves, bad_tokens, liq, deep, out,

@@ -54,6 +54,10 @@ CONFIDENCE = 0.95
 WORST_PATHS = 3
 """Worst paths per configuration listed for an on-chain replay (``--verify-on-chain``)."""
 
+FAN_SERIES = ("bad_debt_usd", "market", "fundamental")
+"""The per-step series the report's fan charts draw (``report_compare``), the only ones the fan-chart paths keep,
+in float32 (the charts' percentile bands do not move visibly; the compare's memory stays nearly flat in steps)."""
+
 
 def protocol_file(ref: str | Path) -> Path:
     """The file of a protocol reference: a path, or a bare name looked up in ``protocols/``.
@@ -434,7 +438,8 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
     ``book``: the book held fixed (default: generated once from CURRENT's parameters by the simulation's
     book rule). Both jobs use CURRENT's simulation seed, path count (or ``paths``), steps and chunks, so
     path ``i`` has the same prices in both runs until liquidations differ. ``fan_paths`` paths of each
-    side are run again with per-step series for the charts. Raises ``LabSpecError`` as ``build_book``.
+    side are run again with the charts' per-step series (``FAN_SERIES``, float32). Raises ``LabSpecError`` as
+    ``build_book``.
     """
     spec = current.spec
     if book is None:
@@ -448,7 +453,7 @@ def compare(current: Side, proposed: Side, *, book: Book | None = None, book_sou
     if fan_n:
         for side in (current, proposed):
             jobs[f"{side.label}_fan"] = Job(side.params, side.spec.market(), book, fan_n, spec.steps, spec.seed,
-                                            spec.paths_per_chunk, record_series=True)
+                                            spec.paths_per_chunk, record_series=True, chart_series=FAN_SERIES)
     tasks, owner = [], []
     for name, job in jobs.items():
         for t in job.chunks():

@@ -79,9 +79,10 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
     by_coll = {k: [0.0] * K for k in ASSET_FIELDS}
     low_market, low_fund = list(p0), list(p0)
 
-    def hf(i):  # LendingPool._liquidationValues: Σ collateral value × threshold ÷ Σ debt value
-        adj = sum(coll[i][k] * sidx[k] * oracle[k] * lts[k] for k in range(K))
-        return adj / sum(debt[i][k] * bidx[k] * oracle[k] for k in range(K))
+    def hf(i):  # LendingPool._liquidationValues: Σ collateral value × threshold ÷ Σ debt value, the engine's
+        # rounding (sim.multi_collateral): per asset in order, balance × (price × threshold × index)
+        adj = sum(coll[i][k] * (oracle[k] * lts[k] * sidx[k]) for k in range(K))
+        return adj / sum(debt[i][k] * (oracle[k] * bidx[k]) for k in range(K))
 
     def indebted(i):
         return any(x > 0 for x in debt[i])

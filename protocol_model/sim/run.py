@@ -32,6 +32,8 @@ class Job:
     seed: int
     paths_per_chunk: int = 500
     record_series: bool = False
+    chart_series: tuple[str, ...] = ()
+    """with ``record_series``: keep only these series, as float32 (a chart's data: its memory stays small)"""
 
     def chunks(self) -> list[tuple]:
         """``(job, seed, n_paths)`` per chunk of at most ``paths_per_chunk`` paths, seeds from
@@ -43,9 +45,13 @@ class Job:
 
 
 def run_chunk(job: Job, seed: np.random.SeedSequence, n_paths: int) -> CascadeOutcome:
-    """One chunk of ``job`` (``n_paths`` paths from ``seed``) on the vectorized engine."""
-    return run_cascade(job.params, job.book, job.market, np.random.default_rng(seed), n_paths, job.n_steps,
-                       record_series=job.record_series)
+    """One chunk of ``job`` (``n_paths`` paths from ``seed``) on the vectorized engine (series trimmed to
+    ``job.chart_series`` in float32 when it names some)."""
+    out = run_cascade(job.params, job.book, job.market, np.random.default_rng(seed), n_paths, job.n_steps,
+                      record_series=job.record_series)
+    if job.chart_series:
+        out.series = {k: out.series[k].astype(np.float32) for k in job.chart_series}
+    return out
 
 
 @dataclass
