@@ -1,13 +1,12 @@
 """The Morpho Blue differential fuzzer: one hypothesis state machine over every user entry point of Morpho Blue
 (supply / withdraw / borrow / repay by assets or by shares, collateral in and out, liquidation by seized assets or
 by repaid shares, on-behalf calls with and without authorization, interest accrual, fee changes, price moves and
-waits from a second to a quarter) and the owner functions (enableLltv with new, enabled and too-large LLTVs, enableIrm, setFeeRecipient,
-createMarket of a new (collateral, LLTV, IRM) market named ``extra`` that the user rules then use, and a
-second createMarket of an existing one),
-played on real Morpho Blue bytecode and on the exact twin at the same block times. After every operation the
-outcome (ok or the same revert string) and every observable (both markets' state, every account's position,
-every token balance, the owner, the fee recipient, every isAuthorized pair and every watched LLTV and IRM
-flag) must agree to the wei.
+waits from a second to a quarter) and the owner functions (enableLltv with new, enabled and too-large LLTVs,
+enableIrm, setFeeRecipient, createMarket of a new (collateral, LLTV, IRM) market named ``extra`` that the user
+rules then use, and a second createMarket of an existing one), played on real Morpho Blue bytecode and on the
+exact twin at the same block times. After every operation the outcome (ok or the same revert string) and every
+observable (every market's state, every account's position, every token balance, the owner, the fee
+recipient, every isAuthorized pair and every watched LLTV and IRM flag) must agree to the wei.
 
 Amounts are drawn around the boundaries that matter: a fraction (0-120%) of what the account holds, owes or may
 borrow, plus or minus a few units, or a raw small number, so reverts (underflow, insufficient collateral or
@@ -18,8 +17,8 @@ from __future__ import annotations
 
 import copy
 import os
-from dataclasses import replace
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
@@ -28,9 +27,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from protocol_model.chain.morpho_blue import compare, deploy
 from protocol_model.exact.presets.morpho_blue.market_params_lib import market_id
+from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS
 from protocol_model.exact.presets.morpho_blue.shares_math_lib import to_assets_up
 from protocol_model.scenario.protocol import load_protocol
-from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS
 from protocol_model.world.morpho_blue_world import MorphoOp
 
 PROTOCOL = "morpho_blue_wsteth"
@@ -281,7 +280,8 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
             self._send(self._op("liquidate", who, market, assets=self._pos(market, borrower).collateral,
                                 on_behalf=borrower))
 
-        @rule(market=spec_markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)), wait=waits)
+        @rule(market=spec_markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)),
+              wait=waits)
         def set_price(self, market, move_bps, wait):
             base_price = self.model.spec.market_price(market)
             self._send(MorphoOp("set_price", addresses.owner, market, value=base_price * move_bps // 10_000), wait)
