@@ -69,7 +69,8 @@ def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, cap
     with capsys.disabled():
         print(f"\n{FUZZ_SUITE}: {stats.operations} operations in {wall:.1f} s wall, {cpu:.1f} s CPU, "
               f"{stats.mismatches} mismatches; {reached['liquidation']} liquidations, "
-              f"{reached['bad debt']} realising bad debt")
+              f"{reached['bad debt']} realising bad debt; {reached['created']} new markets created, "
+              f"{reached['extra used']} supplies into them")
     assert stats.mismatches == 0
     assert stats.sequences >= EXAMPLES
     assert stats.operations >= MIN_OPERATIONS_PER_SEQUENCE * stats.sequences, stats
@@ -78,6 +79,7 @@ def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, cap
     assert stats.on_behalf_authorized and stats.on_behalf_unauthorized, "on-behalf calls never ran both ways"
     if EXAMPLES >= 250:
         assert reached["bad debt"] >= 10, f"too few liquidations realised bad debt: {reached}"
+        assert reached["created"] >= 50 and reached["extra used"] >= 50, f"new markets too rarely used: {reached}"
 
 
 @pytest.mark.parametrize("target,replacement", [
