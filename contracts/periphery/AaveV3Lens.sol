@@ -34,6 +34,18 @@ interface IAaveV3PoolView {
     function getUserEMode(address user) external view returns (uint256);
     function getReserveNormalizedIncome(address asset) external view returns (uint256);
     function getReserveNormalizedVariableDebt(address asset) external view returns (uint256);
+    function getConfiguration(address asset) external view returns (ConfigurationMap memory);
+    function ADDRESSES_PROVIDER() external view returns (IAaveV3ProviderView);
+}
+
+/// @notice The addresses provider's oracle view.
+interface IAaveV3ProviderView {
+    function getPriceOracle() external view returns (address);
+}
+
+/// @notice AaveOracle's price view.
+interface IAaveV3OracleView {
+    function getAssetPrice(address asset) external view returns (uint256);
 }
 
 /// @notice Scaled-balance token views (AToken, VariableDebtToken) and ERC20 balances.
@@ -47,12 +59,13 @@ interface IScaledTokenView {
 /// @title AaveV3Lens
 /// @notice Every observable of an Aave V3 pool the cross-check compares, in one call: per reserve its indexes,
 /// rates, last update, treasury accrual, isolation debt, token supplies (scaled and actual), the underlying
-/// held by the aToken and the normalized income and debt; per user the account data, configuration bitmap,
+/// held by the aToken, the normalized income and debt, the raw configuration bitmap (`getConfiguration`) and
+/// the AaveOracle price (`getAssetPrice`, REVERTED when it reverts); per user the account data, configuration bitmap,
 /// eMode and, per reserve, scaled and actual aToken and debt balances and the underlying wallet balance.
 /// An account whose data cannot be read (a price the oracle cannot give) reads as REVERTED in each field.
 /// Twin: `aave_snapshot` in protocol_model/world/aave_v3.py (same order).
 contract AaveV3Lens {
-    uint256 public constant PER_RESERVE = 15;
+    uint256 public constant PER_RESERVE = 17;
     uint256 public constant PER_USER = 8;
     uint256 public constant PER_USER_RESERVE = 5;
     /// @notice Written for each account-data field when `getUserAccountData` reverts (an asset without a price).
@@ -98,6 +111,10 @@ contract AaveV3Lens {
         out[k++] = IScaledTokenView(asset).balanceOf(r.aTokenAddress);
         out[k++] = pool.getReserveNormalizedIncome(asset);
         out[k++] = pool.getReserveNormalizedVariableDebt(asset);
+        out[k++] = pool.getConfiguration(asset).data;
+        address oracle = pool.ADDRESSES_PROVIDER().getPriceOracle();
+        (bool ok, bytes memory data) = oracle.staticcall(abi.encodeCall(IAaveV3OracleView.getAssetPrice, (asset)));
+        out[k++] = ok ? abi.decode(data, (uint256)) : REVERTED;
         return k;
     }
 

@@ -24,7 +24,9 @@ from protocol_model.world.morpho_blue_world import (
     MorphoModelWorld,
     MorphoOp,
     Observation,
+    Watched,
     market_params,
+    observe_config,
     setup_ops,
     story_ops,
 )
@@ -86,6 +88,16 @@ class MorphoChainWorld:
     """address -> sending account"""
     params: dict[str, tuple] = field(default_factory=dict)
     ids: dict[str, bytes] = field(default_factory=dict)
+    watched: Watched | None = field(default_factory=Watched)
+    """LLTVs and IRMs whose flags ``observe`` reads; None: no configuration observables (an imported
+    deployment, whose twin reads no authorizations)."""
+
+    def add_market(self, name: str, params: Any) -> None:
+        """Name (or rename) a market (``MarketParams``) the deployment did not create, so ops can use it and
+        ``observe`` reads it."""
+        self.params[name], self.ids[name] = params.as_tuple(), market_id(params)
+        if self.watched is not None:
+            self.watched.add_market(params)
 
     def call_of(self, op: MorphoOp) -> Call:
         """The contract call ``op`` stands for."""
@@ -95,11 +107,14 @@ class MorphoChainWorld:
 
     def apply(self, op: MorphoOp, at_time: int) -> str:
         """Send ``op`` in a block at ``at_time``: ``OK`` or the revert's name (a revert mines nothing)."""
+        if self.watched is not None:
+            self.watched.note(op)
         outcome = self.driver.send(self.call_of(op), at_time)
         return OK if outcome.ok else outcome.name
 
     def observe(self) -> Observation:
-        """Every observable the model lists (``MorphoModelWorld.observe``), read from the chain."""
+        """Every observable the model lists (``MorphoModelWorld.observe``), read from the chain (the state ones
+        only when ``watched`` is None)."""
         out: Observation = {}
         view, accounts = self.driver.view, self.addresses.accounts
         for name, mid in self.ids.items():
@@ -109,7 +124,9 @@ class MorphoChainWorld:
         for token, taddr in self.addresses.tokens.items():
             for who, addr in {**accounts, "Morpho": self.addresses.morpho}.items():
                 out[f"{token} {who}"] = int(view(self.tokens[taddr], "balanceOf", addr))
-        return out
+        if self.watched is None:
+            return out
+        return {**out, **observe_config(lambda name, *args: view(self.morpho, name, *args), accounts, self.watched)}
 
 
 _Args = tuple[str, Any, Sequence[Any]]
@@ -164,8 +181,7 @@ def deploy(driver: ChainDriver, spec: Any, deployer: Any, accounts: dict[str, An
     model = MorphoModelWorld.build(spec, addresses)
     for name in spec.markets:
         params = market_params(spec, addresses, name)
-        chain.params[name] = params.as_tuple()
-        chain.ids[name] = market_id(params)
+        chain.add_market(name, params)
     now = driver.now()
     for op in setup_ops(spec, addresses, fee_recipient):
         now += 1

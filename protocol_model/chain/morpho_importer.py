@@ -39,7 +39,7 @@ from protocol_model.exact.presets.morpho_blue.math_lib import mul_div_down, mul_
 from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS, Morpho, liquidation_incentive_factor
 from protocol_model.exact.presets.morpho_blue.oracle_mock import OracleMock
 from protocol_model.exact.presets.morpho_blue.shares_math_lib import to_assets_down, to_shares_up
-from protocol_model.world.morpho_blue_world import MorphoAddresses, MorphoModelWorld, Observation
+from protocol_model.world.morpho_blue_world import MorphoAddresses, Observation, observe_state
 
 
 def handle(name: str, address: str) -> Any:
@@ -94,8 +94,9 @@ class ImportedMorpho:
         return [n for n in self.addresses.accounts if n != "owner"]
 
     def observe(self) -> Observation:
-        """Every observable (``MorphoModelWorld.observe``: market states, positions, token balances)."""
-        return MorphoModelWorld.observe(self)  # type: ignore[arg-type]
+        """The state observables (``observe_state``: market states, positions, token balances; the importer
+        reads no authorizations, so the configuration ones are left out, as ``chain_world`` leaves them)."""
+        return observe_state(self.morpho, self.params, self.addresses)
 
 
 def import_morpho(morpho_address: str, market_ids: Sequence[bytes | str] | None = None, *,
@@ -304,7 +305,7 @@ def chain_world(driver: Any, imported: ImportedMorpho) -> Any:
     tokens = {t: handle("ERC20Mock", t) for t in a.tokens.values()}
     return MorphoChainWorld(driver, a, handle("Morpho", a.morpho), tokens,
                             {n: handle("OracleMock", o) for n, o in a.oracles.items()}, {},
-                            {n: p.as_tuple() for n, p in imported.params.items()}, dict(imported.ids))
+                            {n: p.as_tuple() for n, p in imported.params.items()}, dict(imported.ids), None)
 
 
 def make_prices_settable(imported: ImportedMorpho) -> None:

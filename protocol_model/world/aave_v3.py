@@ -17,14 +17,16 @@ OK = "ok"
 MAX = 2**256 - 1
 VARIABLE = 2
 UNREADABLE = 2**256 - 2
-"""What the lens writes in each account-data field when ``getUserAccountData`` reverts (``REVERTED``)."""
+"""What the lens writes in each account-data field when ``getUserAccountData`` reverts, and for a price
+``AaveOracle.getAssetPrice`` cannot give (``REVERTED``)."""
 TREASURY = "treasury"
 """The treasury's account name in the model (an account on chain)."""
 
 RESERVE_FIELDS = ("liquidityIndex", "currentLiquidityRate", "variableBorrowIndex", "currentVariableBorrowRate",
                   "currentStableBorrowRate", "lastUpdateTimestamp", "accruedToTreasury", "isolationModeTotalDebt",
                   "aToken.scaledTotalSupply", "aToken.totalSupply", "variableDebt.scaledTotalSupply",
-                  "variableDebt.totalSupply", "underlying.balanceOf(aToken)", "normalizedIncome", "normalizedDebt")
+                  "variableDebt.totalSupply", "underlying.balanceOf(aToken)", "normalizedIncome", "normalizedDebt",
+                  "configuration", "oracle.getAssetPrice")
 USER_FIELDS = ("totalCollateralBase", "totalDebtBase", "availableBorrowsBase", "currentLiquidationThreshold",
                "ltv", "healthFactor", "userConfiguration", "userEMode")
 POSITION_FIELDS = ("aToken.scaledBalanceOf", "aToken.balanceOf", "variableDebt.scaledBalanceOf",
@@ -113,7 +115,8 @@ def aave_snapshot(pool: Pool, now: int, users: list[str]) -> list[int]:
                 r.current_variable_borrow_rate, r.current_stable_borrow_rate, r.last_update_timestamp,
                 r.accrued_to_treasury, r.isolation_mode_total_debt, r.a_token.total,
                 pool.a_token_total_supply(asset), r.variable_debt_token.total, pool.variable_debt_total_supply(asset),
-                ledger.balance(asset, r.a_token.address), pool.normalized_income(asset), pool.normalized_debt(asset)]
+                ledger.balance(asset, r.a_token.address), pool.normalized_income(asset), pool.normalized_debt(asset),
+                r.configuration_data(), _oracle_price(pool, asset)]
     for user in users:
         try:
             d = pool.get_user_account_data(user)
@@ -128,6 +131,14 @@ def aave_snapshot(pool: Pool, now: int, users: list[str]) -> list[int]:
                     r.variable_debt_token.scaled_balance_of(user), pool.variable_debt_balance(asset, user),
                     ledger.balance(asset, user)]
     return out
+
+
+def _oracle_price(pool: Pool, asset: str) -> int:
+    """``AaveOracle.getAssetPrice`` as the lens reads it (``UNREADABLE`` when it reverts)."""
+    try:
+        return pool.get_asset_price(asset)
+    except PoolError:
+        return UNREADABLE
 
 
 def field_names(assets: list[str], users: list[str]) -> list[str]:

@@ -4,8 +4,10 @@ A :class:`MorphoOp` is one transaction in engine units (addresses, token units, 
 :class:`MorphoModelWorld` plays it on the twin (``exact/presets/morpho_blue``) and
 :meth:`MorphoModelWorld.observe` lists every observable the cross-check compares to the wei: each market's
 state (``market(id)``: total supply assets and shares, total borrow assets and shares, last update, fee), each
-account's position (supply shares, borrow shares, collateral) and each token balance of every account and of
-Morpho. The chain side
+account's position (supply shares, borrow shares, collateral), each token balance of every account and of
+Morpho, the ``owner`` and ``feeRecipient``, ``isAuthorized(a, b)`` for every pair of accounts, and
+``isLltvEnabled`` / ``isIrmEnabled`` of every LLTV / IRM the world knows (``watched``: the markets' and every
+one an ``enable_lltv`` / ``enable_irm`` op named, plus the zero-address IRM). The chain side
 (protocol_model/chain/morpho_blue.py) plays the same ops on real Morpho Blue and reads the same observables.
 """
 
@@ -29,8 +31,54 @@ from protocol_model.scenario.morpho_story import MorphoStory
 OK = "ok"
 """The outcome of a call that passed."""
 
-Observation = dict[str, tuple[int, ...] | int]
-"""Observable name (``market wstETH_USDC``, ``position wstETH_USDC alice``, ``USDC alice``) -> value."""
+Observation = dict[str, tuple[int, ...] | int | str]
+"""Observable name (``market wstETH_USDC``, ``position wstETH_USDC alice``, ``USDC alice``, ``owner``,
+``isAuthorized bob carol``, ``isLltvEnabled 860000000000000000``) -> value (addresses lower-case hex)."""
+
+
+@dataclass
+class Watched:
+    """The bounded sets of LLTVs (WAD) and IRM addresses whose ``isLltvEnabled`` / ``isIrmEnabled`` flags are
+    observed: the markets' own, the zero-address IRM, and each one an ``enable_lltv`` / ``enable_irm`` op named
+    (recorded by ``note`` whatever its outcome, so both twins watch the same set)."""
+
+    lltvs: list[int] = field(default_factory=list)
+    irms: list[str] = field(default_factory=lambda: [ZERO_ADDRESS])
+
+    @classmethod
+    def of(cls, params: Iterable[MarketParams]) -> Watched:
+        """The markets' LLTVs and IRMs plus the zero address."""
+        out = cls()
+        for p in params:
+            out.add_market(p)
+        return out
+
+    def note(self, op: MorphoOp) -> None:
+        """Watch the LLTV or IRM ``op`` enables (a no-op for the other kinds)."""
+        if op.kind == "enable_lltv" and op.value not in self.lltvs:
+            self.lltvs.append(op.value)
+        elif op.kind == "enable_irm" and op.on_behalf not in self.irms:
+            self.irms.append(op.on_behalf)
+
+    def add_market(self, params: MarketParams) -> None:
+        """Watch a market's LLTV and IRM too."""
+        self.note(MorphoOp("enable_lltv", "", value=params.lltv))
+        self.note(MorphoOp("enable_irm", "", on_behalf=params.irm))
+
+
+def observe_config(read: Any, accounts: dict[str, str], watched: Watched) -> Observation:
+    """The configuration observables through ``read(view name, *args)`` (the chain's views or the twin's
+    mirror): ``owner``, ``feeRecipient``, ``isAuthorized a b`` for every ordered pair of accounts and the
+    watched ``isLltvEnabled`` / ``isIrmEnabled`` flags (0 or 1)."""
+    out: Observation = {"owner": str(read("owner")).lower(), "feeRecipient": str(read("feeRecipient")).lower()}
+    for a, aa in accounts.items():
+        for b, ba in accounts.items():
+            out[f"isAuthorized {a} {b}"] = int(bool(read("isAuthorized", aa, ba)))
+    for lltv in watched.lltvs:
+        out[f"isLltvEnabled {lltv}"] = int(bool(read("isLltvEnabled", lltv)))
+    for irm in watched.irms:
+        out[f"isIrmEnabled {irm.lower()}"] = int(bool(read("isIrmEnabled", irm)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -117,6 +165,7 @@ class MorphoModelWorld:
     addresses: MorphoAddresses
     morpho: Morpho
     params: dict[str, MarketParams] = field(default_factory=dict)
+    watched: Watched = field(default_factory=Watched)
 
     @classmethod
     def build(cls, spec: MorphoBlueSpec, addresses: MorphoAddresses) -> MorphoModelWorld:
@@ -124,10 +173,34 @@ class MorphoModelWorld:
         market at their addresses."""
         morpho = Morpho(Ledger(), addresses.morpho, addresses.owner, irms={addresses.irm: IrmMock()},
                         oracles={a: OracleMock() for a in addresses.oracles.values()})
-        return cls(spec, addresses, morpho, {m: market_params(spec, addresses, m) for m in spec.markets})
+        params = {m: market_params(spec, addresses, m) for m in spec.markets}
+        return cls(spec, addresses, morpho, params, Watched.of(params.values()))
+
+    def add_market(self, name: str, params: MarketParams) -> None:
+        """Name (or rename) a market the world did not deploy, so ops can use it and ``observe`` reads it."""
+        self.params[name] = params
+        self.watched.add_market(params)
+
+    def read(self, view: str, *args: Any) -> Any:
+        """The twin's answer to Morpho's configuration view ``view`` (``owner``, ``feeRecipient``,
+        ``isAuthorized``, ``isLltvEnabled``, ``isIrmEnabled``)."""
+        m = self.morpho
+        match view:
+            case "owner":
+                return m.owner
+            case "feeRecipient":
+                return m.fee_recipient
+            case "isAuthorized":
+                return tuple(args) in m.is_authorized
+            case "isLltvEnabled":
+                return args[0] in m.is_lltv_enabled
+            case "isIrmEnabled":
+                return args[0] in m.is_irm_enabled
+        raise ValueError(f"unknown Morpho view '{view}'")
 
     def apply(self, op: MorphoOp, now: int) -> str:
         """Play ``op`` at block time ``now``: ``OK`` or the revert's name (state untouched on a revert)."""
+        self.watched.note(op)
         try:
             self._call(op, now)
         except PoolError as err:
@@ -177,19 +250,26 @@ class MorphoModelWorld:
 
     def observe(self) -> Observation:
         """Every observable (see the module docstring), read from the twin."""
-        out: Observation = {}
-        accounts = self.addresses.accounts
-        for name, p in self.params.items():
-            mid = market_id(p)
-            market = self.morpho.market.get(mid)
-            out[f"market {name}"] = market.as_tuple() if market is not None else (0,) * 6
-            for who, addr in accounts.items():
-                pos = self.morpho.position.get((mid, addr))
-                out[f"position {name} {who}"] = pos.as_tuple() if pos is not None else (0, 0, 0)
-        for token, taddr in self.addresses.tokens.items():
-            for who, addr in {**accounts, "Morpho": self.addresses.morpho}.items():
-                out[f"{token} {who}"] = self.morpho.ledger.balance(taddr, addr)
-        return out
+        return {**observe_state(self.morpho, self.params, self.addresses),
+                **observe_config(self.read, self.addresses.accounts, self.watched)}
+
+
+def observe_state(morpho: Morpho, params: dict[str, MarketParams], addresses: MorphoAddresses) -> Observation:
+    """The twin's market states, positions of every account and token balances of every account and of Morpho
+    (the observables the module docstring lists before the configuration ones)."""
+    out: Observation = {}
+    accounts = addresses.accounts
+    for name, p in params.items():
+        mid = market_id(p)
+        market = morpho.market.get(mid)
+        out[f"market {name}"] = market.as_tuple() if market is not None else (0,) * 6
+        for who, addr in accounts.items():
+            pos = morpho.position.get((mid, addr))
+            out[f"position {name} {who}"] = pos.as_tuple() if pos is not None else (0, 0, 0)
+    for token, taddr in addresses.tokens.items():
+        for who, addr in {**accounts, "Morpho": addresses.morpho}.items():
+            out[f"{token} {who}"] = morpho.ledger.balance(taddr, addr)
+    return out
 
 
 def story_ops(story: MorphoStory, spec: MorphoBlueSpec, addresses: MorphoAddresses) -> list[tuple[int, MorphoOp, str]]:

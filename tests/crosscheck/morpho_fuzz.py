@@ -1,10 +1,12 @@
 """The Morpho Blue differential fuzzer: one hypothesis state machine over every user entry point of Morpho Blue
 (supply / withdraw / borrow / repay by assets or by shares, collateral in and out, liquidation by seized assets or
 by repaid shares, on-behalf calls with and without authorization, interest accrual, fee changes, price moves and
-waits from a second to a quarter) and the owner functions (enableLltv, setFeeRecipient, a second createMarket),
-played on real Morpho Blue bytecode and on the exact twin at the same block times. After every operation the
-outcome (ok or the same revert string) and every observable (both markets' state, every account's position,
-every token balance) must agree to the wei.
+waits from a second to a quarter) and the owner functions (enableLltv with new, enabled and too-large LLTVs,
+enableIrm, setFeeRecipient, createMarket of a new (collateral, LLTV, IRM) market named ``extra`` that the user
+rules then use, and a second createMarket of an existing one), played on real Morpho Blue bytecode and on the
+exact twin at the same block times. After every operation the outcome (ok or the same revert string) and every
+observable (every market's state, every account's position, every token balance, the owner, the fee
+recipient, every isAuthorized pair and every watched LLTV and IRM flag) must agree to the wei.
 
 Amounts are drawn around the boundaries that matter: a fraction (0-120%) of what the account holds, owes or may
 borrow, plus or minus a few units, or a raw small number, so reverts (underflow, insufficient collateral or
@@ -16,6 +18,7 @@ from __future__ import annotations
 import copy
 import os
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
@@ -24,6 +27,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 
 from protocol_model.chain.morpho_blue import compare, deploy
 from protocol_model.exact.presets.morpho_blue.market_params_lib import market_id
+from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS
 from protocol_model.exact.presets.morpho_blue.shares_math_lib import to_assets_up
 from protocol_model.scenario.protocol import load_protocol
 from protocol_model.world.morpho_blue_world import MorphoOp
@@ -44,11 +48,19 @@ SEED = (("alice", "supply", "wstETH_USDC", 200_000 * 10**6), ("dave", "supply", 
 """The positions every sequence starts from: two suppliers per market, two borrowers (carol at 93% and 98% of
 her borrowing limits), bob having authorized carol."""
 WAITS = (1, 1, 12, 600, 3600, 86_400, 30 * 86_400, 91 * 86_400)
+EXTRA = "extra"
+"""The market the fuzzer may create (loan USDC, the wstETH_USDC oracle; collateral, LLTV and IRM drawn by
+``create_market``): until then every op on it reverts with ``market not created``."""
+WAD = 10**18
 
 names = st.sampled_from(ACCOUNTS)
 others = st.one_of(st.none(), names)
 """The account acted for: None (half the time) is the sender itself."""
-markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH"))
+spec_markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH"))
+markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH", "wstETH_USDC", "wstETH_WETH", EXTRA))
+lltvs = st.one_of(st.sampled_from((860_000_000_000_000_000, 945_000_000_000_000_000, 0, WAD - 1, WAD, WAD + 1)),
+                  st.integers(1, WAD - 1))
+"""An already enabled LLTV (86%, 94.5%), new ones below 1, exactly 1 and above (``max LLTV exceeded``)."""
 fractions = st.one_of(st.integers(0, 12_000), st.sampled_from((0, 1, 5_000, 9_999, 10_000, 10_001)))
 """bps of the reference amount (held, owed, borrowable)."""
 nudges = st.integers(-3, 3)
@@ -78,20 +90,26 @@ def deploy_fuzz_world(driver: Any, deployer: Any, accounts: list[Any]) -> dict[s
     for op in ops:
         now += 1
         assert chain.apply(op, now) == model.apply(op, now) == "ok", op.describe()
-    return {"chain": chain, "model": model, "now": now, "snapshot": driver.snapshot()}
+    extra = replace(model.params["wstETH_USDC"], collateral_token=chain.addresses.tokens["WETH"], lltv=WAD // 2)
+    chain.add_market(EXTRA, extra)
+    model.add_market(EXTRA, extra)
+    return {"chain": chain, "model": model, "now": now, "snapshot": driver.snapshot(),
+            "chain_names": copy.deepcopy((chain.params, chain.ids, chain.watched))}
 
 
 def check_transition(model: Any, op: MorphoOp, outcome: str, before: dict[str, tuple[int, ...]]) -> None:
     """The catalogue's step properties (docs/PROPERTIES.md, Morpho Blue), asserted on the model after a step on
     which model and chain agreed: the supply share price never falls except when a liquidation realises bad
     debt; an on-behalf withdraw / borrow / withdrawCollateral by an unauthorized sender reverts (``unauthorized``,
-    or an input check the contract makes first); a passing borrow or withdrawCollateral leaves the position
-    healthy; a liquidation that takes the last collateral leaves no borrow shares."""
+    or an input check the contract makes first, ``market not created`` for the fuzzer's ``extra``); a passing
+    borrow or withdrawCollateral leaves the position healthy; a liquidation that takes the last collateral leaves
+    no borrow shares."""
     morpho = model.morpho
     pos = morpho.position_of(market_id(model.params[op.market]), op.on_behalf) if op.market in model.params else None
     if op.kind in ("withdraw", "borrow", "withdraw_collateral") and op.sender != op.on_behalf \
             and (op.on_behalf, op.sender) not in morpho.is_authorized:
-        assert outcome in ("unauthorized", "inconsistent input", "zero assets"), (op.describe(), outcome)
+        assert outcome in ("unauthorized", "inconsistent input", "zero assets", "market not created"), \
+            (op.describe(), outcome)
     if outcome != "ok":
         return
     if op.kind in ("borrow", "withdraw_collateral"):
@@ -123,6 +141,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
             driver.restore(base["snapshot"])
             base["snapshot"] = driver.snapshot()
             self.model = copy.deepcopy(base["model"])
+            chain.params, chain.ids, chain.watched = copy.deepcopy(base["chain_names"])
             self.now = base["now"]
             stats.sequences += 1
 
@@ -138,6 +157,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
                 stats.mismatches += 1
                 raise AssertionError(f"{op.describe()} at t={self.now}: chain {got}, model {want}; {diffs[:5]}")
             check_transition(self.model, op, got, before)
+            tally["extra used"] += op.market == EXTRA and got == "ok" and op.kind in ("supply", "supply_collateral")
             if op.kind == "liquidate" and got == "ok":
                 tally["liquidation"] += 1
                 tally["bad debt"] += self._market(op.market).as_tuple()[0] < before[op.market][0]
@@ -168,8 +188,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
               on_behalf=others)
         def supply(self, who, market, by_shares, fraction, nudge, wait, on_behalf):
             on_behalf = on_behalf or who
-            token = self.model.spec.markets[market].loan_token
-            held = self.model.morpho.ledger.balance(addresses.tokens[token], addresses.accounts[who])
+            held = self.model.morpho.ledger.balance(self.model.params[market].loan_token, addresses.accounts[who])
             amount = self._scaled(held // 20, fraction, nudge)
             m = self._market(market)
             if by_shares:
@@ -196,8 +215,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
         @rule(who=names, market=markets, fraction=fractions, nudge=nudges, wait=waits, on_behalf=others)
         def supply_collateral(self, who, market, fraction, nudge, wait, on_behalf):
             on_behalf = on_behalf or who
-            token = self.model.spec.markets[market].collateral_token
-            held = self.model.morpho.ledger.balance(addresses.tokens[token], addresses.accounts[who])
+            held = self.model.morpho.ledger.balance(self.model.params[market].collateral_token, addresses.accounts[who])
             self._send(self._op("supply_collateral", who, market, assets=self._scaled(held // 50, fraction, nudge),
                                 on_behalf=on_behalf), wait)
 
@@ -213,8 +231,8 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
               owner=others, receiver=names)
         def borrow(self, who, market, by_shares, fraction, nudge, wait, owner, receiver):
             owner = owner or who
-            spec, pos, m = self.model.spec.markets[market], self._pos(market, owner), self._market(market)
-            price = self.model.morpho.oracles[addresses.oracles[market]].price
+            spec, pos, m = self.model.params[market], self._pos(market, owner), self._market(market)
+            price = self.model.morpho.oracles[spec.oracle].price
             room = max(pos.collateral * price // 10**36 * spec.lltv // 10**18 - self._debt(market, owner), 0)
             assets = self._scaled(room, fraction, nudge)
             if by_shares:
@@ -249,7 +267,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
                               on_behalf=borrower)
             self._send(op, wait)
 
-        @rule(who=names, market=markets, borrower=names, wait=waits,
+        @rule(who=names, market=spec_markets, borrower=names, wait=waits,
               move_bps=st.sampled_from((10_000, 9_000, 8_000, 7_000, 5_000, 3_000)))
         def crash_and_seize_all(self, who, market, borrower, wait, move_bps):
             """The price moves to ``move_bps`` of the file's, then ``who`` seizes all of the borrower's collateral:
@@ -262,7 +280,8 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
             self._send(self._op("liquidate", who, market, assets=self._pos(market, borrower).collateral,
                                 on_behalf=borrower))
 
-        @rule(market=markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)), wait=waits)
+        @rule(market=spec_markets, move_bps=st.one_of(st.integers(8_500, 10_500), st.integers(2_000, 15_000)),
+              wait=waits)
         def set_price(self, market, move_bps, wait):
             base_price = self.model.spec.market_price(market)
             self._send(MorphoOp("set_price", addresses.owner, market, value=base_price * move_bps // 10_000), wait)
@@ -281,10 +300,35 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
             sender = addresses.owner if by_owner else addresses.accounts["alice"]
             self._send(MorphoOp("set_fee", sender, market, value=fee_bps * 10**14))
 
-        @rule(lltv_bps=st.sampled_from((8_600, 9_450, 9_800, 10_000, 12_000)), by_owner=st.booleans())
-        def enable_lltv(self, lltv_bps, by_owner):
+        @rule(lltv=lltvs, by_owner=st.booleans())
+        def enable_lltv(self, lltv, by_owner):
             sender = addresses.owner if by_owner else addresses.accounts["bob"]
-            self._send(MorphoOp("enable_lltv", sender, value=lltv_bps * 10**14))
+            self._send(MorphoOp("enable_lltv", sender, value=lltv))
+
+        @rule(zero=st.booleans(), by_owner=st.booleans())
+        def enable_irm(self, zero, by_owner):
+            """The zero-address IRM (new, then ``already set``) or the IrmMock (``already set``)."""
+            sender = addresses.owner if by_owner else addresses.accounts["carol"]
+            self._send(MorphoOp("enable_irm", sender, on_behalf=ZERO_ADDRESS if zero else addresses.irm))
+
+        @rule(who=names, collateral=st.sampled_from(("WETH", "wstETH")), pick=st.integers(0, 2**16),
+              zero_irm=st.booleans())
+        def create_market(self, who, collateral, pick, zero_irm):
+            """While ``extra`` is not created, rename it to a new market (the collateral, one of the watched
+            LLTVs, enabled or not, and the IrmMock or the zero-address IRM) and create it, unless those are a
+            deployed market's; afterwards create it again (``market already created``)."""
+            if self._market(EXTRA).last_update == 0:
+                watched = self.model.watched.lltvs
+                params = replace(self.model.params[EXTRA], collateral_token=addresses.tokens[collateral],
+                                 lltv=watched[pick % len(watched)], irm=ZERO_ADDRESS if zero_irm else addresses.irm)
+                same = [n for n, p in self.model.params.items() if p == params and n != EXTRA]
+                if same:  # the deployed market itself: ``market already created``
+                    self._send(self._op("create_market", who, same[0]))
+                    return
+                chain.add_market(EXTRA, params)
+                self.model.add_market(EXTRA, params)
+            if self._send(self._op("create_market", who, EXTRA)) == "ok":
+                tally["created"] += 1
 
         @rule(who=names, by_owner=st.booleans())
         def set_fee_recipient(self, who, by_owner):

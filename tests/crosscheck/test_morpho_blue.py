@@ -16,6 +16,7 @@ import pytest
 from hypothesis.stateful import run_state_machine_as_test
 
 from protocol_model.chain.morpho_blue import in_process_chain, replay_story
+from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS
 from protocol_model.scenario.morpho_story import load_morpho_story
 from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
 
@@ -68,7 +69,8 @@ def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, cap
     with capsys.disabled():
         print(f"\n{FUZZ_SUITE}: {stats.operations} operations in {wall:.1f} s wall, {cpu:.1f} s CPU, "
               f"{stats.mismatches} mismatches; {reached['liquidation']} liquidations, "
-              f"{reached['bad debt']} realising bad debt")
+              f"{reached['bad debt']} realising bad debt; {reached['created']} new markets created, "
+              f"{reached['extra used']} supplies into them")
     assert stats.mismatches == 0
     assert stats.sequences >= EXAMPLES
     assert stats.operations >= MIN_OPERATIONS_PER_SEQUENCE * stats.sequences, stats
@@ -77,6 +79,7 @@ def test_model_and_real_morpho_agree_in_process(fuzz_base, crosscheck_suite, cap
     assert stats.on_behalf_authorized and stats.on_behalf_unauthorized, "on-behalf calls never ran both ways"
     if EXAMPLES >= 250:
         assert reached["bad debt"] >= 10, f"too few liquidations realised bad debt: {reached}"
+        assert reached["created"] >= 50 and reached["extra used"] >= 50, f"new markets too rarely used: {reached}"
 
 
 @pytest.mark.parametrize("target,replacement", [
@@ -111,4 +114,58 @@ def test_fuzzer_catches_one_wei_less_bad_debt(fuzz_base, monkeypatch):
     stats = CrosscheckStats()
     with pytest.raises(AssertionError, match="chain"):
         run_state_machine_as_test(make_machine(fuzz_base, stats), settings=fuzz_settings(60, shrink=False))
+    assert stats.mismatches >= 1
+
+
+def test_fuzzer_creates_and_uses_a_new_market(fuzz_base, crosscheck_suite):
+    """The ``create_market`` rule creates ``extra`` (a new collateral / LLTV / IRM) and the user rules then
+    move money in it: a short run ends with at least one created market and one with supply in it."""
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    reached: Counter = Counter()
+    run_state_machine_as_test(make_machine(fuzz_base, CrosscheckStats(), reached),
+                              settings=fuzz_settings(40, shrink=False))
+    assert reached["created"] >= 5, reached
+    assert reached["extra used"] >= 1, reached
+
+
+CONFIG_FAULTS = {
+    "owner": lambda m, a: setattr(m, "owner", a.accounts["alice"]),
+    "feeRecipient": lambda m, a: setattr(m, "fee_recipient", a.accounts["alice"]),
+    "isLltvEnabled 860000000000000000": lambda m, a: m.is_lltv_enabled.discard(860_000_000_000_000_000),
+    f"isIrmEnabled {ZERO_ADDRESS}": lambda m, a: m.is_irm_enabled.add(ZERO_ADDRESS),
+    "isAuthorized alice bob": lambda m, a: m.is_authorized.add((a.accounts["alice"], a.accounts["bob"])),
+}
+
+
+@pytest.mark.parametrize("field", CONFIG_FAULTS)
+def test_observe_compares_configuration(fuzz_base, field):
+    """One configuration value flipped in the twin (an owner, a fee recipient, an LLTV, an IRM, an
+    authorization) shows as exactly that observable differing from real Morpho Blue."""
+    import copy
+
+    from protocol_model.chain.morpho_blue import compare
+
+    chain, model = fuzz_base["chain"], copy.deepcopy(fuzz_base["model"])
+    chain.driver.restore(fuzz_base["snapshot"])
+    fuzz_base["snapshot"] = chain.driver.snapshot()
+    assert compare(chain.observe(), model.observe()) == []
+    CONFIG_FAULTS[field](model.morpho, model.addresses)
+    assert [d.split(":")[0] for d in compare(chain.observe(), model.observe())] == [field]
+
+
+@pytest.mark.parametrize("method,fault", [
+    ("enable_lltv", lambda real: lambda self, sender, lltv: real(self, sender, lltv + (lltv < 10**18 - 1))),
+    ("set_authorization", lambda real: lambda self, sender, who, flag: real(self, who, sender, flag)),
+])
+def test_fuzzer_catches_a_wrong_configuration_write(fuzz_base, monkeypatch, method, fault):
+    """The twin enabling LLTV + 1 instead of the LLTV, or writing ``isAuthorized`` with the two accounts
+    swapped: the fuzzer reports the configuration observable that differs."""
+    from protocol_model.exact.presets.morpho_blue.morpho import Morpho
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    monkeypatch.setattr(Morpho, method, fault(getattr(Morpho, method)))
+    stats = CrosscheckStats()
+    with pytest.raises(AssertionError, match="isLltvEnabled|isAuthorized|chain"):
+        run_state_machine_as_test(make_machine(fuzz_base, stats), settings=fuzz_settings(30, shrink=False))
     assert stats.mismatches >= 1

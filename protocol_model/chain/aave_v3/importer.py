@@ -40,13 +40,17 @@ from protocol_model.exact.presets.aave_v3.state import (
     ScaledBalanceToken,
     UserConfiguration,
 )
-from protocol_model.world.aave_v3 import MAX, TREASURY, aave_snapshot
+from protocol_model.world.aave_v3 import MAX, RESERVE_FIELDS, TREASURY, aave_snapshot
 
 WAD = 10**18
 
 
 def _bits(word: int, start: int, width: int) -> int:
     return (word >> start) & ((1 << width) - 1)
+
+
+OTHER_CONFIGURATION_BITS = (1 << 63) | (((1 << 36) - 1) << 176) | (((1 << 4) - 1) << 252)
+"""The bitmap's bits the twin does not read: flash loans enabled, the unbacked mint cap, the unused top bits."""
 
 
 def reserve_from_bitmap(asset: str, reserve_id: int, word: int, strategy: RateStrategyParams) -> ReserveData:
@@ -65,7 +69,8 @@ def reserve_from_bitmap(asset: str, reserve_id: int, word: int, strategy: RateSt
         borrowable_in_isolation=bool(_bits(word, 61, 1)), borrowing_enabled=bool(_bits(word, 58, 1)),
         emode_category=_bits(word, 168, 8), strategy=strategy, a_token=ScaledBalanceToken(f"a{asset}"),
         variable_debt_token=ScaledBalanceToken(f"vd{asset}"), active=bool(_bits(word, 56, 1)),
-        frozen=bool(_bits(word, 57, 1)), paused=bool(_bits(word, 60, 1)), siloed_borrowing=bool(_bits(word, 62, 1)))
+        frozen=bool(_bits(word, 57, 1)), paused=bool(_bits(word, 60, 1)), siloed_borrowing=bool(_bits(word, 62, 1)),
+        other_configuration=word & OTHER_CONFIGURATION_BITS)
 
 
 def strategy_params(strategy: Any) -> RateStrategyParams:
@@ -211,7 +216,7 @@ def _positions_by_lens(project: Any, lens: str, pool: Any, asset_address: dict[s
     per_user = 8 + 5 * len(assets)
     for i in range(0, len(addresses), LENS_BATCH):
         batch = addresses[i:i + LENS_BATCH]
-        words = [int(w) for w in handle.snapshot(pool.address, assets, batch)][15 * len(assets):]
+        words = [int(w) for w in handle.snapshot(pool.address, assets, batch)][len(RESERVE_FIELDS) * len(assets):]
         for u in range(len(batch)):
             w = words[u * per_user:(u + 1) * per_user]
             out.append((w[6], w[7], [(w[8 + 5 * k], w[10 + 5 * k], w[12 + 5 * k]) for k in range(len(assets))]))

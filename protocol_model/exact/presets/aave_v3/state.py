@@ -79,6 +79,25 @@ class ReserveData:
     accrued_to_treasury: int = 0
     unbacked: int = 0
     isolation_mode_total_debt: int = 0
+    other_configuration: int = 0
+    """The configuration bits the twin does not read (flash loans 63, unbacked mint cap 176-211, unused
+    252-255), kept as found so ``configuration_data`` echoes ``getConfiguration``."""
+
+    def configuration_data(self) -> int:
+        """``getConfiguration(asset).data``: the ``ReserveConfiguration`` bitmap (1.19.3 layout: LTV 0-15,
+        threshold 16-31, bonus 32-47, decimals 48-55, active 56, frozen 57, borrowing 58, stable 59 (never set
+        here), paused 60, borrowable in isolation 61, siloed 62, reserve factor 64-79, borrow cap 80-115,
+        supply cap 116-151, protocol fee 152-167, eMode 168-175, debt ceiling 212-251), plus
+        ``other_configuration``."""
+        fields = ((self.ltv, 0), (self.liquidation_threshold, 16), (self.liquidation_bonus, 32), (self.decimals, 48),
+                  (self.active, 56), (self.frozen, 57), (self.borrowing_enabled, 58), (self.paused, 60),
+                  (self.borrowable_in_isolation, 61), (self.siloed_borrowing, 62), (self.reserve_factor, 64),
+                  (self.borrow_cap, 80), (self.supply_cap, 116), (self.liquidation_protocol_fee, 152),
+                  (self.emode_category, 168), (self.debt_ceiling, 212))
+        word = self.other_configuration
+        for value, shift in fields:
+            word |= int(value) << shift
+        return word
 
     @classmethod
     def listed(cls, asset: str, reserve_id: int, p: ReserveParams) -> ReserveData:
