@@ -70,7 +70,10 @@ def build_fixture() -> None:
 def _presets_stale() -> bool:
     from presets_fixture import PRESETS_BLOCK
 
-    return _older(PRESETS_STATE, PRESETS_RECORD, PRESETS_BLOCK, PRESETS_SOURCES)
+    deployers = [*ROOT.joinpath("protocol_model", "chain", "aave_v3").glob("*.py"),
+                 ROOT / "protocol_model" / "chain" / "morpho_blue.py"]  # the lens and the deploy flows
+    return _older(PRESETS_STATE, PRESETS_RECORD, PRESETS_BLOCK,
+                  [*PRESETS_SOURCES, *deployers, *ROOT.joinpath("contracts").rglob("*.sol")])
 
 
 def build_presets_fixture() -> None:
