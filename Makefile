@@ -59,9 +59,10 @@ demo: setup
 # The whole suite on anvil (model-only tests run in the same session).
 # `make test` runs two halves side by side (one per core): the chain half (`ape test` on anvil: contracts, the
 # anvil cross-checks, scripts, mutation) and the offline half (no node: model, lab, inputs, package and the
-# in-process cross-checks on revm, and console tests that start their own anvil); then the fork suite (fixed
-# ports) and the audit. Each half prints its own cross-check suite lines and total. INPROCESS_CROSSCHECK lists the
-# files under tests/crosscheck, tests/mutation and tests/scripts that need no ape network.
+# in-process cross-checks on revm); then the fork suite (fixed ports) and the audit. Each half prints its own
+# cross-check suite lines and total. INPROCESS_CROSSCHECK lists the files under tests/crosscheck and
+# tests/mutation that need no node. The console tests that start their own anvil stay in the chain half (run
+# beside it, their ape session collided with the chain half's: "nonce too low").
 MODEL_TESTS := tests/architecture tests/exact tests/chain tests/model tests/scenario tests/seeds tests/toolchain \
 	tests/lab tests/inputs tests/package tests/presets
 INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck/test_aave_fuzz_inprocess.py \
@@ -71,7 +72,7 @@ INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck
 	tests/crosscheck/test_fuzz_campaign.py tests/crosscheck/test_compare_multi_on_chain.py \
 	tests/crosscheck/test_aave_stories_inprocess.py tests/mutation/test_boundaries.py \
 	tests/mutation/test_inprocess_differential.py tests/mutation/test_mutate_tool.py \
-	tests/mutation/test_property_injections.py tests/scripts/test_aave_story_cli.py tests/scripts/test_morpho_story_cli.py
+	tests/mutation/test_property_injections.py
 CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
 
 test: setup lint browser
