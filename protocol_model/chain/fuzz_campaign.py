@@ -463,6 +463,7 @@ def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | No
     start, pending = time.perf_counter(), state.pending()
     before_ops, before_seq, before_cpu, before_failures = (state.operations, state.sequences, state.cpu_seconds,
                                                            len(state.failures))
+    before_wall = state.wall_seconds
 
     def more() -> bool:
         over_time = time_budget_s is not None and time.perf_counter() - start >= time_budget_s
@@ -470,6 +471,7 @@ def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | No
 
     def done(result: ChunkResult) -> None:
         state.record(result)
+        state.wall_seconds = before_wall + time.perf_counter() - start  # kept by a run that is interrupted
         state.save(config.state_path)
         for f in result.failures:
             say(f"FAILURE sequence {f['sequence']} (seed {state.seed}): {f['kind']}: {f['message']} -> {f['file']}")
@@ -484,7 +486,7 @@ def run_campaign(config: CampaignConfig, max_ops: int, time_budget_s: float | No
         else:
             _run_parallel(config, workers, pending, more, done, lambda: bar(state), say)
     wall = time.perf_counter() - start
-    state.wall_seconds += wall
+    state.wall_seconds = before_wall + wall
     state.save(config.state_path)
     report = CampaignReport(state, state.operations - before_ops, state.sequences - before_seq,
                             state.failures[before_failures:], wall, state.cpu_seconds - before_cpu)

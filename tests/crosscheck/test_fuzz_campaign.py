@@ -54,8 +54,19 @@ def test_a_run_resumes_from_its_state_file(tmp_path):
     def config(state):
         return fc.CampaignConfig(seed=11, steps=8, chunk=2, regressions=tmp_path / "reg", state_path=state)
 
-    first = fc.run_campaign(config(tmp_path / "a.json"), 150, workers=1, progress=False, say=lambda _: None)
+    saved: list[float] = []
+    real_save = fc.CampaignState.save
+
+    def save(state, path):
+        real_save(state, path)
+        saved.append(json.loads(path.read_text())["wall_seconds"])
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(fc.CampaignState, "save", save)
+        first = fc.run_campaign(config(tmp_path / "a.json"), 150, workers=1, progress=False, say=lambda _: None)
     assert first.state.operations >= 150 and not first.failures
+    # every chunk's save carries the run's wall time so far (an interrupted run keeps it), and it only grows
+    assert len(saved) >= 3 and 0 < saved[0] and saved == sorted(saved) and saved[-1] == first.state.wall_seconds
     resumed = fc.run_campaign(config(tmp_path / "a.json"), 400, workers=1, progress=False, say=lambda _: None)
     assert resumed.sequences > 0 and resumed.state.sequences == first.state.sequences + resumed.sequences
     straight = fc.run_campaign(config(tmp_path / "b.json"), 400, workers=1, progress=False, say=lambda _: None)
