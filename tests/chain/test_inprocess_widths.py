@@ -60,9 +60,13 @@ def test_a_donation_lent_against_one_wei_of_supply_cannot_freeze_the_asset(artif
     step(Action("warp", seconds=60))
     step(Action("price", asset="WBTC", answer=40_000 * 10**8))
     # Each call below accrues WETH over a minute: ~1.3e39 RAY of suppliers' share, beyond uint128.
+    reserves = world.snapshot().field("asset", "WETH", "reserves")
     step(Action("liquidate", "carol", amount=1_000 * 10**6, borrower="alice", collateral="WBTC", debt="USDC"))
-    step(Action("repay", "alice", "WETH", UINT256_MAX))
     snap = world.snapshot()
     assert snap.field("asset", "WETH", "supply_index_ray") == si, "the index moved past the guard"
-    assert snap.field("asset", "WETH", "reserves") > 10**12  # a minute of interest on 1 WETH, all to reserves
+    assert snap.field("asset", "WETH", "reserves") - reserves > 10**12  # a minute of interest on 1 WETH, all of it
+    assert snap.field("position", ("WBTC", "carol"), "token_balance") > 0  # the seized collateral
+    step(Action("repay", "alice", "WETH", UINT256_MAX))  # one more second: that share fits, the index takes it
+    snap = world.snapshot()
+    assert si < snap.field("asset", "WETH", "supply_index_ray") <= UINT128_MAX
     assert snap.field("position", ("WETH", "alice"), "scaled_debt") == 0
