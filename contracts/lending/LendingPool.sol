@@ -688,9 +688,16 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 newBorrowIndex = borrowIndex + borrowIndex.rayMulUp(rateRay * dt);
         uint256 interest = scaledDebt.rayMulUp(newBorrowIndex) - totalDebt;
         uint256 toReserves = interest.bpsMulUp(m.reserveFactorBps);
-        if (scaledSupply == 0) toReserves = interest;
-        else supplyIndex += (interest - toReserves).mulDivDown(RAY, scaledSupply);
-        m.supplyIndexRay = supplyIndex.toUint128();
+        if (scaledSupply == 0) {
+            toReserves = interest;
+        } else {
+            uint256 raised = supplyIndex + (interest - toReserves).mulDivDown(RAY, scaledSupply);
+            // An index past uint128 (a donation lent against a dust supply) would make this accrual, and every
+            // later one, revert: the asset frozen. Its suppliers' share goes to reserves instead (docs/SPEC.md §3.3).
+            if (raised > LOW_128) toReserves = interest;
+            else supplyIndex = raised;
+        }
+        m.supplyIndexRay = uint128(supplyIndex); // <= LOW_128 (the old index or `raised`, checked above)
         m.borrowIndexRay = newBorrowIndex.toUint128();
         m.reserves = (m.reserves + toReserves).toUint128();
         m.lastUpdate = uint40(block.timestamp);

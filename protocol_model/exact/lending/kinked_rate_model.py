@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from protocol_model.exact.lending.params import RateParams
-from protocol_model.exact.lending.pool_state import AssetState, to_uint128
+from protocol_model.exact.lending.pool_state import UINT128_MAX, AssetState, to_uint128
 from protocol_model.exact.math_lib import RAY, WAD, bps_mul_up, mul_div_down, ray_mul_up, wad_div_down
 
 
@@ -28,9 +28,10 @@ def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: in
 
     Twin of ``LendingPool._accrue``: an asset without debt accrues nothing and keeps its ``last_update`` (the borrow
     that gives it debt sets it, docs/SPEC.md §3.2). Borrowers' side rounds up (index and interest), suppliers' side
-    rounds down; the reserve factor's share is rounded up. With no suppliers left, all interest goes to reserves.
-    Raises ``SafeCastOverflowedUintDowncast`` when an index or the reserves outgrow uint128, ValueError when ``now``
-    is before ``last_update``.
+    rounds down; the reserve factor's share is rounded up. With no suppliers left, all interest goes to reserves, and
+    so does it when the suppliers' share would raise the supply index past 2^128 − 1 (the index stays: an accrual
+    that reverted there would freeze the asset for good). Raises ``SafeCastOverflowedUintDowncast`` when the borrow
+    index or the reserves outgrow uint128, ValueError when ``now`` is before ``last_update``.
     """
     scaled_debt = state.total_scaled_debt
     if scaled_debt == 0:
@@ -49,8 +50,12 @@ def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: in
     if state.total_scaled_supply == 0:
         to_reserves = interest
     else:
-        supply_index += mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
-    state.supply_index_ray = to_uint128(supply_index)
+        raised = supply_index + mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
+        if raised > UINT128_MAX:  # a frozen asset otherwise: the suppliers' share goes to reserves (SPEC §3.3)
+            to_reserves = interest
+        else:
+            supply_index = raised
+    state.supply_index_ray = supply_index
     state.borrow_index_ray = to_uint128(new_borrow_index)
     state.reserves = to_uint128(state.reserves + to_reserves)
     state.last_update = now
