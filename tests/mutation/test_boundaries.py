@@ -334,9 +334,10 @@ CLOSE_FACTOR_BOUNDS = [((BPS, WAD), "ok"), ((BPS + 1, WAD), "InvalidCloseFactor"
 
 
 def test_pool_admin_bounds_agree_in_process(chain):
-    """``setAssetConfig``, ``setCloseFactor`` and ``listAsset``'s decimals accept each bound and reject the unit
-    past it, by name, exactly as the twin's validation (``AssetConfig.validate``, ``PoolParams.validate``)."""
-    from protocol_model.exact.lending.params import AssetConfig, PoolParams
+    """``setAssetConfig``, ``setCloseFactor``, ``setMinLeftover`` and ``listAsset``'s decimals accept each bound and
+    reject the unit past it, by name, exactly as the twin's validation (``AssetConfig.validate``,
+    ``PoolParams.validate``, ``LendingPool.list_asset``)."""
+    from protocol_model.exact.lending.params import MAX_MIN_LEFTOVER_USD_WAD, AssetConfig, PoolParams
 
     snap = chain.snapshot()
     try:
@@ -353,10 +354,15 @@ def test_pool_admin_bounds_agree_in_process(chain):
             outcomes = (_name_or_ok(pool.setCloseFactor, close_factor, full_close, sender=admin),
                         _name_or_ok(params.validate))
             assert outcomes == (expected, expected), f"close factor {close_factor}, {full_close}: {outcomes}"
+        bound = MAX_MIN_LEFTOVER_USD_WAD  # the largest whose `* BPS` in the liquidation fits uint256
+        for minimum, expected in ((bound, "ok"), (bound + 1, "InvalidMinLeftover")):
+            outcomes = (_name_or_ok(pool.setMinLeftover, minimum, sender=admin),
+                        _name_or_ok(PoolParams(min_leftover_usd_wad=minimum).validate))
+            assert outcomes == (expected, expected), f"min leftover {minimum}: chain, twin {outcomes}"
         rate_model = chain.deploy(world.project.KinkedRateModel, 0, 0, 0, 8 * WAD // 10, sender=admin)
         config = AssetConfig(*CONFIG_BOUNDS[2][0])
         twin = Replay.start(scenario, world).model.pool
-        for decimals, expected in ((36, "ok"), (37, "InvalidDecimals")):
+        for decimals, expected in ((24, "ok"), (25, "InvalidDecimals")):  # MAX_DECIMALS
             listed = chain.deploy(world.project.MockERC20, "D", "D", decimals, sender=admin)
             outcomes = (_name_or_ok(pool.listAsset, listed, rate_model, config.as_tuple(), sender=admin),
                         _name_or_ok(twin.list_asset, f"D{decimals}", twin.assets["USDC"].rate, config, decimals, 0))

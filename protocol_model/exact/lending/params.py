@@ -75,6 +75,12 @@ class AssetConfig:
                 self.borrow_enabled, self.supply_cap, self.borrow_cap)
 
 
+MAX_MIN_LEFTOVER_USD_WAD = (2**256 - 1) // BPS
+"""``LendingPool.MAX_MIN_LEFTOVER_USD_WAD``: the largest ``minLeftoverUsdWad`` whose ``· BPS`` in the liquidation's
+dust test (``_liquidationAmounts``, SPEC §3.6) fits uint256 (≈ 1.16e73 WAD, $1.16e55); ``setMinLeftover`` refuses
+more (InvalidMinLeftover)."""
+
+
 @dataclass(frozen=True)
 class PoolParams:
     """Pool-wide liquidation parameters (``LendingPool.closeFactorBps``, ``fullCloseHfWad``, ``minLeftoverUsdWad``)."""

@@ -10,6 +10,10 @@ from protocol_model.exact.math_lib import RAY, ray_mul_down, ray_mul_up
 
 UINT128_MAX = 2**128 - 1
 """Width of the packed totals, indexes and reserves of ``LendingPool.Market``."""
+MAX_DECIMALS = 24
+"""``LendingPool.MAX_DECIMALS``: the most decimals ``listAsset`` accepts (InvalidDecimals above). Totals and reserves
+are uint128 base units: 2^128 of them are 3.4e14 whole tokens at 24 decimals (beyond any real supply), only 340 at
+36 (interest alone would outgrow them and freeze the asset: docs/SPEC.md §3.3 "Widths")."""
 
 
 def to_uint128(value: int) -> int:
