@@ -30,6 +30,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice Most assets a pool lists: one bit each in the per-account bitmaps (consent and debt halves).
     uint256 public constant MAX_ASSETS = 128;
+    /// @notice Most decimals a listed token may have (`InvalidDecimals` above). Totals and reserves are uint128 base
+    /// units: 2^128 of them are 3.4e14 whole tokens at 24 decimals (beyond any real supply) but 340 at 36, which
+    /// interest alone outgrows, and then every accrual of the asset reverts (docs/SPEC.md §3.3 "Widths").
+    uint256 public constant MAX_DECIMALS = 24;
+    /// @notice Largest `minLeftoverUsdWad` (`InvalidMinLeftover` above): the most whose `* BPS` in a liquidation's
+    /// dust test (`_liquidationAmounts`) fits uint256, about 1.16e73 WAD ($1.16e55).
+    uint256 public constant MAX_MIN_LEFTOVER_USD_WAD = type(uint256).max / BPS;
 
     /// @notice Risk configuration of an asset, as `listAsset` / `setAssetConfig` take it and `configs` returns it.
     struct AssetConfig {
@@ -145,7 +152,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (_markets[asset].flags & LISTED != 0) revert ErrorsLib.AssetAlreadyListed(asset);
         _validate(config);
         uint8 dec = IERC20Metadata(asset).decimals();
-        if (dec > 36) revert ErrorsLib.InvalidDecimals(dec);
+        if (dec > MAX_DECIMALS) revert ErrorsLib.InvalidDecimals(dec);
         uint256 id = _assets.length;
         if (id == MAX_ASSETS) revert ErrorsLib.TooManyAssets(MAX_ASSETS);
         _assets.push(asset);
@@ -189,8 +196,10 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         emit EventsLib.CloseFactorUpdated(closeFactorBps_, fullCloseHfWad_);
     }
 
-    /// @notice Sets the minimum USD value (WAD) a liquidation may leave in a debt or collateral position.
+    /// @notice Sets the minimum USD value (WAD) a liquidation may leave in a debt or collateral position, at most
+    /// `MAX_MIN_LEFTOVER_USD_WAD` (else `InvalidMinLeftover`: every liquidation's dust test would overflow).
     function setMinLeftover(uint256 minLeftoverUsdWad_) external onlyRole(RISK_ADMIN_ROLE) {
+        if (minLeftoverUsdWad_ > MAX_MIN_LEFTOVER_USD_WAD) revert ErrorsLib.InvalidMinLeftover(minLeftoverUsdWad_);
         if (minLeftoverUsdWad_ < BIG_MIN_LEFTOVER) _minLeftoverPacked = uint128(minLeftoverUsdWad_); // fits (checked)
         else (_minLeftoverPacked, _minLeftoverFull) = (BIG_MIN_LEFTOVER, minLeftoverUsdWad_);
         emit EventsLib.MinLeftoverUpdated(minLeftoverUsdWad_);
@@ -452,6 +461,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 closeFactor = _closeFactorBps;
         liq.debt = liq.userScaledDebt.rayMulUp(liq.borrowIndexRay);
         bool aboveLine = liq.hfWad >= _fullCloseHfWad;
+        // _minLeftover() <= MAX_MIN_LEFTOVER_USD_WAD (setMinLeftover checks): its product with BPS fits.
         bool dustDebt = liq.debt.mulDivUp(liq.debtPriceWad, liq.debtUnit) * (BPS - closeFactor)
             < _minLeftover() * BPS;
         uint256 requested = _min(repayAmount, aboveLine && !dustDebt ? liq.debt.bpsMulUp(closeFactor) : liq.debt);
@@ -863,7 +873,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         return packed == BIG_MIN_LEFTOVER ? _minLeftoverFull : packed;
     }
 
-    /// @dev 10^decimals of a listed asset: decimals <= 36 (listAsset checks), so 10^36 < 2^120, no overflow.
+    /// @dev 10^decimals of a listed asset: decimals <= MAX_DECIMALS = 24 (listAsset checks), so 10^24 < 2^80.
     function _unit(uint256 decimals) internal pure returns (uint256 unit) {
         unchecked {
             unit = 10 ** decimals;

@@ -15,7 +15,11 @@ library ErrorsLib {
     error FeeTooHigh(uint256 feeBps);
     error InvalidCloseFactor(uint256 closeFactorBps, uint256 fullCloseHfWad);
     error InvalidRateModel();
+    /// @notice Decimals out of range: a listed token's above `LendingPool.MAX_DECIMALS` (24), a feed's above 18.
     error InvalidDecimals(uint8 decimals);
+    /// @notice `minLeftoverUsdWad` above `LendingPool.MAX_MIN_LEFTOVER_USD_WAD` (a liquidation's dust test would
+    /// overflow).
+    error InvalidMinLeftover(uint256 minLeftoverUsdWad);
     /// @notice The pool lists `maxAssets` assets already (one bit each in the account bitmaps).
     error TooManyAssets(uint256 maxAssets);
     error SupplyPaused();

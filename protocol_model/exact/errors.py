@@ -36,7 +36,10 @@ LiquidationBonusTooHigh = _make(
 FeeTooHigh = _make("FeeTooHigh", "A fee or factor exceeds 100%.")
 InvalidCloseFactor = _make("InvalidCloseFactor", "Close factor not in (0, 100%] or full-close HF above 1.")
 InvalidRateModel = _make("InvalidRateModel", "Optimal utilization not in (0, 100%).")
-InvalidDecimals = _make("InvalidDecimals", "Decimals out of range.")
+InvalidDecimals = _make("InvalidDecimals", "Decimals out of range: a listed token's above MAX_DECIMALS (24), a feed's "
+                                           "above 18.")
+InvalidMinLeftover = _make("InvalidMinLeftover", "minLeftoverUsdWad above MAX_MIN_LEFTOVER_USD_WAD (a liquidation's "
+                                                 "dust test would overflow uint256).")
 TooManyAssets = _make("TooManyAssets", "The pool lists MAX_ASSETS (128) assets already.")
 SupplyPaused = _make("SupplyPaused", "Supply is paused by the guardian.")
 BorrowPaused = _make("BorrowPaused", "Borrow is paused by the guardian.")

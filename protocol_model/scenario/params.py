@@ -27,6 +27,7 @@ from pydantic import Field, model_validator
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact.lending.pool_state import MAX_DECIMALS
 from protocol_model.exact.math_lib import BPS, WAD
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.exact.perp.params import MarketParams
@@ -57,8 +58,8 @@ class RateSpec(Strict):
 class AssetParams(Strict):
     """One listed asset of a lending pool (``LendingPool.AssetConfig`` + its token, feed and rate curve)."""
 
-    decimals: int = Field(ge=0, le=30)
-    """Token decimals."""
+    decimals: int = Field(ge=0, le=MAX_DECIMALS)
+    """Token decimals, at most 24 (``LendingPool.MAX_DECIMALS``: reserves and totals are uint128 base units)."""
     price_usd: FeedPrice = Field(gt=0)
     """Starting price of the feed (USD per whole token, 8-decimal answer)."""
     ltv_bps: Bps = Field(alias="ltv", ge=0, lt=BPS)

@@ -99,8 +99,9 @@ def test_the_guard_is_the_twin_of_accrue_at_the_exact_bound():
 
 def test_reserves_beyond_uint128_still_revert_by_name():
     """Only the supply index is guarded: reserves that would pass 2^128 − 1 still raise the contract's
-    SafeCastOverflowedUintDowncast (a store the formula needs, unreachable below 36 decimals)."""
-    s = AssetState(decimals=36, last_update=T0, total_scaled_supply=0, total_scaled_debt=10**27,
+    SafeCastOverflowedUintDowncast (a store the formula needs; at most 24 decimals, 2^128 base units are 3.4e14
+    whole tokens: beyond any real supply)."""
+    s = AssetState(decimals=24, last_update=T0, total_scaled_supply=0, total_scaled_debt=10**27,
                    reserves=UINT128_MAX)
     with pytest.raises(errors.SafeCastOverflowedUintDowncast):
         accrue(s, RateParams(10**18, 0, 0, 8 * 10**17), 0, T0 + 1)

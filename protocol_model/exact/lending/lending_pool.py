@@ -15,7 +15,7 @@ from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.lending.kinked_rate_model import accrue
 from protocol_model.exact.lending.liquidation import LiquidationAmounts, liquidation_amounts
 from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
-from protocol_model.exact.lending.pool_state import AssetState, to_uint128
+from protocol_model.exact.lending.pool_state import MAX_DECIMALS, AssetState, to_uint128
 from protocol_model.exact.math_lib import (
     RAY,
     UINT256_MAX,
@@ -115,12 +115,12 @@ class LendingPool:
 
         Raises, in order: AssetAlreadyListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
         LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16),
-        InvalidDecimals (above 36), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress
+        InvalidDecimals (above ``MAX_DECIMALS`` = 24), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress
         checks have no model counterpart."""
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
         config.validate()
-        if decimals > 36:
+        if decimals > MAX_DECIMALS:
             raise errors.InvalidDecimals(decimals)
         if len(self.assets) == MAX_ASSETS:
             raise errors.TooManyAssets(MAX_ASSETS)
@@ -146,7 +146,8 @@ class LendingPool:
 
     @reverts_atomically
     def set_close_factor(self, params: PoolParams) -> None:
-        """``setCloseFactor`` and ``setMinLeftover``: replaces the pool parameters (InvalidCloseFactor)."""
+        """``setCloseFactor`` and ``setMinLeftover``: replaces the pool parameters. Raises InvalidCloseFactor, then
+        InvalidMinLeftover (above ``MAX_MIN_LEFTOVER_USD_WAD``: the liquidation's dust product would overflow)."""
         self.params = params.validate()
 
     def set_pause(self, supply_paused: bool, borrow_paused: bool) -> None:

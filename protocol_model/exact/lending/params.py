@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from protocol_model.exact import errors
-from protocol_model.exact.math_lib import BPS, RAY, WAD
+from protocol_model.exact.math_lib import BPS, RAY, UINT256_MAX, WAD
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 
@@ -75,7 +75,7 @@ class AssetConfig:
                 self.borrow_enabled, self.supply_cap, self.borrow_cap)
 
 
-MAX_MIN_LEFTOVER_USD_WAD = (2**256 - 1) // BPS
+MAX_MIN_LEFTOVER_USD_WAD = UINT256_MAX // BPS
 """``LendingPool.MAX_MIN_LEFTOVER_USD_WAD``: the largest ``minLeftoverUsdWad`` whose ``· BPS`` in the liquidation's
 dust test (``_liquidationAmounts``, SPEC §3.6) fits uint256 (≈ 1.16e73 WAD, $1.16e55); ``setMinLeftover`` refuses
 more (InvalidMinLeftover)."""
@@ -91,8 +91,11 @@ class PoolParams:
     """``LendingPool.minLeftoverUsdWad``: no liquidation leaves a debt or collateral position worth less (USD WAD)."""
 
     def validate(self) -> PoolParams:
-        """Same check and error as ``LendingPool.setCloseFactor``: raises InvalidCloseFactor when the close factor is
-        0 or above 10,000 bps or ``full_close_hf_wad`` exceeds WAD; returns ``self``."""
+        """The checks of ``LendingPool.setCloseFactor`` then ``setMinLeftover`` (the order they are sent in): raises
+        InvalidCloseFactor when the close factor is 0 or above 10,000 bps or ``full_close_hf_wad`` exceeds WAD, then
+        InvalidMinLeftover when ``min_leftover_usd_wad`` exceeds ``MAX_MIN_LEFTOVER_USD_WAD``; returns ``self``."""
         if self.close_factor_bps == 0 or self.close_factor_bps > BPS or self.full_close_hf_wad > WAD:
             raise errors.InvalidCloseFactor(self.close_factor_bps, self.full_close_hf_wad)
+        if self.min_leftover_usd_wad > MAX_MIN_LEFTOVER_USD_WAD:
+            raise errors.InvalidMinLeftover(self.min_leftover_usd_wad)
         return self
