@@ -115,8 +115,8 @@ class LendingPool:
 
         Raises, in order: AssetAlreadyListed, the ``AssetConfig.validate`` errors (ThresholdTooHigh,
         LtvAboveThreshold, LiquidationBonusTooHigh, FeeTooHigh, then ValueError for a bps field beyond uint16),
-        InvalidDecimals (above ``MAX_DECIMALS`` = 24), TooManyAssets (``MAX_ASSETS`` listed already). The contract's ZeroAddress
-        checks have no model counterpart."""
+        InvalidDecimals (above ``MAX_DECIMALS`` = 24), TooManyAssets (``MAX_ASSETS`` listed already). The contract's
+        ZeroAddress checks have no model counterpart."""
         if asset in self.assets:
             raise errors.AssetAlreadyListed(asset)
         config.validate()
