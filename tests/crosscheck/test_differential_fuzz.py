@@ -168,6 +168,21 @@ def make_machine(world, base_model, stats):
             """Answers at and above the largest price: PriceOverflow, never a panic."""
             self.play("huge_answer", asset=asset, answer=answer)
 
+        @given("donate")
+        def donate(self, account, asset, whole, frac):
+            """A plain token transfer to the pool: cash no supplier claims (the suppliers' cap, P-POOL-06)."""
+            self.play("donate", account=account, asset=asset, whole=whole, frac=frac)
+
+        @given("empty_market")
+        def empty_market(self, supplier, donor, borrower, asset, collateral, tiny, whole, percent, seconds):
+            """A dust supply, a donation, a borrow of most of the cash, then time: when the borrow passes, the debt
+            exceeds the supply across the warp and P-POOL-06 is checked on the capped accrual (counted)."""
+            outcomes = self.play("empty_market", supplier=supplier, donor=donor, borrower=borrower, asset=asset,
+                                 collateral=collateral, tiny=tiny, whole=whole, percent=percent, seconds=seconds)
+            state = self.model.pool.assets[asset].state
+            if outcomes[3] == "ok" and state.total_debt() > state.total_supply():
+                stats.unfunded_debt += 1
+
         @given("warp")
         def warp(self, seconds):
             """Time passes; USDC and WETH keep their heartbeat, so only WBTC goes stale by waiting."""
