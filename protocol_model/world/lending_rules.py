@@ -297,7 +297,8 @@ RULES: dict[str, Rule] = {
 
 
 WEIGHTS: dict[str, int] = {"supply": 8, "supply_for_another": 2, "borrow": 3, "borrow_within": 8, "withdraw": 3,
-                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3, "empty_market": 3}
+                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3,
+                           "empty_market": 3}
 """How often ``draw_rule`` picks each rule (others: 1): positions are opened far more often than the oracle is
 broken or the pool paused, so most sequences carry debt through interest, price moves and liquidations."""
 

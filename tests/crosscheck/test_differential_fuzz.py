@@ -213,10 +213,25 @@ def fuzz_settings(examples: int, steps: int = STEPS, shrink: bool = True) -> set
                     derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
 
 
+UNFUNDED_DEBT_PER_SEQUENCES = 5
+"""At least one empty_market pattern with the debt left above the supply (P-POOL-06 then checked on an accrual the
+suppliers' cap governs) per this many sequences."""
+
+
+def min_unfunded_debt(sequences: int) -> int:
+    """How many empty_market patterns must have left debt above the supply in ``sequences`` sequences (at least 1):
+    fewer means the rule stopped reaching the suppliers' cap and P-POOL-06 is no longer exercised there."""
+    return max(sequences // UNFUNDED_DEBT_PER_SEQUENCES, 1)
+
+
 def test_model_and_chain_agree(fuzz_world, crosscheck_stats):
     world, base_model = fuzz_world
+    before = (crosscheck_stats.sequences, crosscheck_stats.unfunded_debt)
     run_state_machine_as_test(make_machine(world, base_model, crosscheck_stats), settings=fuzz_settings(EXAMPLES))
     assert crosscheck_stats.mismatches == 0
+    sequences, unfunded = (now - then for now, then in zip((crosscheck_stats.sequences,
+                                                            crosscheck_stats.unfunded_debt), before, strict=True))
+    assert unfunded >= min_unfunded_debt(sequences), (unfunded, sequences)
 
 
 @pytest.mark.parametrize("target,replacement", [
