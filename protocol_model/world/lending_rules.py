@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from protocol_model.exact.errors import PoolError
+from protocol_model.exact.lending.lending_pool import POOL
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
 from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.world.action import Action
+from protocol_model.world.lending_properties import clone
 
 
 @dataclass(frozen=True)
@@ -223,21 +227,31 @@ def donate(model: Any, account: str, asset: str, whole: int, frac: int) -> list[
 
 def empty_market(model: Any, supplier: str, donor: str, borrower: str, asset: str, collateral: str, tiny: int,
                  whole: int, percent: int, seconds: int) -> list[Action]:
-    """The empty-market (inflation) attack: ``supplier`` supplies ``tiny`` units of ``asset``, ``donor`` donates
-    about ``whole`` USD of it, ``borrower`` pledges three times the loan's value in ``collateral`` (the next asset
-    when it is ``asset``) and borrows ``percent``% of what the pool can then lend; then ``seconds`` pass. The debt
-    then exceeds the supply whenever the donation exceeds the cash left, so the accrual that follows is the
-    suppliers' cap's case (P-POOL-06 checked with D > S)."""
+    """The empty-market (inflation) attack. A fresh round of every feed at its answer (the listed one after a failed
+    answer: a stale or broken price rarely stops the pattern); ``supplier`` supplies ``tiny`` units of ``asset``;
+    ``donor`` donates about ``whole`` USD of it; ``borrower`` pledges three times the loan's value in ``collateral``
+    (the next asset when it is ``asset``) and borrows all the pool can then lend but (100 − ``percent``)% of the
+    donation; then ``seconds`` pass. When the borrow passes, the debt exceeds the supply by about ``percent``% of the
+    donation (the cash left is less than what was donated), so the accrual that follows is the suppliers' cap's case
+    (P-POOL-06 checked with D > S)."""
     if collateral == asset:
         names = model.asset_names
         collateral = names[(names.index(asset) + 1) % len(names)]
+    beats = [Action("price", asset=a, answer=_answer_or_listed(model, a)) for a in model.asset_names]
     donated = _usd_units(model, asset, whole, 0)
-    amount = max((model.pool.lendable(asset) + tiny + donated) * percent // 100, 1)
+    pool, at = clone(model.pool), model.view_now + len(beats)
+    with suppress(PoolError):  # the cash and reserves as the borrow will see them (a reverted step changes nothing)
+        pool.supply(supplier, asset, tiny, supplier, at + 1)
+    with suppress(PoolError):
+        pool.ledger.transfer(asset, donor, POOL, donated)
+    pool._accrue_all(at + 4)
+    amount = max(pool.lendable(asset) - donated * (100 - percent) // 100, 1)
     usd8 = amount * _answer_or_listed(model, asset) // 10 ** _decimals(model, asset)
     pledged = 3 * usd8 * 10 ** _decimals(model, collateral) // _answer_or_listed(model, collateral) + 1
-    return [Action("supply", supplier, asset, tiny, on_behalf=supplier), Action("donate", donor, asset, donated),
-            Action("supply", borrower, collateral, pledged, on_behalf=borrower),
-            Action("borrow", borrower, asset, amount)] + warp(model, seconds)
+    return beats + [Action("supply", supplier, asset, tiny, on_behalf=supplier),
+                    Action("donate", donor, asset, donated),
+                    Action("supply", borrower, collateral, pledged, on_behalf=borrower),
+                    Action("borrow", borrower, asset, amount)] + warp(model, seconds)
 
 
 def warp(model: Any, seconds: int) -> list[Action]:
