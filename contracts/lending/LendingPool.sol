@@ -691,10 +691,10 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (scaledSupply != 0) {
             uint256 toSuppliers = interest - interest.bpsMulUp(m.reserveFactorBps);
             // Suppliers earn at most the interest on what they funded (P-POOL-06): on debt beyond the supply (cash
-            // no supplier funded, e.g. a donation, lent out) the interest goes to reserves. Without a donation
-            // this never binds while rf > 0: borrow and withdraw keep cash >= reserves, so D <= S (+ rounding
-            // dust), and each accrual keeps S·BPS >= D·(BPS − rf), where interest·S/D >= the share; it keeps the
-            // supply index's growth per unit at most the borrow index's (docs/SPEC.md §3.3).
+            // no supplier funded, e.g. a donation, lent out) the interest goes to reserves. Without a donation it
+            // does not bind while rf > 0: borrow and withdraw keep cash >= reserves, so D <= S (+ rounding dust);
+            // accruals keep S·BPS >= D·(BPS − rf) (up to rounding), and then interest·S/D >= the share. Per unit
+            // it bounds the supply index's growth by the borrow index's: ΔSI/SI <= ΔBI/BI + 1/D (docs/SPEC.md §3.3).
             if (totalSupply < totalDebt) toSuppliers = _min(toSuppliers, interest.mulDivDown(totalSupply, totalDebt));
             toReserves = interest - toSuppliers;
             if (toSuppliers != 0) {
