@@ -111,7 +111,15 @@ _CAP_AT_BONUS = ("at cap == BPS + bonus both branches return the bonus: the firs
 _CAP_AT_BPS = "at cap == BPS both branches return 0 (cap - BPS = 0)"
 _AT_THE_KINK = ("at utilization == optimal both branches give base + slope1: slope1·opt/opt exactly, and "
                 "slope2·0/(WAD − opt) = 0 (0 < optimal < WAD is validated, so WAD − opt > 0)")
+_SUPPLY_AT_DEBT = ("at totalSupply == totalDebt the cap is interest * S / D = interest exactly, never below the "
+                   "suppliers' share (interest minus the reserve factor's part): min() keeps the share either way")
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol",
+     "if (totalSupply < totalDebt) toSuppliers = _min(toSuppliers, interest.mulDivDown(totalSupply, totalDebt));",
+     "<-><="): _SUPPLY_AT_DEBT,
+    ("protocol_model/exact/lending/kinked_rate_model.py",
+     "if total_supply < total_debt:  # no interest on debt beyond the supply: unfunded cash lent (P-POOL-06)",
+     "<-><="): _SUPPLY_AT_DEBT,
     ("protocol_model/exact/lending/kinked_rate_model.py", "if utilization_wad <= opt:", "<=-><"): _AT_THE_KINK,
     ("contracts/lending/LendingPool.sol", "if (capBps >= BPS + bonusBps) return bonusBps;", ">=->>"): _CAP_AT_BONUS,
     ("protocol_model/exact/lending/liquidation.py", "if cap >= BPS + bonus_bps:", ">=->>"): _CAP_AT_BONUS,

@@ -697,15 +697,23 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 rateRay = m.rateModel.borrowRatePerSecondRay(utilizationWad);
         uint256 newBorrowIndex = borrowIndex + borrowIndex.rayMulUp(rateRay * dt);
         uint256 interest = scaledDebt.rayMulUp(newBorrowIndex) - totalDebt;
-        uint256 toReserves = interest.bpsMulUp(m.reserveFactorBps);
-        if (scaledSupply == 0) {
-            toReserves = interest;
-        } else {
-            uint256 raised = supplyIndex + (interest - toReserves).mulDivDown(RAY, scaledSupply);
-            // An index past uint128 (a donation lent against a dust supply) would make this accrual, and every
-            // later one, revert: the asset frozen. Its suppliers' share goes to reserves instead (docs/SPEC.md §3.3).
-            if (raised > LOW_128) toReserves = interest;
-            else supplyIndex = raised;
+        uint256 toReserves = interest;
+        if (scaledSupply != 0) {
+            uint256 toSuppliers = interest - interest.bpsMulUp(m.reserveFactorBps);
+            // Suppliers earn at most the interest on what they funded (P-POOL-06): on debt beyond the supply (cash
+            // no supplier funded, e.g. a donation, lent out) the interest goes to reserves. Without a donation it
+            // does not bind while rf > 0: borrow and withdraw keep cash >= reserves, so D <= S (+ rounding dust);
+            // accruals keep S·BPS >= D·(BPS − rf) (up to rounding), and then interest·S/D >= the share. Per unit
+            // it bounds the supply index's growth by the borrow index's: ΔSI/SI <= ΔBI/BI + 1/D (docs/SPEC.md §3.3).
+            if (totalSupply < totalDebt) toSuppliers = _min(toSuppliers, interest.mulDivDown(totalSupply, totalDebt));
+            toReserves = interest - toSuppliers;
+            if (toSuppliers != 0) {
+                uint256 raised = supplyIndex + toSuppliers.mulDivDown(RAY, scaledSupply);
+                // An index past uint128 would make this accrual, and every later one, revert: the asset frozen.
+                // Its suppliers' share goes to reserves instead (docs/SPEC.md §3.3 "Widths").
+                if (raised > LOW_128) toReserves = interest;
+                else supplyIndex = raised;
+            }
         }
         m.supplyIndexRay = uint128(supplyIndex); // <= LOW_128 (the old index or `raised`, checked above)
         m.borrowIndexRay = newBorrowIndex.toUint128();

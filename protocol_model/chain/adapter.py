@@ -140,8 +140,10 @@ POOL_CALLS: dict[str, Callable[[PoolDeployment, Action], Call | None]] = {
     "pause": lambda w, a: w.call(a, w.pool, "setPause", a.supply_paused, a.borrow_paused),
     "warp": time_only,
     "accrue": lambda w, a: w.call(a, w.pool, "accrueAll"),
+    "donate": lambda w, a: w.call(a, w.tokens[a.asset], "transfer", str(w.pool.address), a.amount),
 }
-"""The pool's own step kinds and the price feed's (``market`` is an oracle kind: see ORACLE_CALLS)."""
+"""The pool's own step kinds, the price feed's (``market`` is an oracle kind: see ORACLE_CALLS) and ``donate`` (the
+token's plain ``transfer`` to the pool)."""
 
 LENDING_STEPS: StepRegistry[PoolDeployment, Action] = StepRegistry.of_calls("lending", POOL_CALLS, ORACLE_CALLS,
                                                                         AMM_CALLS)

@@ -208,7 +208,8 @@ def sequence_rng(seed: int, number: int) -> random.Random:
 def shrink(target: CampaignTarget, run: SequenceRun, budget: int = MAX_SHRINK_REPLAYS) -> SequenceRun:
     """A shorter, simpler sequence with the same failure signature as ``run`` (delta debugging): cut after the
     failing operation, drop chunks of operations (halving the chunk size down to one), then replace actions by
-    ``target.smaller`` variants while the failure persists. Returns ``run`` itself when nothing smaller fails."""
+    ``target.smaller`` variants while the failure persists, and again from the drops while that changed anything
+    (within ``budget`` replays). Returns ``run`` itself when nothing smaller fails."""
     assert run.failure is not None
     signature, spent = run.failure.signature, [0]
 
@@ -222,28 +223,37 @@ def shrink(target: CampaignTarget, run: SequenceRun, budget: int = MAX_SHRINK_RE
         cut = got.failure.step + 1
         return SequenceRun(got.actions[:cut], got.outcomes[:cut], got.failure)
 
+    def dropped(best: SequenceRun) -> SequenceRun:
+        chunk = max(len(best.actions) // 2, 1)
+        while True:
+            i, changed = 0, False
+            while i < len(best.actions):
+                candidate = failing(best.actions[:i] + best.actions[i + chunk:])
+                if candidate is not None:
+                    best, changed = candidate, True
+                else:
+                    i += chunk
+            if chunk == 1 and not changed:
+                return best
+            chunk = max(chunk // 2, 1)
+
+    def simpler(best: SequenceRun) -> SequenceRun:
+        for i in range(len(best.actions)):
+            variants = target.smaller(best.actions[i]) if i < len(best.actions) else []
+            while variants:
+                candidate = failing(best.actions[:i] + variants[:1] + best.actions[i + 1:])
+                if candidate is None or len(candidate.actions) <= i:
+                    break
+                best = candidate
+                variants = target.smaller(best.actions[i])
+        return best
+
     best = failing(run.actions[:run.failure.step + 1]) or run
-    chunk = max(len(best.actions) // 2, 1)
-    while True:
-        i, dropped = 0, False
-        while i < len(best.actions):
-            candidate = failing(best.actions[:i] + best.actions[i + chunk:])
-            if candidate is not None:
-                best, dropped = candidate, True
-            else:
-                i += chunk
-        if chunk == 1 and not dropped:
-            break
-        chunk = max(chunk // 2, 1)
-    for i in range(len(best.actions)):
-        variants = target.smaller(best.actions[i]) if i < len(best.actions) else []
-        while variants:
-            candidate = failing(best.actions[:i] + variants[:1] + best.actions[i + 1:])
-            if candidate is None or len(candidate.actions) <= i:
-                break
-            best = candidate
-            variants = target.smaller(best.actions[i])
-    return best
+    while True:  # smaller amounts can make more operations unnecessary: drop again until nothing changes
+        shrunk = simpler(dropped(best))
+        if shrunk.actions == best.actions:
+            return best
+        best = shrunk
 
 
 def atomic_write(path: Path, text: str) -> None:

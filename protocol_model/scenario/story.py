@@ -145,6 +145,17 @@ class AccrueOp(_Op):
     account: str
 
 
+class DonateOp(_Op):
+    """``donate``: ``account`` sends ``amount`` whole tokens of ``asset`` (> 0, converted exactly to token units) to
+    the pool with a plain ERC-20 ``transfer``, not through ``supply``: cash no supplier claims, which the pool lends
+    all the same (the empty-market attack: docs/SPEC.md §3.3). ``expect`` is ``ok`` or the error name the step must
+    revert with (``ERC20InsufficientBalance``)."""
+    op: Literal["donate"]
+    account: str
+    asset: str
+    amount: Decimal = Field(gt=0)
+
+
 class PauseOp(_Op):
     """``pause``: ``LendingPool.setPause(supply, borrow)`` by the guardian. ``expect`` is ``ok`` or the pool error
     name the step must revert with."""
@@ -156,7 +167,7 @@ class PauseOp(_Op):
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
 Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp, AccrueOp,  # noqa: UP007
-                       DelegateOp,
+                       DelegateOp, DonateOp,
                        FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 

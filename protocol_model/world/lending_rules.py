@@ -9,20 +9,26 @@ reach the pool's deeper checks instead of reverting at the first one.
 
 The rules cover supplies (own and for another account), borrows and withdrawals (own and on behalf, after
 granting or revoking the operator), repays, liquidations, price moves, oracle failures (zero and negative
-answers, stale, future, incomplete and out-of-band rounds, breaker trips, huge answers), warps and pauses.
+answers, stale, future, incomplete and out-of-band rounds, breaker trips, huge answers), warps, pauses, donations
+(plain token transfers to the pool) and the empty-market pattern (a dust supply, a donation and a borrow of most of
+the cash, then time: debt beyond the supply, the suppliers' cap's case of P-POOL-06).
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from protocol_model.exact.errors import PoolError
+from protocol_model.exact.lending.lending_pool import POOL
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
 from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.world.action import Action
+from protocol_model.world.lending_properties import clone
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ Param = Ints | Pick | OneOf | Name
 ACCOUNT, ASSET = Name("account"), Name("asset")
 BOOL = Pick((False, True))
 PERCENT = OneOf((Ints(1, 100), Ints(95, 105), Pick((100,))))
+SECONDS = OneOf((Ints(1, 3600), Ints(3600, 365 * 86_400)))
 
 
 def draw(param: Param, rng: random.Random, accounts: list[str], assets: list[str]) -> Any:
@@ -114,9 +121,7 @@ def policy_asset(model: Any) -> str:
 
 def supply(model: Any, account: str, asset: str, whole: int, frac: int) -> list[Action]:
     """``account`` supplies about ``whole`` USD of ``asset`` (plus ``frac`` units) for itself."""
-    price_usd = max(_listed_answer(model, asset) // 10**8, 1)
-    amount = max(whole * 10 ** _decimals(model, asset) // price_usd + frac, 1)
-    return [Action("supply", account, asset, amount, on_behalf=account)]
+    return [Action("supply", account, asset, _usd_units(model, asset, whole, frac), on_behalf=account)]
 
 
 def supply_for_another(model: Any, payer: str, account: str, asset: str, whole: int) -> list[Action]:
@@ -208,6 +213,47 @@ def huge_answer(model: Any, asset: str, answer: int) -> list[Action]:
             Action("price", asset=asset, answer=before)]
 
 
+def _usd_units(model: Any, asset: str, whole: int, frac: int) -> int:
+    """About ``whole`` USD of ``asset`` at its listed price, plus ``frac`` units (at least 1 unit)."""
+    price_usd = max(_listed_answer(model, asset) // 10**8, 1)
+    return max(whole * 10 ** _decimals(model, asset) // price_usd + frac, 1)
+
+
+def donate(model: Any, account: str, asset: str, whole: int, frac: int) -> list[Action]:
+    """``account`` transfers about ``whole`` USD of ``asset`` (plus ``frac`` units) to the pool with a plain token
+    transfer: cash no supplier claims, lendable all the same (docs/SPEC.md §3.3, the suppliers' cap)."""
+    return [Action("donate", account, asset, _usd_units(model, asset, whole, frac))]
+
+
+def empty_market(model: Any, supplier: str, donor: str, borrower: str, asset: str, collateral: str, tiny: int,
+                 whole: int, percent: int, seconds: int) -> list[Action]:
+    """The empty-market (inflation) attack. A fresh round of every feed at its answer (the listed one after a failed
+    answer: a stale or broken price rarely stops the pattern); ``supplier`` supplies ``tiny`` units of ``asset``;
+    ``donor`` donates about ``whole`` USD of it; ``borrower`` pledges three times the loan's value in ``collateral``
+    (the next asset when it is ``asset``) and borrows all the pool can then lend but (100 − ``percent``)% of the
+    donation; then ``seconds`` pass. When the borrow passes, the debt exceeds the supply by about ``percent``% of the
+    donation (the cash left is less than what was donated), so the accrual that follows is the suppliers' cap's case
+    (P-POOL-06 checked with D > S)."""
+    if collateral == asset:
+        names = model.asset_names
+        collateral = names[(names.index(asset) + 1) % len(names)]
+    beats = [Action("price", asset=a, answer=_answer_or_listed(model, a)) for a in model.asset_names]
+    donated = _usd_units(model, asset, whole, 0)
+    pool, at = clone(model.pool), model.view_now + len(beats)
+    with suppress(PoolError):  # the cash and reserves as the borrow will see them (a reverted step changes nothing)
+        pool.supply(supplier, asset, tiny, supplier, at + 1)
+    with suppress(PoolError):
+        pool.ledger.transfer(asset, donor, POOL, donated)
+    pool._accrue_all(at + 4)
+    amount = max(pool.lendable(asset) - donated * (100 - percent) // 100, 1)
+    usd8 = amount * _answer_or_listed(model, asset) // 10 ** _decimals(model, asset)
+    pledged = 3 * usd8 * 10 ** _decimals(model, collateral) // _answer_or_listed(model, collateral) + 1
+    return beats + [Action("supply", supplier, asset, tiny, on_behalf=supplier),
+                    Action("donate", donor, asset, donated),
+                    Action("supply", borrower, collateral, pledged, on_behalf=borrower),
+                    Action("borrow", borrower, asset, amount)] + warp(model, seconds)
+
+
 def warp(model: Any, seconds: int) -> list[Action]:
     """Time passes; assets without an oracle policy of their own keep their heartbeat (a new round at the same
     answer), so only policy assets go stale by waiting."""
@@ -254,14 +300,19 @@ RULES: dict[str, Rule] = {
                           "started_lead": Ints(0, 86_400), "zero": BOOL, "lag": Pick((0, 0, 1, 2))}, round_fields),
     "huge_answer": Rule({"asset": ASSET, "answer": Pick((2**255 - 1, 10**36 // 10**10 + 1, 10**36 // 10**10))},
                         huge_answer),
-    "warp": Rule({"seconds": OneOf((Ints(1, 3600), Ints(3600, 365 * 86_400)))}, warp),
+    "donate": Rule({"account": ACCOUNT, "asset": ASSET, "whole": Ints(1, 10_000), "frac": Ints(0, 999)}, donate),
+    "empty_market": Rule({"supplier": ACCOUNT, "donor": ACCOUNT, "borrower": ACCOUNT, "asset": ASSET,
+                          "collateral": ASSET, "tiny": Ints(1, 1000), "whole": Ints(1, 10_000),
+                          "percent": Ints(90, 100), "seconds": SECONDS}, empty_market),
+    "warp": Rule({"seconds": SECONDS}, warp),
     "pause": Rule({"supply_paused": BOOL, "borrow_paused": BOOL}, pause),
 }
 """Every lending rule by name."""
 
 
 WEIGHTS: dict[str, int] = {"supply": 8, "supply_for_another": 2, "borrow": 3, "borrow_within": 8, "withdraw": 3,
-                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3}
+                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3,
+                           "empty_market": 3}
 """How often ``draw_rule`` picks each rule (others: 1): positions are opened far more often than the oracle is
 broken or the pool paused, so most sequences carry debt through interest, price moves and liquidations."""
 

@@ -35,6 +35,8 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or step.account)
     if kind in ("withdraw", "borrow"):
         return Action(kind, step.account, step.asset, units(step.asset, step.amount), step.on_behalf or "")
+    if kind == "donate":
+        return Action(kind, step.account, step.asset, units(step.asset, step.amount))
     if kind == "delegate":
         return Action(kind, step.account, operator=step.operator, enabled=step.enabled)
     if kind == "liquidate":
@@ -119,6 +121,8 @@ class ModelWorld:
                 p.set_pause(a.supply_paused, a.borrow_paused)
             elif a.kind == "accrue":
                 p.accrue_all(now)
+            elif a.kind == "donate":  # a plain token transfer to the pool: no pool call, no accrual
+                p.ledger.transfer(a.asset, a.account, POOL, a.amount)
             elif a.kind in ORACLE_OPS:
                 apply_oracle(self, a, now)
 

@@ -38,6 +38,8 @@ def action_step(action: Action, scenario: Scenario) -> dict[str, Any]:
         if a.on_behalf and a.on_behalf != a.account:
             step["on_behalf"] = a.on_behalf
         return step
+    if a.kind == "donate":
+        return {"op": "donate", "account": a.account, "asset": a.asset, "amount": amount(a.asset)}
     if a.kind == "delegate":
         return {"op": "delegate", "account": a.account, "operator": a.operator, "enabled": a.enabled}
     if a.kind == "liquidate":

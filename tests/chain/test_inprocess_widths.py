@@ -1,8 +1,12 @@
-"""The packed uint128 widths on the in-process chain next to the exact model (docs/SPEC.md §3.3 "Widths"): a donation
-lent out against a 1-wei supply cannot freeze an asset. The accrual that would push WETH's supply index past
-2^128 − 1 pays that interest to reserves on both twins, to the wei, and the underwater borrower who owes WETH is
-still liquidated and repays (a SafeCast revert in that accrual froze WETH for good: no repay, no liquidation of any
-account using it). tests/model/test_pool_widths.py checks the model's formula at the bound. A minimum leftover whose
+"""The empty-market (inflation) attack on the in-process chain next to the exact model, to the wei (docs/SPEC.md §3.3,
+the suppliers' cap and "Widths"): carol supplies 1 wei of WETH, donates 1 WETH to the pool (the ``donate`` step: a
+plain token transfer) and alice borrows it. Before the cap the suppliers' share of that interest went to the one
+scaled wei: the supply index passed 2^128 − 1 within 20 s (review 20: a SafeCast revert there froze WETH for good;
+the uint128 guard then sent the share to reserves). With the cap, the interest on the debt beyond the supply goes
+to reserves on both twins, the supply index grows at most like the borrow index, the underwater borrower who owes
+WETH is still liquidated and repays, and a later 1,000,000 USD supply of WETH loses at most one wei to rounding.
+tests/model/test_donation_attack.py plays the USDC version on the model; tests/model/test_pool_widths.py checks the
+guard at its exact bound. A minimum leftover whose
 liquidation product would overflow uint256 is refused by both setters (tests/model/test_pool_admin_bounds.py)."""
 
 from __future__ import annotations
@@ -12,23 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from protocol_model.chain.inprocess import Call, InProcessChain
+from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_world import deploy_in_process
-from protocol_model.exact.lending.lending_pool import POOL
 from protocol_model.exact.lending.params import MAX_MIN_LEFTOVER_USD_WAD
 from protocol_model.exact.lending.pool_state import UINT128_MAX
-from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.math_lib import RAY, UINT256_MAX, bps_mul_up, mul_div_down
 from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
 from protocol_model.world.model_world import ModelWorld
+from tests.model.test_donation_attack import within_the_borrow_index
 from tests.mutation.test_boundaries import _name_or_ok
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 STORY = {"kind": "story", "name": "index-inflation", "protocol": "generic",
          "accounts": [{"name": "alice", "balances": {"WBTC": "1", "WETH": "1"}},
                       {"name": "bob", "balances": {"USDC": "100000"}},
-                      {"name": "carol", "balances": {"USDC": "50000", "WETH": "2"}}]}
+                      {"name": "carol", "balances": {"USDC": "50000", "WETH": "2"}},
+                      {"name": "dave", "balances": {"WETH": "500"}}]}
 
 
 @pytest.fixture(scope="module")
@@ -46,44 +51,52 @@ class Twins:
         self.model.view_now = self.now = self.world.now()
 
     def step(self, action: Action, expected: str = "ok") -> None:
-        """``action`` on both twins one second on (or the warp's seconds): the outcome ``expected`` on both and
-        every field equal after it."""
+        """``action`` on both twins one second on (or the warp's seconds): the outcome ``expected`` on both, every
+        field equal after it, and WETH's supply index grown at most like its borrow index (SPEC §3.3)."""
+        weth = self.model.pool.assets["WETH"]
         self.now += action.seconds if action.kind == "warp" else 1
+        before = (weth.state.supply_index_ray, weth.state.borrow_index_ray, weth.state.total_debt())
         got = (self.model.apply(action, self.now), self.world.apply(action, self.now))
         assert got == (expected, expected), f"{action.describe()}: model {got[0]}, chain {got[1]}"
         diff = self.model.snapshot().diff(self.world.snapshot())
         assert not diff, f"{action.describe()}: {diff[:5]}"
+        si, bi, debt = before
+        if debt:  # per accrual and unit: ΔSI / SI <= ΔBI / BI + 1 / D (SPEC §3.3)
+            assert within_the_borrow_index(si, bi, debt, weth.state.supply_index_ray, weth.state.borrow_index_ray)
 
 
-def test_a_donation_lent_against_one_wei_of_supply_cannot_freeze_the_asset(artifacts):
+def test_a_donation_lent_against_one_wei_of_supply_earns_the_supplier_nothing(artifacts):
     twins = Twins(artifacts)
     world, model, step = twins.world, twins.model, twins.step
-    weth = world.tokens["WETH"]
+    weth = model.pool.assets["WETH"]
 
     step(Action("supply", "bob", "USDC", 100_000 * 10**6, on_behalf="bob"))
     step(Action("supply", "carol", "WETH", 1, on_behalf="carol"))  # WETH's only supply: one scaled wei
-    twins.now += 1  # carol donates 1 WETH: cash no supplier claims, lendable all the same (SPEC §3.5)
-    now = twins.now
-    assert world.driver.send(Call(weth, "transfer", (world.pool, 10**18), world.signers["carol"]), now).ok
-    model.pool.ledger.transfer("WETH", "carol", POOL, 10**18)
+    step(Action("donate", "carol", "WETH", 10**18))  # cash no supplier claims, lendable all the same (SPEC §3.5)
+    assert world.snapshot().field("asset", "WETH", "pool_token_balance") == 10**18 + 1
     step(Action("supply", "alice", "WBTC", 10**8, on_behalf="alice"))
     step(Action("borrow", "alice", "WETH", 10**18))  # the donation, at 100% utilization
     step(Action("borrow", "alice", "USDC", 30_000 * 10**6))
-    si = world.snapshot().field("asset", "WETH", "supply_index_ray")
-    assert UINT128_MAX // 100 < si < UINT128_MAX // 10, "one second of WETH interest no longer inflates the index"
+    reserves, debt = weth.state.reserves, weth.state.total_debt()
     step(Action("warp", seconds=60))
     step(Action("price", asset="WBTC", answer=40_000 * 10**8))
-    # Each call below accrues WETH over a minute: ~1.3e39 RAY of suppliers' share, beyond uint128.
-    reserves = world.snapshot().field("asset", "WETH", "reserves")
     step(Action("liquidate", "carol", amount=1_000 * 10**6, borrower="alice", collateral="WBTC", debt="USDC"))
+    interest = weth.state.total_debt() - debt  # the minute's WETH interest, accrued by the liquidation
+    uncapped = mul_div_down(interest - bps_mul_up(interest, weth.config.reserve_factor_bps), RAY, 1)
+    assert RAY + uncapped > UINT128_MAX, "the story no longer reaches the old overflow"
     snap = world.snapshot()
-    assert snap.field("asset", "WETH", "supply_index_ray") == si, "the index moved past the guard"
-    assert snap.field("asset", "WETH", "reserves") - reserves > 10**12  # a minute of interest on 1 WETH, all of it
+    assert snap.field("asset", "WETH", "supply_index_ray") == RAY  # ⌊interest · 1 / 10^18⌋ = 0: all to reserves
+    assert snap.field("asset", "WETH", "reserves") - reserves == interest > 10**12
     assert snap.field("position", ("WBTC", "carol"), "token_balance") > 0  # the seized collateral
-    step(Action("repay", "alice", "WETH", UINT256_MAX))  # one more second: that share fits, the index takes it
-    snap = world.snapshot()
-    assert si < snap.field("asset", "WETH", "supply_index_ray") <= UINT128_MAX
-    assert snap.field("position", ("WETH", "alice"), "scaled_debt") == 0
+    step(Action("repay", "alice", "WETH", UINT256_MAX))
+    assert model.pool.scaled_debt.get(("WETH", "alice"), 0) == 0
+    assert model.pool.supply_balance("WETH", "carol") == 1  # the attacker's dust earned nothing
+
+    amount = 500 * 10**18  # 1,000,000 USD of WETH at $2,000
+    step(Action("supply", "dave", "WETH", amount, on_behalf="dave"))
+    si = world.snapshot().field("asset", "WETH", "supply_index_ray")
+    loss = amount - world.snapshot().field("position", ("WETH", "dave"), "supply_balance")
+    assert 0 <= loss <= 1 and loss * RAY < si + RAY  # less than one scaled unit's worth, SI / RAY + 1 wei
 
 
 def test_min_leftover_is_refused_where_the_liquidation_would_overflow(artifacts):

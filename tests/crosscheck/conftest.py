@@ -16,6 +16,9 @@ class CrosscheckStats:
     on_behalf_authorized: int = 0
     """borrowOnBehalf / withdrawOnBehalf calls whose caller was the account or its operator."""
     on_behalf_unauthorized: int = 0
+    unfunded_debt: int = 0
+    """empty_market patterns whose borrow passed and left the debt above the supply across the warp that follows
+    (P-POOL-06 then checked on an accrual the suppliers' cap governs)."""
 
 
 CONNECTED_SUITE = "ape network"

@@ -168,6 +168,22 @@ def make_machine(world, base_model, stats):
             """Answers at and above the largest price: PriceOverflow, never a panic."""
             self.play("huge_answer", asset=asset, answer=answer)
 
+        @given("donate")
+        def donate(self, account, asset, whole, frac):
+            """A plain token transfer to the pool: cash no supplier claims (the suppliers' cap, P-POOL-06)."""
+            self.play("donate", account=account, asset=asset, whole=whole, frac=frac)
+
+        @given("empty_market")
+        def empty_market(self, supplier, donor, borrower, asset, collateral, tiny, whole, percent, seconds):
+            """Fresh rounds, a dust supply, a donation, collateral and a borrow of most of the cash, then time: when the
+            borrow passes, the debt exceeds the supply across the warp and P-POOL-06 is checked on the capped accrual
+            (counted)."""
+            outcomes = self.play("empty_market", supplier=supplier, donor=donor, borrower=borrower, asset=asset,
+                                 collateral=collateral, tiny=tiny, whole=whole, percent=percent, seconds=seconds)
+            state = self.model.pool.assets[asset].state
+            if outcomes[len(self.model.asset_names) + 3] == "ok" and state.total_debt() > state.total_supply():
+                stats.unfunded_debt += 1
+
         @given("warp")
         def warp(self, seconds):
             """Time passes; USDC and WETH keep their heartbeat, so only WBTC goes stale by waiting."""
@@ -198,10 +214,25 @@ def fuzz_settings(examples: int, steps: int = STEPS, shrink: bool = True) -> set
                     derandomize=os.environ.get("FUZZ_SEED") is None and not os.environ.get("FUZZ_RANDOM"))
 
 
+UNFUNDED_DEBT_PER_SEQUENCES = 2
+"""At least one empty_market pattern with the debt left above the supply (P-POOL-06 then checked on an accrual the
+suppliers' cap governs) per this many sequences."""
+
+
+def min_unfunded_debt(sequences: int) -> int:
+    """How many empty_market patterns must have left debt above the supply in ``sequences`` sequences (at least 1):
+    fewer means the rule stopped reaching the suppliers' cap and P-POOL-06 is no longer exercised there."""
+    return max(sequences // UNFUNDED_DEBT_PER_SEQUENCES, 1)
+
+
 def test_model_and_chain_agree(fuzz_world, crosscheck_stats):
     world, base_model = fuzz_world
+    before = (crosscheck_stats.sequences, crosscheck_stats.unfunded_debt)
     run_state_machine_as_test(make_machine(world, base_model, crosscheck_stats), settings=fuzz_settings(EXAMPLES))
     assert crosscheck_stats.mismatches == 0
+    sequences, unfunded = (now - then for now, then in zip((crosscheck_stats.sequences,
+                                                            crosscheck_stats.unfunded_debt), before, strict=True))
+    assert unfunded >= min_unfunded_debt(sequences), (unfunded, sequences)
 
 
 @pytest.mark.parametrize("target,replacement", [

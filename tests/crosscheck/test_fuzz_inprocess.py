@@ -49,11 +49,13 @@ def test_model_and_in_process_chain_agree(fuzz_world, crosscheck_suite, capsys):
     wall, cpu = time.perf_counter() - start, time.process_time() - cpu
     with capsys.disabled():
         print(f"\n{SUITE}: {stats.operations} operations in {wall:.1f} s wall ({stats.operations / wall:.0f} ops/s), "
-              f"{cpu:.1f} s CPU ({stats.operations / max(cpu, 1e-9):.0f} ops/s)")
+              f"{cpu:.1f} s CPU ({stats.operations / max(cpu, 1e-9):.0f} ops/s); "
+              f"{stats.unfunded_debt} accruals over debt above the supply (empty_market)")
     assert stats.mismatches == 0
     assert stats.sequences >= EXAMPLES
     assert stats.operations >= MIN_OPERATIONS_PER_SEQUENCE * stats.sequences, stats
     assert stats.on_behalf_authorized and stats.on_behalf_unauthorized, "on-behalf rules never ran both ways"
+    assert stats.unfunded_debt >= lending.min_unfunded_debt(stats.sequences), stats
 
 
 test_in_process_fuzzer_catches_a_flipped_rounding = lending.test_fuzzer_catches_a_flipped_rounding

@@ -425,3 +425,42 @@ def test_hf_exactly_at_the_full_close_line_keeps_the_close_factor(replay):
     play(rp, [(Action("liquidate", "carol", amount=1_650 * E6, borrower="alice", collateral="STBL", debt="USDC"),
                "ok")])
     assert rp.model.pool.scaled_debt[("USDC", "alice")] == 825 * E6  # zero rate: the index is RAY
+
+
+FLAT0 = {"name": "DAI0", "decimals": 18, "price_usd": "1", "ltv_bps": 8000, "liquidation_threshold_bps": 8500,
+         "liquidation_bonus_bps": 500, "reserve_factor_bps": 0,
+         "rate": {"base_bps": 1000, "slope1_bps": 0, "slope2_bps": 0, "optimal_bps": 8000}}
+"""A flat 10% rate and no reserve factor: the suppliers' whole share is the interest, so the cap of docs/SPEC.md
+§3.3 (⌊interest · S / D⌋ while S < D) is all that stands between them."""
+
+
+@pytest.mark.parametrize("excess", [-1, 0, 1], ids=["S=D+1", "S=D", "S=D-1"])
+def test_the_suppliers_cap_at_debt_equal_to_supply(replay, excess):
+    """bob supplies S = 1,000 DAI0 + 7 wei, carol donates 1 DAI0 and alice borrows S + ``excess`` (indexes at RAY:
+    D = S + excess), then 91 days pass and an accrual runs on both twins. One unit under the debt the cap binds and
+    its division is inexact: suppliers get ⌊interest · S / D⌋ = interest − 1 and reserves the one unit left
+    (mulDivUp: nothing; ``<`` flipped to ``>``/``>=``: no cap); at S = D and above they get the whole interest
+    (``<`` → ``<=`` is equivalent there: the cap is then the interest itself, docs/mutation.md)."""
+    from fractions import Fraction
+
+    from protocol_model.exact.math_lib import RAY
+
+    supplied = 1_000 * E18 + 7
+    rp = replay(_scenario([FLAT0, STABLE], {"DAI0": "100000", "STBL": "3000"}))
+    play(rp, [
+        (Action("supply", "bob", "DAI0", supplied, on_behalf="bob"), "ok"),
+        (Action("donate", "carol", "DAI0", E18), "ok"),
+        (Action("supply", "alice", "STBL", 2_000 * E18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "DAI0", supplied + excess), "ok"),
+    ])
+    s = rp.model.pool.assets["DAI0"].state
+    debt, si = s.total_debt(), s.supply_index_ray
+    assert (s.total_supply(), debt, si, s.borrow_index_ray) == (supplied, supplied + excess, RAY, RAY)
+    play(rp, [(Action("warp", seconds=91 * 86_400 + 7), "ok"), (Action("accrue", "carol"), "ok")])
+    interest = s.total_debt() - debt
+    cap = Fraction(interest * supplied, debt)
+    share = min(interest, int(cap)) if supplied < debt else interest
+    assert interest > 10**19 and (cap.denominator == 1) == (excess == 0)
+    assert share == interest - (excess == 1)
+    assert s.reserves == interest - share
+    assert s.supply_index_ray == si + share * RAY // supplied

@@ -28,10 +28,14 @@ def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: in
 
     Twin of ``LendingPool._accrue``: an asset without debt accrues nothing and keeps its ``last_update`` (the borrow
     that gives it debt sets it, docs/SPEC.md §3.2). Borrowers' side rounds up (index and interest), suppliers' side
-    rounds down; the reserve factor's share is rounded up. With no suppliers left, all interest goes to reserves, and
-    so does it when the suppliers' share would raise the supply index past 2^128 − 1 (the index stays: an accrual
-    that reverted there would freeze the asset for good). Raises ``SafeCastOverflowedUintDowncast`` when the borrow
-    index or the reserves outgrow uint128, ValueError when ``now`` is before ``last_update``.
+    rounds down; the reserve factor's share is rounded up. Suppliers earn at most the interest on what they funded:
+    while the total supply ``S`` is below the total debt ``D`` their share is capped at ⌊interest · S / D⌋ (debt
+    beyond the supply lends cash no supplier funded, e.g. a donation; the rest goes to reserves), which bounds the
+    supply index's growth per unit by the borrow index's (docs/SPEC.md §3.3; P-POOL-06). With no suppliers left, all
+    interest goes to reserves, and so does it when the suppliers' share would raise the supply index past
+    2^128 − 1 (the index stays: an accrual that reverted there would freeze the asset for good). Raises
+    ``SafeCastOverflowedUintDowncast`` when the borrow index or the reserves outgrow uint128, ValueError when ``now``
+    is before ``last_update``.
     """
     scaled_debt = state.total_scaled_debt
     if scaled_debt == 0:
@@ -41,20 +45,23 @@ def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: in
         return 0
     if dt < 0:
         raise ValueError(f"time went backwards: {state.last_update} -> {now}")
-    total_debt = state.total_debt()
+    total_debt, total_supply = state.total_debt(), state.total_supply()
     rate_ray = borrow_rate_per_second_ray(rate, utilization_wad(state))
     new_borrow_index = state.borrow_index_ray + ray_mul_up(state.borrow_index_ray, rate_ray * dt)
     interest = ray_mul_up(scaled_debt, new_borrow_index) - total_debt
-    to_reserves = bps_mul_up(interest, reserve_factor_bps)
+    to_reserves = interest
     supply_index = state.supply_index_ray
-    if state.total_scaled_supply == 0:
-        to_reserves = interest
-    else:
-        raised = supply_index + mul_div_down(interest - to_reserves, RAY, state.total_scaled_supply)
-        if raised > UINT128_MAX:  # a frozen asset otherwise: the suppliers' share goes to reserves (SPEC §3.3)
-            to_reserves = interest
-        else:
-            supply_index = raised
+    if state.total_scaled_supply != 0:
+        to_suppliers = interest - bps_mul_up(interest, reserve_factor_bps)
+        if total_supply < total_debt:  # no interest on debt beyond the supply: unfunded cash lent (P-POOL-06)
+            to_suppliers = min(to_suppliers, mul_div_down(interest, total_supply, total_debt))
+        to_reserves = interest - to_suppliers
+        if to_suppliers != 0:
+            raised = supply_index + mul_div_down(to_suppliers, RAY, state.total_scaled_supply)
+            if raised > UINT128_MAX:  # a frozen asset otherwise: the suppliers' share goes to reserves (SPEC §3.3)
+                to_reserves = interest
+            else:
+                supply_index = raised
     state.supply_index_ray = supply_index
     state.borrow_index_ray = to_uint128(new_borrow_index)
     state.reserves = to_uint128(state.reserves + to_reserves)
