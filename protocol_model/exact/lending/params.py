@@ -12,6 +12,17 @@ from protocol_model.exact.math_lib import BPS, RAY, UINT256_MAX, WAD
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 
+MAX_BORROW_RATE_BPS = 100_000
+"""The highest borrow rate a ``KinkedRateModel`` may charge, at 100% utilization: 1,000% a year (simple). Aave v3's
+interest-rate strategy caps ``base + slope1 + slope2`` at the same 1,000%; Morpho's AdaptiveCurveIrm tops out at
+800% and Compound v2's ``borrowRateMaxMantissa`` at ≈ 1,050%. docs/SPEC.md §3.1 "Bound" gives the widths it keeps."""
+MAX_BORROW_RATE_PER_SECOND_RAY = MAX_BORROW_RATE_BPS * RAY // BPS // SECONDS_PER_YEAR
+"""``KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY`` = ⌊10·RAY / 31,536,000⌋ ≈ 3.17e20 (< 2^69): the constructor
+(and ``RateParams``) refuse ``base + slope1 + slope2`` above it with BorrowRateTooHigh. With dt < 2^40 (``lastUpdate``
+is a uint40) ``rateRay · dt`` < 2^109 and the accrual's ``borrowIndex · rateRay · dt`` < 2^237 fit uint256; from
+RAY the borrow index stays below 2^128 for ln(2^128/RAY)/10 ≈ 2.65 years of 100% utilization accrued every
+second (longer with fewer touches: linear between them)."""
+
 
 @dataclass(frozen=True)
 class RateParams:
