@@ -34,8 +34,18 @@ class RateParams:
     optimal_utilization_wad: int
 
     def __post_init__(self) -> None:
+        """The constructor's checks in its order: InvalidRateModel unless 0 < optimal < WAD, then BorrowRateTooHigh
+        when ``base + slope1 + slope2`` (the rate at 100% utilization) exceeds ``MAX_BORROW_RATE_PER_SECOND_RAY``;
+        ValueError for a negative term (the contract takes uint256)."""
         if not 0 < self.optimal_utilization_wad < WAD:
             raise errors.InvalidRateModel(self.optimal_utilization_wad)
+        base, slope1, slope2 = self.base_per_second_ray, self.slope1_per_second_ray, self.slope2_per_second_ray
+        top = MAX_BORROW_RATE_PER_SECOND_RAY
+        if base > top or slope1 > top - base or slope2 > top - base - slope1:
+            raise errors.BorrowRateTooHigh(base, slope1, slope2)
+        for name in ("base_per_second_ray", "slope1_per_second_ray", "slope2_per_second_ray"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a uint256, got {getattr(self, name)}")
 
     @classmethod
     def from_annual_bps(cls, base_bps: int, slope1_bps: int, slope2_bps: int, optimal_bps: int) -> RateParams:
