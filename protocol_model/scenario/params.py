@@ -57,9 +57,9 @@ class RateSpec(Strict):
             self.params()
         except errors.BorrowRateTooHigh:
             total = format_bps(self.base_bps + self.slope1_bps + self.slope2_bps)
-            raise ValueError(f"base + slope1 + slope2 ({total}), the rate at 100% utilization, must be at most "
-                             f"{format_bps(MAX_BORROW_RATE_BPS)} a year (KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY)"
-                             ) from None
+            top = format_bps(MAX_BORROW_RATE_BPS)
+            raise ValueError(f"base + slope1 + slope2 ({total}), the rate at 100% utilization, must be at most {top} "
+                             "a year (KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY)") from None
         return self
 
     def params(self) -> RateParams:
