@@ -15,6 +15,9 @@ library ErrorsLib {
     error FeeTooHigh(uint256 feeBps);
     error InvalidCloseFactor(uint256 closeFactorBps, uint256 fullCloseHfWad);
     error InvalidRateModel();
+    /// @notice A rate curve whose rate at 100% utilization, `base + slope1 + slope2`, is above
+    /// `KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY` (1,000% a year).
+    error BorrowRateTooHigh(uint256 baseRay, uint256 slope1Ray, uint256 slope2Ray);
     /// @notice Decimals out of range: a listed token's above `LendingPool.MAX_DECIMALS` (24), a feed's above 18.
     error InvalidDecimals(uint8 decimals);
     /// @notice `minLeftoverUsdWad` above `LendingPool.MAX_MIN_LEFTOVER_USD_WAD` (a liquidation's dust test would

@@ -36,6 +36,8 @@ LiquidationBonusTooHigh = _make(
 FeeTooHigh = _make("FeeTooHigh", "A fee or factor exceeds 100%.")
 InvalidCloseFactor = _make("InvalidCloseFactor", "Close factor not in (0, 100%] or full-close HF above 1.")
 InvalidRateModel = _make("InvalidRateModel", "Optimal utilization not in (0, 100%).")
+BorrowRateTooHigh = _make("BorrowRateTooHigh", "base + slope1 + slope2 (the rate at 100% utilization) above "
+                                               "MAX_BORROW_RATE_PER_SECOND_RAY (1,000% a year).")
 InvalidDecimals = _make("InvalidDecimals", "Decimals out of range: a listed token's above MAX_DECIMALS (24), a feed's "
                                            "above 18.")
 InvalidMinLeftover = _make("InvalidMinLeftover", "minLeftoverUsdWad above MAX_MIN_LEFTOVER_USD_WAD (a liquidation's "

@@ -26,7 +26,7 @@ from decimal import Decimal
 from pydantic import Field, model_validator
 
 from protocol_model.exact import errors
-from protocol_model.exact.lending.params import AssetConfig, PoolParams, RateParams
+from protocol_model.exact.lending.params import MAX_BORROW_RATE_BPS, AssetConfig, PoolParams, RateParams
 from protocol_model.exact.lending.pool_state import MAX_DECIMALS
 from protocol_model.exact.math_lib import BPS, WAD
 from protocol_model.exact.oracle.price_router import usd_to_answer
@@ -39,19 +39,31 @@ ASSET_NAME = r"^[A-Za-z][A-Za-z0-9_.]{0,15}$"
 
 
 class RateSpec(Strict):
-    """Kinked borrow-rate curve (``KinkedRateModel``): annual simple rates, converted once to per-second RAY."""
+    """Kinked borrow-rate curve (``KinkedRateModel``): annual simple rates, converted once to per-second RAY. Its rate
+    at 100% utilization, base + slope1 + slope2, is at most 1,000% a year (``MAX_BORROW_RATE_BPS``)."""
 
-    base_bps: Bps = Field(0, alias="base", ge=0)
+    base_bps: Bps = Field(0, alias="base", ge=0, le=MAX_BORROW_RATE_BPS)
     """Borrow rate at zero utilization (per year)."""
-    slope1_bps: Bps = Field(400, alias="slope1", ge=0)
+    slope1_bps: Bps = Field(400, alias="slope1", ge=0, le=MAX_BORROW_RATE_BPS)
     """Rate added from zero to the optimal utilization (per year)."""
-    slope2_bps: Bps = Field(30_000, alias="slope2", ge=0)
+    slope2_bps: Bps = Field(30_000, alias="slope2", ge=0, le=MAX_BORROW_RATE_BPS)
     """Rate added from the optimal utilization to 100% (per year)."""
     optimal_bps: Bps = Field(8_000, alias="optimal_utilization", gt=0, lt=BPS)
     """The kink: utilization where the second slope starts."""
 
+    @model_validator(mode="after")
+    def _rate_is_bounded(self) -> RateSpec:
+        try:  # whole basis points: within 1,000% a year exactly when the per-second sum is within the bound
+            self.params()
+        except errors.BorrowRateTooHigh:
+            total = format_bps(self.base_bps + self.slope1_bps + self.slope2_bps)
+            top = format_bps(MAX_BORROW_RATE_BPS)
+            raise ValueError(f"base + slope1 + slope2 ({total}), the rate at 100% utilization, must be at most {top} "
+                             "a year (KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY)") from None
+        return self
+
     def params(self) -> RateParams:
-        """Per-second RAY rates, rounded down as deployed (``RateParams.from_annual_bps``)."""
+        """Per-second RAY rates, rounded down as deployed (``RateParams.from_annual_bps``); raises its errors."""
         return RateParams.from_annual_bps(self.base_bps, self.slope1_bps, self.slope2_bps, self.optimal_bps)
 
 

@@ -39,7 +39,8 @@ class RateCurve:
 
     def params(self) -> RateParams:
         """The exact engine's per-second RAY curve, rounded down as deployed (``RateParams.from_annual_bps``);
-        raises ``InvalidRateModel`` unless 0 < optimal < 100%, ValueError for a negative rate."""
+        raises ``InvalidRateModel`` unless 0 < optimal < 100%, ``BorrowRateTooHigh`` when base + slope1 + slope2 passes
+        1,000% a year (``MAX_BORROW_RATE_BPS``), ValueError for a negative rate."""
         for name in ("base_bps", "slope1_bps", "slope2_bps"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")

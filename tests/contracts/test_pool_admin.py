@@ -67,6 +67,20 @@ def test_rate_model_rejects_bad_kink(project, admin):
         admin.deploy(project.KinkedRateModel, 0, 1, 1, 10**18)
 
 
+def test_rate_model_rejects_a_rate_above_the_bound(project, admin):
+    """On anvil too: the whole ``MAX_BORROW_RATE_PER_SECOND_RAY`` in slope2 deploys and is charged at 100%; one
+    RAY-unit more, or terms whose sum overflows uint256, revert BorrowRateTooHigh like ``RateParams``."""
+    from protocol_model.exact.lending.params import MAX_BORROW_RATE_PER_SECOND_RAY as MAX
+
+    model = admin.deploy(project.KinkedRateModel, 0, 0, MAX, 8 * 10**17)
+    assert model.MAX_BORROW_RATE_PER_SECOND_RAY() == MAX == model.borrowRatePerSecondRay(10**18)
+    for terms in ((0, 0, MAX + 1), (2**256 - 1, 2**256 - 1, 0)):
+        with ape.reverts(model.BorrowRateTooHigh):
+            admin.deploy(project.KinkedRateModel, *terms, 8 * 10**17)
+        with pytest.raises(errors.BorrowRateTooHigh):
+            RateParams(*terms, 8 * 10**17)
+
+
 def test_price_router_rejects_non_positive_answers(project, admin):
     router = admin.deploy(project.PriceRouter, admin)
     feed = admin.deploy(project.MockAggregator, 8, 0, "zero")

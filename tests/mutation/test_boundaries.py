@@ -371,6 +371,28 @@ def test_pool_admin_bounds_agree_in_process(chain):
         chain.restore(snap)
 
 
+def test_rate_model_bound_agrees_in_process(chain):
+    """``KinkedRateModel``'s constructor and ``RateParams`` accept the whole ``MAX_BORROW_RATE_PER_SECOND_RAY`` in
+    each term (and split over all three) and reject one RAY-unit more, by name (BorrowRateTooHigh): a flipped
+    comparison in either twin's bound changes an outcome."""
+    from protocol_model.exact.lending.params import MAX_BORROW_RATE_PER_SECOND_RAY as MAX
+    from protocol_model.exact.lending.params import RateParams
+
+    snap = chain.snapshot()
+    try:
+        world = deploy_in_process(_scenario([USDC], {"USDC": "1"}), chain)
+        t, opt = MAX // 3, 8 * WAD // 10
+        for at_bound, past in (((MAX, 0, 0), (MAX + 1, 0, 0)), ((0, MAX, 0), (0, MAX + 1, 0)),
+                               ((0, 0, MAX), (0, 0, MAX + 1)), ((t, t, MAX - 2 * t), (t, t + 1, MAX - 2 * t))):
+            for terms, expected in ((at_bound, "ok"), (past, "BorrowRateTooHigh")):
+                outcomes = (_name_or_ok(chain.deploy, world.project.KinkedRateModel, *terms, opt,
+                                        sender=world.deployer),
+                            _name_or_ok(RateParams, *terms, opt))
+                assert outcomes == (expected, expected), f"{terms}: chain, twin {outcomes}"
+    finally:
+        chain.restore(snap)
+
+
 def test_withdraw_exactly_the_balance(replay):
     """With the supply index off RAY (a balance rounded down): withdrawing one unit more than the balance is
     InsufficientBalance, withdrawing exactly the balance (by amount, not ``max``) passes and burns every scaled

@@ -12,6 +12,17 @@ from protocol_model.exact.math_lib import BPS, RAY, UINT256_MAX, WAD
 
 SECONDS_PER_YEAR = 365 * 24 * 3600
 
+MAX_BORROW_RATE_BPS = 100_000
+"""The highest borrow rate a ``KinkedRateModel`` may charge, at 100% utilization: 1,000% a year (simple). Aave v3's
+interest-rate strategy caps ``base + slope1 + slope2`` at the same 1,000%; Morpho's AdaptiveCurveIrm tops out at
+800% and Compound v2's ``borrowRateMaxMantissa`` at ≈ 1,050%. docs/SPEC.md §3.1 "Bound" gives the widths it keeps."""
+MAX_BORROW_RATE_PER_SECOND_RAY = MAX_BORROW_RATE_BPS * RAY // BPS // SECONDS_PER_YEAR
+"""``KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY`` = ⌊10·RAY / 31,536,000⌋ ≈ 3.17e20 (< 2^69): the constructor
+(and ``RateParams``) refuse ``base + slope1 + slope2`` above it with BorrowRateTooHigh. With dt < 2^40 (``lastUpdate``
+is a uint40) ``rateRay · dt`` < 2^109 and the accrual's ``borrowIndex · rateRay · dt`` < 2^237 fit uint256; from
+RAY the borrow index stays below 2^128 for ln(2^128/RAY)/10 ≈ 2.65 years of 100% utilization accrued every
+second (longer with fewer touches: linear between them)."""
+
 
 @dataclass(frozen=True)
 class RateParams:
@@ -23,8 +34,18 @@ class RateParams:
     optimal_utilization_wad: int
 
     def __post_init__(self) -> None:
+        """The constructor's checks in its order: InvalidRateModel unless 0 < optimal < WAD, then BorrowRateTooHigh
+        when ``base + slope1 + slope2`` (the rate at 100% utilization) exceeds ``MAX_BORROW_RATE_PER_SECOND_RAY``;
+        ValueError for a negative term (the contract takes uint256)."""
         if not 0 < self.optimal_utilization_wad < WAD:
             raise errors.InvalidRateModel(self.optimal_utilization_wad)
+        base, slope1, slope2 = self.base_per_second_ray, self.slope1_per_second_ray, self.slope2_per_second_ray
+        top = MAX_BORROW_RATE_PER_SECOND_RAY
+        if base > top or slope1 > top - base or slope2 > top - base - slope1:
+            raise errors.BorrowRateTooHigh(base, slope1, slope2)
+        for name in ("base_per_second_ray", "slope1_per_second_ray", "slope2_per_second_ray"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be a uint256, got {getattr(self, name)}")
 
     @classmethod
     def from_annual_bps(cls, base_bps: int, slope1_bps: int, slope2_bps: int, optimal_bps: int) -> RateParams:

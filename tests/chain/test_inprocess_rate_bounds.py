@@ -1,0 +1,89 @@
+"""The borrow-rate bound on the in-process chain next to the exact model (docs/SPEC.md §3.1 "Bound"):
+``KinkedRateModel``'s constructor refuses a curve whose rate at 100% utilization passes
+``MAX_BORROW_RATE_PER_SECOND_RAY`` with BorrowRateTooHigh, as ``RateParams`` does (before, it deployed, and the
+pool's first accrual panicked 0x11 on chain while the model raised MathOverflow); a curve at the bound lists on both
+twins and accrues at 100% utilization over the longest gap a uint40 ``lastUpdate`` allows, to the wei.
+tests/model/test_rate_bounds.py checks the twin's arithmetic; tests/mutation/test_boundaries.py each term's bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.chain.inprocess_abi import Artifacts
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.exact.lending.params import MAX_BORROW_RATE_BPS, MAX_BORROW_RATE_PER_SECOND_RAY, RateParams
+from protocol_model.exact.math_lib import UINT256_MAX, WAD
+from protocol_model.world.action import Action
+from tests.crosscheck.test_pool_faults import USDC, WETH, _scenario, play
+from tests.mutation.test_boundaries import _name_or_ok
+
+MAX = MAX_BORROW_RATE_PER_SECOND_RAY
+OPT = 8 * WAD // 10
+CURVES = [  # (base, slope1, slope2, optimal), the outcome on both twins
+    ((0, 0, MAX, OPT), "ok"),
+    ((MAX + 1, 0, 0, OPT), "BorrowRateTooHigh"),
+    ((0, UINT256_MAX, 1, OPT), "BorrowRateTooHigh"),  # deployed before; every rate read then panicked 0x11
+    ((10**30, 10**30, 10**30, OPT), "BorrowRateTooHigh"),  # deployed before; `rateRay * dt` then panicked 0x11
+    ((UINT256_MAX, UINT256_MAX, UINT256_MAX, WAD), "InvalidRateModel"),  # the kink is checked first
+]
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return InProcessChain(Artifacts.load())
+
+
+def test_a_curve_past_the_bound_is_refused_by_name_on_both_twins(chain):
+    """Deploying each curve of ``CURVES`` on chain and building it in the twin: the same outcome by name; the
+    curve at the bound charges exactly the bound at 100% and lists on both twins."""
+    snap = chain.snapshot()
+    try:
+        scenario = _scenario([USDC, WETH], {"USDC": "1"})
+        world = deploy_in_process(scenario, chain)
+        admin, project = world.deployer, world.project
+        deployed = []
+        for curve, expected in CURVES:
+            outcomes = (_name_or_ok(lambda c=curve: deployed.append(
+                            chain.deploy(project.KinkedRateModel, *c, sender=admin))),
+                        _name_or_ok(RateParams, *curve))
+            assert outcomes == (expected, expected), f"{curve}: chain, twin {outcomes}"
+        (model,) = deployed
+        assert model.MAX_BORROW_RATE_PER_SECOND_RAY() == MAX
+        assert model.borrowRatePerSecondRay(WAD) == MAX
+        token = chain.deploy(project.MockERC20, "HOT", "HOT", 18, sender=admin)
+        twin = Replay.start(scenario, world).model.pool
+        config = twin.assets["WETH"].config
+        outcomes = (_name_or_ok(world.pool.listAsset, token, model, config.as_tuple(), sender=admin),
+                    _name_or_ok(twin.list_asset, "HOT", RateParams(*CURVES[0][0]), config, 18, 0))
+        assert outcomes == ("ok", "ok")
+    finally:
+        chain.restore(snap)
+
+
+def test_the_longest_accrual_at_the_bound_agrees_to_the_wei(chain):
+    """USDC at the bound (1,000% a year at 100% utilization) lent out whole, then the clock runs to the last second
+    a uint40 ``lastUpdate`` holds: one accrual of ~2^40 seconds (``rateRay · dt`` < 2^109) agrees to the wei on both
+    twins (no Panic 0x11, no MathOverflow), and the underwater borrower is still liquidated."""
+    hot = {**USDC, "rate": {"base_bps": 0, "slope1_bps": 0, "slope2_bps": MAX_BORROW_RATE_BPS, "optimal_bps": 8000}}
+    snap = chain.snapshot()
+    try:
+        scenario = _scenario([hot, WETH], {"USDC": "100000", "WETH": "100"})
+        rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+        play(rp, [
+            (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
+            (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
+            (Action("borrow", "alice", "USDC", 1_000 * 10**6), "ok"),  # 100% utilization: the bound's rate
+        ])
+        gap = 2**40 - 1 - chain.now() - 2  # the next two steps take a second each
+        play(rp, [
+            (Action("warp", seconds=gap), "ok"),
+            (Action("supply", "carol", "USDC", 10 * 10**6, on_behalf="carol"), "ok"),  # accrues ~2^40 s at once
+            (Action("liquidate", "carol", amount=10**6, borrower="alice", collateral="WETH", debt="USDC"), "ok"),
+        ])
+        assert chain.now() == 2**40 - 1
+        index = rp.model.pool.assets["USDC"].state.borrow_index_ray
+        assert index > 3 * 10**5 * 10**27, "a 34,800-year gap at 1,000% a year multiplies the index by ~3.5e5"
+    finally:
+        chain.restore(snap)
