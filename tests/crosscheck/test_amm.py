@@ -26,7 +26,7 @@ from tests.crosscheck.fuzzing import fixed_seed, timed
 
 EXAMPLES = max(5, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_AMM_EXAMPLES", "1500"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_AMM_EXAMPLES", "1000"))
 """Sequences on the in-process chain (the main slice)."""
 SUITE = "in-process AMM fuzz"
 ACTORS = ("alice", "bob")

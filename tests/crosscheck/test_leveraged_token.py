@@ -26,7 +26,7 @@ from tests.crosscheck.fuzzing import fixed_seed, timed
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
 """Paths on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LEV_EXAMPLES", "400"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LEV_EXAMPLES", "300"))
 """Paths on the in-process chain (the main slice)."""
 SUITE = "in-process leveraged-token fuzz"
 E18 = 10**18

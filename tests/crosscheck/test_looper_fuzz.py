@@ -35,7 +35,7 @@ from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 
 EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "6"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LOOPER_EXAMPLES", "300"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LOOPER_EXAMPLES", "220"))
 """Sequences on the in-process chain (the main slice)."""
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 SUITE = "in-process Looper fuzz"

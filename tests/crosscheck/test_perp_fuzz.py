@@ -27,7 +27,7 @@ from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 
 EXAMPLES = int(os.environ.get("PERP_FUZZ_EXAMPLES", "10"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
-INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_PERP_EXAMPLES", "400"))
+INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_PERP_EXAMPLES", "300"))
 """Sequences on the in-process chain (the main slice)."""
 SUITE = "in-process perp fuzz"
 STEPS = int(os.environ.get("FUZZ_STEPS", "25"))
