@@ -92,6 +92,7 @@ INPROCESS_CHECKS = (
     "tests/mutation/test_boundaries.py",
     "tests/chain/test_inprocess.py",
     "tests/mutation/test_inprocess_differential.py",
+    "tests/mutation/test_misc_bounds.py",
     "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
 )
 """The model-vs-chain differential on the in-process chain: exact-boundary stories, the story and random-run
@@ -113,7 +114,20 @@ _AT_THE_KINK = ("at utilization == optimal both branches give base + slope1: slo
                 "slope2·0/(WAD − opt) = 0 (0 < optimal < WAD is validated, so WAD − opt > 0)")
 _SUPPLY_AT_DEBT = ("at totalSupply == totalDebt the cap is interest * S / D = interest exactly, never below the "
                    "suppliers' share (interest minus the reserve factor's part): min() keeps the share either way")
+_LENDABLE_AT_RESERVES = "at cash == reserves both branches give 0 (cash - reserves = 0)"
+_MIN_AT_EQUAL = "at a == b both branches return the same value (a == b)"
+_JUMP_AT_PREV = ("at answer == prev both branches give diff = 0 (answer - prev = prev - answer = 0, no overflow), so "
+                 "the breaker passes either way")
+_DT_ZERO_RETURNED = "dt == 0 has returned 0 on the line before, so dt < 0 and dt <= 0 hold for the same dt"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol", "return cash > reserves ? cash - reserves : 0;", ">->>="):
+        _LENDABLE_AT_RESERVES,
+    ("protocol_model/exact/lending/lending_pool.py", "return cash - reserves if cash > reserves else 0", ">->>="):
+        _LENDABLE_AT_RESERVES,
+    ("contracts/lending/LendingPool.sol", "return a < b ? a : b;", "<-><="): _MIN_AT_EQUAL,
+    ("contracts/oracle/PriceRouter.sol",
+     "uint256 diff = answer > prev ? uint256(answer - prev) : uint256(prev - answer);", ">->>="): _JUMP_AT_PREV,
+    ("protocol_model/exact/lending/kinked_rate_model.py", "if dt < 0:", "<-><="): _DT_ZERO_RETURNED,
     ("contracts/lending/LendingPool.sol",
      "if (totalSupply < totalDebt) toSuppliers = _min(toSuppliers, interest.mulDivDown(totalSupply, totalDebt));",
      "<-><="): _SUPPLY_AT_DEBT,
