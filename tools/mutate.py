@@ -86,11 +86,17 @@ MODEL_CHECKS = (
     "tests/model/test_feeds.py",
     "tests/model/test_stories_model.py",
     "tests/model/test_oracle_stories_model.py",
+    "tests/model/test_pool_widths.py",
+    "tests/model/test_donation_attack.py",
+    "tests/model/test_pool_admin_bounds.py",
+    "tests/model/test_rate_bounds.py",
 )
 """Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
 INPROCESS_CHECKS = (
     "tests/mutation/test_boundaries.py",
     "tests/chain/test_inprocess.py",
+    "tests/chain/test_inprocess_widths.py",
+    "tests/chain/test_inprocess_rate_bounds.py",
     "tests/mutation/test_inprocess_differential.py",
     "tests/mutation/test_misc_bounds.py",
     "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
