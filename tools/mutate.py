@@ -90,6 +90,7 @@ MODEL_CHECKS = (
 """Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
 INPROCESS_CHECKS = (
     "tests/mutation/test_boundaries.py",
+    "tests/mutation/test_liquidation_bounds.py",
     "tests/chain/test_inprocess.py",
     "tests/mutation/test_inprocess_differential.py",
     "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
