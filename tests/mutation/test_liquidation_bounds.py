@@ -15,7 +15,11 @@ from __future__ import annotations
 from protocol_model.exact.math_lib import BPS, RAY, WAD
 from protocol_model.world.action import Action
 from tests.crosscheck.test_pool_faults import USDC, _scenario, play
-from tests.mutation.test_boundaries import DAI, STABLE, USD8, _accrued, chain, replay  # noqa: F401  (fixtures)
+from tests.mutation import test_boundaries
+from tests.mutation.test_boundaries import DAI, STABLE, USD8, _accrued
+
+chain, replay = test_boundaries.chain, test_boundaries.replay
+"""test_boundaries' fixtures: the module's in-process chain, and ``replay(scenario)`` on it, put back after a test."""
 
 E18, E6 = 10**18, 10**6
 MIN_LEFT = 100 * WAD
