@@ -94,6 +94,7 @@ MODEL_CHECKS = (
 """Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
 INPROCESS_CHECKS = (
     "tests/mutation/test_boundaries.py",
+    "tests/mutation/test_liquidation_bounds.py",
     "tests/chain/test_inprocess.py",
     "tests/chain/test_inprocess_widths.py",
     "tests/chain/test_inprocess_rate_bounds.py",
