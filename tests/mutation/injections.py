@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 from protocol_model.exact import errors
 from protocol_model.exact import journal as journal_mod
 from protocol_model.exact import math_lib as fp
+from protocol_model.exact.lending import params as params_mod
 
 FAILED = pytest.fail.Exception
 """What ``pytest.raises`` raises when the expected error does not come (a check that a rejection happens)."""
@@ -446,6 +447,14 @@ def _math_07(ctx):
 injects("P-MATH-08", "tests/model/test_fixed_point.py::test_every_helper_rounds_within_one_unit",
          "rayDivUp rounds down")(
     patch_then_check(fp, "ray_div_up", fp.ray_div_down))
+
+@injects("P-MATH-09", "tests/model/test_rate_bounds.py::test_an_accepted_curve_never_charges_more_than_the_bound",
+         "the twin's rate bound 1e20 RAY a second too high (curves above 1,000% a year accepted)", raises=FAILED)
+def _math_09(ctx) -> None:
+    the_check = check(ctx.pid_check)  # imported first: the test keeps the contract's bound as its reference
+    ctx.monkeypatch.setattr(params_mod, "MAX_BORROW_RATE_PER_SECOND_RAY",
+                            params_mod.MAX_BORROW_RATE_PER_SECOND_RAY + 10**20)
+    the_check()
 
 
 # ================================================================== oracle
