@@ -22,7 +22,7 @@ from protocol_model.world.lending_properties import LendingProperties, pool_bala
 from protocol_model.world.lending_rules import RULES, Ints, OneOf, Param, Pick
 from protocol_model.world.model_world import Action, ModelWorld
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "80"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "55"))
 STEPS = int(os.environ.get("FUZZ_STEPS", "30"))
 ASSETS = ["USDC", "WBTC", "WETH"]
 MAX = fp.UINT256_MAX

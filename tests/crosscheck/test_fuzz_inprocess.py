@@ -25,7 +25,7 @@ from protocol_model.scenario.fuzz import fuzz_scenario
 from protocol_model.world.model_world import ModelWorld
 from tests.crosscheck import test_differential_fuzz as lending
 
-EXAMPLES = int(os.environ.get("INPROCESS_FUZZ_EXAMPLES", "2500"))
+EXAMPLES = int(os.environ.get("INPROCESS_FUZZ_EXAMPLES", "2000"))
 SUITE = "in-process lending fuzz"
 MIN_OPERATIONS_PER_SEQUENCE = 20
 """A sequence is ``STEPS`` rules, some of which send several operations: far fewer means the machine
