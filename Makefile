@@ -15,7 +15,7 @@ APE := $(VENV)/bin/ape
 NETWORK ?= ethereum:local:foundry
 PYTEST_ARGS ?=
 
-.PHONY: gas-snapshot mutate setup audit audit-halmos demo test test-fork test-model test-chain test-offline test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
+.PHONY: gas-snapshot mutate setup audit audit-halmos demo test test-fork test-model test-chain test-offline test-offline-then-fork test-inprocess bench fuzz lint compile clean lab-report formats browser dist docs
 
 setup: $(STAMPS)/venv $(STAMPS)/npm $(STAMPS)/compiled $(STAMPS)/morpho
 
@@ -78,9 +78,13 @@ CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
 
 test: setup lint browser
 	./toolchain/install_solc.sh >/dev/null
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain test-offline
-	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-chain test-offline-then-fork
 	$(MAKE) --no-print-directory audit
+
+# The offline half, then the fork suite (its anvils on fixed loopback ports 18549-18551, apart from the chain
+# half's anvil on a free port): the offline half finishes first, so the fork suite runs beside the chain half.
+test-offline-then-fork: test-offline
+	$(APE) test tests/fork --network $(FORK_NETWORK) $(PYTEST_ARGS)
 
 # The chain half of `make test` (anvil).
 test-chain: setup

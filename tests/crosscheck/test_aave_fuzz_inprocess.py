@@ -14,7 +14,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from tests.crosscheck.aave_machine import deploy_in_process, fuzz_settings, make_machine
 
-EXAMPLES = int(os.environ.get("AAVE_FUZZ_EXAMPLES", "260"))
+EXAMPLES = int(os.environ.get("AAVE_FUZZ_EXAMPLES", "200"))
 STEPS = int(os.environ.get("AAVE_FUZZ_STEPS", "50"))
 MIN_OPERATIONS = int(os.environ.get("AAVE_FUZZ_MIN_OPERATIONS", "10000"))
 SUITE = "in-process aave-v3 fuzz"

@@ -33,7 +33,7 @@ from protocol_model.world.model_world import Action, ModelWorld, resolve
 from tests.crosscheck.conftest import CrosscheckStats
 from tests.crosscheck.fuzzing import begin_sequence, machine_settings, timed
 
-EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("LOOPER_FUZZ_EXAMPLES", "4"))
 """Sequences on anvil (the small slice that keeps the JSON-RPC path honest)."""
 INPROCESS_EXAMPLES = int(os.environ.get("INPROCESS_LOOPER_EXAMPLES", "220"))
 """Sequences on the in-process chain (the main slice)."""

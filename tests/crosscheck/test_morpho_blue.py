@@ -21,7 +21,7 @@ from protocol_model.scenario.morpho_story import load_morpho_story
 from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "morpho").glob("*.yaml"))
-EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "280"))
+EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "250"))
 STORY_SUITE = "in-process Morpho Blue stories"
 FUZZ_SUITE = "in-process Morpho Blue fuzz"
 MIN_OPERATIONS_PER_SEQUENCE = 20

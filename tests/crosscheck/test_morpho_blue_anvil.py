@@ -14,7 +14,7 @@ from tests.crosscheck.conftest import CONNECTED_SUITE
 from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
 from tests.crosscheck.test_morpho_blue import STORIES, check_story
 
-EXAMPLES = int(os.environ.get("MORPHO_ANVIL_FUZZ_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("MORPHO_ANVIL_FUZZ_EXAMPLES", "3"))
 
 
 @pytest.mark.parametrize("path", STORIES, ids=lambda p: p.stem)
