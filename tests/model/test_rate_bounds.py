@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from protocol_model.exact import errors
@@ -78,6 +78,11 @@ def test_negative_terms_are_not_uint256():
 
 @given(base=st.integers(0, MAX), s1=st.integers(0, MAX), s2=st.integers(0, MAX), opt=st.integers(1, WAD - 1),
        u=st.integers(0, WAD))
+@example(base=MAX, s1=0, s2=0, opt=OPT, u=WAD)  # at the bound: accepted
+@example(base=MAX, s1=1, s2=0, opt=OPT, u=WAD)  # one unit past it in each term: refused
+@example(base=0, s1=MAX, s2=1, opt=OPT, u=WAD)
+@example(base=1, s1=0, s2=MAX, opt=OPT, u=WAD)
+@example(base=MAX // 3, s1=MAX // 3, s2=MAX // 3 + MAX // 4, opt=OPT, u=WAD)  # a quarter past: a coarse bound is caught
 def test_an_accepted_curve_never_charges_more_than_the_bound(base, s1, s2, opt, u):
     """Property: a curve either raises BorrowRateTooHigh (rate at 100% above the bound) or charges at most the bound
     at every utilization in [0, 100%] (the rate is non-decreasing in utilization, largest at 100%)."""
