@@ -37,6 +37,11 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// @notice Largest `minLeftoverUsdWad` (`InvalidMinLeftover` above): the most whose `* BPS` in a liquidation's
     /// dust test (`_liquidationAmounts`) fits uint256, about 1.16e73 WAD ($1.16e55).
     uint256 public constant MAX_MIN_LEFTOVER_USD_WAD = type(uint256).max / BPS;
+    /// @dev The highest borrow rate an accrual charges (per second, RAY; 1,000% a year simple, as
+    /// `KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY`): a rate model's answer above it is read as this bound, so a
+    /// third-party `IRateModel` cannot take the borrow index past uint128 within a realistic time (which would make
+    /// every later accrual revert and freeze the asset: docs/SPEC.md §3.3 "Widths").
+    uint256 internal constant MAX_BORROW_RATE_PER_SECOND_RAY = 317_097_919_837_645_865_043; // = 10 * RAY / 365 days
 
     /// @notice Risk configuration of an asset, as `listAsset` / `setAssetConfig` take it and `configs` returns it.
     struct AssetConfig {
@@ -695,6 +700,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 totalSupply = scaledSupply.rayMulDown(supplyIndex);
         uint256 utilizationWad = totalSupply == 0 ? WAD : _min(totalDebt.wadDivDown(totalSupply), WAD);
         uint256 rateRay = m.rateModel.borrowRatePerSecondRay(utilizationWad);
+        if (rateRay > MAX_BORROW_RATE_PER_SECOND_RAY) rateRay = MAX_BORROW_RATE_PER_SECOND_RAY;
         uint256 newBorrowIndex = borrowIndex + borrowIndex.rayMulUp(rateRay * dt);
         uint256 interest = scaledDebt.rayMulUp(newBorrowIndex) - totalDebt;
         uint256 toReserves = interest;

@@ -2,9 +2,15 @@
 
 Every function names its rounding direction. Products are exact (Python integers); like the
 contract (OpenZeppelin ``Math.mulDiv``), only a *result* that does not fit in uint256 is an error.
+Solidity 0.8's checked arithmetic and OpenZeppelin 5.1's ``Math.mulDiv`` revert with ``Panic(0x11)`` (a result
+above uint256) and ``Panic(0x12)`` (division by zero); :class:`MathOverflow` and :class:`DivisionByZero` are those
+reverts in the twins: :class:`~protocol_model.exact.errors.PoolError` subclasses named as the chain names them, so a
+call that overflows reverts atomically (the journal restores its state) and a cross-check compares the names.
 """
 
 from __future__ import annotations
+
+from protocol_model.exact.errors import PoolError
 
 WAD = 10**18
 RAY = 10**27
@@ -12,18 +18,33 @@ BPS = 10_000
 UINT256_MAX = 2**256 - 1
 
 
-class MathOverflow(ArithmeticError):
-    """The result does not fit in uint256 (the contract reverts: Math.mulDiv overflow / panic)."""
+class MathOverflow(PoolError, ArithmeticError):
+    """The result does not fit in uint256: the contract reverts with ``Panic(0x11)`` (checked arithmetic,
+    ``Math.mulDiv``)."""
+
+    @property
+    def name(self) -> str:
+        return "Panic(0x11)"
 
 
-class DivisionByZero(ZeroDivisionError):
-    """Division by zero (the contract reverts with a panic)."""
+class DivisionByZero(PoolError, ZeroDivisionError):
+    """Division by zero: the contract reverts with ``Panic(0x12)``."""
+
+    @property
+    def name(self) -> str:
+        return "Panic(0x12)"
 
 
 def _checked(value: int) -> int:
     if value > UINT256_MAX:
         raise MathOverflow(value)
     return value
+
+
+def checked_mul(x: int, y: int) -> int:
+    """``x * y`` as Solidity 0.8 computes it on uint256 values: the product, or ``MathOverflow``
+    (``Panic(0x11)``) when it exceeds ``UINT256_MAX``."""
+    return _checked(x * y)
 
 
 def mul_div_down(x: int, y: int, d: int) -> int:

@@ -87,3 +87,33 @@ def test_the_longest_accrual_at_the_bound_agrees_to_the_wei(chain):
         assert index > 3 * 10**5 * 10**27, "a 34,800-year gap at 1,000% a year multiplies the index by ~3.5e5"
     finally:
         chain.restore(snap)
+
+
+def test_a_third_party_model_above_the_bound_is_read_as_the_bound(chain):
+    """A third-party ``IRateModel`` (``FixedRateModel``) answering 10^30 RAY a second (≈ 3·10^12 times the bound):
+    the pool reads it as ``MAX_BORROW_RATE_PER_SECOND_RAY``, so the chain, with that model, agrees to the wei with
+    the twin on a curve at the bound at every utilization (base = the bound, no slopes), through a borrow, a
+    100-day gap and a repayment. Without the clamp the borrow index passed 2^128 within a minute (asset frozen)."""
+    at_bound = {**USDC, "rate": {"base_bps": MAX_BORROW_RATE_BPS, "slope1_bps": 0, "slope2_bps": 0,
+                                 "optimal_bps": 8000}}
+    snap = chain.snapshot()
+    try:
+        scenario = _scenario([at_bound, WETH], {"USDC": "100000", "WETH": "100"})
+        world = deploy_in_process(scenario, chain)
+        wild = chain.deploy(world.project.FixedRateModel, 10**30, sender=world.deployer)
+        world.pool.setRateModel(world.tokens["USDC"], wild, sender=world.deployer)  # no debt yet: nothing accrues
+        rp = Replay.start(scenario, world)
+        assert rp.model.pool.assets["USDC"].rate.base_per_second_ray == MAX
+        play(rp, [
+            (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
+            (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
+            (Action("borrow", "alice", "USDC", 500 * 10**6), "ok"),
+            (Action("warp", seconds=60), "ok"),
+            (Action("accrue"), "ok"),
+            (Action("warp", seconds=100 * 86_400), "ok"),
+            (Action("repay", "alice", "USDC", 100 * 10**6), "ok"),
+        ])
+        index = rp.model.pool.assets["USDC"].state.borrow_index_ray
+        assert 3 * 10**27 < index < 2**128, "100 days at 1,000% a year: the index about 3.7 times RAY"
+    finally:
+        chain.restore(snap)

@@ -272,3 +272,30 @@ def test_a_debt_left_through_the_index_is_valued_up(replay):
     assert ray_div_down(repay, index) == owed - left
     play(rp, [(_liquidate(repay, "STBL", "DAI"), "ok")])
     assert rp.model.pool.scaled_debt[("DAI", "alice")] == left
+
+
+BIG_DEBT = {**USDC, "name": "BIGD", "decimals": 0, "price_usd": "100000000000000000"}
+"""A 0-decimal debt asset at 1e17 USD a unit (1e35 USD WAD, below the router's MAX_PRICE_WAD of 1e36)."""
+BIG_COLL = {**USDC, "name": "BIGC", "decimals": 0, "price_usd": "100000000000000000"}
+
+
+def test_a_dust_test_that_overflows_reverts_panic_0x11_on_both_twins(replay):
+    """The dust-debt test's left side ``value(debt) · (BPS − closeFactor)`` is Solidity's checked ``*``: a debt worth
+    2.5e73 USD WAD times 5,000 passes 2^256 − 1 and the liquidation reverts ``Panic(0x11)``. The twin computed it on
+    unbounded integers (and liquidated); it now checks the product (``checked_mul``) and names the same revert,
+    with every field unchanged on both sides. One unit of debt less than the threshold liquidates on both."""
+    from protocol_model.exact.math_lib import UINT256_MAX
+
+    units = 10**38
+    rp = replay(_scenario([BIG_DEBT, BIG_COLL], {"BIGD": str(34 * units // 10), "BIGC": str(34 * units // 10)}))
+    debt = 25 * units // 10  # 2.5e38 units x 1e35 = 2.5e73 USD WAD; x 5,000 = 1.25e77 > 2^256 - 1
+    play(rp, [
+        (Action("supply", "bob", "BIGD", 3 * units, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "BIGC", 33 * units // 10, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "BIGD", debt), "ok"),
+        (Action("price", asset="BIGC", answer=75 * 10**15 * USD8 // 100), "ok"),  # HF = 3.3 x 0.75 x 0.88 / 2.5 < 1
+    ])
+    value = debt * 10**35
+    assert value * (BPS - 5_000) > UINT256_MAX
+    play(rp, [(_liquidate(debt // 10, "BIGC", "BIGD"), "Panic(0x11)")])
+    assert rp.model.pool.scaled_debt[("BIGD", "alice")] > 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from protocol_model.exact.lending.params import RateParams
+from protocol_model.exact.lending.params import MAX_BORROW_RATE_PER_SECOND_RAY, RateParams
 from protocol_model.exact.lending.pool_state import UINT128_MAX, AssetState, to_uint128
 from protocol_model.exact.math_lib import RAY, WAD, bps_mul_up, mul_div_down, ray_mul_up, wad_div_down
 
@@ -46,7 +46,9 @@ def accrue(state: AssetState, rate: RateParams, reserve_factor_bps: int, now: in
     if dt < 0:
         raise ValueError(f"time went backwards: {state.last_update} -> {now}")
     total_debt, total_supply = state.total_debt(), state.total_supply()
-    rate_ray = borrow_rate_per_second_ray(rate, utilization_wad(state))
+    # LendingPool reads a rate model's answer above the bound as the bound (a third-party IRateModel); RateParams
+    # never exceeds it, so here the clamp only mirrors the contract's order
+    rate_ray = min(borrow_rate_per_second_ray(rate, utilization_wad(state)), MAX_BORROW_RATE_PER_SECOND_RAY)
     new_borrow_index = state.borrow_index_ray + ray_mul_up(state.borrow_index_ray, rate_ray * dt)
     interest = ray_mul_up(scaled_debt, new_borrow_index) - total_debt
     to_reserves = interest

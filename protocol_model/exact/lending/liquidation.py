@@ -11,6 +11,7 @@ from protocol_model.exact.math_lib import (
     WAD,
     bps_mul_down,
     bps_mul_up,
+    checked_mul,
     mul_div_down,
     mul_div_up,
     ray_div_down,
@@ -78,7 +79,8 @@ def liquidation_amounts(
     remain and one is worth less than ``min_leftover_usd_wad``."""
     debt = ray_mul_up(user_scaled_debt, borrow_index_ray)
     above_line = hf_wad >= full_close_hf_wad
-    dust_debt = mul_div_up(debt, debt_price_wad, 10**debt_decimals) * (BPS - close_factor_bps) \
+    # checked like the contract's `*`: a debt worth more than ~(2^256 - 1)/BPS USD WAD reverts Panic(0x11)
+    dust_debt = checked_mul(mul_div_up(debt, debt_price_wad, 10**debt_decimals), BPS - close_factor_bps) \
         < min_leftover_usd_wad * BPS
     requested = min(repay_request, bps_mul_up(debt, close_factor_bps) if above_line and not dust_debt else debt)
     if above_line:
