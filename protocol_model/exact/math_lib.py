@@ -24,6 +24,7 @@ class MathOverflow(PoolError, ArithmeticError):
 
     @property
     def name(self) -> str:
+        """``Panic(0x11)``, as the chain names the revert."""
         return "Panic(0x11)"
 
 
@@ -32,6 +33,7 @@ class DivisionByZero(PoolError, ZeroDivisionError):
 
     @property
     def name(self) -> str:
+        """``Panic(0x12)``, as the chain names the revert."""
         return "Panic(0x12)"
 
 

@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from protocol_model.exact import math_lib as fp
+from protocol_model.exact.errors import PoolError
 
 u256 = st.integers(min_value=0, max_value=fp.UINT256_MAX)
 nonzero = st.integers(min_value=1, max_value=fp.UINT256_MAX)
@@ -33,10 +34,16 @@ def test_named_helpers() -> None:
 def test_overflow_and_zero_division() -> None:
     assert fp.mul_div_down(fp.UINT256_MAX, 1, 1) == fp.mul_div_up(fp.UINT256_MAX, 1, 1) == fp.UINT256_MAX
     assert fp.mul_div_up(fp.UINT256_MAX, 2, 2) == fp.UINT256_MAX  # the largest result is not an overflow
-    with pytest.raises(fp.MathOverflow):
+    with pytest.raises(fp.MathOverflow) as overflow:
         fp.mul_div_down(fp.UINT256_MAX, 2, 1)
-    with pytest.raises(fp.DivisionByZero):
+    with pytest.raises(fp.DivisionByZero) as by_zero:
         fp.mul_div_up(1, 1, 0)
+    assert fp.checked_mul(fp.UINT256_MAX, 1) == fp.UINT256_MAX
+    with pytest.raises(fp.MathOverflow):
+        fp.checked_mul(2**128, 2**128)
+    # reverts by the chain's names (Solidity 0.8 / OpenZeppelin 5.1 Math.mulDiv panics), restored by the journal
+    assert isinstance(overflow.value, PoolError) and overflow.value.name == "Panic(0x11)"
+    assert isinstance(by_zero.value, PoolError) and by_zero.value.name == "Panic(0x12)"
 
 
 HELPERS = {  # name -> scale of the exact quotient x·y/d: (multiplier, divisor)
