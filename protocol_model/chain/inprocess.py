@@ -44,8 +44,8 @@ _HALT = re.compile(r"^Halt \{ reason: ([A-Za-z]+)")
 
 
 class TransactionReverted(ChainCallFailed):
-    """A transaction sent through a contract handle (``fn(*args, sender=...)``) or ``deploy`` reverted;
-    ``name`` is the revert's name (custom error, reason string or Panic)."""
+    """A transaction sent through a contract handle (``fn(*args, sender=...)``), a ``deploy`` or a view read
+    reverted; ``name`` is the revert's name (custom error, reason string or Panic)."""
 
     def __init__(self, what: str, name: str):
         super().__init__(f"{what}: {name}")
@@ -294,11 +294,12 @@ class InProcessChain:
 
     def view(self, contract: Contract, method: str, *args: Any) -> Any:
         """Read ``contract.method(*args)`` at the head block (a static call: it cannot change state): one
-        value, or a tuple for several outputs. Raises ``ChainCallFailed`` when the read reverts."""
+        value, or a tuple for several outputs. Raises ``TransactionReverted`` (a ``ChainCallFailed``; ``name`` the
+        revert's) when the read reverts."""
         fn = contract.function(method, len(args))
         ok, out = self._run(ZERO_ADDRESS, contract.address, fn.encode(args), 0, self._number, self._time, True)
         if not ok:
-            raise ChainCallFailed(f"{contract.artifact.name}.{method}{args}: {self.project.revert_name(out)}")
+            raise TransactionReverted(f"{contract.artifact.name}.{method}{args}", self.project.revert_name(out))
         return fn.decode(out)
 
     def call_static(self, to: str, data: bytes) -> tuple[bool, bytes]:

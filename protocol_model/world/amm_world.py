@@ -174,9 +174,11 @@ def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: d
 
 def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
     """Set each pair-fed asset's feed in ``pool`` to what its ``PairPriceFeed.latestRoundData`` answers at
-    ``now`` (8 decimals, given the quote asset's feed); a read that would revert (a ``PairFeedError``, or
-    the quote feed reverting) becomes a reverting feed. Raises nothing of its own.
+    ``now`` (8 decimals, given the quote asset's feed); a read that would revert (a ``PairFeedError``, a
+    ``Panic(0x11)`` of its arithmetic, or the quote feed reverting) becomes a reverting feed. Raises nothing of its
+    own.
     """
+    from protocol_model.exact.errors import PoolError
     from protocol_model.exact.oracle.pair_price_feed import FEED_DECIMALS, LATEST_ROUND, PairFeedError
     from protocol_model.exact.oracle.price_router import Feed
 
@@ -186,5 +188,5 @@ def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
             if quote.reverts:
                 raise PairFeedError("FeedReverted")
             pool.feeds[asset] = feed.round(quote, now)
-        except PairFeedError:
+        except PoolError:  # the router's try/catch: any revert of the feed, a panic included
             pool.feeds[asset] = Feed(0, FEED_DECIMALS, LATEST_ROUND, now, reverts=True)

@@ -315,7 +315,7 @@ def _name_or_ok(call, *args, **kwargs) -> str:
     except TransactionReverted as err:
         return err.name
     except PoolError as err:
-        return type(err).__name__
+        return err.name
     return "ok"
 
 

@@ -18,6 +18,7 @@ from typing import ClassVar
 from protocol_model.exact.amm.uniswap_v2_pair import Q112, UINT256, V2Pair
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.journal import reverts_atomically
+from protocol_model.exact.math_lib import checked_mul, mul_div_down
 from protocol_model.exact.oracle.price_router import Feed
 
 FEED_DECIMALS = 8
@@ -123,7 +124,7 @@ class PairPriceFeed:
         if ref_x112 is not None:
             try:
                 reference = self._answer_at(ref_x112, quote.answer)
-            except PairFeedError:
+            except PoolError:  # the router's try/catch around getRoundData(1): any revert, a panic included
                 reference = 0
         complete = quote.answered_in() >= quote.round_id
         return Feed(answer, FEED_DECIMALS, LATEST_ROUND, quote.updated_at_seen(now), prev_answer=reference,
@@ -132,10 +133,12 @@ class PairPriceFeed:
 
     def _answer_at(self, price_x112: int, quote_answer: int) -> int:
         """``_round``'s answer: the pair price times the quote answer, rounded down (InvalidQuotePrice,
-        EmptyPair when it does not fit an int256)."""
+        EmptyPair when it does not fit an int256). Solidity's checked ``baseScale * answer`` and ``Math.mulDiv``
+        revert ``Panic(0x11)`` (``MathOverflow``) above uint256: a quote answer above ~1.16e77 / 10^base_decimals."""
         if quote_answer <= 0:
             raise PairFeedError("InvalidQuotePrice")
-        answer = price_x112 * 10**self.base_decimals * quote_answer // (10**self.quote_decimals * Q112)
+        answer = mul_div_down(price_x112, checked_mul(10**self.base_decimals, quote_answer),
+                              10**self.quote_decimals * Q112)
         if answer > INT256_MAX:
             raise PairFeedError("EmptyPair")
         return answer

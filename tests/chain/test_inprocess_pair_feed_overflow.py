@@ -1,0 +1,66 @@
+"""Checked arithmetic in ``PairPriceFeed._round`` on the in-process chain next to the exact model (P-MATH-03):
+``baseScale * uint256(quote.answer)`` is Solidity's checked ``*`` and ``Math.mulDiv`` panics above uint256, so a quote
+feed answering above ~1.16e77 / 10^baseDecimals makes the pair feed revert ``Panic(0x11)``, and the router, which
+reads feeds in a try/catch, reports ``FeedReverted``. The twin multiplied unbounded integers and, when the quotient
+still fit an int256, answered a price (then ``PriceOverflow`` in the router): the two twins named different reverts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from protocol_model.chain.inprocess import InProcessChain
+from protocol_model.chain.inprocess_abi import Artifacts
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.scenario.story import parse_scenario
+from protocol_model.world.action import Action
+from tests.crosscheck.test_pool_faults import play
+from tests.mutation.test_boundaries import _name_or_ok
+
+HUGE = 2**200
+"""The quote (USDC) feed's answer: 10^18 (TKN's baseScale) × 2^200 ≈ 1.6e78 passes 2^256 − 1 ≈ 1.16e77."""
+
+SCENARIO = {
+    "name": "pair-feed-overflow",
+    "assets": [  # TKN first: a health check prices it before USDC
+        {"name": "TKN", "decimals": 18, "price_usd": "1", "ltv_bps": 7500, "liquidation_threshold_bps": 8000,
+         "liquidation_bonus_bps": 800, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 2000},
+        {"name": "USDC", "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
+         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000},
+    ],
+    "amm_pairs": [{"name": "TKN_USDC", "assets": ["TKN", "USDC"], "reserves": {"TKN": "100000", "USDC": "100000"},
+                   "price_feed": {"asset": "TKN", "mode": "spot"}}],
+    "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
+                 {"name": "mallory", "balances": {"TKN": "1000", "USDC": "1000"}}],
+}
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return InProcessChain(Artifacts.load())
+
+
+def test_a_quote_answer_whose_scaled_product_overflows_panics_on_both_twins(chain):
+    """With USDC's feed at 2^200 the pair feed's ``latestRoundData`` reverts ``Panic(0x11)`` on chain and in the twin
+    (its quotient, ~1.6e60, would have fit an int256); a borrow against TKN then reverts by the same name on both
+    (the router's ``FeedReverted`` for TKN, priced first), every field equal after every step."""
+    assert 10**18 * HUGE > UINT256_MAX
+    snap = chain.snapshot()
+    try:
+        scenario = parse_scenario(SCENARIO)
+        world = deploy_in_process(scenario, chain)
+        rp = Replay.start(scenario, world)
+        play(rp, [
+            (Action("supply", "bob", "USDC", 1_000_000 * 10**6, on_behalf="bob"), "ok"),
+            (Action("supply", "mallory", "TKN", 1_000 * 10**18, on_behalf="mallory"), "ok"),
+            (Action("price", asset="USDC", answer=HUGE), "ok"),
+        ])
+        twin, quote = rp.model.amm.pair_feeds["TKN"], rp.model.pool.feeds["USDC"]
+        outcomes = (_name_or_ok(world.amm.pair_feeds["TKN"].latestRoundData),
+                    _name_or_ok(twin.round, quote, chain.now()))
+        assert outcomes == ("Panic(0x11)", "Panic(0x11)"), f"chain, twin: {outcomes}"
+        play(rp, [(Action("borrow", "mallory", "USDC", 10 * 10**6), "FeedReverted")])
+    finally:
+        chain.restore(snap)
