@@ -32,6 +32,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.scenario.units import FEED_DECIMALS
 
@@ -115,7 +116,7 @@ def tokens(units: int, decimals: int) -> str:
     'max' for ``UINT256_MAX``)."""
     if units == UINT256_MAX:
         return "max"
-    value = (Decimal(units) / (Decimal(10) ** decimals)).normalize()
+    value = EXACT.scaleb(Decimal(units), -decimals).normalize()
     return f"{value:f}"
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 from eth_utils import is_address, to_checksum_address
 
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.scenario.base import ScenarioError
 
 PRESETS = ("generic", "aave-v3", "morpho-blue")
@@ -189,7 +190,7 @@ def connected(url: str, block: int | None) -> Iterator[Any]:
 
 def tokens(units: int, decimals: int | None) -> Decimal:
     """Token units as whole tokens (exact); the units themselves when the decimals are unknown."""
-    return Decimal(units) if decimals is None else Decimal(units).scaleb(-decimals)
+    return Decimal(units) if decimals is None else EXACT.scaleb(Decimal(units), -decimals)
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,7 @@ def import_generic(project: Any, opts: ImportOptions) -> ImportView:
     view = accrued(pool, now)
     decimals: dict[str, int | None] = {a: view.assets[a].state.decimals for a in imported.asset_names}
     feeds = view.feeds
-    price = {a: Decimal(feeds[a].answer).scaleb(-feeds[a].decimals) if a in feeds else Decimal(0)
+    price = {a: EXACT.scaleb(Decimal(feeds[a].answer), -feeds[a].decimals) if a in feeds else Decimal(0)
              for a in imported.asset_names}
     assets = []
     for a in imported.asset_names:

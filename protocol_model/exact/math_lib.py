@@ -49,6 +49,12 @@ def checked_mul(x: int, y: int) -> int:
     return _checked(x * y)
 
 
+def checked_add(x: int, y: int) -> int:
+    """``x + y`` as Solidity 0.8 computes it on uint256 values: the sum, or ``MathOverflow`` (``Panic(0x11)``)
+    when it exceeds ``UINT256_MAX``."""
+    return _checked(x + y)
+
+
 def mul_div_down(x: int, y: int, d: int) -> int:
     """floor(x * y / d), twin of ``MathLib.mulDivDown`` (OpenZeppelin ``Math.mulDiv``, rounding down).
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from protocol_model.exact.decimal_context import EXACT
 
 FIELD_PATH_PREFIX = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*( \([^)]*\))?: "
 """A message that starts with a field path (``accounts.0.balances.WETH: ...``)."""
@@ -129,9 +131,11 @@ def to_units(amount: Decimal | str | int, decimals: int, what: str = "amount") -
     ``uint256`` holds.
     """
     try:
-        value = Decimal(str(amount)) * (Decimal(10) ** decimals)
+        value = EXACT.scaleb(Decimal(str(amount)), decimals)
     except InvalidOperation:
         raise ValueError(f"{what}: '{amount}' is not a number") from None
+    except Inexact:
+        raise ValueError(f"{what}: '{amount}' has more than {EXACT.prec} significant digits") from None
     if not value.is_finite():
         raise ValueError(f"{what}: '{amount}' is not a finite number")
     if value != value.to_integral_value():

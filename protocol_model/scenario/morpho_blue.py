@@ -25,6 +25,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import BPS
 from protocol_model.exact.presets.morpho_blue.constants_lib import MAX_FEE, ORACLE_PRICE_SCALE, WAD
 from protocol_model.scenario.base import Strict, to_units
@@ -72,7 +73,7 @@ def oracle_price(price: Decimal, loan_decimals: int, collateral_decimals: int, w
     """Whole loan tokens per whole collateral token -> ``IOracle.price()``: loan-token units per collateral-token
     unit × ``ORACLE_PRICE_SCALE`` (1e36). Raises ValueError when finer than that resolution."""
     scale = ORACLE_PRICE_SCALE * 10**loan_decimals
-    value = price * scale / Decimal(10**collateral_decimals)
+    value = EXACT.scaleb(EXACT.multiply(price, scale), -collateral_decimals)  # exact: no silent rounding
     if value != value.to_integral_value():
         raise ValueError(f"{what}: {price} is finer than the oracle's resolution (1e-36 loan units per "
                          f"collateral unit)")

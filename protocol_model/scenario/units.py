@@ -7,11 +7,12 @@ basis points (integers), WAD (1e18) prices and per-second RAY rates (``RateParam
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, Inexact, InvalidOperation
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator
 
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import WAD
 
 BPS_PATTERN = r"^\s*-?[0-9]+(\.[0-9]+)?\s*(%|bps)\s*$"
@@ -34,9 +35,11 @@ def parse_bps(value: Any) -> Any:
     else:
         raise ValueError(f"'{value}' has no unit: write a percent ('80%') or basis points ('8000 bps')")
     try:
-        bps = Decimal(number.strip()) * scale
+        bps = EXACT.multiply(Decimal(number.strip()), scale)
     except InvalidOperation:
         raise ValueError(f"'{value}' is not a number") from None
+    except Inexact:
+        raise ValueError(f"'{value}' has more than {EXACT.prec} significant digits") from None
     if bps != bps.to_integral_value():
         raise ValueError(f"'{value}' is finer than one basis point")
     return int(bps)
@@ -61,9 +64,9 @@ Bps = Annotated[int, BeforeValidator(parse_bps), _BpsSchema()]
 
 FEED_DECIMALS = 8
 """Feed answers carry 8 decimals (Chainlink USD feeds, MockAggregator)."""
-FEED_RESOLUTION_USD = Decimal(1).scaleb(-FEED_DECIMALS)
+FEED_RESOLUTION_USD = EXACT.scaleb(Decimal(1), -FEED_DECIMALS)
 """The smallest non-zero price a feed can publish (one unit of the 8-decimal answer)."""
-MAX_PRICE_USD = Decimal((2**256 - 1) // 10 ** (18 - FEED_DECIMALS)).scaleb(-FEED_DECIMALS)
+MAX_PRICE_USD = EXACT.scaleb(Decimal((2**256 - 1) // 10 ** (18 - FEED_DECIMALS)), -FEED_DECIMALS)
 """The largest price PriceRouter can convert: ``uint256(answer) * 10**(18 - 8)`` must fit a uint256."""
 
 
@@ -90,4 +93,4 @@ FeedPrice = Annotated[Decimal, AfterValidator(check_feed_price)]
 
 def usd_to_wad(price_usd: Decimal) -> int:
     """Decimal USD -> WAD integer (rounded to the nearest unit)."""
-    return int((Decimal(price_usd) * WAD).to_integral_value())
+    return int(EXACT.multiply(Decimal(price_usd), WAD).to_integral_value())

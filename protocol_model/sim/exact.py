@@ -22,6 +22,7 @@ from decimal import Decimal
 
 import numpy as np
 
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.exact.oracle.price_router import usd_to_answer
 from protocol_model.scenario.story import Scenario, parse_scenario
@@ -61,7 +62,7 @@ def units(tokens: float, decimals: int) -> int:
 
 
 def _dec(units_: int, decimals: int) -> str:
-    return str(Decimal(units_).scaleb(-decimals))
+    return str(EXACT.scaleb(Decimal(units_), -decimals))
 
 
 def _price(p: float) -> str:

@@ -54,7 +54,9 @@ def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedToken
     """
     from decimal import Decimal
 
-    wad = lambda x: int(Decimal(x) * WAD)  # noqa: E731
+    from protocol_model.exact.decimal_context import EXACT
+
+    wad = lambda x: int(EXACT.multiply(Decimal(x), WAD))  # noqa: E731
     defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=50, rebalance_fee_bps=10,
                     management_fee_per_second_wad=management_fee_per_second_wad(200),
                     ripcord_reward_assets=5 * 10**16, max_rounds=16)

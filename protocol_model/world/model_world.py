@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import cast
 
 from protocol_model.exact import errors
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
@@ -173,7 +174,7 @@ class ModelWorld:
 
 def whole(units: int, decimals: int) -> Decimal:
     """Token units -> whole tokens (for reports)."""
-    return Decimal(units) / (Decimal(10) ** decimals)
+    return EXACT.scaleb(Decimal(units), -decimals)
 
 
 def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str]]:

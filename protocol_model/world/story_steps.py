@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from protocol_model.exact import errors
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.scenario.story import Scenario
 from protocol_model.world.action import Action
@@ -21,7 +22,7 @@ def whole_tokens(units: int, decimals: int) -> str:
     """``units`` of a token of ``decimals`` as an exact decimal string of whole tokens ('max' for UINT256_MAX)."""
     if units == UINT256_MAX:
         return "max"
-    text = format(Decimal(units).scaleb(-decimals), "f")
+    text = format(EXACT.scaleb(Decimal(units), -decimals), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

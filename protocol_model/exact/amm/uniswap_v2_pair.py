@@ -15,6 +15,7 @@ from typing import ClassVar
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.ledger import Ledger
+from protocol_model.exact.math_lib import checked_add, checked_mul
 
 FEE_NUMERATOR = 997
 """Input kept after the 0.3% fee, per 1000."""
@@ -46,14 +47,16 @@ def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
     Twin of ``UniV2MathLib.getAmountOut`` (contracts/amm/UniV2MathLib.sol), the formula of
     ``UniswapV2Library.getAmountOut``: ``in·997·R_out / (R_in·1000 + in·997)``.
     Raises ``AmmError("InsufficientInputAmount")`` if ``amount_in <= 0`` and
-    ``AmmError("InsufficientAmmLiquidity")`` if either reserve is zero.
+    ``AmmError("InsufficientAmmLiquidity")`` if either reserve is zero; ``MathOverflow`` (``Panic(0x11)``) when an
+    intermediate product or sum passes uint256 (Solidity 0.8's checked arithmetic).
     """
     if amount_in <= 0:
         raise AmmError("InsufficientInputAmount")
     if reserve_in <= 0 or reserve_out <= 0:
         raise AmmError("InsufficientAmmLiquidity")
-    with_fee = amount_in * FEE_NUMERATOR
-    return with_fee * reserve_out // (reserve_in * FEE_DENOMINATOR + with_fee)
+    # Solidity 0.8's checked arithmetic: an intermediate above uint256 reverts Panic(0x11) (MathOverflow)
+    with_fee = checked_mul(amount_in, FEE_NUMERATOR)
+    return checked_mul(with_fee, reserve_out) // checked_add(checked_mul(reserve_in, FEE_DENOMINATOR), with_fee)
 
 
 def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
@@ -62,13 +65,15 @@ def get_amount_in(amount_out: int, reserve_in: int, reserve_out: int) -> int:
     Twin of ``UniV2MathLib.getAmountIn``, the formula of ``UniswapV2Library.getAmountIn``:
     ``R_in·out·1000 / ((R_out − out)·997) + 1``.
     Raises ``AmmError("InsufficientOutputAmount")`` if ``amount_out <= 0`` and
-    ``AmmError("InsufficientAmmLiquidity")`` if ``reserve_in`` is zero or ``reserve_out <= amount_out``.
+    ``AmmError("InsufficientAmmLiquidity")`` if ``reserve_in`` is zero or ``reserve_out <= amount_out``;
+    ``MathOverflow`` (``Panic(0x11)``) when an intermediate product passes uint256.
     """
     if amount_out <= 0:
         raise AmmError("InsufficientOutputAmount")
     if reserve_in <= 0 or reserve_out <= amount_out:
         raise AmmError("InsufficientAmmLiquidity")
-    return reserve_in * amount_out * FEE_DENOMINATOR // ((reserve_out - amount_out) * FEE_NUMERATOR) + 1
+    return (checked_mul(checked_mul(reserve_in, amount_out), FEE_DENOMINATOR)
+            // checked_mul(reserve_out - amount_out, FEE_NUMERATOR) + 1)
 
 
 @dataclass

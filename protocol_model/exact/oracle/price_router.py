@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from protocol_model.exact import errors
+from protocol_model.exact.decimal_context import EXACT
 
 MAX_PRICE_WAD = 10**36
 """Largest price (USD per whole token, WAD) the router accepts: ``PriceRouter.MAX_PRICE_WAD``. Above it the
@@ -91,4 +92,4 @@ def price_wad(asset: str, feed: Feed | None) -> int:
 
 def usd_to_answer(price_usd: float | str | Decimal, decimals: int = 8) -> int:
     """A decimal USD price as a feed answer (exact for decimal strings)."""
-    return int((Decimal(str(price_usd)) * (10**decimals)).to_integral_value())
+    return int(EXACT.scaleb(Decimal(str(price_usd)), decimals).to_integral_value())

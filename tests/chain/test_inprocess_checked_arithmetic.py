@@ -1,8 +1,15 @@
-"""Checked arithmetic in ``PairPriceFeed._round`` on the in-process chain next to the exact model (P-MATH-03):
+"""Solidity 0.8's checked arithmetic on the in-process chain next to the exact model (P-MATH-03): an intermediate
+above uint256 reverts ``Panic(0x11)`` on chain, and the twin, which computes on unbounded integers, must check it
+at the same place and name the same revert.
+
+``PairPriceFeed._round``:
 ``baseScale * uint256(quote.answer)`` is Solidity's checked ``*`` and ``Math.mulDiv`` panics above uint256, so a quote
 feed answering above ~1.16e77 / 10^baseDecimals makes the pair feed revert ``Panic(0x11)``, and the router, which
 reads feeds in a try/catch, reports ``FeedReverted``. The twin multiplied unbounded integers and, when the quotient
 still fit an int256, answered a price (then ``PriceOverflow`` in the router): the two twins named different reverts.
+
+``UniV2MathLib.getAmountOut`` (``PairSwapper.swapExactIn``): ``amountIn * 997 * reserveOut`` passes uint256 for an
+input above ~2e40 units against a 1e23 reserve; the twin quoted it and went on to the pair.
 """
 
 from __future__ import annotations
@@ -62,5 +69,26 @@ def test_a_quote_answer_whose_scaled_product_overflows_panics_on_both_twins(chai
                     _name_or_ok(twin.round, quote, chain.now()))
         assert outcomes == ("Panic(0x11)", "Panic(0x11)"), f"chain, twin: {outcomes}"
         play(rp, [(Action("borrow", "mallory", "USDC", 10 * 10**6), "FeedReverted")])
+    finally:
+        chain.restore(snap)
+
+
+def test_a_swap_whose_quote_overflows_panics_on_both_twins(chain):
+    """mallory sells 2^215 TKN units through the swap helper: ``2^215 · 997 · reserveOut`` (USDC's reserve, 1e11
+    units) passes uint256, so ``swapExactIn`` reverts ``Panic(0x11)`` on both twins with every field unchanged;
+    10^30 units (the 1e30 amount) quote and swap on both."""
+    big = 2**215
+    assert big * 997 * 10**11 > UINT256_MAX
+    snap = chain.snapshot()
+    try:
+        spec = {**SCENARIO, "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
+                                         {"name": "mallory", "balances": {"TKN": str(big // 10**18 + 1)}}],
+                "steps": [{"op": "swap", "account": "mallory", "pair": "TKN_USDC", "asset": "TKN", "amount": "1"}]}
+        scenario = parse_scenario(spec)
+        rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+        play(rp, [
+            (Action("swap", "mallory", "TKN", big, pair="TKN_USDC"), "Panic(0x11)"),
+            (Action("swap", "mallory", "TKN", 10**30, pair="TKN_USDC"), "ok"),
+        ])
     finally:
         chain.restore(snap)
