@@ -157,7 +157,8 @@ def render(all_schemas: dict[str, dict]) -> str:
     out += [f"| `{k}` | {KINDS[k][0]} | {KINDS[k][1]} | `{EXAMPLES[k]}` |" for k in all_schemas]
     out += ["", "Shares (`x-unit: bps`) are written as a percent (`\"82.5%\"`), in basis points (`\"8250 bps\"`) "
             "or as a bare integer (basis points). Prices and amounts are exact decimals (write them as strings "
-            "to keep every digit), converted without rounding up to 200 significant digits. Overrides name a protocol field by its path, e.g. "
+            "to keep every digit), converted without rounding up to 200 significant digits. Overrides name a "
+            "protocol field by its path, e.g. "
             "`assets.WETH.liquidation_threshold: 80%` or `perp.markets.ETH-PERP.trade_fee: 0%`.", ""]
     seen: set[str] = set()
     for kind, schema in all_schemas.items():
