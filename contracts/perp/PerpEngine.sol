@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IERC20, SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IPriceRouter} from "../interfaces/IPriceRouter.sol";
 import {MathLib, WAD, BPS} from "../libraries/MathLib.sol";
 import {ErrorsLib} from "../libraries/ErrorsLib.sol";
@@ -21,8 +22,11 @@ import {PerpMath} from "./PerpMath.sol";
 /// A bankrupt bucket's shortfall is paid by the insurance fund, then charged to the opposite side's open
 /// positions pro rata to size. Twin: protocol_model/perp/ (same checks, rounding, errors); docs/perp_margin.md.
 /// @dev All balances are signed WAD quote units; sizes are signed WAD base units (1e18 = one whole unit).
+/// Caller-controlled uint256 amounts become int256 through SafeCast (SafeCastOverflowedUintToInt, never a wrap);
+/// the remaining int256(...) casts carry their bound in a comment.
 contract PerpEngine is AccessControl, ReentrancyGuard {
     using MathLib for uint256;
+    using SafeCast for uint256;
     using PerpMath for int256;
     using SafeERC20 for IERC20;
 
@@ -133,7 +137,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     function deposit(uint256 amount) external nonReentrant {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         uint256 wad = amount * unitScale;
-        crossBalanceWad[msg.sender] += int256(wad);
+        crossBalanceWad[msg.sender] += wad.toInt256();
         emit PerpEventsLib.Deposit(msg.sender, amount, wad);
         collateral.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -153,9 +157,11 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         _accrueBucket(msg.sender, false, 0);
         uint256 wad = amount * unitScale;
-        if (crossBalanceWad[msg.sender] < int256(wad)) revert PerpErrorsLib.InsufficientBalance();
-        crossBalanceWad[msg.sender] -= int256(wad);
+        int256 signedWad = wad.toInt256();
+        if (crossBalanceWad[msg.sender] < signedWad) revert PerpErrorsLib.InsufficientBalance();
+        crossBalanceWad[msg.sender] -= signedWad;
         Margin memory mg = _margin(msg.sender, false, 0);
+        // initialWad < 2^255: each term's |size|·price passed the checked int256 product in _addPosition
         if (mg.equityWad < int256(mg.initialWad)) revert PerpErrorsLib.InsufficientMargin(msg.sender);
         emit PerpEventsLib.Withdraw(msg.sender, amount, wad);
         collateral.safeTransfer(msg.sender, amount);
@@ -180,10 +186,11 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         _accrueBucket(msg.sender, !fromCross, id);
         uint256 amount = amountWad.abs();
         int256 source = fromCross ? crossBalanceWad[msg.sender] : isolatedBalanceWad[msg.sender][id];
-        if (source < int256(amount)) revert PerpErrorsLib.InsufficientBalance();
+        if (source < int256(amount)) revert PerpErrorsLib.InsufficientBalance(); // amount = |int256| < 2^255
         crossBalanceWad[msg.sender] -= amountWad;
         isolatedBalanceWad[msg.sender][id] += amountWad;
         Margin memory mg = _margin(msg.sender, !fromCross, id);
+        // initialWad < 2^255: each term's |size|·price passed the checked int256 product in _addPosition
         if (mg.equityWad < int256(mg.initialWad)) revert PerpErrorsLib.InsufficientMargin(msg.sender);
         emit PerpEventsLib.MarginTransferred(msg.sender, id, amountWad);
     }
@@ -200,6 +207,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         nonReentrant
     {
         if (sizeWad == 0 || priceWad == 0) revert ErrorsLib.ZeroAmount();
+        int256 size = sizeWad.toInt256();
         if (buyer == address(0) || seller == address(0)) revert ErrorsLib.ZeroAddress();
         _requireListed(id);
         if (buyer == seller) revert PerpErrorsLib.SelfTrade();
@@ -210,9 +218,9 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         uint256 band = index.bpsMulDown(_params[id].priceBandBps);
         if (priceWad + band < index || priceWad > index + band) revert PerpErrorsLib.PriceOutsideBand(priceWad, index);
         uint256 fee = sizeWad.mulDivUp(priceWad, WAD).bpsMulUp(_params[id].tradeFeeBps);
-        bool buyerUp = _fill(buyer, id, int256(sizeWad), priceWad);
+        bool buyerUp = _fill(buyer, id, size, priceWad);
         _chargeFee(buyer, id, fee);
-        bool sellerUp = _fill(seller, id, -int256(sizeWad), priceWad);
+        bool sellerUp = _fill(seller, id, -size, priceWad);
         _chargeFee(seller, id, fee);
         _markets[id].markPriceWad = priceWad;
         _markets[id].markTime = uint64(block.timestamp);
@@ -239,7 +247,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         _accrueBucket(msg.sender, _positions[msg.sender][id].isolated, id);
         bool wasLong = p.sizeWad > 0;
         (uint256 closeAbs, uint256 price) = _liquidationSize(account, iso, id);
-        int256 closed = wasLong ? int256(closeAbs) : -int256(closeAbs);
+        int256 closed = wasLong ? int256(closeAbs) : -int256(closeAbs); // closeAbs <= |size| < 2^255
         _fill(account, id, -closed, price);
         bool liquidatorUp = _fill(msg.sender, id, closed, price);
         (uint256 penalty, uint256 reward) = _penalty(account, iso, id, closeAbs.mulDivUp(price, WAD));
@@ -252,6 +260,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     /// full-liquidation line, else ⌈|size|·closeFactor⌉) and the index price.
     function _liquidationSize(address account, bool iso, uint256 id) internal view returns (uint256, uint256) {
         Margin memory mg = _margin(account, iso, id);
+        // maintenanceWad < 2^255 (and the full-liquidation line below it): as initialWad, see withdraw
         if (mg.equityWad >= int256(mg.maintenanceWad)) revert PerpErrorsLib.NotLiquidatable();
         MarketParams memory mp = _params[id];
         uint256 price = priceRouter.priceWad(_markets[id].indexAsset);
@@ -271,15 +280,15 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         MarketParams memory mp = _params[id];
         int256 bal = _balance(account, iso, id);
         penalty = PerpMath.min(notionalWad.bpsMulUp(mp.liquidationPenaltyBps), bal > 0 ? uint256(bal) : 0);
-        _addBalance(account, iso, id, -int256(penalty));
+        _addBalance(account, iso, id, -int256(penalty)); // penalty <= uint256(bal) < 2^255
         reward = penalty.bpsMulDown(mp.liquidatorShareBps);
-        crossBalanceWad[msg.sender] += int256(reward);
+        crossBalanceWad[msg.sender] += int256(reward); // reward <= penalty
         insuranceFundWad += penalty - reward;
     }
 
     function _bankrupt(address account, bool iso, uint256 id, bool wasLong) internal {
         uint256 shortfall = _balance(account, iso, id).abs();
-        _addBalance(account, iso, id, int256(shortfall));
+        _addBalance(account, iso, id, int256(shortfall)); // |int256| < 2^255 (abs panics at type(int256).min)
         uint256 fromInsurance = PerpMath.min(insuranceFundWad, shortfall);
         insuranceFundWad -= fromInsurance;
         uint256 rest = shortfall - fromInsurance;
@@ -288,7 +297,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
             Market storage m = _markets[id];
             uint256 winnersOi = wasLong ? m.shortOiWad : m.longOiWad;
             if (winnersOi > 0) {
-                int256 charge = int256(rest.mulDivUp(WAD, winnersOi));
+                int256 charge = rest.mulDivUp(WAD, winnersOi).toInt256();
                 if (wasLong) m.cumShortWad -= charge;
                 else m.cumLongWad += charge;
                 socialized = rest;
@@ -334,11 +343,12 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         view
         returns (int256 premium, int256 rate, int256 delta)
     {
+        // mark and index <= 2 · MAX_PRICE_WAD (router bound, trade band); cap <= WAD
         premium = (int256(m.markPriceWad) - int256(index)) * int256(WAD) / int256(index);
         int256 cap = int256(uint256(mp.maxFundingRateBps) * WAD / BPS);
         rate = premium > cap ? cap : (premium < -cap ? -cap : premium);
         uint256 magnitude = (rate.abs() * fresh).mulDivDown(index, WAD * mp.fundingPeriod);
-        delta = rate >= 0 ? int256(magnitude) : -int256(magnitude);
+        delta = rate >= 0 ? int256(magnitude) : -int256(magnitude); // <= fresh · index < 2^32 · 2e36
     }
 
     /// @dev Funding since the last accrual at the current premium, over the seconds the mark was fresh. No
@@ -392,6 +402,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         Market storage m = _markets[id];
         int256 s = p.sizeWad;
         int256 s2 = s + delta;
+        // int256(price): price <= 2 · MAX_PRICE_WAD (trade band, router bound); int256(s2.abs()) < 2^255
         if (s == 0 || (s > 0) == (delta > 0)) {
             p.openNotionalWad += (delta * int256(price)).ceilDiv(WAD);
         } else if (delta.abs() <= s.abs()) {
@@ -413,12 +424,14 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
     }
 
     function _chargeFee(address a, uint256 id, uint256 fee) internal {
+        // fee <= ⌈|size|·price / WAD⌉ < 2^256 / WAD: _fill has just multiplied size and price in checked int256
         _addBalance(a, _positions[a][id].isolated, id, -int256(fee));
         insuranceFundWad += fee;
     }
 
     function _checkMargin(address a, uint256 id, bool increased) internal view {
         Margin memory mg = _margin(a, _positions[a][id].isolated, id);
+        // requirements < 2^255: each term's |size|·price passed the checked int256 product in _addPosition
         if (mg.equityWad < int256(increased ? mg.initialWad : mg.maintenanceWad)) {
             revert PerpErrorsLib.InsufficientMargin(a);
         }
@@ -464,6 +477,7 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         MarketParams memory mp = _params[id];
         uint256 price = priceRouter.priceWad(m.indexAsset);
         int256 owed = (s * (_sideIndexNow(m, mp, s, price) - p.fundingSnapshotWad)).ceilDiv(WAD);
+        // price <= MAX_PRICE_WAD (router bound)
         mg.equityWad += (s * int256(price)).floorDiv(WAD) - p.openNotionalWad - owed;
         uint256 notional = s.abs().mulDivUp(price, WAD);
         mg.initialWad += notional.bpsMulUp(mp.initialMarginBps);

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 /// @title PerpMath
 /// @notice Signed rounding helpers of the margin engine (twin: protocol_model/exact/perp/perp_math.py).
 /// @dev floor and ceil are towards -infinity and +infinity; `truncDiv` is Solidity's own `/` (towards zero).
+/// Every caller passes d = WAD or d = |int256| < 2^255, so `int256(d)` below cannot wrap.
 library PerpMath {
     /// @dev floor(a / d), d > 0
     function floorDiv(int256 a, uint256 d) internal pure returns (int256) {

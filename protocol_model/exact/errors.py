@@ -69,6 +69,10 @@ SafeCastOverflowedUintDowncast = _make(
     "SafeCastOverflowedUintDowncast",
     "A stored total, index or reserve would not fit its packed width (OpenZeppelin SafeCast).",
 )
+SafeCastOverflowedUintToInt = _make(
+    "SafeCastOverflowedUintToInt",
+    "A uint256 at or above 2^255 converted to int256 (OpenZeppelin SafeCast.toInt256; a plain cast would wrap).",
+)
 ERC20InsufficientAllowance = _make("ERC20InsufficientAllowance", "Allowance too low for transferFrom.")
 AccessControlUnauthorizedAccount = _make("AccessControlUnauthorizedAccount", "Caller lacks the role.")
 

@@ -16,6 +16,8 @@ WAD = 10**18
 RAY = 10**27
 BPS = 10_000
 UINT256_MAX = 2**256 - 1
+INT256_MIN = -(2**255)
+INT256_MAX = 2**255 - 1
 
 
 class MathOverflow(PoolError, ArithmeticError):
@@ -53,6 +55,14 @@ def checked_add(x: int, y: int) -> int:
     """``x + y`` as Solidity 0.8 computes it on uint256 values: the sum, or ``MathOverflow`` (``Panic(0x11)``)
     when it exceeds ``UINT256_MAX``."""
     return _checked(x + y)
+
+
+def checked_int256(value: int) -> int:
+    """``value``, the result of a signed int256 operation (``+``, ``-``, ``*``, unary ``-``) as Solidity 0.8 checks
+    it: returned when it lies in [INT256_MIN, INT256_MAX], else ``MathOverflow`` (``Panic(0x11)``)."""
+    if not INT256_MIN <= value <= INT256_MAX:
+        raise MathOverflow(value)
+    return value
 
 
 def mul_div_down(x: int, y: int, d: int) -> int:

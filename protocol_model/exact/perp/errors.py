@@ -10,6 +10,7 @@ from protocol_model.exact.errors import (  # noqa: F401  (re-exported: the engin
     InvalidDecimals,
     InvalidPrice,
     PoolError,
+    SafeCastOverflowedUintToInt,
     ZeroAddress,
     ZeroAmount,
     _make,
@@ -31,5 +32,5 @@ NotLiquidatable = _make("NotLiquidatable", "Equity is at or above maintenance ma
 NAMES = {e.__name__ for e in (MarketNotListed, MarginRatiosInvalid, BpsOutOfRange, ZeroFundingPeriod, ZeroMarkMaxAge,
                               SelfTrade, PriceOutsideBand, InsufficientMargin, InsufficientBalance, NoPosition,
                               PositionOpen, NotLiquidatable, ZeroAmount, ZeroAddress, FeedNotSet, InvalidPrice,
-                              ERC20InsufficientBalance, ERC20InsufficientAllowance)}
+                              ERC20InsufficientBalance, ERC20InsufficientAllowance, SafeCastOverflowedUintToInt)}
 """Every error name a perp story may expect."""

@@ -2,7 +2,9 @@
 
 Same checks in the same order, same rounding, same error names; a failing call leaves the state as it
 was (a revert). Balances are signed WAD quote units (1 settlement token = 1 quote unit), sizes signed WAD
-base units. Formulas: docs/perp_margin.md.
+base units. Formulas: docs/perp_margin.md. Every int256 operation the contract checks is checked here too
+(``i256``: ``Panic(0x11)`` outside int256), every uint256 sum and product too (``checked_add``/``checked_mul``), and
+caller-controlled amounts enter int256 through ``to_int256`` (``SafeCastOverflowedUintToInt``), as on chain.
 """
 
 from __future__ import annotations
@@ -12,11 +14,21 @@ from typing import ClassVar
 
 from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.ledger import Ledger
-from protocol_model.exact.math_lib import BPS, WAD, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
+from protocol_model.exact.math_lib import (
+    BPS,
+    WAD,
+    bps_mul_down,
+    bps_mul_up,
+    checked_add,
+    checked_mul,
+    mul_div_down,
+    mul_div_up,
+)
+from protocol_model.exact.math_lib import checked_int256 as i256
 from protocol_model.exact.oracle.price_router import Feed, price_wad
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.params import MarketParams
-from protocol_model.exact.perp.perp_math import ceil_div, floor_div, trunc_div
+from protocol_model.exact.perp.perp_math import abs_int256, ceil_div, floor_div, to_int256, trunc_div
 from protocol_model.exact.perp.perp_state import (
     BankruptcyEvent,
     FundingEvent,
@@ -106,32 +118,37 @@ class PerpEngine:
     @reverts_atomically
     def deposit(self, account: str, amount: int) -> None:
         """``PerpEngine.deposit``: ``amount`` settlement-token units from ``account`` credited to its cross balance
-        as ``amount × unit_scale`` WAD; reads no price. Raises, in order: ZeroAmount, then the ERC-20 errors of the
-        transfer in (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
+        as ``amount × unit_scale`` WAD; reads no price. Raises, in order: ZeroAmount, Panic(0x11) (``MathOverflow``:
+        the product above uint256), SafeCastOverflowedUintToInt (the product at or above 2^255), Panic(0x11) (the
+        balance beyond int256), then the ERC-20 errors of the transfer in (ERC20InsufficientAllowance,
+        ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
-        self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + amount * self.unit_scale
+        wad = to_int256(checked_mul(amount, self.unit_scale))
+        self.cross_balance_wad[account] = i256(self.cross_balance_wad.get(account, 0) + wad)
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
     @reverts_atomically
     def fund_insurance(self, account: str, amount: int) -> None:
         """``PerpEngine.fundInsurance``: ``amount`` settlement-token units from ``account`` added to the insurance
-        fund as ``amount × unit_scale`` WAD. Raises, in order: ZeroAmount, then the ERC-20 errors of the transfer in
-        (ERC20InsufficientAllowance, ERC20InsufficientBalance)."""
+        fund as ``amount × unit_scale`` WAD. Raises, in order: ZeroAmount, Panic(0x11) (``MathOverflow``: the product
+        or the fund above uint256), then the ERC-20 errors of the transfer in (ERC20InsufficientAllowance,
+        ERC20InsufficientBalance)."""
         if amount == 0:
             raise errors.ZeroAmount()
-        self.insurance_fund_wad += amount * self.unit_scale
+        self.insurance_fund_wad = checked_add(self.insurance_fund_wad, checked_mul(amount, self.unit_scale))
         self.ledger.transfer_from(self.collateral, ENGINE, account, ENGINE, amount)
 
     @reverts_atomically
     def withdraw(self, account: str, amount: int, now: int) -> None:
         """Twin of ``PerpEngine.withdraw``: accrues only the cross positions' markets; the cross bucket must keep
-        equity ≥ initial margin. Raises ``ZeroAmount``, price errors, ``InsufficientBalance``,
-        ``InsufficientMargin``."""
+        equity ≥ initial margin. Raises, in order: ``ZeroAmount``, price errors, Panic(0x11) (``MathOverflow``:
+        ``amount × unit_scale`` above uint256), ``SafeCastOverflowedUintToInt`` (the product at or above 2^255),
+        ``InsufficientBalance``, ``InsufficientMargin``."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._accrue_bucket(account, False, 0, now)
-        wad = amount * self.unit_scale
+        wad = to_int256(checked_mul(amount, self.unit_scale))
         if self.cross_balance_wad.get(account, 0) < wad:
             raise errors.InsufficientBalance()
         self.cross_balance_wad[account] -= wad
@@ -156,18 +173,18 @@ class PerpEngine:
         isolated balance (positive) or back (negative); the bucket it leaves is accrued first and must keep equity at or
         above its initial margin.
 
-        Raises, in order: ZeroAmount, MarketNotListed, the price errors of the source bucket's markets,
-        InsufficientBalance, InsufficientMargin."""
+        Raises, in order: ZeroAmount, MarketNotListed, the price errors of the source bucket's markets, Panic(0x11)
+        (|amount_wad| of -2^255; a balance beyond int256), InsufficientBalance, InsufficientMargin."""
         if amount_wad == 0:
             raise errors.ZeroAmount()
         self._require_listed(market)
         from_cross = amount_wad > 0
         self._accrue_bucket(account, not from_cross, market, now)
         source = self.cross_balance_wad.get(account, 0) if from_cross else self.isolated(account, market)
-        if source < abs(amount_wad):
+        if source < abs_int256(amount_wad):
             raise errors.InsufficientBalance()
-        self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) - amount_wad
-        self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + amount_wad
+        self.cross_balance_wad[account] = i256(self.cross_balance_wad.get(account, 0) - amount_wad)
+        self.isolated_balance_wad[(account, market)] = i256(self.isolated(account, market) + amount_wad)
         mg = self.margin(account, not from_cross, market, now)
         if mg.equity_wad < mg.initial_wad:
             raise errors.InsufficientMargin(account)
@@ -178,9 +195,11 @@ class PerpEngine:
     def trade(self, market: int, buyer: str, seller: str, size_wad: int, price: int, now: int) -> None:
         """Twin of ``PerpEngine.trade``: accrues ``market`` and the markets of the buyer's and seller's buckets (no
         other market's price is read), checks the band, fills both sides, charges fees, sets the mark and its
-        time, then checks margins. Errors in the order of docs/perp_margin.md."""
+        time, then checks margins. Errors in the order of docs/perp_margin.md; ``size_wad`` at or above 2^255 raises
+        SafeCastOverflowedUintToInt right after ZeroAmount, an int256 product or sum out of range Panic(0x11)."""
         if size_wad == 0 or price == 0:
             raise errors.ZeroAmount()
+        size = to_int256(size_wad)
         if not buyer or not seller:
             raise errors.ZeroAddress()
         self._require_listed(market)
@@ -192,12 +211,12 @@ class PerpEngine:
         m = self.markets[market]
         index = self.index_price(m.index_asset)
         band = bps_mul_down(index, m.params.price_band_bps)
-        if price + band < index or price > index + band:
+        if checked_add(price, band) < index or price > index + band:
             raise errors.PriceOutsideBand(price, index)
         fee = bps_mul_up(mul_div_up(size_wad, price, WAD), m.params.trade_fee_bps)
-        buyer_up = self.fill(buyer, market, size_wad, price)
+        buyer_up = self.fill(buyer, market, size, price)
         self._charge_fee(buyer, market, fee)
-        seller_up = self.fill(seller, market, -size_wad, price)
+        seller_up = self.fill(seller, market, -size, price)
         self._charge_fee(seller, market, fee)
         m.mark_price_wad = price
         m.mark_time = now
@@ -244,8 +263,8 @@ class PerpEngine:
         if m.long_oi_wad == 0 or fresh == 0:
             return
         premium, rate, delta = self.funding_step(m, self.index_price(m.index_asset), fresh)
-        m.cum_long_wad += delta
-        m.cum_short_wad += delta
+        m.cum_long_wad = i256(m.cum_long_wad + delta)
+        m.cum_short_wad = i256(m.cum_short_wad + delta)
         self.events.append(FundingEvent(market, premium, rate, delta))
 
     def side_index_now(self, m: Market, size: int, price: int, now: int) -> int:
@@ -254,7 +273,7 @@ class PerpEngine:
         if m.long_oi_wad == 0:
             return idx
         fresh = self.fresh_seconds(m, now)
-        return idx if fresh == 0 else idx + self.funding_step(m, price, fresh)[2]
+        return idx if fresh == 0 else i256(idx + self.funding_step(m, price, fresh)[2])
 
     # ------------------------------------------------------------------ positions and buckets
 
@@ -276,11 +295,11 @@ class PerpEngine:
     def add_balance(self, account: str, iso: bool, market: int, delta: int) -> None:
         """``PerpEngine._addBalance``: adds signed ``delta`` (WAD quote) to the isolated bucket of ``market``
         (``iso``) or to the cross bucket. Not journaled on its own (a building block of the entry points); raises
-        nothing."""
+        ``MathOverflow`` (Panic(0x11)) when the balance would leave int256."""
         if iso:
-            self.isolated_balance_wad[(account, market)] = self.isolated(account, market) + delta
+            self.isolated_balance_wad[(account, market)] = i256(self.isolated(account, market) + delta)
         else:
-            self.cross_balance_wad[account] = self.cross_balance_wad.get(account, 0) + delta
+            self.cross_balance_wad[account] = i256(self.cross_balance_wad.get(account, 0) + delta)
 
     @staticmethod
     def side_index(m: Market, size: int) -> int:
@@ -293,41 +312,43 @@ class PerpEngine:
         if p.size_wad == 0:
             return
         idx = self.side_index(self.markets[market], p.size_wad)
-        owed = ceil_div(p.size_wad * (idx - p.funding_snapshot_wad), WAD)
+        owed = ceil_div(i256(p.size_wad * i256(idx - p.funding_snapshot_wad)), WAD)
         self.add_balance(account, p.isolated, market, -owed)
         p.funding_snapshot_wad = idx
 
     def fill(self, account: str, market: int, delta: int, price: int) -> bool:
-        """Add ``delta`` at ``price``, realising the PnL of any reduced part; True if the risk grew."""
+        """Add ``delta`` at ``price``, realising the PnL of any reduced part; True if the risk grew. Raises
+        ``MathOverflow`` (Panic(0x11)) where the contract's checked int256/uint256 arithmetic would."""
         self._settle_funding(account, market)
         p = self.positions.setdefault((account, market), self.position(account, market))
         m = self.markets[market]
-        s, s2 = p.size_wad, p.size_wad + delta
+        s, s2 = p.size_wad, i256(p.size_wad + delta)
         if s == 0 or (s > 0) == (delta > 0):
-            p.open_notional_wad += ceil_div(delta * price, WAD)
-        elif abs(delta) <= abs(s):
-            kept = 0 if s2 == 0 else ceil_div(p.open_notional_wad * abs(s2), abs(s))
-            realized = floor_div(-delta * price, WAD) - (p.open_notional_wad - kept)
+            p.open_notional_wad = i256(p.open_notional_wad + ceil_div(i256(delta * price), WAD))
+        elif abs_int256(delta) <= abs_int256(s):
+            kept = 0 if s2 == 0 else ceil_div(i256(p.open_notional_wad * abs_int256(s2)), abs_int256(s))
+            realized = i256(floor_div(i256(-delta * price), WAD) - i256(p.open_notional_wad - kept))
             self.add_balance(account, p.isolated, market, realized)
             p.open_notional_wad = kept
         else:
-            self.add_balance(account, p.isolated, market, floor_div(s * price, WAD) - p.open_notional_wad)
-            p.open_notional_wad = ceil_div(s2 * price, WAD)
+            self.add_balance(account, p.isolated, market,
+                             i256(floor_div(i256(s * price), WAD) - p.open_notional_wad))
+            p.open_notional_wad = ceil_div(i256(s2 * price), WAD)
         if s > 0:
             m.long_oi_wad -= s
         else:
             m.short_oi_wad -= -s
         if s2 > 0:
-            m.long_oi_wad += s2
+            m.long_oi_wad = checked_add(m.long_oi_wad, s2)
         else:
-            m.short_oi_wad += -s2
+            m.short_oi_wad = checked_add(m.short_oi_wad, i256(-s2))
         p.size_wad = s2
         p.funding_snapshot_wad = self.side_index(m, s2)
-        return abs(s2) > abs(s) or (s != 0 and s2 != 0 and (s > 0) != (s2 > 0))
+        return abs_int256(s2) > abs_int256(s) or (s != 0 and s2 != 0 and (s > 0) != (s2 > 0))
 
     def _charge_fee(self, account: str, market: int, fee: int) -> None:
         self.add_balance(account, self.position(account, market).isolated, market, -fee)
-        self.insurance_fund_wad += fee
+        self.insurance_fund_wad = checked_add(self.insurance_fund_wad, fee)
 
     def check_margin(self, account: str, market: int, increased: bool, now: int) -> None:
         """``PerpEngine._checkMargin``: the bucket holding ``account``'s ``market`` position must have equity at or
@@ -358,11 +379,11 @@ class PerpEngine:
             if s == 0:
                 continue
             price = self.index_price(m.index_asset)
-            owed = ceil_div(s * (self.side_index_now(m, s, price, now) - p.funding_snapshot_wad), WAD)
-            equity += floor_div(s * price, WAD) - p.open_notional_wad - owed
-            notional = mul_div_up(abs(s), price, WAD)
-            im += bps_mul_up(notional, m.params.initial_margin_bps)
-            mm += bps_mul_up(notional, m.params.maintenance_margin_bps)
+            owed = ceil_div(i256(s * i256(self.side_index_now(m, s, price, now) - p.funding_snapshot_wad)), WAD)
+            equity = i256(equity + i256(i256(floor_div(i256(s * price), WAD) - p.open_notional_wad) - owed))
+            notional = mul_div_up(abs_int256(s), price, WAD)
+            im = checked_add(im, bps_mul_up(notional, m.params.initial_margin_bps))
+            mm = checked_add(mm, bps_mul_up(notional, m.params.maintenance_margin_bps))
         return Margin(equity, im, mm)
 
     def _require_listed(self, market: int) -> None:
@@ -393,7 +414,7 @@ class PerpEngine:
         if mg.equity_wad >= mg.maintenance_wad:
             raise errors.NotLiquidatable()
         price = self.index_price(m.index_asset)
-        abs_size = abs(p.size_wad)
+        abs_size = abs_int256(p.size_wad)
         if mg.equity_wad < bps_mul_down(mg.maintenance_wad, m.params.full_liquidation_bps):
             close_abs = abs_size
         else:
@@ -405,11 +426,11 @@ class PerpEngine:
         penalty = min(bps_mul_up(mul_div_up(close_abs, price, WAD), m.params.liquidation_penalty_bps), max(bal, 0))
         self.add_balance(account, iso, market, -penalty)
         reward = bps_mul_down(penalty, m.params.liquidator_share_bps)
-        self.cross_balance_wad[liquidator] = self.cross_balance_wad.get(liquidator, 0) + reward
-        self.insurance_fund_wad += penalty - reward
+        self.cross_balance_wad[liquidator] = i256(self.cross_balance_wad.get(liquidator, 0) + reward)
+        self.insurance_fund_wad = checked_add(self.insurance_fund_wad, penalty - reward)
         self.events.append(LiquidationEvent(market, account, liquidator, closed, price, penalty, reward))
         if not self.has_positions(account, iso, market) and self.balance(account, iso, market) < 0:
-            shortfall = -self.balance(account, iso, market)
+            shortfall = abs_int256(self.balance(account, iso, market))
             self.add_balance(account, iso, market, shortfall)
             from_insurance = min(self.insurance_fund_wad, shortfall)
             self.insurance_fund_wad -= from_insurance
@@ -417,14 +438,14 @@ class PerpEngine:
             if rest > 0:
                 winners_oi = m.short_oi_wad if was_long else m.long_oi_wad
                 if winners_oi > 0:
-                    charge = mul_div_up(rest, WAD, winners_oi)
+                    charge = to_int256(mul_div_up(rest, WAD, winners_oi))
                     if was_long:
-                        m.cum_short_wad -= charge
+                        m.cum_short_wad = i256(m.cum_short_wad - charge)
                     else:
-                        m.cum_long_wad += charge
+                        m.cum_long_wad = i256(m.cum_long_wad + charge)
                     socialized = rest
                 else:
-                    self.unsocialized_loss_wad += rest
+                    self.unsocialized_loss_wad = checked_add(self.unsocialized_loss_wad, rest)
             self.events.append(BankruptcyEvent(market, account, shortfall, from_insurance, socialized,
                                                  rest - socialized))
         self.check_margin(liquidator, market, liquidator_up, now)
