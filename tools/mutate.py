@@ -126,7 +126,11 @@ _MIN_AT_EQUAL = "at a == b both branches return the same value (a == b)"
 _JUMP_AT_PREV = ("at answer == prev both branches give diff = 0 (answer - prev = prev - answer = 0, no overflow), so "
                  "the breaker passes either way")
 _DT_ZERO_RETURNED = "dt == 0 has returned 0 on the line before, so dt < 0 and dt <= 0 hold for the same dt"
+_CLAMP_AT_MAX = "at rateRay == MAX the clamp assigns MAX to rateRay, which holds MAX already"
 EQUIVALENT: dict[tuple[str, str, str], str] = {
+    ("contracts/lending/LendingPool.sol",
+     "if (rateRay > MAX_BORROW_RATE_PER_SECOND_RAY) rateRay = MAX_BORROW_RATE_PER_SECOND_RAY;", ">->>="):
+        _CLAMP_AT_MAX,
     ("contracts/lending/LendingPool.sol", "return cash > reserves ? cash - reserves : 0;", ">->>="):
         _LENDABLE_AT_RESERVES,
     ("protocol_model/exact/lending/lending_pool.py", "return cash - reserves if cash > reserves else 0", ">->>="):

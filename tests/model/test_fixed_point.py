@@ -46,6 +46,19 @@ def test_overflow_and_zero_division() -> None:
     assert isinstance(by_zero.value, PoolError) and by_zero.value.name == "Panic(0x12)"
 
 
+def test_signed_results_are_checked_at_exactly_the_int256_bounds() -> None:
+    """Solidity 0.8's int256 range is [−2^255, 2^255 − 1]: both ends pass ``checked_int256``, one past either end
+    reverts ``Panic(0x11)`` (the perp twin's balances, funding indexes and fills)."""
+    for value in (-(2**255), 2**255 - 1, 0, -1):
+        assert fp.checked_int256(value) == value
+    for value in (-(2**255) - 1, 2**255, -(2**256), 2**256):
+        with pytest.raises(fp.MathOverflow):
+            fp.checked_int256(value)
+    assert fp.checked_add(fp.UINT256_MAX - 1, 1) == fp.UINT256_MAX
+    with pytest.raises(fp.MathOverflow):
+        fp.checked_add(fp.UINT256_MAX, 1)
+
+
 HELPERS = {  # name -> scale of the exact quotient x·y/d: (multiplier, divisor)
     "wad_mul": lambda x, y: (x * y, fp.WAD),
     "wad_div": lambda x, y: (x * fp.WAD, y),
