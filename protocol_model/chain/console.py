@@ -116,7 +116,7 @@ def tokens(units: int, decimals: int) -> str:
     'max' for ``UINT256_MAX``)."""
     if units == UINT256_MAX:
         return "max"
-    value = EXACT.scaleb(Decimal(units), -decimals).normalize()
+    value = EXACT.scaleb(Decimal(units), -decimals).normalize(EXACT)
     return f"{value:f}"
 
 

@@ -174,7 +174,7 @@ class ModelWorld:
 
 def whole(units: int, decimals: int) -> Decimal:
     """Token units -> whole tokens (for reports)."""
-    return EXACT.scaleb(Decimal(units), -decimals)
+    return EXACT.divide(Decimal(units), Decimal(10) ** decimals)  # exact; 0 and 1 print as "0" and "1"
 
 
 def run_model(scenario: Scenario, start: int = 1_700_000_000) -> tuple[ModelWorld, list[str]]:
