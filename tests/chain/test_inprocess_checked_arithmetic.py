@@ -14,10 +14,6 @@ input above ~2e40 units against a 1e23 reserve; the twin quoted it and went on t
 
 from __future__ import annotations
 
-import pytest
-
-from protocol_model.chain.inprocess import InProcessChain
-from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import UINT256_MAX
@@ -43,10 +39,6 @@ SCENARIO = {
                  {"name": "mallory", "balances": {"TKN": "1000", "USDC": "1000"}}],
 }
 
-
-@pytest.fixture(scope="module")
-def chain():
-    return InProcessChain(Artifacts.load())
 
 
 def test_a_quote_answer_whose_scaled_product_overflows_panics_on_both_twins(chain):

@@ -7,10 +7,6 @@ tests/model/test_rate_bounds.py checks the twin's arithmetic; tests/mutation/tes
 
 from __future__ import annotations
 
-import pytest
-
-from protocol_model.chain.inprocess import InProcessChain
-from protocol_model.chain.inprocess_abi import Artifacts
 from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.replay import Replay
 from protocol_model.exact.lending.params import MAX_BORROW_RATE_BPS, MAX_BORROW_RATE_PER_SECOND_RAY, RateParams
@@ -29,10 +25,6 @@ CURVES = [  # (base, slope1, slope2, optimal), the outcome on both twins
     ((UINT256_MAX, UINT256_MAX, UINT256_MAX, WAD), "InvalidRateModel"),  # the kink is checked first
 ]
 
-
-@pytest.fixture(scope="module")
-def chain():
-    return InProcessChain(Artifacts.load())
 
 
 def test_a_curve_past_the_bound_is_refused_by_name_on_both_twins(chain):

@@ -18,13 +18,12 @@ from typing import ClassVar
 from protocol_model.exact.amm.uniswap_v2_pair import Q112, UINT256, V2Pair
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.journal import reverts_atomically
-from protocol_model.exact.math_lib import checked_mul, mul_div_down
+from protocol_model.exact.math_lib import INT256_MAX, checked_mul, mul_div_down
 from protocol_model.exact.oracle.price_router import Feed
 
 FEED_DECIMALS = 8
 LATEST_ROUND = 2
 REFERENCE_ROUND = 1
-INT256_MAX = 2**255 - 1
 
 
 class PairFeedError(PoolError):
