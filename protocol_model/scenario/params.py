@@ -159,7 +159,7 @@ class CollateralSpec(Strict):
     """The perp engine's settlement token."""
 
     name: str = Field("USDC", pattern=ASSET_NAME)
-    decimals: int = Field(6, ge=0, le=18)
+    decimals: StrictInt = Field(6, ge=0, le=18)
 
 
 class IndexSpec(Strict):
