@@ -186,13 +186,17 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _sweep(args: argparse.Namespace) -> int:
     from protocol_model.sim import report
+    from protocol_model.sim.spec import LabSpecError
     from protocol_model.sim.sweep import run_sweep
 
     (sweep, spec), out = prepare_run(args, "sweep", Path("out") / args.file.stem)
     if args.paths is not None:
         sweep = sweep.model_copy(update={"paths": args.paths})
     started = time.perf_counter()
-    swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+    try:  # every cell is checked before any work; name the sweep file with the cell that is not valid
+        swept = run_sweep(sweep, spec, workers=args.workers, scheduler=args.scheduler, progress=_progress(args))
+    except LabSpecError as err:
+        raise LabSpecError(f"{args.file}: {err}") from None
     path = report.write_sweep(swept, out, str(args.file))
     print(f"{sweep.name}: {len(swept.rows)} cells, book: {sweep.book}")
     print(f"report: {path}  ({time.perf_counter() - started:.1f} s)")
@@ -276,11 +280,11 @@ def _add_compare(sub, fmt) -> None:
                            "bootstrap intervals."))
     c.add_argument("current", help="the protocol as it is (file or name in protocols/)")
     c.add_argument("proposed", help="the protocol as proposed (file, or a variant file: protocol: + overrides:)")
-    c.add_argument("--simulation", type=Path, required=True, help="a simulation file: market model, book rule, "
+    c.add_argument("--simulation", type=_path, required=True, help="a simulation file: market model, book rule, "
                    "paths (its protocol and overrides are replaced by CURRENT / PROPOSED)")
-    c.add_argument("--book", type=Path, help="a book file (CSV: position,collateral,debt,collateral_tokens,"
+    c.add_argument("--book", type=_path, help="a book file (CSV: position,collateral,debt,collateral_tokens,"
                    "debt_tokens; e.g. a previous compare's book.csv); default: generated once from CURRENT")
-    c.add_argument("--out", type=Path, help="output directory (default: out/compare_<PROPOSED stem>)")
+    c.add_argument("--out", type=_path, help="output directory (default: out/compare_<PROPOSED stem>)")
     c.add_argument("--paths", type=int, help="override the simulation's number of paths")
     c.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples for the intervals")
     c.add_argument("--workers", type=int, help="local worker processes (default: every core)")
@@ -452,7 +456,7 @@ def _add_import(sub, fmt) -> None:
                            "for compare --book."))
     i.add_argument("preset", choices=PRESETS, help="the deployment's rule set")
     i.add_argument("--rpc", help="JSON-RPC URL (anvil, a fork, your own node); default: --config's")
-    i.add_argument("--config", type=Path, help="a live-network file (config/live_mainnet.yaml): RPC URL from its "
+    i.add_argument("--config", type=_path, help="a live-network file (config/live_mainnet.yaml): RPC URL from its "
                    "environment variable, block, address, log-scan start and markets")
     i.add_argument("--block", type=int, help="read at this block (through a local anvil forking the node there); "
                    "default: the node's head")
@@ -468,8 +472,8 @@ def _add_import(sub, fmt) -> None:
     i.add_argument("--decimals", nargs="+", metavar="TOKEN=N", help="decimals of tokens without decimals()")
     i.add_argument("--lens", help="aave-v3: an AaveV3Lens address (positions read 100 accounts a call; with --block "
                    "one is deployed on the local fork)")
-    i.add_argument("--book-out", type=Path, help="write the indebted positions as a book file (compare --book)")
-    i.add_argument("--out", type=Path, help="output folder (default: out/import_<preset>)")
+    i.add_argument("--book-out", type=_path, help="write the indebted positions as a book file (compare --book)")
+    i.add_argument("--out", type=_path, help="output folder (default: out/import_<preset>)")
     i.set_defaults(run=_import)
 
 
@@ -496,13 +500,20 @@ def _formats(args: argparse.Namespace) -> int:
 
 
 def _run_options(p: argparse.ArgumentParser, out_default: str) -> None:
-    p.add_argument("file", type=Path, help="the file to run (checked first)")
-    p.add_argument("--out", type=Path, help=f"output directory (default: {out_default})")
+    p.add_argument("file", type=_path, help="the file to run (checked first)")
+    p.add_argument("--out", type=_path, help=f"output directory (default: {out_default})")
     p.add_argument("--paths", type=int, help="override the file's number of paths")
     p.add_argument("--workers", type=int, help="local worker processes (default: every core)")
     p.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786): run the chunks there")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it shows on a terminal when a run takes more than ~2 s)")
+
+
+def _path(text: str) -> Path:
+    """A path option or argument; a NUL byte (no file system takes one) is a usage error, not a traceback."""
+    if "\x00" in text:
+        raise argparse.ArgumentTypeError(f"{text!r}: a path cannot hold a NUL byte")
+    return Path(text)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -522,7 +533,7 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", formatter_class=fmt, help="say which kind each file is and validate it with "
                        "everything it refers to", description="Validate files of any kind (protocol, story, "
                        "perp_story, simulation, sweep) with the files they refer to; exit 2 if any is bad.")
-    c.add_argument("files", type=Path, nargs="+", metavar="FILE", help="files to check")
+    c.add_argument("files", type=_path, nargs="+", metavar="FILE", help="files to check")
     c.set_defaults(run=_check)
     s = sub.add_parser("simulate", formatter_class=fmt, help="run one simulation file (Monte Carlo cascades)",
                        description="Run a simulation file and write a report (Markdown, HTML, charts, JSON).")
@@ -540,7 +551,7 @@ def parser() -> argparse.ArgumentParser:
     y = sub.add_parser("story", formatter_class=fmt, help="play a story or perp story in the exact model",
                        description="Play a story (or perp story) step by step in the exact model and compare "
                        "each outcome with the file's expectation; exit 1 on a mismatch.")
-    y.add_argument("file", type=Path, help="a story or perp story file (checked first)")
+    y.add_argument("file", type=_path, help="a story or perp story file (checked first)")
     y.add_argument("--chain", action="store_true", help="also play it on a local anvil started for this run "
                    "(free loopback port, stopped at the end), comparing model and chain after every step")
     y.set_defaults(run=_story)
@@ -563,11 +574,11 @@ def parser() -> argparse.ArgumentParser:
     _add_fuzz(z)
     r = sub.add_parser("report", formatter_class=fmt, help="re-render report.md / report.html from an output "
                        "directory's JSON", description="Re-render the report of a simulate or sweep run.")
-    r.add_argument("dir", type=Path, help="an output directory of simulate or sweep")
+    r.add_argument("dir", type=_path, help="an output directory of simulate or sweep")
     r.set_defaults(run=_report)
     f = sub.add_parser("formats", formatter_class=fmt, help="regenerate the JSON Schemas and docs/formats.md",
                        description="Write docs/schemas/<kind>.json and docs/formats.md from the file models.")
-    f.add_argument("--docs", type=Path, default=Path("docs"), help="the docs directory")
+    f.add_argument("--docs", type=_path, default=Path("docs"), help="the docs directory")
     f.set_defaults(run=_formats)
     return ap
 

@@ -55,18 +55,21 @@ def cli(path, report_path, keep_chain):
             ok = player.run()
         bad = bad_debt_rows(scenario, replay.model.snapshot())
         report.write("bad_debt", assets={a: {"tokens": t, "usd": u} for a, t, u in bad})
-    except ChainFault as err:
+    except ChainFault as err:  # reported: the report with its error record is kept
         if report.records[-1]["event"] != "error":
             report.write("error", message=str(err))
-        stop_with(f"{err} Report: {report.stream.name}")
-    finally:
         report.close()
+        stop_with(f"{err} Report: {report.path}")
+    except BaseException:  # interrupted, or an error not reported: the previous report stays whole
+        report.discard()
+        raise
+    report.close()
     end = next(r for r in reversed(report.records) if r["event"] == "end")
     points = [r for r in report.records if r["event"] == "point"]
     liquidations = sum(1 for r in report.records if r["event"] == "step" and r["phase"] == "keeper")
     click.echo(f"{scenario.name}: {end['steps']} calls, {end['mismatches']} mismatches, {len(points)} path points, "
                f"{liquidations} keeper liquidations, {sum(len(p['checks']) for p in points)} checks; "
-               f"report: {report.stream.name}")
+               f"report: {report.path}")
     for asset, amount, usd in bad:
         click.echo(f"  bad debt {asset}: {amount} tokens = {usd} USD")
     if not bad:

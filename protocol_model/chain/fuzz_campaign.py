@@ -27,7 +27,6 @@ import json
 import multiprocessing as mp
 import os
 import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -39,6 +38,7 @@ import yaml
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.scenario.fuzz import FUZZ_PROTOCOL, fuzz_scenario
 from protocol_model.scenario.story import Scenario, load_scenario
+from protocol_model.sim.output import atomic_file
 from protocol_model.world.action import Action
 from protocol_model.world.lending_properties import LendingProperties, PropertyViolation
 from protocol_model.world.lending_rules import RULES, draw_rule
@@ -257,16 +257,10 @@ def shrink(target: CampaignTarget, run: SequenceRun, budget: int = MAX_SHRINK_RE
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and an atomic rename."""
+    """Write ``text`` to ``path`` (folders created) through a temporary file and ``os.replace``
+    (``sim.output.atomic_file``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_file(path, text)
 
 
 def write_regression(target: CampaignTarget, run: SequenceRun, original: SequenceRun, seed: int, number: int,

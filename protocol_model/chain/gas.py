@@ -20,6 +20,7 @@ from typing import Any
 from eth_utils import keccak
 
 from protocol_model.chain.driver import GAS_LIMIT
+from protocol_model.sim.output import atomic_file
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOT_FILE = ROOT / ".gas-snapshot"
@@ -329,7 +330,7 @@ def write_snapshot(entries: dict[str, int], path: Path = SNAPSHOT_FILE, echo: Ca
                    not_measured: Iterable[str] = ()) -> None:
     """Write ``entries`` to ``path`` (``format_snapshot``) and echo one line per figure that changed."""
     old = parse_snapshot(path.read_text(), str(path)) if path.exists() else {}
-    path.write_text(format_snapshot(entries, not_measured))
+    atomic_file(path, format_snapshot(entries, not_measured))  # a failed write keeps the committed snapshot whole
     for op, gas in sorted(entries.items()):
         if old.get(op) != gas:
             echo(f"{op}: {old.get(op, '-')} -> {gas}")

@@ -193,6 +193,19 @@ def tokens(units: int, decimals: int | None) -> Decimal:
     return Decimal(units) if decimals is None else EXACT.scaleb(Decimal(units), -decimals)
 
 
+def _wad(value: int) -> Decimal:
+    """A WAD integer (health factor) as an exact decimal (never Python's 28-digit default context)."""
+    return EXACT.scaleb(Decimal(value), -18)
+
+
+def _value(held: dict[str, int], decimals: dict[str, int | None], price: dict[str, Decimal]) -> Decimal:
+    """The USD value of token units held, exact (``EXACT``: every digit of a whale's balance is kept)."""
+    total = Decimal(0)
+    for a, units in held.items():
+        total = EXACT.add(total, EXACT.multiply(tokens(units, decimals[a]), price[a]))
+    return total
+
+
 @dataclass(frozen=True)
 class AssetRow:
     """One reserve (generic, Aave V3) or market (Morpho Blue) at the imported block: its price (USD per whole
@@ -348,9 +361,8 @@ def import_generic(project: Any, opts: ImportOptions) -> ImportView:
                 and (acct, a) in view.collateral_use and (b := view.supply_balance(a, acct))}
         hf = health_factor_at(view, acct)
         positions.append(PositionRow(
-            acct, "", "USD", coll, debt, sum((tokens(v, decimals[a]) * price[a] for a, v in coll.items()), Decimal(0)),
-            sum((tokens(v, decimals[a]) * price[a] for a, v in debt.items()), Decimal(0)),
-            None if hf is None else Decimal(hf) / WAD, hf is not None and hf < WAD))
+            acct, "", "USD", coll, debt, _value(coll, decimals, price), _value(debt, decimals, price),
+            None if hf is None else _wad(hf), hf is not None and hf < WAD))
     return ImportView("generic", opts.address, imported.block_number, now, assets,
                       len([a for a in imported.account_names if a != KEEPER]), positions, decimals, imported)
 
@@ -368,7 +380,7 @@ def predict_generic(view: ImportView, moves: Sequence[Move]) -> PredictionView:
         answers[m.key] = m.new_price(feed.answer, Decimal(10) ** feed.decimals)
     p = predict_price_move(imported, answers, KEEPER, view.block_timestamp + 1)
     rows = [LiquidationRow(q.time, q.action.borrower, "", q.action.collateral, q.action.debt,
-                           Decimal(q.health_factor_wad) / WAD, q.amounts.repaid, q.amounts.seized,
+                           _wad(q.health_factor_wad), q.amounts.repaid, q.amounts.seized,
                            q.amounts.protocol_fee, sum(b.amount for b in q.bad_debt)) for q in p.liquidations]
     return PredictionView(dict(answers), list(p.liquidatable), rows, skipped=dict(p.skipped), raw=p)
 
@@ -431,7 +443,7 @@ def import_aave_v3(project: Any, opts: ImportOptions) -> ImportView:
                 if pool.reserves[a].id in config.collateral and (b := pool.a_token_balance(a, acct))}
         data = pool.get_user_account_data(acct)
         positions.append(PositionRow(acct, "", "USD", coll, debt, Decimal(data.total_collateral_base) / base,
-                                     Decimal(data.total_debt_base) / base, Decimal(data.health_factor) / WAD,
+                                     Decimal(data.total_debt_base) / base, _wad(data.health_factor),
                                      acct in unhealthy))
     notes = ["Aave V3 1.19.3 writes off no bad debt: debt left without collateral stays on the books"]
     return ImportView("aave-v3", opts.address, imported.block_number, now, assets, len(borrowers), positions,
@@ -454,7 +466,7 @@ def predict_aave(view: ImportView, moves: Sequence[Move]) -> PredictionView:
         p = predict_aave_price_move(imported, prices, KEEPER, view.block_timestamp + 1)
     except ValueError as err:
         raise ScenarioError(f"--move: {err}") from None
-    rows = [LiquidationRow(q.time, q.borrower, "", q.collateral, q.debt, Decimal(q.health_factor_wad) / WAD,
+    rows = [LiquidationRow(q.time, q.borrower, "", q.collateral, q.debt, _wad(q.health_factor_wad),
                            q.amounts.debt, q.amounts.collateral + q.amounts.protocol_fee, q.amounts.protocol_fee, 0)
             for q in p.liquidations]
     return PredictionView(dict(prices), list(p.liquidatable), rows,

@@ -13,10 +13,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import UTC, datetime
-from decimal import Decimal, localcontext
+from decimal import Decimal, Inexact, localcontext
 from pathlib import Path
 
 from protocol_model.chain.import_command import HF_BUCKETS, ImportView, LiquidationRow, PositionRow, tokens
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim.book_file import BOOK_COLUMNS
 
@@ -25,9 +26,10 @@ SHOWN_PLACES = 6
 
 
 def shown(value: Decimal) -> str:
-    """``1,234.5``: at most ``SHOWN_PLACES`` decimals, trailing zeros dropped."""
-    with localcontext() as ctx:
-        ctx.prec = 100  # uint256 amounts have at most 78 digits
+    """``1,234.5``: at most ``SHOWN_PLACES`` decimals (half-even), trailing zeros dropped; every integer digit is
+    kept (the project's ``EXACT`` context, 200 digits, with only this deliberate rounding let through)."""
+    with localcontext(EXACT) as ctx:  # a copy: EXACT itself keeps trapping Inexact
+        ctx.traps[Inexact] = False
         q = value.quantize(Decimal(1).scaleb(-SHOWN_PLACES))
         return f"{q.normalize() if q else Decimal(0):,f}"
 
@@ -65,7 +67,7 @@ def _totals(positions: Iterable[PositionRow]) -> dict[str, tuple[Decimal, Decima
     out: dict[str, tuple[Decimal, Decimal]] = {}
     for p in positions:
         c, d = out.get(p.unit, (Decimal(0), Decimal(0)))
-        out[p.unit] = (c + p.collateral_value, d + p.debt_value)
+        out[p.unit] = (EXACT.add(c, p.collateral_value), EXACT.add(d, p.debt_value))  # exact, never 28 digits
     return out
 
 

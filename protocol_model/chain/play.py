@@ -7,6 +7,8 @@ every step already done plus one ``error`` line that says what happened.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -64,17 +66,24 @@ def hf_text(value: int) -> str:
 
 @dataclass
 class Report:
-    """JSON-lines report; every record is flushed at once."""
+    """JSON-lines report; every record is flushed at once, into a temporary file beside ``path`` that
+    :meth:`close` renames into place (``os.replace``): an interrupted run (:meth:`discard`) leaves no half report
+    and the previous report at ``path`` whole."""
 
     stream: IO[str]
     records: list[dict] = field(default_factory=list)
+    path: Path | None = None
+    """the report's file (None: ``stream`` is written directly)"""
+    partial: Path | None = None
+    """the temporary file ``stream`` writes until :meth:`close`"""
 
     @classmethod
     def open(cls, path: str | Path) -> Report:
-        """A report writing to ``path`` (parent folders created; an existing file is replaced)."""
+        """A report for ``path`` (parent folders created; an existing file is replaced only by :meth:`close`)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path.open("w", encoding="utf-8"))
+        fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-{os.getpid()}-")
+        return cls(os.fdopen(fd, "w", encoding="utf-8"), path=path, partial=Path(partial))
 
     def write(self, event: str, **data: Any) -> None:
         """Append one record ``{event, **data}`` and flush it."""
@@ -84,8 +93,18 @@ class Report:
         self.stream.flush()
 
     def close(self) -> None:
-        """Close the stream."""
+        """Close the stream and put the report in place (a second call does nothing)."""
         self.stream.close()
+        if self.partial is not None and self.path is not None:
+            os.replace(self.partial, self.path)
+            self.partial = None
+
+    def discard(self) -> None:
+        """Close the stream and drop the temporary file: ``path`` keeps what it held (an interrupted run)."""
+        self.stream.close()
+        if self.partial is not None:
+            self.partial.unlink(missing_ok=True)
+            self.partial = None
 
 
 def _alive(world: Any) -> bool:

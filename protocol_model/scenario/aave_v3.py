@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from protocol_model.exact.presets.aave_v3.params import (
     RAY,
@@ -56,7 +56,7 @@ class AaveRateSpec(Strict):
 class AaveReserveSpec(Strict):
     """One reserve of an Aave V3 market (its token, aggregator and ReserveConfiguration)."""
 
-    decimals: int = Field(ge=2, le=30)
+    decimals: StrictInt = Field(ge=2, le=30)
     """Token decimals (at least 2: the isolation debt is counted in USD cents)."""
     price_usd: FeedPrice = Field(gt=0)
     """The aggregator's answer in USD (8 decimals)."""

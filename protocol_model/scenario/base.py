@@ -119,6 +119,9 @@ def read_yaml(path: str | Path) -> dict:
         raise ScenarioError(f"{path}: not valid YAML: {' '.join(str(err).split())}") from None
     except OSError as err:
         raise ScenarioError(f"{path}: {err.strerror or err}") from None
+    except RecursionError:  # a hostile file: thousands of nested brackets
+        raise ScenarioError(f"{path}: not valid YAML: nested too deeply (no file of this package nests more "
+                            f"than a few levels)") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{path}: (top level): expected a mapping")
     return data

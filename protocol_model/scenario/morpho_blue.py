@@ -23,7 +23,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.math_lib import BPS
@@ -41,7 +41,7 @@ MAX_FEE_BPS = MAX_FEE * BPS // WAD
 class MorphoToken(Strict):
     """A token of the Morpho markets (an ``ERC20Mock`` on chain)."""
 
-    decimals: int = Field(ge=0, le=36)
+    decimals: StrictInt = Field(ge=0, le=36)
 
 
 class MorphoMarketSpec(Strict):

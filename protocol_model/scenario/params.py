@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StrictInt, model_validator
 
 from protocol_model.exact import errors
 from protocol_model.exact.lending.params import MAX_BORROW_RATE_BPS, AssetConfig, PoolParams, RateParams
@@ -70,7 +70,7 @@ class RateSpec(Strict):
 class AssetParams(Strict):
     """One listed asset of a lending pool (``LendingPool.AssetConfig`` + its token, feed and rate curve)."""
 
-    decimals: int = Field(ge=0, le=MAX_DECIMALS)
+    decimals: StrictInt = Field(ge=0, le=MAX_DECIMALS)
     """Token decimals, at most 24 (``LendingPool.MAX_DECIMALS``: reserves and totals are uint128 base units)."""
     price_usd: FeedPrice = Field(gt=0)
     """Starting price of the feed (USD per whole token, 8-decimal answer)."""
@@ -159,7 +159,7 @@ class CollateralSpec(Strict):
     """The perp engine's settlement token."""
 
     name: str = Field("USDC", pattern=ASSET_NAME)
-    decimals: int = Field(6, ge=0, le=18)
+    decimals: StrictInt = Field(6, ge=0, le=18)
 
 
 class IndexSpec(Strict):

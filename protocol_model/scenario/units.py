@@ -40,6 +40,8 @@ def parse_bps(value: Any) -> Any:
         raise ValueError(f"'{value}' is not a number") from None
     except Inexact:
         raise ValueError(f"'{value}' has more than {EXACT.prec} significant digits") from None
+    if not bps.is_finite():
+        raise ValueError(f"'{value}' is not a finite number")
     if bps != bps.to_integral_value():
         raise ValueError(f"'{value}' is finer than one basis point")
     return int(bps)

@@ -8,6 +8,7 @@ with several collaterals and/or debts (cross-collateral, as ``LendingPool`` acco
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -226,6 +227,20 @@ class Book:
         multi = self.multi.borrowable(params, p, margin_units) if self.multi is not None else None
         return Book(self.coll_asset, self.debt_asset, self.coll_tokens, debt, self.names, multi)
 
+def check_weights(names: list[str], debt_asset: str, collateral_weights: dict[str, float],
+                  multi_debt_weights: dict[str, float] | None = None) -> None:
+    """The rule of ``synthetic_book``'s weights, checked when a simulation file is read: every weight a finite
+    number >= 0, a positive collateral weight on at least one asset other than ``debt_asset``, none on
+    ``debt_asset``. Raises ``ValueError`` naming the field (``collateral_weights.WETH: ...``)."""
+    for field, given in (("collateral_weights", collateral_weights), ("multi_debt_weights", multi_debt_weights or {})):
+        for name, w in given.items():
+            if not (math.isfinite(w) and w >= 0):
+                raise ValueError(f"{field}.{name}: a weight is a finite number >= 0, got {w}")
+    if collateral_weights.get(debt_asset, 0.0) > 0 or not any(
+            collateral_weights.get(n, 0.0) > 0 for n in names if n != debt_asset):
+        raise ValueError("collateral_weights: need a positive weight on at least one asset other than the debt asset")
+
+
 def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions: int, *, collateral_weights,
                    debt_asset: str, size_median_usd: float = 20_000.0, size_sigma_log: float = 1.0,
                    utilization_beta: tuple[float, float] = (4.0, 2.0), loop_share: float = 0.0,
@@ -249,10 +264,9 @@ def synthetic_book(rng: np.random.Generator, params: CascadeParams, n_positions:
     debt asset of ``multi_debt_weights`` has a collateral weight; ``KeyError`` for an unknown asset.
     """
     names = [a.name for a in params.assets]
+    check_weights(names, debt_asset, collateral_weights, multi_debt_weights)
     weights = np.array([float(collateral_weights.get(n, 0.0)) for n in names])
     d = params.index(debt_asset)
-    if weights.sum() <= 0 or weights[d] > 0:
-        raise ValueError("collateral_weights: need a positive weight on at least one asset other than the debt asset")
     coll = rng.choice(len(names), size=n_positions, p=weights / weights.sum())
     value_usd = size_median_usd * np.exp(size_sigma_log * rng.standard_normal(n_positions))
     u = rng.beta(*utilization_beta, size=n_positions)

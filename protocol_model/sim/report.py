@@ -227,17 +227,26 @@ def render(out: Path) -> Path:
     is not a report of this package.
     """
     if not out.is_dir():
-        raise ScenarioError(f"{out}: not a folder (give an output folder of simulate or sweep)")
+        raise ScenarioError(f"{out}: not a folder (give an output folder of simulate, sweep or compare)")
     if (out / "compare.json").is_file():
         from protocol_model.sim.report_compare import render_compare
 
-        return render_compare(out)
-    if not any((out / name).is_file() for name in ("sweep.json", "summary.json")):
-        raise ScenarioError(f"{out}: neither sweep.json nor summary.json (not an output of simulate or sweep)")
+        source, render = out / "compare.json", render_compare  # type: Path, Callable[[Path], object]
+        _load_doc(source, ("name", "source", "book", "paths", "diff", "scopes"))
+    elif any((out / name).is_file() for name in ("sweep.json", "summary.json")):
+        source = out / ("sweep.json" if (out / "sweep.json").is_file() else "summary.json")
+        render = _render
+        _report_doc(out)  # a bad JSON file is named where it is, before any copy
+    else:
+        raise ScenarioError(f"{out}: none of sweep.json, summary.json, compare.json (not an output of simulate, "
+                            f"sweep or compare)")
     check_out(out, "report")
-    _report_doc(out)  # a bad JSON file is named where it is, before any copy
-    with atomic_dir(out, seed_from_old=True) as tmp:
-        _render(tmp)
+    try:
+        with atomic_dir(out, seed_from_old=True) as tmp:
+            render(tmp)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:  # a JSON edited by hand
+        raise ScenarioError(f"{source}: {type(err).__name__} {err} while rendering (not a report of this package, "
+                            f"or edited by hand); the folder was left as it was") from None
     return out / "report.md"
 
 

@@ -20,6 +20,7 @@ from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
 from protocol_model.sim.outcome import drop_columns
+from protocol_model.sim.output import atomic_file
 
 HEADLINE = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_var95_usd", "bad_debt_probability",
             "liquidations_at_risk99_usd", "induced_drop_var99", "positions_liquidatable_at_once",
@@ -202,8 +203,8 @@ def render_compare(out: Path) -> Path:
                *_on_chain(wp, doc.get("on_chain", [])),
                *[("p", f"Note: {n}") for n in doc["notes"]]]
     blocks += [("img", f, caption) for f, caption in doc["figures"]]
-    (out / "report.md").write_text(fmt.markdown(blocks))
-    (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
+    atomic_file(out / "report.md", fmt.markdown(blocks))  # never in place: the folder may hard-link the old one
+    atomic_file(out / "report.html", fmt.html_page(blocks, doc["name"], out))
     return out / "report.md"
 
 

@@ -18,6 +18,7 @@ from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, METRICS
 from protocol_model.sim.optimise import PARAMETERS, PROFILES, Evaluation, OptimisationResult
+from protocol_model.sim.output import atomic_file
 from protocol_model.sim.report_compare import metric_row, on_chain_section
 
 
@@ -138,6 +139,6 @@ def render_optimise(out: Path) -> Path:
         blocks += on_chain_section(doc["on_chain"], "On-chain check of the recommendations",
                                    "The paths with the most bad debt under each recommendation")
     blocks += [("h2", "Method"), ("p", doc["method"])]
-    (out / "report.md").write_text(fmt.markdown(blocks))
-    (out / "report.html").write_text(fmt.html_page(blocks, doc["name"], out))
+    atomic_file(out / "report.md", fmt.markdown(blocks))  # never in place: the folder may hard-link the old one
+    atomic_file(out / "report.html", fmt.html_page(blocks, doc["name"], out))
     return out / "report.md"

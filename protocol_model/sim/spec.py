@@ -21,6 +21,7 @@ from protocol_model.scenario.kinds import read_kind
 from protocol_model.scenario.params import AssetSpec, PoolSpec
 from protocol_model.scenario.protocol import ReferringFile, referred_protocol
 from protocol_model.scenario.units import Bps
+from protocol_model.sim.books import check_weights
 from protocol_model.sim.config import AssetRisk, CascadeParams, Liquidators, OracleLag
 from protocol_model.sim.liquidation_rules import RuleName
 from protocol_model.sim.paths import Bridge, Gbm, Historical, JumpDiffusion, MarketModel
@@ -316,6 +317,10 @@ class SimulationSpec(_SimulationBody):
                 for k in getattr(syn, field_name) or {}:
                     if k not in names:
                         raise ValueError(f"book.synthetic.{field_name}: unknown asset '{k}' (known: {names})")
+            try:
+                check_weights(names, syn.debt_asset, syn.collateral_weights, syn.multi_debt_weights)
+            except ValueError as err:
+                raise ValueError(f"book.synthetic.{err}") from None
         for k in self.liquidators.redeem:
             if k not in names:
                 raise ValueError(f"liquidators.redeem: unknown asset '{k}' (known: {names})")
@@ -358,6 +363,26 @@ class Axis(Strict):
     values: list[float] = Field(min_length=1, max_length=50)
     assets: list[str] | None = None
     """assets the per-asset parameters apply to (default: every collateral asset of the book)"""
+
+    @model_validator(mode="after")
+    def _values_in_range(self) -> Axis:
+        whole, low, high = AXIS_RANGES[self.parameter]
+        for i, v in enumerate(self.values):
+            if not (math.isfinite(v) and low <= v <= high and (not whole or v == int(v))):
+                raise ValueError(f"values.{i}: {v:g} is not a valid {self.parameter} (a "
+                                 f"{'whole number' if whole else 'number'} from {low:g} to {high:g})")
+        if len(set(self.values)) != len(self.values):
+            raise ValueError(f"values: {self.values} repeat a value (each cell would run twice)")
+        return self
+
+
+AXIS_RANGES: dict[str, tuple[bool, float, float]] = {
+    "liquidation_threshold_bps": (True, 0, 10_000), "ltv_bps": (True, 0, 10_000),
+    "liquidation_bonus_bps": (True, 0, 10_000), "close_factor_bps": (True, 1, 10_000),
+    "volatility_scale": (False, 0, 1_000), "amm_depth_usd": (False, 1e-9, 1e18),
+    "oracle_delay_steps": (True, 0, 100_000)}
+"""Per sweep parameter: (whole numbers only, lowest, highest) value an axis may take; the finer rules between
+parameters (LTV below the threshold, the bonus within the threshold) are checked per cell before any work."""
 
 
 class SweepSpec(Strict):

@@ -18,7 +18,8 @@ from protocol_model.chain.import_command import (
     parse_pairs,
     redacted,
 )
-from protocol_model.chain.import_report import book_csv, hf_distribution, shown
+from protocol_model.chain.import_report import book_csv, hf_distribution, shown, summary_lines
+from protocol_model.exact.decimal_context import EXACT
 from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim import compare as cmp
 
@@ -101,6 +102,18 @@ def test_amounts_shown():
     assert shown(Decimal("10.000000000032012394")) == "10"
     assert shown(Decimal("9523.809524")) == "9,523.809524"
     assert shown(Decimal("1E+3")) == "1,000"
+
+
+def test_large_amounts_shown_exactly():
+    """Every integer digit of a uint256-sized amount is shown (the ``EXACT`` context, not Python's 28 digits), and
+    the totals of the summary add exactly: two whales of 10^29 + 0.25 USD each are 2·10^29 + 0.50 USD."""
+    whale = Decimal(2**256 - 1)  # 78 digits
+    assert shown(whale).replace(",", "") == str(2**256 - 1)
+    assert shown(EXACT.add(whale, Decimal("0.1234565"))) == f"{2**256 - 1:,}.123456"  # half-even at 6 places
+    big = EXACT.add(Decimal(10**29), Decimal("0.25"))
+    positions = [PositionRow(n, "", "USD", {"WETH": 1}, {"USDC": 1}, big, big, Decimal(2), False) for n in "ab"]
+    lines = summary_lines(_view("generic", positions))
+    assert f"total collateral ${2 * 10**29:,}.50, total debt ${2 * 10**29:,}.50 (indebted positions)" in lines
 
 
 def test_book_file_reads_back_as_compare_reads_it(tmp_path):
