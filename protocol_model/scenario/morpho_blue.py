@@ -20,13 +20,13 @@ refuse is refused here, with the file, field and rule named.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_DOWN, Context, Decimal
 from typing import Literal
 
 from pydantic import Field, StrictInt, model_validator
 
 from protocol_model.exact.decimal_context import EXACT
-from protocol_model.exact.math_lib import BPS
+from protocol_model.exact.math_lib import BPS, UINT256_MAX
 from protocol_model.exact.presets.morpho_blue.constants_lib import MAX_FEE, ORACLE_PRICE_SCALE, WAD
 from protocol_model.scenario.base import Strict, to_units
 from protocol_model.scenario.units import Bps
@@ -71,13 +71,23 @@ class MorphoMarketSpec(Strict):
 
 def oracle_price(price: Decimal, loan_decimals: int, collateral_decimals: int, what: str = "price") -> int:
     """Whole loan tokens per whole collateral token -> ``IOracle.price()``: loan-token units per collateral-token
-    unit × ``ORACLE_PRICE_SCALE`` (1e36). Raises ValueError when finer than that resolution."""
+    unit × ``ORACLE_PRICE_SCALE`` (1e36). Raises ValueError when finer than that resolution, or when the scaled
+    price does not fit the uint256 ``IOracle.price()`` returns."""
     scale = ORACLE_PRICE_SCALE * 10**loan_decimals
     value = EXACT.scaleb(EXACT.multiply(price, scale), -collateral_decimals)  # exact: no silent rounding
     if value != value.to_integral_value():
         raise ValueError(f"{what}: {price} is finer than the oracle's resolution (1e-36 loan units per "
                          f"collateral unit)")
+    if value > UINT256_MAX:
+        raise ValueError(f"{what}: {price} is above the highest price IOracle.price() can return "
+                         f"(2^256 − 1 at the 1e36 scale: {_highest_price(loan_decimals, collateral_decimals)})")
     return int(value)
+
+
+def _highest_price(loan_decimals: int, collateral_decimals: int) -> str:
+    """The highest whole-token price ``oracle_price`` accepts, in scientific notation (for error messages)."""
+    highest = EXACT.scaleb(Decimal(UINT256_MAX), collateral_decimals - loan_decimals - 36)
+    return f"{Context(prec=7, rounding=ROUND_DOWN).plus(highest):e}"  # rounded down: itself accepted
 
 
 class MorphoBlueSpec(Strict):
@@ -105,8 +115,9 @@ class MorphoBlueSpec(Strict):
         """Whole tokens of ``token`` -> token units (ValueError naming ``what`` when finer than one unit)."""
         return to_units(amount, self.tokens[token].decimals, what)
 
-    def market_price(self, market: str, price: Decimal | None = None) -> int:
-        """``market``'s oracle price (its file price, or ``price``) at 1e36 scale."""
+    def market_price(self, market: str, price: Decimal | None = None, what: str = "price") -> int:
+        """``market``'s oracle price (its file price, or ``price``) at 1e36 scale. Raises ValueError naming
+        ``what`` as ``oracle_price``."""
         m = self.markets[market]
         return oracle_price(m.price if price is None else price, self.tokens[m.loan_token].decimals,
-                            self.tokens[m.collateral_token].decimals)
+                            self.tokens[m.collateral_token].decimals, what)

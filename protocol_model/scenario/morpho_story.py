@@ -134,8 +134,14 @@ def _check_names(story: MorphoStory, spec: MorphoBlueSpec, path: str) -> None:
 
 
 def _check_units(step: MorphoStep, spec: MorphoBlueSpec, default_market: str, where: str) -> None:
-    """Every token amount of ``step`` converts to its token's units (no finer than one unit, within uint256)."""
+    """Every token amount of ``step`` converts to its token's units (no finer than one unit, within uint256), and
+    its price to the oracle's (no finer than its 1e-36 resolution, within uint256)."""
     market = spec.markets[step.market or default_market]
+    if step.price is not None:
+        try:
+            spec.market_price(step.market or default_market, step.price, f"{where}.price")
+        except ValueError as err:
+            raise ScenarioError(str(err)) from None
     collateral = step.op in ("supply_collateral", "withdraw_collateral")
     for field, token in (("assets", market.collateral_token if collateral else market.loan_token),
                          ("seized", market.collateral_token), ("amount", step.token)):

@@ -301,7 +301,8 @@ def story_ops(story: MorphoStory, spec: MorphoBlueSpec, addresses: MorphoAddress
                               on_behalf=acct[step.borrower])
             case "set_price":
                 assert step.price is not None
-                op = MorphoOp("set_price", sender, market, value=spec.market_price(market, step.price))
+                price = spec.market_price(market, step.price, f"{where}.price")
+                op = MorphoOp("set_price", sender, market, value=price)
             case "set_fee":
                 assert step.fee_bps is not None
                 op = MorphoOp("set_fee", sender, market, value=step.fee_bps * 10**14)
