@@ -23,7 +23,7 @@ import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_FLOOR, Context, Decimal, Inexact, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -76,7 +76,8 @@ class Move:
     def new_price(self, old: int, scale: Decimal) -> int:
         """The published price in the oracle's integer units: ``value × scale`` (floor), or for a relative move
         ``old × (1 + value)`` (floor). Raises ScenarioError for a price <= 0."""
-        raw = Decimal(old) * (1 + self.value) if self.relative else self.value * scale
+        raw = (EXACT.multiply(Decimal(old), EXACT.add(Decimal(1), self.value)) if self.relative
+               else EXACT.multiply(self.value, scale))  # exact, then floored: no 28-digit rounding first
         price = int(raw.to_integral_value(ROUND_FLOOR))
         if price <= 0:
             raise ScenarioError(f"--move {self.text}: the new price must be > 0 (got {price} oracle units)")
@@ -198,6 +199,15 @@ def _wad(value: int) -> Decimal:
     return EXACT.scaleb(Decimal(value), -18)
 
 
+def _divide(value: int, unit: int | Decimal) -> Decimal:
+    """``value / unit`` (a price or value in its oracle's units -> whole units): exact when the quotient terminates
+    (a power-of-ten unit, as every oracle here), else to 60 significant digits, rounded down."""
+    try:
+        return EXACT.divide(Decimal(value), Decimal(unit))
+    except Inexact:
+        return Context(prec=60, rounding=ROUND_DOWN).divide(Decimal(value), Decimal(unit))
+
+
 def _value(held: dict[str, int], decimals: dict[str, int | None], price: dict[str, Decimal]) -> Decimal:
     """The USD value of token units held, exact (``EXACT``: every digit of a whale's balance is kept)."""
     total = Decimal(0)
@@ -225,7 +235,8 @@ class AssetRow:
 class PositionRow:
     """One indebted account (Morpho: one account in one market) at the imported block: collateral counted by the
     protocol and debt by asset (token units), their values in ``unit`` (USD, or a Morpho market's loan token),
-    the health factor (None when the protocol computes none) and whether a liquidation would pass now."""
+    the health factor (None when the protocol computes none; Morpho: collateral value × LLTV / debt, a WAD rounded
+    down, so it is below 1 exactly when Morpho's ``_isHealthy`` is false) and whether a liquidation would pass now."""
 
     account: str
     market: str
@@ -425,7 +436,7 @@ def import_aave_v3(project: Any, opts: ImportOptions) -> ImportView:
     now = imported.block_timestamp
     pool.at(now)
     dec: dict[str, int | None] = {a: pool.reserves[a].decimals for a in imported.asset_names}
-    assets = [AssetRow(a, imported.asset_address[a], a, Decimal(pool.prices[a]) / base, pool.a_token_total_supply(a),
+    assets = [AssetRow(a, imported.asset_address[a], a, _divide(pool.prices[a], base), pool.a_token_total_supply(a),
                        pool.variable_debt_total_supply(a),
                        f"LTV {_pct(r.ltv)}, threshold {_pct(r.liquidation_threshold)}, bonus "
                        f"{_pct(r.liquidation_bonus - 10_000)}, protocol fee {_pct(r.liquidation_protocol_fee)}"
@@ -442,8 +453,8 @@ def import_aave_v3(project: Any, opts: ImportOptions) -> ImportView:
         coll = {a: b for a in imported.asset_names
                 if pool.reserves[a].id in config.collateral and (b := pool.a_token_balance(a, acct))}
         data = pool.get_user_account_data(acct)
-        positions.append(PositionRow(acct, "", "USD", coll, debt, Decimal(data.total_collateral_base) / base,
-                                     Decimal(data.total_debt_base) / base, _wad(data.health_factor),
+        positions.append(PositionRow(acct, "", "USD", coll, debt, _divide(data.total_collateral_base, base),
+                                     _divide(data.total_debt_base, base), _wad(data.health_factor),
                                      acct in unhealthy))
     notes = ["Aave V3 1.19.3 writes off no bad debt: debt left without collateral stays on the books"]
     return ImportView("aave-v3", opts.address, imported.block_number, now, assets, len(borrowers), positions,
@@ -527,7 +538,7 @@ def import_morpho_blue(project: Any, opts: ImportOptions) -> ImportView:
         mid, coll, loan = imported.ids[name], symbol[p.collateral_token], symbol[p.loan_token]
         m, price = morpho.market[mid], morpho.oracles[p.oracle].price
         scale = ORACLE_PRICE_SCALE * Decimal(10) ** ((decimals[loan] or 0) - (decimals[coll] or 0))
-        assets.append(AssetRow(name, "0x" + mid.hex(), loan, Decimal(price) / scale, m.total_supply_assets,
+        assets.append(AssetRow(name, "0x" + mid.hex(), loan, _divide(price, scale), m.total_supply_assets,
                                m.total_borrow_assets, f"LLTV {_pct(p.lltv // 10**14)}, LIF "
                                f"{Decimal(liquidation_incentive_factor(p.lltv)) / WAD:.4f}, fee "
                                f"{_pct(m.fee // 10**14)}"))
@@ -540,7 +551,7 @@ def import_morpho_blue(project: Any, opts: ImportOptions) -> ImportView:
             positions.append(PositionRow(
                 acct, name, loan, {coll: pos.collateral} if pos.collateral else {}, {loan: owed},
                 tokens(value, decimals[loan]), tokens(owed, decimals[loan]),
-                Decimal(value) * p.lltv / WAD / owed, not morpho.is_healthy(p, who)))
+                _wad(value * p.lltv // owed), not morpho.is_healthy(p, who)))
     accounts = len([n for n in a.accounts if n not in (KEEPER, "owner")])
     return ImportView("morpho-blue", opts.address, imported.block_number, now, assets, accounts, positions,
                       dict(decimals), imported, notes)

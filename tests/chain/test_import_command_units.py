@@ -158,3 +158,15 @@ def test_preset_books_hold_pairs_only():
     assert skipped == {"alice": "several assets: the lab's aave-v3 rule takes one collateral and one debt"}
     with pytest.raises(ScenarioError, match="--book-out: no position can be written"):
         book_csv(_view("aave-v3", positions[:1]))
+
+
+def test_a_move_prices_exactly_at_every_width():
+    """A move's new oracle price is the stated rule, floored once: ``⌊old × (1 + change)⌋`` or ``⌊price × scale⌋``,
+    for prices of any width (a Morpho price at the 1e36 scale has 37+ digits; Python's default 28-digit context
+    rounded it before the floor)."""
+    old = 1_181_234_567_890_123_456_789_012_345_678_901_234  # a wstETH/WETH oracle price (1e36 scale)
+    assert parse_move("m=-30%").new_price(old, Decimal(1)) == old * 7 // 10
+    assert parse_move("m=+12.5%").new_price(old, Decimal(1)) == old * 1125 // 1000
+    scale = Decimal(10) ** 36
+    assert parse_move("m=1.234567890123456789012345678901").new_price(0, scale) == \
+        1_234_567_890_123_456_789_012_345_678_901 * 10**6
