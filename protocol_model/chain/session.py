@@ -20,7 +20,7 @@ from protocol_model.chain.console import tokens
 from protocol_model.chain.faults import Node, pause_point, watch
 from protocol_model.chain.play import open_positions
 from protocol_model.chain.replay import Replay
-from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.decimal_context import EXACT
 
 
 def keep_chain_option(command: Any) -> Any:
@@ -38,8 +38,8 @@ def bad_debt_rows(scenario: Any, snapshot: Any) -> list[tuple[str, str, str]]:
     for spec in scenario.assets:
         units = int(snapshot.field("asset", spec.name, "bad_debt"))
         if units:
-            price = Decimal(int(snapshot.field("asset", spec.name, "price_wad"))) / WAD
-            usd = Decimal(units) / Decimal(10) ** spec.decimals * price
+            price = EXACT.scaleb(Decimal(int(snapshot.field("asset", spec.name, "price_wad"))), -18)
+            usd = EXACT.multiply(EXACT.scaleb(Decimal(units), -spec.decimals), price)  # exact, rounded to print
             rows.append((spec.name, tokens(units, spec.decimals), f"{usd:,.2f}"))
     return rows
 
