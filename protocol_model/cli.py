@@ -112,10 +112,12 @@ def _story(args: argparse.Namespace) -> int:
 
 
 def _print_outcomes(steps: Any, outcomes: list[str], width: int = 16) -> int:
-    """One line per step (index, op, outcome, whether the file expects it); returns the count not expected."""
+    """A header, then one line per step (index, op, outcome, whether the file expects it); returns the count not
+    expected."""
     wrong = 0
+    print(f"{'#':>3} {'step':<{width}} {'outcome':<24} as the file expects")
     for i, (step, got) in enumerate(zip(steps, outcomes, strict=True)):
-        mark = "ok" if got == step.expect else f"MISMATCH (file expects {step.expect})"
+        mark = "yes" if got == step.expect else f"MISMATCH (file expects {step.expect})"
         wrong += got != step.expect
         print(f"{i:3d} {step.op:<{width}} {got:<24} {mark}")
     return wrong

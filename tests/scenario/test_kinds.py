@@ -42,7 +42,10 @@ def test_check_says_which_kind_each_file_is(kind, capsys):
 def test_story_command_plays_stories_and_perp_stories(capsys):
     for kind in ("story", "perp_story"):
         assert main(["story", str(SAMPLE[kind])]) == 0
-        assert ", 0 mismatches (exact model" in capsys.readouterr().out
+        out = capsys.readouterr().out.splitlines()
+        assert out[0].split() == ["#", "step", "outcome", "as", "the", "file", "expects"]  # the columns named
+        assert all(line.split()[-1] == "yes" for line in out[1:-1]) and len(out) > 2
+        assert ", 0 mismatches (exact model" in out[-1]
 
 
 def test_a_file_without_kind_is_refused(tmp_path, capsys):
