@@ -10,6 +10,7 @@ from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.perp_engine import ENGINE, PerpEngine
+from protocol_model.exact.perp.perp_math import to_int256
 from protocol_model.scenario.perp import PerpScenario, answer, wad
 from protocol_model.world.action import play_steps
 from protocol_model.world.snapshot import diff_tables
@@ -186,7 +187,7 @@ class PerpModelWorld:
                 e.liquidate(a.account, a.target, a.market, now)
             elif a.kind == "price":
                 old = e.feeds[a.asset]
-                e.set_feed(a.asset, Feed(a.answer, old.decimals, old.round_id + 1, now))
+                e.set_feed(a.asset, old.pushed(a.answer, now))  # MockAggregator.setAnswer: heartbeats
             elif a.kind != "warp":
                 raise ValueError(f"unknown action {a.kind}")
         except errors.PoolError as err:
@@ -196,22 +197,28 @@ class PerpModelWorld:
         return "ok"
 
     def snapshot(self) -> PerpSnapshot:
-        """Every readable field, margin views as of ``view_time`` (pending funding included, as on chain)."""
+        """Every readable field, margin views as of ``view_time`` (pending funding included, as on chain).
+
+        Raises ``SafeCastOverflowedUintToInt`` where ``PerpLens.snapshot`` reverts: an unsigned field (insurance
+        fund, unsocialised loss, a token balance, mark or index price, open interest, a margin requirement) at or
+        above 2^255, which the lens's int256 tables cannot hold; fields are converted in the lens's order."""
         e, now = self.engine, self.view_time
-        glob = (e.insurance_fund_wad, e.unsocialized_loss_wad, e.ledger.balance(e.collateral, ENGINE))
+        glob = (to_int256(e.insurance_fund_wad), to_int256(e.unsocialized_loss_wad),
+                to_int256(e.ledger.balance(e.collateral, ENGINE)))
         markets: dict[int, tuple[int, ...]] = {}
         for i, m in enumerate(e.markets):
+            fields = (m.cum_long_wad, m.cum_short_wad, to_int256(m.mark_price_wad), to_int256(m.long_oi_wad),
+                      to_int256(m.short_oi_wad), m.last_funding_time)
             try:
-                ok, price = 1, e.index_price(m.index_asset)
+                ok, price = 1, e.index_price(m.index_asset, now)
             except errors.PoolError:
                 ok, price = 0, 0
-            markets[i] = (m.cum_long_wad, m.cum_short_wad, m.mark_price_wad, m.long_oi_wad, m.short_oi_wad,
-                          m.last_funding_time, ok, price, m.mark_time)
+            markets[i] = (*fields, ok, to_int256(price), m.mark_time)
         accounts: dict[str, tuple[int, ...]] = {}
         positions: dict[tuple[str, int], tuple[int, ...]] = {}
         for a in self.account_names:
-            accounts[a] = (e.cross_balance_wad.get(a, 0), e.ledger.balance(e.collateral, a)) + _margin_fields(
-                e, a, False, 0, now)
+            accounts[a] = (e.cross_balance_wad.get(a, 0), to_int256(e.ledger.balance(e.collateral, a))) + (
+                _margin_fields(e, a, False, 0, now))
             for i in range(len(e.markets)):
                 p = e.position(a, i)
                 positions[(a, i)] = (p.size_wad, p.open_notional_wad, p.funding_snapshot_wad, int(p.isolated),
@@ -220,11 +227,13 @@ class PerpModelWorld:
 
 
 def _margin_fields(e: PerpEngine, account: str, iso: bool, market: int, now: int) -> tuple[int, ...]:
+    """(ok, equity, initial, maintenance) of one bucket as the lens reads it: zeros when the margin view reverts;
+    requirements through SafeCast outside that catch (``SafeCastOverflowedUintToInt`` at or above 2^255)."""
     try:
         mg = e.margin(account, iso, market, now)
     except errors.PoolError:
         return (0, 0, 0, 0)
-    return (1, mg.equity_wad, mg.initial_wad, mg.maintenance_wad)
+    return (1, mg.equity_wad, to_int256(mg.initial_wad), to_int256(mg.maintenance_wad))
 
 
 def run_perp_model(scenario: PerpScenario, start: int = 1_700_000_000) -> tuple[PerpModelWorld, list[str]]:

@@ -94,3 +94,39 @@ def test_trade_size_past_int256_reverts_alike(whale_world, size, price, expected
     ])
     assert outcomes[0] == ("ok", "ok")
     assert outcomes[1] == (expected, expected)
+
+
+def snapshot_outcome(read) -> str:
+    """'ok' or the name of the revert a snapshot read raised (model error or in-process view revert)."""
+    try:
+        read()
+    except Exception as err:  # noqa: BLE001 - both twins' revert types carry the revert's name
+        name = getattr(err, "name", None)
+        if name is None:
+            raise
+        return name
+    return "ok"
+
+
+def test_lens_field_past_int256_reverts_alike(whale_world):
+    """PerpLens reads uint256 fields into int256 tables. A plain ``int256(x)`` wrapped an insurance fund of 2^255
+    WAD or more to a negative number (the model read it positive: a false mismatch, or a wrong table). Through
+    SafeCast the whole snapshot reverts ``SafeCastOverflowedUintToInt`` on chain, and the model's snapshot raises the
+    same; one wei below the bound both read the fund as it is."""
+    world, base = whale_world
+    snap = world.driver.snapshot()
+    model, now = copy.deepcopy(base), world.now()
+    try:
+        below = (2**255 - 1) // SCALE  # the fund one token unit short of 2^255 WAD
+        for units, expected in ((below, "ok"), (AT_2_255 - below, "SafeCastOverflowedUintToInt")):
+            now += 1
+            action = PerpAction("fund_insurance", "alice", amount=units)
+            assert (model.apply(action, now), world.apply(action, now)) == ("ok", "ok")
+            assert (snapshot_outcome(model.snapshot), snapshot_outcome(world.snapshot)) == (expected, expected)
+            if expected == "ok":
+                fund = model.engine.insurance_fund_wad
+                assert world.snapshot().field("global", None, "insurance_fund_wad") == fund == below * SCALE
+                assert not model.snapshot().diff(world.snapshot())
+        assert model.engine.insurance_fund_wad >= 2**255
+    finally:
+        world.driver.restore(snap)

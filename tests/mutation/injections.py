@@ -568,6 +568,21 @@ def _oracle_10(ctx):
     check(ctx.pid_check)()
 
 
+STRATEGY_ORACLE = "tests/crosscheck/test_strategy_oracle_rounds.py"
+
+
+@injects("P-ORACLE-12", f"{STRATEGY_ORACLE}::test_a_looper_unwind_reads_the_router_like_the_chain",
+         "the strategy twins read the primary answer only (no round check)", "in-process")
+def _oracle_12(ctx):
+    from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
+    from protocol_model.exact.oracle.price_router import price_wad
+
+    ctx.monkeypatch.setattr("protocol_model.exact.strategies.pool_oracle.router_price_wad",
+                            lambda asset, feed, *_: price_wad(asset, feed))
+    stale = [{"op": "feed", "asset": "WETH", "price_usd": "2000", "age_s": DEFAULT_MAX_AGE_S + 1}]
+    check(ctx.pid_check)(stale, "StalePrice")
+
+
 @injects("P-ORACLE-11", "tests/model/test_pair_feed.py::test_twap_needs_a_window_and_barely_moves_on_a_short_pump",
          "the TWAP feed answers the spot price", raises=(AssertionError, FAILED))
 def _oracle_11(ctx):

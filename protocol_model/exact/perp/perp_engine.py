@@ -25,6 +25,7 @@ from protocol_model.exact.math_lib import (
     mul_div_up,
 )
 from protocol_model.exact.math_lib import checked_int256 as i256
+from protocol_model.exact.oracle.oracle_policy import router_price_wad
 from protocol_model.exact.oracle.price_router import Feed, price_wad
 from protocol_model.exact.perp import errors
 from protocol_model.exact.perp.params import MarketParams
@@ -86,10 +87,10 @@ class PerpEngine:
         funding clocks at ``now`` (seconds); returns the new market id.
 
         Raises, in order: the ``MarketParams.validate`` errors (MarginRatiosInvalid, BpsOutOfRange,
-        ZeroFundingPeriod, ZeroMarkMaxAge), then the price errors (FeedNotSet, InvalidPrice, PriceOverflow). The
+        ZeroFundingPeriod, ZeroMarkMaxAge), then the ``index_price`` errors at ``now``. The
         contract's ZeroAddress check has no model counterpart."""
         params.validate()
-        index = self.index_price(index_asset)
+        index = self.index_price(index_asset, now)
         self.markets.append(Market(index_asset, params, index, now, now))
         return len(self.markets) - 1
 
@@ -108,10 +109,17 @@ class PerpEngine:
         nothing."""
         self.feeds[asset] = feed
 
-    def index_price(self, asset: str) -> int:
-        """The index price of ``asset`` in WAD (USD per whole base unit): ``priceRouter.priceWad(asset)`` for a feed
-        without policy. Raises FeedNotSet, InvalidPrice, PriceOverflow."""
-        return price_wad(asset, self.feeds.get(asset))
+    def index_price(self, asset: str, now: int | None = None) -> int:
+        """The index price of ``asset`` in WAD (USD per whole base unit): ``priceRouter.priceWad(asset)`` at block
+        time ``now`` (seconds) for a feed without policy, every check the router makes included. Raises, in order:
+        FeedNotSet, FeedReverted, InvalidPrice, PriceOverflow, InvalidRound (updatedAt zero or in the future, an
+        incomplete round), StalePrice (older than the router's default maximum age). Without ``now`` only FeedNotSet,
+        InvalidPrice and PriceOverflow are checked (the reading of a heartbeating feed, for tests and tools); every
+        entry point and margin view passes its ``now``."""
+        feed = self.feeds.get(asset)
+        if now is None:
+            return price_wad(asset, feed)
+        return router_price_wad(asset, feed, None, None, None, now)
 
     # ------------------------------------------------------------------ collateral
 
@@ -209,7 +217,7 @@ class PerpEngine:
         self._accrue_bucket(buyer, self.position(buyer, market).isolated, market, now)
         self._accrue_bucket(seller, self.position(seller, market).isolated, market, now)
         m = self.markets[market]
-        index = self.index_price(m.index_asset)
+        index = self.index_price(m.index_asset, now)
         band = bps_mul_down(index, m.params.price_band_bps)
         if checked_add(price, band) < index or price > index + band:
             raise errors.PriceOutsideBand(price, index)
@@ -262,7 +270,7 @@ class PerpEngine:
         m.last_funding_time = now
         if m.long_oi_wad == 0 or fresh == 0:
             return
-        premium, rate, delta = self.funding_step(m, self.index_price(m.index_asset), fresh)
+        premium, rate, delta = self.funding_step(m, self.index_price(m.index_asset, now), fresh)
         m.cum_long_wad = i256(m.cum_long_wad + delta)
         m.cum_short_wad = i256(m.cum_short_wad + delta)
         self.events.append(FundingEvent(market, premium, rate, delta))
@@ -378,7 +386,7 @@ class PerpEngine:
             s = p.size_wad
             if s == 0:
                 continue
-            price = self.index_price(m.index_asset)
+            price = self.index_price(m.index_asset, now)
             owed = ceil_div(i256(s * i256(self.side_index_now(m, s, price, now) - p.funding_snapshot_wad)), WAD)
             equity = i256(equity + i256(i256(floor_div(i256(s * price), WAD) - p.open_notional_wad) - owed))
             notional = mul_div_up(abs_int256(s), price, WAD)
@@ -413,7 +421,7 @@ class PerpEngine:
         mg = self.margin(account, iso, market, now)
         if mg.equity_wad >= mg.maintenance_wad:
             raise errors.NotLiquidatable()
-        price = self.index_price(m.index_asset)
+        price = self.index_price(m.index_asset, now)
         abs_size = abs_int256(p.size_wad)
         if mg.equity_wad < bps_mul_down(mg.maintenance_wad, m.params.full_liquidation_bps):
             close_abs = abs_size

@@ -15,7 +15,7 @@ from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_
 from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
-from protocol_model.exact.oracle.price_router import price_wad
+from protocol_model.exact.strategies.pool_oracle import pool_price_wad
 
 LOOPER = "looper"
 """The Looper's name in the ledger (and as the pool's authorized operator)."""
@@ -95,7 +95,7 @@ class Looper:
         self._supply(collateral, equity, user, now)
         supplied, borrowed, done = equity, 0, 0
         for _ in range(rounds):
-            amount = self._round_borrow(user, debt, borrow_fraction_bps)
+            amount = self._round_borrow(user, debt, borrow_fraction_bps, now)
             if amount == 0:
                 break
             self.pool.borrow_on_behalf(LOOPER, debt, amount, user, LOOPER, now)
@@ -124,7 +124,7 @@ class Looper:
         flash_amount = get_amount_in(extra, *pair.reserves(debt))
 
         def on_flash_loan(initiator: str, asset: str, amount: int, fee: int) -> bool:
-            self._check_slippage(asset, amount, collateral, extra, max_slippage_bps)
+            self._check_slippage(asset, amount, collateral, extra, max_slippage_bps, now)
             self._swap_out(pair, asset, amount, extra, now)
             self._supply(collateral, supplied, user, now)
             self.pool.borrow_on_behalf(LOOPER, asset, amount + fee, user, LOOPER, now)
@@ -165,7 +165,7 @@ class Looper:
             amount_in = get_amount_in(amount + fee, *pair.reserves(collateral))
             if amount_in > withdrawn:
                 raise errors.UnwindShortfall(amount_in, withdrawn)
-            self._check_slippage(collateral, amount_in, asset, amount + fee, max_slippage_bps)
+            self._check_slippage(collateral, amount_in, asset, amount + fee, max_slippage_bps, now)
             self._swap_out(pair, collateral, amount_in, amount + fee, now)
             result["sold"], result["left"] = amount_in, withdrawn - amount_in
             ledger.approve(asset, LOOPER, POOL, amount + fee)
@@ -190,24 +190,26 @@ class Looper:
         self.pool.ledger.approve(asset, LOOPER, POOL, amount)
         self.pool.supply(LOOPER, asset, amount, on_behalf, now)
 
-    def _price(self, asset: str) -> int:
-        return price_wad(asset, self.pool.feeds.get(asset))
+    def _price(self, asset: str, now: int) -> int:
+        """``pool.priceRouter().priceWad(asset)`` at ``now``: every check of the router (policy, fallback, sequencer,
+        staleness), as the contract reads it."""
+        return pool_price_wad(self.pool, asset, now)
 
     def _decimals(self, asset: str) -> int:
         return self.pool.assets[asset].state.decimals
 
-    def _round_borrow(self, user: str, debt: str, fraction_bps: int) -> int:
+    def _round_borrow(self, user: str, debt: str, fraction_bps: int, now: int) -> int:
         values = self.pool.account_values(user)
         if values.borrow_capacity_wad <= values.debt_wad:
             return 0
         amount = bps_mul_down(mul_div_down(values.borrow_capacity_wad - values.debt_wad, 10 ** self._decimals(debt),
-                                           self._price(debt)), fraction_bps)
+                                           self._price(debt, now)), fraction_bps)
         return amount - ROUNDING_MARGIN if amount > ROUNDING_MARGIN else 0
 
     def _swap_exact_in(self, pair: V2Pair, token_in: str, amount_in: int, token_out: str, max_slippage_bps: int,
                        now: int) -> int:
         out = get_amount_out(amount_in, *pair.reserves(token_in))
-        self._check_slippage(token_in, amount_in, token_out, out, max_slippage_bps)
+        self._check_slippage(token_in, amount_in, token_out, out, max_slippage_bps, now)
         self._swap_out(pair, token_in, amount_in, out, now)
         return out
 
@@ -217,9 +219,9 @@ class Looper:
         pair.swap(0 if zero_in else amount_out, amount_out if zero_in else 0, LOOPER, now)
 
     def _check_slippage(self, token_in: str, amount_in: int, token_out: str, amount_out: int,
-                        max_slippage_bps: int) -> None:
-        in_unit_value = self._price(token_in) * 10 ** self._decimals(token_out)
-        out_unit_value = self._price(token_out) * 10 ** self._decimals(token_in)
+                        max_slippage_bps: int, now: int) -> None:
+        in_unit_value = self._price(token_in, now) * 10 ** self._decimals(token_out)
+        out_unit_value = self._price(token_out, now) * 10 ** self._decimals(token_in)
         min_out = bps_mul_up(mul_div_up(amount_in, in_unit_value, out_unit_value), BPS - max_slippage_bps)
         if amount_out < min_out:
             raise errors.SlippageExceeded(amount_out, min_out)
