@@ -71,6 +71,7 @@ INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck
 	tests/crosscheck/test_presets_on_chain.py \
 	tests/crosscheck/test_fuzz_campaign.py tests/crosscheck/test_compare_multi_on_chain.py \
 	tests/crosscheck/test_aave_stories_inprocess.py tests/crosscheck/test_perp_int_casts.py tests/mutation/test_boundaries.py \
+	tests/crosscheck/test_strategy_oracle_rounds.py tests/crosscheck/test_perp_index_feed.py \
 	tests/mutation/test_misc_bounds.py tests/mutation/test_liquidation_bounds.py \
 	tests/mutation/test_inprocess_differential.py tests/mutation/test_mutate_tool.py \
 	tests/mutation/test_property_injections.py

@@ -32,6 +32,14 @@ def suite_stats(config: pytest.Config, suite: str) -> CrosscheckStats:
     return config.stash.setdefault(_SUITES, {}).setdefault(suite, CrosscheckStats())
 
 
+@pytest.fixture(scope="module")
+def lev_in_process():
+    """The leveraged-token world (2x and 3x vaults) on the in-process chain (revm), one per test module."""
+    from protocol_model.chain.inprocess_world import deploy_leveraged_in_process
+
+    return deploy_leveraged_in_process()
+
+
 @pytest.fixture(scope="session")
 def crosscheck_stats(pytestconfig) -> CrosscheckStats:
     """Counts of the cross-checks run on the session's ape network (stories, fuzzers, replays)."""

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from protocol_model.chain.inprocess_world import deploy_leveraged_in_process
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.strategies.leveraged_token import VIRTUAL_SHARES
@@ -43,12 +42,6 @@ def usd(price: str) -> int:
 def lev(project, admin, signers):
     """The leveraged-token world on the session's chain (anvil)."""
     return LevWorld.deploy(project, admin, signers)
-
-
-@pytest.fixture(scope="module")
-def lev_in_process():
-    """The same world on the in-process chain (revm), from the same bytecode."""
-    return deploy_leveraged_in_process()
 
 
 def run(lev: LevWorld, op: LevOp, expect: str | None, stats=None) -> str:

@@ -16,7 +16,7 @@ import copy
 import pytest
 
 from protocol_model.chain.driver import Call
-from protocol_model.chain.inprocess_world import deploy_in_process, deploy_leveraged_in_process
+from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.leveraged import LevOp
 from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
 from protocol_model.scenario.story import parse_scenario
@@ -45,12 +45,6 @@ def test_a_looper_unwind_reads_the_router_like_the_chain(rounds, expected):
     story["steps"] += [*rounds, {**UNWIND_ALICE, "expect": expected}]
     scenario = parse_scenario(story, "looper oracle rounds")
     opened(deploy_in_process(scenario), scenario)  # every step's outcome and the final snapshot agree
-
-
-@pytest.fixture(scope="module")
-def lev_in_process():
-    """The leveraged-token world on the in-process chain (2x and 3x vaults)."""
-    return deploy_leveraged_in_process()
 
 
 @pytest.mark.parametrize(("age", "lag", "expected"), [
