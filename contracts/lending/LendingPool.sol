@@ -414,7 +414,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
 
     /// @notice Repays up to `repayAmount` of `borrower`'s `debtAsset` debt and seizes `collateralAsset`
     /// worth the repaid value times (1 + bonus). Only while the borrower's health factor is below 1.
-    /// Rules (docs/SPEC.md §3.6): unpriceable assets the liquidation does not touch count as zero; the
+    /// Rules (docs/SPEC.md §3.6): an unpriceable debt the liquidation does not touch counts as zero, an
+    /// unpriceable collateral reverts with its price error (anyone may force some rejections); the
     /// repayment is derived from the seized collateral; nothing repaid or seized reverts; no dust is left.
     function liquidate(address borrower, address collateralAsset, address debtAsset, uint256 repayAmount)
         external
@@ -758,8 +759,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev (Σ collateral × threshold, Σ debt) in USD WAD as `_accountValues`, except that an asset whose price
-    /// the router rejects counts as zero (collateral and debt alike): a liquidation is decided on valid prices.
+    /// @dev (Σ collateral × threshold, Σ debt) in USD WAD as `_accountValues`, except that a debt-only asset whose
+    /// price the router rejects counts as zero (a lower bound of the debt); a collateral's rejected price reverts
+    /// with the router's error, as anyone may force some rejections (a breaker tripped by a swap: docs/SPEC.md §3.6).
     /// The two assets of the liquidation reuse the prices `liq` read already (the same call, the same block).
     function _liquidationValues(address account, Liquidation memory liq, address collateralAsset, address debtAsset)
         internal
@@ -775,7 +777,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
                 uint256 sc = (bits >> id) & 1 == 1 && m.collateralEnabled ? scaledSupplyOf[asset][account] : 0;
                 uint256 sd = (bits >> (128 + id)) & 1 == 1 ? scaledDebtOf[asset][account] : 0;
                 (bool priced, uint256 priceWad) = (sc != 0 || sd != 0)
-                    ? _priceForLiquidation(asset, liq, collateralAsset, debtAsset)
+                    ? _priceForLiquidation(asset, liq, collateralAsset, debtAsset, sc != 0)
                     : (false, 0);
                 if (priced) {
                     uint256 unit = _unit(m.decimals);
@@ -791,15 +793,18 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         }
     }
 
-    /// @dev The price of `asset` for `_liquidationValues`: the liquidation's own two prices, else the router's
-    /// (false when the router rejects it).
-    function _priceForLiquidation(address asset, Liquidation memory liq, address collateralAsset, address debtAsset)
-        internal
-        view
-        returns (bool, uint256)
-    {
+    /// @dev The price of `asset` for `_liquidationValues`: the liquidation's own two prices, else the router's; a
+    /// rejection reverts for a `collateral` asset and is (false, 0) for a debt-only one.
+    function _priceForLiquidation(
+        address asset,
+        Liquidation memory liq,
+        address collateralAsset,
+        address debtAsset,
+        bool collateral
+    ) internal view returns (bool, uint256) {
         if (asset == debtAsset) return (true, liq.debtPriceWad);
         if (asset == collateralAsset) return (true, liq.collPriceWad);
+        if (collateral) return (true, priceRouter.priceWad(asset));
         try priceRouter.priceWad(asset) returns (uint256 p) {
             return (true, p);
         } catch {

@@ -102,3 +102,49 @@ def test_partial_liquidation_never_lowers_hf(coll_dec, debt_dec, coll_price, deb
     unit_debt = mul_div_up(1, debt_price, 10**debt_dec) + 1
     # HF' >= HF  <=>  A'·D >= A·D'; rounding: one unit of each token's value, twice
     assert (coll_after + 2 * unit_coll) * debt_value >= adjusted * max(debt_after - 2 * unit_debt, 0)
+
+
+def _three_asset_pool(decs, prices, coll, other_coll, other_debt, debt, other_rejected):
+    """A model pool at RAY indices: alice's consented A collateral (``coll`` scaled), her ``debt`` of D, and her
+    position in B, the asset a liquidation of A for D does not touch (``other_coll`` consented supply,
+    ``other_debt`` debt); B's feed reverts when ``other_rejected``."""
+    from protocol_model.exact.lending.lending_pool import LendingPool
+    from protocol_model.exact.lending.params import AssetConfig, RateParams
+    from protocol_model.exact.oracle.price_router import Feed
+
+    pool = LendingPool(oracle_now=1)  # heartbeating feeds, dated at the reading block
+    for name, dec, price in zip("ABD", decs, prices, strict=True):
+        pool.list_asset(name, RateParams(0, 0, 0, WAD // 2), AssetConfig(7_000, 8_000, 500, 1_000, 1_000), dec, 0)
+        pool.set_feed(name, Feed(price // 10**10, reverts=name == "B" and other_rejected))
+    pool.scaled_supply[("A", "alice")], pool.scaled_debt[("D", "alice")] = coll, debt
+    pool.collateral_use.add(("alice", "A"))
+    if other_coll:
+        pool.scaled_supply[("B", "alice")] = other_coll
+        pool.collateral_use.add(("alice", "B"))
+    if other_debt:
+        pool.scaled_debt[("B", "alice")] = other_debt
+    return pool
+
+
+@settings(max_examples=300, deadline=None)
+@given(decs=st.tuples(decimals_st, decimals_st, decimals_st), prices=st.tuples(price_st, price_st, price_st),
+       coll=st.integers(1, 10**30), debt=st.integers(1, 10**30), other=st.integers(1, 10**30),
+       role=st.sampled_from(["collateral", "debt", "both"]))
+def test_a_rejected_price_never_lowers_the_liquidation_hf(decs, prices, coll, debt, other, role):
+    """P-LIQ-09 (docs/SPEC.md §3.6): rejecting the price of an asset the liquidation does not touch never lowers
+    the HF the liquidation is decided on, compared with that asset at its valid price (whatever it is): an
+    untouched collateral's rejection raises the router's error (FeedReverted here), an untouched debt-only asset
+    counts as zero (the debt's lower bound). Anyone can force some rejections (a spot breaker tripped by a swap),
+    so a rejection must never make a healthy account liquidatable."""
+    other_coll, other_debt = (other if role != "debt" else 0), (other if role != "collateral" else 0)
+    valid = _three_asset_pool(decs, prices, coll, other_coll, other_debt, debt, False).liquidation_values("alice")
+    rejected_pool = _three_asset_pool(decs, prices, coll, other_coll, other_debt, debt, True)
+    if other_coll:
+        try:
+            rejected_pool.liquidation_values("alice")
+        except errors.FeedReverted:
+            return
+        raise AssertionError("P-LIQ-09: a rejected collateral price was valued (as zero) in a liquidation's HF")
+    adjusted, debt_value = rejected_pool.liquidation_values("alice")
+    # HF(rejected) >= HF(valid), cross-multiplied (the debt is never zero: alice owes D)
+    assert adjusted * valid[1] >= valid[0] * debt_value, "P-LIQ-09: a rejected price lowered the liquidation HF"

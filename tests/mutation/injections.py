@@ -396,6 +396,26 @@ injects("P-LIQ-08", "tests/model/test_rules.py::test_seize_all_shrinks_repayment
     patch_then_check("protocol_model.exact.lending.liquidation.mul_div_up", fp.mul_div_down))
 
 
+@injects("P-LIQ-09", "tests/model/test_pool_fault_properties.py::test_a_rejected_price_never_lowers_the_liquidation_hf",
+         "a rejected collateral price counts as zero in the liquidation HF (the old item-3 rule)", match="P-LIQ-09")
+def _liq_09(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.liquidation_values
+
+    def zeroing(self, account):  # each collateral the router rejects dropped, as if worth nothing
+        pool = _clone(self)
+        for asset in list(pool.assets):
+            try:
+                pool._price_wad(asset)
+            except errors.PoolError:
+                pool.collateral_use.discard((account, asset))
+        return original(pool, account)
+
+    ctx.monkeypatch.setattr(LendingPool, "liquidation_values", zeroing)
+    check(ctx.pid_check)()
+
+
 # ================================================================== math
 
 injects("P-MATH-01", "tests/model/test_fixed_point.py::test_up_is_down_plus_remainder_flag",

@@ -332,6 +332,7 @@ class LendingPool:
         """``LendingPool.liquidate``: repay up to ``repay_amount`` of the borrower's ``debt_asset`` debt and
         seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
         CollateralNotEnabled, (accrue the borrower's assets) NoDebt, NoCollateral, price errors of the two assets,
+        then of the borrower's other collateral (listing order; a rejected debt-only asset counts as zero),
         HealthyAccount, NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
@@ -405,7 +406,9 @@ class LendingPool:
 
     def liquidation_values(self, account: str) -> tuple[int, int]:
         """``LendingPool._liquidationValues``: (adjusted collateral, debt) in USD WAD as ``account_values``,
-        except that an asset whose price the router rejects counts as zero (SPEC §3.6, unpriceable assets)."""
+        except that a debt-only asset whose price the router rejects counts as zero (SPEC §3.6, unpriceable
+        assets). Raises the router's price errors of a collateral asset (listing order): anyone can force some
+        rejections (a spot breaker tripped by a swap), which must not zero a borrower's collateral."""
         adjusted = debt = 0
         for asset, listed in self.assets.items():
             sc = self._collateral_scaled(asset, account)
@@ -415,6 +418,8 @@ class LendingPool:
             try:
                 price = self._price_wad(asset)
             except errors.PoolError:
+                if sc:
+                    raise
                 continue
             s, unit = listed.state, 10**listed.state.decimals
             if sc:
