@@ -15,7 +15,10 @@ import {PairFeedErrorsLib} from "../libraries/PairFeedErrorsLib.sol";
 /// circuit breaker's reference, is the pair's average price since the newest observation taken before this
 /// block (a swap in this block cannot move it); both are dated by the quote feed's round (the oldest
 /// input: startedAt and updatedAt are the quote's, and the round is incomplete if the quote's is), so the
-/// router's maximum age and round checks apply through the derived feed.
+/// router's maximum age and round checks apply through the derived feed. In TWAP mode round 2 is dated no later
+/// than its observation's timestamp + `windowSec` too: an average over `windowSec + x` seconds is `x` seconds
+/// late (nobody called `update()`), and the router's maximum age bounds `x` (else it would average, as fresh,
+/// over any time since the last observation).
 /// @dev Two observations are kept: `update()` records a new one once the newest is `windowSec` old (and at
 /// most one per block), so the older slot is always at least `windowSec` old once the first window has passed.
 contract PairPriceFeed is AggregatorV3Interface {
@@ -113,20 +116,17 @@ contract PairPriceFeed is AggregatorV3Interface {
         view
         returns (uint80, int256, uint256, uint256, uint80)
     {
-        if (roundId == LATEST_ROUND) return _round(LATEST_ROUND, priceX112());
+        if (roundId == LATEST_ROUND) return _latest();
         if (roundId != REFERENCE_ROUND) revert PairFeedErrorsLib.NoSuchRound(roundId);
         Observation memory o = newest.timestamp < block.timestamp ? newest : previous;
         if (o.timestamp >= block.timestamp) revert PairFeedErrorsLib.NoSuchRound(roundId);
-        uint256 avgX112;
-        unchecked {
-            avgX112 = (_cumulative() - o.cumulative) / (block.timestamp - o.timestamp);
-        }
-        return _round(REFERENCE_ROUND, avgX112);
+        return _round(REFERENCE_ROUND, _averageSince(o), type(uint256).max);
     }
 
-    /// @notice Round 2: the price as of this block, dated by the quote feed's latest round.
+    /// @notice Round 2: the price as of this block, dated by the quote feed's latest round (in TWAP mode no later
+    /// than the observation's timestamp + `windowSec`).
     function latestRoundData() external view returns (uint80, int256, uint256, uint256, uint80) {
-        return _round(LATEST_ROUND, priceX112());
+        return _latest();
     }
 
     /// @notice The base price in quote units as UQ112x112 per base unit (spot or TWAP, as configured).
@@ -137,21 +137,48 @@ contract PairPriceFeed is AggregatorV3Interface {
             if (rb == 0 || rq == 0) revert PairFeedErrorsLib.EmptyPair();
             return (rq << 112) / rb;
         }
-        Observation memory o = block.timestamp - newest.timestamp >= windowSec ? newest : previous;
-        uint256 elapsed = block.timestamp - o.timestamp;
-        if (elapsed < windowSec) revert PairFeedErrorsLib.WindowNotElapsed(o.timestamp, windowSec);
+        return _averageSince(_twapObservation());
+    }
+
+    /// @dev The pair's average price of `base` (UQ112x112) since observation `o` (taken before this block).
+    function _averageSince(Observation memory o) internal view returns (uint256) {
         unchecked {
-            return (_cumulative() - o.cumulative) / elapsed;
+            return (_cumulative() - o.cumulative) / (block.timestamp - o.timestamp);
         }
     }
 
-    /// @dev Round `roundId` at the pair price `pX112`, priced with the quote feed's latest round and dated by it.
-    function _round(uint80 roundId, uint256 pX112) internal view returns (uint80, int256, uint256, uint256, uint80) {
+    /// @dev The observation a TWAP read averages from: the newest at least `windowSec` old (WindowNotElapsed if
+    /// neither is).
+    function _twapObservation() internal view returns (Observation memory o) {
+        o = block.timestamp - newest.timestamp >= windowSec ? newest : previous;
+        if (block.timestamp - o.timestamp < windowSec) revert PairFeedErrorsLib.WindowNotElapsed(o.timestamp, windowSec);
+    }
+
+    /// @dev Round 2: spot dated by the quote; TWAP dated no later than its observation + `windowSec`.
+    function _latest() internal view returns (uint80, int256, uint256, uint256, uint80) {
+        if (!twap) return _round(LATEST_ROUND, priceX112(), type(uint256).max);
+        Observation memory o = _twapObservation();
+        return _round(LATEST_ROUND, _averageSince(o), o.timestamp + windowSec);
+    }
+
+    /// @dev Round `roundId` at the pair price `pX112`, priced with the quote feed's latest round and dated by it,
+    /// but no later than `notAfter` (its own input's date).
+    function _round(uint80 roundId, uint256 pX112, uint256 notAfter)
+        internal
+        view
+        returns (uint80, int256, uint256, uint256, uint80)
+    {
         QuoteRound memory q = _quoteRound();
         if (q.answer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(q.answer);
         uint256 answer = Math.mulDiv(pX112, baseScale * uint256(q.answer), quoteScale << 112);
         if (answer > uint256(type(int256).max)) revert PairFeedErrorsLib.EmptyPair();
-        return (roundId, int256(answer), q.startedAt, q.updatedAt, q.complete ? roundId : roundId - 1);
+        return (
+            roundId,
+            int256(answer),
+            Math.min(q.startedAt, notAfter),
+            Math.min(q.updatedAt, notAfter),
+            q.complete ? roundId : roundId - 1
+        );
     }
 
     function _quoteRound() internal view returns (QuoteRound memory q) {

@@ -225,7 +225,7 @@ def test_pair_feed_is_as_old_as_its_quote():
 def test_reference_round_cannot_be_moved_in_the_block(base_dec, quote_dec, base_whole, price, pump_bps, elapsed,
                                                       quote_age, twap):
     """Any pair size, decimals and price: a swap in the reading block leaves round 1 unchanged, and the
-    derived round is dated by the quote feed."""
+    derived round is dated by the quote feed (a TWAP's no later than its observation + window)."""
     reserve_base = base_whole * 10**base_dec
     reserve_quote = max(int(price * base_whole * 10**quote_dec), 1)
     assume(reserve_base < 2**112 and reserve_quote * (pump_bps // 10_000 + 2) < 2**112)
@@ -242,7 +242,8 @@ def test_reference_round_cannot_be_moved_in_the_block(base_dec, quote_dec, base_
     assert pair.reserve1 > reserve_quote
     assert feed.reference_x112(now) == before
     rnd = feed.round(quote, now)
-    assert rnd.updated_at == now - quote_age and rnd.round_id == 2
+    # dated by the quote, a TWAP no later than its observation (deployment) + window (1 s): P-ORACLE-13
+    assert rnd.updated_at == (min(now - quote_age, T0 + 1) if twap else now - quote_age) and rnd.round_id == 2
 
 
 def test_naive_oracle_stories_state_their_policy():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from protocol_model.exact.amm.uniswap_v2_pair import V2Pair
 from protocol_model.exact.ledger import Ledger
@@ -92,3 +94,28 @@ def test_schema_names_the_field(tmp_path, old, new, field):
     path.write_text(text.replace(old, new))
     with pytest.raises(ScenarioError, match=field.replace(".", r"\.")):
         load_scenario(path)
+
+
+@settings(max_examples=200, deadline=None)
+@given(window=st.integers(1, 7 * 86_400), gaps=st.lists(st.integers(1, 40 * 86_400), min_size=1, max_size=6),
+       roll=st.lists(st.booleans(), min_size=6, max_size=6), quote_lag=st.integers(0, 86_400))
+def test_a_twap_round_is_as_late_as_its_average(window, gaps, roll, quote_lag):
+    """P-ORACLE-13 (SPEC rule O2): at every read a TWAP's round 2 is dated no later than its observation + window
+    (and never after its quote's round): a round the router takes as ``a`` seconds old averages over at most
+    ``window + a`` seconds, whoever calls ``update()`` and when (random gaps up to 40 days, random rolls)."""
+    from protocol_model.exact.oracle.price_router import Feed
+
+    feed = PairPriceFeed.deploy(_pair(), "TKN", 18, 6, True, window, T0)
+    now = T0
+    for gap, rolled in zip(gaps, roll, strict=False):
+        now += gap
+        if rolled:
+            feed.update(now)
+        quote = Feed(100_000_000, updated_at=now - min(quote_lag, now - T0))
+        try:
+            obs = feed.twap_observation(now)
+        except PairFeedError:
+            continue
+        r = feed.round(quote, now)
+        assert r.updated_at <= quote.updated_at and r.started_at <= quote.updated_at
+        assert now - obs.timestamp <= window + (now - r.updated_at), "P-ORACLE-13: a TWAP older than its date"

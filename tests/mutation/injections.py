@@ -620,6 +620,15 @@ def _oracle_11(ctx):
     check(ctx.pid_check)()
 
 
+@injects("P-ORACLE-13", "tests/model/test_pair_feed.py::test_a_twap_round_is_as_late_as_its_average",
+         "a TWAP round dated by its quote alone (any span passes as fresh)", match="P-ORACLE-13")
+def _oracle_13(ctx):
+    from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
+
+    ctx.monkeypatch.setattr(PairPriceFeed, "averaged_until", lambda self, now: None)
+    check(ctx.pid_check)()
+
+
 # ================================================================== flash loans (the twin's rules; chain: anvil)
 
 FLASH = "tests/model/test_flash_loan_model.py"

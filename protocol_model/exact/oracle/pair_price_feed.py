@@ -7,7 +7,8 @@ down, with the contract's integer formula: ``price_x112 · 10**base_dec · quote
 
 ``round`` is what the router reads: round 2 at the current price, the previous round (the circuit breaker's
 reference) at the average price since the newest observation taken before this block, dated by the quote
-feed's round (its oldest input), incomplete if the quote's round is.
+feed's round (its oldest input), incomplete if the quote's round is; a TWAP round 2 no later than its observation's
+timestamp + ``window_s`` (an average over ``window_s + x`` seconds is ``x`` seconds late).
 """
 
 from __future__ import annotations
@@ -96,11 +97,25 @@ class PairPriceFeed:
             if reserve_base == 0 or reserve_quote == 0:
                 raise PairFeedError("EmptyPair")
             return reserve_quote * Q112 // reserve_base
+        return self._average_since(self.twap_observation(now), now)
+
+    def twap_observation(self, now: int) -> Observation:
+        """``_twapObservation``: the observation a TWAP read at ``now`` averages from, the newest at least
+        ``window_s`` old. Raises WindowNotElapsed when neither is."""
         obs = self.newest if now - self.newest.timestamp >= self.window_s else self.previous
-        elapsed = now - obs.timestamp
-        if elapsed < self.window_s:
+        if now - obs.timestamp < self.window_s:
             raise PairFeedError("WindowNotElapsed")
-        return (cumulative_of(self.pair, self.base, now) - obs.cumulative) % UINT256 // elapsed
+        return obs
+
+    def averaged_until(self, now: int) -> int | None:
+        """The latest date round 2 may carry (``_latest``'s ``notAfter``): in TWAP mode the observation's timestamp +
+        ``window_s`` (an average over ``window_s + x`` seconds is ``x`` seconds late); None in spot mode (the
+        quote's date). Raises WindowNotElapsed as ``twap_observation``."""
+        return self.twap_observation(now).timestamp + self.window_s if self.twap else None
+
+    def _average_since(self, obs: Observation, now: int) -> int:
+        """``_averageSince``: the pair's average price of the base (UQ112x112) over ``(obs.timestamp, now]``."""
+        return (cumulative_of(self.pair, self.base, now) - obs.cumulative) % UINT256 // (now - obs.timestamp)
 
     def answer(self, quote_answer: int, now: int) -> int:
         """``latestRoundData().answer`` at ``now`` given the quote feed's answer."""
@@ -112,12 +127,14 @@ class PairPriceFeed:
         obs = self.newest if self.newest.timestamp < now else self.previous
         if obs.timestamp >= now:
             return None
-        return (cumulative_of(self.pair, self.base, now) - obs.cumulative) % UINT256 // (now - obs.timestamp)
+        return self._average_since(obs, now)
 
     def round(self, quote: Feed, now: int) -> Feed:
         """The round the router reads at ``now`` (``latestRoundData`` and ``getRoundData(1)``) given the quote
-        feed: answer, dates and completeness from the quote; ``prev_answer`` 0 when round 1 does not read."""
+        feed: answer, dates and completeness from the quote (a TWAP's no later than ``averaged_until``);
+        ``prev_answer`` 0 when round 1 does not read."""
         answer = self.answer(quote.answer, now)
+        until = self.averaged_until(now)
         reference = 0
         ref_x112 = self.reference_x112(now)
         if ref_x112 is not None:
@@ -126,8 +143,10 @@ class PairPriceFeed:
             except PoolError:  # the router's try/catch around getRoundData(1): any revert, a panic included
                 reference = 0
         complete = quote.answered_in() >= quote.round_id
-        return Feed(answer, FEED_DECIMALS, LATEST_ROUND, quote.updated_at_seen(now), prev_answer=reference,
-                    started_at=quote.started_at_seen(now),
+        updated_at, started_at = quote.updated_at_seen(now), quote.started_at_seen(now)
+        if until is not None:
+            updated_at, started_at = min(updated_at, until), min(started_at, until)
+        return Feed(answer, FEED_DECIMALS, LATEST_ROUND, updated_at, prev_answer=reference, started_at=started_at,
                     answered_in_round=LATEST_ROUND if complete else LATEST_ROUND - 1)
 
     def _answer_at(self, price_x112: int, quote_answer: int) -> int:

@@ -1,0 +1,74 @@
+"""A TWAP averaged over far more than its window is late, and the router must see it (review-pool, SPEC rule O2).
+
+``PairPriceFeed`` in TWAP mode averages since the newest observation at least ``windowSec`` old; ``update()`` (anyone)
+rolls observations, but nothing makes anyone call it. Its round 2 was dated by the quote feed alone (a heartbeat:
+always fresh), so with no ``update()`` for 30 days a 1,800 s TWAP was a 30-day average that the router took as
+fresh: after a crash to $0.01 the pair's TKN still priced at $0.9986 an hour later, and mallory borrowed 70,000 USDC
+against 100,000 TKN worth $1,000 at market. Now a TWAP's round 2 is dated no later than its observation + window
+(an average over ``window + x`` seconds is ``x`` seconds late): the router's maximum age (25 h by default) rejects
+it, ``StalePrice``, on both twins; a feed read within its window is as fresh as before.
+"""
+
+from __future__ import annotations
+
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+from protocol_model.scenario.story import parse_scenario
+from protocol_model.world.action import Action
+from tests.crosscheck.test_pool_faults import play
+
+E18, E6, DAY = 10**18, 10**6, 86_400
+SCENARIO = {
+    "name": "stale-twap",
+    "assets": [
+        {"name": "USDC", "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
+         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000},
+        {"name": "TKN", "decimals": 18, "price_usd": "1", "ltv_bps": 7500, "liquidation_threshold_bps": 8000,
+         "liquidation_bonus_bps": 800, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 2000},
+    ],
+    "amm_pairs": [{"name": "TKN_USDC", "assets": ["TKN", "USDC"], "reserves": {"TKN": "100000", "USDC": "100000"},
+                   "price_feed": {"asset": "TKN", "mode": "twap", "window_s": 1800}}],
+    "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
+                 {"name": "whale", "balances": {"TKN": "900000"}},
+                 {"name": "mallory", "balances": {"TKN": "100000"}}],
+    "steps": [{"op": "swap", "account": "whale", "pair": "TKN_USDC", "asset": "TKN", "amount": "1"}],
+}
+
+
+def _crashed(chain, days: int):
+    """bob's 1,000,000 USDC supplied; ``days`` later a whale sells 900,000 TKN into the pair (spot $1 → ~$0.01);
+    an hour later mallory supplies 100,000 TKN."""
+    scenario = parse_scenario(SCENARIO)
+    rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+    play(rp, [
+        (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
+        (Action("warp", seconds=days * DAY), "ok"),
+        (Action("swap", "whale", "TKN", 900_000 * E18, pair="TKN_USDC"), "ok"),
+        (Action("warp", seconds=3_600), "ok"),
+        (Action("supply", "mallory", "TKN", 100_000 * E18, on_behalf="mallory"), "ok"),
+    ])
+    return rp
+
+
+def test_a_twap_not_rolled_for_30_days_is_stale(chain):
+    """30 days without ``update()``: the 1,800 s TWAP is dated 30 days back, ``StalePrice`` (before: a $0.9986 TKN,
+    and the 70,000 USDC borrow against $1,000 of TKN went through on both twins)."""
+    snap = chain.snapshot()
+    try:
+        rp = _crashed(chain, 30)
+        play(rp, [(Action("borrow", "mallory", "USDC", 70_000 * E6), "StalePrice")])
+    finally:
+        chain.restore(snap)
+
+
+def test_a_twap_read_within_its_window_and_the_default_age_is_fresh(chain):
+    """The same crash right after deployment, read an hour later (observation + window = 1,800 s, well within 25 h):
+    TKN prices at the hour's average (≈ $0.01, the crash is nearly all of it), so the 70,000 USDC borrow is
+    InsufficientCollateral and a 100 USDC one passes."""
+    snap = chain.snapshot()
+    try:
+        rp = _crashed(chain, 0)
+        play(rp, [(Action("borrow", "mallory", "USDC", 70_000 * E6), "InsufficientCollateral"),
+                  (Action("borrow", "mallory", "USDC", 100 * E6), "ok")])
+    finally:
+        chain.restore(snap)
