@@ -18,25 +18,22 @@ from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
-from tests.crosscheck.test_pool_faults import play
+from tests.crosscheck.test_pool_faults import USDC, WETH, ZERO_RATE, play
 
 E18, E6, USD8 = 10**18, 10**6, 10**8
+TKN = {"name": "TKN", "decimals": 18, "price_usd": "1", "ltv_bps": 7500, "liquidation_threshold_bps": 8000,
+       "liquidation_bonus_bps": 800, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 2000,
+       "rate": ZERO_RATE}
+"""A token priced by its pair with USDC (spot or TWAP: each test's ``amm_pairs``)."""
 SCENARIO = {
     "name": "forced-rejection",
-    "assets": [
-        {"name": "USDC", "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
-         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000},
-        {"name": "WETH", "decimals": 18, "price_usd": "2000", "ltv_bps": 8000, "liquidation_threshold_bps": 8250,
-         "liquidation_bonus_bps": 500, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1500},
-        {"name": "TKN", "decimals": 18, "price_usd": "1", "ltv_bps": 7500, "liquidation_threshold_bps": 8000,
-         "liquidation_bonus_bps": 800, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 2000,
-         "oracle": {"max_jump_bps": 5000}},
-    ],
+    "assets": [USDC, WETH, {**TKN, "oracle": {"max_jump_bps": 5000}}],
     "amm_pairs": [{"name": "TKN_USDC", "assets": ["TKN", "USDC"], "reserves": {"TKN": "100000", "USDC": "100000"},
                    "price_feed": {"asset": "TKN", "mode": "spot"}}],
     "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
                  {"name": "alice", "balances": {"WETH": "100", "TKN": "100000"}},
-                 {"name": "mallory", "balances": {"USDC": "300000"}}],
+                 {"name": "mallory", "balances": {"USDC": "300000"}},
+                 {"name": "carol", "balances": {"WETH": "10"}}],
     # the deployment approves the swapper for the swaps the file names (the tests play their own steps)
     "steps": [{"op": "swap", "account": "mallory", "pair": "TKN_USDC", "asset": "USDC", "amount": "1"}],
 }
@@ -85,15 +82,11 @@ def test_a_rejected_debt_price_still_counts_as_zero(chain):
     unhealthy (a lower bound of her debt), on both twins."""
     snap = chain.snapshot()
     try:
-        scenario = parse_scenario({**SCENARIO, "accounts": [
-            *SCENARIO["accounts"], {"name": "carol", "balances": {"WETH": "10"}}]})
-        rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+        rp = _start(chain)
         play(rp, [
-            (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
-            (Action("supply", "alice", "TKN", 100_000 * E18, on_behalf="alice"), "ok"),
             (Action("supply", "carol", "WETH", 10 * E18, on_behalf="carol"), "ok"),
             (Action("borrow", "carol", "USDC", 15_000 * E6), "ok"),
-            (Action("borrow", "carol", "TKN", 100 * E18), "ok"),
+            (Action("borrow", "carol", "TKN", 100 * E18), "ok"),  # from alice's TKN supply
             (Action("price", asset="WETH", answer=1_500 * USD8), "ok"),  # USDC debt alone: HF 0.825
             (Action("swap", "mallory", "USDC", 30_000 * E6, pair="TKN_USDC"), "ok"),
             (Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH", debt="USDC"),

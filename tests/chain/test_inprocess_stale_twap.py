@@ -15,17 +15,13 @@ from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.replay import Replay
 from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
-from tests.crosscheck.test_pool_faults import play
+from tests.chain.test_inprocess_forced_rejection import TKN
+from tests.crosscheck.test_pool_faults import USDC, play
 
 E18, E6, DAY = 10**18, 10**6, 86_400
 SCENARIO = {
     "name": "stale-twap",
-    "assets": [
-        {"name": "USDC", "decimals": 6, "price_usd": "1", "ltv_bps": 8500, "liquidation_threshold_bps": 8800,
-         "liquidation_bonus_bps": 400, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 1000},
-        {"name": "TKN", "decimals": 18, "price_usd": "1", "ltv_bps": 7500, "liquidation_threshold_bps": 8000,
-         "liquidation_bonus_bps": 800, "liquidation_protocol_fee_bps": 1000, "reserve_factor_bps": 2000},
-    ],
+    "assets": [USDC, TKN],
     "amm_pairs": [{"name": "TKN_USDC", "assets": ["TKN", "USDC"], "reserves": {"TKN": "100000", "USDC": "100000"},
                    "price_feed": {"asset": "TKN", "mode": "twap", "window_s": 1800}}],
     "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
