@@ -442,7 +442,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         liq.supplyIndexRay = c.supplyIndexRay;
         liq.debtUnit = _unit(d.decimals);
         liq.collUnit = _unit(c.decimals);
-        _liquidationAmounts(liq, c, repayAmount);
+        _liquidationAmounts(liq, c, repayAmount, borrower);
 
         scaledSupplyOf[collateralAsset][borrower] = liq.userScaledColl - liq.scaledSeized;
         c.totalScaledSupply -= uint128(liq.scaledSeized); // scaledSeized <= the user's scaled supply <= the total
@@ -453,7 +453,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         );
         // Collateral left in the seized asset (collateral-enabled, and consented: userScaledColl != 0) is
         // collateral: only a liquidation that seized all of it can leave the account with none.
-        if (liq.scaledSeized == liq.userScaledColl && !_hasCollateral(borrower)) _writeOffBadDebt(borrower);
+        if (liq.scaledSeized == liq.userScaledColl && !_hasCollateral(borrower, liq.collId)) {
+            _writeOffBadDebt(borrower);
+        }
 
         IERC20(debtAsset).safeTransferFrom(msg.sender, address(this), liq.repaid);
         IERC20(collateralAsset).safeTransfer(msg.sender, liq.seized - liq.protocolFee);
@@ -463,7 +465,12 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// @dev docs/SPEC.md §3.6: close factor (lifted below the full-close line or for a dust-sized debt), the
     /// bonus capped so a liquidation at or above the line never lowers HF, seized collateral (down, at most
     /// all), the repayment derived from it (up, at most the request), zero checks, protocol fee, dust check.
-    function _liquidationAmounts(Liquidation memory liq, Market storage c, uint256 repayAmount) internal view {
+    /// NothingToRepay (no scaled debt burned) spares the seizure of the account's last collateral whole: dust too
+    /// small for one scaled unit of debt would otherwise block its bad-debt write-off for ever (§3.7).
+    function _liquidationAmounts(Liquidation memory liq, Market storage c, uint256 repayAmount, address borrower)
+        internal
+        view
+    {
         uint256 closeFactor = _closeFactorBps;
         liq.debt = liq.userScaledDebt.rayMulUp(liq.borrowIndexRay);
         bool aboveLine = liq.hfWad >= _fullCloseHfWad;
@@ -489,7 +496,9 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             );
         liq.scaledRepaid = liq.repaid == liq.debt ? liq.userScaledDebt : liq.repaid.rayDivDown(liq.borrowIndexRay);
         if (liq.seized == 0) revert ErrorsLib.NothingToSeize();
-        if (liq.scaledRepaid == 0) revert ErrorsLib.NothingToRepay();
+        if (liq.scaledRepaid == 0 && (liq.seized < liq.collBalance || _hasCollateral(borrower, liq.collId))) {
+            revert ErrorsLib.NothingToRepay();
+        }
         _seizedAndDust(liq, c.liquidationProtocolFeeBps);
     }
 
@@ -843,11 +852,12 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         if (left == 0) _accountAssets[account] &= ~(uint256(1) << (128 + m.id));
     }
 
-    /// @dev Whether any asset the account consented to counts as collateral with a non-zero supply.
-    function _hasCollateral(address account) internal view returns (bool) {
+    /// @dev Whether any asset the account consented to, other than asset `skipId`, counts as collateral with a
+    /// non-zero supply.
+    function _hasCollateral(address account, uint256 skipId) internal view returns (bool) {
         uint256 ids = _accountAssets[account] & LOW_128;
         for (uint256 id; ids != 0; ++id) {
-            if (ids & 1 != 0) {
+            if (ids & 1 != 0 && id != skipId) {
                 address asset = _assets[id];
                 if (_markets[asset].collateralEnabled && scaledSupplyOf[asset][account] != 0) return true;
             }

@@ -148,3 +148,31 @@ def test_a_rejected_price_never_lowers_the_liquidation_hf(decs, prices, coll, de
     adjusted, debt_value = rejected_pool.liquidation_values("alice")
     # HF(rejected) >= HF(valid), cross-multiplied (the debt is never zero: alice owes D)
     assert adjusted * valid[1] >= valid[0] * debt_value, "P-LIQ-09: a rejected price lowered the liquidation HF"
+
+
+@settings(max_examples=400, deadline=None)
+@given(coll_dec=decimals_st, debt_dec=decimals_st, coll_price=price_st, debt_price=price_st,
+       coll=st.integers(1, 10**4), debt=st.integers(1, 10**30), lt=st.integers(1, 9_500), bonus=st.integers(0, 2_000),
+       fee=st.integers(0, BPS), hf=st.integers(0, 95 * WAD // 100 - 1), bi=st.integers(RAY + 1, 3 * RAY),
+       si=st.integers(RAY // 2, 2 * RAY))
+def test_a_max_liquidation_of_the_last_collateral_closes_a_side(coll_dec, debt_dec, coll_price, debt_price, coll,
+                                                                debt, lt, bonus, fee, hf, bi, si):
+    """P-LIQ-10 (docs/SPEC.md §3.6-3.7): below the full-close line a max liquidation of an account's last collateral,
+    however small (a few scaled units, worth less than one scaled unit of the debt), either seizes nothing
+    (NothingToSeize) or closes a side: all the debt repaid or all the collateral taken (then the write-off
+    follows). Before, collateral dust whose repayment burnt no scaled debt was NothingToRepay for ever and kept
+    the account's bad debt owed."""
+    if lt * (BPS + bonus) >= BPS * BPS:
+        return
+    try:
+        liq = liquidation_amounts(
+            user_scaled_debt=debt, user_scaled_coll=coll, borrow_index_ray=bi, supply_index_ray=si,
+            repay_request=2**256 - 1, hf_wad=hf, close_factor_bps=5_000, full_close_hf_wad=95 * WAD // 100,
+            min_leftover_usd_wad=100 * WAD, liquidation_threshold_bps=lt, bonus_bps=bonus, protocol_fee_bps=fee,
+            debt_price_wad=debt_price, coll_price_wad=coll_price, debt_decimals=debt_dec, coll_decimals=coll_dec,
+            last_collateral=True)
+    except errors.NothingToSeize:
+        return
+    except errors.NothingToRepay:
+        raise AssertionError("P-LIQ-10: the last collateral could not be taken (NothingToRepay)") from None
+    assert liq.scaled_repaid == debt or liq.scaled_seized == coll, "P-LIQ-10: a max liquidation closed no side"

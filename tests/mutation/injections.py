@@ -416,6 +416,18 @@ def _liq_09(ctx):
     check(ctx.pid_check)()
 
 
+@injects("P-LIQ-10",
+         "tests/model/test_pool_fault_properties.py::test_a_max_liquidation_of_the_last_collateral_closes_a_side",
+         "NothingToRepay whenever no scaled debt is burnt (the last collateral's dust stays)", match="P-LIQ-10")
+def _liq_10(ctx):
+    from protocol_model.exact.lending import liquidation
+
+    original = liquidation.liquidation_amounts
+    ctx.monkeypatch.setattr("tests.model.test_pool_fault_properties.liquidation_amounts",
+                            lambda **kw: original(**{**kw, "last_collateral": False}))
+    check(ctx.pid_check)()
+
+
 # ================================================================== math
 
 injects("P-MATH-01", "tests/model/test_fixed_point.py::test_up_is_down_plus_remainder_flag",

@@ -361,6 +361,7 @@ class LendingPool:
             liquidation_threshold_bps=c.config.liquidation_threshold_bps, bonus_bps=c.config.liquidation_bonus_bps,
             protocol_fee_bps=c.config.liquidation_protocol_fee_bps, debt_price_wad=debt_price,
             coll_price_wad=coll_price, debt_decimals=d.state.decimals, coll_decimals=c.state.decimals,
+            last_collateral=not self._has_collateral(borrower, skip=collateral),
         )
         self.scaled_supply[(collateral, borrower)] = user_scaled_coll - liq.scaled_seized
         c.state.total_scaled_supply -= liq.scaled_seized
@@ -494,8 +495,9 @@ class LendingPool:
             return 0
         return self.scaled_supply.get((asset, account), 0)
 
-    def _has_collateral(self, account: str) -> bool:
-        return any(self._collateral_scaled(a, account) for a in self.assets)
+    def _has_collateral(self, account: str, skip: str = "") -> bool:
+        """``_hasCollateral``: a consented collateral-enabled supply of ``account`` in an asset other than ``skip``."""
+        return any(self._collateral_scaled(a, account) for a in self.assets if a != skip)
 
     def _write_off_bad_debt(self, account: str) -> None:
         for asset, listed in self.assets.items():

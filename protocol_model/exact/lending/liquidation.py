@@ -69,14 +69,16 @@ def liquidation_amounts(
     coll_price_wad: int,
     debt_decimals: int,
     coll_decimals: int,
+    last_collateral: bool = False,
 ) -> LiquidationAmounts:
     """Amounts of one liquidation (token units; prices USD WAD; SPEC §3.6), in the contract's order:
 
     close factor (lifted below the full-close line or when it would leave a dust debt); the bonus capped at
     or above the line; seized = ⌊⌊requested·dU/cU⌋·(BPS+b)/BPS⌋ at most all the collateral; the repayment
     derived from it, ⌈⌈seized·BPS/(BPS+b)⌉·cU/dU⌉ at most the request (a full repayment that does not seize
-    all stays full). Raises NothingToSeize, NothingToRepay, then MustNotLeaveDust when both positions
-    remain and one is worth less than ``min_leftover_usd_wad``."""
+    all stays full). Raises NothingToSeize, NothingToRepay (no scaled debt burned, unless the seizure takes the
+    whole of the account's ``last_collateral``), then MustNotLeaveDust when both positions remain and one is worth
+    less than ``min_leftover_usd_wad``."""
     debt = ray_mul_up(user_scaled_debt, borrow_index_ray)
     above_line = hf_wad >= full_close_hf_wad
     # checked like the contract's `*`: a debt worth more than ~(2^256 - 1)/BPS USD WAD reverts Panic(0x11)
@@ -97,7 +99,8 @@ def liquidation_amounts(
     scaled_repaid = user_scaled_debt if repaid == debt else ray_div_down(repaid, borrow_index_ray)
     if seized == 0:
         raise errors.NothingToSeize()
-    if scaled_repaid == 0:
+    # the account's last collateral taken whole may burn no scaled debt (the write-off follows: SPEC §3.6)
+    if scaled_repaid == 0 and (seized < coll_balance or not last_collateral):
         raise errors.NothingToRepay()
     scaled_seized = (user_scaled_coll if seized == coll_balance
                      else min(ray_div_up(seized, supply_index_ray), user_scaled_coll))
