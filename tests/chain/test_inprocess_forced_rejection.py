@@ -33,7 +33,7 @@ SCENARIO = {
     "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}},
                  {"name": "alice", "balances": {"WETH": "100", "TKN": "100000"}},
                  {"name": "mallory", "balances": {"USDC": "300000"}},
-                 {"name": "carol", "balances": {"WETH": "10"}}],
+                 {"name": "carol", "balances": {"WETH": "10", "TKN": "1"}}],
     # the deployment approves the swapper for the swaps the file names (the tests play their own steps)
     "steps": [{"op": "swap", "account": "mallory", "pair": "TKN_USDC", "asset": "USDC", "amount": "1"}],
 }
@@ -76,21 +76,47 @@ def test_a_breaker_tripped_by_a_swap_does_not_make_a_healthy_account_liquidatabl
         chain.restore(snap)
 
 
+def _carol_liquidated(rp, tkn_step: Action, outcome: str):
+    """carol borrows 15,000 USDC against 10 WETH, takes ``tkn_step`` (a TKN position), WETH falls to $1,500 (her USDC
+    debt alone: HF 0.825), mallory trips TKN's breaker and liquidates her through WETH: ``outcome`` on both twins."""
+    play(rp, [
+        (Action("supply", "carol", "WETH", 10 * E18, on_behalf="carol"), "ok"),
+        (Action("borrow", "carol", "USDC", 15_000 * E6), "ok"),
+        (tkn_step, "ok"),
+        (Action("price", asset="WETH", answer=1_500 * USD8), "ok"),
+        (Action("swap", "mallory", "USDC", 30_000 * E6, pair="TKN_USDC"), "ok"),
+        (Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH", debt="USDC"),
+         outcome),
+    ])
+    return rp
+
+
 def test_a_rejected_debt_price_still_counts_as_zero(chain):
     """The debt side keeps item 3's rule: carol owes TKN (priced by the tripped pair) and USDC; with TKN rejected
     her TKN debt counts as zero, and she is still liquidated through WETH when the USDC debt alone makes her
     unhealthy (a lower bound of her debt), on both twins."""
     snap = chain.snapshot()
     try:
-        rp = _start(chain)
-        play(rp, [
-            (Action("supply", "carol", "WETH", 10 * E18, on_behalf="carol"), "ok"),
-            (Action("borrow", "carol", "USDC", 15_000 * E6), "ok"),
-            (Action("borrow", "carol", "TKN", 100 * E18), "ok"),  # from alice's TKN supply
-            (Action("price", asset="WETH", answer=1_500 * USD8), "ok"),  # USDC debt alone: HF 0.825
-            (Action("swap", "mallory", "USDC", 30_000 * E6, pair="TKN_USDC"), "ok"),
-            (Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH", debt="USDC"),
-             "ok"),
-        ])
+        _carol_liquidated(_start(chain), Action("borrow", "carol", "TKN", 100 * E18), "ok")  # from alice's TKN
+    finally:
+        chain.restore(snap)
+
+
+def test_own_collateral_with_a_rejected_price_blocks_until_the_admin_turns_it_off(chain):
+    """The rule's cost (SPEC §3.6): carol's own 1 wei of TKN, TKN rejected (the tripped breaker; a dead feed would
+    do the same), blocks her liquidation through WETH — PriceJump on both twins. The remedies need no code: a
+    liquidator may swap the pair back in its own transaction, a fallback feed prices TKN, or the risk admin turns
+    TKN's collateral off (``setAssetConfig``): then TKN no longer counts for anyone and the liquidation goes
+    through on both twins."""
+    from dataclasses import replace
+
+    snap = chain.snapshot()
+    try:
+        rp = _carol_liquidated(_start(chain), Action("supply", "carol", "TKN", 1, on_behalf="carol"), "PriceJump")
+        config = replace(rp.model.pool.assets["TKN"].config, collateral_enabled=False)
+        rp.model.pool.set_asset_config("TKN", config, rp.now)
+        rp.chain.pool.setAssetConfig(rp.chain.tokens["TKN"], config.as_tuple(), sender=rp.chain.deployer)
+        play(rp, [(Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH",
+                          debt="USDC"), "ok")])
     finally:
         chain.restore(snap)
