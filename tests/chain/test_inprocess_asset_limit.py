@@ -20,7 +20,8 @@ FILLERS = [{**WETH, "name": f"T{i:03d}"} for i in range(1, 127)]
 SCENARIO = {
     "name": "asset-limit",
     "assets": [USDC, *FILLERS, {**WETH, "name": "LAST"}],
-    "accounts": [{"name": "bob", "balances": {"USDC": "100000", "LAST": "10"}}, {"name": "alice", "balances": {"LAST": "10"}},
+    "accounts": [{"name": "bob", "balances": {"USDC": "100000", "LAST": "10"}},
+                 {"name": "alice", "balances": {"LAST": "10"}},
                  {"name": "carol", "balances": {"USDC": "100000"}}],
 }
 
