@@ -144,7 +144,8 @@ def _play_stories(project: Any, files: Iterable[str]) -> None:
 
 def _leveraged_life(project: Any) -> None:
     """Deposits, rebalances, a ripcord, a fee accrual, redemptions and a share transfer (past the deposit cooldown)
-    of the 2x and 3x leveraged tokens (the crosscheck's scripted story, its passing steps); raises AssertionError if a step is not ok on both."""
+    of the 2x and 3x leveraged tokens (the crosscheck's scripted story, its passing steps); raises AssertionError
+    if a step is not ok on both."""
     from ape import accounts
 
     from protocol_model.chain.leveraged import LevOp, LevWorld
