@@ -1,10 +1,11 @@
 """The 2x and 3x leveraged tokens on chain (contracts/strategies/LeveragedToken.sol over the LendingPool and
 the compiled Uniswap V2 pair) against their exact twin (protocol_model/exact/strategies/leveraged_token.py).
 
-After every operation — deposits, redemptions, rebalances, the ripcord, fee accruals, oracle moves with the
-pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error name) and every
-field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool position and
-idle tokens, every actor's shares and tokens, the pair's reserves, and the pool's whole snapshot.
+After every operation — deposits, redemptions, share transfers, rebalances, the ripcord, fee accruals, oracle
+moves with the pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error
+name) and every field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool
+position and idle tokens, every actor's shares, lastDepositAt and tokens, the pair's reserves, and the pool's
+whole snapshot.
 The random price paths run mainly on the in-process chain (INPROCESS_LEV_EXAMPLES paths, default 400), with a
 small slice (FUZZ_EXAMPLES / 25) and the scripted cases on the session's chain (anvil under ``make test``).
 """
