@@ -76,7 +76,7 @@ def borrowed_fixture(module: str, name: str, scope: str = "module", as_name: str
 
 
 amm_in_process = borrowed_fixture("tests.crosscheck.test_amm", "amm_in_process")
-lev_in_process = borrowed_fixture("tests.crosscheck.test_leveraged_token", "lev_in_process")
+lev_in_process = borrowed_fixture("tests.crosscheck.conftest", "lev_in_process")
 looper_world_in_process = borrowed_fixture("tests.crosscheck.test_looper_fuzz", "looper_world_in_process")
 perp_fuzz_world_in_process = borrowed_fixture("tests.crosscheck.test_perp_fuzz", "perp_fuzz_world_in_process")
 fuzz_base = borrowed_fixture("tests.crosscheck.test_morpho_blue", "fuzz_base")
