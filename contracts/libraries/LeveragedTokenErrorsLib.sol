@@ -24,4 +24,7 @@ library LeveragedTokenErrorsLib {
     error ManagementFeeTooHigh(uint256 managementFeePerSecondWad);
     error InvalidMaxRounds(uint256 maxRounds);
     error TokenNotInPair(address token);
+    error CooldownTooLong(uint256 cooldownSeconds);
+    error CooldownActive(address account, uint256 cooldownEnd);
+    error ReceiverNotApproved(address receiver, address caller);
 }

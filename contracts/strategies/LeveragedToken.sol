@@ -27,6 +27,11 @@ import {LeveragedTokenEventsLib as Events} from "../libraries/LeveragedTokenEven
 /// Fees are minted as shares to `feeRecipient` (dilution), never taken as tokens. Deposits and redemptions
 /// divide by the same `totalSupply + 10^DECIMALS_OFFSET` (virtual shares that are never redeemed), and NAV
 /// counts only the pool position redemptions pay from (docs/leveraged_tokens.md, "Share inflation").
+/// Cooldown (docs/leveraged_tokens.md, "Deposit cooldown"): an account that received shares by a deposit or
+/// mint can neither redeem nor transfer shares until `cooldownSeconds` after it (`CooldownActive`), so a
+/// depositor who sees an oracle update coming cannot enter before it and leave after it at no risk. A deposit
+/// for another account needs that account's consent (a non-zero share allowance to the caller), else
+/// `ReceiverNotApproved`: nobody can lock a stranger's shares.
 contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     using MathLib for uint256;
     using SafeERC20 for IERC20;
@@ -43,6 +48,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         uint256 managementFeePerSecondWad; // streaming fee, minted as shares
         uint256 ripcordRewardAssets; // paid in the asset to the ripcord caller
         uint256 maxRounds; // borrow→swap→supply (or withdraw→swap→repay) rounds per call
+        uint256 cooldownSeconds; // after a deposit for it, an account neither redeems nor transfers shares
     }
 
     /// @dev Prices of one call, read once (USD per whole token, WAD).
@@ -69,6 +75,8 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     /// @notice Virtual shares 10^DECIMALS_OFFSET in every conversion: a donation is shared with them, so
     /// inflating the share price costs the attacker about 10^DECIMALS_OFFSET times what the victim loses.
     uint8 public constant DECIMALS_OFFSET = 6;
+    /// @notice The longest deposit cooldown `setParams` accepts (`CooldownTooLong` above it).
+    uint256 public constant MAX_COOLDOWN_SECONDS = 1 days;
 
     ILendingPoolForStrategies public immutable pool;
     IPriceRouter public immutable priceRouter;
@@ -82,6 +90,8 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
     address public feeRecipient;
     uint256 public lastFeeAccrual;
     uint256 public lastRebalance;
+    /// @notice Block time of the last deposit or mint whose shares went to the account (0: never).
+    mapping(address account => uint256) public lastDepositAt;
 
     constructor(
         string memory name_,
@@ -163,6 +173,16 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         return 0;
     }
 
+    /// @notice The owner's shares, or 0 while the owner's deposit cooldown runs (ERC-4626: a limit of the owner).
+    function maxRedeem(address owner) public view override returns (uint256) {
+        return block.timestamp < cooldownEnd(owner) ? 0 : balanceOf(owner);
+    }
+
+    /// @notice When `account` may redeem or transfer shares again: its last deposit + `cooldownSeconds`.
+    function cooldownEnd(address account) public view returns (uint256) {
+        return lastDepositAt[account] + _params.cooldownSeconds;
+    }
+
     /// @notice Deposits `assets`, supplied to the pool unlevered; shares at the NAV after fees (rounded down).
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256) {
         _accrue();
@@ -186,9 +206,13 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         if (shares < minShares) revert Errors.InsufficientSharesOut(shares, minShares);
     }
 
-    /// @dev Pulls the assets, mints the shares, then supplies the assets to the pool as collateral.
+    /// @dev Starts the receiver's cooldown (a receiver other than the caller must have given the caller a
+    /// non-zero share allowance: `ReceiverNotApproved`), pulls the assets, mints the shares, then supplies the
+    /// assets to the pool as collateral.
     function _deposit(address caller, address receiver, uint256 assets, uint256 shares) internal override {
         if (shares == 0) revert Errors.ZeroShares();
+        if (receiver != caller && allowance(receiver, caller) == 0) revert Errors.ReceiverNotApproved(receiver, caller);
+        lastDepositAt[receiver] = block.timestamp;
         super._deposit(caller, receiver, assets, shares);
         pool.supply(asset(), assets, address(this));
     }
@@ -212,6 +236,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         _accrue();
         if (shares == 0) revert Errors.ZeroShares();
         if (receiver == address(0)) revert Errors.ZeroAddress();
+        _checkCooldown(owner);
         {
             uint256 maxShares = maxRedeem(owner);
             if (shares > maxShares) revert ERC4626ExceededMaxRedeem(owner, shares, maxShares);
@@ -223,6 +248,18 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
         if (assets < minAssets) revert Errors.InsufficientAssetsOut(assets, minAssets);
         emit Withdraw(msg.sender, receiver, owner, assets, shares);
         if (assets != 0) pool.withdraw(asset(), assets, receiver);
+    }
+
+    /// @dev A share transfer out of an account (not a mint or a burn) waits for the sender's cooldown.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0) && to != address(0)) _checkCooldown(from);
+        super._update(from, to, value);
+    }
+
+    /// @dev Reverts `CooldownActive(account, end)` before the end of `account`'s deposit cooldown.
+    function _checkCooldown(address account) internal view {
+        uint256 end = cooldownEnd(account);
+        if (block.timestamp < end) revert Errors.CooldownActive(account, end);
     }
 
     /// @dev The redeemed share of the collateral (rounded down) and of the debt (rounded up), both of
@@ -316,6 +353,7 @@ contract LeveragedToken is ERC4626, AccessControl, ReentrancyGuard {
             revert Errors.ManagementFeeTooHigh(p.managementFeePerSecondWad);
         }
         if (p.maxRounds == 0 || p.maxRounds > MAX_ROUNDS) revert Errors.InvalidMaxRounds(p.maxRounds);
+        if (p.cooldownSeconds > MAX_COOLDOWN_SECONDS) revert Errors.CooldownTooLong(p.cooldownSeconds);
     }
 
     /// @dev Pool interest, then the streaming fee: shares = S·x/(1 − x) with x = rate·dt (rounded down),

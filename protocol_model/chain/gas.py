@@ -143,8 +143,9 @@ def _play_stories(project: Any, files: Iterable[str]) -> None:
 
 
 def _leveraged_life(project: Any) -> None:
-    """Deposits, rebalances, a ripcord, a fee accrual and redemptions of the 2x and 3x leveraged tokens (the
-    crosscheck's scripted story, its passing steps); raises AssertionError if a step is not ok on both."""
+    """Deposits, rebalances, a ripcord, a fee accrual, redemptions and a share transfer (past the deposit cooldown)
+    of the 2x and 3x leveraged tokens (the crosscheck's scripted story, its passing steps); raises AssertionError
+    if a step is not ok on both."""
     from ape import accounts
 
     from protocol_model.chain.leveraged import LevOp, LevWorld
@@ -160,7 +161,8 @@ def _leveraged_life(project: Any) -> None:
                LevOp("price", answer=usd_to_answer("2160")), LevOp("price", answer=usd_to_answer("2380")),
                LevOp("rebalance", "lev3x", KEEPER), LevOp("warp", seconds=86_400), LevOp("accrue", "lev3x"),
                LevOp("price", answer=usd_to_answer("2070")), LevOp("ripcord", "lev3x", KEEPER),
-               LevOp("warp", seconds=86_400), LevOp("redeem", "lev2x", "alice", 4 * e18)):
+               LevOp("warp", seconds=86_400), LevOp("redeem", "lev2x", "alice", 4 * e18),
+               LevOp("transfer", "lev2x", "alice", e18, to="bob")):
         got = lev.step(op)
         if got != ("ok", "ok"):
             raise AssertionError(f"leveraged life: {op.describe()} gave (model, chain) = {got}")

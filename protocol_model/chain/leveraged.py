@@ -45,7 +45,9 @@ class LevOp:
     """One operation. ``price``: new WETH answer (8 decimals), then ``erin`` arbitrages the pair to it.
     ``min_assets`` is the minimum out (assets of a redemption, shares of a deposit: ``depositWithMin``);
     ``deadline`` 0 means none. ``supply_for``: ``account`` supplies ``amount`` WETH to the pool on behalf of
-    the vault; ``send``: ``account`` transfers ``amount`` WETH straight to the vault."""
+    the vault; ``send``: ``account`` transfers ``amount`` WETH straight to the vault. ``to``: the receiver of a
+    ``deposit``'s shares (default ``account``), the recipient of a share ``transfer``, the spender of a share
+    ``approve`` (``amount`` shares)."""
 
     kind: str
     vault: str = ""
@@ -56,6 +58,7 @@ class LevOp:
     min_assets: int = 0
     token_in: str = ""
     deadline: int = 0
+    to: str = ""
 
     def describe(self) -> str:
         """``kind(field=value, ...)`` of the fields that are set."""
@@ -179,6 +182,7 @@ class LevWorld:
             })
             for who in ACTORS:
                 obs[f"{name}.shares.{who}"] = v.balance_of(who)
+                obs[f"{name}.lastDepositAt.{who}"] = v.last_deposit_at.get(who, 0)
         obs["pair.reserve0"], obs["pair.reserve1"] = self.pair_m.reserve0, self.pair_m.reserve1
         obs["pair.blockTimestampLast"] = self.pair_m.block_timestamp_last
         for who in (*ACTORS, ARB):
@@ -205,6 +209,7 @@ class LevWorld:
             })
             for who in ACTORS:
                 obs[f"{name}.shares.{who}"] = view(v, "balanceOf", s[who].address)
+                obs[f"{name}.lastDepositAt.{who}"] = view(v, "lastDepositAt", s[who].address)
         r0, r1, ts = view(self.pair_c, "getReserves")
         obs["pair.reserve0"], obs["pair.reserve1"], obs["pair.blockTimestampLast"] = r0, r1, ts
         for who in (*ACTORS, ARB):
@@ -256,18 +261,20 @@ def _deadline(op: LevOp) -> int:
 
 
 def _deposit_call(w: LevWorld, op: LevOp) -> Call:
-    """``depositWithMin`` when the op sets a minimum or a deadline, else ``deposit``."""
+    """``depositWithMin`` when the op sets a minimum or a deadline, else ``deposit``; shares to ``op.to`` (default
+    the sender)."""
     vault, who = w.vaults_c[op.vault], w.sender(op)
+    receiver = w.cw.address_of(op.to or op.account)
     if op.min_assets or op.deadline:
-        return Call(vault, "depositWithMin", (op.amount, who.address, op.min_assets, _deadline(op)), who)
-    return Call(vault, "deposit", (op.amount, who.address), who)
+        return Call(vault, "depositWithMin", (op.amount, receiver, op.min_assets, _deadline(op)), who)
+    return Call(vault, "deposit", (op.amount, receiver), who)
 
 
 def _deposit_model(w: LevWorld, op: LevOp, now: int) -> str:
-    vm = w.vaults_m[op.vault]
+    vm, receiver = w.vaults_m[op.vault], op.to or op.account
     if op.min_assets or op.deadline:
-        return _model(vm.deposit, op.account, op.amount, op.account, now, op.min_assets, _deadline(op))
-    return _model(vm.deposit, op.account, op.amount, op.account, now)
+        return _model(vm.deposit, op.account, op.amount, receiver, now, op.min_assets, _deadline(op))
+    return _model(vm.deposit, op.account, op.amount, receiver, now)
 
 
 LEVERAGED_STEPS: StepRegistry[LevWorld, LevOp] = StepRegistry("leveraged token", {
@@ -290,6 +297,12 @@ LEVERAGED_STEPS: StepRegistry[LevWorld, LevOp] = StepRegistry("leveraged token",
     "send": StepHandler(
         lambda w, op: Call(w.cw.tokens[COLL], "transfer", (w.vaults_c[op.vault].address, op.amount), w.sender(op)),
         lambda w, op, now: _model(w.mw.pool.ledger.transfer, COLL, op.account, op.vault, op.amount)),
+    "transfer": _vault_op("transfer", lambda w, op, now: _model(w.vaults_m[op.vault].transfer, op.account, op.to,
+                                                                 op.amount, now),
+                          lambda w, op: (w.cw.address_of(op.to), op.amount)),
+    "approve": _vault_op("approve", lambda w, op, now: _model(w.vaults_m[op.vault].approve, op.account, op.to,
+                                                               op.amount),
+                         lambda w, op: (w.cw.address_of(op.to), op.amount)),
     "rebalance": _vault_op("rebalance", lambda w, op, now: _model(w.vaults_m[op.vault].rebalance, op.account, now)),
     "ripcord": _vault_op("ripcord", lambda w, op, now: _model(w.vaults_m[op.vault].ripcord, op.account, now)),
     "accrue": _vault_op("accrue", lambda w, op, now: _model(w.vaults_m[op.vault].accrue, now)),

@@ -13,6 +13,7 @@ from protocol_model.exact.lending.lending_pool import LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.exact.oracle.price_router import price_wad
 from protocol_model.exact.strategies.leveraged_token import (
+    DEFAULT_COOLDOWN_SECONDS,
     LeveragedToken,
     LeveragedTokenParams,
     management_fee_per_second_wad,
@@ -50,7 +51,7 @@ def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedToken
 
     Leverages become WAD; ``kw`` overrides the defaults. Raises ``LeveragedTokenParams.validate``'s errors
     (``InvalidLeverageBand``, ``MaxSlippageTooHigh``, ``RebalanceFeeTooHigh``, ``ManagementFeeTooHigh``,
-    ``InvalidMaxRounds``).
+    ``InvalidMaxRounds``, ``CooldownTooLong``).
     """
     from decimal import Decimal
 
@@ -59,7 +60,7 @@ def band(target: str, low: str, high: str, ripcord: str, **kw) -> LeveragedToken
     wad = lambda x: int(EXACT.multiply(Decimal(x), WAD))  # noqa: E731
     defaults = dict(rebalance_interval_sec=86_400, max_slippage_bps=50, rebalance_fee_bps=10,
                     management_fee_per_second_wad=management_fee_per_second_wad(200),
-                    ripcord_reward_assets=5 * 10**16, max_rounds=16)
+                    ripcord_reward_assets=5 * 10**16, max_rounds=16, cooldown_seconds=DEFAULT_COOLDOWN_SECONDS)
     defaults.update(kw)
     return LeveragedTokenParams(wad(target), wad(low), wad(high), wad(ripcord), **defaults).validate()
 

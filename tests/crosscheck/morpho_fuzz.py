@@ -57,7 +57,9 @@ names = st.sampled_from(ACCOUNTS)
 others = st.one_of(st.none(), names)
 """The account acted for: None (half the time) is the sender itself."""
 spec_markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH"))
-markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH", "wstETH_USDC", "wstETH_WETH", EXTRA))
+markets = st.sampled_from(("wstETH_USDC", "wstETH_WETH", "wstETH_USDC", "wstETH_WETH", EXTRA, EXTRA))
+"""A third of the draws name ``extra`` (one in five left it rarely used once created: 37 to 46 supplies into new
+markets in 250 sequences, under the test's 50, depending on the draws the rest of the session made)."""
 lltvs = st.one_of(st.sampled_from((860_000_000_000_000_000, 945_000_000_000_000_000, 0, WAD - 1, WAD, WAD + 1)),
                   st.integers(1, WAD - 1))
 """An already enabled LLTV (86%, 94.5%), new ones below 1, exactly 1 and above (``max LLTV exceeded``)."""

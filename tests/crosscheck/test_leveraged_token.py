@@ -1,10 +1,11 @@
 """The 2x and 3x leveraged tokens on chain (contracts/strategies/LeveragedToken.sol over the LendingPool and
 the compiled Uniswap V2 pair) against their exact twin (protocol_model/exact/strategies/leveraged_token.py).
 
-After every operation — deposits, redemptions, rebalances, the ripcord, fee accruals, oracle moves with the
-pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error name) and every
-field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool position and
-idle tokens, every actor's shares and tokens, the pair's reserves, and the pool's whole snapshot.
+After every operation — deposits, redemptions, share transfers, rebalances, the ripcord, fee accruals, oracle
+moves with the pair arbitraged to them, time jumps — both sides give the same outcome (ok or the same error
+name) and every field agrees to the wei: each vault's supply, NAV, NAV per share, leverage, timestamps, pool
+position and idle tokens, every actor's shares, lastDepositAt and tokens, the pair's reserves, and the pool's
+whole snapshot.
 The random price paths run mainly on the in-process chain (INPROCESS_LEV_EXAMPLES paths, default 400), with a
 small slice (FUZZ_EXAMPLES / 25) and the scripted cases on the session's chain (anvil under ``make test``).
 """
@@ -19,8 +20,9 @@ from hypothesis import strategies as st
 
 from protocol_model.chain.leveraged import LevOp, LevWorld
 from protocol_model.exact.math_lib import WAD
+from protocol_model.exact.strategies.leveraged_token import DEFAULT_COOLDOWN_SECONDS as COOLDOWN
 from protocol_model.exact.strategies.leveraged_token import VIRTUAL_SHARES
-from protocol_model.world.leveraged_world import ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
+from protocol_model.world.leveraged_world import ACTORS, ARB, COLL, DEBT, DEPOSITORS, KEEPER, TREASURY
 from tests.crosscheck.fuzzing import fixed_seed, timed
 
 EXAMPLES = max(3, int(os.environ.get("FUZZ_EXAMPLES", "200")) // 25)
@@ -119,11 +121,13 @@ deposit_st = st.tuples(st.just("deposit"), st.sampled_from(["lev2x", "lev3x"]), 
                        st.integers(1, 40 * E18))
 redeem_st = st.tuples(st.just("redeem"), st.sampled_from(["lev2x", "lev3x"]),
                       st.sampled_from([*DEPOSITORS, TREASURY]), st.integers(1, 100))
+transfer_st = st.tuples(st.just("transfer"), st.sampled_from(["lev2x", "lev3x"]),
+                        st.sampled_from([*DEPOSITORS, TREASURY]), st.sampled_from(ACTORS), st.integers(1, 100))
 keeper_st = st.tuples(st.sampled_from(["rebalance", "rebalance", "ripcord", "accrue"]),
                       st.sampled_from(["lev2x", "lev3x"]))
 move_st = st.tuples(st.just("move"), st.integers(-150, 150))  # per-mille change of the WETH price
-warp_st = st.tuples(st.just("warp"), st.sampled_from([3_600, 86_400, 7 * 86_400]))
-op_st = st.one_of(deposit_st, redeem_st, keeper_st, keeper_st, move_st, move_st, warp_st)
+warp_st = st.tuples(st.just("warp"), st.sampled_from([COOLDOWN, 3_600, 86_400, 7 * 86_400]))
+op_st = st.one_of(deposit_st, redeem_st, transfer_st, keeper_st, keeper_st, move_st, move_st, warp_st)
 
 
 def to_op(lev: LevWorld, raw: tuple) -> LevOp:
@@ -133,6 +137,9 @@ def to_op(lev: LevWorld, raw: tuple) -> LevOp:
     if kind == "redeem":
         held = lev.vaults_m[raw[1]].balance_of(raw[2])
         return LevOp("redeem", raw[1], raw[2], held * raw[3] // 100)
+    if kind == "transfer":
+        held = lev.vaults_m[raw[1]].balance_of(raw[2])
+        return LevOp("transfer", raw[1], raw[2], held * raw[4] // 100, to=raw[3])
     if kind in ("rebalance", "ripcord", "accrue"):
         return LevOp(kind, raw[1], KEEPER)
     if kind == "move":
@@ -183,6 +190,9 @@ def test_random_price_paths_agree_in_process(lev_in_process, crosscheck_suite, c
         outcomes = run_price_paths(lev_in_process, INPROCESS_EXAMPLES, stats, (8, 20))
     assert stats.mismatches == 0 and stats.sequences >= INPROCESS_EXAMPLES
     assert outcomes.get("rebalance:RebalanceNotDue") and outcomes.get("redeem:ok"), outcomes
+    # The deposit cooldown (P-VAULT-10) both refused and let through redemptions and transfers.
+    assert outcomes.get("redeem:CooldownActive") and outcomes.get("transfer:CooldownActive"), outcomes
+    assert outcomes.get("transfer:ok"), outcomes
 
 
 def test_leveraged_fuzzer_catches_a_flipped_rounding(lev_in_process, monkeypatch):
@@ -198,7 +208,7 @@ def test_leveraged_fuzzer_catches_a_flipped_rounding(lev_in_process, monkeypatch
         with pytest.raises(AssertionError):
             for raw in [("deposit", "lev2x", "alice", 10 * E18 + 7), ("rebalance", "lev2x"),
                         ("deposit", "lev2x", "bob", 3 * E18 + 11), ("move", 37), ("rebalance", "lev2x"),
-                        ("redeem", "lev2x", "alice", 33)]:
+                        ("warp", COOLDOWN), ("redeem", "lev2x", "alice", 33)]:
                 run(lev, to_op(lev, raw), None, stats)
     finally:
         lev.restore(saved)
@@ -244,11 +254,16 @@ def test_a_donation_to_an_empty_vault_does_not_pay(lev, crosscheck_stats):
         run(lev, LevOp("deposit", "lev2x", "alice", 10 * E18), "ok", crosscheck_stats)
         bob_shares, alice_shares = 10 * VIRTUAL_SHARES, 10 * E18 * 11 * VIRTUAL_SHARES // (55 * E18 + 11)
         assert (v.balance_of("bob"), v.balance_of("alice")) == (bob_shares, alice_shares) == (10**7, 1_999_999)
+        # Both wait out their deposit cooldown; the management fee meanwhile mints the treasury `fee` shares.
+        run(lev, LevOp("warp", seconds=COOLDOWN), "ok", crosscheck_stats)
+        run(lev, LevOp("accrue", "lev2x"), "ok", crosscheck_stats)
+        fee = v.balance_of(TREASURY)
+        assert v.total_supply == bob_shares + alice_shares + fee
         run(lev, LevOp("redeem", "lev2x", "bob", bob_shares), "ok", crosscheck_stats)
         c = 65 * E18 + 10
-        bob_out = c * bob_shares // (bob_shares + alice_shares + VIRTUAL_SHARES)
+        bob_out = c * bob_shares // (bob_shares + alice_shares + fee + VIRTUAL_SHARES)
         run(lev, LevOp("redeem", "lev2x", "alice", alice_shares), "ok", crosscheck_stats)
-        alice_out = (c - bob_out) * alice_shares // (alice_shares + VIRTUAL_SHARES)
+        alice_out = (c - bob_out) * alice_shares // (alice_shares + fee + VIRTUAL_SHARES)
         ledger = lev.mw.pool.ledger
         assert ledger.balance(COLL, "bob") - bob0 == bob_out - 55 * E18 - 10
         assert ledger.balance(COLL, "alice") - alice0 == alice_out - 10 * E18
@@ -266,6 +281,7 @@ def test_tokens_sent_to_the_vault_are_not_nav(lev, crosscheck_stats):
     v = lev.vaults_m["lev2x"]
     try:
         run(lev, LevOp("deposit", "lev2x", "alice", 100 * E18), "ok", crosscheck_stats)
+        start = lev.now
         run(lev, LevOp("send", "lev2x", "bob", 100 * E18), "ok", crosscheck_stats)
         assert v.total_assets() == 100 * E18
         bob0 = lev.mw.pool.ledger.balance(COLL, "bob")
@@ -274,11 +290,15 @@ def test_tokens_sent_to_the_vault_are_not_nav(lev, crosscheck_stats):
         supply = 10**26 + v.balance_of(TREASURY)
         shares = 100 * E18 * (supply + VIRTUAL_SHARES) // (100 * E18 + 1)
         assert v.balance_of("bob") == shares
+        run(lev, LevOp("warp", seconds=COOLDOWN), "ok", crosscheck_stats)  # bob's deposit cooldown
         run(lev, LevOp("redeem", "lev2x", "bob", shares), "ok", crosscheck_stats)
         paid = lev.mw.pool.ledger.balance(COLL, "bob") - bob0 + 100 * E18
         assert paid == 200 * E18 * shares // (v.total_supply + shares + VIRTUAL_SHARES)
-        # 100 WETH less the fee's dilution over 3 seconds (2%/year) and rounding: not 66.67.
-        assert 0 <= 100 * E18 - paid <= 100 * E18 * 2 * 3 // (100 * 365 * 86_400) + 2
+        # 100 WETH less the fee's dilution over the seconds since alice's deposit (2%/year; 3 without the
+        # cooldown) and rounding: not 66.67.
+        elapsed = lev.now - start
+        assert elapsed == COOLDOWN + 3
+        assert 0 <= 100 * E18 - paid <= 100 * E18 * 2 * elapsed // (100 * 365 * 86_400) + 2
     finally:
         lev.restore(saved)
 
@@ -289,6 +309,7 @@ def test_entry_points_take_a_deadline(lev, crosscheck_stats):
         run(lev, LevOp("deposit", "lev2x", "alice", E18, deadline=lev.now), "DeadlineExpired", crosscheck_stats)
         run(lev, LevOp("deposit", "lev2x", "alice", E18, deadline=lev.now + 1), "ok", crosscheck_stats)
         held = lev.vaults_m["lev2x"].balance_of("alice")
+        run(lev, LevOp("warp", seconds=COOLDOWN), "ok", crosscheck_stats)  # alice's deposit cooldown
         run(lev, LevOp("redeem", "lev2x", "alice", held, deadline=lev.now), "DeadlineExpired", crosscheck_stats)
         run(lev, LevOp("redeem", "lev2x", "alice", held, deadline=lev.now + 1), "ok", crosscheck_stats)
     finally:

@@ -19,6 +19,7 @@ from protocol_model.chain.driver import Call
 from protocol_model.chain.inprocess_world import deploy_in_process
 from protocol_model.chain.leveraged import LevOp
 from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
+from protocol_model.exact.strategies.leveraged_token import DEFAULT_COOLDOWN_SECONDS
 from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.leveraged_world import COLL
 from tests.crosscheck.test_leveraged_token import run
@@ -53,15 +54,16 @@ def test_a_looper_unwind_reads_the_router_like_the_chain(rounds, expected):
     (0, 1, "InvalidRound"),
 ])
 def test_a_vault_prices_through_the_router_like_the_chain(lev_in_process, age, lag, expected):
-    """alice deposits 10 WETH in the 2x vault and levers it (rebalance); then the WETH feed's latest round is set
-    (ages as of the next block) to a stale, future-dated or incomplete one on both twins: a deposit, a redemption
-    and a rebalance revert by the router's error on both (before: the model priced all three at the rejected
-    answer and they went through)."""
+    """alice deposits 10 WETH in the 2x vault and levers it (rebalance); past her deposit cooldown, the WETH feed's
+    latest round is set (ages as of the next block) to a stale, future-dated or incomplete one on both twins: a
+    deposit, a redemption and a rebalance revert by the router's error on both (before: the model priced all three
+    at the rejected answer and they went through)."""
     lev = lev_in_process
     saved = lev.checkpoint()
     try:
         run(lev, _op("deposit", 10 * E18), "ok")
         run(lev, _op("rebalance", 0), "ok")  # levered: a redemption now sells collateral for its debt share
+        run(lev, LevOp("warp", seconds=DEFAULT_COOLDOWN_SECONDS), "ok")  # past alice's deposit cooldown
         feed_m = lev.mw.pool.feeds[COLL]
         round_id, updated = feed_m.round_id + 1, lev.now + 2 - age
         lev.now += 1

@@ -151,7 +151,8 @@ def leveraged_op(data: Any, w: World) -> Op:
     now = w.tick(data.draw(SECONDS, label="dt"))
     sender, owner = pick(data, ("alice", "bob", "carol"), "sender"), pick(data, ("alice", "bob"), "owner")
     amount = pick(data, (0, 1, 10**15, 10**18, 5 * 10**18, 10**22), "amount")
-    kind = pick(data, ("deposit", "mint", "redeem", "rebalance", "ripcord", "accrue", "set_params", "oracle"), "op")
+    kind = pick(data, ("deposit", "mint", "redeem", "transfer", "rebalance", "ripcord", "accrue", "set_params",
+                       "oracle"), "op")
     if kind == "deposit":
         return Op(kind, lambda: vault.deposit(sender, amount, sender, now))
     if kind == "mint":
@@ -159,6 +160,8 @@ def leveraged_op(data: Any, w: World) -> Op:
     if kind == "redeem":
         min_assets = pick(data, (0, amount // 2, 10**30), "min assets")
         return Op(kind, lambda: vault.redeem(sender, amount, sender, owner, now, min_assets))
+    if kind == "transfer":
+        return Op(kind, lambda: vault.transfer(sender, owner, amount, now), False)  # 0 or to itself: no change
     if kind == "rebalance":
         return Op(kind, lambda: vault.rebalance(sender, now))
     if kind == "ripcord":

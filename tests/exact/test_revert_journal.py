@@ -29,7 +29,8 @@ MUST_FAIL_WITH = {  # reverts every run reaches (several of them after writes: a
     "V2Pair+PairPriceFeed": {"SlippageExceeded", "ds-math-sub-underflow", "UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED",
                              "ERC20InsufficientBalance"},
     "PerpEngine": {"ZeroAmount", "InsufficientBalance", "MarketNotListed", "ERC20InsufficientAllowance"},
-    "LeveragedToken": {"ZeroShares", "ERC4626ExceededMaxRedeem", "RipcordNotArmed", "ERC20InsufficientAllowance"},
+    "LeveragedToken": {"ZeroShares", "ERC4626ExceededMaxRedeem", "RipcordNotArmed", "ERC20InsufficientAllowance",
+                       "CooldownActive"},
 }
 EXAMPLES = {"LendingPool": 80, "Looper": 80, "LeveragedToken": 40}
 

@@ -15,6 +15,7 @@ from protocol_model.world.leveraged_world import DEFAULT_VAULTS, ModelLevWorld
 
 E18 = 10**18
 P = DEFAULT_VAULTS["lev2x"]
+COOLDOWN = lt.DEFAULT_COOLDOWN_SECONDS
 
 
 @pytest.mark.parametrize("change, error", [
@@ -27,6 +28,7 @@ P = DEFAULT_VAULTS["lev2x"]
     (dict(management_fee_per_second_wad=lt.MAX_MANAGEMENT_FEE_PER_SECOND_WAD + 1), "ManagementFeeTooHigh"),
     (dict(max_rounds=0), "InvalidMaxRounds"),
     (dict(max_rounds=33), "InvalidMaxRounds"),
+    (dict(cooldown_seconds=lt.MAX_COOLDOWN_SECONDS + 1), "CooldownTooLong"),
 ])
 def test_invalid_parameters_name_the_rule(change, error):
     with pytest.raises(lt.errors.PoolError) as info:
@@ -45,7 +47,7 @@ def test_a_revert_restores_pool_pair_ledger_and_vault():
     v.deposit("alice", 10 * E18, "alice", w.tick())
     before = copy.deepcopy((w.mw.pool.__dict__, w.pair.__dict__, v.shares, v.total_supply))
     with pytest.raises(lt.errors.PoolError) as info:
-        v.redeem("alice", 4 * E18, "alice", "alice", w.tick(), min_assets=10**30)
+        v.redeem("alice", 4 * E18, "alice", "alice", w.tick(COOLDOWN), min_assets=10**30)
     assert info.value.name == "InsufficientAssetsOut"
     # last_fee_accrual, indexes, balances: all as before; the pool and the pair still share one ledger.
     assert (w.mw.pool.__dict__, w.pair.__dict__, v.shares, v.total_supply) == before
@@ -81,7 +83,7 @@ def test_inflating_the_share_price_never_pays(first, donation, victim, via_pool,
         return  # a deposit worth no share reverts: nothing lost
     for who in ("bob", "alice"):
         s, c = v.balance_of(who), v.collateral()
-        paid = v.redeem(who, s, who, who, w.tick())
+        paid = v.redeem(who, s, who, who, w.tick(COOLDOWN))  # each past its deposit's cooldown
         assert paid == c * s // (v.total_supply + s + lt.VIRTUAL_SHARES)
     attacker_profit = ledger.balance("WETH", "bob") - bob0
     victim_loss = alice0 - ledger.balance("WETH", "alice")

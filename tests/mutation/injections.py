@@ -1038,6 +1038,13 @@ def _perp_09(ctx):
                          "protocol_model.exact.perp.perp_engine.ceil_div")
 
 
+injects("P-VAULT-10", "tests/model/test_leveraged_token_cooldown.py::"
+        "test_no_account_moves_shares_within_its_cooldown_and_no_stranger_extends_it",
+        "the vault twin's cooldown check does nothing (redeem and transfer pass within it)")(
+    patch_then_check("protocol_model.exact.strategies.leveraged_token.LeveragedToken._check_cooldown",
+                     lambda self, account, now: None))
+
+
 LEV = "tests/crosscheck/test_leveraged_token.py"
 
 

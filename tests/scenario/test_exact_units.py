@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from protocol_model.exact.decimal_context import EXACT
@@ -54,13 +54,19 @@ def test_story_amounts_round_trip(units, decimals):
 
 
 @given(units=st.integers(1, 10**40), loan=st.integers(0, 18), coll=st.integers(0, 18))
+@example(units=UINT256_MAX // 10**28, loan=0, coll=0)  # the highest price that fits, and one unit more
+@example(units=UINT256_MAX // 10**28 + 1, loan=0, coll=0)
 def test_morpho_oracle_price_is_exact_or_refused(units, loan, coll):
     """A price with 8 decimals (up to 1e32 loan tokens per collateral token) becomes exactly
-    ``units · 1e36 · 10^loan / (10^8 · 10^coll)`` when that is an integer, and is refused otherwise."""
+    ``units · 1e36 · 10^loan / (10^8 · 10^coll)`` when that is an integer that fits the uint256 ``IOracle.price()``
+    returns, and is refused by name otherwise."""
     price = EXACT.scaleb(Decimal(units), -8)
     num, den = units * 10**36 * 10**loan, 10**8 * 10**coll
     if num % den:
         with pytest.raises(ValueError, match="finer than the oracle's resolution"):
+            oracle_price(price, loan, coll)
+    elif num // den > UINT256_MAX:
+        with pytest.raises(ValueError, match="above the highest price IOracle.price.. can return"):
             oracle_price(price, loan, coll)
     else:
         assert oracle_price(price, loan, coll) == num // den

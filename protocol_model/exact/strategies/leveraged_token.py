@@ -5,6 +5,11 @@ It holds a looped position on the exact pool model
 (:class:`~protocol_model.exact.amm.uniswap_v2_pair.V2Pair`) on the same ledger, so deposits,
 redemptions, rebalances, the ripcord and fees agree with the contract to the wei. Same checks in the same
 order, same rounding, same error names; a failing call leaves pool, pair, ledger and vault untouched.
+
+Deposit cooldown (docs/leveraged_tokens.md, "Deposit cooldown"): a deposit or mint records the block time for its
+receiver (``last_deposit_at``); until ``params.cooldown_seconds`` later that account can neither redeem nor
+transfer shares (``CooldownActive``). A deposit for another account needs that account's share allowance to the
+caller (``ReceiverNotApproved``), so nobody can lock a stranger's shares.
 """
 
 from __future__ import annotations
@@ -33,9 +38,14 @@ MAX_ROUNDS = 32
 MAX_FEE_FRACTION_WAD = WAD // 2
 """At most this fraction of the supply is minted as management fee in one accrual."""
 DECIMALS_OFFSET = 6
+MAX_COOLDOWN_SECONDS = 86_400
+"""The longest deposit cooldown the parameters accept (one day; ``CooldownTooLong`` above it)."""
+DEFAULT_COOLDOWN_SECONDS = 900
+"""The cooldown of the vaults this project deploys: 15 minutes."""
 VIRTUAL_SHARES = 10**DECIMALS_OFFSET
 """Virtual shares in every conversion, deposit and redemption alike (never redeemed): a donation to the vault is
 shared with them, so inflating the share price costs the attacker about this many times what the victim loses."""
+_ZERO_ADDRESS = "0x" + "0" * 40
 
 
 def _err(name: str, doc: str) -> type[errors.PoolError]:
@@ -60,6 +70,11 @@ RebalanceFeeTooHigh = _err("RebalanceFeeTooHigh", "rebalanceFeeBps above 100.")
 ManagementFeeTooHigh = _err("ManagementFeeTooHigh", "Management fee above 10% a year.")
 InvalidMaxRounds = _err("InvalidMaxRounds", "maxRounds not in 1..32.")
 ERC4626ExceededMaxRedeem = _err("ERC4626ExceededMaxRedeem", "Redeeming more shares than the owner has.")
+CooldownTooLong = _err("CooldownTooLong", "cooldownSeconds above MAX_COOLDOWN_SECONDS (one day).")
+CooldownActive = _err("CooldownActive", "The account's shares are in their deposit cooldown: no redeem, no transfer.")
+ReceiverNotApproved = _err("ReceiverNotApproved",
+                           "A deposit for another account that has given the caller no share allowance.")
+ERC20InvalidReceiver = _err("ERC20InvalidReceiver", "A share transfer to the zero address.")
 
 
 def management_fee_per_second_wad(annual_bps: int) -> int:
@@ -84,6 +99,9 @@ class LeveragedTokenParams:
     ripcord_reward_assets: int = 0
     """Paid in the asset to whoever pulls the ripcord (capped at the NAV)."""
     max_rounds: int = 16
+    cooldown_seconds: int = DEFAULT_COOLDOWN_SECONDS
+    """After a deposit or mint for it, an account neither redeems nor transfers shares for this long (seconds);
+    at most ``MAX_COOLDOWN_SECONDS``, 0 turns the cooldown off."""
 
     def validate(self) -> LeveragedTokenParams:
         """Same checks, same order, same errors as ``LeveragedToken._validate``."""
@@ -99,13 +117,15 @@ class LeveragedTokenParams:
             raise ManagementFeeTooHigh(self.management_fee_per_second_wad)
         if not 0 < self.max_rounds <= MAX_ROUNDS:
             raise InvalidMaxRounds(self.max_rounds)
+        if self.cooldown_seconds > MAX_COOLDOWN_SECONDS:
+            raise CooldownTooLong(self.cooldown_seconds)
         return self
 
     def as_tuple(self) -> tuple:
         """ABI order of the Solidity struct."""
         return (self.target_leverage_wad, self.min_leverage_wad, self.max_leverage_wad, self.ripcord_leverage_wad,
                 self.rebalance_interval_sec, self.max_slippage_bps, self.rebalance_fee_bps,
-                self.management_fee_per_second_wad, self.ripcord_reward_assets, self.max_rounds)
+                self.management_fee_per_second_wad, self.ripcord_reward_assets, self.max_rounds, self.cooldown_seconds)
 
 
 @dataclass(frozen=True)
@@ -133,6 +153,8 @@ class LeveragedToken:
     total_supply: int = 0
     shares: dict[str, int] = field(default_factory=dict)
     allowances: dict[tuple[str, str], int] = field(default_factory=dict)
+    last_deposit_at: dict[str, int] = field(default_factory=dict)
+    """``lastDepositAt``: block time of the last deposit or mint whose shares went to the account."""
 
     journal_links: ClassVar[tuple[str, ...]] = ("pool", "pair")
     """A revert restores the vault, the pool, the pair and the token ledger (protocol_model.exact.journal)."""
@@ -202,6 +224,17 @@ class LeveragedToken:
         ``DECIMALS_OFFSET``). Raises nothing."""
         return self.shares.get(account, 0)
 
+    def cooldown_end(self, account: str) -> int:
+        """``LeveragedToken.cooldownEnd``: the block time (seconds) from which ``account`` may redeem or transfer
+        shares again, ``last_deposit_at + cooldown_seconds`` (the cooldown in force now, applied to the last
+        deposit). Raises nothing."""
+        return self.last_deposit_at.get(account, 0) + self.params.cooldown_seconds
+
+    def max_redeem(self, owner: str, now: int) -> int:
+        """``LeveragedToken.maxRedeem``: ``owner``'s shares, or 0 while its cooldown runs at ``now``. Raises
+        nothing."""
+        return 0 if now < self.cooldown_end(owner) else self.balance_of(owner)
+
     def leverage_wad(self) -> int:
         """``LeveragedToken.leverageWad``: collateral value ÷ equity in WAD (rounded up) at the pool's oracle as of
         its last accrual; 0 with no collateral, UINT256_MAX when debt value ≥ collateral value. Raises FeedNotSet,
@@ -221,6 +254,20 @@ class LeveragedToken:
         """ERC-20 ``approve``: ``spender`` may redeem up to ``shares`` of ``owner``'s shares (UINT256_MAX: unlimited,
         never decreased). Not journaled; raises nothing (the contract's zero-address checks are not modelled)."""
         self.allowances[(owner, spender)] = shares
+
+    @reverts_atomically
+    def transfer(self, sender: str, to: str, shares: int, now: int) -> None:
+        """ERC-20 ``transfer`` of ``shares`` from ``sender`` to ``to`` at ``now``. Raises, in order:
+        ERC20InvalidReceiver (``to`` empty or the zero address), CooldownActive (``sender``'s cooldown),
+        ERC20InsufficientBalance."""
+        self._transfer(sender, to, shares, now)
+
+    @reverts_atomically
+    def transfer_from(self, spender: str, owner: str, to: str, shares: int, now: int) -> None:
+        """ERC-20 ``transferFrom``: spends ``spender``'s allowance of ``owner`` (UINT256_MAX never decreases), then
+        ``transfer``s. Raises ERC20InsufficientAllowance first, then ``transfer``'s errors."""
+        self._spend_allowance(owner, spender, shares)
+        self._transfer(owner, to, shares, now)
 
     @reverts_atomically
     def deposit(self, sender: str, assets: int, receiver: str, now: int, min_shares: int = 0,
@@ -256,25 +303,24 @@ class LeveragedToken:
                deadline: int = UINT256_MAX) -> int:
         """``redeemWithMin`` (``redeem`` is the same with ``min_assets = 0`` and no deadline): collateral share
         ⌊C·s/(S + V)⌋, debt share ⌈D·s/(S + V)⌉; the virtual shares' part stays in the vault. Raises
-        ``DeadlineExpired`` first, then the checks of ``LeveragedToken.redeemWithMin`` in its order."""
+        ``DeadlineExpired`` first, then the checks of ``LeveragedToken.redeemWithMin`` in its order: accrual errors,
+        ``ZeroShares``, ``ZeroAddress``, ``CooldownActive`` (``owner``'s), ``ERC4626ExceededMaxRedeem``,
+        ERC20InsufficientAllowance, the unwind's errors, ``InsufficientAssetsOut``."""
         if now > deadline:
             raise DeadlineExpired(deadline)
         self._accrue(now)
         if shares == 0:
             raise ZeroShares()
-        if not receiver or receiver == "0x" + "0" * 40:
+        if not receiver or receiver == _ZERO_ADDRESS:
             raise errors.ZeroAddress()
+        self._check_cooldown(owner, now)
         if shares > self.balance_of(owner):
             raise ERC4626ExceededMaxRedeem(owner, shares, self.balance_of(owner))
         denominator = self.total_supply + VIRTUAL_SHARES
         coll_share = mul_div_down(self.collateral(), shares, denominator)
         debt_share = mul_div_up(self.debt(), shares, denominator)
         if sender != owner:
-            allowed = self.allowances.get((owner, sender), 0)
-            if allowed != UINT256_MAX:
-                if allowed < shares:
-                    raise errors.ERC20InsufficientAllowance(sender, allowed, shares)
-                self.allowances[(owner, sender)] = allowed - shares
+            self._spend_allowance(owner, sender, shares)
         self.shares[owner] -= shares
         self.total_supply -= shares
         sold = 0
@@ -351,9 +397,38 @@ class LeveragedToken:
         self.shares[account] = self.shares.get(account, 0) + shares
         self.total_supply += shares
 
+    def _spend_allowance(self, owner: str, spender: str, shares: int) -> None:
+        """OpenZeppelin ``_spendAllowance``: UINT256_MAX is never decreased. Raises ERC20InsufficientAllowance."""
+        allowed = self.allowances.get((owner, spender), 0)
+        if allowed != UINT256_MAX:
+            if allowed < shares:
+                raise errors.ERC20InsufficientAllowance(spender, allowed, shares)
+            self.allowances[(owner, spender)] = allowed - shares
+
+    def _check_cooldown(self, account: str, now: int) -> None:
+        """``_checkCooldown``: raises ``CooldownActive(account, end)`` while ``now`` < ``cooldown_end(account)``."""
+        end = self.cooldown_end(account)
+        if now < end:
+            raise CooldownActive(account, end)
+
+    def _transfer(self, sender: str, to: str, shares: int, now: int) -> None:
+        """OpenZeppelin ``_transfer`` through the vault's ``_update``: the receiver check, the sender's cooldown,
+        then the balance."""
+        if not to or to == _ZERO_ADDRESS:
+            raise ERC20InvalidReceiver(to)
+        self._check_cooldown(sender, now)
+        held = self.balance_of(sender)
+        if held < shares:
+            raise errors.ERC20InsufficientBalance(sender, held, shares)
+        self.shares[sender] = held - shares
+        self.shares[to] = self.shares.get(to, 0) + shares
+
     def _deposit(self, sender: str, receiver: str, assets: int, shares: int, now: int) -> None:
         if shares == 0:
             raise ZeroShares()
+        if receiver != sender and self.allowances.get((receiver, sender), 0) == 0:
+            raise ReceiverNotApproved(receiver, sender)
+        self.last_deposit_at[receiver] = now
         self.pool.ledger.transfer_from(self.asset, self.address, sender, self.address, assets)
         self._mint_shares(receiver, shares)
         self.pool.supply(self.address, self.asset, assets, self.address, now)

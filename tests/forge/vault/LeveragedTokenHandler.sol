@@ -62,7 +62,7 @@ contract LeveragedTokenHandler is AuditBase {
     /// @dev NAV vs redemption (docs/leveraged_tokens.md): the redeemed share of the debt is repaid in full and
     /// the payout is at most the redeemed share of the collateral, so per remaining share (of supply + virtual
     /// shares) debt never rises and collateral falls by at most the pool's rounding, one unit up to ⌈SI/RAY⌉
-    /// per pool withdrawal (at most maxRounds + 1 withdrawals).
+    /// per pool withdrawal (at most maxRounds + 1 withdrawals). No redemption passes within the owner's cooldown.
     function redeem(uint256 actorSeed, uint256 shares) external {
         address actor = _actor(actorSeed);
         vault.accrue();
@@ -75,6 +75,9 @@ contract LeveragedTokenHandler is AuditBase {
         vm.prank(actor);
         try vault.redeem(shares, actor, actor) returns (uint256 assets) {
             okCalls["redeem"]++;
+            if (block.timestamp < vault.lastDepositAt(actor) + vault.params().cooldownSeconds) {
+                _violation("redeem within the owner's deposit cooldown");
+            }
             if (d0 != 0) okCalls["redeemWithDebt"]++;
             uint256 t1 = t0 - shares;
             uint256 c1 = pool.supplyBalance(address(weth), address(vault));

@@ -32,7 +32,7 @@ abstract contract LeveragedTokenSetup is InvariantBase, MarketDeploy {
         usdc.approve(address(pool), type(uint256).max);
         pool.supply(address(usdc), 10_000_000e6, address(this));
         LeveragedToken.Params memory p =
-            LeveragedToken.Params(2e18, 1.5e18, 2.5e18, 3.5e18, 1 days, 59, 10, 1_000_000_000, 0, 16);
+            LeveragedToken.Params(2e18, 1.5e18, 2.5e18, 3.5e18, 1 days, 59, 10, 1_000_000_000, 0, 16, 15 minutes);
         vault = new LeveragedToken(
             "ETH 2x", "ETH2X", IERC20Metadata(address(weth)), address(usdc),
             ILendingPoolForStrategies(address(pool)), pair, p, address(this), address(0xFEE)
