@@ -7,11 +7,8 @@ from __future__ import annotations
 import pytest
 
 from protocol_model.chain.inprocess import TransactionReverted
-from protocol_model.chain.inprocess_world import deploy_in_process
-from protocol_model.chain.replay import Replay
 from protocol_model.exact import errors
 from protocol_model.exact.math_lib import UINT256_MAX
-from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
 from tests.crosscheck.test_pool_faults import USDC, WETH, play
 
@@ -26,32 +23,24 @@ SCENARIO = {
 }
 
 
-def test_the_128th_asset_works_and_a_129th_is_refused_alike(chain):
+def test_the_128th_asset_works_and_a_129th_is_refused_alike(replay_in_process):
     assert len(SCENARIO["assets"]) == 128
-    snap = chain.snapshot()
-    try:
-        scenario = parse_scenario(SCENARIO)
-        world = deploy_in_process(scenario, chain)
-        rp = Replay.start(scenario, world)
-        play(rp, [
-            (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
-            (Action("supply", "bob", "LAST", 10 * E18, on_behalf="bob"), "ok"),
-            (Action("supply", "alice", "LAST", 10 * E18, on_behalf="alice"), "ok"),  # id 127
-            (Action("borrow", "alice", "USDC", 15_000 * E6), "ok"),
-            (Action("borrow", "alice", "LAST", E18 // 10), "ok"),  # debt bit 255
-            (Action("price", asset="LAST", answer=1_000 * USD8), "ok"),  # HF well below the full-close line
-            (Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="LAST", debt="USDC"), "ok"),
-        ])
-        pool = rp.model.pool
-        # all of alice's LAST was seized; her LAST debt and the USDC left over were written off
-        assert pool.supply_balance("LAST", "alice") == 0 and pool.debt_balance("LAST", "alice") == 0
-        assert pool.assets["LAST"].state.bad_debt > 0 and pool.assets["USDC"].state.bad_debt > 0
-        token = world.driver.deploy(world.project.MockERC20, "X", "X", 18, sender=world.deployer)
-        with pytest.raises(TransactionReverted, match="TooManyAssets"):
-            world.pool.listAsset(token, world.rate_models["USDC"], scenario.asset("USDC").config().as_tuple(),
-                                 sender=world.deployer)
-        spec = scenario.asset("USDC")
-        with pytest.raises(errors.TooManyAssets):
-            pool.list_asset("X", spec.rate.params(), spec.config(), 18, rp.now)
-    finally:
-        chain.restore(snap)
+    rp = replay_in_process(SCENARIO)
+    play(rp, [
+        (Action("supply", "bob", "USDC", 100_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "bob", "LAST", 10 * E18, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "LAST", 10 * E18, on_behalf="alice"), "ok"),  # id 127
+        (Action("borrow", "alice", "USDC", 15_000 * E6), "ok"),
+        (Action("borrow", "alice", "LAST", E18 // 10), "ok"),  # debt bit 255
+        (Action("price", asset="LAST", answer=1_000 * USD8), "ok"),  # HF well below the full-close line
+        (Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="LAST", debt="USDC"), "ok"),
+    ])
+    pool, world, spec = rp.model.pool, rp.chain, rp.scenario.asset("USDC")
+    # all of alice's LAST was seized; her LAST debt and the USDC left over were written off
+    assert pool.supply_balance("LAST", "alice") == 0 and pool.debt_balance("LAST", "alice") == 0
+    assert pool.assets["LAST"].state.bad_debt > 0 and pool.assets["USDC"].state.bad_debt > 0
+    token = world.driver.deploy(world.project.MockERC20, "X", "X", 18, sender=world.deployer)
+    with pytest.raises(TransactionReverted, match="TooManyAssets"):
+        world.pool.listAsset(token, world.rate_models["USDC"], spec.config().as_tuple(), sender=world.deployer)
+    with pytest.raises(errors.TooManyAssets):
+        pool.list_asset("X", spec.rate.params(), spec.config(), 18, rp.now)

@@ -13,10 +13,7 @@ dust goes, and the write-off follows; with collateral left elsewhere it is still
 
 from __future__ import annotations
 
-from protocol_model.chain.inprocess_world import deploy_in_process
-from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import RAY, UINT256_MAX, ray_mul_up
-from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
 from tests.crosscheck.test_pool_faults import USDC, WETH, play
 
@@ -30,12 +27,11 @@ SCENARIO = {
 }
 
 
-def _seized_all_wbtc(chain, planted: bool):
+def _seized_all_wbtc(replay_in_process, planted: bool):
     """alice once supplied and withdrew 1 WETH (her consent stays), then borrowed 40,000 USDC against 1 WBTC; a
     day of interest; bob supplies 1 wei of WETH on her behalf (``planted``) or his own; WBTC falls to $30,000 and carol
     seizes all of it."""
-    scenario = parse_scenario(SCENARIO)
-    rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+    rp = replay_in_process(SCENARIO)
     play(rp, [
         (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
         (Action("supply", "alice", "WETH", E18, on_behalf="alice"), "ok"),
@@ -52,48 +48,34 @@ def _seized_all_wbtc(chain, planted: bool):
     return rp
 
 
-def test_planted_dust_does_not_keep_a_bad_debt_owed(chain):
+def test_planted_dust_does_not_keep_a_bad_debt_owed(replay_in_process):
     """With 1 wei of WETH planted, alice's debt left after the WBTC seizure is written off once carol takes the
     dust (for the rounded-up 1 USDC unit), on both twins, as without the plant (plus one step's interest)."""
-    snap = chain.snapshot()
-    try:
-        clean = _seized_all_wbtc(chain, planted=False).model.pool.assets["USDC"].state.bad_debt
-    finally:
-        chain.restore(snap)
+    clean = _seized_all_wbtc(replay_in_process, planted=False).model.pool.assets["USDC"].state.bad_debt
     assert clean > 11_000 * E6
-    snap = chain.snapshot()
-    try:
-        rp = _seized_all_wbtc(chain, planted=True)
-        pool = rp.model.pool
-        assert pool.assets["USDC"].state.bad_debt == 0 and pool.debt_balance("USDC", "alice") == clean
-        scaled = pool.scaled_debt[("USDC", "alice")]
-        play(rp, [(Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="WETH",
-                          debt="USDC"), "ok")])
-        assert pool.debt_balance("USDC", "alice") == 0 and pool.supply_balance("WETH", "alice") == 0
-        # no scaled debt burned by the repayment: all of it written off, at the index of the liquidation's block
-        owed = ray_mul_up(scaled, pool.assets["USDC"].state.borrow_index_ray)
-        assert pool.assets["USDC"].state.bad_debt == owed >= clean
-        assert rp.chain.pool.getAssetState(rp.chain.tokens["USDC"])[5] == owed  # AssetState.badDebt
-    finally:
-        chain.restore(snap)
+    rp = _seized_all_wbtc(replay_in_process, planted=True)
+    pool = rp.model.pool
+    assert pool.assets["USDC"].state.bad_debt == 0 and pool.debt_balance("USDC", "alice") == clean
+    scaled = pool.scaled_debt[("USDC", "alice")]
+    play(rp, [(Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="WETH",
+                      debt="USDC"), "ok")])
+    assert pool.debt_balance("USDC", "alice") == 0 and pool.supply_balance("WETH", "alice") == 0
+    # no scaled debt burned by the repayment: all of it written off, at the index of the liquidation's block
+    owed = ray_mul_up(scaled, pool.assets["USDC"].state.borrow_index_ray)
+    assert pool.assets["USDC"].state.bad_debt == owed >= clean
+    assert rp.chain.pool.getAssetState(rp.chain.tokens["USDC"])[5] == owed  # AssetState.badDebt
 
 
-def test_dust_with_collateral_left_elsewhere_still_repays_nothing(chain):
+def test_dust_with_collateral_left_elsewhere_still_repays_nothing(replay_in_process):
     """The exception is the last collateral only: with alice's WBTC still there, taking the 1 wei of WETH for no
     debt is NothingToRepay on both twins, as before."""
-    snap = chain.snapshot()
-    try:
-        scenario = parse_scenario(SCENARIO)
-        rp = Replay.start(scenario, deploy_in_process(scenario, chain))
-        play(rp, [
-            (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
-            (Action("supply", "alice", "WETH", 1, on_behalf="alice"), "ok"),
-            (Action("supply", "alice", "WBTC", E8, on_behalf="alice"), "ok"),
-            (Action("borrow", "alice", "USDC", 40_000 * E6), "ok"),
-            (Action("warp", seconds=86_400), "ok"),
-            (Action("price", asset="WBTC", answer=30_000 * USD8), "ok"),
-            (Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="WETH", debt="USDC"),
-             "NothingToRepay"),
-        ])
-    finally:
-        chain.restore(snap)
+    play(replay_in_process(SCENARIO), [
+        (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "WETH", 1, on_behalf="alice"), "ok"),
+        (Action("supply", "alice", "WBTC", E8, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", 40_000 * E6), "ok"),
+        (Action("warp", seconds=86_400), "ok"),
+        (Action("price", asset="WBTC", answer=30_000 * USD8), "ok"),
+        (Action("liquidate", "carol", amount=UINT256_MAX, borrower="alice", collateral="WETH", debt="USDC"),
+         "NothingToRepay"),
+    ])

@@ -13,10 +13,7 @@ an account unhealthy without it is unhealthy). A third party cannot plant either
 
 from __future__ import annotations
 
-from protocol_model.chain.inprocess_world import deploy_in_process
-from protocol_model.chain.replay import Replay
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
-from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
 from tests.crosscheck.test_pool_faults import USDC, WETH, ZERO_RATE, play
 
@@ -39,9 +36,8 @@ SCENARIO = {
 }
 
 
-def _start(chain):
-    scenario = parse_scenario(SCENARIO)
-    rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+def _start(replay_in_process):
+    rp = replay_in_process(SCENARIO)
     # alice: 100 WETH ($200k) and 100,000 TKN ($100k), both hers as collateral, 170,000 USDC debt:
     # adjusted 165,000 + 80,000 = 245,000 USD, HF 1.44; without TKN it would be 165,000 / 170,000 = 0.97.
     play(rp, [
@@ -57,23 +53,19 @@ def _start(chain):
     return rp
 
 
-def test_a_breaker_tripped_by_a_swap_does_not_make_a_healthy_account_liquidatable(chain):
+def test_a_breaker_tripped_by_a_swap_does_not_make_a_healthy_account_liquidatable(replay_in_process):
     """mallory buys 30,000 USDC of TKN (spot ×1.69: round 1, the average since deployment, is $1, the 50% breaker
     rejects TKN) and liquidates alice through her WETH: PriceJump (TKN's own error) on both twins, nothing seized.
     Before the fix both twins let it through: 85,000 USDC repaid for 44.625 WETH, a 4,250 USD bonus taken from a
     borrower healthy at every valid price."""
-    snap = chain.snapshot()
-    try:
-        rp = _start(chain)
-        play(rp, [
-            (Action("swap", "mallory", "USDC", 30_000 * E6, pair="TKN_USDC"), "ok"),
-            (Action("liquidate", "mallory", amount=UINT256_MAX, borrower="alice", collateral="WETH", debt="USDC"),
-             "PriceJump"),
-        ])
-        assert rp.model.pool.supply_balance("WETH", "alice") == 100 * E18
-        assert rp.chain.pool.supplyBalance(rp.chain.tokens["WETH"], rp.chain.address_of("alice")) == 100 * E18
-    finally:
-        chain.restore(snap)
+    rp = _start(replay_in_process)
+    play(rp, [
+        (Action("swap", "mallory", "USDC", 30_000 * E6, pair="TKN_USDC"), "ok"),
+        (Action("liquidate", "mallory", amount=UINT256_MAX, borrower="alice", collateral="WETH", debt="USDC"),
+         "PriceJump"),
+    ])
+    assert rp.model.pool.supply_balance("WETH", "alice") == 100 * E18
+    assert rp.chain.pool.supplyBalance(rp.chain.tokens["WETH"], rp.chain.address_of("alice")) == 100 * E18
 
 
 def _carol_liquidated(rp, tkn_step: Action, outcome: str):
@@ -91,18 +83,14 @@ def _carol_liquidated(rp, tkn_step: Action, outcome: str):
     return rp
 
 
-def test_a_rejected_debt_price_still_counts_as_zero(chain):
+def test_a_rejected_debt_price_still_counts_as_zero(replay_in_process):
     """The debt side keeps item 3's rule: carol owes TKN (priced by the tripped pair) and USDC; with TKN rejected
     her TKN debt counts as zero, and she is still liquidated through WETH when the USDC debt alone makes her
     unhealthy (a lower bound of her debt), on both twins."""
-    snap = chain.snapshot()
-    try:
-        _carol_liquidated(_start(chain), Action("borrow", "carol", "TKN", 100 * E18), "ok")  # from alice's TKN
-    finally:
-        chain.restore(snap)
+    _carol_liquidated(_start(replay_in_process), Action("borrow", "carol", "TKN", 100 * E18), "ok")  # alice's TKN
 
 
-def test_own_collateral_with_a_rejected_price_blocks_until_the_admin_turns_it_off(chain):
+def test_own_collateral_with_a_rejected_price_blocks_until_the_admin_turns_it_off(replay_in_process):
     """The rule's cost (SPEC §3.6): carol's own 1 wei of TKN, TKN rejected (the tripped breaker; a dead feed would
     do the same), blocks her liquidation through WETH — PriceJump on both twins. The remedies need no code: a
     liquidator may swap the pair back in its own transaction, a fallback feed prices TKN, or the risk admin turns
@@ -110,13 +98,10 @@ def test_own_collateral_with_a_rejected_price_blocks_until_the_admin_turns_it_of
     through on both twins."""
     from dataclasses import replace
 
-    snap = chain.snapshot()
-    try:
-        rp = _carol_liquidated(_start(chain), Action("supply", "carol", "TKN", 1, on_behalf="carol"), "PriceJump")
-        config = replace(rp.model.pool.assets["TKN"].config, collateral_enabled=False)
-        rp.model.pool.set_asset_config("TKN", config, rp.now)
-        rp.chain.pool.setAssetConfig(rp.chain.tokens["TKN"], config.as_tuple(), sender=rp.chain.deployer)
-        play(rp, [(Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH",
-                          debt="USDC"), "ok")])
-    finally:
-        chain.restore(snap)
+    rp = _carol_liquidated(_start(replay_in_process), Action("supply", "carol", "TKN", 1, on_behalf="carol"),
+                           "PriceJump")
+    config = replace(rp.model.pool.assets["TKN"].config, collateral_enabled=False)
+    rp.model.pool.set_asset_config("TKN", config, rp.now)
+    rp.chain.pool.setAssetConfig(rp.chain.tokens["TKN"], config.as_tuple(), sender=rp.chain.deployer)
+    play(rp, [(Action("liquidate", "mallory", amount=UINT256_MAX, borrower="carol", collateral="WETH",
+                      debt="USDC"), "ok")])

@@ -11,9 +11,6 @@ it, ``StalePrice``, on both twins; a feed read within its window is as fresh as 
 
 from __future__ import annotations
 
-from protocol_model.chain.inprocess_world import deploy_in_process
-from protocol_model.chain.replay import Replay
-from protocol_model.scenario.story import parse_scenario
 from protocol_model.world.action import Action
 from tests.chain.test_inprocess_forced_rejection import TKN
 from tests.crosscheck.test_pool_faults import USDC, play
@@ -31,11 +28,10 @@ SCENARIO = {
 }
 
 
-def _crashed(chain, days: int):
+def _crashed(replay_in_process, days: int):
     """bob's 1,000,000 USDC supplied; ``days`` later a whale sells 900,000 TKN into the pair (spot $1 → ~$0.01);
     an hour later mallory supplies 100,000 TKN."""
-    scenario = parse_scenario(SCENARIO)
-    rp = Replay.start(scenario, deploy_in_process(scenario, chain))
+    rp = replay_in_process(SCENARIO)
     play(rp, [
         (Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
         (Action("warp", seconds=days * DAY), "ok"),
@@ -46,25 +42,15 @@ def _crashed(chain, days: int):
     return rp
 
 
-def test_a_twap_not_rolled_for_30_days_is_stale(chain):
+def test_a_twap_not_rolled_for_30_days_is_stale(replay_in_process):
     """30 days without ``update()``: the 1,800 s TWAP is dated 30 days back, ``StalePrice`` (before: a $0.9986 TKN,
     and the 70,000 USDC borrow against $1,000 of TKN went through on both twins)."""
-    snap = chain.snapshot()
-    try:
-        rp = _crashed(chain, 30)
-        play(rp, [(Action("borrow", "mallory", "USDC", 70_000 * E6), "StalePrice")])
-    finally:
-        chain.restore(snap)
+    play(_crashed(replay_in_process, 30), [(Action("borrow", "mallory", "USDC", 70_000 * E6), "StalePrice")])
 
 
-def test_a_twap_read_within_its_window_and_the_default_age_is_fresh(chain):
+def test_a_twap_read_within_its_window_and_the_default_age_is_fresh(replay_in_process):
     """The same crash right after deployment, read an hour later (observation + window = 1,800 s, well within 25 h):
     TKN prices at the hour's average (≈ $0.01, the crash is nearly all of it), so the 70,000 USDC borrow is
     InsufficientCollateral and a 100 USDC one passes."""
-    snap = chain.snapshot()
-    try:
-        rp = _crashed(chain, 0)
-        play(rp, [(Action("borrow", "mallory", "USDC", 70_000 * E6), "InsufficientCollateral"),
-                  (Action("borrow", "mallory", "USDC", 100 * E6), "ok")])
-    finally:
-        chain.restore(snap)
+    play(_crashed(replay_in_process, 0), [(Action("borrow", "mallory", "USDC", 70_000 * E6), "InsufficientCollateral"),
+                                          (Action("borrow", "mallory", "USDC", 100 * E6), "ok")])
