@@ -9,6 +9,8 @@ library PairFeedErrorsLib {
     error NotInPair(address token);
     /// @notice TWAP mode needs a window of at least one second.
     error InvalidWindow(uint256 windowSec);
+    /// @notice The breaker's reference must average over at least one second (`referenceSpanSec` > 0).
+    error InvalidReferenceSpan(uint256 referenceSpanSec);
     /// @notice The quote feed must have 8 decimals; token decimals at most 36.
     error InvalidDecimals();
     /// @notice A reserve is zero (spot) or the answer does not fit an int256.

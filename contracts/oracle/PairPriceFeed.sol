@@ -12,15 +12,18 @@ import {PairFeedErrorsLib} from "../libraries/PairFeedErrorsLib.sol";
 /// reserves (movable within one transaction); TWAP mode from the pair's cumulative prices since an
 /// observation at least `windowSec` old. Answers are rounded down. Twin: protocol_model/exact/oracle/pair_price_feed.py.
 /// Rounds (docs/oracles/spot_manipulation.md, "Derived feeds"): round 2 is the price now; round 1, the
-/// circuit breaker's reference, is the pair's average price since the newest observation taken before this
-/// block (a swap in this block cannot move it); both are dated by the quote feed's round (the oldest
+/// circuit breaker's reference, is the pair's average price since the newest observation at least
+/// `referenceSpanSec` old (else the previous one, itself that old once `update()` has recorded one: a reference
+/// averages over at least `referenceSpanSec`, or over all the time since deployment before then; a swap in this
+/// block cannot move it, and a pump held k seconds weighs at most k / `referenceSpanSec` in it); both are dated by the quote feed's round (the oldest
 /// input: startedAt and updatedAt are the quote's, and the round is incomplete if the quote's is), so the
 /// router's maximum age and round checks apply through the derived feed. In TWAP mode round 2 is dated no later
 /// than its observation's timestamp + `windowSec` too: an average over `windowSec + x` seconds is `x` seconds
 /// late (nobody called `update()`), and the router's maximum age bounds `x` (else it would average, as fresh,
 /// over any time since the last observation).
-/// @dev Two observations are kept: `update()` records a new one once the newest is `windowSec` old (and at
-/// most one per block), so the older slot is always at least `windowSec` old once the first window has passed.
+/// @dev Two observations are kept: `update()` records a new one once the newest is `updateGapSec` =
+/// max(`windowSec`, `referenceSpanSec`) old, so the older slot is always at least that old once the first gap has
+/// passed (and calling `update()` cannot make the reference follow a price held for less than `referenceSpanSec`).
 contract PairPriceFeed is AggregatorV3Interface {
     uint8 public constant DECIMALS = 8;
     /// @notice The latest round's id; REFERENCE_ROUND is the circuit breaker's reference.
@@ -45,6 +48,10 @@ contract PairPriceFeed is AggregatorV3Interface {
     bool public immutable baseIsToken0;
     bool public immutable twap;
     uint256 public immutable windowSec;
+    /// @notice The least span (seconds) the breaker's reference round averages over (after the first span).
+    uint256 public immutable referenceSpanSec;
+    /// @dev max(windowSec, referenceSpanSec): the least time between two observations.
+    uint256 internal immutable updateGapSec;
     /// @dev 10**baseDecimals * 10**(8 - quoteFeed decimals) and 10**quoteDecimals.
     uint256 internal immutable baseScale;
     uint256 internal immutable quoteScale;
@@ -57,6 +64,8 @@ contract PairPriceFeed is AggregatorV3Interface {
     /// @param baseDecimals Decimals of `base`; @param quoteDecimals decimals of the other token.
     /// @param quoteFeed_ USD feed of the other token (8 decimals).
     /// @param twap_ TWAP mode (true) or spot mode (false). @param windowSec_ TWAP window (> 0 in TWAP mode).
+    /// @param referenceSpanSec_ Least span of the breaker's reference average (> 0; the model's default: the
+    /// TWAP window, or 1,800 s in spot mode).
     constructor(
         IUniswapV2Pair pair_,
         address base,
@@ -64,25 +73,29 @@ contract PairPriceFeed is AggregatorV3Interface {
         uint8 quoteDecimals,
         AggregatorV3Interface quoteFeed_,
         bool twap_,
-        uint256 windowSec_
+        uint256 windowSec_,
+        uint256 referenceSpanSec_
     ) {
         bool isToken0 = pair_.token0() == base;
         if (!isToken0 && pair_.token1() != base) revert PairFeedErrorsLib.NotInPair(base);
         if (twap_ && windowSec_ == 0) revert PairFeedErrorsLib.InvalidWindow(windowSec_);
+        if (referenceSpanSec_ == 0) revert PairFeedErrorsLib.InvalidReferenceSpan(referenceSpanSec_);
         if (quoteFeed_.decimals() != DECIMALS || baseDecimals > 36 || quoteDecimals > 36) {
             revert PairFeedErrorsLib.InvalidDecimals();
         }
         (pair, quoteFeed, baseIsToken0, twap, windowSec) = (pair_, quoteFeed_, isToken0, twap_, windowSec_);
+        (referenceSpanSec, updateGapSec) = (referenceSpanSec_, Math.max(windowSec_, referenceSpanSec_));
         baseScale = 10 ** baseDecimals;
         quoteScale = 10 ** quoteDecimals;
         newest = Observation(_cumulative(), block.timestamp);
         previous = newest;
     }
 
-    /// @notice Records a new observation when the newest is at least one window old (anyone may call).
+    /// @notice Records a new observation when the newest is at least max(`windowSec`, `referenceSpanSec`) old
+    /// (anyone may call; at most one per block since the span is > 0).
     /// @return recorded Whether an observation was recorded.
     function update() external returns (bool recorded) {
-        if (block.timestamp - newest.timestamp < windowSec || newest.timestamp == block.timestamp) return false;
+        if (block.timestamp - newest.timestamp < updateGapSec) return false;
         previous = newest;
         newest = Observation(_cumulative(), block.timestamp);
         return true;
@@ -110,7 +123,8 @@ contract PairPriceFeed is AggregatorV3Interface {
     }
 
     /// @notice Round 2 is the latest round; round 1 the reference (the average price since the newest
-    /// observation taken before this block; NoSuchRound if there is none, or for any other id).
+    /// observation at least `referenceSpanSec` old, else the previous one; NoSuchRound in the deployment block,
+    /// or for any other id).
     function getRoundData(uint80 roundId)
         external
         view
@@ -118,7 +132,7 @@ contract PairPriceFeed is AggregatorV3Interface {
     {
         if (roundId == LATEST_ROUND) return _latest();
         if (roundId != REFERENCE_ROUND) revert PairFeedErrorsLib.NoSuchRound(roundId);
-        Observation memory o = newest.timestamp < block.timestamp ? newest : previous;
+        Observation memory o = block.timestamp - newest.timestamp >= referenceSpanSec ? newest : previous;
         if (o.timestamp >= block.timestamp) revert PairFeedErrorsLib.NoSuchRound(roundId);
         return _round(REFERENCE_ROUND, _averageSince(o), type(uint256).max);
     }

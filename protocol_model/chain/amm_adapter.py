@@ -97,7 +97,8 @@ def deploy_pair_feeds(world: PoolDeployment, amm: ChainAmm) -> None:
         quote = spec.assets[1] if f.asset == spec.assets[0] else spec.assets[0]
         feed = world.driver.deploy(world.project.PairPriceFeed, amm.pairs[spec.name], world.tokens[f.asset],
                                    scenario.asset(f.asset).decimals, scenario.asset(quote).decimals,
-                                   world.feeds[quote], f.mode == "twap", f.window_s, sender=d)
+                                   world.feeds[quote], f.mode == "twap", f.window_s,
+                                   f.effective_reference_span_s, sender=d)
         world.listed_at[pair_feed_key(spec.name)] = world.driver.now()  # the deployment is the head block
         world.router.setFeed(world.tokens[f.asset], feed, sender=d)
         amm.pair_feeds[f.asset] = feed

@@ -14,6 +14,7 @@ from typing import Literal, Union
 from pydantic import Field, model_validator
 
 from protocol_model.exact.math_lib import BPS
+from protocol_model.exact.oracle.pair_price_feed import default_reference_span_s
 from protocol_model.scenario.base import Strict
 
 
@@ -25,11 +26,22 @@ class _Op(Strict):
 class PairFeedSpec(Strict):
     """Price ``asset`` from this pair (PairPriceFeed): the pair's price in the other asset times that
     asset's own USD feed. ``spot``: current reserves; ``twap``: average since an observation at least
-    ``window_s`` old (the first is taken when the feed is deployed)."""
+    ``window_s`` old (the first is taken when the feed is deployed). ``reference_span_s``: the least span the
+    circuit breaker's reference round averages over (``referenceSpanSec``, 1 s to 30 days; default the TWAP window,
+    or 1,800 s in spot mode: ``effective_reference_span_s``)."""
 
     asset: str
     mode: Literal["spot", "twap"]
     window_s: int = Field(0, ge=0, le=30 * 86_400)
+    reference_span_s: int | None = Field(None, ge=1, le=30 * 86_400)
+
+    @property
+    def effective_reference_span_s(self) -> int:
+        """The ``referenceSpanSec`` deployed: ``reference_span_s``, or its default (the TWAP window, else 1,800 s).
+        Raises nothing."""
+        if self.reference_span_s is not None:
+            return self.reference_span_s
+        return default_reference_span_s(self.mode == "twap", self.window_s)
 
     @model_validator(mode="after")
     def _window(self) -> PairFeedSpec:

@@ -156,7 +156,7 @@ def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: d
     """asset -> ``PairPriceFeed`` (the contract's constructor) for every pair with a ``price_feed``, deployed
     at ``listed_at[pair_feed_key(pair)]`` (default ``default_t``).
 
-    Raises ``PairFeedError`` (``NotInPair``, ``InvalidWindow``) as the constructor.
+    Raises ``PairFeedError`` (``NotInPair``, ``InvalidWindow``, ``InvalidReferenceSpan``) as the constructor.
     """
     from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed
 
@@ -168,7 +168,8 @@ def deploy_pair_feeds(scenario: Scenario, pairs: dict[str, V2Pair], listed_at: d
         quote = spec.assets[1] if f.asset == spec.assets[0] else spec.assets[0]
         feeds[f.asset] = PairPriceFeed.deploy(pairs[spec.name], f.asset, scenario.asset(f.asset).decimals,
                                               scenario.asset(quote).decimals, f.mode == "twap", f.window_s,
-                                              listed_at.get(pair_feed_key(spec.name), default_t))
+                                              listed_at.get(pair_feed_key(spec.name), default_t),
+                                              f.effective_reference_span_s)
     return feeds
 
 

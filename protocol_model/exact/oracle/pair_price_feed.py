@@ -6,7 +6,9 @@
 down, with the contract's integer formula: ``price_x112 · 10**base_dec · quote_answer // (10**quote_dec << 112)``.
 
 ``round`` is what the router reads: round 2 at the current price, the previous round (the circuit breaker's
-reference) at the average price since the newest observation taken before this block, dated by the quote
+reference) at the average price since the newest observation at least ``reference_span_s`` old (else the previous
+one, which ``update()`` keeps at least that much older: the reference averages over at least ``reference_span_s``,
+or since deployment before then, so a pump held k seconds weighs at most k / ``reference_span_s`` in it), dated by the quote
 feed's round (its oldest input), incomplete if the quote's round is; a TWAP round 2 no later than its observation's
 timestamp + ``window_s`` (an average over ``window_s + x`` seconds is ``x`` seconds late).
 """
@@ -25,6 +27,14 @@ from protocol_model.exact.oracle.price_router import Feed
 FEED_DECIMALS = 8
 LATEST_ROUND = 2
 REFERENCE_ROUND = 1
+DEFAULT_SPOT_REFERENCE_SPAN_S = 1_800
+"""A spot feed's reference span when a file sets none (a TWAP feed's default is its window)."""
+
+
+def default_reference_span_s(twap: bool, window_s: int) -> int:
+    """The reference span a feed gets when none is given: the TWAP window in TWAP mode, else 1,800 s (seconds).
+    Raises nothing."""
+    return window_s if twap and window_s > 0 else DEFAULT_SPOT_REFERENCE_SPAN_S
 
 
 class PairFeedError(PoolError):
@@ -36,7 +46,8 @@ class PairFeedError(PoolError):
 
     @property
     def name(self) -> str:
-        """The contract's error name (``PairFeedErrorsLib``: NotInPair, InvalidWindow, EmptyPair, WindowNotElapsed,
+        """The contract's error name (``PairFeedErrorsLib``: NotInPair, InvalidWindow, InvalidReferenceSpan, EmptyPair,
+        WindowNotElapsed,
         InvalidQuotePrice, NoSuchRound, ...), compared against the chain's revert. Raises nothing."""
         return self.reason
 
@@ -51,7 +62,8 @@ class Observation:
 
 @dataclass
 class PairPriceFeed:
-    """One deployed feed: which pair, which of its tokens it prices, the mode and its two observations."""
+    """One deployed feed: which pair, which of its tokens it prices, the mode, the least span of its reference
+    round (``referenceSpanSec``, seconds) and its two observations."""
 
     pair: V2Pair
     base: str
@@ -61,20 +73,25 @@ class PairPriceFeed:
     window_s: int
     newest: Observation
     previous: Observation
+    reference_span_s: int = DEFAULT_SPOT_REFERENCE_SPAN_S
 
     journal_links: ClassVar[tuple[str, ...]] = ("pair",)
     """The pair (and through it the ledger holding the journal) this feed reads."""
 
     @classmethod
     def deploy(cls, pair: V2Pair, base: str, base_decimals: int, quote_decimals: int, twap: bool,
-               window_s: int, now: int) -> PairPriceFeed:
-        """The constructor: checks the token and window, records the first observation at ``now``."""
+               window_s: int, now: int, reference_span_s: int | None = None) -> PairPriceFeed:
+        """The constructor: checks the token, window and reference span (``None``: ``default_reference_span_s``),
+        records the first observation at ``now``. Raises NotInPair, InvalidWindow, InvalidReferenceSpan (<= 0)."""
         if base not in (pair.token0, pair.token1):
             raise PairFeedError("NotInPair")
         if twap and window_s <= 0:
             raise PairFeedError("InvalidWindow")
+        span = default_reference_span_s(twap, window_s) if reference_span_s is None else reference_span_s
+        if span <= 0:
+            raise PairFeedError("InvalidReferenceSpan")
         first = Observation(cumulative_of(pair, base, now), now)
-        return cls(pair, base, base_decimals, quote_decimals, twap, window_s, first, first)
+        return cls(pair, base, base_decimals, quote_decimals, twap, window_s, first, first, span)
 
     @property
     def quote(self) -> str:
@@ -84,11 +101,16 @@ class PairPriceFeed:
 
     @reverts_atomically
     def update(self, now: int) -> bool:
-        """``update()``: record an observation once the newest is a window old."""
-        if now - self.newest.timestamp < self.window_s or self.newest.timestamp == now:
+        """``update()``: record an observation once the newest is ``update_gap_s`` old (at most one per block)."""
+        if now - self.newest.timestamp < self.update_gap_s:
             return False
         self.previous, self.newest = self.newest, Observation(cumulative_of(self.pair, self.base, now), now)
         return True
+
+    @property
+    def update_gap_s(self) -> int:
+        """``updateGapSec``: max(window, reference span), the least time between two observations. Raises nothing."""
+        return max(self.window_s, self.reference_span_s)
 
     def price_x112(self, now: int) -> int:
         """Base price in quote units per base unit, UQ112x112 (spot or the window's average)."""
@@ -122,9 +144,9 @@ class PairPriceFeed:
         return self._answer_at(self.price_x112(now), quote_answer)
 
     def reference_x112(self, now: int) -> int | None:
-        """Round 1's pair price: the average since the newest observation taken before ``now`` (None: no
-        such observation, ``getRoundData(1)`` reverts ``NoSuchRound``)."""
-        obs = self.newest if self.newest.timestamp < now else self.previous
+        """Round 1's pair price: the average since the newest observation at least ``reference_span_s`` old, else
+        the previous one (None: in the deployment block, ``getRoundData(1)`` reverts ``NoSuchRound``)."""
+        obs = self.newest if now - self.newest.timestamp >= self.reference_span_s else self.previous
         if obs.timestamp >= now:
             return None
         return self._average_since(obs, now)
