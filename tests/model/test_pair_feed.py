@@ -76,6 +76,11 @@ def test_constructor_rules():
         PairPriceFeed.deploy(pair, "DAI", 18, 6, False, 0, T0)
     with pytest.raises(PairFeedError, match="InvalidWindow"):
         PairPriceFeed.deploy(pair, "TKN", 18, 6, True, 0, T0)
+    with pytest.raises(PairFeedError, match="InvalidReferenceSpan"):
+        PairPriceFeed.deploy(pair, "TKN", 18, 6, False, 0, T0, reference_span_s=0)
+    # defaults: the TWAP window, else 1,800 s
+    assert PairPriceFeed.deploy(pair, "TKN", 18, 6, True, 600, T0).reference_span_s == 600
+    assert PairPriceFeed.deploy(pair, "TKN", 18, 6, False, 0, T0).reference_span_s == 1_800
 
 
 BASE = "scenarios/oracle/spot_manipulation_protected.yaml"
@@ -85,6 +90,8 @@ BASE = "scenarios/oracle/spot_manipulation_protected.yaml"
     ("mode: twap, window_s: 1800", "mode: twap", "window_s"),
     ("mode: twap, window_s: 1800", "mode: spot, window_s: 1800", "window_s"),
     ("asset: TKN, mode: twap", "asset: WETH, mode: twap", "price_feed.asset"),
+    ("mode: twap, window_s: 1800", "mode: twap, window_s: 1800, reference_span_s: 0",
+     "price_feed.reference_span_s"),
     ("{op: market, asset: TKN, price_usd: \"1\"}", "{op: price, asset: TKN, price_usd: \"2\"}", "steps.6.asset"),
 ])
 def test_schema_names_the_field(tmp_path, old, new, field):
@@ -119,3 +126,61 @@ def test_a_twap_round_is_as_late_as_its_average(window, gaps, roll, quote_lag):
         r = feed.round(quote, now)
         assert r.updated_at <= quote.updated_at and r.started_at <= quote.updated_at
         assert now - obs.timestamp <= window + (now - r.updated_at), "P-ORACLE-13: a TWAP older than its date"
+
+
+def _spot_x112(pair: V2Pair) -> int:
+    """The pair's TKN price now (UQ112x112 USDC units per TKN unit), as the cumulative accrues it."""
+    tkn, usdc = pair.reserves("TKN")
+    return usdc * 2**112 // tkn
+
+
+def _swap(pair: V2Pair, token_in: str, amount_in: int, now: int) -> None:
+    """``amount_in`` of ``token_in`` sent straight to the pair for its whole output (the 0.3% fee), if any."""
+    r_in, r_out = pair.reserves(token_in)
+    out = amount_in * 997 * r_out // (r_in * 1000 + amount_in * 997)
+    if out == 0:
+        return
+    pair.ledger.mint(token_in, "P", amount_in)
+    pair.swap(*((0, out) if token_in == pair.token0 else (out, 0)), "trader", now)
+
+
+_op = st.one_of(st.tuples(st.just("warp"), st.integers(1, 4_000)), st.tuples(st.just("update"), st.just(0)),
+                st.tuples(st.sampled_from(["TKN", "USDC"]), st.integers(1, 3_000)))
+"""A prelude step: a warp (seconds), an ``update()`` or a swap of up to 30% of that token's reserve (per 10,000)."""
+_hold = st.one_of(st.tuples(st.just("warp"), st.integers(1, 600)), st.tuples(st.just("update"), st.just(0)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(span=st.sampled_from([1, 12, 600, 1_800, 7_200]), twap=st.booleans(), window=st.integers(1, 3_600),
+       prelude=st.lists(_op, max_size=12), pump_bps=st.integers(1, 200_000), hold=st.lists(_hold, max_size=12))
+def test_the_reference_never_follows_a_pump_held_less_than_its_span(span, twap, window, prelude, pump_bps, hold):
+    """P-ORACLE-14 (SPEC rule O2): whatever ``update()`` calls, swaps and warps come before, a pump held ``k``
+    seconds (with ``update()`` calls at any of them) weighs at most ``k / S`` in the breaker's reference, where ``S``
+    = min(reference span, time since deployment): with ``M`` the highest price before the pump and ``P`` the
+    pumped one, ``reference · S ≤ M · S + (P − M) · k``. A pump held less than the span cannot become the
+    reference (before: ``update()`` just before the pump made the reference the pump alone)."""
+    pair = _pair()
+    feed = PairPriceFeed.deploy(pair, "TKN", 18, 6, twap, window if twap else 0, T0, reference_span_s=span)
+    now, high = T0, _spot_x112(pair)
+    for kind, arg in prelude:
+        if kind == "warp":
+            now += arg
+        elif kind == "update":
+            feed.update(now)
+        else:
+            _swap(pair, kind, pair.reserves(kind)[0] * arg // 10_000, now)
+            high = max(high, _spot_x112(pair))
+    now += 1
+    _swap(pair, "USDC", pair.reserves("USDC")[0] * pump_bps // 10_000, now)
+    pumped_at, pumped = now, max(_spot_x112(pair), high)
+    feed.update(now)  # the attacker's update in the pump's block
+    for kind, arg in [*hold, ("warp", 1)]:
+        if kind == "warp":
+            now += arg
+            reference = feed.reference_x112(now)
+            assert reference is not None
+            least_span = min(span, now - T0)
+            assert reference * least_span <= high * least_span + (pumped - high) * (now - pumped_at), \
+                "P-ORACLE-14: the reference follows a pump held less than its span"
+        else:
+            feed.update(now)
