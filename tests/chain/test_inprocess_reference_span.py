@@ -44,9 +44,10 @@ def _update(rp) -> tuple[bool, bool]:
 def test_update_then_a_pump_held_two_seconds_is_still_a_price_jump(replay_in_process):
     """An hour after deployment mallory calls ``update()`` (it records: the deployment's observation is 3,600 s
     old), buys TKN with 300,000 USDC one second later (spot $1 → $15.96), calls ``update()`` again, supplies the
-    74,943 TKN and borrows 890,000 USDC three seconds after the buy. The reference averages since deployment (the new observation is
-    younger than 1,800 s): ≈ $1.006, the pump is ×15.9 of it, ``PriceJump`` on both twins (before: the second
-    update recorded, the reference was the two pumped seconds since it, and the borrow passed on both)."""
+    74,943 TKN and borrows 890,000 USDC three seconds after the buy. The reference averages since deployment (the
+    new observation is younger than 1,800 s): (3,603 · $1 + 3 · $15.96) / 3,606 ≈ $1.012, the pump is ×15.8 of
+    it, ``PriceJump`` on both twins (before: the second update recorded, the reference was the two pumped seconds
+    since it, and the borrow passed on both)."""
     rp = replay_in_process(SCENARIO)
     play(rp, [(Action("supply", "bob", "USDC", 1_000_000 * E6, on_behalf="bob"), "ok"),
               (Action("warp", seconds=3_600), "ok")])

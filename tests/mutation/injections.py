@@ -641,7 +641,8 @@ def _oracle_13(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-ORACLE-14", "tests/model/test_pair_feed.py::test_the_reference_never_follows_a_pump_held_less_than_its_span",
+@injects("P-ORACLE-14",
+         "tests/model/test_pair_feed.py::test_the_reference_never_follows_a_pump_held_less_than_its_span",
          "update() records in any new block whatever the reference span (review-pool's rule)", match="P-ORACLE-14")
 def _oracle_14(ctx):
     from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed

@@ -7,10 +7,11 @@ down, with the contract's integer formula: ``price_x112 · 10**base_dec · quote
 
 ``round`` is what the router reads: round 2 at the current price, the previous round (the circuit breaker's
 reference) at the average price since the newest observation at least ``reference_span_s`` old (else the previous
-one, which ``update()`` keeps at least that much older: the reference averages over at least ``reference_span_s``,
-or since deployment before then, so a pump held k seconds weighs at most k / ``reference_span_s`` in it), dated by the quote
-feed's round (its oldest input), incomplete if the quote's round is; a TWAP round 2 no later than its observation's
-timestamp + ``window_s`` (an average over ``window_s + x`` seconds is ``x`` seconds late).
+one, which ``update()`` keeps at least that much older: the reference averages over at least
+``reference_span_s``, or since deployment before then, so a pump held k seconds weighs at most
+k / ``reference_span_s`` in it), dated by the quote feed's round (its oldest input), incomplete if the quote's
+round is; a TWAP round 2 no later than its observation's timestamp + ``window_s`` (an average over
+``window_s + x`` seconds is ``x`` seconds late).
 """
 
 from __future__ import annotations
