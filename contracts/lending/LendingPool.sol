@@ -110,7 +110,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     mapping(address asset => mapping(address account => uint256)) public scaledSupplyOf;
     mapping(address asset => mapping(address account => uint256)) public scaledDebtOf;
     /// @dev Per account: bit `id` set = the account consented to asset `id` counting as its collateral (its own
-    /// supply, its operator's, or `setUseAsCollateral`); bit `128 + id` set = it has a debt in asset `id`.
+    /// supply, its operator's, or `setUseAsCollateral`; cleared with the supply when it reaches 0 scaled, and by
+    /// `setUseAsCollateral(false)`); bit `128 + id` set = it has a debt in asset `id`.
     mapping(address account => uint256) internal _accountAssets;
 
     // One slot: the pool-wide switches and liquidation parameters.
@@ -291,6 +292,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             scaledSupplyOf[asset][onBehalf] = userScaled - scaled;
             m.totalScaledSupply -= uint128(scaled);
         }
+        if (scaled == userScaled) _clearConsent(onBehalf, asset, m.id);
         if (_accountAssets[onBehalf] >> 128 != 0) {
             _accrueAccount(onBehalf, asset, m.id, address(0), NO_HINT);
             (uint256 adjustedWad,, uint256 debtWad) = _accountValues(onBehalf, asset, m.id);
@@ -452,9 +454,11 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
             borrower, msg.sender, collateralAsset, debtAsset, liq.repaid, liq.seized, liq.protocolFee
         );
         // Collateral left in the seized asset (collateral-enabled, and consented: userScaledColl != 0) is
-        // collateral: only a liquidation that seized all of it can leave the account with none.
-        if (liq.scaledSeized == liq.userScaledColl && !_hasCollateral(borrower, liq.collId)) {
-            _writeOffBadDebt(borrower);
+        // collateral: only a liquidation that seized all of it can leave the account with none. Seized whole,
+        // the supply takes its consent with it (docs/SPEC.md §3.5).
+        if (liq.scaledSeized == liq.userScaledColl) {
+            _clearConsent(borrower, collateralAsset, liq.collId);
+            if (!_hasCollateral(borrower, liq.collId)) _writeOffBadDebt(borrower);
         }
 
         IERC20(debtAsset).safeTransferFrom(msg.sender, address(this), liq.repaid);
@@ -583,7 +587,8 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     }
 
     /// @notice `account` consented to `asset` counting as its collateral (its own supply, its operator's, or
-    /// `setUseAsCollateral`). Supply by anyone else does not set it.
+    /// `setUseAsCollateral`). Supply by anyone else does not set it; a withdrawal or seizure of the whole supply
+    /// clears it.
     function usesAsCollateral(address account, address asset) external view returns (bool) {
         Market storage m = _markets[asset];
         return m.flags & LISTED != 0 && (_accountAssets[account] >> m.id) & 1 == 1;
@@ -664,6 +669,18 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         uint256 bits = _accountAssets[account];
         uint256 mask = uint256(1) << bit;
         if (bits & mask == 0) _accountAssets[account] = bits | mask;
+    }
+
+    /// @dev Clears `account`'s consent to `asset` (id `id`) as collateral, with `UseAsCollateralSet(false)` when it
+    /// was set: called when the account's scaled supply of the asset reaches 0 (a withdrawal or a seizure of all
+    /// of it), so a later supply by a third party credits a balance that is not collateral (docs/SPEC.md §3.5).
+    function _clearConsent(address account, address asset, uint256 id) internal {
+        uint256 bits = _accountAssets[account];
+        uint256 mask = uint256(1) << id;
+        if (bits & mask != 0) {
+            _accountAssets[account] = bits & ~mask;
+            emit EventsLib.UseAsCollateralSet(account, asset, false);
+        }
     }
 
     /// @dev The ids of the assets `account` uses (consents to as collateral, or owes), as a 128-bit set.

@@ -100,7 +100,8 @@ class LendingPool:
     sequencer_feed: Feed | None = None
     oracle_now: int = 0
     collateral_use: set[tuple[str, str]] = field(default_factory=set)
-    """``usesAsCollateral``: (account, asset) pairs the account consented to count as collateral."""
+    """``usesAsCollateral``: (account, asset) pairs the account consented to count as collateral (by its own or its
+    operator's supply, or ``set_use_as_collateral``); a withdrawal or seizure of the whole scaled supply clears it."""
     """Block time prices are validated at: the current operation's (set by accrual) or a view's."""
 
     journal_links: ClassVar[tuple[str, ...]] = ("ledger",)
@@ -222,7 +223,8 @@ class LendingPool:
 
         Raises, in order: ZeroAmount, ZeroAddress, Unauthorized, AssetNotListed, (accrue) ZeroAmount /
         InsufficientBalance, InsufficientLiquidity, (with debt: accrue the account's assets) price errors,
-        HealthFactorTooLow (docs/SPEC.md §4)."""
+        HealthFactorTooLow (docs/SPEC.md §4). Withdrawing the whole scaled supply clears the account's consent to
+        the asset as collateral (SPEC §3.5)."""
         if amount == 0:
             raise errors.ZeroAmount()
         self._nonzero(on_behalf)
@@ -245,6 +247,8 @@ class LendingPool:
             raise errors.InsufficientLiquidity(asset)
         self.scaled_supply[(asset, on_behalf)] = user_scaled - scaled
         s.total_scaled_supply -= scaled
+        if scaled == user_scaled:  # the whole supply withdrawn takes its consent with it
+            self._clear_consent(on_behalf, asset)
         if self._has_debt(on_behalf):
             self._accrue_account(on_behalf, now)
             values = self.account_values(on_behalf)
@@ -333,7 +337,9 @@ class LendingPool:
         seize ``collateral`` (SPEC §3.6). Raises, in order: ZeroAmount, AssetNotListed (coll, debt),
         CollateralNotEnabled, (accrue the borrower's assets) NoDebt, NoCollateral, price errors of the two assets,
         then of the borrower's other collateral (listing order; a rejected debt-only asset counts as zero),
-        HealthyAccount, NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers."""
+        HealthyAccount, NothingToSeize, NothingToRepay, MustNotLeaveDust, then the ERC-20 errors of the transfers.
+        Seizing the whole scaled collateral clears the borrower's consent to it (SPEC §3.5) before the write-off
+        check."""
         if repay_amount == 0:
             raise errors.ZeroAmount()
         c = self._listed(collateral)
@@ -368,6 +374,8 @@ class LendingPool:
         c.state.reserves = to_uint128(c.state.reserves + liq.protocol_fee)
         self.scaled_debt[(debt_asset, borrower)] = user_scaled_debt - liq.scaled_repaid
         d.state.total_scaled_debt -= liq.scaled_repaid
+        if liq.scaled_seized == user_scaled_coll:  # seized whole: the consent goes with it
+            self._clear_consent(borrower, collateral)
         if not self._has_collateral(borrower):
             self._write_off_bad_debt(borrower)
         self.ledger.transfer_from(debt_asset, POOL, sender, POOL, liq.repaid)
@@ -485,6 +493,12 @@ class LendingPool:
         self.oracle_now = now
         for asset in self.assets:
             self._accrue(asset, now)
+
+    def _clear_consent(self, account: str, asset: str) -> None:
+        """``LendingPool._clearConsent``: ``account``'s scaled supply of ``asset`` reached 0 (withdrawn or seized
+        whole), so its consent to the asset as collateral goes (SPEC §3.5): a third party's later supply is then not
+        collateral. The contract's ``UseAsCollateralSet(false)`` event has no model counterpart."""
+        self.collateral_use.discard((account, asset))
 
     def _has_debt(self, account: str) -> bool:
         return any(self.scaled_debt.get((a, account), 0) for a in self.assets)
