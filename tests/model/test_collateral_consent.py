@@ -29,10 +29,11 @@ KINDS = ("supply", "withdraw", "set_use", "borrow", "repay", "price", "warp", "l
 
 def _start() -> LendingPool:
     """``lending_twins.lending_pool`` (bob lends USDC, alice borrows against WETH, bob is alice's operator), with
-    carol's approvals too so that she can supply and repay."""
+    carol's approvals too, and 1 WETH of her own supplied (consented, free to withdraw: she has no debt)."""
     pool = lending_pool()
     for asset in ASSETS:
         pool.ledger.approve(asset, "carol", POOL, UINT256_MAX)
+    pool.supply("carol", "WETH", 10**18, "carol", T0)
     return pool
 
 
@@ -40,9 +41,9 @@ def _step(data: Any, pool: LendingPool, now: int) -> tuple[tuple[str, str] | Non
     """One random call on ``pool`` at ``now``: (the (account, asset) it may consent or refuse, the consent it
     gives (True), takes back (False) or neither (None), the time after it). A reverted call raises PoolError."""
     kind = pick(data, KINDS, "kind")
-    sender, account, asset = (pick(data, ACCOUNTS, "sender"), pick(data, ACCOUNTS, "account"),
-                              pick(data, ASSETS, "asset"))
-    amount = data.draw(AMOUNTS, label="amount")
+    sender, asset = pick(data, ACCOUNTS, "sender"), pick(data, ASSETS, "asset")
+    account = sender if data.draw(st.booleans(), label="own") else pick(data, ACCOUNTS, "account")
+    amount = UINT256_MAX if data.draw(st.booleans(), label="all") else data.draw(AMOUNTS, label="amount")
     if kind == "supply":
         pool.supply(sender, asset, amount, account, now)
         return (account, asset), pool._is_authorized(sender, account) or None, now

@@ -327,6 +327,13 @@ def _pool_18(ctx):
     check(ctx.pid_check)(ctx.artifacts, 11)
 
 
+injects("P-POOL-19", "tests/model/test_collateral_consent.py::test_consent_never_outlives_a_zero_supply",
+        "a supply withdrawn or seized whole keeps its consent (LendingPool._clear_consent does nothing)",
+        match="P-POOL-19")(
+    patch_then_check("protocol_model.exact.lending.lending_pool.LendingPool._clear_consent",
+                     lambda self, account, asset: None))
+
+
 # ================================================================== liquidation
 
 
