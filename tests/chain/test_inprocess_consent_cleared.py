@@ -97,3 +97,23 @@ def test_a_full_seizure_clears_the_consent(replay_in_process):
     play(rp, [(Action("price", asset="WBTC", answer=30_000 * USD8), "ok"),
               (Action("supply", "alice", "WBTC", 1, on_behalf="alice"), "ok")])
     assert _consent(rp, "alice", "WBTC") == (True, True)
+
+
+def test_the_clearing_emits_use_as_collateral_set_false(replay_in_process):
+    """On chain the cleared consent is announced as ``setUseAsCollateral(false)`` is: ``UseAsCollateralSet(alice,
+    WBTC, false)`` in the whole withdrawal's logs (chain only: the twin records no events); a whole withdrawal of a
+    supply that was never consented (bob's on carol) emits none."""
+    rp = replay_in_process(SCENARIO)
+    play(rp, [(Action("supply", "alice", "WBTC", E8, on_behalf="alice"), "ok"),
+              (Action("supply", "bob", "WBTC", E8, on_behalf="carol"), "ok")])
+    chain, wbtc = rp.chain.driver, rp.chain.tokens["WBTC"]
+
+    def consent_logs(account: str) -> list[dict]:
+        signer = rp.chain.signers[account]
+        receipt = rp.chain.pool.withdraw(wbtc, UINT256_MAX, signer.address, sender=signer)
+        decoded = [chain.decode_log(log) for log in receipt.logs]
+        return [args for name, args in filter(None, decoded) if name == "UseAsCollateralSet"]
+
+    alice = rp.chain.address_of("alice")
+    assert consent_logs("alice") == [{"account": alice.lower(), "asset": wbtc.address.lower(), "enabled": False}]
+    assert consent_logs("carol") == []
