@@ -90,6 +90,7 @@ MODEL_CHECKS = (
     "tests/model/test_donation_attack.py",
     "tests/model/test_pool_admin_bounds.py",
     "tests/model/test_rate_bounds.py",
+    "tests/model/test_collateral_consent.py",
 )
 """Model-only checks (no chain): a Python mutant is usually killed here, in seconds; Solidity mutants skip them."""
 INPROCESS_CHECKS = (
@@ -98,6 +99,10 @@ INPROCESS_CHECKS = (
     "tests/chain/test_inprocess.py",
     "tests/chain/test_inprocess_widths.py",
     "tests/chain/test_inprocess_rate_bounds.py",
+    "tests/chain/test_inprocess_checked_arithmetic.py",
+    "tests/chain/test_inprocess_dust_blocks_write_off.py",
+    "tests/chain/test_inprocess_forced_rejection.py",
+    "tests/chain/test_inprocess_consent_cleared.py",
     "tests/mutation/test_inprocess_differential.py",
     "tests/mutation/test_misc_bounds.py",
     "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
