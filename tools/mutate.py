@@ -103,6 +103,7 @@ INPROCESS_CHECKS = (
     "tests/chain/test_inprocess_dust_blocks_write_off.py",
     "tests/chain/test_inprocess_forced_rejection.py",
     "tests/chain/test_inprocess_consent_cleared.py",
+    "tests/chain/test_inprocess_asset_limit.py",
     "tests/mutation/test_inprocess_differential.py",
     "tests/mutation/test_misc_bounds.py",
     "tests/crosscheck/test_fuzz_inprocess.py::test_model_and_in_process_chain_agree",
