@@ -87,7 +87,7 @@ def cli(path, raw):
     positions = step_table("final positions (whole tokens)", ("account", "asset", "supplied", "debt", "wallet"))
     for acct in scenario.accounts:
         for spec in scenario.assets:
-            _, _, sup, debt, bal = final.positions[(spec.name, acct.name)]
+            _, _, sup, debt, bal, *_ = final.positions[(spec.name, acct.name)]
             if sup or debt or bal:
                 positions.add_row(acct.name, spec.name, f"{whole(sup, spec.decimals):,f}",
                                   f"{whole(debt, spec.decimals):,f}", f"{whole(bal, spec.decimals):,f}")

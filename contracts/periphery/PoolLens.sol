@@ -10,7 +10,7 @@ import {LendingPool} from "../lending/LendingPool.sol";
 /// is reported as an ok-flag of 0 instead of failing the whole read.
 contract PoolLens {
     uint256 public constant ASSET_FIELDS = 10;
-    uint256 public constant POSITION_FIELDS = 5;
+    uint256 public constant POSITION_FIELDS = 6;
     uint256 public constant ACCOUNT_FIELDS = 5;
 
     /// @notice Per asset: totalScaledSupply, totalScaledDebt, supplyIndexRay, borrowIndexRay, reserves,
@@ -32,7 +32,7 @@ contract PoolLens {
     }
 
     /// @notice Per (asset, account), asset-major: scaledSupply, scaledDebt, supplyBalance, debtBalance,
-    /// token balance of the account.
+    /// token balance of the account, collateral consent (`usesAsCollateral(account, asset)` as 0 / 1).
     function positionData(LendingPool pool, address[] calldata assets, address[] calldata accounts)
         public
         view
@@ -48,6 +48,7 @@ contract PoolLens {
                 out[o + 2] = pool.supplyBalance(a, u);
                 out[o + 3] = pool.debtBalance(a, u);
                 out[o + 4] = IERC20(a).balanceOf(u);
+                if (pool.usesAsCollateral(u, a)) out[o + 5] = 1;
             }
         }
     }

@@ -22,7 +22,7 @@ from protocol_model.scenario.story import Scenario
 from protocol_model.world.model_world import Action, ModelWorld, resolve
 from protocol_model.world.snapshot import Snapshot
 
-LENS_ASSET_FIELDS, LENS_POSITION_FIELDS, LENS_ACCOUNT_FIELDS = 10, 5, 5
+LENS_ASSET_FIELDS, LENS_POSITION_FIELDS, LENS_ACCOUNT_FIELDS = 10, 6, 5
 """Words per asset, per (asset, account) position and per account in PoolLens.snapshot's arrays."""
 
 
@@ -83,13 +83,17 @@ class ChainWorld(PoolDeployment):
         return outcome
 
     def snapshot(self) -> Snapshot:
-        """Every field of the pool, its assets, positions and accounts (plus the AMM tables), in one lens read."""
+        """Every field of the pool, its assets, positions and accounts (plus the AMM tables), in one lens read.
+        Raises ``ValueError`` when the lens answers another number of position words (a lens of another build)."""
         names = [a.name for a in self.scenario.assets]
         accts = [a.name for a in self.scenario.accounts]
         asset_data, position_data, account_data = self.driver.view(
             self.lens, "snapshot", self.pool.address, [self.tokens[n].address for n in names],
             [self.address_of(a) for a in accts])
         na, np_, nc = LENS_ASSET_FIELDS, LENS_POSITION_FIELDS, LENS_ACCOUNT_FIELDS
+        if len(position_data) != len(names) * len(accts) * np_:  # a lens of another build (e.g. an old record)
+            raise ValueError(f"PoolLens at {self.lens.address} returned {len(position_data)} position words, "
+                             f"expected {len(names) * len(accts) * np_} ({np_} per position): redeploy the lens")
         assets = {n: tuple(asset_data[i * na:(i + 1) * na]) for i, n in enumerate(names)}
         positions = {}
         for i, asset in enumerate(names):

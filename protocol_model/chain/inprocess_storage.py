@@ -40,14 +40,23 @@ class StorageLayoutError(RuntimeError):
 
 @dataclass(frozen=True)
 class Word:
-    """Where a value sits: 32-byte ``slot``, ``offset`` bytes from the right, ``size`` bytes long."""
+    """Where a value sits: 32-byte ``slot``, ``offset`` bytes from the right, ``size`` bytes long; or, with
+    ``bit`` set, the single bit ``bit`` places from the right (a 0/1 flag of a bitmap word)."""
 
     slot: int
     offset: int = 0
     size: int = 32
+    bit: int | None = None
+
+    @property
+    def packed(self) -> bool:
+        """The value is part of its word (a packed member or one bit), not the whole word."""
+        return self.size != 32 or self.bit is not None
 
     def extract(self, word: int) -> int:
-        """The value inside the storage ``word`` (the whole word when ``size`` is 32)."""
+        """The value inside the storage ``word`` (the whole word when ``size`` is 32 and no ``bit``)."""
+        if self.bit is not None:
+            return (word >> self.bit) & 1
         if self.size == 32:
             return word
         return (word >> (8 * self.offset)) & ((1 << (8 * self.size)) - 1)
@@ -162,7 +171,7 @@ class WordReads:
             keys.setdefault((address, word.slot), len(keys))
         self._words = tuple(keys)
         self._index = tuple(keys[(a, w.slot)] for a, w in self.reads)
-        self._packed = tuple((k, self._index[k], w) for k, (_, w) in enumerate(self.reads) if w.size != 32)
+        self._packed = tuple((k, self._index[k], w) for k, (_, w) in enumerate(self.reads) if w.packed)
 
     def __len__(self) -> int:
         return len(self.reads)

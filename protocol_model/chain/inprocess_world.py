@@ -14,7 +14,8 @@ names of ``SIGNER_NAMES`` for accounts 1, 2, ... as the test suite's ``signers``
 
 The lending world ``deploy_in_process`` returns is an ``InProcessWorld``: a ``ChainWorld`` whose ``snapshot`` is
 the same full table of fields, read faster, after every step. Every field kept in storage (each asset's state
-words and the pool's token balance, each position's scaled supply, scaled debt and token balance) is read straight
+words and the pool's token balance, each position's scaled supply, scaled debt, token balance and collateral
+consent) is read straight
 from revm's storage at the slots the compiler's storage layout gives (``inprocess_storage``), on every call. The
 fields the contracts compute (prices, supply and debt balances, account values and health factors, the AMM tables)
 come from the contracts' own views through ``PoolViewLens.views`` (PoolLens without the stored fields; its runtime
@@ -26,7 +27,7 @@ The first view read and every ``LENS_CHECK_EVERY``-th one also read everything t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eth_utils import keccak, to_checksum_address
@@ -51,9 +52,9 @@ ASSET_STATE_MEMBERS = ("totalScaledSupply", "totalScaledDebt", "supplyIndexRay",
 """``LendingPool.AssetState`` members behind ASSET_FIELDS[0:7]; ASSET_FIELDS[7] is the token's ``_balances``."""
 STORED_ASSET_FIELDS = tuple(range(8))
 """Indices of ASSET_FIELDS read from storage (the rest, price_ok and price_wad, are the router's view)."""
-STORED_POSITION_FIELDS = (0, 1, 4)
-"""Indices of POSITION_FIELDS read from storage (scaled supply, scaled debt, token balance); supply and debt
-balances are the pool's views."""
+STORED_POSITION_FIELDS = (0, 1, 4, 5)
+"""Indices of POSITION_FIELDS read from storage (scaled supply, scaled debt, token balance, collateral consent);
+supply and debt balances are the pool's views."""
 VIEW_LENS_ADDRESS = to_checksum_address(keccak(text="protocol_model: in-process PoolViewLens")[12:])
 """Where ``InProcessWorld`` puts PoolViewLens's runtime code (``InProcessChain.set_code``)."""
 LENS_CHECK_EVERY = 64
@@ -89,13 +90,16 @@ class Views:
 def pool_storage_reads(world: ChainWorld) -> WordReads:
     """Every stored field of the snapshot as one ``WordReads``: per asset (scenario order) the seven state
     members then the pool's token balance, then per (asset, account) position (asset-major) the scaled
-    supply, scaled debt and the account's token balance. Raises ``StorageLayoutError`` when the layout
-    lacks a variable."""
+    supply, scaled debt, the account's token balance and its collateral consent: bit ``id`` of
+    ``_accountAssets[account]``, ``id`` being the asset's place in ``assetList()`` (``usesAsCollateral`` also
+    asks that the asset be listed: every scenario asset is, and a listing is never undone). Raises
+    ``StorageLayoutError`` when the layout lacks a variable."""
     layouts = storage_layouts()
     pool, token = layouts["LendingPool"], layouts["MockERC20"]
     pool_at = str(world.pool.address)
     names = [a.name for a in world.scenario.assets]
     accounts = [world.address_of(a.name) for a in world.scenario.accounts]
+    listed = [to_checksum_address(a) for a in world.driver.view(world.pool, "assetList")]
     reads: list[tuple[str, Word]] = []
     for name in names:
         asset = str(world.tokens[name].address)
@@ -104,10 +108,12 @@ def pool_storage_reads(world: ChainWorld) -> WordReads:
         reads.append((asset, token.mapped("_balances", pool_at)[0]))
     for name in names:
         asset = str(world.tokens[name].address)
+        bit = listed.index(to_checksum_address(asset))
         for acct in accounts:
             reads += [(pool_at, pool.mapped("scaledSupplyOf", asset, acct)[0]),
                       (pool_at, pool.mapped("scaledDebtOf", asset, acct)[0]),
-                      (asset, token.mapped("_balances", acct)[0])]
+                      (asset, token.mapped("_balances", acct)[0]),
+                      (pool_at, replace(pool.mapped("_accountAssets", acct)[0], bit=bit))]
     return WordReads(reads)
 
 
@@ -217,9 +223,9 @@ class InProcessWorld(ChainWorld):
         o, k = 8 * len(names), 0
         for asset in names:
             for acct in accts:
-                s, b = stored[o:o + 3], views.balances[k]
-                positions[(asset, acct)] = (s[0], s[1], b[0], b[1], s[2])
-                o, k = o + 3, k + 1
+                s, b = stored[o:o + 4], views.balances[k]
+                positions[(asset, acct)] = (s[0], s[1], b[0], b[1], s[2], s[3])
+                o, k = o + 4, k + 1
         return Snapshot(assets, positions, views.accounts, **views.amm)
 
 
@@ -228,7 +234,7 @@ def stored_fields(snapshot: Snapshot) -> list[int]:
     position's STORED_POSITION_FIELDS, asset-major), from any snapshot with the scenario's key order."""
     out = [v for row in snapshot.assets.values() for v in row[:len(STORED_ASSET_FIELDS)]]
     for row in snapshot.positions.values():
-        out += (row[0], row[1], row[4])
+        out += (row[i] for i in STORED_POSITION_FIELDS)
     return out
 
 
@@ -255,7 +261,8 @@ def model_stored_fields(model: ModelWorld) -> list[int]:
     supply, debt = p.scaled_supply, p.scaled_debt
     for asset in model.asset_names:
         for acct in model.account_names:
-            out += (supply.get((asset, acct), 0), debt.get((asset, acct), 0), ledger.balance(asset, acct))
+            out += (supply.get((asset, acct), 0), debt.get((asset, acct), 0), ledger.balance(asset, acct),
+                    int((acct, asset) in p.collateral_use))
     return out
 
 

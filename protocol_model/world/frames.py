@@ -55,6 +55,7 @@ POSITION_UNITS: dict[str, Unit] = {
     "supply_balance": ("supply balance", "token", "tokens"),
     "debt_balance": ("debt balance", "token", "tokens"),
     "token_balance": ("wallet balance", "token", "tokens"),
+    "collateral_consent": ("collateral consent", "flag", ""),
 }
 ACCOUNT_UNITS: dict[str, Unit] = {
     "values_ok": ("values ok", "flag", ""),

@@ -155,7 +155,7 @@ class ModelWorld:
         positions = {
             (asset, acct): (p.scaled_supply.get((asset, acct), 0), p.scaled_debt.get((asset, acct), 0),
                             p.supply_balance(asset, acct), p.debt_balance(asset, acct),
-                            p.ledger.balance(asset, acct))
+                            p.ledger.balance(asset, acct), int((acct, asset) in p.collateral_use))
             for asset in self.asset_names for acct in self.account_names
         }
         accounts = {}

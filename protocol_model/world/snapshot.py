@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 
 ASSET_FIELDS = ("total_scaled_supply", "total_scaled_debt", "supply_index_ray", "borrow_index_ray", "reserves",
                 "bad_debt", "last_update", "pool_token_balance", "price_ok", "price_wad")
-POSITION_FIELDS = ("scaled_supply", "scaled_debt", "supply_balance", "debt_balance", "token_balance")
+POSITION_FIELDS = ("scaled_supply", "scaled_debt", "supply_balance", "debt_balance", "token_balance",
+                   "collateral_consent")
+"""Per (asset, account); ``collateral_consent`` is ``LendingPool.usesAsCollateral(account, asset)`` as 0/1."""
 ACCOUNT_FIELDS = ("values_ok", "adjusted_collateral_wad", "borrow_capacity_wad", "debt_wad", "health_factor_wad")
 PAIR_FIELDS = ("reserve_a", "reserve_b", "block_timestamp_last", "price_a_cumulative", "price_b_cumulative",
                "lp_total_supply", "balance_a", "balance_b")

@@ -73,12 +73,13 @@ def test_fast_snapshot_equals_the_lens_read_after_every_step():
         assert fast == lens, fast.diff(lens)[:5]
         assert model_stored_fields(model) == stored_fields(model.snapshot()) == world.stored_values()
     assert 50 < moved < 400, "both passing and reverting steps must occur"
-    assert len(world.stored_reads()) == 3 * 8 + 9 * 3
+    assert len(world.stored_reads()) == 3 * 8 + 9 * 4
 
 
 def test_one_wei_in_any_stored_field_is_detected(played):
-    """Every storage-read field in turn: add one unit at its place in its storage word, behind the world's back
-    (no ``state_changed``: the cached views stay), and the comparison must name exactly that field."""
+    """Every storage-read field in turn: add one unit at its place in its storage word (flip it, for a one-bit
+    flag such as the collateral consent), behind the world's back (no ``state_changed``: the cached views
+    stay), and the comparison must name exactly that field."""
     world, model, _ = played
     chain = world.driver
     expected = model.snapshot()
@@ -88,12 +89,35 @@ def test_one_wei_in_any_stored_field_is_detected(played):
     for (address, word), (table, key, name) in zip(reads, names, strict=True):
         saved = chain.snapshot()
         old = chain.storage_at(address, word.slot)
-        chain.evm.insert_account_storage(address, word.slot, old + (1 << (8 * word.offset)))
+        new = old ^ (1 << word.bit) if word.bit is not None else old + (1 << (8 * word.offset))
+        chain.evm.insert_account_storage(address, word.slot, new)
         diff = expected.diff(world.snapshot())
         assert f"{table} {key}.{name}: " in "\n".join(diff), (table, key, name, diff)
         assert len(diff) == 1, diff
         chain.restore(saved)
         assert expected == world.snapshot()
+
+
+def test_a_consent_flipped_in_the_twin_only_is_named(played):
+    """The collateral consent is compared per position: after the random play both values occur on the chain, and
+    giving the twin alone a consent it lacks (on a position without supply: no value moves) is named as exactly
+    ``collateral_consent`` of that position; taking a held one away is named too."""
+    world, model, _ = played
+    consent = {key: row[POSITION_FIELDS.index("collateral_consent")] for key, row in world.snapshot().positions.items()}
+    assert set(consent.values()) == {0, 1}, consent
+    pool = model.pool
+    (asset, acct) = next(k for k, v in consent.items() if not v and not pool.scaled_supply.get(k, 0))
+    held = next(k for k, v in consent.items() if v)
+    try:
+        pool.collateral_use.add((acct, asset))
+        assert model.snapshot().diff(world.snapshot()) == [f"position {(asset, acct)}.collateral_consent: 1 != 0"]
+        pool.collateral_use.discard((acct, asset))
+        pool.collateral_use.discard((held[1], held[0]))
+        assert f"position {held}.collateral_consent: 0 != 1" in model.snapshot().diff(world.snapshot())
+    finally:
+        pool.collateral_use.discard((acct, asset))
+        pool.collateral_use.add((held[1], held[0]))
+    assert model.snapshot() == world.snapshot()
 
 
 def test_a_changed_state_rereads_the_views(played):

@@ -254,6 +254,29 @@ def test_fuzzer_catches_a_flipped_rounding(fuzz_world, monkeypatch, target, repl
     assert stats.mismatches >= 1
 
 
+def test_fuzzer_catches_a_kept_consent(fuzz_world, monkeypatch):
+    """A model that keeps the collateral consent when a supply reaches zero (the bug SPEC §3.5 fixed, P-POOL-19) must
+    be caught on the withdrawal itself: the snapshot's ``collateral_consent`` is compared after every step, so the
+    divergence is named before it changes any value (alice has no debt: her account values agree)."""
+    from protocol_model.exact.lending.lending_pool import LendingPool
+    from tests.crosscheck.conftest import CrosscheckStats
+
+    monkeypatch.setattr(LendingPool, "_clear_consent", lambda self, account, asset: None)
+    world, base_model = fuzz_world
+    stats = CrosscheckStats()
+    machine = make_machine(world, base_model, stats)()
+    machine.start()
+    try:
+        machine.supply("alice", "WETH", 1_000, 3)
+        assert stats.mismatches == 0
+        only_consent = r"""\["position \('WETH', 'alice'\)\.collateral_consent: 1 != 0"\]"""
+        with pytest.raises(AssertionError, match=only_consent):
+            machine.withdraw("alice", "WETH", 100, True)
+    finally:
+        machine.teardown()
+    assert stats.mismatches == 1
+
+
 def _interest_sequence(machine) -> None:
     """A fixed sequence through the fuzzer's own rules that accrues interest on outstanding debt several
     times (where every rounding of the rate and index math is exercised), so a flipped rounding is caught

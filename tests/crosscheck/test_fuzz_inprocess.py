@@ -61,3 +61,7 @@ def test_model_and_in_process_chain_agree(fuzz_world, crosscheck_suite, capsys):
 test_in_process_fuzzer_catches_a_flipped_rounding = lending.test_fuzzer_catches_a_flipped_rounding
 """The flipped-rounding check of test_differential_fuzz.py, run here against this module's in-process
 ``fuzz_world``: a model with one rounding direction flipped must be caught as a mismatch."""
+
+test_in_process_fuzzer_catches_a_kept_consent = lending.test_fuzzer_catches_a_kept_consent
+"""The kept-consent check of test_differential_fuzz.py against the in-process ``fuzz_world``: a model that keeps the
+collateral consent of a supply withdrawn whole is named (``collateral_consent``) on that withdrawal."""
