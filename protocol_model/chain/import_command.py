@@ -196,7 +196,7 @@ def tokens(units: int, decimals: int | None) -> Decimal:
 
 def _wad(value: int) -> Decimal:
     """A WAD integer (health factor) as an exact decimal (never Python's 28-digit default context)."""
-    return EXACT.scaleb(Decimal(value), -18)
+    return tokens(value, 18)
 
 
 def _divide(value: int, unit: int | Decimal) -> Decimal:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-from decimal import Decimal
 from typing import Any
 
 import click
@@ -21,6 +20,7 @@ from protocol_model.chain.faults import Node, pause_point, watch
 from protocol_model.chain.play import open_positions
 from protocol_model.chain.replay import Replay
 from protocol_model.exact.decimal_context import EXACT
+from protocol_model.world.model_world import whole
 
 
 def keep_chain_option(command: Any) -> Any:
@@ -38,8 +38,8 @@ def bad_debt_rows(scenario: Any, snapshot: Any) -> list[tuple[str, str, str]]:
     for spec in scenario.assets:
         units = int(snapshot.field("asset", spec.name, "bad_debt"))
         if units:
-            price = EXACT.scaleb(Decimal(int(snapshot.field("asset", spec.name, "price_wad"))), -18)
-            usd = EXACT.multiply(EXACT.scaleb(Decimal(units), -spec.decimals), price)  # exact, rounded to print
+            price = whole(int(snapshot.field("asset", spec.name, "price_wad")), 18)
+            usd = EXACT.multiply(whole(units, spec.decimals), price)  # exact, rounded to print
             rows.append((spec.name, tokens(units, spec.decimals), f"{usd:,.2f}"))
     return rows
 

@@ -12,21 +12,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from protocol_model.exact import errors
-from protocol_model.exact.decimal_context import EXACT
 from protocol_model.exact.lending.lending_pool import LendingPool
 from protocol_model.exact.math_lib import WAD
 from protocol_model.exact.oracle.price_router import Feed
 from protocol_model.world.action import Action
+from protocol_model.world.model_world import whole
 
 if TYPE_CHECKING:
     from protocol_model.scenario.story import Scenario
     from protocol_model.world.model_world import ModelWorld
 
-
-
-def usd(value_wad: int) -> Decimal:
-    """A USD value in WAD as exact dollars (never Python's 28-digit default context)."""
-    return EXACT.scaleb(Decimal(value_wad), -18)
 
 
 def market_pool(world: ModelWorld) -> LendingPool:
@@ -128,7 +123,7 @@ class OutcomeTracker:
         p, o = world.pool, self.outcome
         bad = sum(_value_wad(p.assets[a].state.bad_debt, world.market[a], p.assets[a].state.decimals)
                   for a in world.asset_names)
-        o.bad_debt_usd = usd(bad)
+        o.bad_debt_usd = whole(bad, 18)
         mp = market_pool(world)
         hidden = 0
         for acct in world.account_names:
@@ -139,8 +134,8 @@ class OutcomeTracker:
                     coll += _value_wad(mp.supply_balance(asset, acct), answer, dec)
                 debt += _value_wad(mp.debt_balance(asset, acct), answer, dec)
             hidden += max(debt - coll, 0)
-        o.hidden_insolvency_usd = usd(hidden)
-        o.profit_usd = {a: usd(equity_wad(world, holdings(world, a)) - equity_wad(world, self.start[a]))
+        o.hidden_insolvency_usd = whole(hidden, 18)
+        o.profit_usd = {a: whole(equity_wad(world, holdings(world, a)) - equity_wad(world, self.start[a]), 18)
                         for a in world.account_names}
         return o
 

@@ -12,10 +12,11 @@ from protocol_model.chain.replay import Replay
 from protocol_model.exact.lending.params import MAX_BORROW_RATE_BPS, MAX_BORROW_RATE_PER_SECOND_RAY, RateParams
 from protocol_model.exact.math_lib import UINT256_MAX, WAD
 from protocol_model.world.action import Action
-from tests.crosscheck.test_pool_faults import USDC, WETH, _scenario, play
+from tests.crosscheck.test_pool_faults import USDC, WETH, _scenario, faults_spec, lend_usdc_against_weth, play
 from tests.mutation.test_boundaries import _name_or_ok
 
 MAX = MAX_BORROW_RATE_PER_SECOND_RAY
+BALANCES = {"USDC": "100000", "WETH": "100"}
 OPT = 8 * WAD // 10
 CURVES = [  # (base, slope1, slope2, optimal), the outcome on both twins
     ((0, 0, MAX, OPT), "ok"),
@@ -54,31 +55,22 @@ def test_a_curve_past_the_bound_is_refused_by_name_on_both_twins(chain):
         chain.restore(snap)
 
 
-def test_the_longest_accrual_at_the_bound_agrees_to_the_wei(chain):
+def test_the_longest_accrual_at_the_bound_agrees_to_the_wei(chain, replay_in_process):
     """USDC at the bound (1,000% a year at 100% utilization) lent out whole, then the clock runs to the last second
     a uint40 ``lastUpdate`` holds: one accrual of ~2^40 seconds (``rateRay · dt`` < 2^109) agrees to the wei on both
     twins (no Panic 0x11, no MathOverflow), and the underwater borrower is still liquidated."""
     hot = {**USDC, "rate": {"base_bps": 0, "slope1_bps": 0, "slope2_bps": MAX_BORROW_RATE_BPS, "optimal_bps": 8000}}
-    snap = chain.snapshot()
-    try:
-        scenario = _scenario([hot, WETH], {"USDC": "100000", "WETH": "100"})
-        rp = Replay.start(scenario, deploy_in_process(scenario, chain))
-        play(rp, [
-            (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
-            (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
-            (Action("borrow", "alice", "USDC", 1_000 * 10**6), "ok"),  # 100% utilization: the bound's rate
-        ])
-        gap = 2**40 - 1 - chain.now() - 2  # the next two steps take a second each
-        play(rp, [
-            (Action("warp", seconds=gap), "ok"),
-            (Action("supply", "carol", "USDC", 10 * 10**6, on_behalf="carol"), "ok"),  # accrues ~2^40 s at once
-            (Action("liquidate", "carol", amount=10**6, borrower="alice", collateral="WETH", debt="USDC"), "ok"),
-        ])
-        assert chain.now() == 2**40 - 1
-        index = rp.model.pool.assets["USDC"].state.borrow_index_ray
-        assert index > 3 * 10**5 * 10**27, "a 34,800-year gap at 1,000% a year multiplies the index by ~3.5e5"
-    finally:
-        chain.restore(snap)
+    rp = replay_in_process(faults_spec([hot, WETH], BALANCES))
+    lend_usdc_against_weth(rp, 1_000 * 10**6)  # 100% utilization: the bound's rate
+    gap = 2**40 - 1 - chain.now() - 2  # the next two steps take a second each
+    play(rp, [
+        (Action("warp", seconds=gap), "ok"),
+        (Action("supply", "carol", "USDC", 10 * 10**6, on_behalf="carol"), "ok"),  # accrues ~2^40 s at once
+        (Action("liquidate", "carol", amount=10**6, borrower="alice", collateral="WETH", debt="USDC"), "ok"),
+    ])
+    assert chain.now() == 2**40 - 1
+    index = rp.model.pool.assets["USDC"].state.borrow_index_ray
+    assert index > 3 * 10**5 * 10**27, "a 34,800-year gap at 1,000% a year multiplies the index by ~3.5e5"
 
 
 def test_a_third_party_model_above_the_bound_is_read_as_the_bound(chain):
@@ -90,16 +82,14 @@ def test_a_third_party_model_above_the_bound_is_read_as_the_bound(chain):
                                  "optimal_bps": 8000}}
     snap = chain.snapshot()
     try:
-        scenario = _scenario([at_bound, WETH], {"USDC": "100000", "WETH": "100"})
+        scenario = _scenario([at_bound, WETH], BALANCES)
         world = deploy_in_process(scenario, chain)
         wild = chain.deploy(world.project.FixedRateModel, 10**30, sender=world.deployer)
         world.pool.setRateModel(world.tokens["USDC"], wild, sender=world.deployer)  # no debt yet: nothing accrues
         rp = Replay.start(scenario, world)
         assert rp.model.pool.assets["USDC"].rate.base_per_second_ray == MAX
+        lend_usdc_against_weth(rp, 500 * 10**6)
         play(rp, [
-            (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
-            (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
-            (Action("borrow", "alice", "USDC", 500 * 10**6), "ok"),
             (Action("warp", seconds=60), "ok"),
             (Action("accrue"), "ok"),
             (Action("warp", seconds=100 * 86_400), "ok"),

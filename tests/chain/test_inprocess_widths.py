@@ -122,7 +122,7 @@ def test_min_leftover_is_refused_where_the_liquidation_would_overflow(artifacts)
     assert world.snapshot().field("position", ("USDC", "alice"), "scaled_debt") == 0
 
 
-def test_the_contracts_guard_at_the_exact_bound(chain):
+def test_the_contracts_guard_at_the_exact_bound(chain, replay_in_process):
     """``_accrue``'s uint128 guard of the supply index on chain at its exact bound, next to the twin: the index is
     written into both twins' state (storage on chain) so that this accrual's suppliers' share raises it to exactly
     2^128 − 1 (taken) or one RAY-unit past it (the share goes to reserves, the index stays); outcome and every field
@@ -132,40 +132,30 @@ def test_the_contracts_guard_at_the_exact_bound(chain):
     from copy import deepcopy
 
     from protocol_model.chain.inprocess_storage import storage_layouts
-    from protocol_model.chain.replay import Replay
     from protocol_model.exact.lending.kinked_rate_model import accrue
-    from tests.crosscheck.test_pool_faults import USDC, WETH, _scenario, play
+    from tests.crosscheck.test_pool_faults import USDC, WETH, faults_spec, lend_usdc_against_weth, play
 
     flat = {**USDC, "rate": {"base_bps": 1000, "slope1_bps": 0, "slope2_bps": 0, "optimal_bps": 8000}}
     layout = storage_layouts()["LendingPool"]
     for extra, taken in ((0, True), (1, False)):
-        snap = chain.snapshot()
-        try:
-            scenario = _scenario([flat, WETH], {"USDC": "100000", "WETH": "100"})
-            rp = Replay.start(scenario, deploy_in_process(scenario, chain))
-            play(rp, [
-                (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
-                (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
-                (Action("borrow", "alice", "USDC", 500 * 10**6), "ok"),
-                (Action("warp", seconds=86_400), "ok"),
-            ])
-            asset = rp.model.pool.assets["USDC"]
-            probe = deepcopy(asset.state)
-            interest = accrue(probe, asset.rate, asset.config.reserve_factor_bps, rp.now + 1)  # the next step's
-            rise = probe.supply_index_ray - asset.state.supply_index_ray  # ⌊share · RAY / TSS⌋, index-free here
-            assert rise > 0 and interest > probe.reserves - asset.state.reserves > 0
-            index = UINT128_MAX - rise + extra
-            asset.state.supply_index_ray = index
-            pool = str(rp.chain.pool.address)
-            base, struct = layout.mapped("_markets", str(rp.chain.tokens["USDC"].address))
-            word = layout.member(base.slot, struct, "supplyIndexRay")
-            assert (word.offset, word.size) == (0, 16)
-            old = chain.storage_at(pool, word.slot)
-            chain.set_storage(pool, word.slot, (old >> 128 << 128) | index)
-            assert rp.model.snapshot() == rp.chain.snapshot()
-            reserves = asset.state.reserves
-            play(rp, [(Action("accrue"), "ok")])
-            assert asset.state.supply_index_ray == (UINT128_MAX if taken else index)
-            assert asset.state.reserves == (probe.reserves if taken else reserves + interest)
-        finally:
-            chain.restore(snap)
+        rp = replay_in_process(faults_spec([flat, WETH], {"USDC": "100000", "WETH": "100"}))
+        lend_usdc_against_weth(rp, 500 * 10**6)
+        play(rp, [(Action("warp", seconds=86_400), "ok")])
+        asset = rp.model.pool.assets["USDC"]
+        probe = deepcopy(asset.state)
+        interest = accrue(probe, asset.rate, asset.config.reserve_factor_bps, rp.now + 1)  # the next step's
+        rise = probe.supply_index_ray - asset.state.supply_index_ray  # ⌊share · RAY / TSS⌋, index-free here
+        assert rise > 0 and interest > probe.reserves - asset.state.reserves > 0
+        index = UINT128_MAX - rise + extra
+        asset.state.supply_index_ray = index
+        pool = str(rp.chain.pool.address)
+        base, struct = layout.mapped("_markets", str(rp.chain.tokens["USDC"].address))
+        word = layout.member(base.slot, struct, "supplyIndexRay")
+        assert (word.offset, word.size) == (0, 16)
+        old = chain.storage_at(pool, word.slot)
+        chain.set_storage(pool, word.slot, (old >> 128 << 128) | index)
+        assert rp.model.snapshot() == rp.chain.snapshot()
+        reserves = asset.state.reserves
+        play(rp, [(Action("accrue"), "ok")])
+        assert asset.state.supply_index_ray == (UINT128_MAX if taken else index)
+        assert asset.state.reserves == (probe.reserves if taken else reserves + interest)

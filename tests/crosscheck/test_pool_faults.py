@@ -20,9 +20,15 @@ WETH = {"name": "WETH", "decimals": 18, "price_usd": "2000", "ltv_bps": 8000, "l
 USD8 = 10**8
 
 
+def faults_spec(assets, balances):
+    """The scenario dict of these examples: ``assets`` (specs as USDC, WETH above), alice, bob and carol each
+    holding ``balances``."""
+    return {"name": "faults", "assets": assets,
+            "accounts": [{"name": n, "balances": balances} for n in ("alice", "bob", "carol")]}
+
+
 def _scenario(assets, balances):
-    return parse_scenario({"name": "faults", "assets": assets,
-                           "accounts": [{"name": n, "balances": balances} for n in ("alice", "bob", "carol")]})
+    return parse_scenario(faults_spec(assets, balances))
 
 
 @pytest.fixture
@@ -43,6 +49,16 @@ def play(rp, steps):
         r = rp.step(action, expected)
         assert r.model == r.chain == expected, f"{action.describe()}: model {r.model}, chain {r.chain}"
         assert not r.mismatches, f"{action.describe()}: {r.mismatches[:5]}"
+
+
+def lend_usdc_against_weth(rp, borrowed):
+    """bob supplies 1,000 USDC, alice 10 WETH as collateral, then she borrows ``borrowed`` USDC units: every step
+    ``ok`` and every field equal on both twins."""
+    play(rp, [
+        (Action("supply", "bob", "USDC", 1_000 * 10**6, on_behalf="bob"), "ok"),
+        (Action("supply", "alice", "WETH", 10 * 10**18, on_behalf="alice"), "ok"),
+        (Action("borrow", "alice", "USDC", borrowed), "ok"),
+    ])
 
 
 def both(rp, fn):

@@ -615,9 +615,15 @@ STRATEGY_ORACLE = "tests/crosscheck/test_strategy_oracle_rounds.py"
 def _oracle_12(ctx):
     from protocol_model.exact.oracle.oracle_policy import DEFAULT_MAX_AGE_S
     from protocol_model.exact.oracle.price_router import price_wad
+    from protocol_model.exact.strategies.leveraged_token import LeveragedToken, Prices
+    from protocol_model.exact.strategies.looper import Looper
 
-    ctx.monkeypatch.setattr("protocol_model.exact.strategies.pool_oracle.router_price_wad",
-                            lambda asset, feed, *_: price_wad(asset, feed))
+    def answer(pool, asset):
+        return price_wad(asset, pool.feeds.get(asset))
+
+    ctx.monkeypatch.setattr(Looper, "_price", lambda self, asset, now: answer(self.pool, asset))
+    ctx.monkeypatch.setattr(LeveragedToken, "prices", lambda self: Prices(answer(self.pool, self.asset),
+                                                                          answer(self.pool, self.debt_asset)))
     stale = [{"op": "feed", "asset": "WETH", "price_usd": "2000", "age_s": DEFAULT_MAX_AGE_S + 1}]
     check(ctx.pid_check)(stale, "StalePrice")
 

@@ -534,8 +534,17 @@ class LendingPool:
 
     def _price_wad(self, asset: str) -> int:
         """``priceRouter.priceWad(asset)`` at ``oracle_now`` (policy, fallback and sequencer included)."""
+        return self.price_wad(asset, self.oracle_now)
+
+    def price_wad(self, asset: str, now: int) -> int:
+        """``priceRouter.priceWad(asset)`` at block time ``now`` (seconds), as the pool and the contracts built on it
+        (Looper, LeveragedToken) read it: USD per whole token in WAD, under the asset's oracle policy, fallback feed
+        and sequencer feed. Raises the router's errors in its order: FeedNotSet, the sequencer's (FeedReverted,
+        SequencerDown, InvalidRound, GracePeriodNotOver), then the feed's (FeedReverted, InvalidPrice, PriceOverflow,
+        InvalidRound, StalePrice, PriceOutOfBounds, PriceJump; the fallback's price instead when it is set and
+        accepted)."""
         return router_price_wad(asset, self.feeds.get(asset), self.oracle_policies.get(asset),
-                                self.fallback_feeds.get(asset), self.sequencer_feed, self.oracle_now)
+                                self.fallback_feeds.get(asset), self.sequencer_feed, now)
 
     # ---------------------------------------------------------------- flash loans and delegation
     # Twin of the contract's appended section (docs/SPEC.md §8): same checks, same order, same errors.

@@ -23,7 +23,6 @@ from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.lending.params import SECONDS_PER_YEAR
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, WAD, bps_mul_down, mul_div_down, mul_div_up
-from protocol_model.exact.strategies.pool_oracle import pool_price_wad
 
 SAFETY_BPS = 9_900
 """Share of the pool's borrow (LTV) or withdraw (threshold) headroom one round uses."""
@@ -185,9 +184,9 @@ class LeveragedToken:
         """The collateral and debt prices (USD WAD per whole token) at the pool's oracle, as the contract's
         ``_prices`` reads ``priceRouter.priceWad``: every check of the router (policy, fallback, sequencer,
         staleness) at the pool's last block time (``oracle_now``; every entry point accrues the pool to its ``now``
-        first). Raises the router's errors (``pool_oracle.pool_price_wad``)."""
+        first). Raises the router's errors (``LendingPool.price_wad``)."""
         now = self.pool.oracle_now
-        return Prices(pool_price_wad(self.pool, self.asset, now), pool_price_wad(self.pool, self.debt_asset, now))
+        return Prices(self.pool.price_wad(self.asset, now), self.pool.price_wad(self.debt_asset, now))
 
     def collateral(self) -> int:
         """The vault's collateral: ``LendingPool.supplyBalance(asset, vault)`` in asset units (rounded down), as of

@@ -15,7 +15,6 @@ from protocol_model.exact.amm.uniswap_v2_pair import V2Pair, get_amount_in, get_
 from protocol_model.exact.journal import reverts_atomically
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import BPS, UINT256_MAX, bps_mul_down, bps_mul_up, mul_div_down, mul_div_up
-from protocol_model.exact.strategies.pool_oracle import pool_price_wad
 
 LOOPER = "looper"
 """The Looper's name in the ledger (and as the pool's authorized operator)."""
@@ -193,7 +192,7 @@ class Looper:
     def _price(self, asset: str, now: int) -> int:
         """``pool.priceRouter().priceWad(asset)`` at ``now``: every check of the router (policy, fallback, sequencer,
         staleness), as the contract reads it."""
-        return pool_price_wad(self.pool, asset, now)
+        return self.pool.price_wad(asset, now)
 
     def _decimals(self, asset: str) -> int:
         return self.pool.assets[asset].state.decimals
