@@ -155,6 +155,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         onlyRole(DEFAULT_ADMIN_ROLE)
     {
         if (asset == address(0) || address(rateModel) == address(0)) revert ErrorsLib.ZeroAddress();
+        if (address(rateModel).code.length == 0) revert ErrorsLib.InvalidRateModel();
         if (_markets[asset].flags & LISTED != 0) revert ErrorsLib.AssetAlreadyListed(asset);
         _validate(config);
         uint8 dec = IERC20Metadata(asset).decimals();
@@ -187,6 +188,7 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     function setRateModel(address asset, IRateModel rateModel) external onlyRole(RISK_ADMIN_ROLE) {
         Market storage m = _listed(asset);
         if (address(rateModel) == address(0)) revert ErrorsLib.ZeroAddress();
+        if (address(rateModel).code.length == 0) revert ErrorsLib.InvalidRateModel();
         _accrue(asset, m);
         m.rateModel = rateModel;
         emit EventsLib.RateModelUpdated(asset, address(rateModel));
@@ -303,11 +305,13 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
         return amount;
     }
 
-    /// @notice The caller lets its `asset` supply count as collateral (`enabled`) or stops it; stopping
-    /// requires HF >= 1 afterwards when the caller has debt (`HealthFactorTooLow`).
+    /// @notice The caller lets its `asset` supply count as collateral (`enabled`) or stops it. Enabling needs a
+    /// supply (`NoSupplyBalance`: a consent never exists on a zero balance, docs/SPEC.md §3.5, as Aave V3);
+    /// stopping requires HF >= 1 afterwards when the caller has debt (`HealthFactorTooLow`).
     function setUseAsCollateral(address asset, bool enabled) external nonReentrant {
         Market storage m = _listed(asset);
         if (enabled) {
+            if (scaledSupplyOf[asset][msg.sender] == 0) revert ErrorsLib.NoSupplyBalance(asset);
             _setBit(msg.sender, m.id);
         } else {
             uint256 bits = _accountAssets[msg.sender];

@@ -14,6 +14,8 @@ library ErrorsLib {
     error LiquidationBonusTooHigh(uint256 liquidationThresholdBps, uint256 liquidationBonusBps);
     error FeeTooHigh(uint256 feeBps);
     error InvalidCloseFactor(uint256 closeFactorBps, uint256 fullCloseHfWad);
+    /// @notice A rate curve whose kink is not in (0, 100%) (`KinkedRateModel`), or a rate model address without code
+    /// (`listAsset`, `setRateModel`: every accrual would revert on the call).
     error InvalidRateModel();
     /// @notice A rate curve whose rate at 100% utilization, `base + slope1 + slope2`, is above
     /// `KinkedRateModel.MAX_BORROW_RATE_PER_SECOND_RAY` (1,000% a year).
@@ -38,6 +40,8 @@ library ErrorsLib {
     error NoDebt();
     error NoCollateral();
     error CollateralNotEnabled(address asset);
+    /// @notice `setUseAsCollateral(asset, true)` by an account with no supply of `asset` (consent needs a balance).
+    error NoSupplyBalance(address asset);
     error HealthyAccount();
     /// @notice The liquidation would seize no collateral (the repayment buys less than one unit).
     error NothingToSeize();

@@ -13,8 +13,10 @@ library PairFeedErrorsLib {
     error InvalidReferenceSpan(uint256 referenceSpanSec);
     /// @notice The quote feed must have 8 decimals; token decimals at most 36.
     error InvalidDecimals();
-    /// @notice A reserve is zero (spot) or the answer does not fit an int256.
+    /// @notice A reserve is zero (spot price).
     error EmptyPair();
+    /// @notice The USD answer (pair price times the quote's answer) does not fit an int256.
+    error AnswerTooLarge(uint256 answer);
     /// @notice Only rounds 2 (latest) and 1 (the reference, once an observation predates the block) exist.
     error NoSuchRound(uint80 roundId);
     /// @notice No observation is yet `windowSec` old (TWAP mode).

@@ -185,7 +185,7 @@ contract PairPriceFeed is AggregatorV3Interface {
         QuoteRound memory q = _quoteRound();
         if (q.answer <= 0) revert PairFeedErrorsLib.InvalidQuotePrice(q.answer);
         uint256 answer = Math.mulDiv(pX112, baseScale * uint256(q.answer), quoteScale << 112);
-        if (answer > uint256(type(int256).max)) revert PairFeedErrorsLib.EmptyPair();
+        if (answer > uint256(type(int256).max)) revert PairFeedErrorsLib.AnswerTooLarge(answer);
         return (
             roundId,
             int256(answer),

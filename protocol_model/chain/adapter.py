@@ -136,6 +136,7 @@ POOL_CALLS: dict[str, Callable[[PoolDeployment, Action], Call | None]] = {
                                                         w.address_of(a.account)),
     "borrow": lambda w, a: _on_behalf(w, a) or w.call(a, w.pool, "borrow", w.token(a.asset), a.amount),
     "delegate": lambda w, a: w.call(a, w.pool, "setAuthorization", w.address_of(a.operator), a.enabled),
+    "use_as_collateral": lambda w, a: w.call(a, w.pool, "setUseAsCollateral", w.token(a.asset), a.enabled),
     "repay": lambda w, a: w.call(a, w.pool, "repay", w.token(a.asset), a.amount,
                                  w.address_of(a.on_behalf or a.account)),
     "liquidate": lambda w, a: w.call(a, w.pool, "liquidate", w.address_of(a.borrower), w.token(a.collateral),

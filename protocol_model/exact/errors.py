@@ -56,6 +56,7 @@ HealthFactorTooLow = _make("HealthFactorTooLow", "The health factor would fall b
 NoDebt = _make("NoDebt", "The account has no debt in this asset.")
 NoCollateral = _make("NoCollateral", "The account has no supply of this collateral asset.")
 CollateralNotEnabled = _make("CollateralNotEnabled", "The asset does not count as collateral.")
+NoSupplyBalance = _make("NoSupplyBalance", "setUseAsCollateral(true) by an account with no supply of the asset.")
 HealthyAccount = _make("HealthyAccount", "Health factor >= 1: not liquidatable.")
 NothingToSeize = _make("NothingToSeize", "The liquidation would seize no collateral.")
 NothingToRepay = _make("NothingToRepay", "The liquidation would reduce no debt (less than one scaled unit).")

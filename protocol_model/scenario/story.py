@@ -100,6 +100,16 @@ class DelegateOp(_Op):
     enabled: bool = True
 
 
+class UseAsCollateralOp(_Op):
+    """``use_as_collateral``: ``LendingPool.setUseAsCollateral(asset, enabled)`` by ``account``: its own supply of
+    ``asset`` counts as collateral (``enabled``; needs a supply, else NoSupplyBalance) or stops counting (with debt:
+    HealthFactorTooLow unless the account stays at HF >= 1). ``expect`` is ``ok`` or the pool error name."""
+    op: Literal["use_as_collateral"]
+    account: str
+    asset: str
+    enabled: bool = True
+
+
 class RepayOp(_Op):
     """``repay``: ``LendingPool.repay`` by ``account`` of ``amount`` whole tokens of ``asset`` (converted exactly to
     token units), or ``max`` (UINT256_MAX, capped at the debt), of ``on_behalf``'s debt (default: the account's own).
@@ -167,7 +177,7 @@ class PauseOp(_Op):
 from protocol_model.scenario.amm import AMM_STEP_TYPES, PairSpec, check_amm_references  # noqa: E402  (AMM and loop steps)
 
 Step = Annotated[Union[SupplyOp, WithdrawOp, BorrowOp, RepayOp, LiquidateOp, PriceOp, WarpOp, PauseOp, AccrueOp,  # noqa: UP007
-                       DelegateOp, DonateOp,
+                       DelegateOp, UseAsCollateralOp, DonateOp,
                        FeedOp, FeedRoundOp, FeedRevertOp, SequencerOp, MarketOp, AMM_STEP_TYPES],
                  Field(discriminator="op")]
 

@@ -47,6 +47,14 @@ def pool_balances_cover_claims(pool: LendingPool, accounts: list[str]) -> None:
         require(cash + debts >= supplies + reserves, "P-POOL-01", f"{name}: {cash}+{debts} < {supplies}+{reserves}")
 
 
+def consent_needs_supply(pool: LendingPool) -> None:
+    """P-POOL-20: every collateral consent sits on a supply: each (account, asset) in ``collateral_use`` (bit
+    ``id`` of ``_accountAssets``) has a non-zero scaled supply (a supply reaching zero clears it, P-POOL-19;
+    ``setUseAsCollateral(true)`` needs one, else NoSupplyBalance)."""
+    bare = sorted(pair for pair in pool.collateral_use if not pool.scaled_supply.get((pair[1], pair[0]), 0))
+    require(not bare, "P-POOL-20", f"collateral consent without a supply: {bare}")
+
+
 def check_transition(action: Action, outcome: str, before: LendingPool, after: LendingPool, now: int,
                      pre: LendingPool | None = None) -> None:
     """P-POOL-02/03/04 on one step from ``before`` to ``after`` at block time ``now``: indexes never fall (the
@@ -120,11 +128,12 @@ def check_on_behalf(action: Action, outcome: str, before: LendingPool, after: Le
 
 
 def check_borrow_or_withdraw(action: Action, outcome: str, after: LendingPool) -> None:
-    """After a passing borrow or withdraw (``outcome`` 'ok'; other steps pass): P-POOL-17, the account it acted
-    for (``on_behalf`` or the caller) is left at HF >= 1 and, after a borrow, with its debt within its borrow
-    capacity (without debt no price is read and HF is infinite); P-POOL-10, the pool still holds at least the
-    reserves of the asset in cash (reserves are never lent)."""
-    if action.kind not in ("borrow", "withdraw") or outcome != "ok":
+    """After a passing borrow, withdraw or ``setUseAsCollateral(false)`` (``outcome`` 'ok'; other steps pass):
+    P-POOL-17, the account it acted for (``on_behalf`` or the caller) is left at HF >= 1 and, after a borrow, with
+    its debt within its borrow capacity (without debt no price is read and HF is infinite); after a borrow or
+    withdraw, P-POOL-10, the pool still holds at least the reserves of the asset in cash (reserves are never lent)."""
+    stops_collateral = action.kind == "use_as_collateral" and not action.enabled
+    if (action.kind not in ("borrow", "withdraw") and not stops_collateral) or outcome != "ok":
         return
     account = action.on_behalf or action.account
     if after._has_debt(account):
@@ -132,6 +141,8 @@ def check_borrow_or_withdraw(action: Action, outcome: str, after: LendingPool) -
         if action.kind == "borrow":
             require(v.debt_wad <= v.borrow_capacity_wad, "P-POOL-17", f"{action.describe()}: debt above capacity")
         require(v.health_factor_wad >= fp.WAD, "P-POOL-17", f"{action.describe()} left HF < 1")
+    if stops_collateral:
+        return
     reserves = after.assets[action.asset].state.reserves
     require(after.ledger.balance(action.asset, POOL) >= reserves, "P-POOL-10",
             f"{action.describe()} lent the reserves of {action.asset}")
@@ -139,8 +150,8 @@ def check_borrow_or_withdraw(action: Action, outcome: str, after: LendingPool) -
 
 class LendingProperties:
     """Step observer checking the lending properties on a ``world.model_world.ModelWorld`` after each step:
-    ``before`` copies the pool, ``after`` checks the on-behalf rules, a passing borrow/withdraw
-    (P-POOL-10/17), the transition and solvency. Raises
+    ``before`` copies the pool, ``after`` checks the on-behalf rules, a passing borrow/withdraw/collateral stop
+    (P-POOL-10/17), the transition, solvency and that every consent sits on a supply (P-POOL-20). Raises
     ``PropertyViolation`` on the first property that fails."""
 
     def __init__(self) -> None:
@@ -160,3 +171,4 @@ class LendingProperties:
         check_borrow_or_withdraw(action, outcome, pool)
         check_transition(action, outcome, before, pool, model.view_now, pre)
         pool_balances_cover_claims(pool, model.account_names)
+        consent_needs_supply(pool)

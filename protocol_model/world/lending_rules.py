@@ -8,10 +8,11 @@ model's state where the rule needs them (percent of a balance, a debt or the bor
 reach the pool's deeper checks instead of reverting at the first one.
 
 The rules cover supplies (own and for another account), borrows and withdrawals (own and on behalf, after
-granting or revoking the operator), repays, liquidations, price moves, oracle failures (zero and negative
-answers, stale, future, incomplete and out-of-band rounds, breaker trips, huge answers), warps, pauses, donations
-(plain token transfers to the pool) and the empty-market pattern (a dust supply, a donation and a borrow of most of
-the cash, then time: debt beyond the supply, the suppliers' cap's case of P-POOL-06).
+granting or revoking the operator), turning a supply's use as collateral on and off, repays, liquidations, price
+moves, oracle failures (zero and negative answers, stale, future, incomplete and out-of-band rounds, breaker trips,
+huge answers), warps, pauses, donations (plain token transfers to the pool) and the empty-market pattern (a dust
+supply, a donation and a borrow of most of the cash, then time: debt beyond the supply, the suppliers' cap's case of
+P-POOL-06).
 """
 
 from __future__ import annotations
@@ -160,6 +161,12 @@ def act_on_behalf(model: Any, caller: str, account: str, asset: str, percent: in
     return out + [Action("borrow" if borrow else "withdraw", caller, asset, amount, on_behalf=account)]
 
 
+def use_as_collateral(model: Any, account: str, asset: str, enabled: bool) -> list[Action]:
+    """``account`` turns its ``asset`` supply's use as collateral on (NoSupplyBalance without a supply, P-POOL-20)
+    or off (with debt: HealthFactorTooLow unless it stays at HF >= 1, P-POOL-17)."""
+    return [Action("use_as_collateral", account, asset, enabled=enabled)]
+
+
 def repay(model: Any, payer: str, account: str, asset: str, percent: int, everything: bool) -> list[Action]:
     """``payer`` repays ``percent``% of ``account``'s debt in ``asset``, or ``max``."""
     amount = _share(model.pool.debt_balance(asset, account), percent, everything)
@@ -285,6 +292,7 @@ RULES: dict[str, Rule] = {
     "withdraw": Rule({"account": ACCOUNT, "asset": ASSET, "percent": PERCENT, "everything": BOOL}, withdraw),
     "act_on_behalf": Rule({"caller": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "percent": PERCENT,
                            "borrow": BOOL, "everything": BOOL, "grant": Pick((None, True, False))}, act_on_behalf),
+    "use_as_collateral": Rule({"account": ACCOUNT, "asset": ASSET, "enabled": BOOL}, use_as_collateral),
     "repay": Rule({"payer": ACCOUNT, "account": ACCOUNT, "asset": ASSET, "percent": PERCENT, "everything": BOOL},
                   repay),
     "liquidate": Rule({"liquidator": ACCOUNT, "borrower": ACCOUNT, "collateral": ASSET, "debt": ASSET,
@@ -311,8 +319,8 @@ RULES: dict[str, Rule] = {
 
 
 WEIGHTS: dict[str, int] = {"supply": 8, "supply_for_another": 2, "borrow": 3, "borrow_within": 8, "withdraw": 3,
-                           "act_on_behalf": 4, "repay": 4, "liquidate": 5, "move_price": 4, "warp": 3,
-                           "empty_market": 3}
+                           "act_on_behalf": 4, "use_as_collateral": 2, "repay": 4, "liquidate": 5, "move_price": 4,
+                           "warp": 3, "empty_market": 3}
 """How often ``draw_rule`` picks each rule (others: 1): positions are opened far more often than the oracle is
 broken or the pool paused, so most sequences carry debt through interest, price moves and liquidations."""
 

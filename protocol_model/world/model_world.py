@@ -40,6 +40,8 @@ def resolve(step, scenario: Scenario) -> Action:
         return Action(kind, step.account, step.asset, units(step.asset, step.amount))
     if kind == "delegate":
         return Action(kind, step.account, operator=step.operator, enabled=step.enabled)
+    if kind == "use_as_collateral":
+        return Action(kind, step.account, step.asset, enabled=step.enabled)
     if kind == "liquidate":
         return Action(kind, step.account, amount=units(step.debt, step.amount), borrower=step.borrower,
                       collateral=step.collateral, debt=step.debt)
@@ -111,6 +113,8 @@ class ModelWorld:
                 p.borrow_on_behalf(a.account, a.asset, a.amount, a.on_behalf or a.account, a.account, now)
             elif a.kind == "delegate":
                 p.set_authorization(a.account, a.operator, a.enabled)
+            elif a.kind == "use_as_collateral":
+                p.set_use_as_collateral(a.account, a.asset, a.enabled, now)
             elif a.kind == "repay":
                 p.repay(a.account, a.asset, a.amount, a.on_behalf or a.account, now)
             elif a.kind == "liquidate":

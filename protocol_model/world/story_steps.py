@@ -43,6 +43,8 @@ def action_step(action: Action, scenario: Scenario) -> dict[str, Any]:
         return {"op": "donate", "account": a.account, "asset": a.asset, "amount": amount(a.asset)}
     if a.kind == "delegate":
         return {"op": "delegate", "account": a.account, "operator": a.operator, "enabled": a.enabled}
+    if a.kind == "use_as_collateral":
+        return {"op": "use_as_collateral", "account": a.account, "asset": a.asset, "enabled": a.enabled}
     if a.kind == "liquidate":
         return {"op": "liquidate", "account": a.account, "borrower": a.borrower, "collateral": a.collateral,
                 "debt": a.debt, "amount": amount(a.debt)}

@@ -84,3 +84,32 @@ def test_a_swap_whose_quote_overflows_panics_on_both_twins(chain):
         ])
     finally:
         chain.restore(snap)
+
+
+SKEWED = {**SCENARIO, "name": "pair-feed-answer-too-large",
+          "amm_pairs": [{**SCENARIO["amm_pairs"][0],
+                         "reserves": {"TKN": "0.000000000000000001", "USDC": "5000000000000000000000000000"}}],
+          "accounts": [{"name": "bob", "balances": {"USDC": "1000000"}}]}
+"""1 wei of TKN against 5·10^27 USDC (5·10^33 units, under uint112): TKN's spot price is 5·10^45 times the quote
+feed's answer in 8-decimal USD."""
+
+
+def test_an_answer_above_int256_is_answer_too_large_on_both_twins(chain):
+    """With the quote answer at 1.5·10^31 the pair feed's answer, ~7.8·10^76, fits a uint256 (and every product on
+    the way) but not an int256: ``latestRoundData`` reverts ``AnswerTooLarge`` on chain and in the twin (it was
+    named ``EmptyPair``, a reserve being zero); at 10^31 (~5·10^76, above 2^254) both answer, the same."""
+    snap = chain.snapshot()
+    try:
+        scenario = parse_scenario(SKEWED)
+        world = deploy_in_process(scenario, chain)
+        rp = Replay.start(scenario, world)
+        feed, twin = world.amm.pair_feeds["TKN"], rp.model.amm.pair_feeds["TKN"]
+        for answer, expected in ((15 * 10**30, "AnswerTooLarge"), (10**31, "ok")):
+            play(rp, [(Action("price", asset="USDC", answer=answer), "ok")])
+            quote = rp.model.pool.feeds["USDC"]
+            chain_round = _name_or_ok(feed.latestRoundData)
+            twin_round = _name_or_ok(twin.round, quote, chain.now())
+            assert (chain_round, twin_round) == (expected, expected), f"{answer}: chain, twin {chain_round, twin_round}"
+        assert feed.latestRoundData()[1] == twin.round(quote, chain.now()).answer > 2**254
+    finally:
+        chain.restore(snap)

@@ -117,3 +117,18 @@ def test_the_clearing_emits_use_as_collateral_set_false(replay_in_process):
     alice = rp.chain.address_of("alice")
     assert consent_logs("alice") == [{"account": alice.lower(), "asset": wbtc.address.lower(), "enabled": False}]
     assert consent_logs("carol") == []
+
+
+def test_consent_needs_a_supply(replay_in_process):
+    """``setUseAsCollateral(true)`` needs a supply (SPEC §3.5, P-POOL-20, as Aave V3): alice without WBTC is refused
+    NoSupplyBalance on both twins, and so she is again after withdrawing all of it; with a supply (here bob's planted
+    wei, now hers to use or not) she may turn it on and off, and turning off needs no supply."""
+    rp = replay_in_process(SCENARIO)
+    on, off = (Action("use_as_collateral", "alice", "WBTC", enabled=flag) for flag in (True, False))
+    play(rp, [(on, "NoSupplyBalance"), (off, "ok")])
+    assert _consent(rp, "alice", "WBTC") == (False, False)
+    play(rp, [(Action("supply", "bob", "WBTC", 1, on_behalf="alice"), "ok"), (on, "ok")])
+    assert _consent(rp, "alice", "WBTC") == (True, True)
+    play(rp, [(off, "ok"), (on, "ok"), (Action("withdraw", "alice", "WBTC", UINT256_MAX), "ok"),
+              (on, "NoSupplyBalance")])
+    assert _consent(rp, "alice", "WBTC") == (False, False)

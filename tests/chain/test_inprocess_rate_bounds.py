@@ -99,3 +99,26 @@ def test_a_third_party_model_above_the_bound_is_read_as_the_bound(chain):
         assert 3 * 10**27 < index < 2**128, "100 days at 1,000% a year: the index about 3.7 times RAY"
     finally:
         chain.restore(snap)
+
+
+def test_a_rate_model_without_code_is_refused(chain):
+    """``listAsset`` and ``setRateModel`` refuse a rate model address without code (an account's address, and one
+    nothing was ever deployed at) with ``InvalidRateModel``, after ``ZeroAddress`` for the zero address: accepted, its
+    first accrual reverted on the empty return and froze the asset. A deployed model still passes both."""
+    snap = chain.snapshot()
+    try:
+        world = deploy_in_process(_scenario([USDC, WETH], BALANCES), chain)
+        admin, pool = world.deployer, world.pool
+        token = chain.deploy(world.project.MockERC20, "NEW", "NEW", 18, sender=admin)
+        config = Replay.start(world.scenario, world).model.pool.assets["WETH"].config.as_tuple()
+        usdc = world.tokens["USDC"]
+        for no_code, expected in ((world.address_of("alice"), "InvalidRateModel"),
+                                  ("0x" + "ab" * 20, "InvalidRateModel"), ("0x" + "00" * 20, "ZeroAddress")):
+            outcomes = (_name_or_ok(pool.listAsset, token, no_code, config, sender=admin),
+                        _name_or_ok(pool.setRateModel, usdc, no_code, sender=admin))
+            assert outcomes == (expected, expected), f"{no_code}: listAsset, setRateModel {outcomes}"
+        model = chain.deploy(world.project.FixedRateModel, 10**18, sender=admin)
+        assert (_name_or_ok(pool.setRateModel, usdc, model, sender=admin),
+                _name_or_ok(pool.listAsset, token, model, config, sender=admin)) == ("ok", "ok")
+    finally:
+        chain.restore(snap)

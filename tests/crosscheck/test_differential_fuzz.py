@@ -129,6 +129,12 @@ def make_machine(world, base_model, stats):
                 else:
                     stats.on_behalf_unauthorized += 1
 
+        @given("use_as_collateral")
+        def use_as_collateral(self, account, asset, enabled):
+            """setUseAsCollateral: on needs a supply (NoSupplyBalance, P-POOL-20), off with debt keeps HF >= 1
+            (P-POOL-17); both checked on every step."""
+            self.play("use_as_collateral", account=account, asset=asset, enabled=enabled)
+
         @given("repay")
         def repay(self, payer, account, asset, percent, everything):
             self.play("repay", payer=payer, account=account, asset=asset, percent=percent, everything=everything)

@@ -19,6 +19,7 @@ from protocol_model.exact import errors
 from protocol_model.exact.lending.lending_pool import POOL, LendingPool
 from protocol_model.exact.math_lib import UINT256_MAX
 from protocol_model.exact.oracle.price_router import Feed
+from protocol_model.world.lending_properties import consent_needs_supply
 from tests.exact.lending_twins import T0, lending_pool, pick
 
 ACCOUNTS = ("alice", "bob", "carol")
@@ -71,7 +72,8 @@ def _step(data: Any, pool: LendingPool, now: int) -> tuple[tuple[str, str] | Non
 def test_consent_never_outlives_a_zero_supply(data):
     """P-POOL-19: after every step, each (account, asset) in ``collateral_use`` was consented (own or operator
     supply, ``setUseAsCollateral(true)``) after the last step that took its scaled supply to 0; a third party's
-    supply never consents. (tests/mutation/injections.py shows it catches a twin that keeps the consent.)"""
+    supply never consents. P-POOL-20: each sits on a non-zero scaled supply. (tests/mutation/injections.py shows it
+    catches a twin that keeps the consent, and one that consents without a supply.)"""
     pool, now = _start(), T0
     ghost = set(pool.collateral_use)  # both consents of the start came from the accounts' own supplies
     for _ in range(data.draw(st.integers(1, 25), label="steps")):
@@ -87,3 +89,4 @@ def test_consent_never_outlives_a_zero_supply(data):
             (ghost.add if consent else ghost.discard)(pair)
         planted = pool.collateral_use - ghost
         assert not planted, f"P-POOL-19: consent outlived a zero supply or was planted: {sorted(planted)}"
+        consent_needs_supply(pool)

@@ -334,6 +334,27 @@ injects("P-POOL-19", "tests/model/test_collateral_consent.py::test_consent_never
                      lambda self, account, asset: None))
 
 
+def _consent_without_supply(ctx):
+    """``set_use_as_collateral(true)`` consents without the supply check (NoSupplyBalance never raised)."""
+    from protocol_model.exact.lending.lending_pool import LendingPool
+
+    original = LendingPool.set_use_as_collateral
+
+    def unchecked(self, sender, asset, enabled, now):
+        if enabled:
+            self.collateral_use.add((sender, asset))
+            return None
+        return original(self, sender, asset, enabled, now)
+
+    ctx.monkeypatch.setattr(LendingPool, "set_use_as_collateral", unchecked)
+    check(ctx.pid_check)()
+
+
+injects("P-POOL-20", "tests/model/test_collateral_consent.py::test_consent_never_outlives_a_zero_supply",
+        "setUseAsCollateral(true) consents without a supply (the NoSupplyBalance check removed)",
+        match="P-POOL-20")(_consent_without_supply)
+
+
 # ================================================================== liquidation
 
 

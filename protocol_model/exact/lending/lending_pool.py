@@ -197,11 +197,14 @@ class LendingPool:
     @reverts_atomically
     def set_use_as_collateral(self, sender: str, asset: str, enabled: bool, now: int) -> None:
         """``LendingPool.setUseAsCollateral``: the sender's ``asset`` supply counts as collateral or stops; stopping
-        with debt accrues the sender's assets and checks its health. Raises AssetNotListed, then price errors and
-        HealthFactorTooLow when stopping with debt."""
+        with debt accrues the sender's assets and checks its health. Raises AssetNotListed, then NoSupplyBalance
+        when enabling without a scaled supply (a consent never sits on a zero balance, SPEC §3.5, P-POOL-20), or
+        price errors and HealthFactorTooLow when stopping with debt."""
         self._listed(asset)
         self.oracle_now = now
         if enabled:
+            if not self.scaled_supply.get((asset, sender), 0):
+                raise errors.NoSupplyBalance(asset)
             self.collateral_use.add((sender, asset))
         else:
             self.collateral_use.discard((sender, asset))

@@ -48,7 +48,7 @@ class PairFeedError(PoolError):
     @property
     def name(self) -> str:
         """The contract's error name (``PairFeedErrorsLib``: NotInPair, InvalidWindow, InvalidReferenceSpan, EmptyPair,
-        WindowNotElapsed,
+        AnswerTooLarge, WindowNotElapsed,
         InvalidQuotePrice, NoSuchRound, ...), compared against the chain's revert. Raises nothing."""
         return self.reason
 
@@ -174,14 +174,14 @@ class PairPriceFeed:
 
     def _answer_at(self, price_x112: int, quote_answer: int) -> int:
         """``_round``'s answer: the pair price times the quote answer, rounded down (InvalidQuotePrice,
-        EmptyPair when it does not fit an int256). Solidity's checked ``baseScale * answer`` and ``Math.mulDiv``
+        AnswerTooLarge when it does not fit an int256). Solidity's checked ``baseScale * answer`` and ``Math.mulDiv``
         revert ``Panic(0x11)`` (``MathOverflow``) above uint256: a quote answer above ~1.16e77 / 10^base_decimals."""
         if quote_answer <= 0:
             raise PairFeedError("InvalidQuotePrice")
         answer = mul_div_down(price_x112, checked_mul(10**self.base_decimals, quote_answer),
                               10**self.quote_decimals * Q112)
         if answer > INT256_MAX:
-            raise PairFeedError("EmptyPair")
+            raise PairFeedError("AnswerTooLarge")
         return answer
 
 
