@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import random
-import time
 from collections import Counter
 from typing import Any
 
@@ -22,6 +21,7 @@ from protocol_model.chain.aave_v3.replay import AaveChainWorld
 from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.exact.presets.aave_v3.params import EModeParams, MarketParams, RateStrategyParams, ReserveParams
 from protocol_model.world.aave_v3 import MAX, AaveAction
+from tests.crosscheck.edge_walks import checked_walks
 
 USERS = ["alice", "bob", "carol", "dave"]
 RAY = 10**27
@@ -169,17 +169,9 @@ def run_walks(base: dict[str, Any], seeds: range, ops: int) -> Counter:
 
 
 def test_aave_edge_walks_agree_to_the_wei(edge_world, capsys):
-    start, cpu = time.perf_counter(), time.process_time()
-    tally = run_walks(edge_world, SEEDS, OPS_PER_SEED)
-    wall, cpu = time.perf_counter() - start, time.process_time() - cpu
-    with capsys.disabled():
-        print(f"\nAave edge walks: {tally['operations']} operations over {len(SEEDS)} seeds, "
-              f"{tally['mismatches']} mismatches, {wall:.1f} s wall, {cpu:.1f} s CPU; outcomes: "
-              + ", ".join(f"{k}: {n}" for k, n in sorted(tally.items()) if k not in ("operations", "mismatches")))
-    assert tally["mismatches"] == 0
-    for reached in ("liquidate ok", "borrow ok", "withdraw ok", "repay ok", "supply 51", "borrow 50",
-                    "borrow 36", "liquidate 45"):
-        assert tally[reached] >= 1, (reached, sorted(tally.items()))
+    checked_walks(f"Aave edge walks ({len(SEEDS)} seeds)", lambda: run_walks(edge_world, SEEDS, OPS_PER_SEED), capsys,
+                  ("liquidate ok", "borrow ok", "withdraw ok", "repay ok", "supply 51", "borrow 50", "borrow 36",
+                   "liquidate 45"))
 
 
 @pytest.mark.parametrize("module,name", [

@@ -25,9 +25,10 @@ def calculate_interest_rates(s: RateStrategyParams, *, unbacked: int, a_token_ba
                              reserve_factor: int) -> InterestRates:
     """``calculateInterestRates``: the available liquidity is ``a_token_balance`` (the underlying the aToken
     holds) plus the liquidity added minus the liquidity taken by the action (computed only when there is
-    debt; below zero or above 2**256 − 1, with the debt added, it is Solidity's checked ``Panic(0x11)``). Usage = debt / (liquidity + debt) (rayDiv);
-    below the optimal usage the variable rate is base + slope1·usage/optimal, above it base + slope1 +
-    slope2·excess/(1 − optimal); the liquidity rate is the overall borrow rate × supply usage × (1 − RF)."""
+    debt; below zero or above 2**256 − 1, the debt added, Solidity's checked ``Panic(0x11)``). Usage = debt /
+    (liquidity + debt) (rayDiv); below the optimal usage the variable rate is base + slope1·usage/optimal, above
+    it base + slope1 + slope2·excess/(1 − optimal); the liquidity rate is the overall borrow rate × supply usage
+    × (1 − RF)."""
     max_excess_usage_ratio = RAY - s.optimal_usage_ratio
     max_excess_stable_ratio = RAY - s.optimal_stable_to_total_debt_ratio
     total_debt = total_stable_debt + total_variable_debt
