@@ -189,3 +189,11 @@ def test_aave_edge_walks_catch_the_unchecked_arithmetic(edge_world, monkeypatch,
     monkeypatch.setattr(importlib.import_module(f"protocol_model.exact.presets.aave_v3.{module}"), name, lambda v: v)
     with pytest.raises(AssertionError, match="chain"):
         run_walks(edge_world, SEEDS, OPS_PER_SEED)
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 31])
+def test_reserve_decimals_outside_the_file_bounds_are_refused_by_the_twin_too(decimals):
+    """The protocol file takes 2 to 30 decimals; a twin built from ``ReserveParams`` directly refuses the same,
+    naming the reserve and the field (at 0 or 1 it computed the isolation debt with a float ``10 ** -2``)."""
+    with pytest.raises(ValueError, match=f"reserve X: decimals {decimals} must be from 2 to 30"):
+        ReserveParams("X", decimals, 100_000_000, 0, 0, 0)
