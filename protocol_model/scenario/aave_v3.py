@@ -12,6 +12,8 @@ from decimal import Decimal
 from pydantic import Field, StrictInt, model_validator
 
 from protocol_model.exact.presets.aave_v3.params import (
+    MAX_DECIMALS,
+    MIN_DECIMALS,
     RAY,
     EModeParams,
     MarketParams,
@@ -56,7 +58,7 @@ class AaveRateSpec(Strict):
 class AaveReserveSpec(Strict):
     """One reserve of an Aave V3 market (its token, aggregator and ReserveConfiguration)."""
 
-    decimals: StrictInt = Field(ge=2, le=30)
+    decimals: StrictInt = Field(ge=MIN_DECIMALS, le=MAX_DECIMALS)
     """Token decimals (at least 2: the isolation debt is counted in USD cents)."""
     price_usd: FeedPrice = Field(gt=0)
     """The aggregator's answer in USD (8 decimals)."""

@@ -21,6 +21,7 @@ from typing import Any
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import UINT256_MAX
+from protocol_model.exact.presets.morpho_blue.erc20_mock import set_balance
 from protocol_model.exact.presets.morpho_blue.irm_mock import IrmMock
 from protocol_model.exact.presets.morpho_blue.market_params_lib import MarketParams, market_id
 from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS, Morpho
@@ -242,7 +243,7 @@ class MorphoModelWorld:
             case "set_price":
                 m.oracles[self.addresses.oracles[op.market]].set_price(op.value)
             case "set_balance":
-                m.ledger.balances[(op.token, op.on_behalf)] = op.value
+                set_balance(m.ledger, op.token, op.on_behalf, op.value)
             case "approve":
                 m.ledger.approve(op.token, s, op.on_behalf, op.value)
             case _:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol_model.exact.presets.aave_v3.errors import ARITHMETIC_OVERFLOW, AaveError
+from protocol_model.exact.presets.aave_v3.errors import checked
 from protocol_model.exact.presets.aave_v3.params import RAY, RateStrategyParams
 from protocol_model.exact.presets.aave_v3.percentage_math import PERCENTAGE_FACTOR, percent_mul
 from protocol_model.exact.presets.aave_v3.wad_ray_math import ray_div, ray_mul, wad_to_ray
@@ -25,9 +25,10 @@ def calculate_interest_rates(s: RateStrategyParams, *, unbacked: int, a_token_ba
                              reserve_factor: int) -> InterestRates:
     """``calculateInterestRates``: the available liquidity is ``a_token_balance`` (the underlying the aToken
     holds) plus the liquidity added minus the liquidity taken by the action (computed only when there is
-    debt; below zero it is Solidity's checked-subtraction ``Panic(0x11)``). Usage = debt / (liquidity + debt) (rayDiv);
-    below the optimal usage the variable rate is base + slope1·usage/optimal, above it base + slope1 +
-    slope2·excess/(1 − optimal); the liquidity rate is the overall borrow rate × supply usage × (1 − RF)."""
+    debt; below zero or above 2**256 − 1, the debt added, Solidity's checked ``Panic(0x11)``). Usage = debt /
+    (liquidity + debt) (rayDiv); below the optimal usage the variable rate is base + slope1·usage/optimal, above
+    it base + slope1 + slope2·excess/(1 − optimal); the liquidity rate is the overall borrow rate × supply usage
+    × (1 − RF)."""
     max_excess_usage_ratio = RAY - s.optimal_usage_ratio
     max_excess_stable_ratio = RAY - s.optimal_stable_to_total_debt_ratio
     total_debt = total_stable_debt + total_variable_debt
@@ -36,12 +37,10 @@ def calculate_interest_rates(s: RateStrategyParams, *, unbacked: int, a_token_ba
     borrow_usage = supply_usage = stable_to_total = 0
     if total_debt != 0:
         stable_to_total = ray_div(total_stable_debt, total_debt)
-        available_liquidity = a_token_balance + liquidity_added - liquidity_taken
-        if available_liquidity < 0:
-            raise AaveError(ARITHMETIC_OVERFLOW)
-        liquidity_plus_debt = available_liquidity + total_debt
+        available_liquidity = checked(checked(a_token_balance + liquidity_added) - liquidity_taken)
+        liquidity_plus_debt = checked(available_liquidity + total_debt)
         borrow_usage = ray_div(total_debt, liquidity_plus_debt)
-        supply_usage = ray_div(total_debt, liquidity_plus_debt + unbacked)
+        supply_usage = ray_div(total_debt, checked(liquidity_plus_debt + unbacked))
     if borrow_usage > s.optimal_usage_ratio:
         excess = ray_div(borrow_usage - s.optimal_usage_ratio, max_excess_usage_ratio)
         stable_rate += s.stable_rate_slope1 + ray_mul(s.stable_rate_slope2, excess)

@@ -36,7 +36,10 @@ SILOED_BORROWING_VIOLATION = "89"
 EMPTY_REVERT = "EmptyRevert"
 """WadRayMath's overflow check reverts with no data (``revert(0, 0)``)."""
 ARITHMETIC_OVERFLOW = "Panic(0x11)"
-"""A checked subtraction below zero (e.g. burning more scaled tokens than a balance holds)."""
+"""A checked subtraction below zero (e.g. burning more scaled tokens than a balance holds) or a checked sum or
+product above 2**256 − 1 (e.g. a cap check on ``type(uint256).max``)."""
+SAFE_CAST_128 = "SafeCast: value doesn't fit in 128 bits"
+"""OpenZeppelin ``SafeCast.toUint128``'s revert string (the isolation-mode debt of a huge borrow)."""
 
 
 class AaveError(PoolError):
@@ -56,6 +59,18 @@ def require(condition: bool, code: str) -> None:
     """Solidity's ``require(condition, code)``. Raises :class:`AaveError` (``code``) when false."""
     if not condition:
         raise AaveError(code)
+
+
+def checked(value: int) -> int:
+    """Solidity 0.8 checked uint256 arithmetic: ``value`` when 0 ≤ value ≤ 2**256 − 1, else ``Panic(0x11)``."""
+    require(0 <= value < 2**256, ARITHMETIC_OVERFLOW)
+    return value
+
+
+def to_uint128(value: int) -> int:
+    """``SafeCast.toUint128``: ``value``, or the revert string ``SAFE_CAST_128`` above 2**128 − 1."""
+    require(value < 2**128, SAFE_CAST_128)
+    return value
 
 
 ERROR_NAMES: dict[str, str] = {code: name for name, code in dict(globals()).items()

@@ -6,6 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 RAY = 10**27
+MIN_DECIMALS = 2
+"""The fewest token decimals a reserve may have here: the isolation-mode debt is counted in USD cents, and
+``10 ** (decimals - DEBT_CEILING_DECIMALS)`` underflows on chain below 2 (``Panic(0x11)`` on an isolated borrow)."""
+MAX_DECIMALS = 30
+"""The most token decimals a reserve may have here (the protocol file's bound)."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,11 @@ class ReserveParams:
     borrowing_enabled: bool = True
     emode_category: int = 0
     rates: RateStrategyParams = field(default_factory=RateStrategyParams)
+
+    def __post_init__(self) -> None:
+        if not MIN_DECIMALS <= self.decimals <= MAX_DECIMALS:
+            raise ValueError(f"reserve {self.symbol}: decimals {self.decimals} must be from {MIN_DECIMALS} to "
+                             f"{MAX_DECIMALS} (the isolation-mode debt is counted in USD cents)")
 
 
 @dataclass(frozen=True)

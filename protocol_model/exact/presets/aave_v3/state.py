@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from protocol_model.exact.presets.aave_v3.errors import ARITHMETIC_OVERFLOW, AaveError
+from protocol_model.exact.presets.aave_v3.errors import ARITHMETIC_OVERFLOW, AaveError, require, to_uint128
 from protocol_model.exact.presets.aave_v3.params import RateStrategyParams, ReserveParams
 from protocol_model.exact.presets.aave_v3.wad_ray_math import RAY
 
@@ -24,14 +24,20 @@ class ScaledBalanceToken:
         return self.balances.get(user, 0)
 
     def mint_scaled(self, user: str, amount_scaled: int) -> bool:
-        """``_mint`` of scaled units; True when ``user`` held none before (``_mintScaled``'s return)."""
+        """``_mint(user, amountScaled.toUint128())`` of scaled units; True when ``user`` held none before
+        (``_mintScaled``'s return). Raises the SafeCast string above 2**128 − 1 units, ``Panic(0x11)`` when the
+        uint128 balance would pass it."""
+        amount_scaled = to_uint128(amount_scaled)
         before = self.scaled_balance_of(user)
+        require(before + amount_scaled < 2**128, ARITHMETIC_OVERFLOW)
         self.balances[user] = before + amount_scaled
         self.total += amount_scaled
         return before == 0
 
     def burn_scaled(self, user: str, amount_scaled: int) -> None:
-        """``_burn`` of scaled units. Raises ``Panic(0x11)`` when ``user`` holds fewer."""
+        """``_burn(user, amountScaled.toUint128())`` of scaled units. Raises the SafeCast string above 2**128 − 1
+        units, ``Panic(0x11)`` when ``user`` holds fewer."""
+        amount_scaled = to_uint128(amount_scaled)
         before = self.scaled_balance_of(user)
         if before < amount_scaled:
             raise AaveError(ARITHMETIC_OVERFLOW)

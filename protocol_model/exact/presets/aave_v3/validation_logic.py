@@ -4,7 +4,7 @@ switches and eMode, in the library's order with its ``Errors`` codes."""
 from __future__ import annotations
 
 from protocol_model.exact.presets.aave_v3 import errors as E
-from protocol_model.exact.presets.aave_v3.errors import require
+from protocol_model.exact.presets.aave_v3.errors import checked, require, to_uint128
 from protocol_model.exact.presets.aave_v3.generic_logic import calculate_user_account_data
 from protocol_model.exact.presets.aave_v3.percentage_math import percent_div
 from protocol_model.exact.presets.aave_v3.pool_storage import PoolStorage
@@ -25,8 +25,8 @@ def validate_supply(r: ReserveData, c: ReserveCache, amount: int) -> None:
     require(r.active, E.RESERVE_INACTIVE)
     require(not r.paused, E.RESERVE_PAUSED)
     require(not r.frozen, E.RESERVE_FROZEN)
-    require(r.supply_cap == 0 or ray_mul(r.a_token.total + r.accrued_to_treasury, c.next_liquidity_index)
-            + amount <= r.supply_cap * 10**r.decimals, E.SUPPLY_CAP_EXCEEDED)
+    require(r.supply_cap == 0 or checked(ray_mul(r.a_token.total + r.accrued_to_treasury, c.next_liquidity_index)
+                                         + amount) <= r.supply_cap * 10**r.decimals, E.SUPPLY_CAP_EXCEEDED)
 
 
 def validate_withdraw(r: ReserveData, amount: int, user_balance: int) -> None:
@@ -51,14 +51,14 @@ def validate_borrow(ps: PoolStorage, r: ReserveData, c: ReserveCache, config: Us
     require(rate_mode in (VARIABLE, STABLE), E.INVALID_INTEREST_RATE_MODE_SELECTED)
     unit = 10**r.decimals
     if r.borrow_cap != 0:
-        total_debt = ray_mul(c.curr_scaled_variable_debt, c.next_variable_borrow_index) + amount
+        total_debt = checked(ray_mul(c.curr_scaled_variable_debt, c.next_variable_borrow_index) + amount)
         require(total_debt <= r.borrow_cap * unit, E.BORROW_CAP_EXCEEDED)
     active, collateral_asset, ceiling = isolation
     if active:
         assert collateral_asset is not None
         require(r.borrowable_in_isolation, E.ASSET_NOT_BORROWABLE_IN_ISOLATION)
-        require(ps.reserves[collateral_asset].isolation_mode_total_debt + ps.isolated_debt_units(r, amount)
-                <= ceiling, E.DEBT_CEILING_EXCEEDED)
+        require(ps.reserves[collateral_asset].isolation_mode_total_debt
+                + to_uint128(ps.isolated_debt_units(r, amount)) <= ceiling, E.DEBT_CEILING_EXCEEDED)
     price_source = None
     if emode != 0:
         require(r.emode_category == emode, E.INCONSISTENT_EMODE_CATEGORY)
@@ -68,8 +68,8 @@ def validate_borrow(ps: PoolStorage, r: ReserveData, c: ReserveCache, config: Us
     require(account.avg_ltv != 0, E.LTV_VALIDATION_FAILED)
     require(account.health_factor > HEALTH_FACTOR_LIQUIDATION_THRESHOLD,
             E.HEALTH_FACTOR_LOWER_THAN_LIQUIDATION_THRESHOLD)
-    amount_base = ps.get_asset_price(price_source if price_source is not None else r.asset) * amount // unit
-    needed = percent_div(account.total_debt_base + amount_base, account.avg_ltv)
+    amount_base = checked(ps.get_asset_price(price_source if price_source is not None else r.asset) * amount) // unit
+    needed = percent_div(checked(account.total_debt_base + amount_base), account.avg_ltv)
     require(needed <= account.total_collateral_base, E.COLLATERAL_CANNOT_COVER_NEW_BORROW)
     require(rate_mode != STABLE, E.STABLE_BORROWING_NOT_ENABLED)
     if config.borrowing:
