@@ -74,7 +74,7 @@ INPROCESS_CROSSCHECK := tests/crosscheck/test_fuzz_inprocess.py tests/crosscheck
 	tests/crosscheck/test_strategy_oracle_rounds.py tests/crosscheck/test_perp_index_feed.py \
 	tests/mutation/test_misc_bounds.py tests/mutation/test_liquidation_bounds.py \
 	tests/mutation/test_inprocess_differential.py tests/mutation/test_mutate_tool.py \
-	tests/mutation/test_property_injections.py
+	tests/mutation/test_property_injections.py tests/crosscheck/test_aave_edges.py tests/crosscheck/test_morpho_edges.py
 CHAIN_TESTS := tests/contracts tests/crosscheck tests/scripts tests/mutation
 
 test: setup lint browser
