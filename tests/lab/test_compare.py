@@ -236,6 +236,8 @@ def test_cli_one_command_writes_the_report(files, tmp_path, capsys):
     (["generic", "nope.yaml"], "no such protocol file"),
     (["generic", "PROPOSAL", "--verify-on-chain", "-1"], "--verify-on-chain: the number of worst paths must be"),
     (["generic", "PROPOSAL", "--book", "missing.csv"], "cannot read the book file"),
+    (["generic", "PROPOSAL", "--resamples", "0"], "--resamples: 0 is not a valid number of bootstrap resamples"),
+    (["generic", "PROPOSAL", "--resamples", "-3"], "--resamples: -3 is not a valid number of bootstrap resamples"),
 ])
 def test_cli_bad_inputs(files, tmp_path, capsys, args, message):
     out = tmp_path / "never"
