@@ -119,3 +119,30 @@ def test_cascade_conserves_and_follows_the_rules(case):
         assert per["reserves_used_usd"] >= 0 and per["supplier_loss_usd"] >= 0
         assert _near(out.per_asset["bad_debt_by_collateral_usd"][p].sum(), bad_usd, bad_usd)
         assert _near(out.per_asset["liquidation_volume_by_collateral_usd"][p].sum(), volume_usd, volume_usd)
+
+
+def test_extreme_markets_keep_prices_positive_and_both_engines_agree():
+    """At the edge of what sweep axes allow — σ = 750 (75,000%/yr) on daily steps (volatility_scale 1,000 of a 75%
+    driver: exp underflows to 0 in a step) and a 10^-9 USD pool — every price stays positive and finite
+    (``paths.PRICE_FLOOR``: fundamental and pool prices never below 10^-12 of their reference), every per-path
+    metric is finite, and the scalar reference, which applies the same floor, agrees. Without the floor a price of 0
+    made 0/0 in the AMM: NaN health factors, reserves and discounts, and a sweep cell that crashed."""
+    from protocol_model.sim.reference import run_reference
+
+    base = crash_params()
+    params = replace(base, assets=tuple(replace(a, amm_depth_usd=1e-9) if a.name != "USDC" else a
+                                        for a in base.assets))
+    market = MarketModel((Gbm(0.0), JumpDiffusion(550.0, 6.0, -0.1, 0.1), Gbm(750.0)), CORR)
+    book = synthetic_book(np.random.default_rng(3), params, 12, collateral_weights={"WBTC": 1, "WETH": 2},
+                          debt_asset="USDC").quantized(params)
+    out = run_cascade(params, book, market, np.random.default_rng(5), 8, 12, record_series=True)
+    for name in ("oracle", "market", "fundamental"):
+        assert np.isfinite(out.series[name]).all() and (out.series[name] > 0).all(), name
+    assert (out.series["fundamental"][:, -1, 2] < 1e-9 * 2_000).any()  # the floor was reached
+    for k, v in {**out.per_path, **out.per_asset}.items():
+        assert np.isfinite(v).all(), k
+    ref = run_reference(params, book, market, np.random.default_rng(5), 8, 12)
+    for k in ("bad_debt_usd", "liquidation_count", "liquidation_volume_usd", "max_amm_discount", "min_health_factor"):
+        np.testing.assert_allclose(out.per_path[k], ref.per_path[k], rtol=1e-9, atol=1e-12, err_msg=k)
+    for k, v in ref.per_asset.items():  # the pools' lowest prices sit on the floor: relative agreement, no atol
+        np.testing.assert_allclose(out.per_asset[k], v, rtol=1e-9, atol=0, err_msg=k)
