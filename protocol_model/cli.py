@@ -221,11 +221,12 @@ def _compare(args: argparse.Namespace) -> int:
     from protocol_model.sim import report_format as fmt
     from protocol_model.sim.book_file import read_book
     from protocol_model.sim.compare import compare, load_sides
-    from protocol_model.sim.options import check_run_options, check_scheduler
+    from protocol_model.sim.options import MAX_RESAMPLES, check_count, check_run_options, check_scheduler
     from protocol_model.sim.output import atomic_dir, check_out
     from protocol_model.sim.report_compare import write_compare
 
     check_run_options(args.simulation, args.paths, args.workers)
+    check_count(args.simulation, "--resamples", args.resamples, 1, MAX_RESAMPLES, "number of bootstrap resamples")
     if args.verify_on_chain < 0:
         raise ScenarioError(f"--verify-on-chain: the number of worst paths must be >= 1, got {args.verify_on_chain}")
     out = check_out(args.out or Path("out") / f"compare_{Path(str(args.proposed)).stem}")

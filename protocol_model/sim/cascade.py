@@ -42,7 +42,7 @@ from protocol_model.sim.interest import Accrual
 from protocol_model.sim.liquidation_rules import PresetRule, rule_for, write_off
 from protocol_model.sim.multi_collateral import Columns, MultiBlock
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome, Event
-from protocol_model.sim.paths import MarketModel
+from protocol_model.sim.paths import PRICE_FLOOR, MarketModel
 
 ORACLE_UNIT = 1e-8  # feed answers have 8 decimals
 _SUMS = ("liquidation_count", "liquidation_volume_usd", "bad_debt_usd", "bad_debt_count", "reserves_used_usd",
@@ -407,7 +407,12 @@ def _settle(hits: list, P: int, K: int, oracle: np.ndarray, market_px: np.ndarra
         out["redeemed_usd"][H] += (sold * np.where(red, par, 0.0)).sum(axis=1)
     new_px = np.where(moved, new_px, mp)
     proceeds = np.where(moved, proceeds, sold * sold_px)
-    dislocation[H] *= new_px / mp
+    moved_to = dislocation[H] * (new_px / mp)
+    low = moved_to < PRICE_FLOOR  # the pool's price never falls below PRICE_FLOOR of the fundamental (paths)
+    if low.any():
+        new_px = np.where(low, mp / dislocation[H] * PRICE_FLOOR, new_px)
+        moved_to[low] = PRICE_FLOOR
+    dislocation[H] = moved_to
     pnl = proceeds.sum(axis=1) - (rep * mp).sum(axis=1)
     if gas_usd:
         n = np.zeros(P)

@@ -20,7 +20,6 @@ lab models.
 from __future__ import annotations
 
 import csv
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from protocol_model.sim.book_file import read_book as read_book  # re-exported: 
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import quantize_oracle
 from protocol_model.sim.config import CascadeParams
+from protocol_model.sim.metrics import shortfall, tail_count
 from protocol_model.sim.outcome import CascadeOutcome, liquidation_induced_drop
 from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.run import Job, build_book, run_chunk
@@ -177,7 +177,8 @@ class Statistic:
     gives the same statistic of bootstrap resamples stated as draw counts (no resampled copy of the sample).
 
     ``kind``: ``mean``, ``probability`` (share of paths > 0), or ``tail`` (VaR, or CVaR with ``tail_mean``, at
-    ``level``, as ``metrics.var_cvar``: the worst ``⌈(1 − level)·n⌉`` paths, VaR their least, CVaR their mean).
+    ``level``, as ``metrics.var_cvar``: VaR the ``⌈(1 − level)·n⌉``-th largest, CVaR the mean of the worst
+    ``(1 − level)·n`` paths' worth, the VaR counted with its fractional weight; Acerbi & Tasche 2002).
     """
 
     kind: str
@@ -185,8 +186,8 @@ class Statistic:
     tail_mean: bool = False
 
     def tail_size(self, n: int) -> int:
-        """How many of ``n`` paths make the tail (at least 1)."""
-        return max(1, math.ceil((1.0 - self.level) * n - 1e-9))
+        """How many of ``n`` paths the tail touches (at least 1; ``metrics.tail_count``)."""
+        return tail_count(n, self.level)
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "mean":
@@ -195,7 +196,10 @@ class Statistic:
             return (x > 0).mean(axis=1)
         k = self.tail_size(x.shape[1])
         top = -np.partition(-x, k - 1, axis=1)[:, :k]  # the k largest, unordered; the k-th largest is their min
-        return top.mean(axis=1) if self.tail_mean else top.min(axis=1)
+        var = top.min(axis=1)
+        if not self.tail_mean:
+            return var
+        return shortfall(var, (top - var[:, None]).sum(axis=1), x.shape[1], self.level)
 
     def resampled(self, x: np.ndarray, counts: np.ndarray, order: np.ndarray) -> np.ndarray:
         """The statistic of every resample of ``x`` ((paths,)): ``counts`` (resamples, paths) says how many times
@@ -217,13 +221,12 @@ class Statistic:
             if m == n or seen[:, -1].min() >= k:
                 break
             m = min(n, 2 * m)
-        rows = np.arange(counts.shape[0])
         j = np.argmax(seen >= k, axis=1)  # the resample's k-th largest draw is the path order[j]
         v = x[order[:m]]
         if not self.tail_mean:
             return v[j]
-        above = np.where(np.arange(m) < j[:, None], c * v, 0.0).sum(axis=1)
-        return (above + (k - (seen[rows, j] - c[rows, j])) * v[j]) / k
+        excess = np.where(np.arange(m) < j[:, None], c * (v - v[j][:, None]), 0.0).sum(axis=1)
+        return shortfall(v[j], excess, n, self.level)
 
 
 STATS: dict[str, Statistic] = {
@@ -264,7 +267,7 @@ def bootstrap(current: np.ndarray, proposed: np.ndarray, stat: Callable[[np.ndar
     same path indices for both, so the interval of the change is the change's own. ``stat`` maps a
     (rows, paths) array to (rows,); a :class:`Statistic` is evaluated on the resamples' draw counts
     (:meth:`Statistic.resampled`: the same resamples, no resampled copies). Returns current, proposed, change
-    and ``*_lo``/``*_hi`` of each. Raises ``ValueError`` for empty or unequal samples or ``resamples < 1``.
+    and ``*_lo``/``*_hi`` of each. Raises ``ValueError`` for empty, unequal or non-finite samples or ``resamples < 1``.
     """
     return bootstrap_many([(current, proposed, stat)], rng, resamples, confidence, block)[0]
 
@@ -276,11 +279,13 @@ def bootstrap_many(samples: Sequence[tuple[np.ndarray, np.ndarray, Callable[[np.
     resamples: each block of ``block`` resamples is drawn once (the draws of a single triple are
     :func:`bootstrap`'s) and every statistic is evaluated on it. One dict per triple, in order.
 
-    Raises ``ValueError`` for no triples, empty or unequal samples, or ``resamples < 1``.
+    Raises ``ValueError`` for no triples, empty, unequal or non-finite samples, or ``resamples < 1``.
     """
     n = samples[0][0].size if samples else 0
     if n == 0 or resamples < 1 or any(a.size != n or b.size != n for a, b, _ in samples):
         raise ValueError("bootstrap: need two non-empty samples of the same paths and resamples >= 1")
+    if not all(np.isfinite(a).all() and np.isfinite(b).all() for a, b, _ in samples):
+        raise ValueError("bootstrap: every per-path value must be finite (a NaN or infinity has no tail)")
     draws = np.empty((len(samples), resamples, 2))
     orders = [[np.argsort(-x, kind="stable") for x in (a, b)] if isinstance(stat, Statistic) else []
               for a, b, stat in samples]

@@ -30,7 +30,6 @@ from pydantic import Field, model_validator
 from scipy.optimize import differential_evolution
 
 from protocol_model.exact import errors
-from protocol_model.scenario.base import Strict
 from protocol_model.scenario.units import Bps, format_bps
 from protocol_model.sim.books import Book
 from protocol_model.sim.cascade import quantize_oracle
@@ -39,7 +38,7 @@ from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.outcome import CascadeOutcome
 from protocol_model.sim.parallel import map_chunks
 from protocol_model.sim.run import Job, build_book, run_chunk
-from protocol_model.sim.spec import AssetOverrides, LabSpecError, SimulationSpec, load_with_simulation
+from protocol_model.sim.spec import AssetOverrides, LabSpecError, LabStrict, SimulationSpec, load_with_simulation
 
 PARAMETERS = {"ltv": "ltv_bps", "liquidation_threshold": "liquidation_threshold_bps",
               "liquidation_bonus": "liquidation_bonus_bps"}
@@ -58,7 +57,7 @@ REPORTED = ("bad_debt_probability", "bad_debt_mean_usd", "bad_debt_var95_usd", "
 """Sampled metrics of each recommendation table (with the budgeted measure)."""
 
 
-class Range(Strict):
+class Range(LabStrict):
     """A searched parameter's range, both ends included (``"75%"``, ``"7500 bps"`` or 7500)."""
 
     low: Bps = Field(ge=0, le=10_000)
@@ -71,7 +70,7 @@ class Range(Strict):
         return self
 
 
-class Budgets(Strict):
+class Budgets(LabStrict):
     """The risk budget of each profile, in the risk measure's unit (USD, or a probability in [0, 1])."""
 
     conservative: float = Field(gt=0)
@@ -85,7 +84,7 @@ class Budgets(Strict):
         return self
 
 
-class OptimisationSpec(Strict):
+class OptimisationSpec(LabStrict):
     """An optimisation file: which asset's parameters to search, where, under which risk budgets."""
 
     kind: Literal["optimisation"]

@@ -12,6 +12,8 @@ from protocol_model.scenario.base import ScenarioError
 
 MAX_PATHS = 10_000_000
 """The most paths a run may have (the simulation file's own bound on ``paths``)."""
+MAX_RESAMPLES = 1_000_000
+"""The most bootstrap resamples ``compare --resamples`` takes (each costs a pass over the paths)."""
 DASK_PORT = 8786
 """A Dask scheduler's default port."""
 CONNECT_TIMEOUT_S = 3.0

@@ -19,6 +19,12 @@ from protocol_model.sim.history import relative_path
 SECONDS_PER_YEAR = 365 * 86_400
 
 
+PRICE_FLOOR = 1e-12
+"""Lowest price relative to its start a path takes (fundamental prices; market prices relative to the fundamental:
+the AMM dislocation). Float64 underflows ``exp`` past about e^-745 (σ = 750%/yr on daily steps does in one step), a
+price of 0 then makes 0/0 in the AMM; a collateral at 10^-12 of its start is worthless long before."""
+LOG_PRICE_FLOOR = math.log(PRICE_FLOOR)
+
 @dataclass(frozen=True)
 class Gbm:
     """Geometric Brownian motion; ``sigma_annual = 0`` keeps the price constant."""
@@ -152,4 +158,4 @@ class PathStream:
                 self.noise[:, j] += d.noise_sigma_annual * sq * z[:, j]
                 col[:] = self.hist[j][t + 1] + self.noise[:, j]
         self.t += 1
-        return self.p0 * np.exp(self.x)
+        return self.p0 * np.exp(np.maximum(self.x, LOG_PRICE_FLOOR))

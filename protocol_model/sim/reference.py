@@ -26,7 +26,7 @@ from protocol_model.sim.config import CascadeParams
 from protocol_model.sim.interest import deposits
 from protocol_model.sim.liquidation_rules import rule_for, write_off
 from protocol_model.sim.outcome import ASSET_FIELDS, PATH_FIELDS, CascadeOutcome
-from protocol_model.sim.paths import MarketModel
+from protocol_model.sim.paths import PRICE_FLOOR, MarketModel
 
 
 def _quantize(price: float) -> float:
@@ -192,7 +192,10 @@ def _one_path(params: CascadeParams, book: Book, fundamentals: list[list[float]]
                 proceeds += sold[k] * par[k]
             elif sold[k] > 0 and math.isfinite(depth):
                 new_px, got = amm.sell(market[k], amm.liquidity(depth, p0[k]), sold[k])
-                disloc[k] *= new_px / market[k]
+                moved_to = disloc[k] * (new_px / market[k])
+                if moved_to < PRICE_FLOOR:  # as the engine: never below PRICE_FLOOR of the fundamental
+                    new_px, moved_to = market[k] / disloc[k] * PRICE_FLOOR, PRICE_FLOOR
+                disloc[k] = moved_to
                 market[k] = new_px
                 proceeds += got
             else:

@@ -24,6 +24,7 @@ from protocol_model.scenario.base import ScenarioError
 from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
+from protocol_model.sim.metrics import TAIL_TEXT, tail_count
 from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
 from protocol_model.sim.output import atomic_dir, atomic_file, check_out
 from protocol_model.sim.run import SimulationResult
@@ -46,7 +47,7 @@ def price_drops(outcome) -> dict[str, float]:
     rows = np.arange(drop.shape[0])
     worst = np.argmax(drop, axis=1)
     total, induced = drop[rows, worst], liquidation_induced_drop(pa)[rows, worst]
-    k = max(1, int(np.ceil(0.01 * total.size - 1e-9)))
+    k = tail_count(total.size, 0.99)
     tail = np.argsort(-total, kind="stable")[:k]
     return {"price_drop_p99": float(total[tail].min()), "exogenous_drop_p99": float((total - induced)[tail].mean()),
             "induced_drop_p99": float(induced[tail].mean())}
@@ -59,8 +60,8 @@ def _method(doc: dict) -> str:
     return (f"Method. {doc['paths']:,} Monte Carlo paths of {doc['steps']:,} steps ({days:g} days), seed "
             f"{doc['seed']}, {doc['positions']:,} positions. Market model: {doc.get('market', '')}. "
             f"{presets.keepers(rules, doc.get('keepers'))}, {how}, and sell the seized "
-            f"collateral into the asset's constant-product pool, which moves the price. VaR/CVaR: the empirical "
-            f"tail over paths (the worst ⌈(1−a)·n⌉ paths); {bad_debt}. {presets.not_modelled(rules)} Semantics and "
+            f"collateral into the asset's constant-product pool, which moves the price. {TAIL_TEXT}; "
+            f"{bad_debt}. {presets.not_modelled(rules)} Semantics and "
             f"tolerances: docs/risk_lab.md.")
 
 
@@ -301,8 +302,8 @@ def _render(out: Path) -> None:
     if "market" in doc:
         blocks += [("h2", "Method"), ("p", _method(doc))]
     else:
-        blocks.append(("p", "VaR/CVaR: empirical tail over paths (the worst ⌈(1−a)·n⌉ paths); bad debt is valued at "
-                            "the oracle price when written off. Semantics and tolerances: docs/risk_lab.md."))
+        blocks.append(("p", f"{TAIL_TEXT}; bad debt is valued at the oracle price when written off. Semantics "
+                            "and tolerances: docs/risk_lab.md."))
     blocks += [("img", *f) if isinstance(f, list) else ("img", f, f) for f in doc["figures"]]
     atomic_file(out / "report.md", fmt.markdown(blocks))
     atomic_file(out / "report.html", fmt.html_page(blocks, doc["name"], out))

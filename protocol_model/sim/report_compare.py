@@ -19,6 +19,7 @@ from protocol_model.sim import plots
 from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
+from protocol_model.sim.metrics import TAIL_TEXT
 from protocol_model.sim.outcome import drop_columns
 from protocol_model.sim.output import atomic_file
 
@@ -43,7 +44,7 @@ def _method(result: CompareResult) -> str:
             f"{_keepers_how(result.current.params)}, and sell the seized collateral into the asset's "
             f"constant-product pool, which moves the price: the largest drop of each path is split into the market "
             f"model's (exogenous) part and the part liquidation selling caused. Intervals: {CONFIDENCE:.0%} paired "
-            f"percentile bootstrap over paths ({result.resamples:,} resamples). "
+            f"percentile bootstrap over paths ({result.resamples:,} resamples). {TAIL_TEXT}. "
             f"{presets.not_modelled(result.current.params.rules)}"
             + (f" Changed parameters the lab does not read: {', '.join(unmodelled)}." if unmodelled else ""))
 

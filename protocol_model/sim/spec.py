@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal, TypedDict, TypeVar
 
 import numpy as np
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from protocol_model.scenario.base import ScenarioError, Strict, format_error, unknown_key
 from protocol_model.scenario.kinds import read_kind
@@ -34,7 +34,15 @@ LabSpecError = ScenarioError
 
 
 
-class GbmSpec(Strict):
+class LabStrict(Strict):
+    """A lab file's model: :class:`~protocol_model.scenario.base.Strict`, and every number must be finite (a NaN
+    or an infinity is refused naming the field, "Input should be a finite number", before any work; pydantic
+    would otherwise let NaN through ``ge``/``le`` bounds or report it as out of range)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class GbmSpec(LabStrict):
     """``driver: {kind: gbm}``: geometric Brownian motion, d ln S = (μ − σ²/2) dt + σ dW, with annualised
     ``sigma_annual`` (0..20) and ``drift_annual`` μ (−10..10), per year of 365 days."""
     kind: Literal["gbm"]
@@ -47,7 +55,7 @@ class GbmSpec(Strict):
         return Gbm(self.sigma_annual * vol_scale, self.drift_annual)
 
 
-class JumpSpec(Strict):
+class JumpSpec(LabStrict):
     """``driver: {kind: jump}``: Merton (1976) jump diffusion, GBM (annual ``sigma_annual``, ``drift_annual``) plus
     Poisson jumps at ``jumps_per_year`` with normal log sizes N(``jump_mean_log``, ``jump_std_log``²)."""
     kind: Literal["jump"]
@@ -64,7 +72,7 @@ class JumpSpec(Strict):
                              self.jump_std_log * vol_scale, self.drift_annual)
 
 
-class BridgeSpec(Strict):
+class BridgeSpec(LabStrict):
     """``driver: {kind: bridge}``: a log-Brownian bridge with annual ``sigma_annual`` through ``pins`` (step, price
     relative to the start), driftless GBM after the last pin. Raises ValueError (a ScenarioError naming the field)
     unless the pin steps are increasing, distinct and ≥ 1 and the prices > 0."""
@@ -84,7 +92,7 @@ class BridgeSpec(Strict):
         return Bridge(self.sigma_annual * vol_scale, tuple(self.pins))
 
 
-class HistoricalSpec(Strict):
+class HistoricalSpec(LabStrict):
     """``driver: {kind: historical}``: a stylised historical ``episode``'s ``series`` (``history.EPISODES``) plus
     optional GBM noise of annual ``noise_sigma_annual``. Raises ValueError (a ScenarioError naming the field) for an
     unknown episode/series."""
@@ -111,7 +119,7 @@ class HistoricalSpec(Strict):
 DriverSpec = Annotated[GbmSpec | JumpSpec | BridgeSpec | HistoricalSpec, Field(discriminator="kind")]
 
 
-class RedemptionSpec(Strict):
+class RedemptionSpec(LabStrict):
     """Issuer redemption at par of a stablecoin (``protocol_model.sim.stable.Redemption``)."""
 
     delay_days: float = Field(1.0, ge=0, le=365)
@@ -132,7 +140,7 @@ class RedemptionSpec(Strict):
         return self
 
 
-class WrongWaySpec(Strict):
+class WrongWaySpec(LabStrict):
     """The coin weakens by ``beta`` × another asset's rise (or fall) since step 0."""
 
     asset: str
@@ -152,7 +160,7 @@ class AssetOverrides(TypedDict, total=False):
     amm_depth_usd: float
 
 
-class LabMarket(Strict):
+class LabMarket(LabStrict):
     """How the lab simulates one asset's market (the asset's parameters come from the protocol)."""
 
     amm_depth_usd: float | None = Field(default=None, gt=0)
@@ -187,7 +195,7 @@ class LabAsset(AssetSpec, LabMarket):
                                    self.reserves_tokens, self.start_utilization_bps, **risk)
 
 
-class SyntheticBook(Strict):
+class SyntheticBook(LabStrict):
     """``book: {synthetic: ...}``: the parameters of ``books.synthetic_book``: ``positions`` (1..10^6) borrowing
     ``debt_asset`` against collateral drawn by ``collateral_weights``; lognormal USD size (``size_median_usd``,
     ``size_sigma_log``); borrowed share u × LTV with u ~ Beta(``utilization_beta``); a ``loop_share`` of leverage
@@ -198,7 +206,8 @@ class SyntheticBook(Strict):
     collateral_weights: dict[str, float]
     size_median_usd: float = Field(default=20_000.0, gt=0)
     size_sigma_log: float = Field(default=1.0, ge=0, le=5)
-    utilization_beta: tuple[float, float] = (4.0, 2.0)
+    utilization_beta: tuple[Annotated[float, Field(gt=0)], Annotated[float, Field(gt=0)]] = (4.0, 2.0)
+    """the Beta distribution's two shape parameters a, b (each > 0) of the borrowed share u"""
     loop_share: float = Field(default=0.0, ge=0, le=1)
     loop_leverage: float = Field(default=4.0, ge=1, le=100)
     multi_collateral_share: float = Field(default=0.0, ge=0, le=1)
@@ -209,7 +218,7 @@ class SyntheticBook(Strict):
     """debt assets of the cross-collateral accounts and their weights (default: ``debt_asset`` alone)"""
 
 
-class BookSpec(Strict):
+class BookSpec(LabStrict):
     """The simulation's positions: exactly one of ``synthetic`` (a drawn population, ``SyntheticBook``),
     ``scenario`` (a story file whose positions after its steps, played in the exact model, are imported) or
     ``file`` (a book file, e.g. a deployment's positions from ``protocol-model import --book-out``). Raises
@@ -228,7 +237,7 @@ class BookSpec(Strict):
         return self
 
 
-class LiquidatorsSpec(Strict):
+class LiquidatorsSpec(LabStrict):
     """``liquidators:``: the keepers' economics (``config.Liquidators``). A liquidation is made only if the
     keeper's expected profit at the oracle prices, net of ``gas_usd``, is at least ``min_profit_usd``, and
     within its ``capital_usd`` per step (omitted: unlimited)."""
@@ -248,7 +257,7 @@ class LiquidatorsSpec(Strict):
                            math.inf if self.capital_usd is None else self.capital_usd, tuple(self.redeem))
 
 
-class _SimulationBody(Strict):
+class _SimulationBody(LabStrict):
     name: str
     description: str = ""
     seed: int = Field(ge=0)
@@ -357,7 +366,8 @@ class SimulationSpec(_SimulationBody):
 class Axis(Strict):
     """One sweep axis: the ``parameter`` varied (bps parameters in bps, ``amm_depth_usd`` in USD per side,
     ``volatility_scale`` a factor, ``oracle_delay_steps`` in steps), its 1..50 ``values``, and the ``assets`` a
-    per-asset parameter applies to (default: every collateral asset of the book)."""
+    per-asset parameter applies to (default: every collateral asset of the book). Not a ``LabStrict``: its own
+    check refuses a non-finite value naming the parameter and its range (``AXIS_RANGES``)."""
     parameter: Literal["liquidation_threshold_bps", "ltv_bps", "liquidation_bonus_bps", "close_factor_bps",
                        "volatility_scale", "amm_depth_usd", "oracle_delay_steps"]
     values: list[float] = Field(min_length=1, max_length=50)
@@ -385,7 +395,7 @@ AXIS_RANGES: dict[str, tuple[bool, float, float]] = {
 parameters (LTV below the threshold, the bonus within the threshold) are checked per cell before any work."""
 
 
-class SweepSpec(Strict):
+class SweepSpec(LabStrict):
     """A parameter sweep: one or two axes over a base simulation, every cell on the same seed."""
 
     kind: Literal["sweep"]

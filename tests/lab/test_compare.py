@@ -236,6 +236,8 @@ def test_cli_one_command_writes_the_report(files, tmp_path, capsys):
     (["generic", "nope.yaml"], "no such protocol file"),
     (["generic", "PROPOSAL", "--verify-on-chain", "-1"], "--verify-on-chain: the number of worst paths must be"),
     (["generic", "PROPOSAL", "--book", "missing.csv"], "cannot read the book file"),
+    (["generic", "PROPOSAL", "--resamples", "0"], "--resamples: 0 is not a valid number of bootstrap resamples"),
+    (["generic", "PROPOSAL", "--resamples", "-3"], "--resamples: -3 is not a valid number of bootstrap resamples"),
 ])
 def test_cli_bad_inputs(files, tmp_path, capsys, args, message):
     out = tmp_path / "never"
@@ -267,3 +269,33 @@ def test_compare_on_a_dask_cluster_gives_identical_numbers(files):
     for side in ("current", "proposed"):
         for k, v in local.outcomes[side].per_path.items():
             np.testing.assert_array_equal(remote.outcomes[side].per_path[k], v, err_msg=f"{side} {k}")
+
+
+UNREAD = """\
+kind: protocol
+name: irrelevant
+protocol: generic
+overrides: {assets.WETH.reserve_factor: 35%, assets.USDC.liquidation_bonus: 7%, assets.USDC.liquidation_threshold: 86%}
+"""
+
+
+def test_parameters_that_cannot_matter_change_nothing(files):
+    """A proposal that changes only what cannot act on these paths — WETH's reserve factor (interest is off) and
+    USDC's bonus and threshold (USDC backs no position: it is only borrowed) — gives bit-identical paths and a
+    change of exactly 0 with a [0, 0] interval, though the diff lists every changed field."""
+    (files / "unread.yaml").write_text(UNREAD)
+    r = _run(files, proposed="unread.yaml")
+    a, b = r.outcomes["current"], r.outcomes["proposed"]
+    assert not np.isin(r.book.coll_asset, [0]).any()  # USDC (asset 0) is never collateral in this book
+    for k, v in a.per_path.items():
+        assert v.tobytes() == b.per_path[k].tobytes(), k
+    for k, v in a.per_asset.items():
+        assert v.tobytes() == b.per_asset[k].tobytes(), k
+    assert {d["field"] for d in r.diff} == {"assets.WETH.reserve_factor_bps", "assets.USDC.liquidation_bonus_bps",
+                                            "assets.USDC.liquidation_threshold_bps"}
+    assert a.per_path["liquidation_count"].sum() > 0 and a.per_path["bad_debt_usd"].sum() > 0
+    for rows in r.scopes.values():
+        for row in rows:
+            assert row["change"] == 0, row["key"]
+            if not row["exact"]:
+                assert row["change_lo"] == row["change_hi"] == 0, row["key"]

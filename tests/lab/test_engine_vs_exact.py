@@ -6,7 +6,8 @@ and every liquidation. For each path the exact engine opens the same book (amoun
 the same prices, and a keeper liquidates (amount ``max``) every account whose exact HF is below 1.
 
 * Decisions must agree exactly: the same liquidations at the same steps, in the same order, so the counts
-  and the bad-debt events are equal.
+  and the bad-debt events are equal; the per-path bad debt and liquidated debt in USD equal the exact events
+  priced at the lab's oracle (within the amounts' slack below).
 * Amounts agree within ``|lab − exact| ≤ 1e-9 · |exact| + 4 · n · (1 + r)`` token units, where ``r``
   is the value of one unit of the pair's other asset in units of this one and ``n`` counts the
   liquidations of that position so far (each leaves its rounding in the balances the next starts from).
@@ -84,6 +85,7 @@ def test_vectorized_agrees_with_exact_engine(name):
         assert lab.per_path["bad_debt_count"][p] == sum(e[5] > 0 for e in exact.events)
         times: dict[int, int] = {}
         bad_tol = [0.0] * len(dec)
+        usd = {"repaid": [0.0, 0.0], "bad debt": [0.0, 0.0]}  # the exact events priced at the lab's oracle, slack
         for m, x in zip(mine, exact.events, strict=True):
             n = times[m[2]] = times.get(m[2], 0) + 1
             c, d = int(book.coll_asset[m[2]]), int(book.debt_asset[m[2]])
@@ -98,10 +100,17 @@ def test_vectorized_agrees_with_exact_engine(name):
                     + UNITS * n * (1 + r)
                 if what == "bad debt":
                     bad_tol[k] += tol
+                if what in usd:
+                    usd[what][0] += exact_units / 10 ** dec[k] * px[k]
+                    usd[what][1] += tol / 10 ** dec[k] * px[k]
                 assert diff <= tol, f"path {p} step {m[1]} pos {m[2]} {what}: {diff} units"
         for k, a in enumerate(params.assets):
             got, want = lab.bad_debt_tokens[p][k] * 10 ** dec[k], exact.bad_debt_units[a.name]
             assert abs(got - want) <= bad_tol[k] + UNITS, f"path {p}: total bad debt in {a.name}"
+        # the per-path USD figures the reports quote (VaR/CVaR of bad debt, LaR) are those events' sums
+        for field, what in (("bad_debt_usd", "bad debt"), ("liquidation_volume_usd", "repaid")):
+            want_usd, slack = usd[what]
+            assert abs(lab.per_path[field][p] - want_usd) <= slack + REL * want_usd, f"path {p}: {field}"
         seen_bad += sum(e[5] > 0 for e in exact.events)
         positions = [e[1] for e in exact.events]
         seen_repeat += len(positions) - len(set(positions))

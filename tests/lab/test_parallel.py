@@ -19,6 +19,9 @@ def _same(a, b) -> None:
     for f in PATH_FIELDS:
         assert np.array_equal(a.per_path[f], b.per_path[f]), f
     assert np.array_equal(a.bad_debt_tokens, b.bad_debt_tokens)
+    assert a.per_asset.keys() == b.per_asset.keys() and a.per_asset
+    for k in a.per_asset:
+        assert np.array_equal(a.per_asset[k], b.per_asset[k]), k
 
 
 def test_local_processes_match_single_process():
