@@ -18,11 +18,14 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import json
+import math
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from protocol_model.scenario.base import ScenarioError
 
@@ -164,3 +167,23 @@ def atomic_file(path: Path, text: str) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def _finite_or_null(node: Any) -> Any:
+    """``node`` with every non-finite float (inf, -inf, nan) replaced by None, through dicts, lists and tuples."""
+    if isinstance(node, float):
+        return node if math.isfinite(node) else None
+    if isinstance(node, dict):
+        return {k: _finite_or_null(v) for k, v in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_finite_or_null(v) for v in node]
+    return node
+
+
+def report_json(doc: Any) -> str:
+    """``doc`` as strict JSON (RFC 8259, indented): a figure with no finite value — the lowest health factor of a
+    book without debt (infinite), a statistic of no path — is ``null``, never Python's ``Infinity``/``NaN`` tokens,
+    which strict parsers (browsers' ``JSON.parse``, jq, Go, Rust) refuse. The report renders ``null`` as '–'.
+    Raises ValueError for a value JSON cannot hold."""
+    return json.dumps(_finite_or_null(doc), indent=2, allow_nan=False)
+

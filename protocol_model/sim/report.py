@@ -26,7 +26,7 @@ from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
 from protocol_model.sim.metrics import TAIL_TEXT, tail_count
 from protocol_model.sim.outcome import PATH_FIELDS, drop_columns, liquidation_induced_drop
-from protocol_model.sim.output import atomic_dir, atomic_file, check_out
+from protocol_model.sim.output import atomic_dir, atomic_file, check_out, report_json
 from protocol_model.sim.run import SimulationResult
 from protocol_model.sim.sweep import SweepResult
 
@@ -120,7 +120,7 @@ def _write_simulation(result: SimulationResult, out: Path, source: str, spec) ->
            else "drawn by the simulation's book rule"}
     if spec is not None:
         doc.update(_spec_fields(spec, len(job.book)))
-    (out / "summary.json").write_text(json.dumps(doc, indent=2))
+    (out / "summary.json").write_text(report_json(doc))
     _render(out)
 
 
@@ -202,7 +202,7 @@ def _write_sweep(result: SweepResult, out: Path, source: str) -> None:
     if spec is not None:
         doc.update(paths=result.sweep.paths or spec.paths, steps=spec.steps, seed=spec.seed,
                    **_spec_fields(spec, result.positions))
-    (out / "sweep.json").write_text(json.dumps(doc, indent=2))
+    (out / "sweep.json").write_text(report_json(doc))
     _render(out)
 
 

@@ -21,7 +21,7 @@ from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, CompareResult, write_book
 from protocol_model.sim.metrics import TAIL_TEXT
 from protocol_model.sim.outcome import drop_columns
-from protocol_model.sim.output import atomic_file
+from protocol_model.sim.output import atomic_file, report_json
 
 HEADLINE = ("bad_debt_var99_usd", "bad_debt_cvar99_usd", "bad_debt_var95_usd", "bad_debt_probability",
             "liquidations_at_risk99_usd", "induced_drop_var99", "positions_liquidatable_at_once",
@@ -99,7 +99,7 @@ def write_compare(result: CompareResult, out: Path, source: dict[str, str] | Non
     _write_paths(result, names, out / "paths.csv")
     figures = _figures(result, out)
     doc = _doc(result, source or {}, figures)
-    (out / "compare.json").write_text(json.dumps(doc, indent=2))
+    (out / "compare.json").write_text(report_json(doc))
     return render_compare(out)
 
 

@@ -18,7 +18,7 @@ from protocol_model.sim import report_format as fmt
 from protocol_model.sim import report_presets as presets
 from protocol_model.sim.compare import CONFIDENCE, METRICS
 from protocol_model.sim.optimise import PARAMETERS, PROFILES, Evaluation, OptimisationResult
-from protocol_model.sim.output import atomic_file
+from protocol_model.sim.output import atomic_file, report_json
 from protocol_model.sim.report_compare import metric_row, on_chain_section
 
 
@@ -88,7 +88,7 @@ def write_optimise(result: OptimisationResult, out: Path, source: str = "") -> P
            "chosen": {p: _point(e) for p, e in result.chosen.items()},
            "frontier": [_point(e) for e in front], "evaluations": len(result.evaluations),
            "tables": result.tables, "on_chain": result.on_chain, "method": _method(result)}
-    (out / "optimise.json").write_text(json.dumps(doc, indent=2))
+    (out / "optimise.json").write_text(report_json(doc))
     return render_optimise(out)
 
 

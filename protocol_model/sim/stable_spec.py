@@ -4,13 +4,12 @@ runs differ only by the frictions and links they keep)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from protocol_model.sim.metrics import var_cvar
-from protocol_model.sim.output import atomic_dir
+from protocol_model.sim.output import atomic_dir, report_json
 from protocol_model.sim.run import job_from_spec, run_job
 from protocol_model.sim.spec import LabSpecError, SimulationSpec
 from protocol_model.sim.stable import StableCoin, StableMarket, stable_stats
@@ -101,8 +100,8 @@ def write(rows: list[dict], spec: SimulationSpec, out: Path, source: str = "") -
 
 
 def _write(rows: list[dict], spec: SimulationSpec, out: Path, source: str) -> None:
-    (out / "stable.json").write_text(json.dumps({"kind": "stablecoin", "name": spec.name, "source": source,
-                                                 "seed": spec.seed, "rows": rows}, indent=2))
+    (out / "stable.json").write_text(report_json({"kind": "stablecoin", "name": spec.name, "source": source,
+                                                  "seed": spec.seed, "rows": rows}))
     lines = [f"# Stablecoin quality: {spec.name}", "", spec.description.strip(), "",
              f"Source: {source}; seed {spec.seed}; every variant runs the same seed.", "",
              "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]

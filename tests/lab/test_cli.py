@@ -220,3 +220,34 @@ def test_bad_utilization_beta_names_the_field(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{tmp_path / 'bad.yaml'}: book.synthetic.utilization_beta.1: Input should be greater than 0" in err
     assert err.count("\n") == 1 and not (tmp_path / "o").exists()
+
+
+def test_a_book_without_debt_writes_strict_json(tmp_path):
+    """A book whose positions owe nothing: the lowest health factor is infinite, and summary.json holds it as
+    ``null`` (strict JSON: ``Infinity`` made browsers' ``JSON.parse``, jq and most languages refuse the file); the
+    report shows '–' for it, and ``protocol-model report`` re-renders from that JSON."""
+    (tmp_path / "book.csv").write_text("position,collateral,debt,collateral_tokens,debt_tokens\n"
+                                       "a,WETH,USDC,10,0\nb,WBTC,USDC,1,0\n")
+    sim = yaml.safe_load((LAB / "eth_crash.yaml").read_text())
+    sim.update(paths=20, steps=10, paths_per_chunk=20, book={"file": "book.csv"})
+    (tmp_path / "sim.yaml").write_text(yaml.safe_dump(sim))
+    assert main(["simulate", str(tmp_path / "sim.yaml"), "--out", str(tmp_path / "s"), "--workers", "1",
+                 "--no-progress"]) == 0
+
+    def refuse(token: str):
+        raise AssertionError(f"summary.json holds the non-JSON token {token}")
+
+    summary = json.loads((tmp_path / "s" / "summary.json").read_text(), parse_constant=refuse)["summary"]
+    assert summary["min_health_factor_p1"] is None and summary["bad_debt_var99_usd"] == 0
+    md = (tmp_path / "s" / "report.md").read_text()
+    (tmp_path / "s" / "report.md").unlink()
+    assert main(["report", str(tmp_path / "s")]) == 0
+    assert (tmp_path / "s" / "report.md").read_text() == md
+
+
+def test_report_json_is_strict():
+    """``report_json`` maps every non-finite float, at any depth, to null and keeps every other value."""
+    from protocol_model.sim.output import report_json
+
+    doc = {"a": float("inf"), "b": [float("nan"), 1.5, (2, -float("inf"))], "c": {"d": {"e": 0.0, "f": "x"}}}
+    assert json.loads(report_json(doc)) == {"a": None, "b": [None, 1.5, [2, None]], "c": {"d": {"e": 0.0, "f": "x"}}}
