@@ -125,6 +125,17 @@ def check_transition(model: Any, op: MorphoOp, outcome: str, before: dict[str, t
         assert rises or (bad_debt and name == op.market), (op.describe(), name, old, new)
 
 
+def reset(base: dict[str, Any]) -> Any:
+    """Put ``base``'s chain back at its deployment (snapshot restored and taken again; its market names, ids and
+    watched configuration as deployed: a sequence that created or watched more leaves them behind) and return a
+    fresh copy of the base model."""
+    chain = base["chain"]
+    chain.driver.restore(base["snapshot"])
+    base["snapshot"] = chain.driver.snapshot()
+    chain.params, chain.ids, chain.watched = copy.deepcopy(base["chain_names"])
+    return copy.deepcopy(base["model"])
+
+
 def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = None) -> type[RuleBasedStateMachine]:
     """A state machine class playing on ``base`` (from ``deploy_fuzz_world``), counting into ``stats``
     (a ``CrosscheckStats``) and, when given, into ``reached`` the passing liquidations (``liquidation``) and
@@ -139,11 +150,7 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
 
         @initialize()
         def start(self) -> None:
-            driver = chain.driver
-            driver.restore(base["snapshot"])
-            base["snapshot"] = driver.snapshot()
-            self.model = copy.deepcopy(base["model"])
-            chain.params, chain.ids, chain.watched = copy.deepcopy(base["chain_names"])
+            self.model = reset(base)
             self.now = base["now"]
             stats.sequences += 1
 
@@ -331,6 +338,18 @@ def make_machine(base: dict[str, Any], stats: Any, reached: Counter | None = Non
                 self.model.add_market(EXTRA, params)
             if self._send(self._op("create_market", who, EXTRA)) == "ok":
                 tally["created"] += 1
+
+        @rule(who=names, collateral=st.sampled_from(("WETH", "wstETH")), pick=st.integers(0, 2**16),
+              zero_irm=st.booleans(), loan=st.booleans(), fraction=fractions, nudge=nudges, wait=waits)
+        def use_new_market(self, who, collateral, pick, zero_irm, loan, fraction, nudge, wait):
+            """Create ``extra`` as ``create_market`` does if this sequence has not yet, then supply loan assets or
+            collateral to it: new markets carry positions in every run, whatever else the session drew."""
+            if self._market(EXTRA).last_update == 0:
+                self.create_market(who, collateral, pick, zero_irm)
+            if loan:
+                self.supply(who, EXTRA, False, fraction, nudge, wait, None)
+            else:
+                self.supply_collateral(who, EXTRA, fraction, nudge, wait, None)
 
         @rule(who=names, by_owner=st.booleans())
         def set_fee_recipient(self, who, by_owner):

@@ -18,7 +18,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from protocol_model.chain.morpho_blue import in_process_chain, replay_story
 from protocol_model.exact.presets.morpho_blue.morpho import ZERO_ADDRESS
 from protocol_model.scenario.morpho_story import load_morpho_story
-from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine
+from tests.crosscheck.morpho_fuzz import deploy_fuzz_world, fuzz_settings, make_machine, reset
 
 STORIES = sorted((Path(__file__).resolve().parents[2] / "scenarios" / "presets" / "morpho").glob("*.yaml"))
 EXAMPLES = int(os.environ.get("MORPHO_FUZZ_EXAMPLES", "250"))
@@ -142,13 +142,9 @@ CONFIG_FAULTS = {
 def test_observe_compares_configuration(fuzz_base, field):
     """One configuration value flipped in the twin (an owner, a fee recipient, an LLTV, an IRM, an
     authorization) shows as exactly that observable differing from real Morpho Blue."""
-    import copy
-
     from protocol_model.chain.morpho_blue import compare
 
-    chain, model = fuzz_base["chain"], copy.deepcopy(fuzz_base["model"])
-    chain.driver.restore(fuzz_base["snapshot"])
-    fuzz_base["snapshot"] = chain.driver.snapshot()
+    chain, model = fuzz_base["chain"], reset(fuzz_base)
     assert compare(chain.observe(), model.observe()) == []
     CONFIG_FAULTS[field](model.morpho, model.addresses)
     assert [d.split(":")[0] for d in compare(chain.observe(), model.observe())] == [field]
