@@ -58,10 +58,12 @@ class FlashRig:
         """``asset``'s token contract."""
         return self.rp.chain.tokens[asset]
 
-    def send(self, contract: Any, method: str, *args: Any) -> str:
-        """``contract.method(*args)`` by the deployer, one second on: 'ok' or the revert's name (chain only)."""
+    def send(self, contract: Any, method: str, *args: Any, sender: Any = None) -> str:
+        """``contract.method(*args)`` by ``sender`` (default the deployer), one second on: 'ok' or the revert's name
+        (chain only)."""
         self.rp.now = max(self.rp.now, self.rp.chain.now()) + 1  # deployments mine blocks of their own
-        return self.rp.chain.driver.send(Call(contract, method, args, self.rp.chain.deployer), self.rp.now).name
+        call = Call(contract, method, args, sender or self.rp.chain.deployer)
+        return self.rp.chain.driver.send(call, self.rp.now).name
 
     def fund(self, asset: str, amount: int) -> None:
         """Mints ``amount`` units of ``asset`` to the receiver on both twins."""

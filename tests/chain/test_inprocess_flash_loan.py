@@ -47,15 +47,21 @@ def ceil_fee(amount: int, fee_bps: int) -> int:
     return -(-amount * fee_bps // BPS)
 
 
-@pytest.fixture
-def rig(replay_in_process) -> FlashRig:
-    """bob has supplied 1,000,000 whole tokens of each asset; the receiver holds 500,000 of each (it pays fees)."""
-    rp = replay_in_process(SCENARIO)
+def started(start) -> FlashRig:
+    """``SCENARIO`` deployed by ``start`` (the ``replay_in_process`` fixture): bob has supplied 1,000,000 whole tokens
+    of each asset; the receiver holds 500,000 of each (it pays fees)."""
+    rp = start(SCENARIO)
     play(rp, [(Action("supply", "bob", a, WHOLE * 10**d, on_behalf="bob"), "ok") for a, d in DECIMALS.items()])
     r = FlashRig.start(rp)
     for a, d in DECIMALS.items():
         r.fund(a, 500_000 * 10**d)
     return r
+
+
+@pytest.fixture
+def rig(replay_in_process) -> FlashRig:
+    """``started`` on the module's chain."""
+    return started(replay_in_process)
 
 
 def cash(r: FlashRig, asset: str) -> int:
@@ -76,10 +82,6 @@ def test_the_fee_rounds_up_into_reserves_from_one_unit_to_the_whole_cash(rig, as
         after = (rig.pool.assets[asset].state.reserves, cash(rig, asset), rig.pool.ledger.balance(asset, RECV))
         assert after == (before[0] + fee, before[1] + fee, before[2] - fee), (amount, fee)
     rig.agree(*rig.flash(asset, cash(rig, asset) + 1), "InsufficientLiquidity")
-
-
-def _ok(r: FlashRig):
-    return []
 
 
 AMOUNT = 100_000 * 10**6
@@ -171,7 +173,13 @@ def test_argument_checks_and_pauses(rig):
     rig.agree(*rig.flash("USDC", 0), "ZeroAmount")  # checked before the pause
 
 
-def test_a_flash_loan_inside_a_locked_pool_call_is_refused(rig):
+def hook_payload(rig: FlashRig) -> bytes:
+    """What the attack token's transfer hook calls on the pool: a 1 USDC flash loan to the receiver."""
+    cw = rig.rp.chain
+    return bytes(cw.pool.flashLoan.encode_input(rig.receiver, cw.tokens["USDC"], 10**6, b""))
+
+
+def test_a_flash_loan_inside_a_locked_pool_call_is_refused(replay_in_process):
     """P-FLASH-04 (chain only): a token whose transfer hook calls ``flashLoan`` while ``supply`` holds the pool's
     lock is refused with ``ReentrancyGuardReentrantCall``, like every other token-moving entry point (P-POOL-16);
     before the fix the flash loan ran inside the supply (its callback then saw the pool mid-call)."""
@@ -179,6 +187,7 @@ def test_a_flash_loan_inside_a_locked_pool_call_is_refused(rig):
 
     from protocol_model.exact.lending.params import AssetConfig
 
+    rig = started(replay_in_process)
     cw = rig.rp.chain
     d, drv, project = cw.deployer, cw.driver, cw.project
     evil = drv.deploy(project.ReentrantERC20, sender=d)
@@ -187,8 +196,7 @@ def test_a_flash_loan_inside_a_locked_pool_call_is_refused(rig):
                                    (cw.pool, "listAsset", (evil, cw.rate_models["USDC"],
                                                            AssetConfig(7000, 7500, 500, 0, 1000).as_tuple())),
                                    (evil, "mint", (d, 10**18)), (evil, "approve", (cw.pool, UINT256_MAX)),
-                                   (evil, "arm", (cw.pool, cw.pool.flashLoan.encode_input(
-                                       rig.receiver, cw.tokens["USDC"], 10**6, b"")))):
+                                   (evil, "arm", (cw.pool, hook_payload(rig)))):
         assert rig.send(contract, method, *args) == "ok"
     assert rig.send(cw.pool, "supply", evil, 10**18, d) == "ok"
     assert drv.view(evil, "attempts") == 1

@@ -21,21 +21,28 @@ from tests.crosscheck.test_looper_fuzz import PAIR, SCENARIO
 UNWIND = 1
 
 
+def attack(rig: FlashRig, data: bytes, debt: int) -> tuple[str, str]:
+    """The attacker's two tries with the crafted ``data`` for ``debt`` USDC: ``onFlashLoan`` called directly, and a
+    flash loan of its own (through its receiver) with the Looper as receiver. Returns both outcomes."""
+    cw = rig.rp.chain
+    looper, pool, usdc = cw.amm.looper, cw.pool, cw.tokens["USDC"]
+    direct = rig.send(looper, "onFlashLoan", looper, usdc, debt, 0, data)
+    return direct, rig.send(rig.receiver, "execute", pool, pool.flashLoan.encode_input(looper, usdc, debt, data))
+
+
 def test_only_the_pool_and_the_loopers_own_flash_loan_reach_its_callback(replay_in_process):
     rp = replay_in_process(SCENARIO)
     assert all(r.model == r.chain == r.expected and not r.mismatches for r in rp.run())
     rig = FlashRig.start(rp)
     cw = rp.chain
-    looper, pool, usdc, weth = cw.amm.looper, cw.pool, cw.tokens["USDC"], cw.tokens["WETH"]
+    weth = cw.tokens["WETH"]
     debt = rig.pool.debt_balance("USDC", "alice")
     supplied = rig.pool.supply_balance("WETH", "alice")
     assert debt > 0 and supplied > 0 and ("alice", "looper") in rig.pool.authorizations
     data = encode(["uint8", "address", "address", "address", "uint256", "uint256", "uint256"],
                   [UNWIND, cw.address_of("alice"), str(weth.address), str(cw.amm.pairs[PAIR].address),
                    UINT256_MAX, 0, 59])
-    direct = rig.send(looper, "onFlashLoan", looper, usdc, debt, 0, data)
-    through_pool = rig.send(rig.receiver, "execute", pool, pool.flashLoan.encode_input(looper, usdc, debt, data))
-    assert (direct, through_pool) == ("UnauthorizedCallback", "UnauthorizedCallback")
+    assert attack(rig, data, debt) == ("UnauthorizedCallback", "UnauthorizedCallback")
     rp.model.view_now = rp.now
     assert (rig.pool.debt_balance("USDC", "alice"), rig.pool.supply_balance("WETH", "alice")) == (debt, supplied)
     diff = rig.differences()
