@@ -753,7 +753,8 @@ def _flash_04(ctx):
     check(ctx.pid_check)(_start_in_process(ctx))
 
 
-@injects("P-FLASH-05", "tests/chain/test_inprocess_flash_manipulation.py::test_a_flash_pump_and_borrow_in_one_transaction",
+@injects("P-FLASH-05",
+         "tests/chain/test_inprocess_flash_manipulation.py::test_a_flash_pump_and_borrow_in_one_transaction",
          "the twin reads a pair-fed price as of the step's start (before the transaction's own swaps)", "in-process")
 def _flash_05(ctx):
     from protocol_model.exact.lending.lending_pool import LendingPool
