@@ -241,7 +241,7 @@ def manipulable_pair_feeds(scenario) -> list[str]:
         if any(step.op in ("loop_open", "loop_unwind") and {step.collateral, step.debt} == set(pair.assets)
                for step in scenario.steps):
             found.append(f"{where}: the Looper trades on {pair.name}, whose spot price is its oracle: its slippage "
-                         "bound compares the pair with itself, so a sandwich of its swaps is not bounded")
+                         "bound compares the pair with itself, so the sandwich bound (SPEC §9 S2) does not hold")
     return found
 
 

@@ -33,7 +33,7 @@ def test_a_looper_on_its_own_oracle_pair_is_named():
     spec["steps"] = [{"op": "loop_open", "account": "alice", "collateral": "TKN", "debt": "USDC", "equity": "1",
                       "mode": "iterative", "rounds": 1}]
     (line,) = manipulable_pair_feeds(parse_scenario(spec))
-    assert "the Looper trades on TKN_USDC" in line and "sandwich" in line
+    assert "the Looper trades on TKN_USDC" in line and "sandwich bound" in line
 
 
 def test_check_prints_the_warning_and_accepts_the_file(capsys):
