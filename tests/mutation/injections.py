@@ -1311,6 +1311,20 @@ def _loop_12(ctx):
     check(ctx.pid_check)(_start_in_process(ctx))
 
 
+@injects("P-LOOP-13", "tests/chain/test_inprocess_looper_min_out.py::test_the_users_guard_holds_under_a_front_run",
+         "the Looper twin's iterative open ignores the user's minSupplied", "in-process")
+def _loop_13(ctx):
+    from protocol_model.exact.strategies.looper import Looper
+    from protocol_model.world.action import Action
+    from tests.crosscheck.test_looper_fuzz import PAIR, TRADER
+
+    original = Looper.open_iterative
+    ctx.monkeypatch.setattr(Looper, "open_iterative",
+                            lambda self, *a, min_supplied=0, **kw: original(self, *a, min_supplied=0, **kw))
+    front_run = Action("swap", TRADER, "USDC", 100_000 * 10**6, pair=PAIR)
+    check(ctx.pid_check)(_start_in_process(ctx), "iterative", front_run, "InsufficientOutput")
+
+
 def _no_shrinking(ctx, module: Any) -> None:
     """``module.fuzz_settings`` without shrinking (a failure is all an injection needs)."""
     fuzz_settings = module.fuzz_settings
