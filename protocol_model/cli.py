@@ -68,10 +68,22 @@ def _check(args: argparse.Namespace) -> int:
             continue
         from protocol_model.scenario.aave_v3_story import AaveStory
 
+        for line in _warnings(_):
+            print(f"warning: {path}: {line}", file=sys.stderr)
         what, use = ("an Aave V3 story", "use `protocol-model story` (on the real Aave V3 bytecode in process; "
                      "`--chain`: on an anvil)") if isinstance(_, AaveStory) else KINDS[kind]
         print(f"{path}: ok ({what}; {use})")
     return 2 if failed else 0
+
+
+def _warnings(loaded: Any) -> list[str]:
+    """What ``check`` warns about in a loaded file without refusing it: pair feeds one transaction can move
+    (``scenario.amm.manipulable_pair_feeds``, for stories with ``amm_pairs``)."""
+    if not getattr(loaded, "amm_pairs", None):
+        return []
+    from protocol_model.scenario.amm import manipulable_pair_feeds
+
+    return manipulable_pair_feeds(loaded)
 
 
 def _story(args: argparse.Namespace) -> int:

@@ -962,8 +962,11 @@ contract LendingPool is AccessControl, ReentrancyGuardTransient {
     /// pulls back `amount + fee` (the receiver approves the pool). The fee is added to the asset's reserves.
     /// @dev Not under the pool's `nonReentrant` lock, so the callback can supply, borrow and repay (that is
     /// what a one-shot loop does); its own lock forbids a nested flash loan. Repayment is pulled, never
-    /// read from the balance, so tokens supplied inside the callback can not count as repayment.
+    /// read from the balance, so tokens supplied inside the callback can not count as repayment. It does refuse
+    /// to start while the pool's lock is held (`ReentrancyGuardReentrantCall`: a token's transfer hook inside
+    /// another entry point; docs/SPEC.md §8, P-FLASH-04), like every other token-moving entry point (P-POOL-16).
     function flashLoan(IFlashLoanReceiver receiver, address asset, uint256 amount, bytes calldata data) external {
+        if (_reentrancyGuardEntered()) revert ReentrancyGuardReentrantCall();
         if (_flashLoanActive) revert FlashErrorsLib.FlashLoanReentrancy();
         if (amount == 0) revert ErrorsLib.ZeroAmount();
         if (address(receiver) == address(0)) revert ErrorsLib.ZeroAddress();

@@ -217,6 +217,34 @@ def pair_fed_assets(scenario) -> dict[str, str]:
     return {p.price_feed.asset: p.name for p in scenario.amm_pairs if p.price_feed is not None}
 
 
+def manipulable_pair_feeds(scenario) -> list[str]:
+    """Warnings, one line each naming the field, for pair feeds a single transaction can move against the pool
+    (docs/oracles/spot_manipulation.md "Within one transaction"): a ``spot`` feed whose asset has no circuit breaker
+    (a flash loan pumps or dumps it at will), one whose ``ltv × (1 + max_jump) ≥ 1`` (a pump the breaker lets
+    through borrows more than the collateral is worth), and a spot-priced pair the Looper trades on (its slippage
+    bound, docs/SPEC.md §9 S2, then compares the pair with itself). ``protocol-model check`` prints them; they do
+    not refuse the file (the naive oracle stories choose that configuration on purpose). Raises nothing."""
+    found = []
+    for i, pair in enumerate(scenario.amm_pairs):
+        feed = pair.price_feed
+        if feed is None or feed.mode != "spot":
+            continue
+        asset, where = scenario.asset(feed.asset), f"amm_pairs.{i}.price_feed"
+        jump = asset.oracle.max_jump_bps if asset.oracle is not None else 0
+        if jump == 0:
+            found.append(f"{where}: '{feed.asset}' is priced by the pair's spot price with no circuit breaker "
+                         "(oracle.max_jump): a flash loan moves it at will within one transaction (borrow against "
+                         "a pump, liquidate on a dump); use mode twap or a breaker")
+        elif asset.ltv_bps * (BPS + jump) >= BPS * BPS:
+            found.append(f"{where}: '{feed.asset}' ltv × (1 + max_jump) = {asset.ltv_bps * (BPS + jump) / BPS**2:.4f}"
+                         " ≥ 1: a pump the breaker lets through borrows more than the collateral is worth")
+        if any(step.op in ("loop_open", "loop_unwind") and {step.collateral, step.debt} == set(pair.assets)
+               for step in scenario.steps):
+            found.append(f"{where}: the Looper trades on {pair.name}, whose spot price is its oracle: its slippage "
+                         "bound compares the pair with itself, so the sandwich bound (SPEC §9 S2) does not hold")
+    return found
+
+
 def check_pair_feeds(scenario) -> None:
     """A pair-fed asset has one pair feed, a quote asset with its own feed, no oracle block and no feed steps."""
     fed: dict[str, str] = {}

@@ -84,6 +84,7 @@ class AmmWorld:
             pool.set_flash_loan_fee(scenario.pool.flash_loan_fee_bps)
         self.pair_feeds = deploy_pair_feeds(scenario, self.pairs, listed_at, default_t)
         """asset -> PairPriceFeed (pair_feed.py) for pairs with a ``price_feed``; see refresh_pair_feeds."""
+        pool.pair_feeds = self.pair_feeds  # the pool reads them live (a swap in the same transaction counts)
         self.looper = Looper(pool, {frozenset((p.token0, p.token1)): p for p in self.pairs.values()})
         for acct in amm_users(scenario):
             for listed in scenario.assets:
@@ -179,15 +180,7 @@ def refresh_pair_feeds(pool: LendingPool, pair_feeds: dict, now: int) -> None:
     ``Panic(0x11)`` of its arithmetic, or the quote feed reverting) becomes a reverting feed. Raises nothing of its
     own.
     """
-    from protocol_model.exact.errors import PoolError
-    from protocol_model.exact.oracle.pair_price_feed import FEED_DECIMALS, LATEST_ROUND, PairFeedError
-    from protocol_model.exact.oracle.price_router import Feed
+    from protocol_model.exact.oracle.pair_price_feed import live_round
 
     for asset, feed in pair_feeds.items():
-        quote = pool.feeds[feed.quote]
-        try:
-            if quote.reverts:
-                raise PairFeedError("FeedReverted")
-            pool.feeds[asset] = feed.round(quote, now)
-        except PoolError:  # the router's try/catch: any revert of the feed, a panic included
-            pool.feeds[asset] = Feed(0, FEED_DECIMALS, LATEST_ROUND, now, reverts=True)
+        pool.feeds[asset] = live_round(feed, pool.feeds[feed.quote], now)

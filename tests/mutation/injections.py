@@ -727,6 +727,52 @@ def _flash_03(ctx):
     check(ctx.pid_check)()
 
 
+FLASH_IN_PROCESS = "tests/chain/test_inprocess_flash_loan.py"
+
+
+def _start_in_process(ctx):
+    """The ``replay_in_process`` fixture of tests/chain on a fresh in-process chain: ``start(spec dict) -> Replay``."""
+    from protocol_model.chain.inprocess import InProcessChain
+    from protocol_model.chain.inprocess_world import deploy_in_process
+    from protocol_model.chain.replay import Replay
+    from protocol_model.scenario.story import parse_scenario
+
+    chain = InProcessChain(ctx.artifacts)
+
+    def start(spec):
+        scenario = parse_scenario(spec)
+        return Replay.start(scenario, deploy_in_process(scenario, chain))
+    return start
+
+
+@injects("P-FLASH-04", f"{FLASH_IN_PROCESS}::test_a_flash_loan_inside_a_locked_pool_call_is_refused",
+         "the token's hook re-enters through a view the lock does not guard (a re-entry that succeeds)", "in-process")
+def _flash_04(ctx):
+    ctx.monkeypatch.setattr("tests.chain.test_inprocess_flash_loan.hook_payload",
+                            lambda rig: bytes(rig.rp.chain.pool.flashLoanFeeBps.encode_input()))
+    check(ctx.pid_check)(_start_in_process(ctx))
+
+
+@injects("P-FLASH-05",
+         "tests/chain/test_inprocess_flash_manipulation.py::test_a_flash_pump_and_borrow_in_one_transaction",
+         "the twin reads a pair-fed price as of the step's start (before the transaction's own swaps)", "in-process")
+def _flash_05(ctx):
+    from protocol_model.exact.lending.lending_pool import LendingPool
+    from tests.chain.test_inprocess_flash_manipulation import SPOT
+
+    original = LendingPool.price_wad
+
+    def stale(self, asset, now):
+        saved, self.pair_feeds = self.pair_feeds, {}
+        try:
+            return original(self, asset, now)
+        finally:
+            self.pair_feeds = saved
+
+    ctx.monkeypatch.setattr(LendingPool, "price_wad", stale)
+    check(ctx.pid_check)(_start_in_process(ctx), SPOT, None, 300_000, 600_000, "ok")
+
+
 # ================================================================== AMM
 
 AMM = "tests/model/test_amm_model.py"
@@ -1249,6 +1295,34 @@ def _loop_10(ctx):
     m, *_ = _looper_step(ctx, "open")
     m.model.pool.ledger.mint("USDC", LOOPER, 1)
     m.looper_keeps_nothing()
+
+
+@injects("P-LOOP-12",
+         "tests/chain/test_inprocess_looper_callback.py::test_only_the_pool_and_the_loopers_own_flash_loan_reach_its_callback",
+         "the flash loan the check sends is alice's own unwind (a callback that lets its caller in)", "in-process")
+def _loop_12(ctx):
+    def own_unwind(rig, data, debt):
+        cw = rig.rp.chain
+        out = rig.send(cw.amm.looper, "unwind", cw.tokens["WETH"], cw.tokens["USDC"], fp.BPS, 59, 0, fp.UINT256_MAX,
+                       sender=cw.signers["alice"])
+        return out, out
+
+    ctx.monkeypatch.setattr("tests.chain.test_inprocess_looper_callback.attack", own_unwind)
+    check(ctx.pid_check)(_start_in_process(ctx))
+
+
+@injects("P-LOOP-13", "tests/chain/test_inprocess_looper_min_out.py::test_the_users_guard_holds_under_a_front_run",
+         "the Looper twin's iterative open ignores the user's minSupplied", "in-process")
+def _loop_13(ctx):
+    from protocol_model.exact.strategies.looper import Looper
+    from protocol_model.world.action import Action
+    from tests.crosscheck.test_looper_fuzz import PAIR, TRADER
+
+    original = Looper.open_iterative
+    ctx.monkeypatch.setattr(Looper, "open_iterative",
+                            lambda self, *a, min_supplied=0, **kw: original(self, *a, min_supplied=0, **kw))
+    front_run = Action("swap", TRADER, "USDC", 100_000 * 10**6, pair=PAIR)
+    check(ctx.pid_check)(_start_in_process(ctx), "iterative", front_run, "InsufficientOutput")
 
 
 def _no_shrinking(ctx, module: Any) -> None:

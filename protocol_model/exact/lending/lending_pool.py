@@ -31,6 +31,7 @@ from protocol_model.exact.math_lib import (
     wad_div_down,
 )
 from protocol_model.exact.oracle.oracle_policy import OraclePolicy, router_price_wad
+from protocol_model.exact.oracle.pair_price_feed import PairPriceFeed, live_round
 from protocol_model.exact.oracle.price_router import Feed
 
 POOL = "pool"
@@ -98,6 +99,10 @@ class LendingPool:
     """The router's per-asset policies (none: only answers <= 0 are rejected)."""
     fallback_feeds: dict[str, Feed] = field(default_factory=dict)
     sequencer_feed: Feed | None = None
+    pair_feeds: dict[str, PairPriceFeed] = field(default_factory=dict)
+    """Assets whose primary feed is a ``PairPriceFeed`` (asset -> that feed's twin): every price read computes its
+    round then, from the pair's reserves of that moment (``pair_price_feed.live_round``), as the router calls the
+    feed's ``latestRoundData`` at read time; ``feeds[asset]`` is then only the last refreshed copy (snapshots)."""
     oracle_now: int = 0
     collateral_use: set[tuple[str, str]] = field(default_factory=set)
     """``usesAsCollateral``: (account, asset) pairs the account consented to count as collateral (by its own or its
@@ -546,8 +551,12 @@ class LendingPool:
         SequencerDown, InvalidRound, GracePeriodNotOver), then the feed's (FeedReverted, InvalidPrice, PriceOverflow,
         InvalidRound, StalePrice, PriceOutOfBounds, PriceJump; the fallback's price instead when it is set and
         accepted)."""
-        return router_price_wad(asset, self.feeds.get(asset), self.oracle_policies.get(asset),
-                                self.fallback_feeds.get(asset), self.sequencer_feed, now)
+        feed = self.feeds.get(asset)
+        pair_feed = self.pair_feeds.get(asset)
+        if pair_feed is not None:  # a swap earlier in the transaction moves it (review-flash, P-FLASH-05)
+            feed = live_round(pair_feed, self.feeds[pair_feed.quote], now)
+        return router_price_wad(asset, feed, self.oracle_policies.get(asset), self.fallback_feeds.get(asset),
+                                self.sequencer_feed, now)
 
     # ---------------------------------------------------------------- flash loans and delegation
     # Twin of the contract's appended section (docs/SPEC.md §8): same checks, same order, same errors.

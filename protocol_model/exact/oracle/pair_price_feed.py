@@ -185,6 +185,20 @@ class PairPriceFeed:
         return answer
 
 
+def live_round(feed: PairPriceFeed, quote: Feed, now: int) -> Feed:
+    """What the router reads from ``feed`` at ``now`` given the quote asset's feed: ``feed.round``, or a reverting
+    feed when the read would revert (the quote feed reverting, a ``PairFeedError``, a ``Panic(0x11)`` of its
+    arithmetic; the router's try/catch). The contract computes it at read time, from the pair's reserves of that
+    moment: a swap earlier in the same transaction (a flash loan's callback, a Looper round) moves a spot answer.
+    Raises nothing of its own."""
+    try:
+        if quote.reverts:
+            raise PairFeedError("FeedReverted")
+        return feed.round(quote, now)
+    except PoolError:
+        return Feed(0, FEED_DECIMALS, LATEST_ROUND, now, reverts=True)
+
+
 def cumulative_of(pair: V2Pair, base: str, now: int) -> int:
     """The pair's cumulative price of ``base`` as of ``now`` (price0 if base is token0, else price1)."""
     p0, p1 = pair.cumulative_prices(now)
