@@ -10,6 +10,7 @@ anvil binary of ``node_modules`` when present) and stops it when the story is do
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,18 +97,38 @@ def anvil_on_path() -> None:
         os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def package_project() -> Any:
+    """This package's ape project: in a checkout (``ROOT`` has ``ape-config.yaml``) the one compiled from
+    ``ROOT``; installed from the wheel (``ROOT`` is then site-packages), a project over the bundled artifacts
+    (:func:`protocol_project`). Raises ``FileNotFoundError`` as :func:`protocol_project`."""
+    from ape import Project
+
+    return Project(ROOT) if (ROOT / "ape-config.yaml").is_file() else protocol_project(None)
+
+
+def require_anvil() -> None:
+    """Raise ``FileNotFoundError`` (one line: what to put on ``PATH``) when no ``anvil`` can be started: neither
+    ``ANVIL_BIN`` (a checkout after ``make setup``) nor an ``anvil`` on ``PATH``."""
+    anvil_on_path()
+    if shutil.which("anvil") is None:
+        raise FileNotFoundError("anvil: not found on PATH; put the bin/ folder of the npm package "
+                                "@foundry-rs/anvil-linux-amd64 there (a checkout after `make setup` has it under "
+                                "node_modules/), or install Foundry's anvil")
+
+
 @contextmanager
 def local_chain() -> Iterator[Any]:
-    """Start an anvil on a free loopback port through ape's foundry provider, yield this project's ape
-    ``Project`` (contracts compiled from ``ROOT``), and stop anvil on exit (whatever the body raised).
-    Puts ``ANVIL_BIN`` first on ``PATH`` when it exists (:func:`anvil_on_path`)."""
-    anvil_on_path()
-    from ape import Project, networks
+    """Start an anvil on a free loopback port through ape's foundry provider (``host: auto`` whatever the
+    current folder's ape-config says), yield this package's ape ``Project`` (:func:`package_project`), and stop
+    anvil on exit (whatever the body raised). Puts ``ANVIL_BIN`` first on ``PATH`` when it exists; raises
+    ``FileNotFoundError`` when there is no anvil (:func:`require_anvil`)."""
+    require_anvil()
+    from ape import networks
     from ape.logging import LogLevel, logger
 
     logger.set_level(LogLevel.WARNING)  # no per-transaction lines: the caller prints the story's steps
-    project = Project(ROOT)
-    with networks.parse_network_choice(LOCAL_NETWORK, disconnect_after=True):
+    project = package_project()
+    with networks.parse_network_choice(LOCAL_NETWORK, provider_settings={"host": "auto"}, disconnect_after=True):
         yield project
 
 
