@@ -20,7 +20,7 @@ from protocol_model.chain.driver import ChainDriver
 from protocol_model.chain.record import scenario_signers
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.scenario.perp import PerpScenario
-from protocol_model.scenario.story import Scenario
+from protocol_model.scenario.story import Scenario, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
 """The project root: its contracts, ape-config.yaml and node_modules."""
@@ -39,11 +39,19 @@ def protocol_project(user_project: Any) -> Any:
     every contract of :data:`PROTOCOL_CONTRACTS`, else a project over the package's bundled artifacts
     (``ape.Project.from_manifest(protocol_model.data.artifacts_manifest())``).
 
-    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``).
+    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``),
+    ``ScenarioError`` when ``user_project`` compiles a ``LendingPool`` (a fork of the pool) but not every other
+    contract of :data:`PROTOCOL_CONTRACTS`: the fork would otherwise be passed over in silence.
     """
     names = set(user_project.contracts) if user_project is not None else set()
     if names.issuperset(PROTOCOL_CONTRACTS):
         return user_project
+    if "LendingPool" in names:
+        missing = ", ".join(c for c in PROTOCOL_CONTRACTS if c not in names)
+        raise ScenarioError(f"{getattr(user_project, 'path', 'ape project')}: contracts: LendingPool is compiled here "
+                            f"but not {missing}; the protocol is deployed from this project only when it has all of "
+                            f"{', '.join(PROTOCOL_CONTRACTS)} (the package's contracts/ folder, "
+                            "protocol_model.data.path('contracts')), else from the package's bundled artifacts")
     from ape import Project
 
     from protocol_model.data import artifacts_manifest

@@ -181,14 +181,20 @@ def via_ape(request: pytest.FixtureRequest) -> bool:
 def deployed(request: pytest.FixtureRequest, protocol: ProtocolFile, model_accounts: dict[str, dict]) -> Deployed:
     """The protocol and ``model_accounts`` deployed as a story world on the active ape network
     (:class:`~protocol_model.testing.chain.Deployed`: ``.chain``, ``.model`` at the same state, ``.step``,
-    ``.mirror``). Contracts come from the user's ape project when it has them, else from the package's bundled
-    artifacts. Model accounts play ape's test accounts 1, 2, ... (0 deploys). Needs ``ape test``."""
+    ``.mirror``). Contracts come from the user's ape project when it compiles every one the deployment needs
+    (``chain.story_chain.PROTOCOL_CONTRACTS``: a fork of the pool), else from the package's bundled artifacts; a
+    project with a ``LendingPool`` but not the rest, or too few test accounts, fails the set-up in one line.
+    Model accounts play ape's test accounts 1, 2, ... (0 deploys). Needs ``ape test``."""
     from protocol_model.api.load import model as build
+    from protocol_model.scenario.base import ScenarioError
     from protocol_model.testing.chain import deploy
 
     scenario = build(protocol, model_accounts).scenario
-    return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
-                  via_ape(request))
+    try:
+        return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
+                      via_ape(request))
+    except ScenarioError as err:
+        _set_up_fails("deployed", err)
 
 
 @pytest.fixture

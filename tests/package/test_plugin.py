@@ -8,7 +8,9 @@ import sys
 import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -89,6 +91,22 @@ def test_fixtures_in_a_users_project(tmp_path: Path) -> None:
     assert re.search(r"^marker protocol_model\(protocol=\.\.\.\): no file 'protocols/nope\.yaml'", run.stdout,
                      re.M), run.stdout
     assert "protocol_model/scenario/" not in run.stdout and "protocol_model/api/" not in run.stdout, run.stdout
+
+
+def test_a_pool_fork_without_the_rest_of_the_protocol_is_named_not_passed_over(tmp_path: Path) -> None:
+    """A user's ape project that compiles its own LendingPool is deployed only with every other protocol contract
+    (``PROTOCOL_CONTRACTS``); missing some, it is one error naming them, never a silent fallback to the bundled
+    pool (the fork's tests would pass on a pool they never ran)."""
+    from protocol_model.chain.story_chain import PROTOCOL_CONTRACTS, protocol_project
+    from protocol_model.scenario.base import ScenarioError
+
+    partial = SimpleNamespace(path=tmp_path, contracts=dict.fromkeys(
+        ("LendingPool", "PriceRouter", "PoolLens", "KinkedRateModel", "PoolUser")))
+    with pytest.raises(ScenarioError, match=rf"^{re.escape(str(tmp_path))}: contracts: LendingPool is compiled here "
+                       r"but not MockERC20, MockAggregator;"):
+        protocol_project(partial)
+    whole = SimpleNamespace(path=tmp_path, contracts=dict.fromkeys((*PROTOCOL_CONTRACTS, "PoolUser")))
+    assert protocol_project(whole) is whole
 
 
 def test_starting_balances_are_a_million_dollars_of_each_asset() -> None:
