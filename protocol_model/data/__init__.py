@@ -26,8 +26,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-__all__ = ["ARTIFACTS_DIR", "FOLDERS", "PROTOCOLS_DIR", "SCENARIOS_DIR", "artifacts_manifest", "bundled", "path", "protocol_file",
-           "resource"]
+__all__ = ["ARTIFACTS_DIR", "FOLDERS", "PROTOCOLS_DIR", "SCENARIOS_DIR", "artifacts_manifest", "bundled", "path",
+           "protocol_file", "resource"]
 
 FOLDERS = ("protocols", "scenarios", "contracts", "artifacts")
 """The bundled folders (see the module docstring)."""
