@@ -163,9 +163,11 @@ clean:
 	rm -rf $(STAMPS) .build .build-presets contracts/.cache out build dist .forge
 
 # The wheel a user installs (dist/protocol_model-VERSION-py3-none-any.whl): the package, py.typed, and
-# protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time).
+# protocol_model/data (protocols, scenarios, contracts and the compiled artifacts, copied at build time). The
+# storage layouts the in-process chain reads are made first (.build/storage_layout.json): a wheel has no solc.
 dist: $(STAMPS)/compiled
 	rm -rf build dist
+	$(VENV)/bin/python -c "from protocol_model.chain.inprocess_storage import storage_layouts; storage_layouts()"
 	$(VENV)/bin/pip wheel -q --no-deps --wheel-dir dist .
 	@ls dist/*.whl
 

@@ -162,15 +162,15 @@ def connected(url: str, block: int | None) -> Iterator[Any]:
     """ape connected to the node at ``url`` (at its head), or with ``block`` to a local anvil forking it at that
     block (stopped on exit); yields this project's ape ``Project`` (the generic pool's ABIs). Raises ScenarioError
     naming ``--block`` when the fork cannot start."""
-    from ape import Project, networks
+    from ape import networks
     from ape.logging import LogLevel, logger
 
     from protocol_model.chain.state import AnvilProcess
-    from protocol_model.chain.story_chain import ROOT, anvil_on_path
+    from protocol_model.chain.story_chain import anvil_on_path, package_project
 
     previous = logger.level
     logger.set_level(LogLevel.ERROR)  # no per-call lines: the command prints its own summary
-    project = Project(ROOT)
+    project = package_project()
     fork = None
     if block is not None:
         anvil_on_path()

@@ -23,10 +23,14 @@ from eth_abi import decode as abi_decode
 from eth_abi import encode as abi_encode
 from eth_utils import keccak, to_checksum_address
 
+from protocol_model.data import ARTIFACTS_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
-BUILD_MANIFEST = ROOT / ".build" / "__local__.json"
-"""What ``ape compile`` writes: every project contract's ABI and bytecode."""
+BUILD_MANIFEST = ARTIFACTS_DIR / "__local__.json"
+"""What ``ape compile`` writes: every project contract's ABI and bytecode (a checkout's ``.build/__local__.json``,
+or its copy in an installed wheel)."""
 UNISWAP_BUILD = ROOT / "node_modules" / "@uniswap" / "v2-core" / "build"
+"""The Uniswap V2 factory and pair as npm built them: a checkout's (``make setup``); an installed wheel has none."""
 UNISWAP_CONTRACTS = ("UniswapV2Factory", "UniswapV2Pair")
 
 ERROR_STRING_SELECTOR = bytes.fromhex("08c379a0")
@@ -259,10 +263,13 @@ class Artifacts:
 
     @classmethod
     def load(cls, manifest: Path = BUILD_MANIFEST, uniswap: Path | None = UNISWAP_BUILD) -> Artifacts:
-        """The project's compiled contracts (and the Uniswap V2 factory and pair when ``uniswap`` is given).
+        """The project's compiled contracts (and the Uniswap V2 factory and pair when ``uniswap`` is given; the
+        default is skipped where there are no npm packages: an installed wheel, which deploys no pairs).
         Raises ``ArtifactsMissing`` when a file is absent."""
         if not manifest.exists():
             raise ArtifactsMissing(f"{manifest} not found: compile first (`make setup` runs `ape compile`)")
+        if uniswap == UNISWAP_BUILD and not (ROOT / "node_modules").is_dir():
+            uniswap = None
         types = json.loads(manifest.read_text())["contractTypes"]
         found = [Artifact(name, tuple(ct["abi"]), _hex((ct.get("deploymentBytecode") or {}).get("bytecode")),
                           _hex((ct.get("runtimeBytecode") or {}).get("bytecode")))
@@ -280,7 +287,8 @@ class Artifacts:
         try:
             return self.__dict__["contracts"][name]
         except KeyError:
-            raise AttributeError(f"no compiled contract named {name!r}") from None
+            where = f" (read from {UNISWAP_BUILD}: a checkout after `make setup`)" if name in UNISWAP_CONTRACTS else ""
+            raise AttributeError(f"no compiled contract named {name!r}{where}") from None
 
     def revert_name(self, data: bytes) -> str:
         """Revert data -> one name: a custom error declared by any loaded contract (by selector), the reason

@@ -27,8 +27,9 @@ from eth_utils import keccak
 
 from protocol_model.chain.inprocess_abi import BUILD_MANIFEST, ROOT
 
-LAYOUT_CACHE = ROOT / ".build" / "storage_layout.json"
-"""Where the layouts are kept between runs (rebuilt when ``.build/__local__.json`` changes)."""
+LAYOUT_CACHE = BUILD_MANIFEST.with_name("storage_layout.json")
+"""Where the layouts are kept between runs (rebuilt when ``.build/__local__.json`` changes); ``make dist`` ships
+it in the wheel, where there is no solc to rebuild it."""
 LAYOUT_SOURCES = {"LendingPool": "contracts/lending/LendingPool.sol", "MockERC20": "contracts/mocks/MockERC20.sol"}
 """Contract name -> its source (repository-relative): the contracts whose storage the comparison reads."""
 OPENZEPPELIN_REMAP = "@openzeppelin/contracts/=node_modules/@openzeppelin/contracts/"

@@ -10,6 +10,7 @@ anvil binary of ``node_modules`` when present) and stops it when the story is do
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ from protocol_model.chain.driver import ChainDriver
 from protocol_model.chain.record import scenario_signers
 from protocol_model.chain.replay import Replay, StepResult
 from protocol_model.scenario.perp import PerpScenario
-from protocol_model.scenario.story import Scenario
+from protocol_model.scenario.story import Scenario, ScenarioError
 
 ROOT = Path(__file__).resolve().parents[2]
 """The project root: its contracts, ape-config.yaml and node_modules."""
@@ -38,11 +39,19 @@ def protocol_project(user_project: Any) -> Any:
     every contract of :data:`PROTOCOL_CONTRACTS`, else a project over the package's bundled artifacts
     (``ape.Project.from_manifest(protocol_model.data.artifacts_manifest())``).
 
-    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``).
+    Raises ``FileNotFoundError`` when the bundled artifacts are missing (a checkout not compiled: ``make setup``),
+    ``ScenarioError`` when ``user_project`` compiles a ``LendingPool`` (a fork of the pool) but not every other
+    contract of :data:`PROTOCOL_CONTRACTS`: the fork would otherwise be passed over in silence.
     """
     names = set(user_project.contracts) if user_project is not None else set()
     if names.issuperset(PROTOCOL_CONTRACTS):
         return user_project
+    if "LendingPool" in names:
+        missing = ", ".join(c for c in PROTOCOL_CONTRACTS if c not in names)
+        raise ScenarioError(f"{getattr(user_project, 'path', 'ape project')}: contracts: LendingPool is compiled here "
+                            f"but not {missing}; the protocol is deployed from this project only when it has all of "
+                            f"{', '.join(PROTOCOL_CONTRACTS)} (the package's contracts/ folder, "
+                            "protocol_model.data.path('contracts')), else from the package's bundled artifacts")
     from ape import Project
 
     from protocol_model.data import artifacts_manifest
@@ -96,18 +105,38 @@ def anvil_on_path() -> None:
         os.environ["PATH"] = f"{ANVIL_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def package_project() -> Any:
+    """This package's ape project: in a checkout (``ROOT`` has ``ape-config.yaml``) the one compiled from
+    ``ROOT``; installed from the wheel (``ROOT`` is then site-packages), a project over the bundled artifacts
+    (:func:`protocol_project`). Raises ``FileNotFoundError`` as :func:`protocol_project`."""
+    from ape import Project
+
+    return Project(ROOT) if (ROOT / "ape-config.yaml").is_file() else protocol_project(None)
+
+
+def require_anvil() -> None:
+    """Raise ``FileNotFoundError`` (one line: what to put on ``PATH``) when no ``anvil`` can be started: neither
+    ``ANVIL_BIN`` (a checkout after ``make setup``) nor an ``anvil`` on ``PATH``."""
+    anvil_on_path()
+    if shutil.which("anvil") is None:
+        raise FileNotFoundError("anvil: not found on PATH; put the bin/ folder of the npm package "
+                                "@foundry-rs/anvil-linux-amd64 there (a checkout after `make setup` has it under "
+                                "node_modules/), or install Foundry's anvil")
+
+
 @contextmanager
 def local_chain() -> Iterator[Any]:
-    """Start an anvil on a free loopback port through ape's foundry provider, yield this project's ape
-    ``Project`` (contracts compiled from ``ROOT``), and stop anvil on exit (whatever the body raised).
-    Puts ``ANVIL_BIN`` first on ``PATH`` when it exists (:func:`anvil_on_path`)."""
-    anvil_on_path()
-    from ape import Project, networks
+    """Start an anvil on a free loopback port through ape's foundry provider (``host: auto`` whatever the
+    current folder's ape-config says), yield this package's ape ``Project`` (:func:`package_project`), and stop
+    anvil on exit (whatever the body raised). Puts ``ANVIL_BIN`` first on ``PATH`` when it exists; raises
+    ``FileNotFoundError`` when there is no anvil (:func:`require_anvil`)."""
+    require_anvil()
+    from ape import networks
     from ape.logging import LogLevel, logger
 
     logger.set_level(LogLevel.WARNING)  # no per-transaction lines: the caller prints the story's steps
-    project = Project(ROOT)
-    with networks.parse_network_choice(LOCAL_NETWORK, disconnect_after=True):
+    project = package_project()
+    with networks.parse_network_choice(LOCAL_NETWORK, provider_settings={"host": "auto"}, disconnect_after=True):
         yield project
 
 

@@ -26,8 +26,8 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
-__all__ = ["FOLDERS", "PROTOCOLS_DIR", "SCENARIOS_DIR", "artifacts_manifest", "bundled", "path", "protocol_file",
-           "resource"]
+__all__ = ["ARTIFACTS_DIR", "FOLDERS", "PROTOCOLS_DIR", "SCENARIOS_DIR", "artifacts_manifest", "bundled", "path",
+           "protocol_file", "resource"]
 
 FOLDERS = ("protocols", "scenarios", "contracts", "artifacts")
 """The bundled folders (see the module docstring)."""
@@ -38,6 +38,9 @@ PROTOCOLS_DIR = (_HERE / "protocols").resolve()
 """Where a bare protocol name (``protocol: generic``) is looked up: the bundled protocol files."""
 SCENARIOS_DIR = (_HERE / "scenarios").resolve()
 """The bundled stories, perp stories, simulations and sweeps."""
+ARTIFACTS_DIR = (_HERE / "artifacts").resolve()
+"""The compiled artifacts (``__local__.json``, ``storage_layout.json``): a checkout's ``.build/``, or the copies in
+an installed wheel. May not exist yet in a checkout that was never compiled."""
 
 
 def resource(*parts: str) -> Traversable:

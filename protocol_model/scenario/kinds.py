@@ -12,7 +12,8 @@ from protocol_model.scenario.base import ScenarioError, closest, read_yaml
 KINDS: dict[str, tuple[str, str]] = {
     "protocol": ("a protocol file", "refer to it from a story or simulation (`protocol: FILE`); "
                                     "`protocol-model check` validates it"),
-    "story": ("a story file", "use `protocol-model story` (exact model) or `ape run demo --scenario FILE` (on chain)"),
+    "story": ("a story file", "use `protocol-model story` (exact model; `--chain`: on an anvil it starts, "
+                              "model == chain)"),
     "perp_story": ("a perp story file", "use `protocol-model story`"),
     "morpho_story": ("a Morpho Blue story file", "use `protocol-model story` (`--chain`: on real Morpho Blue)"),
     "simulation": ("a simulation file", "use `protocol-model simulate` (or `protocol-model stablecoin`)"),

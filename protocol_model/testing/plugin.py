@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -83,23 +83,46 @@ def _marker_kwargs(request: pytest.FixtureRequest) -> dict[str, Any]:
     return dict(marker.kwargs) if marker is not None else {}
 
 
-@pytest.fixture
-def protocol_file(request: pytest.FixtureRequest) -> Path:
-    """The protocol file the ``protocol`` fixture loads (marker, ini option, then the bundled ``generic``)."""
+def user_path(request: pytest.FixtureRequest, name: str | Path) -> Path:
+    """A file the user's test names: a path relative to the rootdir (then to the current folder), else a bundled
+    name (``generic``, ``stories/bad_debt``; :func:`protocol_model.api.load.resolve_path`). Raises
+    ``FileNotFoundError`` naming what was tried."""
     from protocol_model.api.load import resolve_path
 
-    name = _marker_kwargs(request).get("protocol") or request.config.getini(INI_PROTOCOL) or DEFAULT_PROTOCOL
     candidate = request.config.rootpath / str(name)
     return resolve_path(candidate if candidate.is_file() else name)
+
+
+def _set_up_fails(where: str, err: Exception) -> NoReturn:
+    """Fail the test's set-up with one line (``where: error``), no traceback into the package."""
+    pytest.fail(f"{where}: {err}", pytrace=False)
+
+
+@pytest.fixture
+def protocol_file(request: pytest.FixtureRequest) -> Path:
+    """The protocol file the ``protocol`` fixture loads (marker, ini option, then the bundled ``generic``); a
+    missing file fails the test's set-up with one line naming the marker or ini option and what was tried."""
+    marked = _marker_kwargs(request).get("protocol")
+    name = marked or request.config.getini(INI_PROTOCOL) or DEFAULT_PROTOCOL
+    try:
+        return user_path(request, name)
+    except FileNotFoundError as err:
+        _set_up_fails(f"marker {MARKER}(protocol=...)" if marked else f"ini option {INI_PROTOCOL}", err)
 
 
 @pytest.fixture
 def protocol(request: pytest.FixtureRequest, protocol_file: Path) -> ProtocolFile:
     """The validated protocol (``ProtocolFile``) with the marker's ``overrides`` applied; a bad file or
-    override fails the test's set-up with the one-line ``ScenarioError`` (file, field, rule)."""
+    override fails the test's set-up with the one-line ``ScenarioError`` (file, field, rule), after the marker
+    when the overrides are the marker's."""
+    from protocol_model.scenario.base import ScenarioError
     from protocol_model.scenario.protocol import load_protocol
 
-    return load_protocol(protocol_file, _marker_kwargs(request).get("overrides"))
+    overrides = _marker_kwargs(request).get("overrides")
+    try:
+        return load_protocol(protocol_file, overrides)
+    except ScenarioError as err:
+        _set_up_fails(f"marker {MARKER}(overrides=...)" if overrides else str(protocol_file), err)
 
 
 @pytest.fixture
@@ -158,14 +181,20 @@ def via_ape(request: pytest.FixtureRequest) -> bool:
 def deployed(request: pytest.FixtureRequest, protocol: ProtocolFile, model_accounts: dict[str, dict]) -> Deployed:
     """The protocol and ``model_accounts`` deployed as a story world on the active ape network
     (:class:`~protocol_model.testing.chain.Deployed`: ``.chain``, ``.model`` at the same state, ``.step``,
-    ``.mirror``). Contracts come from the user's ape project when it has them, else from the package's bundled
-    artifacts. Model accounts play ape's test accounts 1, 2, ... (0 deploys). Needs ``ape test``."""
+    ``.mirror``). Contracts come from the user's ape project when it compiles every one the deployment needs
+    (``chain.story_chain.PROTOCOL_CONTRACTS``: a fork of the pool), else from the package's bundled artifacts; a
+    project with a ``LendingPool`` but not the rest, or too few test accounts, fails the set-up in one line.
+    Model accounts play ape's test accounts 1, 2, ... (0 deploys). Needs ``ape test``."""
     from protocol_model.api.load import model as build
+    from protocol_model.scenario.base import ScenarioError
     from protocol_model.testing.chain import deploy
 
     scenario = build(protocol, model_accounts).scenario
-    return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
-                  via_ape(request))
+    try:
+        return deploy(scenario, request.getfixturevalue("project"), request.getfixturevalue("accounts"),
+                      via_ape(request))
+    except ScenarioError as err:
+        _set_up_fails("deployed", err)
 
 
 @pytest.fixture
@@ -182,13 +211,14 @@ def cross_check(deployed: Deployed) -> Callable[..., None]:
 
 @pytest.fixture
 def run_story(request: pytest.FixtureRequest) -> Callable[[str | Path], Any]:
-    """``run_story(path)``: deploy a story file (path, or bundled name such as ``stories/bad_debt``) on the active
-    ape network and play every step on chain and in the model; returns the ``Replay``. Raises ``AssertionError``
-    naming each step where the twins disagree or the outcome is not the file's."""
+    """``run_story(path)``: deploy a story file (a path relative to the rootdir, or a bundled name such as
+    ``stories/bad_debt``: :func:`user_path`) on the active ape network and play every step on chain and in the
+    model; returns the ``Replay``. Raises ``AssertionError`` naming each step where the twins disagree or the
+    outcome is not the file's, ``FileNotFoundError`` naming what was tried."""
     from protocol_model.testing.chain import play_story
 
     def run(path: str | Path) -> Any:
-        return play_story(path, request.getfixturevalue("project"),
+        return play_story(user_path(request, path), request.getfixturevalue("project"),
                           request.getfixturevalue("accounts"), via_ape(request))
 
     return run

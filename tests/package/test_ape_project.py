@@ -75,3 +75,48 @@ def test_ape_test_gas_lists_the_pools_state_changing_calls(installed) -> None:
     own_rows = out.split("PoolUser Gas", 1)[-1]
     for method in ("supplyFor", "borrowFor"):
         assert re.search(rf"^\s*{method}\s+[1-9]\d*\s", own_rows, re.M), (method, out[-3000:])
+
+
+OWN_STORY = """kind: story
+name: own-crash
+protocol: ../protocols/mine.yaml
+accounts:
+  - {name: lender, balances: {USDC: "50000"}}
+  - {name: borrower, balances: {WETH: "4"}}
+  - {name: keeper, balances: {USDC: "20000"}}
+steps:
+  - {op: supply, account: lender, asset: USDC, amount: "40000"}
+  - {op: supply, account: borrower, asset: WETH, amount: "4"}
+  - {op: borrow, account: borrower, asset: USDC, amount: "7000"}
+  - {op: price, asset: WETH, price_usd: "2100"}
+  - {op: liquidate, account: keeper, borrower: borrower, collateral: WETH, debt: USDC, amount: max}
+"""
+
+
+def protocol_model_cli(installed: tuple[Path, Path, dict[str, str]], *args: str,
+                       env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The wheel's ``protocol-model ARGS`` console script, run in the copied project."""
+    _, project, default_env = installed
+    exe = Path(default_env["PATH"].split(os.pathsep)[1]) / "protocol-model"
+    return subprocess.run([str(exe), *args], cwd=project, env=env or default_env, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_the_console_command_plays_the_projects_own_story_on_anvil(installed) -> None:
+    # Outside a checkout the package has no ape project of its own: `story --chain` deploys from the wheel's
+    # artifacts, on an anvil it starts on a free port whatever the current folder's ape-config says.
+    _, project, env = installed
+    (project / "stories").mkdir(exist_ok=True)
+    (project / "stories" / "own_crash.yaml").write_text(OWN_STORY)
+    check = protocol_model_cli(installed, "check", "stories/own_crash.yaml")
+    assert check.returncode == 0 and "--chain" in check.stdout and "ape run" not in check.stdout, check.stdout
+    run = protocol_model_cli(installed, "story", "stories/own_crash.yaml", "--chain")
+    assert run.returncode == 0, (run.stdout + run.stderr)[-4000:]
+    assert "own-crash: crosscheck: 1 sequences, 5 operations, 0 mismatches" in run.stdout, run.stdout
+    assert re.search(r"liquidate\s+model ok\s+chain ok\s+fields equal", run.stdout), run.stdout
+    # No anvil anywhere: one line saying what to put on PATH, no traceback.
+    no_anvil = protocol_model_cli(installed, "story", "stories/own_crash.yaml", "--chain",
+                                  env={**env, "PATH": env["PATH"].split(os.pathsep, 1)[1]})
+    assert no_anvil.returncode == 1, no_anvil.stdout + no_anvil.stderr
+    assert no_anvil.stderr.strip().splitlines() == [no_anvil.stderr.strip()], no_anvil.stderr
+    assert no_anvil.stderr.startswith("error: anvil: not found on PATH"), no_anvil.stderr

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
 from importlib.metadata import entry_points
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +48,11 @@ def test_marker_picks_a_bundled_protocol_and_accounts(model, protocol):
 @pytest.mark.protocol_model(protocol="generic", overrides={"assets.WETH.ltv": "95%"})
 def test_a_bad_override_fails_the_setup(protocol):
     pass
+
+
+@pytest.mark.protocol_model(protocol="protocols/nope.yaml")
+def test_a_missing_protocol_fails_the_setup(protocol):
+    pass
 '''
 
 PROTOCOL = '''kind: protocol
@@ -75,8 +83,30 @@ def test_fixtures_in_a_users_project(tmp_path: Path) -> None:
     (tmp_path / "test_mine.py").write_text(textwrap.dedent(INNER_TESTS))
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:ape_test", "-p", "no:cacheprovider",
                           "test_mine.py"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert "3 passed, 1 error" in run.stdout, run.stdout + run.stderr
-    assert "ltv (95%) is above liquidation_threshold" in run.stdout
+    assert "3 passed, 2 errors" in run.stdout, run.stdout + run.stderr
+    # Each bad input is one line naming where it was given, the file, the field and the rule: no traceback
+    # into the package's loaders.
+    assert re.search(r"^marker protocol_model\(overrides=\.\.\.\): \S*generic\.yaml: overrides\.assets\.WETH\.ltv: "
+                     r"assets\.WETH: ltv \(95%\) is above liquidation_threshold", run.stdout, re.M), run.stdout
+    assert re.search(r"^marker protocol_model\(protocol=\.\.\.\): no file 'protocols/nope\.yaml'", run.stdout,
+                     re.M), run.stdout
+    assert "protocol_model/scenario/" not in run.stdout and "protocol_model/api/" not in run.stdout, run.stdout
+
+
+def test_a_pool_fork_without_the_rest_of_the_protocol_is_named_not_passed_over(tmp_path: Path) -> None:
+    """A user's ape project that compiles its own LendingPool is deployed only with every other protocol contract
+    (``PROTOCOL_CONTRACTS``); missing some, it is one error naming them, never a silent fallback to the bundled
+    pool (the fork's tests would pass on a pool they never ran)."""
+    from protocol_model.chain.story_chain import PROTOCOL_CONTRACTS, protocol_project
+    from protocol_model.scenario.base import ScenarioError
+
+    partial = SimpleNamespace(path=tmp_path, contracts=dict.fromkeys(
+        ("LendingPool", "PriceRouter", "PoolLens", "KinkedRateModel", "PoolUser")))
+    with pytest.raises(ScenarioError, match=rf"^{re.escape(str(tmp_path))}: contracts: LendingPool is compiled here "
+                       r"but not MockERC20, MockAggregator;"):
+        protocol_project(partial)
+    whole = SimpleNamespace(path=tmp_path, contracts=dict.fromkeys((*PROTOCOL_CONTRACTS, "PoolUser")))
+    assert protocol_project(whole) is whole
 
 
 def test_starting_balances_are_a_million_dollars_of_each_asset() -> None:

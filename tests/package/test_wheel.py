@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 import protocol_model
+from protocol_model.chain.inprocess_storage import storage_layouts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,6 +34,12 @@ with resources.as_file(generic) as path:
     protocol = pm.load(path)
 run = pm.play("stories/bad_debt")
 frame = run.to_frame()
+# The in-process chain (revm) from the wheel's artifacts and shipped storage layouts, no solc, no npm packages.
+from protocol_model.chain.inprocess_world import deploy_in_process
+from protocol_model.chain.replay import Replay
+story = pm.load("stories/bad_debt")
+replay = Replay.start(story, deploy_in_process(story))
+replay.run()
 print(json.dumps({
     "file": pm.__file__,
     "version": pm.__version__,
@@ -46,6 +53,7 @@ print(json.dumps({
     "mismatches": run.mismatches,
     "bad_debt_after": float(frame["assets USDC: bad debt (tokens)"].iloc[-1]),
     "plugin": [e.value for e in metadata.entry_points(group="pytest11") if e.name == "protocol_model"],
+    "in_process": [len(replay.results), replay.mismatches, [r.chain for r in replay.results]],
 }))
 '''
 
@@ -55,6 +63,7 @@ def wheel(tmp_path_factory) -> Path:
     """The wheel built from this checkout, as ``make dist`` builds it."""
     if not (ROOT / ".build" / "__local__.json").is_file():
         pytest.fail("the contracts are not compiled (make setup): the wheel would ship no artifacts")
+    storage_layouts()  # as `make dist`: the in-process chain's storage layouts ship too (a wheel has no solc)
     out = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--wheel-dir", str(out), str(ROOT)],
                    check=True, capture_output=True, text=True, timeout=600)
@@ -68,7 +77,8 @@ def test_the_wheel_ships_code_data_and_artifacts(wheel: Path) -> None:
     for needed in ("protocol_model/py.typed", "protocol_model/data/protocols/generic.yaml",
                    "protocol_model/data/scenarios/stories/bad_debt.yaml",
                    "protocol_model/data/contracts/lending/LendingPool.sol",
-                   "protocol_model/data/artifacts/__local__.json", "protocol_model/testing/plugin.py"):
+                   "protocol_model/data/artifacts/__local__.json", "protocol_model/data/artifacts/storage_layout.json",
+                   "protocol_model/testing/plugin.py"):
         assert needed in names, needed
     shipped = {n.removeprefix("protocol_model/data/") for n in names if n.startswith("protocol_model/data/")}
     for folder, pattern in (("protocols", "*.yaml"), ("scenarios", "**/*.yaml"), ("contracts", "**/*.sol")):
@@ -106,3 +116,4 @@ def test_a_fresh_environment_installs_and_uses_it(wheel: Path, tmp_path: Path) -
     assert got["mismatches"] == [] and got["outcomes"][-2] == "NoDebt"
     assert got["bad_debt_after"] > 0
     assert got["plugin"] == ["protocol_model.testing.plugin"]
+    assert got["in_process"] == [len(got["outcomes"]), 0, got["outcomes"]]
