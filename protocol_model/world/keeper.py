@@ -59,8 +59,9 @@ def liquidatable(pool: LendingPool, accounts: list[str], now: int) -> list[str]:
 def decide(pool: LendingPool, keeper: str, borrower: str, now: int) -> Decision | None:
     """The keeper's liquidation of ``borrower`` at ``now``, or None if the borrower is not liquidatable.
 
-    Choice rule in the module docstring; values compared at the raw feed prices (debt rounded up, collateral
-    down, WAD USD). Raises ``FeedNotSet`` / ``InvalidPrice`` if a listed asset's feed is missing or <= 0.
+    Choice rule in the module docstring; values compared at the raw feed prices as of ``now`` (a pair feed's
+    live; debt rounded up, collateral down, WAD USD). Raises ``FeedNotSet`` / ``InvalidPrice`` if a listed asset's
+    feed is missing or <= 0.
     """
     view = accrued(pool, now)
     hf = health_factor_at(view, borrower)
@@ -68,7 +69,7 @@ def decide(pool: LendingPool, keeper: str, borrower: str, now: int) -> Decision 
         return None
     debts, colls = [], []
     for order, (asset, listed) in enumerate(view.assets.items()):
-        price = price_wad(asset, view.feeds.get(asset))
+        price = price_wad(asset, view.primary_feed(asset, now))
         unit = 10**listed.state.decimals
         debt = view.debt_balance(asset, borrower)
         if debt:

@@ -551,12 +551,17 @@ class LendingPool:
         SequencerDown, InvalidRound, GracePeriodNotOver), then the feed's (FeedReverted, InvalidPrice, PriceOverflow,
         InvalidRound, StalePrice, PriceOutOfBounds, PriceJump; the fallback's price instead when it is set and
         accepted)."""
-        feed = self.feeds.get(asset)
+        return router_price_wad(asset, self.primary_feed(asset, now), self.oracle_policies.get(asset),
+                                self.fallback_feeds.get(asset), self.sequencer_feed, now)
+
+    def primary_feed(self, asset: str, now: int) -> Feed | None:
+        """The round ``asset``'s primary feed answers at ``now`` (seconds): a ``PairPriceFeed``'s computed then,
+        from the pair's reserves of that moment (a swap earlier in the transaction moves it: P-FLASH-05), else the
+        stored feed (None when unset). Raises nothing."""
         pair_feed = self.pair_feeds.get(asset)
-        if pair_feed is not None:  # a swap earlier in the transaction moves it (review-flash, P-FLASH-05)
-            feed = live_round(pair_feed, self.feeds[pair_feed.quote], now)
-        return router_price_wad(asset, feed, self.oracle_policies.get(asset), self.fallback_feeds.get(asset),
-                                self.sequencer_feed, now)
+        if pair_feed is None:
+            return self.feeds.get(asset)
+        return live_round(pair_feed, self.feeds[pair_feed.quote], now)
 
     # ---------------------------------------------------------------- flash loans and delegation
     # Twin of the contract's appended section (docs/SPEC.md §8): same checks, same order, same errors.
