@@ -976,7 +976,7 @@ def _perp_05(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-PERP-07", "tests/model/test_perp_model.py::test_bankruptcy_insurance_then_socialised_then_unsocialised",
+@injects("P-PERP-07", "tests/model/test_perp_model.py::test_bankruptcy_insurance_then_socialised_including_the_liquidator",
          "the insurance fund is emptied before every liquidation (never drawn)")
 def _perp_07(ctx):
     from protocol_model.exact.perp.perp_engine import PerpEngine
