@@ -985,6 +985,24 @@ def _perp_07(ctx):
     check(ctx.pid_check)()
 
 
+@injects("P-PERP-11", "tests/model/test_perp_attacks.py::test_a_winning_liquidator_pays_its_share_of_the_socialised_loss",
+         "the bankruptcy is booked after the liquidator's fill (the order before review-perp)")
+def _perp_11(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    bankrupt, fill, pending = PerpEngine._bankrupt, PerpEngine.fill, []
+
+    def fill_then_bankrupt(self, *args):
+        up = fill(self, *args)
+        while pending:
+            bankrupt(self, *pending.pop(0))
+        return up
+
+    ctx.monkeypatch.setattr(PerpEngine, "_bankrupt", lambda self, *args: pending.append(args))
+    ctx.monkeypatch.setattr(PerpEngine, "fill", fill_then_bankrupt)
+    check(ctx.pid_check)()
+
+
 @injects("P-PERP-08", "tests/model/test_perp_model.py::test_funding_is_capped_premium_times_index",
          "the funding step is doubled")
 def _perp_08(ctx):
