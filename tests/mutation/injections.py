@@ -1003,6 +1003,22 @@ def _perp_11(ctx):
     check(ctx.pid_check)()
 
 
+@injects("P-PERP-12", "tests/model/test_perp_attacks.py::test_liquidating_oneself_from_a_second_account_never_pays",
+         "the liquidator's reward is credited twice")
+def _perp_12(ctx):
+    from protocol_model.exact.perp.perp_engine import LiquidationEvent, PerpEngine
+
+    liquidate = PerpEngine.liquidate
+
+    def paid_twice(self, liquidator, *args):
+        liquidate(self, liquidator, *args)
+        reward = [ev for ev in self.events if isinstance(ev, LiquidationEvent)][-1].reward_wad
+        self.cross_balance_wad[liquidator] += reward
+
+    ctx.monkeypatch.setattr(PerpEngine, "liquidate", paid_twice)
+    check(ctx.pid_check)()
+
+
 @injects("P-PERP-08", "tests/model/test_perp_model.py::test_funding_is_capped_premium_times_index",
          "the funding step is doubled")
 def _perp_08(ctx):
