@@ -249,10 +249,12 @@ contract PerpEngine is AccessControl, ReentrancyGuard {
         (uint256 closeAbs, uint256 price) = _liquidationSize(account, iso, id);
         int256 closed = wasLong ? int256(closeAbs) : -int256(closeAbs); // closeAbs <= |size| < 2^255
         _fill(account, id, -closed, price);
-        bool liquidatorUp = _fill(msg.sender, id, closed, price);
         (uint256 penalty, uint256 reward) = _penalty(account, iso, id, closeAbs.mulDivUp(price, WAD));
         emit PerpEventsLib.Liquidation(id, account, msg.sender, closed, price, penalty, reward);
+        // Bankruptcy before the liquidator's fill: a liquidator on the winning side cannot net its position away
+        // from the socialised charge (it pays its share when its fill settles funding).
         if (!_hasPositions(account, iso, id) && _balance(account, iso, id) < 0) _bankrupt(account, iso, id, wasLong);
+        bool liquidatorUp = _fill(msg.sender, id, closed, price);
         _checkMargin(msg.sender, id, liquidatorUp);
     }
 

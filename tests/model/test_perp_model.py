@@ -42,14 +42,16 @@ def test_cross_vs_isolated_spill_over():
     assert e.insurance_fund_wad == 10 * WAD
 
 
-def test_bankruptcy_insurance_then_socialised_then_unsocialised():
+def test_bankruptcy_insurance_then_socialised_including_the_liquidator():
     e = play("bankruptcy")
     bk = [ev for ev in e.events if isinstance(ev, BankruptcyEvent)]
     # alice: 1,000 − 5 × 300 = −500: insurance 100, shorts (5 ETH) charged 400 → 80 per ETH
     assert bk[0] == BankruptcyEvent(0, "alice", 500 * WAD, 100 * WAD, 400 * WAD, 0)
-    # heidi: 170 − 1 × 255 = −85, fund empty, the only long took her short over: unsocialised
-    assert bk[1] == BankruptcyEvent(0, "heidi", 85 * WAD, 0, 0, 85 * WAD)
-    assert e.markets[0].cum_short_wad == -80 * WAD and e.unsocialized_loss_wad == 85 * WAD
+    # heidi: 170 − 1 × 255 = −85, fund empty; bob, the only long (1 ETH), takes her short over, but the 85 is
+    # charged to the longs before his fill flattens him: he pays it, nothing is unsocialised
+    assert bk[1] == BankruptcyEvent(0, "heidi", 85 * WAD, 0, 85 * WAD, 0)
+    assert e.markets[0].cum_short_wad == -80 * WAD and e.markets[0].cum_long_wad == 85 * WAD
+    assert e.unsocialized_loss_wad == 0
 
 
 def test_funding_is_capped_premium_times_index():

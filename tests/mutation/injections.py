@@ -112,6 +112,18 @@ def _run_first(mp: pytest.MonkeyPatch, owner: type, name: str, hook: Callable[..
     mp.setattr(owner, name, hooked)
 
 
+def _run_after(mp: pytest.MonkeyPatch, owner: type, name: str, hook: Callable[..., None]) -> None:
+    """``owner.name`` runs the original method, then ``hook(self, *args)``; returns the original's result."""
+    original = getattr(owner, name)
+
+    def hooked(self, *args, **kwargs):
+        result = original(self, *args, **kwargs)
+        hook(self, *args)
+        return result
+
+    mp.setattr(owner, name, hooked)
+
+
 def break_journal(mp: pytest.MonkeyPatch) -> None:
     """Every revert keeps its writes (a journal that restores nothing)."""
     mp.setattr(journal_mod.Journal, "rollback", _restore_nothing)
@@ -976,12 +988,43 @@ def _perp_05(ctx):
     check(ctx.pid_check)()
 
 
-@injects("P-PERP-07", "tests/model/test_perp_model.py::test_bankruptcy_insurance_then_socialised_then_unsocialised",
+@injects("P-PERP-07",
+         "tests/model/test_perp_model.py::test_bankruptcy_insurance_then_socialised_including_the_liquidator",
          "the insurance fund is emptied before every liquidation (never drawn)")
 def _perp_07(ctx):
     from protocol_model.exact.perp.perp_engine import PerpEngine
 
     _run_first(ctx.monkeypatch, PerpEngine, "liquidate", lambda engine, *args: setattr(engine, "insurance_fund_wad", 0))
+    check(ctx.pid_check)()
+
+
+@injects("P-PERP-11",
+         "tests/model/test_perp_attacks.py::test_a_winning_liquidator_pays_its_share_of_the_socialised_loss",
+         "the bankruptcy is booked after the liquidator's fill (the order before review-perp)")
+def _perp_11(ctx):
+    from protocol_model.exact.perp.perp_engine import PerpEngine
+
+    bankrupt, pending = PerpEngine._bankrupt, []
+
+    def book_pending(engine, *args):
+        while pending:
+            bankrupt(engine, *pending.pop(0))
+
+    ctx.monkeypatch.setattr(PerpEngine, "_bankrupt", lambda self, *args: pending.append(args))
+    _run_after(ctx.monkeypatch, PerpEngine, "fill", book_pending)
+    check(ctx.pid_check)()
+
+
+@injects("P-PERP-12", "tests/model/test_perp_attacks.py::test_liquidating_oneself_from_a_second_account_never_pays",
+         "the liquidator's reward is credited twice")
+def _perp_12(ctx):
+    from protocol_model.exact.perp.perp_engine import LiquidationEvent, PerpEngine
+
+    def pay_again(engine, liquidator, *args):
+        engine.cross_balance_wad[liquidator] += [ev for ev in engine.events
+                                                 if isinstance(ev, LiquidationEvent)][-1].reward_wad
+
+    _run_after(ctx.monkeypatch, PerpEngine, "liquidate", pay_again)
     check(ctx.pid_check)()
 
 

@@ -401,9 +401,9 @@ class PerpEngine:
     @reverts_atomically
     def liquidate(self, liquidator: str, account: str, market: int, now: int) -> None:
         """Twin of ``PerpEngine.liquidate``: the liquidator takes over the closed part of the position at the index
-        price. A bucket left with no position and a negative balance is bankrupt: the insurance fund pays first,
-        the rest is charged to the open positions on the other side pro rata to size (through that side's funding
-        index), and only when that side is empty is it recorded as unsocialised loss.
+        price. A bucket left with no position and a negative balance is bankrupt (``_bankrupt``, settled after the
+        account's fill and before the liquidator's, so a liquidator on the winning side pays its share of the
+        socialised charge instead of netting its position away from it).
 
         Raises ``MarketNotListed``, ``SelfTrade``, ``NoPosition``, ``NotLiquidatable`` and the margin check's errors.
         """
@@ -429,7 +429,6 @@ class PerpEngine:
             close_abs = min(bps_mul_up(abs_size, m.params.close_factor_bps), abs_size)
         closed = close_abs if was_long else -close_abs
         self.fill(account, market, -closed, price)
-        liquidator_up = self.fill(liquidator, market, closed, price)
         bal = self.balance(account, iso, market)
         penalty = min(bps_mul_up(mul_div_up(close_abs, price, WAD), m.params.liquidation_penalty_bps), max(bal, 0))
         self.add_balance(account, iso, market, -penalty)
@@ -437,23 +436,33 @@ class PerpEngine:
         self.cross_balance_wad[liquidator] = i256(self.cross_balance_wad.get(liquidator, 0) + reward)
         self.insurance_fund_wad = checked_add(self.insurance_fund_wad, penalty - reward)
         self.events.append(LiquidationEvent(market, account, liquidator, closed, price, penalty, reward))
+        # bankruptcy before the liquidator's fill: a liquidator on the winning side cannot net its position away
+        # from the socialised charge (it pays its share when its fill settles funding)
         if not self.has_positions(account, iso, market) and self.balance(account, iso, market) < 0:
-            shortfall = abs_int256(self.balance(account, iso, market))
-            self.add_balance(account, iso, market, shortfall)
-            from_insurance = min(self.insurance_fund_wad, shortfall)
-            self.insurance_fund_wad -= from_insurance
-            rest, socialized = shortfall - from_insurance, 0
-            if rest > 0:
-                winners_oi = m.short_oi_wad if was_long else m.long_oi_wad
-                if winners_oi > 0:
-                    charge = to_int256(mul_div_up(rest, WAD, winners_oi))
-                    if was_long:
-                        m.cum_short_wad = i256(m.cum_short_wad - charge)
-                    else:
-                        m.cum_long_wad = i256(m.cum_long_wad + charge)
-                    socialized = rest
-                else:
-                    self.unsocialized_loss_wad = checked_add(self.unsocialized_loss_wad, rest)
-            self.events.append(BankruptcyEvent(market, account, shortfall, from_insurance, socialized,
-                                                 rest - socialized))
+            self._bankrupt(account, iso, market, was_long)
+        liquidator_up = self.fill(liquidator, market, closed, price)
         self.check_margin(liquidator, market, liquidator_up, now)
+
+    def _bankrupt(self, account: str, iso: bool, market: int, was_long: bool) -> None:
+        """``PerpEngine._bankrupt``: the bucket's negative balance is reset to zero; the insurance fund pays what it
+        can, the rest is charged to the opposite side's open positions pro rata to size through its funding index
+        (ceil), or recorded as unsocialised loss when that side is empty. Raises ``MathOverflow`` (Panic(0x11)) and
+        ``SafeCastOverflowedUintToInt`` where the contract's checked arithmetic and SafeCast would."""
+        m = self.markets[market]
+        shortfall = abs_int256(self.balance(account, iso, market))
+        self.add_balance(account, iso, market, shortfall)
+        from_insurance = min(self.insurance_fund_wad, shortfall)
+        self.insurance_fund_wad -= from_insurance
+        rest, socialized = shortfall - from_insurance, 0
+        if rest > 0:
+            winners_oi = m.short_oi_wad if was_long else m.long_oi_wad
+            if winners_oi > 0:
+                charge = to_int256(mul_div_up(rest, WAD, winners_oi))
+                if was_long:
+                    m.cum_short_wad = i256(m.cum_short_wad - charge)
+                else:
+                    m.cum_long_wad = i256(m.cum_long_wad + charge)
+                socialized = rest
+            else:
+                self.unsocialized_loss_wad = checked_add(self.unsocialized_loss_wad, rest)
+        self.events.append(BankruptcyEvent(market, account, shortfall, from_insurance, socialized, rest - socialized))
