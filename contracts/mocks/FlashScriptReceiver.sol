@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {LendingPool} from "../lending/LendingPool.sol";
 import {IFlashLoanReceiver} from "../interfaces/IFlashLoanReceiver.sol";
 
@@ -10,6 +11,8 @@ import {IFlashLoanReceiver} from "../interfaces/IFlashLoanReceiver.sol";
 /// which must succeed (a revert bubbles up with its own data), then approves the pool for `amount + fee +
 /// repayAdjust` of the asset and returns `magic` (zero: the pool's success value).
 contract FlashScriptReceiver is IFlashLoanReceiver {
+    using SafeERC20 for IERC20;
+
     LendingPool public immutable pool;
     address[] internal _targets;
     bytes[] internal _payloads;
@@ -56,7 +59,7 @@ contract FlashScriptReceiver is IFlashLoanReceiver {
         for (uint256 i; i < _targets.length; ++i) {
             _call(_targets[i], _payloads[i]);
         }
-        IERC20(asset).approve(address(pool), uint256(int256(amount + fee) + repayAdjust));
+        IERC20(asset).forceApprove(address(pool), uint256(int256(amount + fee) + repayAdjust));
         return magic == bytes32(0) ? pool.FLASH_LOAN_CALLBACK_SUCCESS() : magic;
     }
 
