@@ -221,9 +221,11 @@ def manipulable_pair_feeds(scenario) -> list[str]:
     """Warnings, one line each naming the field, for pair feeds a single transaction can move against the pool
     (docs/oracles/spot_manipulation.md "Within one transaction"): a ``spot`` feed whose asset has no circuit breaker
     (a flash loan pumps or dumps it at will), one whose ``ltv × (1 + max_jump) ≥ 1`` (a pump the breaker lets
-    through borrows more than the collateral is worth), and a spot-priced pair the Looper trades on (its slippage
-    bound, docs/SPEC.md §9 S2, then compares the pair with itself). ``protocol-model check`` prints them; they do
-    not refuse the file (the naive oracle stories choose that configuration on purpose). Raises nothing."""
+    through borrows more than the collateral is worth), a spot-priced pair the Looper trades on (its slippage
+    bound, docs/SPEC.md §9 S2, then compares the pair with itself), and a Looper on another pair that prices one
+    of its assets through a spot feed (that bound then moves with the feed, up to the breaker). ``protocol-model
+    check`` prints them; they do not refuse the file (the naive oracle stories choose that configuration on
+    purpose). Raises nothing."""
     found = []
     for i, pair in enumerate(scenario.amm_pairs):
         feed = pair.price_feed
@@ -238,10 +240,15 @@ def manipulable_pair_feeds(scenario) -> list[str]:
         elif asset.ltv_bps * (BPS + jump) >= BPS * BPS:
             found.append(f"{where}: '{feed.asset}' ltv × (1 + max_jump) = {asset.ltv_bps * (BPS + jump) / BPS**2:.4f}"
                          " ≥ 1: a pump the breaker lets through borrows more than the collateral is worth")
-        if any(step.op in ("loop_open", "loop_unwind") and {step.collateral, step.debt} == set(pair.assets)
-               for step in scenario.steps):
+        loops = [step for step in scenario.steps if step.op in ("loop_open", "loop_unwind")]
+        if any({step.collateral, step.debt} == set(pair.assets) for step in loops):
             found.append(f"{where}: the Looper trades on {pair.name}, whose spot price is its oracle: its slippage "
                          "bound compares the pair with itself, so the sandwich bound (SPEC §9 S2) does not hold")
+        elif any(feed.asset in (step.collateral, step.debt) for step in loops):
+            moved = f"by up to the breaker's max_jump ({jump / 100:g}%)" if jump else "at will (no breaker)"
+            found.append(f"{where}: the Looper's slippage bound prices '{feed.asset}' at {pair.name}'s spot price, "
+                         f"which a swap earlier in the same transaction moves {moved}: the sandwich bound (SPEC §9 "
+                         "S2) loosens by as much")
     return found
 
 

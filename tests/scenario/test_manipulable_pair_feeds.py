@@ -41,3 +41,23 @@ def test_check_prints_the_warning_and_accepts_the_file(capsys):
                  "scenarios/oracle/spot_manipulation_protected.yaml"]) == 0
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("warning: scenarios/oracle/spot_manipulation_naive.yaml: amm_pairs.0")
+
+
+@pytest.mark.parametrize(("oracle", "moved"), [({"max_jump_bps": 1000}, "by up to the breaker's max_jump (10%)"),
+                                               (None, "at will (no breaker)")])
+def test_a_looper_on_another_pair_priced_by_a_spot_feed_is_named(oracle, moved):
+    """A loop of TKN against WETH trades on TKN_WETH, but its slippage bound prices TKN at TKN_USDC's spot (the
+    oracle), which a swap on TKN_USDC moves: named, with how far (the breaker's max_jump, or at will)."""
+    from tests.crosscheck.test_pool_faults import WETH
+
+    spec = _spec(SPOT, oracle)
+    spec["assets"].append(WETH)
+    spec["amm_pairs"].append({"name": "TKN_WETH", "assets": ["TKN", "WETH"],
+                              "reserves": {"TKN": "20000", "WETH": "10"}})
+    spec["accounts"].append({"name": "alice", "balances": {"TKN": "10"}})
+    spec["steps"] = [{"op": "loop_open", "account": "alice", "collateral": "TKN", "debt": "WETH", "equity": "1",
+                      "mode": "iterative", "rounds": 1}]
+    lines = [line for line in manipulable_pair_feeds(parse_scenario(spec)) if "Looper" in line]
+    assert lines == [f"amm_pairs.0.price_feed: the Looper's slippage bound prices 'TKN' at TKN_USDC's spot price, "
+                     f"which a swap earlier in the same transaction moves {moved}: the sandwich bound (SPEC §9 S2) "
+                     "loosens by as much"]
