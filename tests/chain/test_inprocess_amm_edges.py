@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from protocol_model.chain.driver import Call, ChainCallFailed, restoring
 from protocol_model.chain.inprocess_world import deploy_pair_in_process
 from protocol_model.chain.pair_world import PairWorld
-from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, UINT112_MAX, ZERO_ADDRESS, V2Pair
+from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, UINT112_MAX, ZERO_ADDRESS, V2Pair, get_amount_in
 from protocol_model.exact.errors import PoolError
 from protocol_model.exact.ledger import Ledger
 from protocol_model.exact.math_lib import UINT256_MAX
@@ -100,6 +100,14 @@ def _outcome(fn: Callable[..., Any], *args: Any) -> str:
 def step(amm: PairWorld, model: V2Pair, op: Op, now: int) -> tuple[str, str]:
     """Run ``op`` at block time ``now`` on chain and in the twin; returns (chain outcome, model outcome)."""
     kind, who = op[0], op[1]
+    if kind == "at_quote":  # a direct swap paid `delta` units off its quote: the K check's fee at its boundary
+        side, per_mille, delta = op[2:]
+        reserve_in, reserve_out = (model.reserve0, model.reserve1)[::1 - 2 * side]
+        out = reserve_out * per_mille // 1000
+        paid = max(get_amount_in(out, reserve_in, reserve_out) - delta, 0) if 0 < out < reserve_out else 1
+        donated = step(amm, model, ("donate", who, side, paid), now)
+        return step(amm, model, ("swap", who, *((0, out) if side == 0 else (out, 0))), now) \
+            if donated == ("ok", "ok") else donated
     signer = amm.signers[who]
     pair, swapper = amm.pair, amm.swapper
     token_of = (amm.token0, amm.token1)
@@ -148,10 +156,11 @@ def step(amm: PairWorld, model: V2Pair, op: Op, now: int) -> tuple[str, str]:
     return got, _outcome(*twin)
 
 
-def run_ops(amm: PairWorld, model: V2Pair, ops: list[Op], counts: Counter[str]) -> None:
+def run_ops(amm: PairWorld, model: V2Pair, ops: list[Op], counts: Counter[str]) -> list[str]:
     """Play ``ops`` (a ``("warp", seconds)`` moves the clock; every other op is one second after the last) on chain
-    and in ``model``; assert outcome and fields equal after each, counting outcomes in ``counts``."""
-    now = amm.driver.now()
+    and in ``model``; assert outcome and fields equal after each, counting outcomes in ``counts``. Returns the
+    outcomes, one per op that is not a warp."""
+    now, outcomes = amm.driver.now(), []
     for op in ops:
         now += op[1] if op[0] == "warp" else 1
         if op[0] == "warp":
@@ -159,10 +168,12 @@ def run_ops(amm: PairWorld, model: V2Pair, ops: list[Op], counts: Counter[str]) 
         got_c, got_m = step(amm, model, op, now)
         counts["steps"] += 1
         counts[got_c] += 1
+        outcomes.append(got_c)
         assert got_m == got_c, f"{op}: model {got_m}, chain {got_c}"
         seen_m, seen_c = observed_model(amm, model), observed_chain(amm)
         assert seen_m == seen_c, f"after {op}: " + str({k: (seen_m[k], seen_c[k]) for k in seen_m
                                                           if seen_m[k] != seen_c[k]})
+    return outcomes
 
 
 EDGE_AMOUNTS = [0, 1, 2, 3, 999, 1000, 1001, 10**6, 10**18, 10**24, UINT112_MAX - 1, UINT112_MAX, UINT112_MAX + 1,
@@ -183,6 +194,7 @@ op_st = st.one_of(
     st.tuples(st.just("lp"), actor_st, st.sampled_from([1, 50, 100])),
     st.tuples(st.just("swap"), actor_st, amount_st, amount_st),
     st.tuples(st.just("swap_share"), actor_st, per_mille_st, per_mille_st),
+    st.tuples(st.just("at_quote"), actor_st, side_st, st.integers(1, 999), st.sampled_from([0, 1, 2, 3, 10])),
     st.tuples(st.sampled_from(["mint", "burn", "skim", "sync"]), actor_st),
     st.tuples(st.just("warp"), warp_st),
 )
@@ -235,3 +247,53 @@ def test_safemath_overflow_names_agree(amm, case):
     with restoring(amm.driver):
         run_ops(amm, fresh_model(amm), ops, counts)
     assert counts[last] == 1 and counts["ok"] == len(ops) - 1, counts
+
+
+LIQ_MINTED, SUB_UNDERFLOW = "UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED", "ds-math-sub-underflow"
+SCRIPTS = {
+    # the 1000 LP units locked by the first mint: sqrt(a0·a1) must pass 1000 (SafeMath sub, then > 0)
+    "minimum-liquidity": [(("add", "alice", 1, 1), SUB_UNDERFLOW), (("add", "alice", 999, 1000), SUB_UNDERFLOW),
+                          (("add", "alice", 1000, 1000), LIQ_MINTED), (("add", "alice", 1001, 1001), "ok"),
+                          (("add", "bob", 1, 1), "ok"), (("add", "bob", 1, 0), LIQ_MINTED),
+                          (("remove", "alice", 100), "ok"), (("remove", "bob", 100), "ok")],
+    # 1-wei swaps: an exact input whose quote rounds to 0 reaches the pair with no output; direct swaps
+    "one-wei": [(("add", "alice", 10**6, 10**6), "ok"),
+                (("in", "bob", 0, 1, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"), (("out", "bob", 1, 1, UINT256_MAX), "ok"),
+                (("swap", "bob", 0, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"),
+                (("swap", "bob", 0, 1), "UniswapV2: INSUFFICIENT_INPUT_AMOUNT"),
+                (("donate", "bob", 0, 1), "ok"), (("swap_share", "bob", 0, 500), "UniswapV2: K"),
+                (("swap_share", "bob", 1000, 0), "UniswapV2: INSUFFICIENT_LIQUIDITY"), (("swap", "bob", 0, 0), \
+                    "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"), (("mint", "bob"), LIQ_MINTED), (("skim", "bob"), "ok")],
+    # reserves at uint112's maximum: one more unit overflows the reserve; skim gives a donation back, sync takes it
+    "uint112-max": [(("add", "alice", UINT112_MAX, UINT112_MAX), "ok"), (("add", "bob", 1, 1), "UniswapV2: OVERFLOW"),
+                    (("donate", "bob", 1, 1), "ok"), (("sync", "bob"), "UniswapV2: OVERFLOW"), (("skim", "bob"), "ok"),
+                    (("sync", "bob"), "ok"), (("remove", "alice", 50), "ok"), (("donate", "bob", 0, 5), "ok"),
+                    (("sync", "bob"), "ok"), (("in", "bob", 1, 10**30, 0), "ok")],
+}
+
+
+@pytest.mark.parametrize("case", SCRIPTS)
+def test_scripted_edges(amm, case):
+    """Hand-picked edges, each step's outcome named on both sides (and every field equal after it)."""
+    script = SCRIPTS[case]
+    with restoring(amm.driver):
+        outcomes = run_ops(amm, fresh_model(amm), [op for op, _ in script], Counter())
+    assert outcomes == [want for _, want in script]
+
+
+def test_cumulative_prices_wrap_past_2106(amm):
+    """A pair at the widest price (reserves 1 and uint112 max: price0 ~2^224 per second) synced every 2^32 − 1
+    seconds: the chain's clock passes 2^32 (year 2106), ``blockTimestampLast`` wraps modulo 2^32 and
+    ``price0CumulativeLast`` wraps modulo 2^256, equal in the twin at every step."""
+    model, counts = fresh_model(amm), Counter()
+    seen = []
+    with restoring(amm.driver):
+        start = amm.driver.now()
+        run_ops(amm, model, [("add", "alice", 1, UINT112_MAX)], counts)  # reserve0 = 1: price0 ~2^224
+        for _ in range(4):
+            run_ops(amm, model, [("warp", 2**32 - 2), ("sync", "bob")], counts)
+            seen.append(observed_chain(amm))
+        assert amm.driver.now() > 2**32 > start and seen[-1]["ts"] == amm.driver.now() % 2**32
+    assert counts["ok"] == counts["steps"] == 5, counts
+    assert any(b["p0"] < a["p0"] for a, b in zip(seen, seen[1:])), "the cumulative price never wrapped"
+    assert any(b["ts"] < a["ts"] for a, b in zip(seen, seen[1:])), "blockTimestampLast never wrapped"
