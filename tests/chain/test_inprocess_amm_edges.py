@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -24,13 +24,12 @@ from hypothesis import strategies as st
 from protocol_model.chain.driver import Call, ChainCallFailed, restoring
 from protocol_model.chain.inprocess_world import deploy_pair_in_process
 from protocol_model.chain.pair_world import PairWorld
-from protocol_model.exact.amm.uniswap_v2_pair import SWAPPER, UINT112_MAX, ZERO_ADDRESS, V2Pair, get_amount_in
-from protocol_model.exact.errors import PoolError
-from protocol_model.exact.ledger import Ledger
+from protocol_model.exact.amm.uniswap_v2_pair import UINT112_MAX, ZERO_ADDRESS, V2Pair, get_amount_in
 from protocol_model.exact.math_lib import UINT256_MAX
 from tests.crosscheck.fuzzing import fixed_seed
+from tests.crosscheck.test_amm import ACTORS, model_call
+from tests.crosscheck.test_amm import fresh_model as amm_twin
 
-ACTORS = ("alice", "bob")
 START_BALANCE = 2**253
 """Each actor's balance of both tokens: room for donations far above uint112 (two actors stay below 2^256)."""
 EXAMPLES = int(os.environ.get("INPROCESS_AMM_EDGE_EXAMPLES", "150"))
@@ -58,12 +57,7 @@ def amm_decimals(amm: PairWorld) -> tuple[int, int]:
 
 def fresh_model(amm: PairWorld) -> V2Pair:
     """The twin of the freshly deployed pair, on a ledger with the actors' balances and approvals."""
-    ledger = Ledger()
-    for name in ACTORS:
-        for token in amm.tokens:
-            ledger.mint(token, name, START_BALANCE)
-            ledger.approve(token, name, SWAPPER, UINT256_MAX)
-    return V2Pair(PAIR, amm.token0, amm.token1, ledger)
+    return amm_twin(amm, START_BALANCE)
 
 
 def observed_chain(amm: PairWorld) -> dict[str, int]:
@@ -93,14 +87,6 @@ def observed_model(amm: PairWorld, m: V2Pair) -> dict[str, int]:
         for token in amm.tokens:
             obs[f"{token}_{name}"] = m.ledger.balance(token, name)
     return obs
-
-
-def _outcome(fn: Callable[..., Any], *args: Any) -> str:
-    try:
-        fn(*args)
-    except PoolError as err:
-        return err.name
-    return "ok"
 
 
 def step(amm: PairWorld, model: V2Pair, op: Op, now: int) -> tuple[str, str]:
@@ -159,7 +145,7 @@ def step(amm: PairWorld, model: V2Pair, op: Op, now: int) -> tuple[str, str]:
         # a halt at the top level; through the helper the same halt is a revert with no data, the twin's name
         assert "InvalidFEOpcode" in str(err), err
         got = "EmptyRevert"
-    return got, _outcome(*twin)
+    return got, model_call(*twin)
 
 
 def run_ops(amm: PairWorld, model: V2Pair, ops: list[Op], counts: Counter[str]) -> list[str]:
@@ -270,12 +256,14 @@ SCRIPTS = {
                           (("remove", "alice", 100), "ok"), (("remove", "bob", 100), "ok")],
     # 1-wei swaps: an exact input whose quote rounds to 0 reaches the pair with no output; direct swaps
     "one-wei": [(("add", "alice", 10**6, 10**6), "ok"),
-                (("in", "bob", 0, 1, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"), (("out", "bob", 1, 1, UINT256_MAX), "ok"),
+                (("in", "bob", 0, 1, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"),
+                (("out", "bob", 1, 1, UINT256_MAX), "ok"),
                 (("swap", "bob", 0, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"),
                 (("swap", "bob", 0, 1), "UniswapV2: INSUFFICIENT_INPUT_AMOUNT"),
                 (("donate", "bob", 0, 1), "ok"), (("swap_share", "bob", 0, 500), "UniswapV2: K"),
-                (("swap_share", "bob", 1000, 0), "UniswapV2: INSUFFICIENT_LIQUIDITY"), (("swap", "bob", 0, 0), \
-                    "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"), (("mint", "bob"), LIQ_MINTED), (("skim", "bob"), "ok")],
+                (("swap_share", "bob", 1000, 0), "UniswapV2: INSUFFICIENT_LIQUIDITY"),
+                (("swap", "bob", 0, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"),
+                (("mint", "bob"), LIQ_MINTED), (("skim", "bob"), "ok")],
     # reserves at uint112's maximum: one more unit overflows the reserve; skim gives a donation back, sync takes it
     "uint112-max": [(("add", "alice", UINT112_MAX, UINT112_MAX), "ok"), (("add", "bob", 1, 1), "UniswapV2: OVERFLOW"),
                     (("donate", "bob", 1, 1), "ok"), (("sync", "bob"), "UniswapV2: OVERFLOW"), (("skim", "bob"), "ok"),
@@ -307,5 +295,5 @@ def test_cumulative_prices_wrap_past_2106(amm):
             seen.append(observed_chain(amm))
         assert amm.driver.now() > 2**32 > start and seen[-1]["ts"] == amm.driver.now() % 2**32
     assert counts["ok"] == counts["steps"] == 5, counts
-    assert any(b["p0"] < a["p0"] for a, b in zip(seen, seen[1:])), "the cumulative price never wrapped"
-    assert any(b["ts"] < a["ts"] for a, b in zip(seen, seen[1:])), "blockTimestampLast never wrapped"
+    assert any(b["p0"] < a["p0"] for a, b in pairwise(seen)), "the cumulative price never wrapped"
+    assert any(b["ts"] < a["ts"] for a, b in pairwise(seen)), "blockTimestampLast never wrapped"

@@ -28,6 +28,19 @@ UINT256 = 2**256
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
+class AmmError(PoolError):
+    """A revert of the pair or the swap helper; ``name`` is the on-chain revert string or error name."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def name(self) -> str:
+        """The revert string (``"UniswapV2: K"``) or custom error name (``"SlippageExceeded"``) seen on chain."""
+        return self.reason
+
+
 def safe_mul(x: int, y: int) -> int:
     """``x.mul(y)`` of the pair's SafeMath (solc 0.5.16, ``UniswapV2Pair`` and its ERC-20): the product of two uint256
     values, or ``AmmError("ds-math-mul-overflow")`` when it passes ``2**256 - 1`` (the 0.8 ``Panic(0x11)`` of
@@ -44,19 +57,6 @@ def safe_add(x: int, y: int) -> int:
     if total >= UINT256:
         raise AmmError("ds-math-add-overflow")
     return total
-
-
-class AmmError(PoolError):
-    """A revert of the pair or the swap helper; ``name`` is the on-chain revert string or error name."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-    @property
-    def name(self) -> str:
-        """The revert string (``"UniswapV2: K"``) or custom error name (``"SlippageExceeded"``) seen on chain."""
-        return self.reason
 
 
 def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
