@@ -264,6 +264,9 @@ SCRIPTS = {
                 (("swap_share", "bob", 1000, 0), "UniswapV2: INSUFFICIENT_LIQUIDITY"),
                 (("swap", "bob", 0, 0), "UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"),
                 (("mint", "bob"), LIQ_MINTED), (("skim", "bob"), "ok")],
+    # the K check at equality: (1003·1000 + 1000·997)·(10^6 − 498500) = 1003·10^6·1000 exactly passes; one more fails
+    "k-equality": [(("add", "alice", 1003, 10**6), "ok"), (("donate", "bob", 0, 1000), "ok"),
+                   (("swap", "bob", 0, 498_501), "UniswapV2: K"), (("swap", "bob", 0, 498_500), "ok")],
     # reserves at uint112's maximum: one more unit overflows the reserve; skim gives a donation back, sync takes it
     "uint112-max": [(("add", "alice", UINT112_MAX, UINT112_MAX), "ok"), (("add", "bob", 1, 1), "UniswapV2: OVERFLOW"),
                     (("donate", "bob", 1, 1), "ok"), (("sync", "bob"), "UniswapV2: OVERFLOW"), (("skim", "bob"), "ok"),
