@@ -38,7 +38,7 @@ from protocol_model.chain.inprocess import InProcessChain
 from protocol_model.chain.inprocess_abi import Function
 from protocol_model.chain.inprocess_storage import Word, WordReads, storage_layouts
 from protocol_model.chain.leveraged import LevWorld
-from protocol_model.chain.pair_world import PairWorld
+from protocol_model.chain.pair_world import PAIR_TOKENS, PairWorld
 from protocol_model.chain.perp_adapter import PerpChainWorld
 from protocol_model.chain.record import scenario_signers
 from protocol_model.exact.lending.lending_pool import POOL
@@ -282,8 +282,10 @@ def deploy_leveraged_in_process(chain: InProcessChain | None = None) -> LevWorld
 
 
 def deploy_pair_in_process(actors: tuple[str, ...], start_balance: int,
-                           chain: InProcessChain | None = None) -> PairWorld:
-    """A bare Uniswap V2 pair (``PairWorld.deploy``) on ``chain`` (default: a fresh one); ``actors`` (names
-    of ``SIGNER_NAMES``) each hold ``start_balance`` units of both tokens."""
+                           chain: InProcessChain | None = None,
+                           pair_tokens: tuple[tuple[str, int], tuple[str, int]] = PAIR_TOKENS) -> PairWorld:
+    """A bare Uniswap V2 pair (``PairWorld.deploy``) of ``pair_tokens`` ((name, decimals) twice) on ``chain``
+    (default: a fresh one); ``actors`` (names of ``SIGNER_NAMES``) each hold ``start_balance`` units of both
+    tokens."""
     c = chain or InProcessChain()
-    return PairWorld.deploy(c.project, c.accounts[0], named_signers(c), c, actors, start_balance)
+    return PairWorld.deploy(c.project, c.accounts[0], named_signers(c), c, actors, start_balance, pair_tokens)

@@ -32,19 +32,21 @@ class PairWorld:
 
     @classmethod
     def deploy(cls, project: Any, deployer: Account, signers: dict[str, Account], driver: ChainDriver,
-               actors: tuple[str, ...], start_balance: int) -> PairWorld:
-        """Tokens, factory, pair and swap helper deployed by ``deployer``; each of ``actors`` (names in
-        ``signers``) holds ``start_balance`` units of both tokens and approves the helper for both tokens
-        and the pair's LP token (UINT256_MAX)."""
+               actors: tuple[str, ...], start_balance: int,
+               pair_tokens: tuple[tuple[str, int], tuple[str, int]] = PAIR_TOKENS) -> PairWorld:
+        """Tokens (``pair_tokens``: two (name, decimals)), factory, pair and swap helper deployed by ``deployer``;
+        each of ``actors`` (names in ``signers``) holds ``start_balance`` units of both tokens and approves the
+        helper for both tokens and the pair's LP token (UINT256_MAX)."""
         tokens = {name: driver.deploy(project.MockERC20, name, name, decimals, sender=deployer)
-                  for name, decimals in PAIR_TOKENS}
+                  for name, decimals in pair_tokens}
+        (first, _), (second, _) = pair_tokens
         factory = deploy_factory(driver, deployer)
-        pair = create_pair(driver, factory, tokens["WETH"], tokens["USDC"], deployer)
+        pair = create_pair(driver, factory, tokens[first], tokens[second], deployer)
         swapper = driver.deploy(project.PairSwapper, sender=deployer)
         for name in actors:
             for token in tokens.values():
                 token.mint(signers[name], start_balance, sender=deployer)
                 token.approve(swapper, UINT256_MAX, sender=signers[name])
             pair.approve(swapper, UINT256_MAX, sender=signers[name])
-        token0 = "WETH" if driver.view(pair, "token0") == tokens["WETH"].address else "USDC"
-        return cls(pair, swapper, tokens, token0, "USDC" if token0 == "WETH" else "WETH", signers, driver)
+        token0 = first if driver.view(pair, "token0") == tokens[first].address else second
+        return cls(pair, swapper, tokens, token0, second if token0 == first else first, signers, driver)

@@ -46,11 +46,13 @@ def amm_in_process() -> PairWorld:
     return deploy_pair_in_process(ACTORS, START_BALANCE)
 
 
-def fresh_model(amm: PairWorld) -> V2Pair:
+def fresh_model(amm: PairWorld, start_balance: int = START_BALANCE) -> V2Pair:
+    """The twin of ``amm``'s fresh pair ("pair" in a ledger where each of ACTORS holds ``start_balance`` of both
+    tokens and approves the swap helper)."""
     ledger = Ledger()
     for name in ACTORS:
         for token in amm.tokens:
-            ledger.mint(token, name, START_BALANCE)
+            ledger.mint(token, name, start_balance)
             ledger.approve(token, name, SWAPPER, UINT256_MAX)
     return V2Pair("pair", amm.token0, amm.token1, ledger)
 

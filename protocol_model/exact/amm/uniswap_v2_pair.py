@@ -41,6 +41,24 @@ class AmmError(PoolError):
         return self.reason
 
 
+def safe_mul(x: int, y: int) -> int:
+    """``x.mul(y)`` of the pair's SafeMath (solc 0.5.16, ``UniswapV2Pair`` and its ERC-20): the product of two uint256
+    values, or ``AmmError("ds-math-mul-overflow")`` when it passes ``2**256 - 1`` (the 0.8 ``Panic(0x11)`` of
+    ``checked_mul`` does not apply to the pair)."""
+    product = x * y
+    if product >= UINT256:
+        raise AmmError("ds-math-mul-overflow")
+    return product
+
+
+def safe_add(x: int, y: int) -> int:
+    """``x.add(y)`` of the pair's SafeMath: the sum, or ``AmmError("ds-math-add-overflow")`` past ``2**256 - 1``."""
+    total = x + y
+    if total >= UINT256:
+        raise AmmError("ds-math-add-overflow")
+    return total
+
+
 def get_amount_out(amount_in: int, reserve_in: int, reserve_out: int) -> int:
     """Output of an exact-input swap after the 0.3% fee, rounded down (token units of the output token).
 
@@ -131,8 +149,8 @@ class V2Pair:
         return self.ledger.balance(self.token0, self.address), self.ledger.balance(self.token1, self.address)
 
     def _mint_lp(self, to: str, amount: int) -> None:
+        self.total_supply = safe_add(self.total_supply, amount)
         self.lp[to] = self.lp.get(to, 0) + amount
-        self.total_supply += amount
 
     @reverts_atomically
     def mint(self, to: str, now: int) -> int:
@@ -140,19 +158,21 @@ class V2Pair:
 
         First mint: sqrt(amount0·amount1) − MINIMUM_LIQUIDITY (the minimum locked at the zero address); later:
         min(amount0·supply/reserve0, amount1·supply/reserve1). ``now`` is the block time (seconds).
-        Raises ``AmmError("ds-math-sub-underflow")`` if the first deposit's sqrt is below MINIMUM_LIQUIDITY,
-        ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED")`` if no LP unit is minted and
-        ``AmmError("UniswapV2: OVERFLOW")`` if a balance exceeds uint112.
+        Raises ``AmmError("ds-math-mul-overflow")`` if amount0·amount1 (first mint) or an amount·supply passes
+        uint256 (a balance far above uint112, checked before it), ``AmmError("ds-math-sub-underflow")`` if the
+        first deposit's sqrt is below MINIMUM_LIQUIDITY, ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED")``
+        if no LP unit is minted and ``AmmError("UniswapV2: OVERFLOW")`` if a balance exceeds uint112.
         """
         balance0, balance1 = self._balances()
         amount0, amount1 = balance0 - self.reserve0, balance1 - self.reserve1
         if self.total_supply == 0:
-            liquidity = isqrt(amount0 * amount1) - MINIMUM_LIQUIDITY
+            liquidity = isqrt(safe_mul(amount0, amount1)) - MINIMUM_LIQUIDITY
             if liquidity < 0:
                 raise AmmError("ds-math-sub-underflow")  # SafeMath in the 0.5.16 pair
             self._mint_lp(ZERO_ADDRESS, MINIMUM_LIQUIDITY)
         else:
-            liquidity = min(amount0 * self.total_supply // self.reserve0, amount1 * self.total_supply // self.reserve1)
+            liquidity = min(safe_mul(amount0, self.total_supply) // self.reserve0,
+                            safe_mul(amount1, self.total_supply) // self.reserve1)
         if liquidity <= 0:
             raise AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_MINTED")
         self._mint_lp(to, liquidity)
@@ -164,15 +184,16 @@ class V2Pair:
         """``UniswapV2Pair.burn``: redeem the LP units sent to the pair, pro rata (rounded down); returns token units.
 
         Raises ``AmmError("EmptyRevert")`` on a pair with no LP supply (the pair, compiled with solc 0.5.16,
-        divides by ``totalSupply``: a division by zero there is an INVALID opcode, a revert with no data), then
-        ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")`` if either amount is zero.
+        divides by ``totalSupply``: a division by zero there is an INVALID opcode, a revert with no data),
+        ``AmmError("ds-math-mul-overflow")`` if liquidity·balance passes uint256 (a donated balance far above
+        uint112), then ``AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")`` if either amount is zero.
         """
         balance0, balance1 = self._balances()
         liquidity = self.lp.get(self.address, 0)
         if self.total_supply == 0:
             raise AmmError("EmptyRevert")
-        amount0 = liquidity * balance0 // self.total_supply
-        amount1 = liquidity * balance1 // self.total_supply
+        amount0 = safe_mul(liquidity, balance0) // self.total_supply
+        amount1 = safe_mul(liquidity, balance1) // self.total_supply
         if amount0 <= 0 or amount1 <= 0:
             raise AmmError("UniswapV2: INSUFFICIENT_LIQUIDITY_BURNED")
         self.lp[self.address] = 0
@@ -189,7 +210,8 @@ class V2Pair:
 
         Raises ``AmmError`` with the pair's revert strings: ``"UniswapV2: INSUFFICIENT_OUTPUT_AMOUNT"``,
         ``"UniswapV2: INSUFFICIENT_LIQUIDITY"``, ``"UniswapV2: INVALID_TO"``,
-        ``"UniswapV2: INSUFFICIENT_INPUT_AMOUNT"``, ``"UniswapV2: K"``, ``"UniswapV2: OVERFLOW"``; the ledger's
+        ``"UniswapV2: INSUFFICIENT_INPUT_AMOUNT"``, ``"ds-math-mul-overflow"`` (a SafeMath product of the K check
+        passing uint256: a balance far above uint112), ``"UniswapV2: K"``, ``"UniswapV2: OVERFLOW"``; the ledger's
         ``ERC20InsufficientBalance`` cannot occur (outputs are below the reserves).
         """
         if amount0_out <= 0 and amount1_out <= 0:
@@ -207,11 +229,43 @@ class V2Pair:
         in1 = balance1 - (self.reserve1 - amount1_out) if balance1 > self.reserve1 - amount1_out else 0
         if in0 <= 0 and in1 <= 0:
             raise AmmError("UniswapV2: INSUFFICIENT_INPUT_AMOUNT")
-        adjusted0 = balance0 * 1000 - in0 * 3
-        adjusted1 = balance1 * 1000 - in1 * 3
-        if adjusted0 * adjusted1 < self.reserve0 * self.reserve1 * 1000**2:
+        adjusted0 = safe_mul(balance0, 1000) - safe_mul(in0, 3)
+        adjusted1 = safe_mul(balance1, 1000) - safe_mul(in1, 3)
+        if safe_mul(adjusted0, adjusted1) < safe_mul(safe_mul(self.reserve0, self.reserve1), 1000**2):
             raise AmmError("UniswapV2: K")
         self._update(balance0, balance1, now)
+
+    @reverts_atomically
+    def skim(self, to: str) -> None:
+        """``UniswapV2Pair.skim``: send each token's balance above its reserve (a donation) to ``to``.
+
+        Reserves, timestamp and cumulative prices are untouched; never reverts here (balances are never below
+        the reserves)."""
+        balance0, balance1 = self._balances()
+        self.ledger.transfer(self.token0, self.address, to, balance0 - self.reserve0)
+        self.ledger.transfer(self.token1, self.address, to, balance1 - self.reserve1)
+
+    @reverts_atomically
+    def sync(self, now: int) -> None:
+        """``UniswapV2Pair.sync``: set the reserves to the balances (accruing the cumulative prices up to ``now``).
+
+        Raises ``AmmError("UniswapV2: OVERFLOW")`` if a balance exceeds uint112."""
+        self._update(*self._balances(), now)
+
+    def transfer_lp(self, src: str, dst: str, amount: int) -> None:
+        """``UniswapV2ERC20.transfer`` sent by ``src``: move ``amount`` LP units to ``dst`` (the pair itself, to burn).
+
+        Raises ``AmmError("ds-math-sub-underflow")`` if ``src`` holds fewer than ``amount`` (SafeMath)."""
+        have = self.lp.get(src, 0)
+        if have < amount:
+            raise AmmError("ds-math-sub-underflow")
+        self.lp[src] = have - amount
+        self.lp[dst] = self.lp.get(dst, 0) + amount
+
+    @property
+    def k_last(self) -> int:
+        """``kLast``: always 0 with the protocol fee off (``_mintFee`` zeroes it; the twin's scope)."""
+        return 0
 
     # ---------------------------------------------------------- the helper (contracts/amm/PairSwapper.sol)
 
@@ -265,11 +319,7 @@ class V2Pair:
         Raises ``AmmError("ds-math-sub-underflow")`` if ``sender`` holds fewer than ``liquidity`` LP units (the
         pair's SafeMath ERC-20; LP allowances are not modelled) and the ``burn`` errors.
         """
-        have = self.lp.get(sender, 0)
-        if have < liquidity:
-            raise AmmError("ds-math-sub-underflow")
-        self.lp[sender] = have - liquidity
-        self.lp[self.address] = self.lp.get(self.address, 0) + liquidity
+        self.transfer_lp(sender, self.address, liquidity)
         return self.burn(to, now)
 
     # ------------------------------------------------------------------ views
